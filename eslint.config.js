@@ -1,0 +1,44 @@
+// @ts-check
+import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const noElectron = {
+  paths: [{ name: 'electron', message: 'The core runs in plain Node: Electron belongs in src/main/electron only.' }],
+  patterns: [{ group: ['**/electron/*', '**/electron'], message: 'The core must not depend on the Electron glue.' }],
+};
+
+export default tseslint.config(
+  { ignores: ['out/**', 'node_modules/**', 'test-results/**', 'build/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // The core, the CLI, the browser-mode server and the shared contract never import Electron.
+    files: ['src/main/core/**/*.ts', 'src/main/cli/**/*.ts', 'src/main/web/**/*.ts', 'src/shared/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', noElectron] },
+  },
+  {
+    // The renderer talks to the core only through the typed API: no Node, no Electron.
+    files: ['src/renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Use the typed API (window.truffles) instead.' }],
+          patterns: [{ group: ['node:*', '**/main/**', '**/preload/**'], message: 'The renderer reaches the core only through the contract.' }],
+        },
+      ],
+    },
+  },
+);

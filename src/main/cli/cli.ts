@@ -1,0 +1,192 @@
+import { readFile } from 'node:fs/promises';
+import { Command, CommanderError, Option } from 'commander';
+import type { z } from 'zod';
+import { AddressSchema, FingerprintSchema, HostNameSchema, PortSchema, UserSchema, type AuthInput } from '../../shared/contract';
+import { Core } from '../core/core';
+import { CoreError, toErrorInfo } from '../core/errors';
+import { trufflesHome } from '../core/paths';
+import { PassphraseProvider, passphraseFromEnv } from '../core/secrets/provider';
+import { VERSION } from '../core/version';
+import { checkText, hostsTable } from './format';
+import { ask, interactive } from './prompt';
+
+/** A mistake in how the command was called: exit code 2. */
+class UsageError extends CoreError {}
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const stdio: CliIo = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+function parseArg<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new UsageError('usage.invalid', `${flag}: ${r.error.issues[0]?.message ?? 'invalid value'}`, `Run with --help to see the expected form.`);
+  return r.data;
+}
+
+function makeCore(): Core {
+  const getPassphrase = async (): Promise<string> => {
+    if (process.env.TRUFFLES_PASSPHRASE) return process.env.TRUFFLES_PASSPHRASE;
+    if (interactive()) return ask('Passphrase for stored secrets: ', true);
+    return passphraseFromEnv()();
+  };
+  return new Core({ home: trufflesHome(), secrets: new PassphraseProvider(getPassphrase), mode: 'cli' });
+}
+
+/**
+ * Run the `truffles` command line. Returns the exit code: 0 success, 1 failure, 2 usage error.
+ * On failure the first line on stderr says what went wrong, the second what to do.
+ */
+export async function runCli(argv: string[], io: CliIo = stdio): Promise<number> {
+  let core: Core | null = null;
+  const getCore = (): Core => (core ??= makeCore());
+  let exitCode = 0;
+  const json = argv.includes('--json');
+  const print = (human: string, data: unknown): void => io.out(json ? JSON.stringify(data, null, 2) : human);
+
+  const program = new Command('truffles')
+    .description('Truffles Console: operate Truffles hosts and tenant stacks over SSH.')
+    .version(VERSION)
+    .option('--json', 'machine-readable output')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showSuggestionAfterError(true);
+
+  const host = program.command('host').description('hosts the console manages');
+
+  host
+    .command('add <name>')
+    .description('connect to a host, confirm its key fingerprint, pin it and add the host')
+    .requiredOption('--address <address>', 'DNS name or IP address')
+    .option('--port <port>', 'SSH port', '22')
+    .option('--user <user>', 'SSH user', process.env.USER ?? 'root')
+    .addOption(new Option('--key <file>', 'private key file (read at each connection)').conflicts(['agent', 'storeKey']))
+    .addOption(new Option('--store-key <file>', 'copy this private key into the console, encrypted').conflicts(['agent']))
+    .option('--agent', 'authenticate with ssh-agent (SSH_AUTH_SOCK)')
+    .option('--passphrase-env <var>', 'environment variable holding the private key passphrase')
+    .option('--accept-fingerprint <fp>', 'pin the host key only if its fingerprint is exactly this (SHA256:...)')
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string, o: Record<string, string | boolean | undefined>) => {
+      const name = parseArg(HostNameSchema, nameArg, 'NAME');
+      const address = parseArg(AddressSchema, o.address, '--address');
+      const port = parseArg(PortSchema, o.port, '--port');
+      const user = parseArg(UserSchema, o.user, '--user');
+      const accept = o.acceptFingerprint !== undefined ? parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint') : undefined;
+      let passphrase: string | undefined;
+      if (typeof o.passphraseEnv === 'string') {
+        passphrase = process.env[o.passphraseEnv];
+        if (passphrase === undefined) throw new UsageError('usage.invalid', `--passphrase-env: the variable ${o.passphraseEnv} is not set.`, 'Export it first, or leave the option out.');
+      }
+      let auth: AuthInput;
+      if (o.agent) auth = { kind: 'agent' };
+      else if (typeof o.storeKey === 'string') {
+        let text: string;
+        try {
+          text = await readFile(o.storeKey, 'utf8');
+        } catch (err) {
+          throw new UsageError('usage.invalid', `--store-key: cannot read ${o.storeKey} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Give the path of a private key file.');
+        }
+        auth = { kind: 'storedKey', privateKey: text, ...(passphrase ? { passphrase } : {}) };
+      } else if (typeof o.key === 'string') auth = { kind: 'keyFile', path: o.key, ...(passphrase ? { passphrase } : {}) };
+      else throw new UsageError('usage.auth', 'No authentication given.', 'Add one of --key FILE, --store-key FILE or --agent.');
+
+      const c = getCore();
+      const probe = await c.hosts.probe(address, port);
+      io.err(`Host key of ${address}:${port}: ${probe.algorithm} ${probe.fingerprint}`);
+      if (probe.known === 'changed') {
+        throw new CoreError(
+          'hostkey.changed',
+          `HOST KEY CHANGED for ${address}:${port}: pinned ${probe.pinnedFingerprint}, offered ${probe.fingerprint}.`,
+          'Verify the new key with the host administrator; if expected, forget the hosts at this address and add again.',
+          { pinned: probe.pinnedFingerprint, offered: probe.fingerprint },
+        );
+      }
+      let confirmed: string;
+      if (accept !== undefined) {
+        if (accept !== probe.fingerprint) {
+          throw new CoreError(
+            'hostkey.mismatch',
+            `The host offered ${probe.fingerprint}, not the fingerprint you gave (${accept}); nothing was pinned.`,
+            'Compare with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.',
+            { confirmed: accept, offered: probe.fingerprint },
+          );
+        }
+        confirmed = accept;
+      } else if (probe.known === 'match') {
+        confirmed = probe.fingerprint;
+      } else if (interactive()) {
+        io.err('Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.');
+        const answer = (await ask('Trust this key and pin it? Type "yes" to confirm: ')).trim().toLowerCase();
+        if (answer !== 'yes') throw new CoreError('hostkey.declined', 'Host key not confirmed; nothing was added.', 'Run the command again when you have verified the fingerprint.');
+        confirmed = probe.fingerprint;
+      } else {
+        throw new UsageError(
+          'usage.confirm',
+          `The host key ${probe.fingerprint} must be confirmed, and there is no terminal to ask on.`,
+          `After verifying it on the host, add --accept-fingerprint ${probe.fingerprint}`,
+        );
+      }
+      const view = await c.hosts.add({ name, address, port, user, auth, acceptFingerprint: confirmed });
+      const check = await c.hosts.check(name);
+      print(`Added ${name}; pinned ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}\n${checkText(check)}`, { host: view, check });
+    });
+
+  host
+    .command('list')
+    .description('list hosts with their last known status')
+    .option('--json', 'machine-readable output')
+    .action(async () => {
+      const hosts = await getCore().hosts.list();
+      print(hostsTable(hosts), hosts);
+    });
+
+  host
+    .command('check <name>')
+    .description('connect (verifying the pinned key) and show facts: OS, CPU, memory, disk, Docker, Compose')
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string) => {
+      const name = parseArg(HostNameSchema, nameArg, 'NAME');
+      const check = await getCore().hosts.check(name);
+      print(checkText(check), check);
+      if (check.status === 'error' || check.status === 'unreachable' || check.status === 'key-changed') {
+        const first = check.error ?? (check.problems[0] ? { message: check.problems[0].message, hint: check.problems[0].fix } : null);
+        if (first) io.err(`error: ${first.message.split('\n').join(' ')}\nhint: ${first.hint ?? ''}`);
+        exitCode = 1;
+      }
+    });
+
+  host
+    .command('forget <name>')
+    .description('remove a host, its stored secrets and (when no other host uses it) its pinned key')
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string) => {
+      const name = parseArg(HostNameSchema, nameArg, 'NAME');
+      const r = await getCore().hosts.forget(name);
+      print(`Forgot ${name}.`, r);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    const info = toErrorInfo(err);
+    // First line: what went wrong (one line); then the details and what to do.
+    const [first, ...rest] = info.message.split('\n');
+    io.err(`error: ${first}`);
+    if (rest.length) io.err(rest.join('\n'));
+    if (info.hint) io.err(`hint: ${info.hint}`);
+    if (json) io.out(JSON.stringify({ ok: false, error: info }, null, 2));
+    return err instanceof UsageError ? 2 : 1;
+  } finally {
+    await (core as Core | null)?.close();
+  }
+}

@@ -1,0 +1,123 @@
+import { EventEmitter } from 'node:events';
+import { access } from 'node:fs/promises';
+import Docker from 'dockerode';
+import {
+  commands,
+  isCommandName,
+  type AppEvent,
+  type AppInfo,
+  type CommandName,
+  type CommandOutput,
+  type Result,
+} from '../../shared/contract';
+import { CoreError, toErrorInfo } from './errors';
+import { HostService } from './hosts/service';
+import { localDockerSocket } from './hosts/transport';
+import type { SecretProvider } from './secrets/provider';
+import { Store } from './store/store';
+import { VERSION } from './version';
+
+export interface CoreOptions {
+  home: string;
+  secrets: SecretProvider;
+  mode: AppInfo['mode'];
+}
+
+type Handlers = { [N in CommandName]: (input: ReturnType<(typeof commands)[N]['input']['parse']>) => Promise<CommandOutput<N>> };
+
+/**
+ * The core: every capability of the console, with no Electron in it. The desktop app, the
+ * browser-mode bridge and the CLI all hold one of these; `dispatch` is the single entry point
+ * for the renderer's commands and validates every input against the contract first.
+ */
+export class Core {
+  readonly store: Store;
+  readonly hosts: HostService;
+  private readonly events = new EventEmitter();
+  private readonly handlers: Handlers;
+
+  constructor(private readonly options: CoreOptions) {
+    this.store = new Store(options.home);
+    this.hosts = new HostService(this.store, options.secrets, (e) => this.emit(e));
+    this.handlers = {
+      'app.info': () => this.appInfo(),
+      'settings.get': async () => (await this.store.read()).settings,
+      'settings.update': async (patch) => {
+        const settings = await this.store.update((d) => {
+          d.settings = { ...d.settings, ...patch };
+          return d.settings;
+        });
+        return settings;
+      },
+      'hosts.list': () => this.hosts.list(),
+      'hosts.probe': (i) => this.hosts.probe(i.address, i.port),
+      'hosts.add': (i) => this.hosts.add(i),
+      'hosts.addLocal': (i) => this.hosts.addLocal(i.name),
+      'hosts.check': (i) => this.hosts.check(i.name),
+      'hosts.forget': (i) => this.hosts.forget(i.name),
+    };
+  }
+
+  emit(event: AppEvent): void {
+    this.events.emit('event', event);
+  }
+
+  onEvent(listener: (event: AppEvent) => void): () => void {
+    this.events.on('event', listener);
+    return () => this.events.off('event', listener);
+  }
+
+  /** Validate and run one command from outside (renderer, bridge). Never throws. */
+  async dispatch(name: unknown, input: unknown): Promise<Result<unknown>> {
+    if (!isCommandName(name)) {
+      return { ok: false, error: { code: 'contract.unknown-command', message: `Unknown command ${JSON.stringify(name)}.`, hint: 'The renderer and the core are out of step; reload the window.' } };
+    }
+    const parsed = commands[name].input.safeParse(input ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') ?? '';
+      return {
+        ok: false,
+        error: {
+          code: 'contract.invalid-input',
+          message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`,
+          hint: 'Correct the highlighted field and try again.',
+          details: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
+        },
+      };
+    }
+    try {
+      const handler = this.handlers[name] as (i: unknown) => Promise<unknown>;
+      const value = await handler(parsed.data);
+      return { ok: true, value };
+    } catch (err) {
+      return { ok: false, error: toErrorInfo(err) };
+    }
+  }
+
+  async appInfo(): Promise<AppInfo> {
+    const socketPath = localDockerSocket();
+    const version = await access(socketPath)
+      .then(() =>
+        Promise.race([
+          new Docker({ socketPath }).version(),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new CoreError('timeout', 'timeout')), 3000).unref()),
+        ]),
+      )
+      .then(
+        (v) => v.Version,
+        () => null,
+      );
+    return {
+      version: VERSION,
+      mode: this.options.mode,
+      home: this.options.home,
+      localDocker: { available: version !== null, socketPath, version },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.events.removeAllListeners();
+    await this.hosts.closeAll();
+  }
+}

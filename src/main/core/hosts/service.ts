@@ -1,0 +1,330 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { AppEvent, AuthInput, HostCheck, HostView, ProbeResult } from '../../../shared/contract';
+import { CoreError, toErrorInfo } from '../errors';
+import type { SecretProvider } from '../secrets/provider';
+import { wrongProvider } from '../secrets/provider';
+import { checkPrivateKey, probeHostKey, SshConnection, type HostKeyPolicy, type SshCredentials } from '../ssh/connection';
+import { knownHostId } from '../ssh/hostkey';
+import type { HostRecord, StoreData } from '../store/schema';
+import type { Store } from '../store/store';
+import { gatherFacts } from './facts';
+import { LocalTransport, SshTransport, localDockerSocket, type HostTransport } from './transport';
+
+export interface AddHostInput {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  auth: AuthInput;
+  acceptFingerprint: string;
+}
+
+export type Emit = (event: AppEvent) => void;
+
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+}
+
+function toView(h: HostRecord, data: StoreData): HostView {
+  const pin = h.kind === 'ssh' ? data.knownHosts[knownHostId(h.address, h.port)] : undefined;
+  return {
+    name: h.name,
+    kind: h.kind,
+    address: h.address,
+    port: h.port,
+    user: h.user,
+    authKind: h.auth.kind,
+    fingerprint: pin?.fingerprint ?? null,
+    keyAlgorithm: pin?.algorithm ?? null,
+    addedAt: h.addedAt,
+    lastCheck: h.lastCheck,
+  };
+}
+
+/**
+ * Hosts: the inventory, pinning keys, connecting (one connection per host, shared by all work
+ * on it) and checking. Used alike by the desktop app, the browser mode and the CLI.
+ */
+export class HostService {
+  private readonly connections = new Map<string, Promise<HostTransport>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: SecretProvider,
+    private readonly emit: Emit = () => undefined,
+  ) {}
+
+  async list(): Promise<HostView[]> {
+    const data = await this.store.read();
+    return data.hosts.map((h) => toView(h, data)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async get(name: string): Promise<HostRecord> {
+    const data = await this.store.read();
+    const host = data.hosts.find((h) => h.name === name);
+    if (!host) {
+      throw new CoreError('host.unknown', `There is no host named '${name}'.`, 'List hosts with `truffles host list`, or add it with `truffles host add`.');
+    }
+    return host;
+  }
+
+  async probe(address: string, port: number): Promise<ProbeResult> {
+    const offered = await probeHostKey(address, port);
+    const data = await this.store.read();
+    const pinned = data.knownHosts[knownHostId(address, port)];
+    return {
+      address,
+      port,
+      fingerprint: offered.fingerprint,
+      algorithm: offered.algorithm,
+      known: !pinned ? 'new' : pinned.key === offered.key.toString('base64') ? 'match' : 'changed',
+      pinnedFingerprint: pinned?.fingerprint ?? null,
+    };
+  }
+
+  /** Resolve the credentials an operator gave, checking the key before any connection. */
+  private async credentialsFromInput(auth: AuthInput): Promise<SshCredentials> {
+    switch (auth.kind) {
+      case 'agent':
+        return { agent: agentSocket() };
+      case 'keyFile': {
+        const path = expandHome(auth.path);
+        const key = await readKeyFile(path);
+        checkPrivateKey(key, auth.passphrase, path);
+        return { privateKey: key, ...(auth.passphrase ? { passphrase: auth.passphrase } : {}) };
+      }
+      case 'storedKey':
+        checkPrivateKey(auth.privateKey, auth.passphrase, 'you pasted');
+        return { privateKey: auth.privateKey, ...(auth.passphrase ? { passphrase: auth.passphrase } : {}) };
+    }
+  }
+
+  private async credentialsFor(host: HostRecord, data: StoreData): Promise<SshCredentials> {
+    const secret = async (id: string | undefined): Promise<string | undefined> => {
+      if (!id) return undefined;
+      const enc = data.secrets[id];
+      if (!enc) throw new CoreError('secrets.missing', `A stored secret of host '${host.name}' is missing.`, 'Forget the host and add it again.');
+      if (enc.provider !== this.secrets.id) throw wrongProvider(enc.provider, this.secrets.id);
+      return this.secrets.decrypt(enc);
+    };
+    switch (host.auth.kind) {
+      case 'agent':
+        return { agent: agentSocket() };
+      case 'keyFile': {
+        const passphrase = await secret(host.auth.passphraseSecret);
+        return { privateKey: await readKeyFile(expandHome(host.auth.path)), ...(passphrase ? { passphrase } : {}) };
+      }
+      case 'storedKey': {
+        const passphrase = await secret(host.auth.passphraseSecret);
+        return { privateKey: (await secret(host.auth.keySecret)) ?? '', ...(passphrase ? { passphrase } : {}) };
+      }
+      case 'none':
+        return {};
+    }
+  }
+
+  async add(input: AddHostInput): Promise<HostView> {
+    const before = await this.store.read();
+    if (before.hosts.some((h) => h.name === input.name)) {
+      throw new CoreError('host.exists', `A host named '${input.name}' already exists.`, 'Choose another name, or forget the existing host first.');
+    }
+    const credentials = await this.credentialsFromInput(input.auth);
+    const policy: HostKeyPolicy = { kind: 'confirmed', fingerprint: input.acceptFingerprint };
+    const pinned = before.knownHosts[knownHostId(input.address, input.port)];
+    if (pinned && pinned.fingerprint !== input.acceptFingerprint) {
+      throw new CoreError(
+        'hostkey.changed',
+        `${input.address}:${input.port} is already pinned with another key.\n  pinned:    ${pinned.fingerprint}\n  confirmed: ${input.acceptFingerprint}`,
+        'If the host was reinstalled, forget every host at that address first; otherwise do not trust this key.',
+        { pinned: pinned.fingerprint, offered: input.acceptFingerprint },
+      );
+    }
+    // Connect and authenticate before anything is stored: a host that cannot be reached with
+    // these credentials is not added.
+    const conn = await SshConnection.connect({ address: input.address, port: input.port, user: input.user, label: input.name }, credentials, policy);
+    conn.close();
+    const offered = conn.offered;
+    // Encrypt before taking the store lock (a passphrase prompt must not hold it).
+    const auth = input.auth;
+    const enc = {
+      key: auth.kind === 'storedKey' ? await this.secrets.encrypt(auth.privateKey) : undefined,
+      passphrase: auth.kind !== 'agent' && auth.passphrase ? await this.secrets.encrypt(auth.passphrase) : undefined,
+    };
+    const view = await this.store.update((data) => {
+      if (data.hosts.some((h) => h.name === input.name)) {
+        throw new CoreError('host.exists', `A host named '${input.name}' already exists.`, 'Choose another name, or forget the existing host first.');
+      }
+      const keyId = `host:${input.name}:key`;
+      const ppId = `host:${input.name}:passphrase`;
+      if (enc.key) data.secrets[keyId] = enc.key;
+      if (enc.passphrase) data.secrets[ppId] = enc.passphrase;
+      const record: HostRecord = {
+        name: input.name,
+        kind: 'ssh',
+        address: input.address,
+        port: input.port,
+        user: input.user,
+        auth:
+          auth.kind === 'agent'
+            ? { kind: 'agent' }
+            : auth.kind === 'keyFile'
+              ? { kind: 'keyFile', path: expandHome(auth.path), ...(enc.passphrase ? { passphraseSecret: ppId } : {}) }
+              : { kind: 'storedKey', keySecret: keyId, ...(enc.passphrase ? { passphraseSecret: ppId } : {}) },
+        dockerSocket: '/var/run/docker.sock',
+        addedAt: new Date().toISOString(),
+        lastCheck: null,
+      };
+      data.hosts.push(record);
+      data.knownHosts[knownHostId(input.address, input.port)] ??= {
+        algorithm: offered.algorithm,
+        fingerprint: offered.fingerprint,
+        key: offered.key.toString('base64'),
+        pinnedAt: new Date().toISOString(),
+      };
+      return toView(record, data);
+    });
+    this.emit({ type: 'hosts.changed' });
+    return view;
+  }
+
+  async addLocal(name: string): Promise<HostView> {
+    const socket = localDockerSocket();
+    const view = await this.store.update((data) => {
+      if (data.hosts.some((h) => h.name === name)) {
+        throw new CoreError('host.exists', `A host named '${name}' already exists.`, 'Choose another name, or forget the existing host first.');
+      }
+      const record: HostRecord = {
+        name,
+        kind: 'local',
+        address: 'localhost',
+        port: 0,
+        user: process.env.USER ?? process.env.USERNAME ?? 'local',
+        auth: { kind: 'none' },
+        dockerSocket: socket,
+        addedAt: new Date().toISOString(),
+        lastCheck: null,
+      };
+      data.hosts.push(record);
+      return toView(record, data);
+    });
+    this.emit({ type: 'hosts.changed' });
+    return view;
+  }
+
+  /** The one shared connection to a host, opened on first use. */
+  async transport(name: string): Promise<HostTransport> {
+    const cached = this.connections.get(name);
+    if (cached) {
+      const t = await cached.catch(() => null);
+      if (t && !(t instanceof SshTransport && t.connection.isClosed)) return t;
+      this.connections.delete(name);
+    }
+    const opening = (async (): Promise<HostTransport> => {
+      const data = await this.store.read();
+      const host = data.hosts.find((h) => h.name === name);
+      if (!host) throw new CoreError('host.unknown', `There is no host named '${name}'.`, 'List hosts with `truffles host list`.');
+      if (host.kind === 'local') return new LocalTransport(host.dockerSocket);
+      const pin = data.knownHosts[knownHostId(host.address, host.port)];
+      if (!pin) {
+        throw new CoreError('hostkey.unpinned', `No host key is pinned for '${name}'.`, 'Forget the host and add it again, confirming its fingerprint.');
+      }
+      const credentials = await this.credentialsFor(host, data);
+      const conn = await SshConnection.connect(
+        { address: host.address, port: host.port, user: host.user, label: host.name },
+        credentials,
+        { kind: 'pinned', key: Buffer.from(pin.key, 'base64'), fingerprint: pin.fingerprint },
+      );
+      return new SshTransport(conn, host.dockerSocket);
+    })();
+    this.connections.set(name, opening);
+    opening.catch(() => this.connections.delete(name));
+    return opening;
+  }
+
+  async check(name: string): Promise<HostCheck> {
+    const host = await this.get(name);
+    const checkedAt = new Date().toISOString();
+    let result: HostCheck;
+    try {
+      const transport = await this.transport(name);
+      const t0 = performance.now();
+      await transport.exec(['true'], { timeoutMs: 15_000 });
+      const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
+      const { facts, problems } = await gatherFacts(transport, host.user);
+      const status = problems.some((p) => p.severity === 'error') ? 'error' : problems.length > 0 ? 'warning' : 'ok';
+      result = { host: name, checkedAt, status, latencyMs, keyStatus: host.kind === 'ssh' ? 'ok' : 'not-applicable', facts, problems, error: null };
+    } catch (err) {
+      const info = toErrorInfo(err);
+      const keyChanged = info.code === 'hostkey.changed';
+      const unreachable = /^ssh\.(refused|dns|unreachable|timeout|reset|closed)$/.test(info.code);
+      result = {
+        host: name,
+        checkedAt,
+        status: keyChanged ? 'key-changed' : unreachable ? 'unreachable' : 'error',
+        latencyMs: null,
+        keyStatus: keyChanged ? 'changed' : host.kind === 'ssh' ? 'ok' : 'not-applicable',
+        facts: null,
+        problems: [],
+        error: info,
+      };
+    }
+    await this.store
+      .update((data) => {
+        const h = data.hosts.find((x) => x.name === name);
+        if (h) h.lastCheck = result;
+      })
+      .catch(() => undefined);
+    this.emit({ type: 'status', subject: { kind: 'host', name }, status: result.status, at: checkedAt });
+    return result;
+  }
+
+  async forget(name: string): Promise<{ removed: boolean }> {
+    const removed = await this.store.update((data) => {
+      const host = data.hosts.find((h) => h.name === name);
+      if (!host) return false;
+      data.hosts = data.hosts.filter((h) => h.name !== name);
+      for (const id of Object.keys(data.secrets)) if (id.startsWith(`host:${name}:`)) delete data.secrets[id];
+      if (host.kind === 'ssh') {
+        const id = knownHostId(host.address, host.port);
+        if (!data.hosts.some((h) => h.kind === 'ssh' && knownHostId(h.address, h.port) === id)) delete data.knownHosts[id];
+      }
+      return true;
+    });
+    if (!removed) throw new CoreError('host.unknown', `There is no host named '${name}'.`, 'List hosts with `truffles host list`.');
+    const conn = this.connections.get(name);
+    this.connections.delete(name);
+    conn?.then((t) => t.close()).catch(() => undefined);
+    this.emit({ type: 'hosts.changed' });
+    return { removed };
+  }
+
+  /** Close every open connection (end of a CLI command, app quit). */
+  async closeAll(): Promise<void> {
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(all.map((p) => p.then((t) => t.close()).catch(() => undefined)));
+  }
+}
+
+function agentSocket(): string {
+  const sock = process.env.SSH_AUTH_SOCK;
+  if (!sock) {
+    throw new CoreError('ssh.agent-missing', 'No ssh-agent is running for this console (SSH_AUTH_SOCK is not set).', 'Start ssh-agent and ssh-add your key, or use a key file.');
+  }
+  return sock;
+}
+
+async function readKeyFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CoreError(
+      'ssh.key-unreadable',
+      code === 'ENOENT' ? `The key file ${path} does not exist.` : `The key file ${path} cannot be read (${code ?? (err as Error).message}).`,
+      'Give the path of your private key, e.g. ~/.ssh/id_ed25519.',
+    );
+  }
+}

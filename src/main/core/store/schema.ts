@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { HostCheckSchema, LanguageSchema } from '../../../shared/contract';
+
+/** An encrypted secret as it lies on disk: ciphertext plus the parameters its provider needs. */
+export const EncryptedSecretSchema = z
+  .object({
+    provider: z.enum(['passphrase', 'safeStorage']),
+    data: z.string(),
+  })
+  .catchall(z.union([z.string(), z.number()]));
+export type EncryptedSecret = z.infer<typeof EncryptedSecretSchema>;
+
+export const HostAuthRecordSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('agent') }),
+  z.object({ kind: z.literal('keyFile'), path: z.string(), passphraseSecret: z.string().optional() }),
+  z.object({ kind: z.literal('storedKey'), keySecret: z.string(), passphraseSecret: z.string().optional() }),
+  z.object({ kind: z.literal('none') }),
+]);
+export type HostAuthRecord = z.infer<typeof HostAuthRecordSchema>;
+
+export const HostRecordSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['ssh', 'local']),
+  address: z.string(),
+  port: z.number().int(),
+  user: z.string(),
+  auth: HostAuthRecordSchema,
+  dockerSocket: z.string(),
+  addedAt: z.string(),
+  /** A cache of the last check, for showing status before the next one; the host stays the truth. */
+  lastCheck: HostCheckSchema.nullable().default(null),
+});
+export type HostRecord = z.infer<typeof HostRecordSchema>;
+
+export const PinnedKeySchema = z.object({
+  algorithm: z.string(),
+  fingerprint: z.string(),
+  /** The whole public key blob, base64: compared in full, not only by fingerprint. */
+  key: z.string(),
+  pinnedAt: z.string(),
+});
+export type PinnedKey = z.infer<typeof PinnedKeySchema>;
+
+export const CURRENT_SCHEMA_VERSION = 1;
+
+export const StoreDataSchema = z.object({
+  schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
+  hosts: z.array(HostRecordSchema),
+  /** Keyed like OpenSSH known_hosts: `address` for port 22, `[address]:port` otherwise. */
+  knownHosts: z.record(z.string(), PinnedKeySchema),
+  settings: z.object({ language: LanguageSchema }),
+  secrets: z.record(z.string(), EncryptedSecretSchema),
+});
+export type StoreData = z.infer<typeof StoreDataSchema>;
+
+export function emptyStore(): StoreData {
+  return {
+    schemaVersion: CURRENT_SCHEMA_VERSION,
+    hosts: [],
+    knownHosts: {},
+    settings: { language: 'en' },
+    secrets: {},
+  };
+}
+
+/**
+ * Migrations from each older schema version to the next. Version 1 is the first; when the shape
+ * changes, bump CURRENT_SCHEMA_VERSION and add `1: (v1) => v2` here.
+ */
+export const migrations: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {};

@@ -1,0 +1,26 @@
+import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { IPC_EVENT, IPC_INVOKE, type Result } from '../../shared/contract';
+import type { Core } from '../core/core';
+
+/**
+ * The IPC binding: one invoke channel into `core.dispatch` (which validates every input against
+ * the contract) and one event channel out. Calls from any frame other than our own window's
+ * top frame, loaded from our own files, are refused.
+ */
+export function bindIpc(core: Core, window: BrowserWindow, trustedUrl: (url: string) => boolean): () => void {
+  const handler = async (event: IpcMainInvokeEvent, name: unknown, input: unknown): Promise<Result<unknown>> => {
+    const frame = event.senderFrame;
+    if (event.sender.id !== window.webContents.id || !frame || frame.parent !== null || !trustedUrl(frame.url)) {
+      return { ok: false, error: { code: 'ipc.untrusted-sender', message: 'Refused a command from an untrusted frame.' } };
+    }
+    return core.dispatch(name, input);
+  };
+  ipcMain.handle(IPC_INVOKE, handler);
+  const off = core.onEvent((e) => {
+    if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, e);
+  });
+  return () => {
+    ipcMain.removeHandler(IPC_INVOKE);
+    off();
+  };
+}

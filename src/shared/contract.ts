@@ -1,0 +1,258 @@
+/**
+ * The one contract between the renderer and the core.
+ *
+ * Every command the renderer (or the browser bridge) may send is listed in `commands` with a zod
+ * schema for its input and its output. The main process validates every input against these
+ * schemas before anything runs (see src/main/core/dispatch.ts); the renderer gets the static types
+ * from the same place. Events (progress, logs, status) flow the other way and are typed by
+ * `AppEvent`.
+ */
+import { z } from 'zod';
+
+// ---------- building blocks ----------
+
+export const HostNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'Host name is empty: give the host a short name such as "almaty-1".')
+  .max(63, 'Host name is longer than 63 characters: choose a shorter name.')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'Host name may contain only letters, digits, ".", "_" and "-", and must start with a letter or digit.',
+  );
+
+export const AddressSchema = z
+  .string()
+  .trim()
+  .min(1, 'Address is empty: give a DNS name or an IP address.')
+  .max(253, 'Address is longer than 253 characters.')
+  .regex(/^[A-Za-z0-9.:_%[\]-]+$/, 'Address must be a DNS name or an IP address (no spaces, no user@).');
+
+export const PortSchema = z.coerce
+  .number({ message: 'Port must be a number between 1 and 65535.' })
+  .int('Port must be a whole number.')
+  .min(1, 'Port must be between 1 and 65535.')
+  .max(65535, 'Port must be between 1 and 65535.');
+
+export const UserSchema = z
+  .string()
+  .trim()
+  .min(1, 'User is empty: give the SSH user name.')
+  .max(64, 'User name is longer than 64 characters.')
+  .regex(/^[A-Za-z0-9._][A-Za-z0-9._-]*$/, 'User name may contain only letters, digits, ".", "_" and "-".');
+
+export const FingerprintSchema = z
+  .string()
+  .trim()
+  .regex(
+    /^SHA256:[A-Za-z0-9+/]{43}$/,
+    'Fingerprint must look like SHA256: followed by 43 base64 characters (as `ssh-keygen -lf` prints it).',
+  );
+
+/** How the console authenticates to a host, as the operator gives it. */
+export const AuthInputSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('agent') }),
+  z.object({
+    kind: z.literal('keyFile'),
+    path: z.string().trim().min(1, 'Key file path is empty: give the path of a private key file.'),
+    passphrase: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('storedKey'),
+    /** PEM / OpenSSH private key text; encrypted at rest by the core, never stored in clear. */
+    privateKey: z.string().min(1, 'Private key is empty: paste an OpenSSH or PEM private key.'),
+    passphrase: z.string().optional(),
+  }),
+]);
+export type AuthInput = z.infer<typeof AuthInputSchema>;
+
+export const SshTargetSchema = z.object({
+  address: AddressSchema,
+  port: PortSchema.default(22),
+  user: UserSchema,
+  auth: AuthInputSchema,
+});
+export type SshTarget = z.input<typeof SshTargetSchema>;
+
+export const LanguageSchema = z.enum(['en', 'ru']);
+export type Language = z.infer<typeof LanguageSchema>;
+
+export const SettingsSchema = z.object({
+  language: LanguageSchema,
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+// ---------- views returned to the renderer ----------
+
+export const DiskSchema = z.object({
+  mount: z.string(),
+  filesystem: z.string(),
+  sizeBytes: z.number(),
+  usedBytes: z.number(),
+  availableBytes: z.number(),
+});
+
+export const HostFactsSchema = z.object({
+  os: z.object({ id: z.string(), name: z.string(), version: z.string() }),
+  kernel: z.string(),
+  arch: z.string(),
+  cpus: z.number(),
+  memoryBytes: z.number(),
+  memoryAvailableBytes: z.number(),
+  disks: z.array(DiskSchema),
+  load: z.tuple([z.number(), z.number(), z.number()]),
+  uptimeSeconds: z.number(),
+  docker: z.object({ version: z.string(), apiVersion: z.string() }).nullable(),
+  compose: z.object({ version: z.string(), v2: z.boolean() }).nullable(),
+});
+export type HostFacts = z.infer<typeof HostFactsSchema>;
+
+export const ProblemSchema = z.object({
+  /** Stable machine code, e.g. `docker.missing`. */
+  code: z.string(),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+  /** One line that says how to fix it. */
+  fix: z.string(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export const ErrorInfoSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;
+
+export const HostStatusSchema = z.enum(['unknown', 'ok', 'warning', 'error', 'unreachable', 'key-changed']);
+export type HostStatus = z.infer<typeof HostStatusSchema>;
+
+export const HostCheckSchema = z.object({
+  host: z.string(),
+  checkedAt: z.string(),
+  status: HostStatusSchema,
+  latencyMs: z.number().nullable(),
+  keyStatus: z.enum(['ok', 'changed', 'not-applicable']),
+  facts: HostFactsSchema.nullable(),
+  problems: z.array(ProblemSchema),
+  error: ErrorInfoSchema.nullable(),
+});
+export type HostCheck = z.infer<typeof HostCheckSchema>;
+
+export const HostViewSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['ssh', 'local']),
+  address: z.string(),
+  port: z.number(),
+  user: z.string(),
+  authKind: z.enum(['agent', 'keyFile', 'storedKey', 'none']),
+  /** Pinned host-key fingerprint (ssh hosts). */
+  fingerprint: z.string().nullable(),
+  keyAlgorithm: z.string().nullable(),
+  addedAt: z.string(),
+  lastCheck: HostCheckSchema.nullable(),
+});
+export type HostView = z.infer<typeof HostViewSchema>;
+
+export const ProbeResultSchema = z.object({
+  address: z.string(),
+  port: z.number(),
+  fingerprint: z.string(),
+  algorithm: z.string(),
+  /** `new`: never seen; `match`: already pinned with this key; `changed`: pinned with another key. */
+  known: z.enum(['new', 'match', 'changed']),
+  pinnedFingerprint: z.string().nullable(),
+});
+export type ProbeResult = z.infer<typeof ProbeResultSchema>;
+
+export const AppInfoSchema = z.object({
+  version: z.string(),
+  mode: z.enum(['electron', 'web', 'cli']),
+  home: z.string(),
+  localDocker: z.object({
+    available: z.boolean(),
+    socketPath: z.string(),
+    version: z.string().nullable(),
+  }),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+// ---------- commands ----------
+
+const Empty = z.object({}).strict();
+
+export const commands = {
+  'app.info': { input: Empty, output: AppInfoSchema },
+  'settings.get': { input: Empty, output: SettingsSchema },
+  'settings.update': { input: SettingsSchema.partial().strict(), output: SettingsSchema },
+  'hosts.list': { input: Empty, output: z.array(HostViewSchema) },
+  /** Connect far enough to read the host key; pins nothing, stores nothing. */
+  'hosts.probe': {
+    input: z.object({ address: AddressSchema, port: PortSchema.default(22) }).strict(),
+    output: ProbeResultSchema,
+  },
+  /** Connect, verify the key equals the fingerprint the operator confirmed, authenticate, pin, store. */
+  'hosts.add': {
+    input: SshTargetSchema.extend({ name: HostNameSchema, acceptFingerprint: FingerprintSchema }).strict(),
+    output: HostViewSchema,
+  },
+  /** Add this machine (local Docker socket, no SSH). */
+  'hosts.addLocal': {
+    input: z.object({ name: HostNameSchema.default('local') }).strict(),
+    output: HostViewSchema,
+  },
+  'hosts.check': { input: z.object({ name: HostNameSchema }).strict(), output: HostCheckSchema },
+  'hosts.forget': { input: z.object({ name: HostNameSchema }).strict(), output: z.object({ removed: z.boolean() }) },
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandInput<N extends CommandName> = z.input<Commands[N]['input']>;
+export type CommandOutput<N extends CommandName> = z.output<Commands[N]['output']>;
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);
+}
+
+// ---------- events ----------
+
+export const AppEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('progress'),
+    opId: z.string(),
+    title: z.string(),
+    step: z.string(),
+    stepIndex: z.number(),
+    stepCount: z.number(),
+    state: z.enum(['running', 'done', 'failed']),
+    message: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('log'),
+    source: z.string(),
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+    at: z.string(),
+  }),
+  z.object({
+    type: z.literal('status'),
+    subject: z.object({ kind: z.literal('host'), name: z.string() }),
+    status: HostStatusSchema,
+    at: z.string(),
+  }),
+  z.object({ type: z.literal('hosts.changed') }),
+]);
+export type AppEvent = z.infer<typeof AppEventSchema>;
+
+// ---------- transport envelope ----------
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+/** What the preload exposes on `window.truffles` and what the browser bridge client implements. */
+export interface TrufflesApi {
+  invoke<N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutput<N>>>;
+  onEvent(listener: (event: AppEvent) => void): () => void;
+}
+
+export { IPC_EVENT, IPC_INVOKE } from './ipc';
