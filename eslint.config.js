@@ -5,8 +5,12 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const noElectron = {
-  paths: [{ name: 'electron', message: 'The core runs in plain Node: Electron belongs in src/main/electron only.' }],
-  patterns: [{ group: ['**/electron/*', '**/electron'], message: 'The core must not depend on the Electron glue.' }],
+  paths: [
+    { name: 'electron', message: 'The core runs in plain Node: Electron belongs in src/main/electron only.' },
+  ],
+  patterns: [
+    { group: ['**/electron/*', '**/electron'], message: 'The core must not depend on the Electron glue.' },
+  ],
 };
 
 export default tseslint.config(
@@ -36,7 +40,12 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'Use the typed API (window.truffles) instead.' }],
-          patterns: [{ group: ['node:*', '**/main/**', '**/preload/**'], message: 'The renderer reaches the core only through the contract.' }],
+          patterns: [
+            {
+              group: ['node:*', '**/main/**', '**/preload/**'],
+              message: 'The renderer reaches the core only through the contract.',
+            },
+          ],
         },
       ],
     },

@@ -203,7 +203,10 @@ export const commands = {
     output: HostViewSchema,
   },
   'hosts.check': { input: z.object({ name: HostNameSchema }).strict(), output: HostCheckSchema },
-  'hosts.forget': { input: z.object({ name: HostNameSchema }).strict(), output: z.object({ removed: z.boolean() }) },
+  'hosts.forget': {
+    input: z.object({ name: HostNameSchema }).strict(),
+    output: z.object({ removed: z.boolean() }),
+  },
 } as const;
 
 export type Commands = typeof commands;

@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
-import { AddressSchema, FingerprintSchema, HostNameSchema, PortSchema, UserSchema, type AuthInput } from '../../shared/contract';
+import {
+  AddressSchema,
+  FingerprintSchema,
+  HostNameSchema,
+  PortSchema,
+  UserSchema,
+  type AuthInput,
+} from '../../shared/contract';
 import { Core } from '../core/core';
 import { CoreError, toErrorInfo } from '../core/errors';
 import { trufflesHome } from '../core/paths';
@@ -25,7 +32,12 @@ const stdio: CliIo = {
 
 function parseArg<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new UsageError('usage.invalid', `${flag}: ${r.error.issues[0]?.message ?? 'invalid value'}`, `Run with --help to see the expected form.`);
+  if (!r.success)
+    throw new UsageError(
+      'usage.invalid',
+      `${flag}: ${r.error.issues[0]?.message ?? 'invalid value'}`,
+      `Run with --help to see the expected form.`,
+    );
   return r.data;
 }
 
@@ -65,22 +77,42 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .requiredOption('--address <address>', 'DNS name or IP address')
     .option('--port <port>', 'SSH port', '22')
     .option('--user <user>', 'SSH user', process.env.USER ?? 'root')
-    .addOption(new Option('--key <file>', 'private key file (read at each connection)').conflicts(['agent', 'storeKey']))
-    .addOption(new Option('--store-key <file>', 'copy this private key into the console, encrypted').conflicts(['agent']))
+    .addOption(
+      new Option('--key <file>', 'private key file (read at each connection)').conflicts([
+        'agent',
+        'storeKey',
+      ]),
+    )
+    .addOption(
+      new Option('--store-key <file>', 'copy this private key into the console, encrypted').conflicts([
+        'agent',
+      ]),
+    )
     .option('--agent', 'authenticate with ssh-agent (SSH_AUTH_SOCK)')
     .option('--passphrase-env <var>', 'environment variable holding the private key passphrase')
-    .option('--accept-fingerprint <fp>', 'pin the host key only if its fingerprint is exactly this (SHA256:...)')
+    .option(
+      '--accept-fingerprint <fp>',
+      'pin the host key only if its fingerprint is exactly this (SHA256:...)',
+    )
     .option('--json', 'machine-readable output')
     .action(async (nameArg: string, o: Record<string, string | boolean | undefined>) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
       const address = parseArg(AddressSchema, o.address, '--address');
       const port = parseArg(PortSchema, o.port, '--port');
       const user = parseArg(UserSchema, o.user, '--user');
-      const accept = o.acceptFingerprint !== undefined ? parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint') : undefined;
+      const accept =
+        o.acceptFingerprint !== undefined
+          ? parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint')
+          : undefined;
       let passphrase: string | undefined;
       if (typeof o.passphraseEnv === 'string') {
         passphrase = process.env[o.passphraseEnv];
-        if (passphrase === undefined) throw new UsageError('usage.invalid', `--passphrase-env: the variable ${o.passphraseEnv} is not set.`, 'Export it first, or leave the option out.');
+        if (passphrase === undefined)
+          throw new UsageError(
+            'usage.invalid',
+            `--passphrase-env: the variable ${o.passphraseEnv} is not set.`,
+            'Export it first, or leave the option out.',
+          );
       }
       let auth: AuthInput;
       if (o.agent) auth = { kind: 'agent' };
@@ -89,11 +121,21 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         try {
           text = await readFile(o.storeKey, 'utf8');
         } catch (err) {
-          throw new UsageError('usage.invalid', `--store-key: cannot read ${o.storeKey} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, 'Give the path of a private key file.');
+          throw new UsageError(
+            'usage.invalid',
+            `--store-key: cannot read ${o.storeKey} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+            'Give the path of a private key file.',
+          );
         }
         auth = { kind: 'storedKey', privateKey: text, ...(passphrase ? { passphrase } : {}) };
-      } else if (typeof o.key === 'string') auth = { kind: 'keyFile', path: o.key, ...(passphrase ? { passphrase } : {}) };
-      else throw new UsageError('usage.auth', 'No authentication given.', 'Add one of --key FILE, --store-key FILE or --agent.');
+      } else if (typeof o.key === 'string')
+        auth = { kind: 'keyFile', path: o.key, ...(passphrase ? { passphrase } : {}) };
+      else
+        throw new UsageError(
+          'usage.auth',
+          'No authentication given.',
+          'Add one of --key FILE, --store-key FILE or --agent.',
+        );
 
       const c = getCore();
       const probe = await c.hosts.probe(address, port);
@@ -122,7 +164,12 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       } else if (interactive()) {
         io.err('Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.');
         const answer = (await ask('Trust this key and pin it? Type "yes" to confirm: ')).trim().toLowerCase();
-        if (answer !== 'yes') throw new CoreError('hostkey.declined', 'Host key not confirmed; nothing was added.', 'Run the command again when you have verified the fingerprint.');
+        if (answer !== 'yes')
+          throw new CoreError(
+            'hostkey.declined',
+            'Host key not confirmed; nothing was added.',
+            'Run the command again when you have verified the fingerprint.',
+          );
         confirmed = probe.fingerprint;
       } else {
         throw new UsageError(
@@ -133,7 +180,10 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       }
       const view = await c.hosts.add({ name, address, port, user, auth, acceptFingerprint: confirmed });
       const check = await c.hosts.check(name);
-      print(`Added ${name}; pinned ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}\n${checkText(check)}`, { host: view, check });
+      print(
+        `Added ${name}; pinned ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}\n${checkText(check)}`,
+        { host: view, check },
+      );
     });
 
   host
@@ -154,7 +204,9 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       const check = await getCore().hosts.check(name);
       print(checkText(check), check);
       if (check.status === 'error' || check.status === 'unreachable' || check.status === 'key-changed') {
-        const first = check.error ?? (check.problems[0] ? { message: check.problems[0].message, hint: check.problems[0].fix } : null);
+        const first =
+          check.error ??
+          (check.problems[0] ? { message: check.problems[0].message, hint: check.problems[0].fix } : null);
         if (first) io.err(`error: ${first.message.split('\n').join(' ')}\nhint: ${first.hint ?? ''}`);
         exitCode = 1;
       }
@@ -175,7 +227,12 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return 0;
       return 2;
     }
     const info = toErrorInfo(err);

@@ -14,11 +14,14 @@ export function bytes(n: number): string {
 export function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
 }
 
 export function hostsTable(hosts: HostView[]): string {
-  if (hosts.length === 0) return 'No hosts yet. Add one with: truffles host add NAME --address A --user U --key FILE';
+  if (hosts.length === 0)
+    return 'No hosts yet. Add one with: truffles host add NAME --address A --user U --key FILE';
   return table([
     ['NAME', 'KIND', 'ADDRESS', 'USER', 'STATUS', 'DOCKER', 'FINGERPRINT'],
     ...hosts.map((h) => [
@@ -46,11 +49,15 @@ export function checkText(c: HostCheck): string {
       `  kernel    ${f.kernel} (${f.arch})`,
       `  CPU       ${f.cpus} cores, load ${f.load.map((l) => l.toFixed(2)).join(' ')}`,
       `  memory    ${bytes(f.memoryBytes - f.memoryAvailableBytes)} used of ${bytes(f.memoryBytes)}`,
-      ...f.disks.map((d) => `  disk      ${d.mount}: ${bytes(d.usedBytes)} used of ${bytes(d.sizeBytes)} (${d.sizeBytes ? Math.round((100 * d.usedBytes) / d.sizeBytes) : 0} %)`),
+      ...f.disks.map(
+        (d) =>
+          `  disk      ${d.mount}: ${bytes(d.usedBytes)} used of ${bytes(d.sizeBytes)} (${d.sizeBytes ? Math.round((100 * d.usedBytes) / d.sizeBytes) : 0} %)`,
+      ),
       `  docker    ${f.docker ? `${f.docker.version} (API ${f.docker.apiVersion})` : 'not available'}`,
       `  compose   ${f.compose ? `${f.compose.version}${f.compose.v2 ? '' : ' (v1 — v2 required)'}` : 'not installed'}`,
     );
   }
-  for (const p of c.problems) lines.push(`  ${p.severity === 'error' ? '✗' : '!'} ${p.message}\n    fix: ${p.fix}`);
+  for (const p of c.problems)
+    lines.push(`  ${p.severity === 'error' ? '✗' : '!'} ${p.message}\n    fix: ${p.fix}`);
   return lines.join('\n');
 }

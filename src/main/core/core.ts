@@ -23,7 +23,11 @@ export interface CoreOptions {
   mode: AppInfo['mode'];
 }
 
-type Handlers = { [N in CommandName]: (input: ReturnType<(typeof commands)[N]['input']['parse']>) => Promise<CommandOutput<N>> };
+type Handlers = {
+  [N in CommandName]: (
+    input: ReturnType<(typeof commands)[N]['input']['parse']>,
+  ) => Promise<CommandOutput<N>>;
+};
 
 /**
  * The core: every capability of the console, with no Electron in it. The desktop app, the
@@ -70,7 +74,14 @@ export class Core {
   /** Validate and run one command from outside (renderer, bridge). Never throws. */
   async dispatch(name: unknown, input: unknown): Promise<Result<unknown>> {
     if (!isCommandName(name)) {
-      return { ok: false, error: { code: 'contract.unknown-command', message: `Unknown command ${JSON.stringify(name)}.`, hint: 'The renderer and the core are out of step; reload the window.' } };
+      return {
+        ok: false,
+        error: {
+          code: 'contract.unknown-command',
+          message: `Unknown command ${JSON.stringify(name)}.`,
+          hint: 'The renderer and the core are out of step; reload the window.',
+        },
+      };
     }
     const parsed = commands[name].input.safeParse(input ?? {});
     if (!parsed.success) {
@@ -82,7 +93,9 @@ export class Core {
           code: 'contract.invalid-input',
           message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`,
           hint: 'Correct the highlighted field and try again.',
-          details: { issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
+          details: {
+            issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+          },
         },
       };
     }
@@ -101,7 +114,9 @@ export class Core {
       .then(() =>
         Promise.race([
           new Docker({ socketPath }).version(),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new CoreError('timeout', 'timeout')), 3000).unref()),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new CoreError('timeout', 'timeout')), 3000).unref(),
+          ),
         ]),
       )
       .then(

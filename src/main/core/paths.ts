@@ -14,6 +14,9 @@ export function trufflesHome(env: NodeJS.ProcessEnv = process.env): string {
     case 'win32':
       return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Truffles Console');
     default:
-      return join(env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(home, '.config'), 'truffles-console');
+      return join(
+        env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(home, '.config'),
+        'truffles-console',
+      );
   }
 }

@@ -69,7 +69,11 @@ async function createWindow(): Promise<void> {
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (ev, url) => {
-    if (!url.startsWith('file://') && !(process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))) ev.preventDefault();
+    if (
+      !url.startsWith('file://') &&
+      !(process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
+    )
+      ev.preventDefault();
   });
 });
 

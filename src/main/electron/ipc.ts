@@ -8,10 +8,22 @@ import type { Core } from '../core/core';
  * top frame, loaded from our own files, are refused.
  */
 export function bindIpc(core: Core, window: BrowserWindow, trustedUrl: (url: string) => boolean): () => void {
-  const handler = async (event: IpcMainInvokeEvent, name: unknown, input: unknown): Promise<Result<unknown>> => {
+  const handler = async (
+    event: IpcMainInvokeEvent,
+    name: unknown,
+    input: unknown,
+  ): Promise<Result<unknown>> => {
     const frame = event.senderFrame;
-    if (event.sender.id !== window.webContents.id || !frame || frame.parent !== null || !trustedUrl(frame.url)) {
-      return { ok: false, error: { code: 'ipc.untrusted-sender', message: 'Refused a command from an untrusted frame.' } };
+    if (
+      event.sender.id !== window.webContents.id ||
+      !frame ||
+      frame.parent !== null ||
+      !trustedUrl(frame.url)
+    ) {
+      return {
+        ok: false,
+        error: { code: 'ipc.untrusted-sender', message: 'Refused a command from an untrusted frame.' },
+      };
     }
     return core.dispatch(name, input);
   };

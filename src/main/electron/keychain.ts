@@ -9,10 +9,18 @@ export class SafeStorageProvider implements SecretProvider {
 
   private ensure(): void {
     if (!safeStorage.isEncryptionAvailable()) {
-      throw new CoreError('secrets.keychain-unavailable', 'The OS keychain is not available, so secrets cannot be stored safely.', 'Unlock or install a keychain (on Linux: gnome-keyring or kwallet), or use ssh-agent / a key file instead.');
+      throw new CoreError(
+        'secrets.keychain-unavailable',
+        'The OS keychain is not available, so secrets cannot be stored safely.',
+        'Unlock or install a keychain (on Linux: gnome-keyring or kwallet), or use ssh-agent / a key file instead.',
+      );
     }
     if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend?.() === 'basic_text') {
-      throw new CoreError('secrets.keychain-weak', 'No OS keychain is running; Electron would fall back to a hard-coded key.', 'Start gnome-keyring or kwallet, or use ssh-agent / a key file instead.');
+      throw new CoreError(
+        'secrets.keychain-weak',
+        'No OS keychain is running; Electron would fall back to a hard-coded key.',
+        'Start gnome-keyring or kwallet, or use ssh-agent / a key file instead.',
+      );
     }
   }
 

@@ -13,7 +13,11 @@ async function main(): Promise<void> {
     if (interactive()) return ask('\nThe console needs the passphrase for stored secrets: ', true);
     return passphraseFromEnv()();
   };
-  const core = new Core({ home: trufflesHome(), secrets: new PassphraseProvider(getPassphrase), mode: 'web' });
+  const core = new Core({
+    home: trufflesHome(),
+    secrets: new PassphraseProvider(getPassphrase),
+    mode: 'web',
+  });
   const port = process.env.TRUFFLES_WEB_PORT ? Number(process.env.TRUFFLES_WEB_PORT) : 7420;
   const server = await startWebServer({ core, staticDir: join(import.meta.dirname, '../renderer'), port });
   process.stdout.write(
@@ -31,7 +35,10 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   const stop = (): void => {
-    void server.close().then(() => core.close()).finally(() => process.exit(0));
+    void server
+      .close()
+      .then(() => core.close())
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

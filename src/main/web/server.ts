@@ -63,7 +63,11 @@ function cookieValue(req: IncomingMessage, name: string): string | null {
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { core, staticDir } = options;
   if (!existsSync(join(staticDir, 'index.html'))) {
-    throw new CoreError('web.not-built', `The renderer is not built (${join(staticDir, 'index.html')} is missing).`, 'Run `npm run build` first (npm run start:web does it for you).');
+    throw new CoreError(
+      'web.not-built',
+      `The renderer is not built (${join(staticDir, 'index.html')} is missing).`,
+      'Run `npm run build` first (npm run start:web does it for you).',
+    );
   }
   const token = options.token ?? randomBytes(24).toString('hex');
   const sessions = new Set<string>();
@@ -92,12 +96,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const server = createServer((req, res) => {
     void (async () => {
       securityHeaders(res);
-      if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(res, 403, 'Forbidden: unexpected Host header.\n');
+      if (!allowedHosts().includes(req.headers.host ?? ''))
+        return refuse(res, 403, 'Forbidden: unexpected Host header.\n');
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.\n');
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
       const given = url.searchParams.get('token');
       if (given !== null) {
-        if (!safeEqual(given, token)) return refuse(res, 401, 'Unauthorized: wrong token. Open the URL printed by `npm run start:web`.\n');
+        if (!safeEqual(given, token))
+          return refuse(
+            res,
+            401,
+            'Unauthorized: wrong token. Open the URL printed by `npm run start:web`.\n',
+          );
         const session = randomBytes(32).toString('hex');
         sessions.add(session);
         res.writeHead(302, {
@@ -107,7 +117,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         });
         return res.end();
       }
-      if (!authed(req)) return refuse(res, 401, 'Unauthorized: open the URL with the token printed by `npm run start:web`.\n');
+      if (!authed(req))
+        return refuse(
+          res,
+          401,
+          'Unauthorized: open the URL with the token printed by `npm run start:web`.\n',
+        );
       let rel = decodeURIComponent(url.pathname);
       if (rel === '/' || rel === '') rel = '/index.html';
       const file = normalize(join(staticDir, rel));
@@ -170,7 +185,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? new CoreError('web.port-in-use', `Port ${options.port ?? 0} on 127.0.0.1 is already in use.`, 'Stop the other program, or choose another port with TRUFFLES_WEB_PORT.')
+          ? new CoreError(
+              'web.port-in-use',
+              `Port ${options.port ?? 0} on 127.0.0.1 is already in use.`,
+              'Stop the other program, or choose another port with TRUFFLES_WEB_PORT.',
+            )
           : err,
       ),
     );

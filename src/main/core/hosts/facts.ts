@@ -10,7 +10,25 @@ const PROBES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['arch', ['uname', '-m']],
   ['cpus', ['nproc']],
   ['meminfo', ['cat', '/proc/meminfo']],
-  ['df', ['df', '-P', '-T', '-B1', '-x', 'tmpfs', '-x', 'devtmpfs', '-x', 'overlay', '-x', 'squashfs', '-x', 'efivarfs']],
+  [
+    'df',
+    [
+      'df',
+      '-P',
+      '-T',
+      '-B1',
+      '-x',
+      'tmpfs',
+      '-x',
+      'devtmpfs',
+      '-x',
+      'overlay',
+      '-x',
+      'squashfs',
+      '-x',
+      'efivarfs',
+    ],
+  ],
   ['loadavg', ['cat', '/proc/loadavg']],
   ['uptime', ['cat', '/proc/uptime']],
   ['compose', ['docker', 'compose', 'version', '--short']],
@@ -21,7 +39,9 @@ const MARK = '@@truffles-fact@@';
 
 /** One script, one channel: every probe's output after a marker line naming it. */
 export function factsScript(): string {
-  return PROBES.map(([name, argv]) => `echo ${shellJoin([`${MARK}${name}`])}; ${shellJoin(argv)} 2>/dev/null`).join('; ');
+  return PROBES.map(
+    ([name, argv]) => `echo ${shellJoin([`${MARK}${name}`])}; ${shellJoin(argv)} 2>/dev/null`,
+  ).join('; ');
 }
 
 export function splitSections(stdout: string): Map<string, string> {
@@ -110,11 +130,13 @@ export interface FactsResult {
 export async function gatherFacts(transport: HostTransport, user: string): Promise<FactsResult> {
   const problems: Problem[] = [];
   const [script, docker] = await Promise.all([
-    transport.execScript(factsScript(), { timeoutMs: 30_000, env: { LC_ALL: 'C' } }).catch(async (err: unknown) => {
-      // Some servers refuse env requests (AcceptEnv); retry without.
-      if (err instanceof CoreError && err.code === 'exec.timeout') throw err;
-      return transport.execScript(factsScript(), { timeoutMs: 30_000 });
-    }),
+    transport
+      .execScript(factsScript(), { timeoutMs: 30_000, env: { LC_ALL: 'C' } })
+      .catch(async (err: unknown) => {
+        // Some servers refuse env requests (AcceptEnv); retry without.
+        if (err instanceof CoreError && err.code === 'exec.timeout') throw err;
+        return transport.execScript(factsScript(), { timeoutMs: 30_000 });
+      }),
     dockerVersion(transport, user),
   ]);
   const base = parseFacts(script.stdout);

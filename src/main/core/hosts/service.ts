@@ -5,7 +5,13 @@ import type { AppEvent, AuthInput, HostCheck, HostView, ProbeResult } from '../.
 import { CoreError, toErrorInfo } from '../errors';
 import type { SecretProvider } from '../secrets/provider';
 import { wrongProvider } from '../secrets/provider';
-import { checkPrivateKey, probeHostKey, SshConnection, type HostKeyPolicy, type SshCredentials } from '../ssh/connection';
+import {
+  checkPrivateKey,
+  probeHostKey,
+  SshConnection,
+  type HostKeyPolicy,
+  type SshCredentials,
+} from '../ssh/connection';
 import { knownHostId } from '../ssh/hostkey';
 import type { HostRecord, StoreData } from '../store/schema';
 import type { Store } from '../store/store';
@@ -65,7 +71,11 @@ export class HostService {
     const data = await this.store.read();
     const host = data.hosts.find((h) => h.name === name);
     if (!host) {
-      throw new CoreError('host.unknown', `There is no host named '${name}'.`, 'List hosts with `truffles host list`, or add it with `truffles host add`.');
+      throw new CoreError(
+        'host.unknown',
+        `There is no host named '${name}'.`,
+        'List hosts with `truffles host list`, or add it with `truffles host add`.',
+      );
     }
     return host;
   }
@@ -105,7 +115,12 @@ export class HostService {
     const secret = async (id: string | undefined): Promise<string | undefined> => {
       if (!id) return undefined;
       const enc = data.secrets[id];
-      if (!enc) throw new CoreError('secrets.missing', `A stored secret of host '${host.name}' is missing.`, 'Forget the host and add it again.');
+      if (!enc)
+        throw new CoreError(
+          'secrets.missing',
+          `A stored secret of host '${host.name}' is missing.`,
+          'Forget the host and add it again.',
+        );
       if (enc.provider !== this.secrets.id) throw wrongProvider(enc.provider, this.secrets.id);
       return this.secrets.decrypt(enc);
     };
@@ -114,11 +129,17 @@ export class HostService {
         return { agent: agentSocket() };
       case 'keyFile': {
         const passphrase = await secret(host.auth.passphraseSecret);
-        return { privateKey: await readKeyFile(expandHome(host.auth.path)), ...(passphrase ? { passphrase } : {}) };
+        return {
+          privateKey: await readKeyFile(expandHome(host.auth.path)),
+          ...(passphrase ? { passphrase } : {}),
+        };
       }
       case 'storedKey': {
         const passphrase = await secret(host.auth.passphraseSecret);
-        return { privateKey: (await secret(host.auth.keySecret)) ?? '', ...(passphrase ? { passphrase } : {}) };
+        return {
+          privateKey: (await secret(host.auth.keySecret)) ?? '',
+          ...(passphrase ? { passphrase } : {}),
+        };
       }
       case 'none':
         return {};
@@ -128,7 +149,11 @@ export class HostService {
   async add(input: AddHostInput): Promise<HostView> {
     const before = await this.store.read();
     if (before.hosts.some((h) => h.name === input.name)) {
-      throw new CoreError('host.exists', `A host named '${input.name}' already exists.`, 'Choose another name, or forget the existing host first.');
+      throw new CoreError(
+        'host.exists',
+        `A host named '${input.name}' already exists.`,
+        'Choose another name, or forget the existing host first.',
+      );
     }
     const credentials = await this.credentialsFromInput(input.auth);
     const policy: HostKeyPolicy = { kind: 'confirmed', fingerprint: input.acceptFingerprint };
@@ -143,18 +168,27 @@ export class HostService {
     }
     // Connect and authenticate before anything is stored: a host that cannot be reached with
     // these credentials is not added.
-    const conn = await SshConnection.connect({ address: input.address, port: input.port, user: input.user, label: input.name }, credentials, policy);
+    const conn = await SshConnection.connect(
+      { address: input.address, port: input.port, user: input.user, label: input.name },
+      credentials,
+      policy,
+    );
     conn.close();
     const offered = conn.offered;
     // Encrypt before taking the store lock (a passphrase prompt must not hold it).
     const auth = input.auth;
     const enc = {
       key: auth.kind === 'storedKey' ? await this.secrets.encrypt(auth.privateKey) : undefined,
-      passphrase: auth.kind !== 'agent' && auth.passphrase ? await this.secrets.encrypt(auth.passphrase) : undefined,
+      passphrase:
+        auth.kind !== 'agent' && auth.passphrase ? await this.secrets.encrypt(auth.passphrase) : undefined,
     };
     const view = await this.store.update((data) => {
       if (data.hosts.some((h) => h.name === input.name)) {
-        throw new CoreError('host.exists', `A host named '${input.name}' already exists.`, 'Choose another name, or forget the existing host first.');
+        throw new CoreError(
+          'host.exists',
+          `A host named '${input.name}' already exists.`,
+          'Choose another name, or forget the existing host first.',
+        );
       }
       const keyId = `host:${input.name}:key`;
       const ppId = `host:${input.name}:passphrase`;
@@ -170,8 +204,16 @@ export class HostService {
           auth.kind === 'agent'
             ? { kind: 'agent' }
             : auth.kind === 'keyFile'
-              ? { kind: 'keyFile', path: expandHome(auth.path), ...(enc.passphrase ? { passphraseSecret: ppId } : {}) }
-              : { kind: 'storedKey', keySecret: keyId, ...(enc.passphrase ? { passphraseSecret: ppId } : {}) },
+              ? {
+                  kind: 'keyFile',
+                  path: expandHome(auth.path),
+                  ...(enc.passphrase ? { passphraseSecret: ppId } : {}),
+                }
+              : {
+                  kind: 'storedKey',
+                  keySecret: keyId,
+                  ...(enc.passphrase ? { passphraseSecret: ppId } : {}),
+                },
         dockerSocket: '/var/run/docker.sock',
         addedAt: new Date().toISOString(),
         lastCheck: null,
@@ -193,7 +235,11 @@ export class HostService {
     const socket = localDockerSocket();
     const view = await this.store.update((data) => {
       if (data.hosts.some((h) => h.name === name)) {
-        throw new CoreError('host.exists', `A host named '${name}' already exists.`, 'Choose another name, or forget the existing host first.');
+        throw new CoreError(
+          'host.exists',
+          `A host named '${name}' already exists.`,
+          'Choose another name, or forget the existing host first.',
+        );
       }
       const record: HostRecord = {
         name,
@@ -224,11 +270,20 @@ export class HostService {
     const opening = (async (): Promise<HostTransport> => {
       const data = await this.store.read();
       const host = data.hosts.find((h) => h.name === name);
-      if (!host) throw new CoreError('host.unknown', `There is no host named '${name}'.`, 'List hosts with `truffles host list`.');
+      if (!host)
+        throw new CoreError(
+          'host.unknown',
+          `There is no host named '${name}'.`,
+          'List hosts with `truffles host list`.',
+        );
       if (host.kind === 'local') return new LocalTransport(host.dockerSocket);
       const pin = data.knownHosts[knownHostId(host.address, host.port)];
       if (!pin) {
-        throw new CoreError('hostkey.unpinned', `No host key is pinned for '${name}'.`, 'Forget the host and add it again, confirming its fingerprint.');
+        throw new CoreError(
+          'hostkey.unpinned',
+          `No host key is pinned for '${name}'.`,
+          'Forget the host and add it again, confirming its fingerprint.',
+        );
       }
       const credentials = await this.credentialsFor(host, data);
       const conn = await SshConnection.connect(
@@ -253,8 +308,21 @@ export class HostService {
       await transport.exec(['true'], { timeoutMs: 15_000 });
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
       const { facts, problems } = await gatherFacts(transport, host.user);
-      const status = problems.some((p) => p.severity === 'error') ? 'error' : problems.length > 0 ? 'warning' : 'ok';
-      result = { host: name, checkedAt, status, latencyMs, keyStatus: host.kind === 'ssh' ? 'ok' : 'not-applicable', facts, problems, error: null };
+      const status = problems.some((p) => p.severity === 'error')
+        ? 'error'
+        : problems.length > 0
+          ? 'warning'
+          : 'ok';
+      result = {
+        host: name,
+        checkedAt,
+        status,
+        latencyMs,
+        keyStatus: host.kind === 'ssh' ? 'ok' : 'not-applicable',
+        facts,
+        problems,
+        error: null,
+      };
     } catch (err) {
       const info = toErrorInfo(err);
       const keyChanged = info.code === 'hostkey.changed';
@@ -288,11 +356,17 @@ export class HostService {
       for (const id of Object.keys(data.secrets)) if (id.startsWith(`host:${name}:`)) delete data.secrets[id];
       if (host.kind === 'ssh') {
         const id = knownHostId(host.address, host.port);
-        if (!data.hosts.some((h) => h.kind === 'ssh' && knownHostId(h.address, h.port) === id)) delete data.knownHosts[id];
+        if (!data.hosts.some((h) => h.kind === 'ssh' && knownHostId(h.address, h.port) === id))
+          delete data.knownHosts[id];
       }
       return true;
     });
-    if (!removed) throw new CoreError('host.unknown', `There is no host named '${name}'.`, 'List hosts with `truffles host list`.');
+    if (!removed)
+      throw new CoreError(
+        'host.unknown',
+        `There is no host named '${name}'.`,
+        'List hosts with `truffles host list`.',
+      );
     const conn = this.connections.get(name);
     this.connections.delete(name);
     conn?.then((t) => t.close()).catch(() => undefined);
@@ -311,7 +385,11 @@ export class HostService {
 function agentSocket(): string {
   const sock = process.env.SSH_AUTH_SOCK;
   if (!sock) {
-    throw new CoreError('ssh.agent-missing', 'No ssh-agent is running for this console (SSH_AUTH_SOCK is not set).', 'Start ssh-agent and ssh-add your key, or use a key file.');
+    throw new CoreError(
+      'ssh.agent-missing',
+      'No ssh-agent is running for this console (SSH_AUTH_SOCK is not set).',
+      'Start ssh-agent and ssh-add your key, or use a key file.',
+    );
   }
   return sock;
 }
@@ -323,7 +401,9 @@ async function readKeyFile(path: string): Promise<string> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CoreError(
       'ssh.key-unreadable',
-      code === 'ENOENT' ? `The key file ${path} does not exist.` : `The key file ${path} cannot be read (${code ?? (err as Error).message}).`,
+      code === 'ENOENT'
+        ? `The key file ${path} does not exist.`
+        : `The key file ${path} cannot be read (${code ?? (err as Error).message}).`,
       'Give the path of your private key, e.g. ~/.ssh/id_ed25519.',
     );
   }

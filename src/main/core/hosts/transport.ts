@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import Docker from 'dockerode';
 import { CoreError } from '../errors';
-import type { SshConnection} from '../ssh/connection';
+import type { SshConnection } from '../ssh/connection';
 import { type ExecOptions, type ExecResult } from '../ssh/connection';
 
 /**
@@ -46,7 +46,10 @@ export class LocalTransport implements HostTransport {
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const [cmd, ...args] = argv;
-    if (!cmd) return Promise.reject(new CoreError('quote.empty', 'Empty command.', 'This is a bug; please report it.'));
+    if (!cmd)
+      return Promise.reject(
+        new CoreError('quote.empty', 'Empty command.', 'This is a bug; please report it.'),
+      );
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,12 +62,26 @@ export class LocalTransport implements HostTransport {
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d: Buffer) => err.push(d));
       child.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.name === 'AbortError') reject(new CoreError('exec.cancelled', 'The command was cancelled.', ''));
-        else if (e.code === 'ENOENT') resolve({ code: 127, signal: null, stdout: '', stderr: `${cmd}: not found\n` });
-        else reject(new CoreError('exec.failed', `Could not run ${cmd}: ${e.message}`, 'Check that it is installed on this machine.'));
+        if (e.name === 'AbortError')
+          reject(new CoreError('exec.cancelled', 'The command was cancelled.', ''));
+        else if (e.code === 'ENOENT')
+          resolve({ code: 127, signal: null, stdout: '', stderr: `${cmd}: not found\n` });
+        else
+          reject(
+            new CoreError(
+              'exec.failed',
+              `Could not run ${cmd}: ${e.message}`,
+              'Check that it is installed on this machine.',
+            ),
+          );
       });
       child.on('close', (code, signal) =>
-        resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+        resolve({
+          code,
+          signal,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        }),
       );
     });
   }

@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCb, type ScryptOptions } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  randomBytes,
+  scrypt as scryptCb,
+  type ScryptOptions,
+} from 'node:crypto';
 import { CoreError } from '../errors';
 import type { EncryptedSecret } from '../store/schema';
 

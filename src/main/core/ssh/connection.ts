@@ -58,29 +58,56 @@ function endpointText(e: { address: string; port: number; label?: string }): str
 }
 
 /** Turn what ssh2 and the socket layer throw into errors an operator can act on. */
-export function mapConnectError(err: unknown, e: SshEndpoint | { address: string; port: number; label?: string }): CoreError {
+export function mapConnectError(
+  err: unknown,
+  e: SshEndpoint | { address: string; port: number; label?: string },
+): CoreError {
   if (err instanceof CoreError) return err;
   const error = err as NodeJS.ErrnoException & { level?: string };
   const where = endpointText(e);
   const msg = error?.message ?? String(err);
   switch (error?.code) {
     case 'ECONNREFUSED':
-      return new CoreError('ssh.refused', `Connection to ${where} was refused: nothing listens there.`, 'Check the address and port, and that sshd runs on the host.');
+      return new CoreError(
+        'ssh.refused',
+        `Connection to ${where} was refused: nothing listens there.`,
+        'Check the address and port, and that sshd runs on the host.',
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new CoreError('ssh.dns', `The address of ${where} does not resolve.`, 'Check the spelling of the address, or use its IP address.');
+      return new CoreError(
+        'ssh.dns',
+        `The address of ${where} does not resolve.`,
+        'Check the spelling of the address, or use its IP address.',
+      );
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new CoreError('ssh.unreachable', `${where} is unreachable from this machine.`, 'Check the network (VPN, jump host, firewall).');
+      return new CoreError(
+        'ssh.unreachable',
+        `${where} is unreachable from this machine.`,
+        'Check the network (VPN, jump host, firewall).',
+      );
     case 'ETIMEDOUT':
-      return new CoreError('ssh.timeout', `Connecting to ${where} timed out.`, 'Check the address, the port and any firewall in between.');
+      return new CoreError(
+        'ssh.timeout',
+        `Connecting to ${where} timed out.`,
+        'Check the address, the port and any firewall in between.',
+      );
     case 'ECONNRESET':
-      return new CoreError('ssh.reset', `${where} closed the connection.`, 'The SSH server dropped us; check its logs (MaxStartups, AllowUsers, fail2ban).');
+      return new CoreError(
+        'ssh.reset',
+        `${where} closed the connection.`,
+        'The SSH server dropped us; check its logs (MaxStartups, AllowUsers, fail2ban).',
+      );
     default:
       break;
   }
   if (/Timed out while waiting for handshake/i.test(msg)) {
-    return new CoreError('ssh.timeout', `${where} did not complete the SSH handshake in time.`, 'Check that the port is an SSH server and the network is not filtering it.');
+    return new CoreError(
+      'ssh.timeout',
+      `${where} did not complete the SSH handshake in time.`,
+      'Check that the port is an SSH server and the network is not filtering it.',
+    );
   }
   if (error?.level === 'client-authentication' || /authentication methods failed/i.test(msg)) {
     return new CoreError(
@@ -89,24 +116,48 @@ export function mapConnectError(err: unknown, e: SshEndpoint | { address: string
       "Check the user name and that the key's public half is in that user's ~/.ssh/authorized_keys on the host.",
     );
   }
-  return new CoreError('ssh.failed', `SSH connection to ${where} failed: ${msg}`, 'Check the host, the port and the SSH server logs.');
+  return new CoreError(
+    'ssh.failed',
+    `SSH connection to ${where} failed: ${msg}`,
+    'Check the host, the port and the SSH server logs.',
+  );
 }
 
 /** Check a private key before connecting, so a bad key gives a clear error, not an auth failure. */
-export function checkPrivateKey(privateKey: string | Buffer, passphrase: string | undefined, source: string): void {
+export function checkPrivateKey(
+  privateKey: string | Buffer,
+  passphrase: string | undefined,
+  source: string,
+): void {
   const parsed = utils.parseKey(privateKey, passphrase);
   if (parsed instanceof Error) {
     if (/encrypted/i.test(parsed.message) && !passphrase) {
-      throw new CoreError('ssh.key-encrypted', `The private key ${source} is protected by a passphrase.`, 'Give its passphrase, or use ssh-agent.');
+      throw new CoreError(
+        'ssh.key-encrypted',
+        `The private key ${source} is protected by a passphrase.`,
+        'Give its passphrase, or use ssh-agent.',
+      );
     }
     if (/bad passphrase|integrity check failed/i.test(parsed.message)) {
-      throw new CoreError('ssh.key-passphrase', `The passphrase for the private key ${source} is wrong.`, 'Type the passphrase again.');
+      throw new CoreError(
+        'ssh.key-passphrase',
+        `The passphrase for the private key ${source} is wrong.`,
+        'Type the passphrase again.',
+      );
     }
-    throw new CoreError('ssh.key-invalid', `${source} is not a private key this console can use: ${parsed.message}.`, 'Give an OpenSSH or PEM private key (ed25519, ecdsa or rsa).');
+    throw new CoreError(
+      'ssh.key-invalid',
+      `${source} is not a private key this console can use: ${parsed.message}.`,
+      'Give an OpenSSH or PEM private key (ed25519, ecdsa or rsa).',
+    );
   }
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (key && !key.isPrivateKey()) {
-    throw new CoreError('ssh.key-public', `${source} is a public key.`, 'Give the private key file (the one without .pub).');
+    throw new CoreError(
+      'ssh.key-public',
+      `${source} is a public key.`,
+      'Give the private key file (the one without .pub).',
+    );
   }
 }
 
@@ -114,7 +165,11 @@ export function checkPrivateKey(privateKey: string | Buffer, passphrase: string 
  * Read a host's key without authenticating or trusting anything: the handshake is stopped at the
  * host-key check. Used to show the fingerprint to the operator before pinning.
  */
-export function probeHostKey(address: string, port: number, timeoutMs = READY_TIMEOUT_MS): Promise<OfferedKey> {
+export function probeHostKey(
+  address: string,
+  port: number,
+  timeoutMs = READY_TIMEOUT_MS,
+): Promise<OfferedKey> {
   return new Promise((resolve, reject) => {
     const client = new Client();
     let offered: OfferedKey | null = null;
@@ -171,7 +226,11 @@ export class SshConnection {
     return this.closed;
   }
 
-  static connect(endpoint: SshEndpoint, credentials: SshCredentials, policy: HostKeyPolicy): Promise<SshConnection> {
+  static connect(
+    endpoint: SshEndpoint,
+    credentials: SshCredentials,
+    policy: HostKeyPolicy,
+  ): Promise<SshConnection> {
     return new Promise((resolve, reject) => {
       const client = new Client();
       let offered: OfferedKey | null = null;
@@ -186,7 +245,8 @@ export class SshConnection {
         keepaliveCountMax: 3,
         hostVerifier: (key: Buffer) => {
           offered = { key: Buffer.from(key), fingerprint: fingerprintOf(key), algorithm: algorithmOf(key) };
-          if (policy.kind === 'pinned' ? key.equals(policy.key) : offered.fingerprint === policy.fingerprint) return true;
+          if (policy.kind === 'pinned' ? key.equals(policy.key) : offered.fingerprint === policy.fingerprint)
+            return true;
           refusal =
             policy.kind === 'pinned'
               ? new CoreError(
@@ -199,7 +259,11 @@ export class SshConnection {
                   'hostkey.mismatch',
                   `${where} offered a key other than the one you confirmed.\n  confirmed: ${policy.fingerprint}\n  offered:   ${offered.fingerprint} (${offered.algorithm})`,
                   'Probe the host again and compare the fingerprint with the one on the host before confirming.',
-                  { confirmed: policy.fingerprint, offered: offered.fingerprint, algorithm: offered.algorithm },
+                  {
+                    confirmed: policy.fingerprint,
+                    offered: offered.fingerprint,
+                    algorithm: offered.algorithm,
+                  },
                 );
           return false;
         },
@@ -224,7 +288,11 @@ export class SshConnection {
 
   private ensureOpen(): void {
     if (this.closed) {
-      throw new CoreError('ssh.closed', `The SSH connection to ${endpointText(this.endpoint)} is closed.`, 'Retry; the console reconnects.');
+      throw new CoreError(
+        'ssh.closed',
+        `The SSH connection to ${endpointText(this.endpoint)} is closed.`,
+        'Retry; the console reconnects.',
+      );
     }
   }
 
@@ -242,7 +310,13 @@ export class SshConnection {
     return new Promise((resolve, reject) => {
       this.client.exec(command, options.env ? { env: options.env } : {}, (err, stream: ClientChannel) => {
         if (err) {
-          reject(new CoreError('ssh.channel', `Could not open a command channel on ${endpointText(this.endpoint)}: ${err.message}`, 'Retry in a moment; the host may be limiting sessions (MaxSessions).'));
+          reject(
+            new CoreError(
+              'ssh.channel',
+              `Could not open a command channel on ${endpointText(this.endpoint)}: ${err.message}`,
+              'Retry in a moment; the host may be limiting sessions (MaxSessions).',
+            ),
+          );
           return;
         }
         const out: Buffer[] = [];
@@ -260,7 +334,14 @@ export class SshConnection {
         };
         if (options.timeoutMs) {
           timer = setTimeout(
-            () => stop(new CoreError('exec.timeout', `A command on ${endpointText(this.endpoint)} took longer than ${options.timeoutMs} ms and was stopped.`, 'Check the host load and retry.')),
+            () =>
+              stop(
+                new CoreError(
+                  'exec.timeout',
+                  `A command on ${endpointText(this.endpoint)} took longer than ${options.timeoutMs} ms and was stopped.`,
+                  'Check the host load and retry.',
+                ),
+              ),
             options.timeoutMs,
           );
         }
@@ -319,7 +400,12 @@ export class SshConnection {
       );
       return undefined;
     };
-    this.dockerClient = new Docker({ protocol: 'http', host: 'docker', port: 80, agent } as Docker.DockerOptions);
+    this.dockerClient = new Docker({
+      protocol: 'http',
+      host: 'docker',
+      port: 80,
+      agent,
+    } as Docker.DockerOptions);
     return this.dockerClient;
   }
 

@@ -10,13 +10,18 @@ import { CoreError } from '../errors';
  */
 export function shellQuote(arg: string): string {
   if (arg.includes('\0')) {
-    throw new CoreError('quote.nul', 'An argument contains a NUL byte, which no remote command can receive.', 'Remove the NUL character from the input.');
+    throw new CoreError(
+      'quote.nul',
+      'An argument contains a NUL byte, which no remote command can receive.',
+      'Remove the NUL character from the input.',
+    );
   }
   if (arg !== '' && /^[A-Za-z0-9_\-+=/.,:@%]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 export function shellJoin(argv: readonly string[]): string {
-  if (argv.length === 0) throw new CoreError('quote.empty', 'Empty command.', 'This is a bug; please report it.');
+  if (argv.length === 0)
+    throw new CoreError('quote.empty', 'Empty command.', 'This is a bug; please report it.');
   return argv.map(shellQuote).join(' ');
 }

@@ -46,12 +46,20 @@ export class Store {
 
   private migrate(raw: unknown): StoreData {
     if (typeof raw !== 'object' || raw === null) {
-      throw new CoreError('store.corrupt', `The console's data file ${this.file} has no schema version.`, 'Move it aside to start afresh.');
+      throw new CoreError(
+        'store.corrupt',
+        `The console's data file ${this.file} has no schema version.`,
+        'Move it aside to start afresh.',
+      );
     }
     let data = raw as Record<string, unknown>;
     let version = typeof data.schemaVersion === 'number' ? data.schemaVersion : NaN;
     if (!Number.isInteger(version) || version < 1) {
-      throw new CoreError('store.corrupt', `The console's data file ${this.file} has no valid schema version.`, 'Move it aside to start afresh.');
+      throw new CoreError(
+        'store.corrupt',
+        `The console's data file ${this.file} has no valid schema version.`,
+        'Move it aside to start afresh.',
+      );
     }
     if (version > CURRENT_SCHEMA_VERSION) {
       throw new CoreError(
@@ -62,7 +70,12 @@ export class Store {
     }
     while (version < CURRENT_SCHEMA_VERSION) {
       const step = migrations[version];
-      if (!step) throw new CoreError('store.migration-missing', `No migration from store schema ${version}.`, 'This is a bug; please report it.');
+      if (!step)
+        throw new CoreError(
+          'store.migration-missing',
+          `No migration from store schema ${version}.`,
+          'This is a bug; please report it.',
+        );
       data = step(data);
       version += 1;
       data.schemaVersion = version;

@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Core } from '../../src/main/core/core';
+import { PassphraseProvider } from '../../src/main/core/secrets/provider';
+import { startWebServer, type WebServer } from '../../src/main/web/server';
+import { sandbox, type SandboxInfo } from '../helpers/sandbox';
+import { tempDir } from '../helpers/tmp';
+
+/**
+ * End to end, as a person would: Debian's Chromium, the built renderer, the browser-mode bridge,
+ * the real core, a real SSH connection to the real test host and its real Docker Engine.
+ */
+const RESULTS = join(process.cwd(), 'test-results');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const STATIC = join(process.cwd(), 'out', 'renderer');
+
+let sb: SandboxInfo;
+let t: ReturnType<typeof tempDir>;
+let core: Core;
+let server: WebServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  sb = sandbox();
+  if (!existsSync(join(STATIC, 'index.html')))
+    throw new Error('The renderer is not built: run `npm run build` (npm test does it).');
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH).`);
+  mkdirSync(RESULTS, { recursive: true });
+  t = tempDir();
+  core = new Core({
+    home: join(t.dir, 'home'),
+    secrets: new PassphraseProvider(async () => 'e2e passphrase'),
+    mode: 'web',
+  });
+  server = await startWebServer({ core, staticDir: STATIC, port: 0 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await core?.close();
+  t?.cleanup();
+});
+
+async function shot(name: string): Promise<string> {
+  const file = join(RESULTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  expect(statSync(file).size).toBeGreaterThan(10_000);
+  return file;
+}
+
+describe('browser mode', () => {
+  it('without the token the page is refused', async () => {
+    const res = await page.goto(server.url);
+    expect(res?.status()).toBe(401);
+    expect(await page.textContent('body')).toContain('token');
+  });
+
+  it('a person adds the test host, confirms its fingerprint, and sees its Docker version', async () => {
+    await page.goto(server.loginUrl);
+    // No hosts yet: the console offers to add one.
+    await page.getByTestId('welcome-add-host').waitFor();
+    await shot('e2e-01-welcome');
+    await page.getByTestId('nav-hosts').click();
+    await page.getByTestId('screen-hosts').waitFor();
+    await page.getByTestId('add-host').click();
+    await page.getByTestId('host-name').fill('sandbox');
+    await page.getByTestId('host-address').fill(sb.address);
+    await page.getByTestId('host-port').fill(String(sb.port));
+    await page.getByTestId('host-user').fill(sb.user);
+    await page.getByTestId('host-auth-kind').selectOption('keyFile');
+    await page.getByTestId('host-key-path').fill(sb.keyPath);
+    await page.getByTestId('host-add-submit').click();
+
+    const dialog = page.getByTestId('fingerprint-dialog');
+    await dialog.waitFor();
+    expect((await page.getByTestId('fingerprint-value').textContent())?.trim()).toBe(sb.fingerprint);
+    await shot('e2e-02-fingerprint');
+    await page.getByTestId('fingerprint-confirm').click();
+
+    const docker = page.getByTestId('fact-docker-version');
+    await docker.waitFor({ timeout: 60_000 });
+    expect((await docker.textContent())?.trim()).toBe(sb.dockerVersion);
+    expect((await page.getByTestId('fact-compose-version').textContent())?.trim()).toBe(sb.composeVersion);
+    await expect
+      .poll(async () => page.getByTestId('host-status-sandbox').getAttribute('data-status'), {
+        timeout: 30_000,
+      })
+      .toBe('ok');
+    await shot('e2e-03-host-facts');
+
+    // The core really pinned what the person confirmed.
+    const [host] = await core.hosts.list();
+    expect(host?.fingerprint).toBe(sb.fingerprint);
+  });
+
+  it('the interface switches to Russian from Settings', async () => {
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-language').selectOption('ru');
+    await expect.poll(async () => page.getByTestId('nav-hosts').textContent()).toMatch(/Хосты/);
+    await page.getByTestId('nav-hosts').click();
+    await page.getByTestId('host-row-sandbox').click();
+    await page.getByTestId('fact-docker-version').waitFor();
+    await shot('e2e-04-hosts-ru');
+    expect((await core.store.read()).settings.language).toBe('ru');
+  });
+});

@@ -1,0 +1,158 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sandbox, startExtraSshd } from '../helpers/sandbox';
+import { tempDir } from '../helpers/tmp';
+
+/** The `truffles` command, run as a person or a script would, against the real test host. */
+let t: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  t = tempDir();
+});
+afterEach(() => t.cleanup());
+
+function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      TRUFFLES_HOME: join(t.dir, 'home'),
+      TRUFFLES_FROM_SOURCE: '1',
+      TRUFFLES_PASSPHRASE: 'cli test passphrase',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('truffles host', () => {
+  it('add then check --json prints the Docker and Compose versions of the real host', () => {
+    const sb = sandbox();
+    const add = truffles(
+      'host',
+      'add',
+      'sandbox',
+      '--address',
+      sb.address,
+      '--port',
+      String(sb.port),
+      '--user',
+      sb.user,
+      '--key',
+      sb.keyPath,
+      '--accept-fingerprint',
+      sb.fingerprint,
+      '--json',
+    );
+    expect(add.stderr).toContain(sb.fingerprint);
+    expect(add.code).toBe(0);
+    expect(JSON.parse(add.stdout).host.fingerprint).toBe(sb.fingerprint);
+    const check = truffles('host', 'check', 'sandbox', '--json');
+    expect(check.code).toBe(0);
+    const c = JSON.parse(check.stdout);
+    expect(c.facts.docker.version).toBe(sb.dockerVersion);
+    expect(c.facts.compose.version).toBe(sb.composeVersion);
+    expect(c.facts.compose.v2).toBe(true);
+    const list = truffles('host', 'list', '--json');
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).map((h: { name: string }) => h.name)).toEqual(['sandbox']);
+    const human = truffles('host', 'list');
+    expect(human.stdout).toMatch(/^NAME\s+KIND\s+ADDRESS/);
+    expect(human.stdout).toContain(sb.dockerVersion);
+    expect(truffles('host', 'forget', 'sandbox').code).toBe(0);
+    expect(JSON.parse(truffles('host', 'list', '--json').stdout)).toEqual([]);
+  });
+
+  it('without a terminal and without --accept-fingerprint it pins nothing and says how to confirm (exit 2)', () => {
+    const sb = sandbox();
+    const r = truffles(
+      'host',
+      'add',
+      'sandbox',
+      '--address',
+      sb.address,
+      '--port',
+      String(sb.port),
+      '--user',
+      sb.user,
+      '--key',
+      sb.keyPath,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--accept-fingerprint ${sb.fingerprint}`);
+    expect(JSON.parse(truffles('host', 'list', '--json').stdout)).toEqual([]);
+  });
+
+  it('a fingerprint that does not match is refused (exit 1) and nothing is added', () => {
+    const sb = sandbox();
+    const r = truffles(
+      'host',
+      'add',
+      'sandbox',
+      '--address',
+      sb.address,
+      '--port',
+      String(sb.port),
+      '--user',
+      sb.user,
+      '--key',
+      sb.keyPath,
+      '--accept-fingerprint',
+      `SHA256:${'B'.repeat(43)}`,
+    );
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(lines[0]).toContain(sb.fingerprint);
+    expect(JSON.parse(truffles('host', 'list', '--json').stdout)).toEqual([]);
+  });
+
+  it('after the host key is replaced, check fails and shows both fingerprints', async () => {
+    const sb = sandbox();
+    const extra = await startExtraSshd();
+    try {
+      expect(
+        truffles(
+          'host',
+          'add',
+          'moving',
+          '--address',
+          '127.0.0.1',
+          '--port',
+          String(extra.port),
+          '--user',
+          sb.user,
+          '--key',
+          sb.keyPath,
+          '--accept-fingerprint',
+          extra.fingerprint,
+        ).code,
+      ).toBe(0);
+      const newFp = await extra.rotateHostKey();
+      const r = truffles('host', 'check', 'moving');
+      expect(r.code).toBe(1);
+      expect(r.stderr.split('\n')[0]).toMatch(/^error: HOST KEY CHANGED/);
+      expect(r.stderr).toContain(extra.fingerprint);
+      expect(r.stderr).toContain(newFp);
+      expect(r.stdout).toContain(`pinned:  ${extra.fingerprint}`);
+      expect(r.stdout).toContain(`offered: ${newFp}`);
+    } finally {
+      await extra.stop();
+    }
+  });
+
+  it('usage errors exit 2 with a first line that says what is wrong', () => {
+    const r1 = truffles('host', 'frobnicate');
+    expect(r1.code).toBe(2);
+    expect(r1.stderr.split('\n')[0]).toMatch(/unknown command/);
+    const r2 = truffles('host', 'add', 'x', '--address', 'h', '--port', 'seventy');
+    expect(r2.code).toBe(2);
+    expect(r2.stderr.split('\n')[0]).toMatch(/^error: --port: Port must be/);
+    const r3 = truffles('host', 'add', 'x', '--address', '127.0.0.1');
+    expect(r3.code).toBe(2);
+    expect(r3.stderr.split('\n')[0]).toMatch(/No authentication given/);
+    const r4 = truffles('host', 'check', 'nobody');
+    expect(r4.code).toBe(1);
+    expect(r4.stderr.split('\n')[0]).toMatch(/There is no host named 'nobody'/);
+  });
+});

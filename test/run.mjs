@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// `npm test`: sets up the real test host (test/sandbox) when it can, builds the renderer, then
+// runs every test: unit, integration against the real host, end-to-end in Chromium. Nothing is
+// skipped: when something the tests need is missing, this says exactly what and stops.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const stateDir = process.env.TRUFFLES_SANDBOX_DIR ?? '/var/lib/truffles-sandbox';
+const extra = process.argv.slice(2);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+function fail(lines) {
+  process.stderr.write(lines.join('\n') + '\n');
+  process.exit(1);
+}
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const hasApt = existsSync('/usr/bin/apt-get');
+
+// 1. The real test host.
+if (process.env.TRUFFLES_SKIP_SANDBOX_SETUP !== '1') {
+  if (isRoot && hasApt) {
+    if (run('bash', [join(root, 'test/sandbox/up.sh')]) !== 0)
+      fail(['error: the test host (test/sandbox/up.sh) could not be set up; see its output above.']);
+  } else if (!existsSync(join(stateDir, 'sandbox.json'))) {
+    fail([
+      'error: the tests need the real test host, and it can only be set up as root on Debian 12 / Ubuntu.',
+      'hint: run `sudo npm run sandbox` once (it installs openssh-server, debootstrap, Docker Engine 26 with Compose v2',
+      '      from Debian 13, starts an sshd on 127.0.0.1:2222 and dockerd, and builds the test images),',
+      `      or point TRUFFLES_SANDBOX_DIR at the state folder of a running one (expected ${stateDir}/sandbox.json).`,
+    ]);
+  }
+}
+
+// 2. Chromium for the end-to-end tests.
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromiumPath)) {
+  if (isRoot && hasApt) {
+    run('apt-get', ['install', '-y', '-q', '-o', 'DPkg::Lock::Timeout=900', 'chromium'], {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  }
+  if (!existsSync(chromiumPath))
+    fail([
+      `error: Chromium is needed for the end-to-end tests and is not at ${chromiumPath}.`,
+      'hint: apt-get install chromium, or set CHROMIUM_PATH.',
+    ]);
+}
+
+// 3. The renderer the browser mode serves.
+if (run('npx', ['electron-vite', 'build', '--logLevel', 'warn']) !== 0)
+  fail(['error: the build failed; see above.']);
+
+// 4. The tests.
+const jsonOut = join(root, 'test-results', 'vitest.json');
+const code = run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${jsonOut}`,
+  ...extra,
+]);
+if (existsSync(jsonOut)) {
+  const r = JSON.parse(readFileSync(jsonOut, 'utf8'));
+  process.stdout.write(
+    `\n${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests + r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ''}\n`,
+  );
+  if (r.numPendingTests + r.numTodoTests > 0) {
+    process.stderr.write('error: some tests were skipped; no test may be skipped.\n');
+    process.exit(1);
+  }
+  if (r.numTotalTests === 0) {
+    process.stderr.write('error: no test ran.\n');
+    process.exit(1);
+  }
+}
+process.exit(code);
