@@ -269,3 +269,18 @@ describe('SshConnection', () => {
 });
 
 afterAll(() => undefined);
+
+describe('this machine (local Docker socket)', () => {
+  it('is a host kind with the same facts, without SSH', async () => {
+    const info = await core.appInfo();
+    expect(info.localDocker.available).toBe(true);
+    expect(info.localDocker.version).toBe(sb.dockerVersion);
+    const view = await core.hosts.addLocal('local');
+    expect(view.kind).toBe('local');
+    const check = await core.hosts.check('local');
+    expect(check.error).toBeNull();
+    expect(check.keyStatus).toBe('not-applicable');
+    expect(check.facts?.docker?.version).toBe(sb.dockerVersion);
+    expect(check.facts?.compose?.v2).toBe(true);
+  });
+});
