@@ -1,0 +1,388 @@
+/**
+ * How the renderer reaches the core.
+ *
+ * - In Electron the preload exposes `window.truffles` (a TrufflesApi over IPC).
+ * - In browser mode there is no preload: the page talks to the console server over a WebSocket at
+ *   `/bridge` on the same origin (the server already set the auth cookie). Protocol:
+ *     client → server  { id, cmd, input }
+ *     server → client  { id, result }   (result is a Result<T>)
+ *     server → client  { event }        (an AppEvent)
+ *   When the socket drops, every call in flight fails with `bridge.disconnected` and the client
+ *   reconnects with backoff.
+ */
+import type {
+  AppEvent,
+  CommandInput,
+  CommandName,
+  CommandOutput,
+  ErrorInfo,
+  Result,
+  TrufflesApi,
+} from '../../shared/contract';
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+/** A TrufflesApi that can also report the state of its connection (browser mode only). */
+export interface ConnectedApi extends TrufflesApi {
+  readonly connectionState: ConnectionState;
+  onConnection(listener: (state: ConnectionState) => void): () => void;
+}
+
+export function isConnectedApi(api: TrufflesApi): api is ConnectedApi {
+  return typeof (api as Partial<ConnectedApi>).onConnection === 'function';
+}
+
+/** A failed command, unwrapped from its Result by `call`. */
+export class ApiError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.name = 'ApiError';
+    this.code = info.code;
+    this.hint = info.hint;
+    this.details = info.details;
+  }
+
+  toInfo(): ErrorInfo {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** Anything thrown, as an ErrorInfo the UI can show. */
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof ApiError) return err.toInfo();
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    code: 'renderer.unexpected',
+    message,
+    hint: 'This is a bug in Truffles Console; please report it with the steps that led here.',
+  };
+}
+
+function disconnectedError(message: string): ErrorInfo {
+  return {
+    code: 'bridge.disconnected',
+    message,
+    hint: 'The console server may have stopped or restarted. The page reconnects by itself; try again in a few seconds. If it does not, check that the console server is running.',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser-mode bridge client
+
+/** The subset of the DOM WebSocket the bridge uses (so tests can pass a fake). */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  send(data: string): void;
+  close(): void;
+}
+
+export interface BridgeOptions {
+  url: string;
+  createSocket?: (url: string) => SocketLike;
+  /** Backoff delays in ms; the last one repeats. */
+  backoffMs?: readonly number[];
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (handle: unknown) => void;
+}
+
+export interface BridgeClient extends ConnectedApi {
+  /** Stop reconnecting and close the socket; pending calls fail. */
+  close(): void;
+}
+
+const OPEN = 1;
+
+/**
+ * The browser globals this module uses, typed here so the module also type-checks (and is unit
+ * tested) outside a DOM.
+ */
+interface BrowserGlobals {
+  WebSocket?: new (url: string) => SocketLike;
+  location?: { protocol: string; host: string };
+  truffles?: TrufflesApi;
+}
+const browser = globalThis as unknown as BrowserGlobals;
+
+interface Pending {
+  id: number;
+  frame: string;
+  sent: boolean;
+  resolve: (result: Result<unknown>) => void;
+}
+
+export function createBridgeClient(options: BridgeOptions): BridgeClient {
+  const createSocket =
+    options.createSocket ??
+    ((url: string): SocketLike => {
+      if (!browser.WebSocket) throw new Error('WebSocket is not available here');
+      return new browser.WebSocket(url);
+    });
+  const backoff = options.backoffMs ?? [250, 500, 1000, 2000, 4000, 8000];
+  const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
+  const clearTimer = options.clearTimer ?? ((h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>));
+
+  const pending = new Map<number, Pending>();
+  const eventListeners = new Set<(event: AppEvent) => void>();
+  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  let socket: SocketLike | null = null;
+  let state: ConnectionState = 'connecting';
+  let attempt = 0;
+  let retryTimer: unknown = null;
+  let nextId = 1;
+  let closedForGood = false;
+
+  function setState(next: ConnectionState): void {
+    if (state === next) return;
+    state = next;
+    for (const l of [...connectionListeners]) {
+      try {
+        l(next);
+      } catch {
+        /* a listener's failure is not the bridge's */
+      }
+    }
+  }
+
+  function failAll(message: string): void {
+    const all = [...pending.values()];
+    pending.clear();
+    for (const p of all) p.resolve({ ok: false, error: disconnectedError(message) });
+  }
+
+  function flush(): void {
+    if (!socket || socket.readyState !== OPEN) return;
+    for (const p of pending.values()) {
+      if (p.sent) continue;
+      try {
+        socket.send(p.frame);
+        p.sent = true;
+      } catch {
+        /* the close handler fails it */
+      }
+    }
+  }
+
+  function onMessage(data: unknown): void {
+    if (typeof data !== 'string') return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!msg || typeof msg !== 'object') return;
+    const m = msg as { id?: unknown; result?: unknown; event?: unknown };
+    if (typeof m.id === 'number' && m.result && typeof m.result === 'object') {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      p.resolve(m.result as Result<unknown>);
+      return;
+    }
+    if (m.event && typeof m.event === 'object' && typeof (m.event as { type?: unknown }).type === 'string') {
+      const event = m.event as AppEvent;
+      for (const l of [...eventListeners]) {
+        try {
+          l(event);
+        } catch {
+          /* keep delivering to the others */
+        }
+      }
+    }
+  }
+
+  function connect(): void {
+    if (closedForGood) return;
+    if (retryTimer !== null) {
+      clearTimer(retryTimer);
+      retryTimer = null;
+    }
+    setState('connecting');
+    let s: SocketLike;
+    try {
+      s = createSocket(options.url);
+    } catch (err) {
+      failAll(
+        `Could not open the connection to the console server: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      scheduleReconnect();
+      return;
+    }
+    socket = s;
+    s.onopen = () => {
+      if (socket !== s) return;
+      attempt = 0;
+      setState('open');
+      flush();
+    };
+    s.onmessage = (ev) => {
+      if (socket === s) onMessage(ev.data);
+    };
+    s.onerror = () => {
+      /* a close event always follows */
+    };
+    s.onclose = () => {
+      if (socket !== s) return;
+      socket = null;
+      failAll('The connection to the console server was lost before the answer arrived.');
+      scheduleReconnect();
+    };
+  }
+
+  function scheduleReconnect(): void {
+    if (closedForGood) {
+      setState('closed');
+      return;
+    }
+    setState('closed');
+    const delay = backoff[Math.min(attempt, backoff.length - 1)] ?? 8000;
+    attempt += 1;
+    retryTimer = setTimer(() => {
+      retryTimer = null;
+      connect();
+    }, delay);
+  }
+
+  connect();
+
+  return {
+    get connectionState() {
+      return state;
+    },
+    invoke<N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutput<N>>> {
+      if (closedForGood) {
+        return Promise.resolve({
+          ok: false,
+          error: disconnectedError('The connection to the console server is closed.'),
+        });
+      }
+      const id = nextId++;
+      let frame: string;
+      try {
+        frame = JSON.stringify({ id, cmd: name, input });
+      } catch (err) {
+        return Promise.resolve({
+          ok: false,
+          error: toErrorInfo(err),
+        });
+      }
+      const promise = new Promise<Result<CommandOutput<N>>>((resolve) => {
+        pending.set(id, { id, frame, sent: false, resolve: resolve as (r: Result<unknown>) => void });
+      });
+      if (socket && socket.readyState === OPEN) flush();
+      else if (!socket) connect(); // waiting out a backoff: try right now instead
+      return promise;
+    },
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => {
+        eventListeners.delete(listener);
+      };
+    },
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      return () => {
+        connectionListeners.delete(listener);
+      };
+    },
+    close() {
+      closedForGood = true;
+      if (retryTimer !== null) clearTimer(retryTimer);
+      retryTimer = null;
+      const s = socket;
+      socket = null;
+      failAll('The connection to the console server was closed.');
+      setState('closed');
+      try {
+        s?.close();
+      } catch {
+        /* already closed */
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing the API
+
+/** An API whose every call fails: the page runs where neither the preload nor a server is. */
+function unavailableApi(): TrufflesApi {
+  return {
+    invoke() {
+      return Promise.resolve({
+        ok: false,
+        error: {
+          code: 'bridge.unavailable',
+          message:
+            'This page cannot reach the Truffles core: there is no preload bridge and no console server.',
+          hint: 'Start the desktop app, or run the browser mode with `npm run start:web` and open the address it prints.',
+        },
+      });
+    },
+    onEvent() {
+      return () => {};
+    },
+  };
+}
+
+let api: TrufflesApi | null = null;
+
+export function getApi(): TrufflesApi {
+  if (api) return api;
+  const fromPreload = browser.truffles;
+  const loc = browser.location;
+  if (fromPreload && typeof fromPreload.invoke === 'function') {
+    api = fromPreload;
+  } else if (loc && (loc.protocol === 'http:' || loc.protocol === 'https:')) {
+    const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+    api = createBridgeClient({ url: `${scheme}//${loc.host}/bridge` });
+  } else {
+    api = unavailableApi();
+  }
+  return api;
+}
+
+/** For tests: use this API instead of discovering one. */
+export function setApi(next: TrufflesApi | null): void {
+  api = next;
+}
+
+/** Run a command and unwrap its Result; a failure throws ApiError. */
+export async function call<N extends CommandName>(
+  name: N,
+  input: CommandInput<N>,
+): Promise<CommandOutput<N>> {
+  let result: Result<CommandOutput<N>>;
+  try {
+    result = await getApi().invoke(name, input);
+  } catch (err) {
+    // The transport itself threw (e.g. IPC failure): report it like any other error.
+    throw new ApiError({
+      code: 'bridge.failed',
+      message: `The command "${name}" could not be delivered: ${err instanceof Error ? err.message : String(err)}`,
+      hint: 'Restart Truffles Console; if it happens again, report it.',
+    });
+  }
+  if (!result || typeof result !== 'object') {
+    throw new ApiError({
+      code: 'bridge.malformed',
+      message: `The core answered "${name}" with something that is not a result.`,
+      hint: 'This is a bug in Truffles Console; please report it.',
+    });
+  }
+  if (!result.ok) throw new ApiError(result.error);
+  return result.value;
+}

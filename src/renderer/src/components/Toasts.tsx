@@ -1,0 +1,43 @@
+import type { ReactElement } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import { useConsole } from '../store';
+import type { Toast } from '../store';
+import { CheckIcon, CloseIcon, ErrorIcon } from './Icons';
+
+function toastText(t: TFunction, toast: Toast): string {
+  const name = toast.values['name'] ?? '';
+  switch (toast.key) {
+    case 'toast.hostAdded':
+      return t('toast.hostAdded', { name });
+    case 'toast.hostForgotten':
+      return t('toast.hostForgotten', { name });
+    case 'toast.languageSaved':
+      return t('toast.languageSaved');
+  }
+}
+
+/** Short confirmations in the corner; announced politely to screen readers. */
+export function Toasts(): ReactElement {
+  const { t } = useTranslation();
+  const toasts = useConsole((s) => s.toasts);
+  const dismiss = useConsole((s) => s.dismissToast);
+  return (
+    <div className="toasts" role="status" aria-live="polite">
+      {toasts.map((toast) => (
+        <div key={toast.id} className={`toast toast-${toast.kind}`} data-testid="toast">
+          {toast.kind === 'error' ? <ErrorIcon /> : <CheckIcon />}
+          <span className="toast-text">{toastText(t, toast)}</span>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => dismiss(toast.id)}
+            aria-label={t('common.dismiss')}
+          >
+            <CloseIcon />
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,345 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { FormEvent, ReactElement, ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { schemaMessage } from '../i18n';
+import { useConsole } from '../store';
+import { validateDraft, validateField } from '../validation';
+import type { AuthKind, DraftField, FieldErrors, HostDraft } from '../validation';
+import { FingerprintDialog } from './FingerprintDialog';
+
+const FIELD_INPUT: Record<DraftField, string> = {
+  name: 'host-name',
+  address: 'host-address',
+  port: 'host-port',
+  user: 'host-user',
+  'key-path': 'host-key-path',
+  'key-text': 'host-key-text',
+};
+
+interface FieldProps {
+  field: DraftField | null;
+  id: string;
+  label: string;
+  help?: string;
+  error?: string | undefined;
+  className?: string;
+  children: (aria: {
+    'aria-invalid': boolean;
+    'aria-describedby': string | undefined;
+    id: string;
+  }) => ReactNode;
+}
+
+function Field({ field, id, label, help, error, className, children }: FieldProps): ReactElement {
+  const helpId = help ? `${id}-help` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, helpId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ 'aria-invalid': Boolean(error), 'aria-describedby': describedBy, id })}
+      {error && field ? (
+        <p className="field-error" id={errorId} data-testid={`field-error-${field}`}>
+          {error}
+        </p>
+      ) : null}
+      {help ? (
+        <p className="field-help" id={helpId}>
+          {help}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The add-host form. Submitting validates with the contract's schemas, then probes the host key;
+ * the fingerprint dialog takes it from there. The draft lives in the store, so nothing typed is
+ * lost on an error or when the operator looks at another screen.
+ */
+export function AddHostForm(): ReactElement {
+  const { t, i18n } = useTranslation();
+  const draft = useConsole((s) => s.draft);
+  const updateDraft = useConsole((s) => s.updateDraft);
+  const probeDraft = useConsole((s) => s.probeDraft);
+  const closeAddForm = useConsole((s) => s.closeAddForm);
+  const probing = useConsole((s) => Boolean(s.busy['probe']));
+  const probe = useConsole((s) => s.probe);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [touched, setTouched] = useState<Partial<Record<DraftField, boolean>>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const uid = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const lng = i18n.language === 'ru' ? 'ru' : 'en';
+
+  useEffect(() => {
+    nameRef.current?.focus();
+  }, []);
+
+  const shown = (f: DraftField): string | undefined => {
+    const msg = errors[f];
+    return msg && (touched[f] || submitted) ? schemaMessage(msg, lng) : undefined;
+  };
+
+  function change(patch: Partial<HostDraft>, fields: DraftField[]): void {
+    updateDraft(patch);
+    const next = { ...draft, ...patch };
+    // Once a field shows an error, re-check it as the operator types so the error clears.
+    setErrors((prev) => {
+      const out = { ...prev };
+      for (const f of fields) {
+        if (!prev[f] && !submitted) continue;
+        const msg = validateField(f, next);
+        if (msg) out[f] = msg;
+        else delete out[f];
+      }
+      return out;
+    });
+  }
+
+  function blur(f: DraftField, next: EventTarget | null): void {
+    setTouched((prev) => ({ ...prev, [f]: true }));
+    // Leaving the field for Submit or Cancel: don't show an error now — it would move the button
+    // under the pointer before the click lands. Submit validates everything anyway.
+    if (next instanceof HTMLElement && next.closest('.form-actions')) return;
+    const msg = validateField(f, draft);
+    setErrors((prev) => {
+      const out = { ...prev };
+      if (msg) out[f] = msg;
+      else delete out[f];
+      return out;
+    });
+  }
+
+  function onSubmit(e: FormEvent<HTMLFormElement>): void {
+    e.preventDefault();
+    setSubmitted(true);
+    const all = validateDraft(draft);
+    setErrors(all);
+    const first = (Object.keys(all) as DraftField[])[0];
+    if (first) {
+      formRef.current?.querySelector<HTMLElement>(`[data-testid="${FIELD_INPUT[first]}"]`)?.focus();
+      return;
+    }
+    void probeDraft();
+  }
+
+  const id = (f: string): string => `${uid}-${f}`;
+  const hasErrors = submitted && Object.keys(errors).length > 0;
+
+  return (
+    <section className="card add-host" aria-labelledby={id('title')} data-testid="add-host-form">
+      <h2 id={id('title')}>{t('form.title')}</h2>
+      <p className="muted">{t('form.intro')}</p>
+      <form ref={formRef} onSubmit={onSubmit} noValidate>
+        <div className="form-grid">
+          <Field
+            field="name"
+            id={id('name')}
+            label={t('form.name')}
+            help={t('form.nameHelp')}
+            error={shown('name')}
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                ref={nameRef}
+                type="text"
+                data-testid="host-name"
+                value={draft.name}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="almaty-1"
+                onChange={(e) => change({ name: e.target.value }, ['name'])}
+                onBlur={(e) => blur('name', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field="address"
+            id={id('address')}
+            label={t('form.address')}
+            help={t('form.addressHelp')}
+            error={shown('address')}
+            className="field-wide"
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                type="text"
+                data-testid="host-address"
+                value={draft.address}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="203.0.113.10"
+                onChange={(e) => change({ address: e.target.value }, ['address'])}
+                onBlur={(e) => blur('address', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field="port"
+            id={id('port')}
+            label={t('form.port')}
+            error={shown('port')}
+            className="field-narrow"
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                type="text"
+                inputMode="numeric"
+                data-testid="host-port"
+                value={draft.port}
+                autoComplete="off"
+                onChange={(e) => change({ port: e.target.value }, ['port'])}
+                onBlur={(e) => blur('port', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field="user"
+            id={id('user')}
+            label={t('form.user')}
+            help={t('form.userHelp')}
+            error={shown('user')}
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                type="text"
+                data-testid="host-user"
+                value={draft.user}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="root"
+                onChange={(e) => change({ user: e.target.value }, ['user'])}
+                onBlur={(e) => blur('user', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field={null}
+            id={id('auth')}
+            label={t('form.authKind')}
+            help={draft.authKind === 'agent' ? t('form.agentHelp') : undefined}
+          >
+            {(aria) => (
+              <select
+                {...aria}
+                data-testid="host-auth-kind"
+                value={draft.authKind}
+                onChange={(e) => {
+                  const authKind = e.target.value as AuthKind;
+                  updateDraft({ authKind });
+                  setErrors((prev) => {
+                    const out = { ...prev };
+                    delete out['key-path'];
+                    delete out['key-text'];
+                    return out;
+                  });
+                }}
+              >
+                <option value="agent">{t('auth.agent')}</option>
+                <option value="keyFile">{t('auth.keyFile')}</option>
+                <option value="storedKey">{t('auth.storedKey')}</option>
+              </select>
+            )}
+          </Field>
+          {draft.authKind === 'keyFile' ? (
+            <Field
+              field="key-path"
+              id={id('keyPath')}
+              label={t('form.keyPath')}
+              help={t('form.keyPathHelp')}
+              error={shown('key-path')}
+              className="field-wide"
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="text"
+                  data-testid="host-key-path"
+                  className="mono"
+                  value={draft.keyPath}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="~/.ssh/id_ed25519"
+                  onChange={(e) => change({ keyPath: e.target.value }, ['key-path'])}
+                  onBlur={(e) => blur('key-path', e.relatedTarget)}
+                />
+              )}
+            </Field>
+          ) : null}
+          {draft.authKind === 'storedKey' ? (
+            <Field
+              field="key-text"
+              id={id('keyText')}
+              label={t('form.keyText')}
+              help={t('form.keyTextHelp')}
+              error={shown('key-text')}
+              className="field-full"
+            >
+              {(aria) => (
+                <textarea
+                  {...aria}
+                  data-testid="host-key-text"
+                  className="mono"
+                  rows={6}
+                  value={draft.keyText}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
+                  onChange={(e) => change({ keyText: e.target.value }, ['key-text'])}
+                  onBlur={(e) => blur('key-text', e.relatedTarget)}
+                />
+              )}
+            </Field>
+          ) : null}
+          {draft.authKind !== 'agent' ? (
+            <Field
+              field={null}
+              id={id('passphrase')}
+              label={t('form.passphrase')}
+              help={t('form.passphraseHelp')}
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="password"
+                  data-testid="host-passphrase"
+                  value={draft.passphrase}
+                  autoComplete="off"
+                  onChange={(e) => updateDraft({ passphrase: e.target.value })}
+                />
+              )}
+            </Field>
+          ) : null}
+        </div>
+        <ErrorBanner scopes={['addHost']} />
+        {hasErrors ? (
+          <p className="form-summary" role="alert">
+            {t('form.fixErrors')}
+          </p>
+        ) : null}
+        <div className="form-actions">
+          <button
+            type="submit"
+            className="button button-primary"
+            data-testid="host-add-submit"
+            disabled={probing}
+            aria-busy={probing}
+          >
+            {probing ? t('form.submitting') : t('form.submit')}
+          </button>
+          <button type="button" className="button" onClick={closeAddForm} data-testid="host-add-cancel">
+            {t('form.cancel')}
+          </button>
+        </div>
+      </form>
+      {probe ? <FingerprintDialog probe={probe} /> : null}
+    </section>
+  );
+}
