@@ -280,6 +280,8 @@ export class SshConnection {
       client.once('error', onError);
       client.once('ready', () => {
         client.removeListener('error', onError);
+        // Small request/response exchanges (exec, Docker API) otherwise wait on Nagle + delayed ACK (~40 ms each).
+        client.setNoDelay(true);
         resolve(new SshConnection(client, offered as unknown as OfferedKey, endpoint));
       });
       client.connect(config);
