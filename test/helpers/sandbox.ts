@@ -27,6 +27,8 @@ export interface SandboxInfo {
   address: string;
   port: number;
   user: string;
+  /** A second user with the same key who is not in the docker group (to test refused Docker access). */
+  noDockerUser: string;
   keyPath: string;
   /** `SHA256:<base64 without padding>`, as `ssh-keygen -lf` prints it. */
   fingerprint: string;
@@ -48,6 +50,12 @@ export interface ExtraSshd {
   rotateHostKey(): Promise<string>;
   /** Ends it (and the sessions it forked, with what runs in them) and removes its folder. Idempotent. */
   stop(): Promise<void>;
+  /** Kills it and every session it forked, as a crash would, keeping its folder and key (see restart). */
+  kill(): Promise<void>;
+  /** Starts it again on the same port with the same host key after kill(). */
+  restart(): Promise<void>;
+  /** How many SSH logins it accepted so far (its log, server side). */
+  acceptedLogins(): number;
 }
 
 const SSHD = '/usr/sbin/sshd';
@@ -93,6 +101,7 @@ export function sandbox(): SandboxInfo {
     address: str('address'),
     port,
     user: str('user'),
+    noDockerUser: str('noDockerUser'),
     keyPath: str('keyPath'),
     fingerprint: str('fingerprint'),
     dockerVersion: str('dockerVersion'),
@@ -265,7 +274,7 @@ function installExitHook(): void {
 }
 
 export async function startExtraSshd(
-  opts: { hostKeyPath?: string; allowStreamLocalForwarding?: boolean } = {},
+  opts: { hostKeyPath?: string; allowStreamLocalForwarding?: boolean; maxSessions?: number } = {},
 ): Promise<ExtraSshd> {
   const sb = sandbox();
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -320,7 +329,7 @@ export async function startExtraSshd(
       `HostKey ${q(hostKeyPath)}`,
       `PidFile ${q(pidFile)}`,
       `AuthorizedKeysFile ${q(join(sb.stateDir, 'authorized_keys', '%u'))}`,
-      `AllowUsers ${sb.user}`,
+      `AllowUsers ${sb.user} ${sb.noDockerUser}`,
       'PermitRootLogin no',
       'UsePAM no',
       'PasswordAuthentication no',
@@ -331,7 +340,7 @@ export async function startExtraSshd(
       'StrictModes yes',
       'LogLevel VERBOSE',
       'MaxStartups 100',
-      'MaxSessions 64',
+      `MaxSessions ${opts.maxSessions ?? 64}`,
       'Subsystem sftp internal-sftp',
       '',
     ];
@@ -446,6 +455,16 @@ export async function startExtraSshd(
       await end(false);
       await launch(port, newFp);
       return newFp;
+    },
+    async kill(): Promise<void> {
+      await end(true);
+    },
+    async restart(): Promise<void> {
+      if (stopped) throw new Error(`extra sshd ${id} is stopped`);
+      await launch(port, fingerprintOfPub(readFileSync(`${hostKeyPath}.pub`, 'utf8')));
+    },
+    acceptedLogins(): number {
+      return (readFrom(logFile, 0).match(/Accepted publickey for /g) ?? []).length;
     },
     async stop(): Promise<void> {
       if (stopped) return;

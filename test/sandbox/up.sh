@@ -10,6 +10,8 @@ STATE=${TRUFFLES_SANDBOX_DIR:-/var/lib/truffles-sandbox}
 PORT=${TRUFFLES_SANDBOX_PORT:-2222}
 ADDRESS=127.0.0.1
 OP_USER=truffles-op
+# A second user with the same key, deliberately NOT in the docker group (tests of refused Docker access).
+NODOCKER_USER=truffles-nodocker
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SOCK=/var/run/docker.sock
 BASE_IMAGE=truffles/debian-base:bookworm
@@ -194,6 +196,17 @@ esac
 if ! id -nG "$OP_USER" | tr ' ' '\n' | grep -qx docker; then
 	usermod -aG docker "$OP_USER"
 fi
+if ! id "$NODOCKER_USER" >/dev/null 2>&1; then
+	log "creating user $NODOCKER_USER (not in the docker group)"
+	useradd -m -s /bin/bash "$NODOCKER_USER"
+fi
+case "$(getent shadow "$NODOCKER_USER" | cut -d: -f2)" in
+'*') ;;
+*) usermod -p '*' "$NODOCKER_USER" ;;
+esac
+if id -nG "$NODOCKER_USER" | tr ' ' '\n' | grep -qx docker; then
+	gpasswd -d "$NODOCKER_USER" docker >/dev/null
+fi
 
 KEY=$STATE/operator_ed25519
 if [ ! -s "$KEY" ] || [ ! -s "$KEY.pub" ]; then
@@ -207,9 +220,11 @@ chmod 0644 "$KEY.pub"
 mkdir -p "$STATE/authorized_keys"
 chown root:root "$STATE/authorized_keys"
 chmod 0755 "$STATE/authorized_keys"
-if ! cmp -s "$KEY.pub" "$STATE/authorized_keys/$OP_USER"; then
-	install -o root -g root -m 0644 "$KEY.pub" "$STATE/authorized_keys/$OP_USER"
-fi
+for u in "$OP_USER" "$NODOCKER_USER"; do
+	if ! cmp -s "$KEY.pub" "$STATE/authorized_keys/$u"; then
+		install -o root -g root -m 0644 "$KEY.pub" "$STATE/authorized_keys/$u"
+	fi
+done
 
 # ---------------------------------------------------------------------------------------------
 # 3. Docker Engine.
@@ -386,7 +401,7 @@ Port $PORT
 HostKey "$HOSTKEY"
 PidFile "$STATE/sshd.pid"
 AuthorizedKeysFile "$STATE/authorized_keys/%u"
-AllowUsers $OP_USER
+AllowUsers $OP_USER $NODOCKER_USER
 PermitRootLogin no
 UsePAM no
 PasswordAuthentication no
@@ -467,6 +482,7 @@ shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 	echo "TRUFFLES_SANDBOX_ADDRESS=$(shq "$ADDRESS")"
 	echo "TRUFFLES_SANDBOX_PORT=$(shq "$PORT")"
 	echo "TRUFFLES_SANDBOX_USER=$(shq "$OP_USER")"
+	echo "TRUFFLES_SANDBOX_NODOCKER_USER=$(shq "$NODOCKER_USER")"
 	echo "TRUFFLES_SANDBOX_KEY=$(shq "$KEY")"
 	echo "TRUFFLES_SANDBOX_FINGERPRINT=$(shq "$FINGERPRINT")"
 	echo "TRUFFLES_SANDBOX_HOST_PUBLIC_KEY=$(shq "$HOSTKEY.pub")"
@@ -484,6 +500,7 @@ mv "$STATE/sandbox.env.tmp" "$STATE/sandbox.env"
 	echo "  \"address\": $(json_str "$ADDRESS"),"
 	echo "  \"port\": $PORT,"
 	echo "  \"user\": $(json_str "$OP_USER"),"
+	echo "  \"noDockerUser\": $(json_str "$NODOCKER_USER"),"
 	echo "  \"keyPath\": $(json_str "$KEY"),"
 	echo "  \"fingerprint\": $(json_str "$FINGERPRINT"),"
 	echo "  \"hostPublicKeyPath\": $(json_str "$HOSTKEY.pub"),"
