@@ -51,7 +51,8 @@ try {
   for (let i = 0; i < N; i++) execs.push(await time(() => t.exec(['true'])));
   stats('exec `true`', execs);
   const lists: number[] = [];
-  for (let i = 0; i < N; i++) lists.push(await time(() => t.docker().listContainers({ all: true })));
+  for (let i = 0; i < N; i++)
+    lists.push(await time(async () => (await t.docker()).listContainers({ all: true })));
   stats('docker listContainers over SSH', lists);
   const probes: number[] = [];
   for (let i = 0; i < 10; i++) probes.push(await time(() => core.hosts.probe(sb.address, sb.port)));

@@ -74,6 +74,41 @@ export const SshTargetSchema = z.object({
 });
 export type SshTarget = z.input<typeof SshTargetSchema>;
 
+export const LabelsSchema = z.record(
+  z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9._-]{0,62}$/,
+      'Label names are lower-case letters, digits, ".", "_" and "-", e.g. region.',
+    ),
+  z
+    .string()
+    .max(128, 'Label values are at most 128 characters.')
+    .regex(/^[^\n\r\0]*$/, 'Label values are one line.'),
+);
+
+export const DomainSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'Give a DNS domain such as bots.example.kz.',
+  );
+
+export const RegistryMirrorSchema = z
+  .string()
+  .trim()
+  .max(255)
+  .regex(
+    /^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9._\/-]+)?$/,
+    'Give a registry such as registry.example.kz:5000 or registry.example.kz/mirror.',
+  );
+
+/** A ProxyJump chain: inventory host names, first hop first. */
+export const JumpChainSchema = z.array(HostNameSchema).max(8, 'At most 8 jump hosts.').default([]);
+
 export const LanguageSchema = z.enum(['en', 'ru']);
 export type Language = z.infer<typeof LanguageSchema>;
 
@@ -150,6 +185,10 @@ export const HostViewSchema = z.object({
   /** Pinned host-key fingerprint (ssh hosts). */
   fingerprint: z.string().nullable(),
   keyAlgorithm: z.string().nullable(),
+  jump: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+  baseDomain: z.string().nullable(),
+  registryMirror: z.string().nullable(),
   addedAt: z.string(),
   lastCheck: HostCheckSchema.nullable(),
 });
@@ -189,12 +228,24 @@ export const commands = {
   'hosts.list': { input: Empty, output: z.array(HostViewSchema) },
   /** Connect far enough to read the host key; pins nothing, stores nothing. */
   'hosts.probe': {
-    input: z.object({ address: AddressSchema, port: PortSchema.default(22) }).strict(),
+    input: z.object({ address: AddressSchema, port: PortSchema.default(22), jump: JumpChainSchema }).strict(),
     output: ProbeResultSchema,
   },
   /** Connect, verify the key equals the fingerprint the operator confirmed, authenticate, pin, store. */
   'hosts.add': {
-    input: SshTargetSchema.extend({ name: HostNameSchema, acceptFingerprint: FingerprintSchema }).strict(),
+    input: SshTargetSchema.extend({
+      name: HostNameSchema,
+      acceptFingerprint: FingerprintSchema,
+      jump: JumpChainSchema,
+      labels: LabelsSchema.default({}),
+      baseDomain: DomainSchema.nullable().default(null),
+      registryMirror: RegistryMirrorSchema.nullable().default(null),
+    }).strict(),
+    output: HostViewSchema,
+  },
+  /** The operator verified a host's new key: pin it in place of the old one. */
+  'hosts.repin': {
+    input: z.object({ name: HostNameSchema, acceptFingerprint: FingerprintSchema }).strict(),
     output: HostViewSchema,
   },
   /** Add this machine (local Docker socket, no SSH). */

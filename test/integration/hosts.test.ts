@@ -82,7 +82,7 @@ describe('a real host over real SSH', () => {
       acceptFingerprint: sb.fingerprint,
     });
     const transport = await core.hosts.transport('sb');
-    const images = await transport.docker().listImages();
+    const images = await (await transport.docker()).listImages();
     const tags = images.flatMap((i) => i.RepoTags ?? []);
     expect(tags).toContain('truffles/postgres:15');
     const local = execFileSync('docker', ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'], {

@@ -159,6 +159,10 @@ describe('formatting', () => {
       authKind: 'agent',
       fingerprint: FP,
       keyAlgorithm: 'ssh-ed25519',
+      jump: [],
+      labels: {},
+      baseDomain: null,
+      registryMirror: null,
       addedAt: '2026-01-01T00:00:00Z',
       lastCheck: check('2026-01-01T10:00:00Z', 'ok'),
     };

@@ -23,6 +23,10 @@ function view(name: string): HostView {
     authKind: 'agent',
     fingerprint: FP,
     keyAlgorithm: 'ssh-ed25519',
+    jump: [],
+    labels: {},
+    baseDomain: null,
+    registryMirror: null,
     addedAt: '2026-01-01T00:00:00Z',
     lastCheck: null,
   };

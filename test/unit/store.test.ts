@@ -21,7 +21,7 @@ describe('Store', () => {
       d.settings.language = 'ru';
     });
     const raw = JSON.parse(readFileSync(join(t.dir, 'store.json'), 'utf8'));
-    expect(raw.schemaVersion).toBe(1);
+    expect(raw.schemaVersion).toBe(2);
     expect(raw.settings.language).toBe('ru');
     expect(readdirSync(t.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(readFileSync(join(t.dir, 'store.json')).length).toBeGreaterThan(0);
@@ -59,7 +59,7 @@ describe('Store', () => {
       import { Store } from ${JSON.stringify(join(process.cwd(), 'src/main/core/store/store.ts'))};
       const s = new Store(process.argv[2]);
       for (let i = 0; i < 5; i++) {
-        await s.update((d) => { d.hosts.push({ name: process.argv[3] + '-' + i, kind: 'local', address: 'localhost', port: 0, user: 'u', auth: { kind: 'none' }, dockerSocket: '/var/run/docker.sock', addedAt: new Date().toISOString(), lastCheck: null }); });
+        await s.update((d) => { d.hosts.push({ name: process.argv[3] + '-' + i, kind: 'local', address: 'localhost', port: 0, user: 'u', auth: { kind: 'none' }, dockerSocket: '/var/run/docker.sock', jump: [], labels: {}, baseDomain: null, registryMirror: null, addedAt: new Date().toISOString(), lastCheck: null }); });
       }`;
     writeFileSync(join(t.dir, 'w.mts'), script);
     await Promise.all(
@@ -79,6 +79,43 @@ describe('Store', () => {
     );
     const names = (await new Store(join(t.dir, 'home')).read()).hosts.map((h) => h.name).sort();
     expect(names).toHaveLength(20);
+  });
+
+  it('migrates a schema-1 file: hosts gain jump, labels, base domain and registry mirror', async () => {
+    const store = new Store(t.dir);
+    const v1 = {
+      schemaVersion: 1,
+      hosts: [
+        {
+          name: 'old',
+          kind: 'ssh',
+          address: 'a.example',
+          port: 22,
+          user: 'ops',
+          auth: { kind: 'agent' },
+          dockerSocket: '/var/run/docker.sock',
+          addedAt: '2026-01-01T00:00:00Z',
+          lastCheck: null,
+        },
+      ],
+      knownHosts: {},
+      settings: { language: 'ru' },
+      secrets: {},
+    };
+    writeFileSync(store.file, JSON.stringify(v1));
+    const data = await store.read();
+    expect(data.schemaVersion).toBe(2);
+    expect(data.hosts[0]).toMatchObject({
+      name: 'old',
+      jump: [],
+      labels: {},
+      baseDomain: null,
+      registryMirror: null,
+    });
+    expect(data.settings.language).toBe('ru');
+    // Written back as version 2 on the next change.
+    await store.update(() => undefined);
+    expect(JSON.parse(readFileSync(store.file, 'utf8')).schemaVersion).toBe(2);
   });
 
   it('atomic write replaces content whole', async () => {

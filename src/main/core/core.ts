@@ -54,7 +54,8 @@ export class Core {
         return settings;
       },
       'hosts.list': () => this.hosts.list(),
-      'hosts.probe': (i) => this.hosts.probe(i.address, i.port),
+      'hosts.probe': (i) => this.hosts.probe(i.address, i.port, i.jump),
+      'hosts.repin': (i) => this.hosts.repin(i.name, i.acceptFingerprint),
       'hosts.add': (i) => this.hosts.add(i),
       'hosts.addLocal': (i) => this.hosts.addLocal(i.name),
       'hosts.check': (i) => this.hosts.check(i.name),

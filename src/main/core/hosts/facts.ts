@@ -175,7 +175,7 @@ async function dockerVersion(
   user: string,
 ): Promise<{ version: HostFacts['docker']; problem: Problem | null }> {
   try {
-    const v = await transport.docker().version();
+    const v = await (await transport.docker()).version();
     return { version: { version: v.Version, apiVersion: v.ApiVersion }, problem: null };
   } catch (err) {
     if (err instanceof CoreError && err.code === 'ssh.streamlocal') {

@@ -25,6 +25,17 @@ export interface AddHostInput {
   user: string;
   auth: AuthInput;
   acceptFingerprint: string;
+  jump?: string[];
+  labels?: Record<string, string>;
+  baseDomain?: string | null;
+  registryMirror?: string | null;
+}
+
+export interface HostServiceOptions {
+  /** SSH handshake + authentication timeout per hop (ms). */
+  connectTimeoutMs?: number;
+  /** Session channels per connection (OpenSSH MaxSessions, default 10). */
+  maxSessions?: number;
 }
 
 export type Emit = (event: AppEvent) => void;
@@ -44,6 +55,10 @@ function toView(h: HostRecord, data: StoreData): HostView {
     authKind: h.auth.kind,
     fingerprint: pin?.fingerprint ?? null,
     keyAlgorithm: pin?.algorithm ?? null,
+    jump: h.jump,
+    labels: h.labels,
+    baseDomain: h.baseDomain,
+    registryMirror: h.registryMirror,
     addedAt: h.addedAt,
     lastCheck: h.lastCheck,
   };
@@ -54,13 +69,78 @@ function toView(h: HostRecord, data: StoreData): HostView {
  * on it) and checking. Used alike by the desktop app, the browser mode and the CLI.
  */
 export class HostService {
-  private readonly connections = new Map<string, Promise<HostTransport>>();
+  private readonly connections = new Map<string, HostTransport>();
 
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretProvider,
     private readonly emit: Emit = () => undefined,
+    private readonly options: HostServiceOptions = {},
   ) {}
+
+  private connectOptions(): { readyTimeoutMs?: number; maxSessions?: number } {
+    return {
+      ...(this.options.connectTimeoutMs ? { readyTimeoutMs: this.options.connectTimeoutMs } : {}),
+      ...(this.options.maxSessions ? { maxSessions: this.options.maxSessions } : {}),
+    };
+  }
+
+  /** The inventory records of a jump chain, checked: known, SSH, pinned, no loops. */
+  private jumpRecords(chain: readonly string[], data: StoreData, target?: string): HostRecord[] {
+    const seen = new Set<string>(target ? [target] : []);
+    return chain.map((name) => {
+      if (seen.has(name)) {
+        throw new CoreError(
+          'host.jump-loop',
+          `The jump chain ${[...chain].join(' → ')} visits '${name}' twice.`,
+          'List each jump host once, and never the host itself.',
+        );
+      }
+      seen.add(name);
+      const rec = data.hosts.find((h) => h.name === name);
+      if (!rec)
+        throw new CoreError(
+          'host.jump-unknown',
+          `Jump host '${name}' is not in the inventory.`,
+          `Add it first: truffles host add ${name} --address …`,
+        );
+      if (rec.kind !== 'ssh')
+        throw new CoreError(
+          'host.jump-local',
+          `'${name}' is this machine, not an SSH host; it cannot be a jump host.`,
+          'Use an SSH host as the jump host.',
+        );
+      return rec;
+    });
+  }
+
+  /** Connect through a chain of jump hosts, each verified against its own pinned key. */
+  private async openHops(hops: HostRecord[], data: StoreData): Promise<SshConnection | null> {
+    let prev: SshConnection | null = null;
+    try {
+      for (const rec of hops) {
+        const pin = data.knownHosts[knownHostId(rec.address, rec.port)];
+        if (!pin)
+          throw new CoreError(
+            'hostkey.unpinned',
+            `No host key is pinned for jump host '${rec.name}'.`,
+            `Add it with its fingerprint confirmed: truffles host add ${rec.name} …`,
+          );
+        const sock = prev ? await prev.forwardOut(rec.address, rec.port) : undefined;
+        const conn: SshConnection = await SshConnection.connect(
+          { address: rec.address, port: rec.port, user: rec.user, label: rec.name },
+          await this.credentialsFor(rec, data),
+          { kind: 'pinned', key: Buffer.from(pin.key, 'base64'), fingerprint: pin.fingerprint },
+          { ...this.connectOptions(), ...(sock ? { sock } : {}), hops: prev ? [prev] : [] },
+        );
+        prev = conn;
+      }
+      return prev;
+    } catch (err) {
+      prev?.close();
+      throw err;
+    }
+  }
 
   async list(): Promise<HostView[]> {
     const data = await this.store.read();
@@ -80,9 +160,20 @@ export class HostService {
     return host;
   }
 
-  async probe(address: string, port: number): Promise<ProbeResult> {
-    const offered = await probeHostKey(address, port);
+  async probe(address: string, port: number, jump: readonly string[] = []): Promise<ProbeResult> {
     const data = await this.store.read();
+    const last = await this.openHops(this.jumpRecords(jump, data), data);
+    let offered;
+    try {
+      offered = await probeHostKey(
+        address,
+        port,
+        this.options.connectTimeoutMs,
+        last ? await last.forwardOut(address, port) : undefined,
+      );
+    } finally {
+      last?.close();
+    }
     const pinned = data.knownHosts[knownHostId(address, port)];
     return {
       address,
@@ -168,11 +259,23 @@ export class HostService {
     }
     // Connect and authenticate before anything is stored: a host that cannot be reached with
     // these credentials is not added.
-    const conn = await SshConnection.connect(
-      { address: input.address, port: input.port, user: input.user, label: input.name },
-      credentials,
-      policy,
-    );
+    const jump = input.jump ?? [];
+    const last = await this.openHops(this.jumpRecords(jump, before, input.name), before);
+    let conn: SshConnection;
+    try {
+      conn = await SshConnection.connect(
+        { address: input.address, port: input.port, user: input.user, label: input.name },
+        credentials,
+        policy,
+        {
+          ...this.connectOptions(),
+          ...(last ? { sock: await last.forwardOut(input.address, input.port), hops: [last] } : {}),
+        },
+      );
+    } catch (err) {
+      last?.close();
+      throw err;
+    }
     conn.close();
     const offered = conn.offered;
     // Encrypt before taking the store lock (a passphrase prompt must not hold it).
@@ -215,6 +318,10 @@ export class HostService {
                   ...(enc.passphrase ? { passphraseSecret: ppId } : {}),
                 },
         dockerSocket: '/var/run/docker.sock',
+        jump,
+        labels: input.labels ?? {},
+        baseDomain: input.baseDomain ?? null,
+        registryMirror: input.registryMirror ?? null,
         addedAt: new Date().toISOString(),
         lastCheck: null,
       };
@@ -249,6 +356,10 @@ export class HostService {
         user: process.env.USER ?? process.env.USERNAME ?? 'local',
         auth: { kind: 'none' },
         dockerSocket: socket,
+        jump: [],
+        labels: {},
+        baseDomain: null,
+        registryMirror: null,
         addedAt: new Date().toISOString(),
         lastCheck: null,
       };
@@ -259,43 +370,107 @@ export class HostService {
     return view;
   }
 
-  /** The one shared connection to a host, opened on first use. */
+  /**
+   * The one shared transport of a host. For SSH it holds at most one connection (through the
+   * jump chain), opened on first use and reopened with backoff after a drop.
+   */
   async transport(name: string): Promise<HostTransport> {
     const cached = this.connections.get(name);
-    if (cached) {
-      const t = await cached.catch(() => null);
-      if (t && !(t instanceof SshTransport && t.connection.isClosed)) return t;
-      this.connections.delete(name);
+    if (cached) return cached;
+    const host = await this.get(name);
+    const transport: HostTransport =
+      host.kind === 'local'
+        ? new LocalTransport(host.dockerSocket)
+        : new SshTransport(() => this.openConnection(name), host.dockerSocket, host.name);
+    this.connections.set(name, transport);
+    return transport;
+  }
+
+  private async openConnection(name: string): Promise<SshConnection> {
+    const data = await this.store.read();
+    const host = data.hosts.find((h) => h.name === name);
+    if (!host)
+      throw new CoreError(
+        'host.unknown',
+        `There is no host named '${name}'.`,
+        'List hosts with `truffles host list`.',
+      );
+    const pin = data.knownHosts[knownHostId(host.address, host.port)];
+    if (!pin) {
+      throw new CoreError(
+        'hostkey.unpinned',
+        `No host key is pinned for '${name}'.`,
+        'Forget the host and add it again, confirming its fingerprint.',
+      );
     }
-    const opening = (async (): Promise<HostTransport> => {
-      const data = await this.store.read();
-      const host = data.hosts.find((h) => h.name === name);
-      if (!host)
-        throw new CoreError(
-          'host.unknown',
-          `There is no host named '${name}'.`,
-          'List hosts with `truffles host list`.',
-        );
-      if (host.kind === 'local') return new LocalTransport(host.dockerSocket);
-      const pin = data.knownHosts[knownHostId(host.address, host.port)];
-      if (!pin) {
-        throw new CoreError(
-          'hostkey.unpinned',
-          `No host key is pinned for '${name}'.`,
-          'Forget the host and add it again, confirming its fingerprint.',
-        );
-      }
-      const credentials = await this.credentialsFor(host, data);
-      const conn = await SshConnection.connect(
+    const credentials = await this.credentialsFor(host, data);
+    const last = await this.openHops(this.jumpRecords(host.jump, data, host.name), data);
+    try {
+      return await SshConnection.connect(
         { address: host.address, port: host.port, user: host.user, label: host.name },
         credentials,
         { kind: 'pinned', key: Buffer.from(pin.key, 'base64'), fingerprint: pin.fingerprint },
+        {
+          ...this.connectOptions(),
+          ...(last ? { sock: await last.forwardOut(host.address, host.port), hops: [last] } : {}),
+        },
       );
-      return new SshTransport(conn, host.dockerSocket);
-    })();
-    this.connections.set(name, opening);
-    opening.catch(() => this.connections.delete(name));
-    return opening;
+    } catch (err) {
+      last?.close();
+      throw err;
+    }
+  }
+
+  /** Pin a host's new key after the operator verified it; refused unless the host offers exactly that key. */
+  async repin(name: string, acceptFingerprint: string): Promise<HostView> {
+    const host = await this.get(name);
+    if (host.kind !== 'ssh')
+      throw new CoreError('host.local', `'${name}' is this machine; it has no host key.`, '');
+    const probe = await this.probe(host.address, host.port, host.jump);
+    if (probe.fingerprint !== acceptFingerprint) {
+      throw new CoreError(
+        'hostkey.mismatch',
+        `'${name}' offers ${probe.fingerprint}, not the fingerprint you gave (${acceptFingerprint}); nothing was changed.`,
+        'Compare with `ssh-keygen -lf` run on the host before re-pinning.',
+        { confirmed: acceptFingerprint, offered: probe.fingerprint },
+      );
+    }
+    const offered = await probeHostKey(host.address, host.port, this.options.connectTimeoutMs).catch(
+      () => null,
+    );
+    const key = probe.known === 'match' ? null : offered;
+    const view = await this.store.update((data) => {
+      const id = knownHostId(host.address, host.port);
+      const before = data.knownHosts[id]?.fingerprint ?? null;
+      if (key && key.fingerprint === acceptFingerprint) {
+        data.knownHosts[id] = {
+          algorithm: key.algorithm,
+          fingerprint: key.fingerprint,
+          key: key.key.toString('base64'),
+          pinnedAt: new Date().toISOString(),
+        };
+      } else if (probe.known !== 'match') {
+        throw new CoreError(
+          'hostkey.repin-via-jump',
+          'Re-pinning a host behind a jump host needs its key read through the jump.',
+          'Forget the host and add it again with --jump.',
+        );
+      }
+      const rec = data.hosts.find((h) => h.name === name);
+      if (!rec) throw new CoreError('host.unknown', `There is no host named '${name}'.`, '');
+      this.emit({
+        type: 'log',
+        source: `host:${name}`,
+        level: 'warn',
+        message: `Host key re-pinned: ${before ?? 'none'} → ${acceptFingerprint}`,
+        at: new Date().toISOString(),
+      });
+      return toView(rec, data);
+    });
+    this.connections.get(name)?.close();
+    this.connections.delete(name);
+    this.emit({ type: 'hosts.changed' });
+    return view;
   }
 
   async check(name: string): Promise<HostCheck> {
@@ -367,9 +542,8 @@ export class HostService {
         `There is no host named '${name}'.`,
         'List hosts with `truffles host list`.',
       );
-    const conn = this.connections.get(name);
+    this.connections.get(name)?.close();
     this.connections.delete(name);
-    conn?.then((t) => t.close()).catch(() => undefined);
     this.emit({ type: 'hosts.changed' });
     return { removed };
   }
@@ -378,7 +552,7 @@ export class HostService {
   async closeAll(): Promise<void> {
     const all = [...this.connections.values()];
     this.connections.clear();
-    await Promise.all(all.map((p) => p.then((t) => t.close()).catch(() => undefined)));
+    for (const t of all) t.close();
   }
 }
 

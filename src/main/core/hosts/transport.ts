@@ -1,12 +1,19 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { connect as netConnect, createServer } from 'node:net';
+import { dirname, basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import { CoreError } from '../errors';
-import type { SshConnection } from '../ssh/connection';
-import { type ExecOptions, type ExecResult } from '../ssh/connection';
+import type { SshConnection, ExecOptions, ExecResult, Tunnel, UploadOptions } from '../ssh/connection';
 
 /**
- * What the rest of the core needs from a host, whatever the way there: an SSH connection, or
- * this machine itself (on-premise installs where the console runs on the server).
+ * What the rest of the core needs from a host, whatever the way there: an SSH connection
+ * (through jump hosts or not), or this machine itself (on-premise installs where the console
+ * runs on the server).
  */
 export interface HostTransport {
   readonly kind: 'ssh' | 'local';
@@ -14,27 +21,98 @@ export interface HostTransport {
   exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** Run `sh -c SCRIPT` where SCRIPT was built from quoted argument arrays (see ssh/quote.ts). */
   execScript(script: string, options?: ExecOptions): Promise<ExecResult>;
-  docker(): Docker;
+  /** Docker Engine API for short calls. */
+  docker(): Promise<Docker>;
+  /** Docker Engine API for long streams (logs, stats, events), kept apart from short calls. */
+  dockerStreams(): Promise<Docker>;
+  /** Atomic upload (temporary name, mode, rename). */
+  upload(source: string | Readable, remotePath: string, options?: UploadOptions): Promise<{ bytes: number }>;
+  /** A local 127.0.0.1 port forwarded to `host:port` as the host sees it. */
+  tunnel(host: string, port: number): Promise<Tunnel>;
   close(): void;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * An SSH host: at most one connection at a time, shared by every caller. Opened on first use;
+ * after a drop, the next call opens a new one, with backoff after consecutive failures (0.5 s,
+ * 1 s, 2 s … 30 s), so callers queue rather than storm a host that is down.
+ */
 export class SshTransport implements HostTransport {
   readonly kind = 'ssh' as const;
+  private current: Promise<SshConnection> | null = null;
+  private failures = 0;
+  private nextAttemptAt = 0;
+  private closed = false;
+  /** How many SSH connections this transport has opened (for tests and diagnostics). */
+  opened = 0;
+
   constructor(
-    readonly connection: SshConnection,
+    private readonly open: () => Promise<SshConnection>,
     private readonly dockerSocket: string,
+    readonly label: string,
   ) {}
-  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
-    return this.connection.exec(argv, options);
+
+  async connection(): Promise<SshConnection> {
+    if (this.closed)
+      throw new CoreError('ssh.closed', `The console closed its connection to '${this.label}'.`, 'Retry.');
+    if (this.current) {
+      const c = await this.current.catch(() => null);
+      if (c && !c.isClosed) return c;
+      if (this.current && (!c || c.isClosed)) this.current = null;
+    }
+    if (!this.current) {
+      const wait = this.nextAttemptAt - Date.now();
+      const attempt = (async (): Promise<SshConnection> => {
+        if (wait > 0) await sleep(wait);
+        try {
+          const c = await this.open();
+          this.opened += 1;
+          this.failures = 0;
+          this.nextAttemptAt = 0;
+          return c;
+        } catch (err) {
+          this.failures += 1;
+          this.nextAttemptAt = Date.now() + Math.min(30_000, 500 * 2 ** (this.failures - 1));
+          throw err;
+        }
+      })();
+      this.current = attempt;
+      attempt.catch(() => {
+        if (this.current === attempt) this.current = null;
+      });
+    }
+    return this.current;
   }
-  execScript(script: string, options?: ExecOptions): Promise<ExecResult> {
-    return this.connection.exec(['sh', '-c', script], options);
+
+  async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
+    return (await this.connection()).exec(argv, options);
   }
-  docker(): Docker {
-    return this.connection.docker(this.dockerSocket);
+  async execScript(script: string, options?: ExecOptions): Promise<ExecResult> {
+    return (await this.connection()).exec(['sh', '-c', script], options);
+  }
+  async docker(): Promise<Docker> {
+    return (await this.connection()).docker(this.dockerSocket);
+  }
+  async dockerStreams(): Promise<Docker> {
+    return (await this.connection()).dockerStreams(this.dockerSocket);
+  }
+  async upload(
+    source: string | Readable,
+    remotePath: string,
+    options?: UploadOptions,
+  ): Promise<{ bytes: number }> {
+    return (await this.connection()).upload(source, remotePath, options);
+  }
+  async tunnel(host: string, port: number): Promise<Tunnel> {
+    return (await this.connection()).tunnel(host, port);
   }
   close(): void {
-    this.connection.close();
+    this.closed = true;
+    const c = this.current;
+    this.current = null;
+    c?.then((x) => x.close()).catch(() => undefined);
   }
 }
 
@@ -59,8 +137,14 @@ export class LocalTransport implements HostTransport {
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.stdout.on('data', (d: Buffer) => {
+        out.push(d);
+        options.onStdout?.(d);
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        err.push(d);
+        options.onStderr?.(d);
+      });
       child.on('error', (e: NodeJS.ErrnoException) => {
         if (e.name === 'AbortError')
           reject(new CoreError('exec.cancelled', 'The command was cancelled.', ''));
@@ -90,9 +174,58 @@ export class LocalTransport implements HostTransport {
     return this.exec(['sh', '-c', script], options);
   }
 
-  docker(): Docker {
+  async docker(): Promise<Docker> {
     this.dockerClient ??= new Docker({ socketPath: this.dockerSocket });
     return this.dockerClient;
+  }
+
+  async dockerStreams(): Promise<Docker> {
+    return new Docker({ socketPath: this.dockerSocket });
+  }
+
+  async upload(
+    source: string | Readable,
+    remotePath: string,
+    options: UploadOptions = {},
+  ): Promise<{ bytes: number }> {
+    const tmp = join(
+      dirname(remotePath),
+      `.${basename(remotePath)}.truffles-${randomBytes(6).toString('hex')}.tmp`,
+    );
+    const input = typeof source === 'string' ? createReadStream(source) : source;
+    let bytes = 0;
+    input.on('data', (d: Buffer) => (bytes += d.length));
+    try {
+      await pipeline(input, createWriteStream(tmp, { mode: options.mode ?? 0o644, flags: 'wx' }));
+      await chmod(tmp, options.mode ?? 0o644);
+      await rename(tmp, remotePath);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw new CoreError(
+        'upload.failed',
+        `Writing ${remotePath} failed: ${(err as Error).message}`,
+        'Check the folder exists and is writable, and the disk is not full.',
+      );
+    }
+    return { bytes };
+  }
+
+  async tunnel(host: string, port: number): Promise<Tunnel> {
+    const server = createServer((local) => {
+      const remote = netConnect({ host, port });
+      local.pipe(remote).pipe(local);
+      remote.on('error', () => local.destroy());
+      local.on('error', () => remote.destroy());
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const a = server.address();
+    return {
+      localPort: typeof a === 'object' && a ? a.port : 0,
+      close: () => new Promise<void>((r) => server.close(() => r())),
+    };
   }
 
   close(): void {

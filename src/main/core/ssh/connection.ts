@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Agent, type AgentOptions } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { createServer, type Server, type Socket } from 'node:net';
+import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
-import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { CoreError } from '../errors';
 import { algorithmOf, fingerprintOf } from './hostkey';
 import { shellJoin } from './quote';
@@ -32,7 +37,61 @@ export interface ExecOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   env?: Record<string, string>;
+  /** Streamed output, as it arrives (the result still carries all of it). */
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
 }
+
+export interface ConnectOptions {
+  /** An already open stream to the SSH server (a forward through a jump host). */
+  sock?: Duplex;
+  /** Handshake + authentication must finish within this (default 15 s). */
+  readyTimeoutMs?: number;
+  /** Session channels (exec, SFTP) open at once; OpenSSH's MaxSessions defaults to 10. */
+  maxSessions?: number;
+  /** Connections this one rides on (jump hosts), closed with it. */
+  hops?: SshConnection[];
+}
+
+export interface UploadOptions {
+  mode?: number;
+}
+
+export interface Tunnel {
+  /** Port on 127.0.0.1 on this machine. */
+  localPort: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A counting semaphore with a FIFO queue: at most `limit` holders at once, the rest wait their
+ * turn. Guards the server's session-channel budget (MaxSessions).
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly waiters: Array<() => void> = [];
+  constructor(private readonly limit: number) {}
+  get inUse(): number {
+    return this.active;
+  }
+  get queued(): number {
+    return this.waiters.length;
+  }
+  async acquire(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    else this.active += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.active -= 1;
+    };
+  }
+}
+
+const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface ExecResult {
   code: number | null;
@@ -168,7 +227,8 @@ export function checkPrivateKey(
 export function probeHostKey(
   address: string,
   port: number,
-  timeoutMs = READY_TIMEOUT_MS,
+  timeoutMs: number = READY_TIMEOUT_MS,
+  sock?: Duplex,
 ): Promise<OfferedKey> {
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -191,6 +251,7 @@ export function probeHostKey(
       port,
       username: 'truffles-probe',
       readyTimeout: timeoutMs,
+      ...(sock ? { sock: sock as unknown as ConnectConfig['sock'] } : {}),
       hostVerifier: (key: Buffer) => {
         offered = { key: Buffer.from(key), fingerprint: fingerprintOf(key), algorithm: algorithmOf(key) };
         return false;
@@ -200,36 +261,75 @@ export function probeHostKey(
 }
 
 /**
- * One SSH connection to one host. Everything for that host goes over it: exec channels and the
- * Docker Engine API through a stream-local forward to the docker socket.
+ * One SSH connection to one host. Everything for that host goes over it: exec channels (within a
+ * session budget, queued beyond it), one SFTP session, the Docker Engine API through stream-local
+ * forwards to the docker socket, and TCP tunnels. When it drops, work in flight fails with
+ * `ssh.connection-lost`; the owner (HostService) opens a new one for the next call.
  */
 export class SshConnection {
   private closed = false;
-  private dockerClient: Docker | null = null;
+  private closeReason: CoreError | null = null;
+  private dockerShort: Docker | null = null;
+  private dockerLong: Docker | null = null;
+  private sftpSession: Promise<SFTPWrapper> | null = null;
+  private releaseSftpSlot: (() => void) | null = null;
+  private readonly tunnels = new Set<Server>();
+  private readonly closeListeners = new Set<(reason: CoreError) => void>();
+  readonly sessions: Semaphore;
   readonly offered: OfferedKey;
+  private readonly hops: SshConnection[];
 
   private constructor(
     private readonly client: Client,
     offered: OfferedKey,
     readonly endpoint: SshEndpoint,
+    options: ConnectOptions,
   ) {
     this.offered = offered;
-    client.on('close', () => {
-      this.closed = true;
-    });
-    client.on('error', () => {
-      this.closed = true;
-    });
+    this.hops = options.hops ?? [];
+    this.sessions = new Semaphore(Math.max(1, options.maxSessions ?? 10));
+    const lost = (why: string): void => {
+      if (this.closed) return;
+      this.markClosed(
+        new CoreError(
+          'ssh.connection-lost',
+          `The SSH connection to ${endpointText(endpoint)} was lost${why ? ` (${why})` : ''}.`,
+          'The console reconnects on the next operation; retry it. If it keeps happening, check the network and the host.',
+        ),
+      );
+    };
+    client.on('close', () => lost(''));
+    client.on('end', () => lost(''));
+    client.on('error', (err: Error) => lost(err.message));
+    // A hop going away takes this connection with it.
+    for (const hop of this.hops) hop.onClose(() => this.client.end());
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
+  onClose(listener: (reason: CoreError) => void): () => void {
+    if (this.closed && this.closeReason) listener(this.closeReason);
+    else this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  private markClosed(reason: CoreError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    for (const t of this.tunnels) t.close();
+    this.tunnels.clear();
+    for (const l of [...this.closeListeners]) l(reason);
+    this.closeListeners.clear();
+  }
+
   static connect(
     endpoint: SshEndpoint,
     credentials: SshCredentials,
     policy: HostKeyPolicy,
+    options: ConnectOptions = {},
   ): Promise<SshConnection> {
     return new Promise((resolve, reject) => {
       const client = new Client();
@@ -240,7 +340,7 @@ export class SshConnection {
         host: endpoint.address,
         port: endpoint.port,
         username: endpoint.user,
-        readyTimeout: READY_TIMEOUT_MS,
+        readyTimeout: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
         hostVerifier: (key: Buffer) => {
@@ -252,8 +352,13 @@ export class SshConnection {
               ? new CoreError(
                   'hostkey.changed',
                   `HOST KEY CHANGED for ${where}: refusing to connect.\n  pinned:  ${policy.fingerprint}\n  offered: ${offered.fingerprint} (${offered.algorithm})\nSomeone may be intercepting the connection, or the host was reinstalled.`,
-                  `Verify the offered fingerprint with the host's administrator (ssh-keygen -lf on the host). If the change is expected, forget the host and add it again to pin the new key.`,
-                  { pinned: policy.fingerprint, offered: offered.fingerprint, algorithm: offered.algorithm },
+                  `Verify the offered fingerprint with the host's administrator (ssh-keygen -lf on the host). If the change is expected, re-pin it: truffles host repin ${endpoint.label ?? 'NAME'} --accept-fingerprint ${offered.fingerprint}`,
+                  {
+                    host: endpoint.label ?? endpoint.address,
+                    pinned: policy.fingerprint,
+                    offered: offered.fingerprint,
+                    algorithm: offered.algorithm,
+                  },
                 )
               : new CoreError(
                   'hostkey.mismatch',
@@ -268,6 +373,7 @@ export class SshConnection {
           return false;
         },
       };
+      if (options.sock) config.sock = options.sock as unknown as ConnectConfig['sock'];
       if (credentials.agent) config.agent = credentials.agent;
       if (credentials.privateKey) config.privateKey = credentials.privateKey;
       if (credentials.passphrase) config.passphrase = credentials.passphrase;
@@ -282,7 +388,7 @@ export class SshConnection {
         client.removeListener('error', onError);
         // Small request/response exchanges (exec, Docker API) otherwise wait on Nagle + delayed ACK (~40 ms each).
         client.setNoDelay(true);
-        resolve(new SshConnection(client, offered as unknown as OfferedKey, endpoint));
+        resolve(new SshConnection(client, offered as unknown as OfferedKey, endpoint, options));
       });
       client.connect(config);
     });
@@ -290,15 +396,52 @@ export class SshConnection {
 
   private ensureOpen(): void {
     if (this.closed) {
-      throw new CoreError(
-        'ssh.closed',
-        `The SSH connection to ${endpointText(this.endpoint)} is closed.`,
-        'Retry; the console reconnects.',
+      throw (
+        this.closeReason ??
+        new CoreError(
+          'ssh.closed',
+          `The SSH connection to ${endpointText(this.endpoint)} is closed.`,
+          'Retry; the console reconnects.',
+        )
       );
     }
   }
 
-  /** Run a command given as an argument array; output is collected (for short commands). */
+  /**
+   * Open a session channel within the budget; a refused open (the server's MaxSessions reached by
+   * someone else, a transient failure) is retried with backoff.
+   */
+  private async withSessionSlot<T>(
+    open: (done: (err: Error | undefined, value?: T) => void) => void,
+  ): Promise<{ value: T; release: () => void }> {
+    const release = await this.sessions.acquire();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        this.ensureOpen();
+        try {
+          const value = await new Promise<T>((resolve, reject) =>
+            open((err, v) => (err ? reject(err) : resolve(v as T))),
+          );
+          return { value, release };
+        } catch (err) {
+          this.ensureOpen();
+          if (attempt >= 4) {
+            throw new CoreError(
+              'ssh.channel',
+              `Could not open a session channel on ${endpointText(this.endpoint)}: ${(err as Error).message}`,
+              'The host limits sessions (MaxSessions in sshd_config) or is overloaded; retry in a moment.',
+            );
+          }
+          await sleepMs(50 * 2 ** attempt);
+        }
+      }
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Run a command given as an argument array. */
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     return this.execRaw(shellJoin(argv), options);
   }
@@ -307,63 +450,80 @@ export class SshConnection {
    * Run a command line the caller built with `shellJoin` (several quoted commands joined by
    * fixed shell syntax). Never pass text a person typed here without quoting it.
    */
-  execRaw(command: string, options: ExecOptions = {}): Promise<ExecResult> {
-    this.ensureOpen();
+  async execRaw(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.signal?.aborted)
+      throw new CoreError('exec.cancelled', 'The command was cancelled before it started.', '');
+    const { value: stream, release } = await this.withSessionSlot<ClientChannel>((done) =>
+      this.client.exec(command, options.env ? { env: options.env } : {}, (err, ch) => done(err, ch)),
+    );
     return new Promise((resolve, reject) => {
-      this.client.exec(command, options.env ? { env: options.env } : {}, (err, stream: ClientChannel) => {
-        if (err) {
-          reject(
-            new CoreError(
-              'ssh.channel',
-              `Could not open a command channel on ${endpointText(this.endpoint)}: ${err.message}`,
-              'Retry in a moment; the host may be limiting sessions (MaxSessions).',
-            ),
-          );
-          return;
+      const out: Buffer[] = [];
+      const errOut: Buffer[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      let aborted: CoreError | null = null;
+      const stop = (reason: CoreError): void => {
+        aborted = reason;
+        // OpenSSH >= 7.9 delivers the signal to the command; closing the channel finishes the job.
+        try {
+          stream.signal('TERM');
+        } catch {
+          /* not supported by every server */
         }
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
-        let timer: NodeJS.Timeout | undefined;
-        let aborted: CoreError | null = null;
-        const stop = (reason: CoreError): void => {
-          aborted = reason;
+        setTimeout(() => {
           try {
             stream.signal('KILL');
           } catch {
-            /* not supported by every server */
+            /* gone */
           }
           stream.close();
-        };
-        if (options.timeoutMs) {
-          timer = setTimeout(
-            () =>
-              stop(
-                new CoreError(
-                  'exec.timeout',
-                  `A command on ${endpointText(this.endpoint)} took longer than ${options.timeoutMs} ms and was stopped.`,
-                  'Check the host load and retry.',
-                ),
+        }, 200).unref();
+      };
+      if (options.timeoutMs) {
+        timer = setTimeout(
+          () =>
+            stop(
+              new CoreError(
+                'exec.timeout',
+                `A command on ${endpointText(this.endpoint)} took longer than ${options.timeoutMs} ms and was stopped.`,
+                'Check the host load and retry.',
               ),
-            options.timeoutMs,
-          );
+            ),
+          options.timeoutMs,
+        );
+      }
+      const onAbort = (): void =>
+        stop(new CoreError('exec.cancelled', 'The command was cancelled and stopped on the host.', ''));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const offClose = this.onClose(() => undefined);
+      stream.on('data', (d: Buffer) => {
+        out.push(d);
+        options.onStdout?.(d);
+      });
+      stream.stderr.on('data', (d: Buffer) => {
+        errOut.push(d);
+        options.onStderr?.(d);
+      });
+      stream.on('close', (code: number | null | undefined, signal: string | null | undefined) => {
+        if (timer) clearTimeout(timer);
+        offClose();
+        release();
+        options.signal?.removeEventListener('abort', onAbort);
+        if (aborted) {
+          reject(aborted);
+          return;
         }
-        const onAbort = (): void => stop(new CoreError('exec.cancelled', 'The command was cancelled.', ''));
-        options.signal?.addEventListener('abort', onAbort, { once: true });
-        stream.on('data', (d: Buffer) => out.push(d));
-        stream.stderr.on('data', (d: Buffer) => errOut.push(d));
-        stream.on('close', (code: number | null, signal: string | null) => {
-          if (timer) clearTimeout(timer);
-          options.signal?.removeEventListener('abort', onAbort);
-          if (aborted) {
-            reject(aborted);
-            return;
-          }
-          resolve({
-            code: code ?? null,
-            signal: signal ?? null,
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(errOut).toString('utf8'),
-          });
+        if (code === undefined && signal === undefined && this.closed) {
+          reject(
+            this.closeReason ??
+              new CoreError('ssh.connection-lost', 'The SSH connection was lost.', 'Retry.'),
+          );
+          return;
+        }
+        resolve({
+          code: code ?? null,
+          signal: signal ?? null,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(errOut).toString('utf8'),
         });
       });
     });
@@ -387,32 +547,195 @@ export class SshConnection {
     });
   }
 
-  /** The Docker Engine API of the host, over this SSH connection. */
-  docker(socketPath = '/var/run/docker.sock'): Docker {
-    if (this.dockerClient) return this.dockerClient;
-    const agent = new Agent({ keepAlive: false } as AgentOptions);
-    // Each HTTP connection dockerode wants becomes one stream-local channel on the same SSH connection.
+  /** A TCP stream to `host:port` as seen from the SSH server (direct-tcpip). */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    this.ensureOpen();
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
+        if (err) {
+          reject(
+            new CoreError(
+              'ssh.forward',
+              `${endpointText(this.endpoint)} refused to forward to ${host}:${port}: ${err.message}`,
+              'Allow TCP forwarding in the host\'s sshd_config ("AllowTcpForwarding yes") and check that the target listens.',
+            ),
+          );
+        } else resolve(stream);
+      });
+    });
+  }
+
+  private dockerAgent(socketPath: string, keepAlive: boolean): Agent {
+    const agent = new Agent({
+      keepAlive,
+      ...(keepAlive ? { maxSockets: 6, maxFreeSockets: 6 } : {}),
+    } as AgentOptions);
+    // Each HTTP connection dockerode wants becomes one stream-local channel on this SSH connection.
     (agent as unknown as { createConnection: unknown }).createConnection = (
       _opts: unknown,
       cb: (err: Error | null, stream?: Duplex) => void,
     ) => {
       this.openUnixStream(socketPath).then(
-        (s) => cb(null, s),
+        (s) => {
+          // http.Agent's keep-alive bookkeeping expects socket methods a channel lacks.
+          const sock = s as Duplex & {
+            setKeepAlive?: () => void;
+            setNoDelay?: () => void;
+            setTimeout?: () => void;
+            ref?: () => void;
+            unref?: () => void;
+          };
+          sock.setKeepAlive ??= () => undefined;
+          sock.setNoDelay ??= () => undefined;
+          sock.setTimeout ??= () => undefined;
+          sock.ref ??= () => undefined;
+          sock.unref ??= () => undefined;
+          cb(null, sock);
+        },
         (e: Error) => cb(e),
       );
       return undefined;
     };
-    this.dockerClient = new Docker({
+    return agent;
+  }
+
+  /** The Docker Engine API for short calls (list, inspect, version): pooled channels. */
+  docker(socketPath = '/var/run/docker.sock'): Docker {
+    this.dockerShort ??= new Docker({
       protocol: 'http',
       host: 'docker',
       port: 80,
-      agent,
+      agent: this.dockerAgent(socketPath, true),
     } as Docker.DockerOptions);
-    return this.dockerClient;
+    return this.dockerShort;
+  }
+
+  /** The Docker Engine API for long streams (logs, stats, events, pulls): a channel each, never queued behind short calls. */
+  dockerStreams(socketPath = '/var/run/docker.sock'): Docker {
+    this.dockerLong ??= new Docker({
+      protocol: 'http',
+      host: 'docker',
+      port: 80,
+      agent: this.dockerAgent(socketPath, false),
+    } as Docker.DockerOptions);
+    return this.dockerLong;
+  }
+
+  /** The connection's one SFTP session (it holds one session slot while open). */
+  sftp(): Promise<SFTPWrapper> {
+    if (this.sftpSession) return this.sftpSession;
+    const opening = this.withSessionSlot<SFTPWrapper>((done) =>
+      this.client.sftp((err, s) => done(err, s)),
+    ).then(({ value, release }) => {
+      this.releaseSftpSlot = release;
+      value.on('close', () => {
+        this.sftpSession = null;
+        this.releaseSftpSlot?.();
+        this.releaseSftpSlot = null;
+      });
+      return value;
+    });
+    this.sftpSession = opening;
+    opening.catch(() => {
+      this.sftpSession = null;
+    });
+    return opening;
+  }
+
+  /**
+   * Upload a file or stream atomically: written to a temporary name beside the target, given its
+   * mode, then renamed over the target — a reader never sees a half-written file.
+   */
+  async upload(
+    source: string | Readable,
+    remotePath: string,
+    options: UploadOptions = {},
+  ): Promise<{ bytes: number }> {
+    const sftp = await this.sftp();
+    const tmp = posix.join(
+      posix.dirname(remotePath),
+      `.${posix.basename(remotePath)}.truffles-${randomBytes(6).toString('hex')}.tmp`,
+    );
+    const mode = options.mode ?? 0o644;
+    const input =
+      typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source;
+    let bytes = 0;
+    input.on('data', (d: Buffer) => (bytes += d.length));
+    const out = sftp.createWriteStream(tmp, { mode, flags: 'w' } as Parameters<
+      SFTPWrapper['createWriteStream']
+    >[1]);
+    const sftpCall = (fn: (cb: (err: Error | null | undefined) => void) => void): Promise<void> =>
+      new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+    try {
+      await pipeline(input, out);
+      await sftpCall((cb) => sftp.chmod(tmp, mode, cb));
+      await sftpCall((cb) => sftp.ext_openssh_rename(tmp, remotePath, cb)).catch(async () =>
+        sftpCall((cb) => sftp.rename(tmp, remotePath, cb)),
+      );
+    } catch (err) {
+      await sftpCall((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      if (err instanceof CoreError) throw err;
+      this.ensureOpen();
+      throw new CoreError(
+        'sftp.upload',
+        `Upload to ${endpointText(this.endpoint)}:${remotePath} failed: ${(err as Error).message}`,
+        'Check the target folder exists and is writable, and the disk is not full.',
+      );
+    }
+    return { bytes };
+  }
+
+  /**
+   * A TCP tunnel: a listener on 127.0.0.1 (random port) on this machine whose connections are
+   * forwarded to `host:port` as seen from the SSH server — e.g. a tenant's PostgreSQL inside a
+   * Docker network. Closed with the connection.
+   */
+  async tunnel(host: string, port: number): Promise<Tunnel> {
+    this.ensureOpen();
+    const sockets = new Set<Socket>();
+    const server = createServer((local) => {
+      sockets.add(local);
+      local.on('close', () => sockets.delete(local));
+      this.forwardOut(host, port).then(
+        (remote) => {
+          local.pipe(remote).pipe(local);
+          remote.on('error', () => local.destroy());
+          remote.on('close', () => local.destroy());
+          local.on('error', () => remote.destroy());
+          local.on('close', () => remote.destroy());
+        },
+        () => local.destroy(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.tunnels.add(server);
+    server.on('close', () => {
+      for (const s of sockets) s.destroy();
+    });
+    const address = server.address();
+    return {
+      localPort: typeof address === 'object' && address ? address.port : 0,
+      close: () =>
+        new Promise<void>((resolve) => {
+          this.tunnels.delete(server);
+          for (const s of sockets) s.destroy();
+          server.close(() => resolve());
+        }),
+    };
   }
 
   close(): void {
-    this.closed = true;
+    this.markClosed(
+      new CoreError(
+        'ssh.closed',
+        `The SSH connection to ${endpointText(this.endpoint)} was closed by the console.`,
+        '',
+      ),
+    );
     this.client.end();
+    for (const hop of this.hops) hop.close();
   }
 }

@@ -26,6 +26,13 @@ export const HostRecordSchema = z.object({
   user: z.string(),
   auth: HostAuthRecordSchema,
   dockerSocket: z.string(),
+  /** ProxyJump chain: names of other hosts in the inventory, first hop first; each keeps its own pinned key. */
+  jump: z.array(z.string()),
+  labels: z.record(z.string(), z.string()),
+  /** Tenants on this host get `<slug>.<baseDomain>`. */
+  baseDomain: z.string().nullable(),
+  /** Private registry mirror for air-gapped sites (image names are rewritten to it). */
+  registryMirror: z.string().nullable(),
   addedAt: z.string(),
   /** A cache of the last check, for showing status before the next one; the host stays the truth. */
   lastCheck: HostCheckSchema.nullable().default(null),
@@ -41,7 +48,7 @@ export const PinnedKeySchema = z.object({
 });
 export type PinnedKey = z.infer<typeof PinnedKeySchema>;
 
-export const CURRENT_SCHEMA_VERSION = 1;
+export const CURRENT_SCHEMA_VERSION = 2;
 
 export const StoreDataSchema = z.object({
   schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
@@ -67,4 +74,16 @@ export function emptyStore(): StoreData {
  * Migrations from each older schema version to the next. Version 1 is the first; when the shape
  * changes, bump CURRENT_SCHEMA_VERSION and add `1: (v1) => v2` here.
  */
-export const migrations: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {};
+export const migrations: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {
+  // 1 → 2: hosts gain a jump chain, labels, a base domain and a registry mirror.
+  1: (data) => ({
+    ...data,
+    hosts: (Array.isArray(data.hosts) ? data.hosts : []).map((h: Record<string, unknown>) => ({
+      jump: [],
+      labels: {},
+      baseDomain: null,
+      registryMirror: null,
+      ...h,
+    })),
+  }),
+};
