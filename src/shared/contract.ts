@@ -102,7 +102,7 @@ export const RegistryMirrorSchema = z
   .trim()
   .max(255)
   .regex(
-    /^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9._\/-]+)?$/,
+    /^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9._/-]+)?$/,
     'Give a registry such as registry.example.kz:5000 or registry.example.kz/mirror.',
   );
 
