@@ -274,7 +274,12 @@ function installExitHook(): void {
 }
 
 export async function startExtraSshd(
-  opts: { hostKeyPath?: string; allowStreamLocalForwarding?: boolean; maxSessions?: number } = {},
+  opts: {
+    hostKeyPath?: string;
+    allowStreamLocalForwarding?: boolean;
+    allowTcpForwarding?: boolean;
+    maxSessions?: number;
+  } = {},
 ): Promise<ExtraSshd> {
   const sb = sandbox();
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
@@ -336,7 +341,7 @@ export async function startExtraSshd(
       'KbdInteractiveAuthentication no',
       'PubkeyAuthentication yes',
       `AllowStreamLocalForwarding ${opts.allowStreamLocalForwarding === false ? 'no' : 'yes'}`,
-      'AllowTcpForwarding yes',
+      `AllowTcpForwarding ${opts.allowTcpForwarding === false ? 'no' : 'yes'}`,
       'StrictModes yes',
       'LogLevel VERBOSE',
       'MaxStartups 100',

@@ -11,7 +11,7 @@ import {
   type Result,
 } from '../../shared/contract';
 import { CoreError, toErrorInfo } from './errors';
-import { HostService } from './hosts/service';
+import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import type { SecretProvider } from './secrets/provider';
 import { Store } from './store/store';
@@ -21,6 +21,7 @@ export interface CoreOptions {
   home: string;
   secrets: SecretProvider;
   mode: AppInfo['mode'];
+  hostOptions?: HostServiceOptions;
 }
 
 type Handlers = {
@@ -42,7 +43,7 @@ export class Core {
 
   constructor(private readonly options: CoreOptions) {
     this.store = new Store(options.home);
-    this.hosts = new HostService(this.store, options.secrets, (e) => this.emit(e));
+    this.hosts = new HostService(this.store, options.secrets, (e) => this.emit(e), options.hostOptions ?? {});
     this.handlers = {
       'app.info': () => this.appInfo(),
       'settings.get': async () => (await this.store.read()).settings,

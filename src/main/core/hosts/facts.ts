@@ -127,7 +127,11 @@ export interface FactsResult {
 }
 
 /** Gather a host's facts and judge them: every problem carries a one-line fix. */
-export async function gatherFacts(transport: HostTransport, user: string): Promise<FactsResult> {
+export async function gatherFacts(
+  transport: HostTransport,
+  user: string,
+  socketPath = '/var/run/docker.sock',
+): Promise<FactsResult> {
   const problems: Problem[] = [];
   const [script, docker] = await Promise.all([
     transport
@@ -137,7 +141,7 @@ export async function gatherFacts(transport: HostTransport, user: string): Promi
         if (err instanceof CoreError && err.code === 'exec.timeout') throw err;
         return transport.execScript(factsScript(), { timeoutMs: 30_000 });
       }),
-    dockerVersion(transport, user),
+    dockerVersion(transport, user, socketPath),
   ]);
   const base = parseFacts(script.stdout);
   if (docker.problem) problems.push(docker.problem);
@@ -173,39 +177,66 @@ export async function gatherFacts(transport: HostTransport, user: string): Promi
 async function dockerVersion(
   transport: HostTransport,
   user: string,
+  socketPath: string,
 ): Promise<{ version: HostFacts['docker']; problem: Problem | null }> {
   try {
     const v = await (await transport.docker()).version();
     return { version: { version: v.Version, apiVersion: v.ApiVersion }, problem: null };
   } catch (err) {
-    if (err instanceof CoreError && err.code === 'ssh.streamlocal') {
+    const e = err as NodeJS.ErrnoException & { statusCode?: number };
+    if (err instanceof CoreError && err.code === 'ssh.streamlocal-prohibited') {
       return {
         version: null,
         problem: {
           code: 'docker.unreachable',
           severity: 'error',
           message: err.message,
-          fix: 'Set "AllowStreamLocalForwarding yes" in the host\'s sshd_config and reload sshd; check that Docker is installed and running.',
+          fix: 'Set "AllowStreamLocalForwarding yes" in the host\'s sshd_config and reload sshd.',
         },
       };
     }
-    const e = err as NodeJS.ErrnoException & { statusCode?: number };
-    const denied = e.code === 'EACCES' || /permission denied/i.test(e.message ?? '');
+    // The socket could not be opened: missing (Docker not installed / not running) or not permitted.
+    const sock = await transport
+      .exec(
+        ['sh', '-c', 'test -S "$1" || exit 3; test -r "$1" -a -w "$1" || exit 4; exit 0', 'sh', socketPath],
+        { timeoutMs: 10_000 },
+      )
+      .catch(() => null);
+    if (sock?.code === 0 && err instanceof CoreError && err.code === 'ssh.streamlocal-failed') {
+      // The socket is there and the user may open it, yet sshd would not: stream forwarding is off.
+      return {
+        version: null,
+        problem: {
+          code: 'docker.unreachable',
+          severity: 'error',
+          message: `The SSH server refuses to forward to ${socketPath} although the socket is there and the user may use it.`,
+          fix: 'Set "AllowStreamLocalForwarding yes" in the host\'s sshd_config and reload sshd.',
+        },
+      };
+    }
+    const denied = sock?.code === 4 || e.code === 'EACCES' || /permission denied/i.test(e.message ?? '');
+    if (denied) {
+      return {
+        version: null,
+        problem: {
+          code: 'docker.denied',
+          severity: 'error',
+          message: `User '${user}' may not use Docker on this host (no access to ${socketPath}).`,
+          fix: `On the host: sudo usermod -aG docker ${user}, then reconnect.`,
+        },
+      };
+    }
     return {
       version: null,
-      problem: denied
-        ? {
-            code: 'docker.denied',
-            severity: 'error',
-            message: `User '${user}' may not use Docker on this host.`,
-            fix: `On the host: sudo usermod -aG docker ${user}, then reconnect.`,
-          }
-        : {
-            code: 'docker.missing',
-            severity: 'error',
-            message: `Docker Engine does not answer: ${e.message ?? String(err)}`,
-            fix: 'Install Docker Engine (apt-get install docker.io) and start it (systemctl enable --now docker).',
-          },
+      problem: {
+        code: 'docker.missing',
+        severity: 'error',
+        message:
+          sock?.code === 3
+            ? `Docker Engine is not running on this host (${socketPath} does not exist).`
+            : `Docker Engine does not answer: ${e.message ?? String(err)}`,
+        fix: 'Install Docker Engine (apt-get install docker.io) and start it (systemctl enable --now docker).',
+      },
     };
   }
 }

@@ -482,7 +482,7 @@ export class HostService {
       const t0 = performance.now();
       await transport.exec(['true'], { timeoutMs: 15_000 });
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
-      const { facts, problems } = await gatherFacts(transport, host.user);
+      const { facts, problems } = await gatherFacts(transport, host.user, host.dockerSocket);
       const status = problems.some((p) => p.severity === 'error')
         ? 'error'
         : problems.length > 0

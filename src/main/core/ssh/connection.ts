@@ -535,12 +535,21 @@ export class SshConnection {
     return new Promise((resolve, reject) => {
       this.client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
         if (err) {
+          // RFC 4254 reason 1: administratively prohibited. OpenSSH answers 2 ("open failed") both when it
+          // forbids stream forwarding and when the socket cannot be opened; facts.ts tells them apart.
+          const prohibited = (err as Error & { reason?: number }).reason === 1;
           reject(
-            new CoreError(
-              'ssh.streamlocal',
-              `${endpointText(this.endpoint)} refused a stream to ${socketPath}: ${err.message}`,
-              'Allow it in the host\'s sshd_config: "AllowStreamLocalForwarding yes", then reload sshd. Also check that the socket exists.',
-            ),
+            prohibited
+              ? new CoreError(
+                  'ssh.streamlocal-prohibited',
+                  `${endpointText(this.endpoint)} does not allow streams to unix sockets such as ${socketPath}.`,
+                  'Allow it in the host\'s sshd_config: "AllowStreamLocalForwarding yes", then reload sshd.',
+                )
+              : new CoreError(
+                  'ssh.streamlocal-failed',
+                  `${endpointText(this.endpoint)} could not open ${socketPath}: ${err.message}`,
+                  'Check that the socket exists and that the SSH user may open it.',
+                ),
           );
         } else resolve(stream);
       });

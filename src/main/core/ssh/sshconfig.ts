@@ -1,6 +1,6 @@
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parse as parseLine } from 'ssh-config';
 import type { Directive } from 'ssh-config';
 import { CoreError } from '../errors';
@@ -95,15 +95,20 @@ interface Context {
 }
 
 interface Resolved {
-  hostname?: string;
+  hostname?: { value: string; at: string };
   user?: string;
   port?: number;
-  identityFiles: string[];
+  identityFiles: Array<{ value: string; at: string }>;
   proxy?: { kind: 'jump'; value: string; at: string } | { kind: 'command'; at: string } | { kind: 'none' };
   /** The first matching `Host` line that names the alias literally. */
   hostAt?: string;
 }
 
+/**
+ * Read `file` (and what it includes) and return every concrete host alias with its effective
+ * settings, plus warnings for whatever was skipped. Nothing is executed and nothing is written.
+ * Throws `CoreError('sshconfig.missing')` when `file` does not exist.
+ */
 export async function readSshConfig(file: string, opts: ReadSshConfigOptions = {}): Promise<SshConfigImport> {
   const home = opts.home ?? homedir();
   const ctx: Context = {
@@ -113,7 +118,7 @@ export async function readSshConfig(file: string, opts: ReadSshConfigOptions = {
     filesRead: 0,
     aliases: new Map(),
   };
-  const mainPath = expandTilde(file, home);
+  const mainPath = resolve(expandTilde(file, home));
 
   const read = await readText(mainPath);
   if ('error' in read) {
@@ -431,7 +436,7 @@ class Resolver {
 
   toImported(name: string, r: Resolved): ImportedHost {
     const at = r.hostAt ?? '';
-    const address = this.addressOf(name, r, at);
+    const address = this.addressOf(name, r);
     const port = r.port ?? 22;
     const user = r.user ?? this.ctx.localUser;
     const uid = process.getuid?.();
@@ -445,10 +450,16 @@ class Resolver {
       ...(uid !== undefined ? { i: String(uid) } : {}),
     };
     const identityFiles: string[] = [];
-    for (const f of r.identityFiles) {
-      if (f.toLowerCase() === 'none') continue;
-      const expanded = expandTokens(expandTilde(f, this.ctx.home), tokens, at, 'IdentityFile', this.ctx);
-      const path = expandEnv(expanded, at, this.ctx);
+    for (const { value, at: fileAt } of r.identityFiles) {
+      if (value.toLowerCase() === 'none') continue;
+      const expanded = expandTokens(
+        expandTilde(value, this.ctx.home),
+        tokens,
+        fileAt,
+        'IdentityFile',
+        this.ctx,
+      );
+      const path = expandEnv(expanded, fileAt, this.ctx);
       if (!identityFiles.includes(path)) identityFiles.push(path);
     }
     let proxyJump: string[] = [];
@@ -470,9 +481,9 @@ class Resolver {
     return { name, address, port, user, identityFiles, proxyJump, jumpHosts, source: at };
   }
 
-  private addressOf(name: string, r: Resolved, at: string): string {
+  private addressOf(name: string, r: Resolved): string {
     if (r.hostname === undefined) return name;
-    return expandTokens(r.hostname, { h: name }, at, 'HostName', this.ctx);
+    return expandTokens(r.hostname.value, { h: name }, r.hostname.at, 'HostName', this.ctx);
   }
 
   /**
@@ -502,7 +513,7 @@ class Resolver {
       const own = this.resolve(first.host);
       if (own.proxy?.kind === 'jump') {
         const ownTokens = {
-          h: this.addressOf(first.host, own, at),
+          h: this.addressOf(first.host, own),
           n: first.host,
           p: String(first.port ?? own.port ?? 22),
           r: first.user ?? own.user ?? this.ctx.localUser,
@@ -522,7 +533,7 @@ class Resolver {
         const user = hop.user ?? r.user;
         return {
           ...(user !== undefined ? { user } : {}),
-          address: this.addressOf(hop.host, r, at),
+          address: this.addressOf(hop.host, r),
           port: hop.port ?? r.port ?? 22,
         };
       }),
@@ -538,7 +549,7 @@ class Resolver {
 function apply(r: Resolved, item: Extract<Item, { kind: 'option' }>): void {
   switch (item.key) {
     case 'hostname':
-      r.hostname ??= item.value;
+      r.hostname ??= { value: item.value, at: item.at };
       break;
     case 'user':
       r.user ??= item.value;
@@ -547,7 +558,7 @@ function apply(r: Resolved, item: Extract<Item, { kind: 'option' }>): void {
       r.port ??= Number(item.value);
       break;
     case 'identityfile':
-      r.identityFiles.push(item.value);
+      r.identityFiles.push({ value: item.value, at: item.at });
       break;
     case 'proxyjump':
       r.proxy ??=
@@ -598,7 +609,7 @@ function splitJump(value: string): string[] {
     .filter((s) => s !== '');
 }
 
-/** `[user@]host[:port]`, `[user@][v6addr]:port` or `ssh://[user@]host[:port]`. */
+/** `[user@]host[:port]`, `[user@][v6addr][:port]` or `ssh://[user@]host[:port]`. */
 function parseHop(spec: string): { host: string; user?: string; port?: number } | null {
   let s = spec;
   if (/^ssh:\/\//i.test(s)) {
@@ -625,8 +636,8 @@ function parseHop(spec: string): { host: string; user?: string; port?: number } 
     }
   } else {
     const colons = s.split(':').length - 1;
+    if (colons > 1) return null; // a bare IPv6 address: OpenSSH wants it in brackets
     if (colons === 1) [host = '', portText] = s.split(':');
-    // more than one colon: a bare IPv6 address without a port
   }
   if (!host || /\s/.test(host)) return null;
   let port: number | undefined;
