@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
-import { SshTransport } from '../../src/main/core/hosts/transport';
+import type { SshTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { sandbox, startExtraSshd, type ExtraSshd, type SandboxInfo } from '../helpers/sandbox';
 import { tempDir } from '../helpers/tmp';
