@@ -155,4 +155,66 @@ describe('truffles host', () => {
     expect(r4.code).toBe(1);
     expect(r4.stderr.split('\n')[0]).toMatch(/There is no host named 'nobody'/);
   });
+
+  it('add --jump --label, facts, and repin after a verified key change', async () => {
+    const sb = sandbox();
+    const jump = await startExtraSshd();
+    const target = await startExtraSshd();
+    try {
+      const base = ['--address', '127.0.0.1', '--user', sb.user, '--key', sb.keyPath];
+      expect(
+        truffles(
+          'host',
+          'add',
+          'bastion',
+          ...base,
+          '--port',
+          String(jump.port),
+          '--accept-fingerprint',
+          jump.fingerprint,
+        ).code,
+      ).toBe(0);
+      const add = truffles(
+        'host',
+        'add',
+        'inner',
+        ...base,
+        '--port',
+        String(target.port),
+        '--jump',
+        'bastion',
+        '--label',
+        'region=almaty',
+        '--label',
+        'kind=onprem',
+        '--base-domain',
+        'Bots.Example.kz',
+        '--accept-fingerprint',
+        target.fingerprint,
+        '--json',
+      );
+      expect(add.code).toBe(0);
+      expect(add.stderr).toContain('(via bastion)');
+      expect(JSON.parse(add.stdout).host).toMatchObject({
+        jump: ['bastion'],
+        labels: { region: 'almaty', kind: 'onprem' },
+        baseDomain: 'bots.example.kz',
+      });
+      const facts = truffles('host', 'facts', 'inner', '--json');
+      expect(facts.code).toBe(0);
+      expect(JSON.parse(facts.stdout).docker.version).toBe(sb.dockerVersion);
+      const newFp = await jump.rotateHostKey();
+      expect(truffles('host', 'check', 'inner').code).toBe(1);
+      const wrong = truffles('host', 'repin', 'bastion', '--accept-fingerprint', `SHA256:${'C'.repeat(43)}`);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr.split('\n')[0]).toContain(newFp);
+      const repin = truffles('host', 'repin', 'bastion', '--accept-fingerprint', newFp);
+      expect(repin.code).toBe(0);
+      expect(truffles('host', 'check', 'inner').code).toBe(0);
+      expect(truffles('host', 'add', 'x', ...base, '--label', 'no-equals').code).toBe(2);
+    } finally {
+      await jump.stop();
+      await target.stop();
+    }
+  });
 });

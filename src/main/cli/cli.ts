@@ -3,9 +3,13 @@ import { Command, CommanderError, Option } from 'commander';
 import type { z } from 'zod';
 import {
   AddressSchema,
+  DomainSchema,
   FingerprintSchema,
   HostNameSchema,
+  JumpChainSchema,
+  LabelsSchema,
   PortSchema,
+  RegistryMirrorSchema,
   UserSchema,
   type AuthInput,
 } from '../../shared/contract';
@@ -30,7 +34,7 @@ const stdio: CliIo = {
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
 
-function parseArg<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
+function parseArg<S extends z.ZodType>(schema: S, value: unknown, flag: string): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success)
     throw new UsageError(
@@ -94,8 +98,18 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       '--accept-fingerprint <fp>',
       'pin the host key only if its fingerprint is exactly this (SHA256:...)',
     )
+    .option(
+      '--jump <names>',
+      'reach it through these inventory hosts (ProxyJump; comma-separated, first hop first)',
+    )
+    .option('--label <k=v>', 'a label, e.g. region=almaty (repeatable)', (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
+    .option('--base-domain <domain>', 'tenants on this host get <slug>.<domain>')
+    .option('--registry-mirror <registry>', 'private registry for images (air-gapped sites)')
     .option('--json', 'machine-readable output')
-    .action(async (nameArg: string, o: Record<string, string | boolean | undefined>) => {
+    .action(async (nameArg: string, o: Record<string, string | boolean | string[] | undefined>) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
       const address = parseArg(AddressSchema, o.address, '--address');
       const port = parseArg(PortSchema, o.port, '--port');
@@ -104,6 +118,34 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         o.acceptFingerprint !== undefined
           ? parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint')
           : undefined;
+      const jump = parseArg(
+        JumpChainSchema,
+        typeof o.jump === 'string'
+          ? o.jump
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : [],
+        '--jump',
+      );
+      const labels: Record<string, string> = {};
+      for (const kv of Array.isArray(o.label) ? o.label : []) {
+        const i = kv.indexOf('=');
+        if (i <= 0)
+          throw new UsageError(
+            'usage.invalid',
+            `--label: "${kv}" is not key=value.`,
+            'Write labels as --label region=almaty.',
+          );
+        labels[kv.slice(0, i)] = kv.slice(i + 1);
+      }
+      const checkedLabels = parseArg(LabelsSchema, labels, '--label');
+      const baseDomain =
+        typeof o.baseDomain === 'string' ? parseArg(DomainSchema, o.baseDomain, '--base-domain') : null;
+      const registryMirror =
+        typeof o.registryMirror === 'string'
+          ? parseArg(RegistryMirrorSchema, o.registryMirror, '--registry-mirror')
+          : null;
       let passphrase: string | undefined;
       if (typeof o.passphraseEnv === 'string') {
         passphrase = process.env[o.passphraseEnv];
@@ -138,8 +180,10 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         );
 
       const c = getCore();
-      const probe = await c.hosts.probe(address, port);
-      io.err(`Host key of ${address}:${port}: ${probe.algorithm} ${probe.fingerprint}`);
+      const probe = await c.hosts.probe(address, port, jump);
+      io.err(
+        `Host key of ${address}:${port}${jump.length ? ` (via ${jump.join(' → ')})` : ''}: ${probe.algorithm} ${probe.fingerprint}`,
+      );
       if (probe.known === 'changed') {
         throw new CoreError(
           'hostkey.changed',
@@ -178,7 +222,18 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
           `After verifying it on the host, add --accept-fingerprint ${probe.fingerprint}`,
         );
       }
-      const view = await c.hosts.add({ name, address, port, user, auth, acceptFingerprint: confirmed });
+      const view = await c.hosts.add({
+        name,
+        address,
+        port,
+        user,
+        auth,
+        acceptFingerprint: confirmed,
+        jump,
+        labels: checkedLabels,
+        baseDomain,
+        registryMirror,
+      });
       const check = await c.hosts.check(name);
       print(
         `Added ${name}; pinned ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}\n${checkText(check)}`,
@@ -210,6 +265,44 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         if (first) io.err(`error: ${first.message.split('\n').join(' ')}\nhint: ${first.hint ?? ''}`);
         exitCode = 1;
       }
+    });
+
+  host
+    .command('facts <name>')
+    .description('connect and print the host facts only (what check judges)')
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string) => {
+      const name = parseArg(HostNameSchema, nameArg, 'NAME');
+      const check = await getCore().hosts.check(name);
+      if (!check.facts) {
+        throw new CoreError(
+          check.error?.code ?? 'host.facts',
+          check.error?.message ?? `No facts from '${name}'.`,
+          check.error?.hint ?? 'Run `truffles host check` for details.',
+        );
+      }
+      print(
+        checkText({ ...check, problems: [] })
+          .split('\n')
+          .slice(1)
+          .join('\n'),
+        check.facts,
+      );
+    });
+
+  host
+    .command('repin <name>')
+    .description("pin a host's new key after you verified it on the host (the old pin is replaced)")
+    .requiredOption(
+      '--accept-fingerprint <fp>',
+      'the new key fingerprint, as `ssh-keygen -lf` prints it on the host',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string, o: { acceptFingerprint: string }) => {
+      const name = parseArg(HostNameSchema, nameArg, 'NAME');
+      const fp = parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint');
+      const view = await getCore().hosts.repin(name, fp);
+      print(`Re-pinned ${name}: ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}`, view);
     });
 
   host
