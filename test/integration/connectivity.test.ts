@@ -228,7 +228,7 @@ describe('one connection carries everything', () => {
     } finally {
       await container.remove({ force: true, v: true });
     }
-  });
+  }, 300_000);
 
   it('an upload is atomic and gets its mode; a cancelled command stops on the host', async () => {
     await addHost('sb', sb.port, sb.fingerprint);

@@ -614,7 +614,7 @@ export class SshConnection {
       protocol: 'http',
       host: 'docker',
       port: 80,
-      agent: this.dockerAgent(socketPath, true),
+      agent: this.dockerAgent(socketPath, false),
     } as Docker.DockerOptions);
     return this.dockerShort;
   }
