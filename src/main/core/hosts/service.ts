@@ -10,6 +10,7 @@ import {
   probeHostKey,
   SshConnection,
   type HostKeyPolicy,
+  type OfferedKey,
   type SshCredentials,
 } from '../ssh/connection';
 import { knownHostId } from '../ssh/hostkey';
@@ -39,6 +40,22 @@ export interface HostServiceOptions {
 }
 
 export type Emit = (event: AppEvent) => void;
+
+function unknownHost(name: string): CoreError {
+  return new CoreError(
+    'host.unknown',
+    `There is no host named '${name}'.`,
+    'List hosts with `truffles host list`, or add it with `truffles host add`.',
+  );
+}
+
+function hostExists(name: string): CoreError {
+  return new CoreError(
+    'host.exists',
+    `A host named '${name}' already exists.`,
+    'Choose another name, or forget the existing host first.',
+  );
+}
 
 function expandHome(path: string): string {
   return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
@@ -150,22 +167,20 @@ export class HostService {
   async get(name: string): Promise<HostRecord> {
     const data = await this.store.read();
     const host = data.hosts.find((h) => h.name === name);
-    if (!host) {
-      throw new CoreError(
-        'host.unknown',
-        `There is no host named '${name}'.`,
-        'List hosts with `truffles host list`, or add it with `truffles host add`.',
-      );
-    }
+    if (!host) throw unknownHost(name);
     return host;
   }
 
-  async probe(address: string, port: number, jump: readonly string[] = []): Promise<ProbeResult> {
-    const data = await this.store.read();
+  /** Read the key a host offers (through its jump chain), trusting nothing and storing nothing. */
+  private async offeredKey(
+    address: string,
+    port: number,
+    jump: readonly string[],
+    data: StoreData,
+  ): Promise<OfferedKey> {
     const last = await this.openHops(this.jumpRecords(jump, data), data);
-    let offered;
     try {
-      offered = await probeHostKey(
+      return await probeHostKey(
         address,
         port,
         this.options.connectTimeoutMs,
@@ -174,6 +189,11 @@ export class HostService {
     } finally {
       last?.close();
     }
+  }
+
+  async probe(address: string, port: number, jump: readonly string[] = []): Promise<ProbeResult> {
+    const data = await this.store.read();
+    const offered = await this.offeredKey(address, port, jump, data);
     const pinned = data.knownHosts[knownHostId(address, port)];
     return {
       address,
@@ -240,11 +260,7 @@ export class HostService {
   async add(input: AddHostInput): Promise<HostView> {
     const before = await this.store.read();
     if (before.hosts.some((h) => h.name === input.name)) {
-      throw new CoreError(
-        'host.exists',
-        `A host named '${input.name}' already exists.`,
-        'Choose another name, or forget the existing host first.',
-      );
+      throw hostExists(input.name);
     }
     const credentials = await this.credentialsFromInput(input.auth);
     const policy: HostKeyPolicy = { kind: 'confirmed', fingerprint: input.acceptFingerprint };
@@ -287,11 +303,7 @@ export class HostService {
     };
     const view = await this.store.update((data) => {
       if (data.hosts.some((h) => h.name === input.name)) {
-        throw new CoreError(
-          'host.exists',
-          `A host named '${input.name}' already exists.`,
-          'Choose another name, or forget the existing host first.',
-        );
+        throw hostExists(input.name);
       }
       const keyId = `host:${input.name}:key`;
       const ppId = `host:${input.name}:passphrase`;
@@ -342,11 +354,7 @@ export class HostService {
     const socket = localDockerSocket();
     const view = await this.store.update((data) => {
       if (data.hosts.some((h) => h.name === name)) {
-        throw new CoreError(
-          'host.exists',
-          `A host named '${name}' already exists.`,
-          'Choose another name, or forget the existing host first.',
-        );
+        throw hostExists(name);
       }
       const record: HostRecord = {
         name,
@@ -389,12 +397,7 @@ export class HostService {
   private async openConnection(name: string): Promise<SshConnection> {
     const data = await this.store.read();
     const host = data.hosts.find((h) => h.name === name);
-    if (!host)
-      throw new CoreError(
-        'host.unknown',
-        `There is no host named '${name}'.`,
-        'List hosts with `truffles host list`.',
-      );
+    if (!host) throw unknownHost(name);
     const pin = data.knownHosts[knownHostId(host.address, host.port)];
     if (!pin) {
       throw new CoreError(
@@ -426,38 +429,26 @@ export class HostService {
     const host = await this.get(name);
     if (host.kind !== 'ssh')
       throw new CoreError('host.local', `'${name}' is this machine; it has no host key.`, '');
-    const probe = await this.probe(host.address, host.port, host.jump);
-    if (probe.fingerprint !== acceptFingerprint) {
+    const offered = await this.offeredKey(host.address, host.port, host.jump, await this.store.read());
+    if (offered.fingerprint !== acceptFingerprint) {
       throw new CoreError(
         'hostkey.mismatch',
-        `'${name}' offers ${probe.fingerprint}, not the fingerprint you gave (${acceptFingerprint}); nothing was changed.`,
+        `'${name}' offers ${offered.fingerprint}, not the fingerprint you gave (${acceptFingerprint}); nothing was changed.`,
         'Compare with `ssh-keygen -lf` run on the host before re-pinning.',
-        { confirmed: acceptFingerprint, offered: probe.fingerprint },
+        { confirmed: acceptFingerprint, offered: offered.fingerprint },
       );
     }
-    const offered = await probeHostKey(host.address, host.port, this.options.connectTimeoutMs).catch(
-      () => null,
-    );
-    const key = probe.known === 'match' ? null : offered;
     const view = await this.store.update((data) => {
+      const rec = data.hosts.find((h) => h.name === name);
+      if (!rec) throw unknownHost(name);
       const id = knownHostId(host.address, host.port);
       const before = data.knownHosts[id]?.fingerprint ?? null;
-      if (key && key.fingerprint === acceptFingerprint) {
-        data.knownHosts[id] = {
-          algorithm: key.algorithm,
-          fingerprint: key.fingerprint,
-          key: key.key.toString('base64'),
-          pinnedAt: new Date().toISOString(),
-        };
-      } else if (probe.known !== 'match') {
-        throw new CoreError(
-          'hostkey.repin-via-jump',
-          'Re-pinning a host behind a jump host needs its key read through the jump.',
-          'Forget the host and add it again with --jump.',
-        );
-      }
-      const rec = data.hosts.find((h) => h.name === name);
-      if (!rec) throw new CoreError('host.unknown', `There is no host named '${name}'.`, '');
+      data.knownHosts[id] = {
+        algorithm: offered.algorithm,
+        fingerprint: offered.fingerprint,
+        key: offered.key.toString('base64'),
+        pinnedAt: new Date().toISOString(),
+      };
       this.emit({
         type: 'log',
         source: `host:${name}`,
@@ -467,8 +458,7 @@ export class HostService {
       });
       return toView(rec, data);
     });
-    this.connections.get(name)?.close();
-    this.connections.delete(name);
+    this.dropConnection(name);
     this.emit({ type: 'hosts.changed' });
     return view;
   }
@@ -536,16 +526,15 @@ export class HostService {
       }
       return true;
     });
-    if (!removed)
-      throw new CoreError(
-        'host.unknown',
-        `There is no host named '${name}'.`,
-        'List hosts with `truffles host list`.',
-      );
-    this.connections.get(name)?.close();
-    this.connections.delete(name);
+    if (!removed) throw unknownHost(name);
+    this.dropConnection(name);
     this.emit({ type: 'hosts.changed' });
     return { removed };
+  }
+
+  private dropConnection(name: string): void {
+    this.connections.get(name)?.close();
+    this.connections.delete(name);
   }
 
   /** Close every open connection (end of a CLI command, app quit). */
