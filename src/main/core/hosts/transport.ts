@@ -1,13 +1,15 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmod, rename, rm } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
+import { connect as netConnect } from 'node:net';
 import { dirname, basename, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { CoreError } from '../errors';
+import { tempSiblingName } from '../store/atomic';
+import { serveTunnel } from '../tunnel';
 import type { SshConnection, ExecOptions, ExecResult, Tunnel, UploadOptions } from '../ssh/connection';
 
 /**
@@ -32,8 +34,6 @@ export interface HostTransport {
   close(): void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * An SSH host: at most one connection at a time, shared by every caller. Opened on first use;
  * after a drop, the next call opens a new one, with backoff after consecutive failures (0.5 s,
@@ -57,33 +57,37 @@ export class SshTransport implements HostTransport {
   async connection(): Promise<SshConnection> {
     if (this.closed)
       throw new CoreError('ssh.closed', `The console closed its connection to '${this.label}'.`, 'Retry.');
-    if (this.current) {
-      const c = await this.current.catch(() => null);
+    const pending = this.current;
+    if (pending) {
+      const c = await pending.catch(() => null);
       if (c && !c.isClosed) return c;
-      if (this.current && (!c || c.isClosed)) this.current = null;
+      // Clear only the attempt we waited for: another caller may already have started the next one.
+      if (this.current === pending) this.current = null;
     }
-    if (!this.current) {
-      const wait = this.nextAttemptAt - Date.now();
-      const attempt = (async (): Promise<SshConnection> => {
-        if (wait > 0) await sleep(wait);
-        try {
-          const c = await this.open();
-          this.opened += 1;
-          this.failures = 0;
-          this.nextAttemptAt = 0;
-          return c;
-        } catch (err) {
-          this.failures += 1;
-          this.nextAttemptAt = Date.now() + Math.min(30_000, 500 * 2 ** (this.failures - 1));
-          throw err;
-        }
-      })();
-      this.current = attempt;
-      attempt.catch(() => {
-        if (this.current === attempt) this.current = null;
-      });
-    }
+    this.current ??= this.attempt();
     return this.current;
+  }
+
+  private attempt(): Promise<SshConnection> {
+    const wait = this.nextAttemptAt - Date.now();
+    const attempt = (async (): Promise<SshConnection> => {
+      if (wait > 0) await sleep(wait);
+      try {
+        const c = await this.open();
+        this.opened += 1;
+        this.failures = 0;
+        this.nextAttemptAt = 0;
+        return c;
+      } catch (err) {
+        this.failures += 1;
+        this.nextAttemptAt = Date.now() + Math.min(30_000, 500 * 2 ** (this.failures - 1));
+        throw err;
+      }
+    })();
+    attempt.catch(() => {
+      if (this.current === attempt) this.current = null;
+    });
+    return attempt;
   }
 
   async exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult> {
@@ -120,6 +124,7 @@ export class SshTransport implements HostTransport {
 export class LocalTransport implements HostTransport {
   readonly kind = 'local' as const;
   private dockerClient: Docker | null = null;
+  private dockerStreamClient: Docker | null = null;
   constructor(private readonly dockerSocket: string) {}
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -180,7 +185,8 @@ export class LocalTransport implements HostTransport {
   }
 
   async dockerStreams(): Promise<Docker> {
-    return new Docker({ socketPath: this.dockerSocket });
+    this.dockerStreamClient ??= new Docker({ socketPath: this.dockerSocket });
+    return this.dockerStreamClient;
   }
 
   async upload(
@@ -188,10 +194,7 @@ export class LocalTransport implements HostTransport {
     remotePath: string,
     options: UploadOptions = {},
   ): Promise<{ bytes: number }> {
-    const tmp = join(
-      dirname(remotePath),
-      `.${basename(remotePath)}.truffles-${randomBytes(6).toString('hex')}.tmp`,
-    );
+    const tmp = join(dirname(remotePath), tempSiblingName(basename(remotePath)));
     const input = typeof source === 'string' ? createReadStream(source) : source;
     let bytes = 0;
     input.on('data', (d: Buffer) => (bytes += d.length));
@@ -211,21 +214,15 @@ export class LocalTransport implements HostTransport {
   }
 
   async tunnel(host: string, port: number): Promise<Tunnel> {
-    const server = createServer((local) => {
-      const remote = netConnect({ host, port });
-      local.pipe(remote).pipe(local);
-      remote.on('error', () => local.destroy());
-      local.on('error', () => remote.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const a = server.address();
-    return {
-      localPort: typeof a === 'object' && a ? a.port : 0,
-      close: () => new Promise<void>((r) => server.close(() => r())),
-    };
+    const t = await serveTunnel(
+      () =>
+        new Promise<Duplex>((resolve, reject) => {
+          const remote = netConnect({ host, port });
+          remote.once('connect', () => resolve(remote));
+          remote.once('error', reject);
+        }),
+    );
+    return { localPort: t.localPort, close: t.close };
   }
 
   close(): void {

@@ -1,13 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Agent, type AgentOptions } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { CoreError } from '../errors';
+import { tempSiblingName } from '../store/atomic';
+import { serveTunnel, type Tunnel } from '../tunnel';
+
+export type { Tunnel };
 import { algorithmOf, fingerprintOf } from './hostkey';
 import { shellJoin } from './quote';
 
@@ -57,12 +61,6 @@ export interface UploadOptions {
   mode?: number;
 }
 
-export interface Tunnel {
-  /** Port on 127.0.0.1 on this machine. */
-  localPort: number;
-  close(): Promise<void>;
-}
-
 /**
  * A counting semaphore with a FIFO queue: at most `limit` holders at once, the rest wait their
  * turn. Guards the server's session-channel budget (MaxSessions).
@@ -90,8 +88,6 @@ export class Semaphore {
     };
   }
 }
-
-const sleepMs = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface ExecResult {
   code: number | null;
@@ -220,6 +216,10 @@ export function checkPrivateKey(
   }
 }
 
+function offeredKey(key: Buffer): OfferedKey {
+  return { key: Buffer.from(key), fingerprint: fingerprintOf(key), algorithm: algorithmOf(key) };
+}
+
 /**
  * Read a host's key without authenticating or trusting anything: the handshake is stopped at the
  * host-key check. Used to show the fingerprint to the operator before pinning.
@@ -253,7 +253,7 @@ export function probeHostKey(
       readyTimeout: timeoutMs,
       ...(sock ? { sock: sock as unknown as ConnectConfig['sock'] } : {}),
       hostVerifier: (key: Buffer) => {
-        offered = { key: Buffer.from(key), fingerprint: fingerprintOf(key), algorithm: algorithmOf(key) };
+        offered = offeredKey(key);
         return false;
       },
     });
@@ -344,7 +344,7 @@ export class SshConnection {
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
         hostVerifier: (key: Buffer) => {
-          offered = { key: Buffer.from(key), fingerprint: fingerprintOf(key), algorithm: algorithmOf(key) };
+          offered = offeredKey(key);
           if (policy.kind === 'pinned' ? key.equals(policy.key) : offered.fingerprint === policy.fingerprint)
             return true;
           refusal =
@@ -432,7 +432,7 @@ export class SshConnection {
               'The host limits sessions (MaxSessions in sshd_config) or is overloaded; retry in a moment.',
             );
           }
-          await sleepMs(50 * 2 ** attempt);
+          await sleep(50 * 2 ** attempt);
         }
       }
     } catch (err) {
@@ -494,7 +494,6 @@ export class SshConnection {
       const onAbort = (): void =>
         stop(new CoreError('exec.cancelled', 'The command was cancelled and stopped on the host.', ''));
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      const offClose = this.onClose(() => undefined);
       stream.on('data', (d: Buffer) => {
         out.push(d);
         options.onStdout?.(d);
@@ -505,7 +504,6 @@ export class SshConnection {
       });
       stream.on('close', (code: number | null | undefined, signal: string | null | undefined) => {
         if (timer) clearTimeout(timer);
-        offClose();
         release();
         options.signal?.removeEventListener('abort', onAbort);
         if (aborted) {
@@ -661,10 +659,7 @@ export class SshConnection {
     options: UploadOptions = {},
   ): Promise<{ bytes: number }> {
     const sftp = await this.sftp();
-    const tmp = posix.join(
-      posix.dirname(remotePath),
-      `.${posix.basename(remotePath)}.truffles-${randomBytes(6).toString('hex')}.tmp`,
-    );
+    const tmp = posix.join(posix.dirname(remotePath), tempSiblingName(posix.basename(remotePath)));
     const mode = options.mode ?? 0o644;
     const input =
       typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source;
@@ -701,39 +696,10 @@ export class SshConnection {
    */
   async tunnel(host: string, port: number): Promise<Tunnel> {
     this.ensureOpen();
-    const sockets = new Set<Socket>();
-    const server = createServer((local) => {
-      sockets.add(local);
-      local.on('close', () => sockets.delete(local));
-      this.forwardOut(host, port).then(
-        (remote) => {
-          local.pipe(remote).pipe(local);
-          remote.on('error', () => local.destroy());
-          remote.on('close', () => local.destroy());
-          local.on('error', () => remote.destroy());
-          local.on('close', () => remote.destroy());
-        },
-        () => local.destroy(),
-      );
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    this.tunnels.add(server);
-    server.on('close', () => {
-      for (const s of sockets) s.destroy();
-    });
-    const address = server.address();
-    return {
-      localPort: typeof address === 'object' && address ? address.port : 0,
-      close: () =>
-        new Promise<void>((resolve) => {
-          this.tunnels.delete(server);
-          for (const s of sockets) s.destroy();
-          server.close(() => resolve());
-        }),
-    };
+    const t = await serveTunnel(() => this.forwardOut(host, port));
+    this.tunnels.add(t.server);
+    t.server.on('close', () => this.tunnels.delete(t.server));
+    return { localPort: t.localPort, close: t.close };
   }
 
   close(): void {

@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/** A hidden temporary name beside `baseName`, for writing then renaming over it. */
+export function tempSiblingName(baseName: string): string {
+  return `.${baseName}.truffles-${randomBytes(6).toString('hex')}.tmp`;
+}
+
 /**
  * Write a file so that a crash at any moment leaves either the old or the new content, never a
  * torn file: write a temporary file in the same folder, fsync it, rename it over the target,
@@ -10,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 export async function atomicWriteFile(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = join(dir, tempSiblingName(basename(path)));
   const fh = await open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
