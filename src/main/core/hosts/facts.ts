@@ -37,11 +37,17 @@ const PROBES: ReadonlyArray<readonly [string, readonly string[]]> = [
 
 const MARK = '@@truffles-fact@@';
 
-/** One script, one channel: every probe's output after a marker line naming it. */
+/**
+ * One script, one channel: every probe's output after a marker line naming it. The C locale is
+ * set inside the script, so it holds whether or not the server accepts environment requests.
+ */
 export function factsScript(): string {
-  return PROBES.map(
-    ([name, argv]) => `echo ${shellJoin([`${MARK}${name}`])}; ${shellJoin(argv)} 2>/dev/null`,
-  ).join('; ');
+  return (
+    'LC_ALL=C; export LC_ALL; ' +
+    PROBES.map(
+      ([name, argv]) => `echo ${shellJoin([`${MARK}${name}`])}; ${shellJoin(argv)} 2>/dev/null`,
+    ).join('; ')
+  );
 }
 
 export function splitSections(stdout: string): Map<string, string> {
@@ -134,13 +140,7 @@ export async function gatherFacts(
 ): Promise<FactsResult> {
   const problems: Problem[] = [];
   const [script, docker] = await Promise.all([
-    transport
-      .execScript(factsScript(), { timeoutMs: 30_000, env: { LC_ALL: 'C' } })
-      .catch(async (err: unknown) => {
-        // Some servers refuse env requests (AcceptEnv); retry without.
-        if (err instanceof CoreError && err.code === 'exec.timeout') throw err;
-        return transport.execScript(factsScript(), { timeoutMs: 30_000 });
-      }),
+    transport.execScript(factsScript(), { timeoutMs: 30_000 }),
     dockerVersion(transport, user, socketPath),
   ]);
   const base = parseFacts(script.stdout);
