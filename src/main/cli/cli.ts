@@ -16,10 +16,10 @@ import {
 import { Core } from '../core/core';
 import { CoreError, toErrorInfo } from '../core/errors';
 import { trufflesHome } from '../core/paths';
-import { PassphraseProvider, passphraseFromEnv } from '../core/secrets/provider';
+import { PassphraseProvider } from '../core/secrets/provider';
 import { VERSION } from '../core/version';
-import { checkText, hostsTable } from './format';
-import { ask, interactive } from './prompt';
+import { checkText, factsLines, hostsTable } from './format';
+import { ask, interactive, terminalPassphrase } from './prompt';
 
 /** A mistake in how the command was called: exit code 2. */
 class UsageError extends CoreError {}
@@ -46,12 +46,11 @@ function parseArg<S extends z.ZodType>(schema: S, value: unknown, flag: string):
 }
 
 function makeCore(): Core {
-  const getPassphrase = async (): Promise<string> => {
-    if (process.env.TRUFFLES_PASSPHRASE) return process.env.TRUFFLES_PASSPHRASE;
-    if (interactive()) return ask('Passphrase for stored secrets: ', true);
-    return passphraseFromEnv()();
-  };
-  return new Core({ home: trufflesHome(), secrets: new PassphraseProvider(getPassphrase), mode: 'cli' });
+  return new Core({
+    home: trufflesHome(),
+    secrets: new PassphraseProvider(terminalPassphrase('Passphrase for stored secrets: ')),
+    mode: 'cli',
+  });
 }
 
 /**
@@ -281,13 +280,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
           check.error?.hint ?? 'Run `truffles host check` for details.',
         );
       }
-      print(
-        checkText({ ...check, problems: [] })
-          .split('\n')
-          .slice(1)
-          .join('\n'),
-        check.facts,
-      );
+      print(factsLines(check.facts).join('\n'), check.facts);
     });
 
   host

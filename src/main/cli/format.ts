@@ -1,4 +1,4 @@
-import type { HostCheck, HostView } from '../../shared/contract';
+import type { HostCheck, HostFacts, HostView } from '../../shared/contract';
 
 export function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -36,27 +36,29 @@ export function hostsTable(hosts: HostView[]): string {
   ]);
 }
 
+/** A host's facts, one indented line each. */
+export function factsLines(f: HostFacts): string[] {
+  return [
+    `  OS        ${f.os.name}`,
+    `  kernel    ${f.kernel} (${f.arch})`,
+    `  CPU       ${f.cpus} cores, load ${f.load.map((l) => l.toFixed(2)).join(' ')}`,
+    `  memory    ${bytes(f.memoryBytes - f.memoryAvailableBytes)} used of ${bytes(f.memoryBytes)}`,
+    ...f.disks.map(
+      (d) =>
+        `  disk      ${d.mount}: ${bytes(d.usedBytes)} used of ${bytes(d.sizeBytes)} (${d.sizeBytes ? Math.round((100 * d.usedBytes) / d.sizeBytes) : 0} %)`,
+    ),
+    `  docker    ${f.docker ? `${f.docker.version} (API ${f.docker.apiVersion})` : 'not available'}`,
+    `  compose   ${f.compose ? `${f.compose.version}${f.compose.v2 ? '' : ' (v1 — v2 required)'}` : 'not installed'}`,
+  ];
+}
+
 export function checkText(c: HostCheck): string {
   const lines: string[] = [`${c.host}: ${c.status}${c.latencyMs !== null ? ` (${c.latencyMs} ms)` : ''}`];
   if (c.error) {
     lines.push(`  ${c.error.message.replace(/\n/g, '\n  ')}`);
     if (c.error.hint) lines.push(`  → ${c.error.hint}`);
   }
-  const f = c.facts;
-  if (f) {
-    lines.push(
-      `  OS        ${f.os.name}`,
-      `  kernel    ${f.kernel} (${f.arch})`,
-      `  CPU       ${f.cpus} cores, load ${f.load.map((l) => l.toFixed(2)).join(' ')}`,
-      `  memory    ${bytes(f.memoryBytes - f.memoryAvailableBytes)} used of ${bytes(f.memoryBytes)}`,
-      ...f.disks.map(
-        (d) =>
-          `  disk      ${d.mount}: ${bytes(d.usedBytes)} used of ${bytes(d.sizeBytes)} (${d.sizeBytes ? Math.round((100 * d.usedBytes) / d.sizeBytes) : 0} %)`,
-      ),
-      `  docker    ${f.docker ? `${f.docker.version} (API ${f.docker.apiVersion})` : 'not available'}`,
-      `  compose   ${f.compose ? `${f.compose.version}${f.compose.v2 ? '' : ' (v1 — v2 required)'}` : 'not installed'}`,
-    );
-  }
+  if (c.facts) lines.push(...factsLines(c.facts));
   for (const p of c.problems)
     lines.push(`  ${p.severity === 'error' ? '✗' : '!'} ${p.message}\n    fix: ${p.fix}`);
   return lines.join('\n');

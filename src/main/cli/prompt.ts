@@ -1,3 +1,4 @@
+import { passphraseFromEnv } from '../core/secrets/provider';
 import { createInterface } from 'node:readline';
 
 /** Ask a question on the terminal. `hidden` does not echo what is typed (passphrases). */
@@ -20,4 +21,16 @@ export function ask(question: string, hidden = false): Promise<string> {
 
 export function interactive(): boolean {
   return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+}
+
+/**
+ * Where the passphrase for stored secrets comes from in plain Node: TRUFFLES_PASSPHRASE, else a
+ * hidden prompt on the terminal, else an error saying how to give one.
+ */
+export function terminalPassphrase(question: string): () => Promise<string> {
+  return async () => {
+    if (process.env.TRUFFLES_PASSPHRASE) return process.env.TRUFFLES_PASSPHRASE;
+    if (interactive()) return ask(question, true);
+    return passphraseFromEnv()();
+  };
 }

@@ -3,19 +3,16 @@ import { join } from 'node:path';
 import { Core } from '../core/core';
 import { toErrorInfo } from '../core/errors';
 import { trufflesHome } from '../core/paths';
-import { PassphraseProvider, passphraseFromEnv } from '../core/secrets/provider';
-import { ask, interactive } from '../cli/prompt';
+import { PassphraseProvider } from '../core/secrets/provider';
+import { terminalPassphrase } from '../cli/prompt';
 import { startWebServer } from './server';
 
 async function main(): Promise<void> {
-  const getPassphrase = async (): Promise<string> => {
-    if (process.env.TRUFFLES_PASSPHRASE) return process.env.TRUFFLES_PASSPHRASE;
-    if (interactive()) return ask('\nThe console needs the passphrase for stored secrets: ', true);
-    return passphraseFromEnv()();
-  };
   const core = new Core({
     home: trufflesHome(),
-    secrets: new PassphraseProvider(getPassphrase),
+    secrets: new PassphraseProvider(
+      terminalPassphrase('\nThe console needs the passphrase for stored secrets: '),
+    ),
     mode: 'web',
   });
   const port = process.env.TRUFFLES_WEB_PORT ? Number(process.env.TRUFFLES_WEB_PORT) : 7420;
