@@ -16,12 +16,14 @@ const CSP =
 
 app.enableSandbox();
 
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererRoot = pathToFileURL(join(import.meta.dirname, '../renderer/')).href;
+/** A URL of our own renderer (the built files, or the dev server under `npm run dev`). */
+const trusted = (url: string): boolean => (devUrl ? url.startsWith(devUrl) : url.startsWith(rendererRoot));
+
 async function createWindow(): Promise<void> {
   const core = new Core({ home: trufflesHome(), secrets: new SafeStorageProvider(), mode: 'electron' });
   const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  const rendererRoot = pathToFileURL(join(import.meta.dirname, '../renderer/')).href;
-  const trusted = (url: string): boolean => (devUrl ? url.startsWith(devUrl) : url.startsWith(rendererRoot));
 
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
@@ -45,16 +47,6 @@ async function createWindow(): Promise<void> {
       spellcheck: false,
     },
   });
-  // No navigation away from our own files, no new windows; external links open in the browser.
-  win.webContents.on('will-navigate', (e, url) => {
-    if (!trusted(url)) e.preventDefault();
-  });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-attach-webview', (e) => e.preventDefault());
-
   const unbind = bindIpc(core, win, trusted);
   const offNotify = core.onEvent(notifyOn);
   win.on('closed', () => {
@@ -67,14 +59,17 @@ async function createWindow(): Promise<void> {
   else await win.loadFile(rendererIndex);
 }
 
+// For every web contents: no navigation away from our own files, no new windows (https links
+// open in the system browser), no <webview>.
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-navigate', (ev, url) => {
-    if (
-      !url.startsWith('file://') &&
-      !(process.env.ELECTRON_RENDERER_URL && url.startsWith(process.env.ELECTRON_RENDERER_URL))
-    )
-      ev.preventDefault();
+    if (!trusted(url)) ev.preventDefault();
   });
+  contents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  contents.on('will-attach-webview', (ev) => ev.preventDefault());
 });
 
 app.whenReady().then(createWindow, (err: unknown) => {
