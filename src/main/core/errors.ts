@@ -1,30 +1,15 @@
 import type { ErrorInfo } from '../../shared/contract';
+import { InfoError } from '../../shared/errors';
 
 /**
  * An error the operator can act on: a stable code, a message that says what went wrong and a
  * hint that says what to do. Everything the core throws on purpose is a CoreError; anything else
  * is wrapped by `toErrorInfo` as `internal`.
  */
-export class CoreError extends Error {
-  readonly code: string;
-  readonly hint: string | undefined;
-  readonly details: Record<string, unknown> | undefined;
-
+export class CoreError extends InfoError {
   constructor(code: string, message: string, hint?: string, details?: Record<string, unknown>) {
-    super(message);
+    super({ code, message, ...(hint !== undefined ? { hint } : {}), ...(details ? { details } : {}) });
     this.name = 'CoreError';
-    this.code = code;
-    this.hint = hint;
-    this.details = details;
-  }
-
-  toInfo(): ErrorInfo {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.hint ? { hint: this.hint } : {}),
-      ...(this.details ? { details: this.details } : {}),
-    };
   }
 }
 

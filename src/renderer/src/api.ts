@@ -19,6 +19,7 @@ import type {
   Result,
   TrufflesApi,
 } from '../../shared/contract';
+import { InfoError } from '../../shared/errors';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -33,26 +34,10 @@ export function isConnectedApi(api: TrufflesApi): api is ConnectedApi {
 }
 
 /** A failed command, unwrapped from its Result by `call`. */
-export class ApiError extends Error {
-  readonly code: string;
-  readonly hint: string | undefined;
-  readonly details: Record<string, unknown> | undefined;
-
+export class ApiError extends InfoError {
   constructor(info: ErrorInfo) {
-    super(info.message);
+    super(info);
     this.name = 'ApiError';
-    this.code = info.code;
-    this.hint = info.hint;
-    this.details = info.details;
-  }
-
-  toInfo(): ErrorInfo {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.hint ? { hint: this.hint } : {}),
-      ...(this.details ? { details: this.details } : {}),
-    };
   }
 }
 
