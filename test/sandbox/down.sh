@@ -5,8 +5,8 @@
 # the next up.sh takes seconds. Idempotent; prints nothing when nothing runs.
 set -euo pipefail
 
-STATE=${TRUFFLES_SANDBOX_DIR:-/var/lib/truffles-sandbox}
-log() { printf '[sandbox] %s\n' "$*"; }
+# shellcheck source=test/sandbox/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ -d "$STATE" ] || exit 0
 if [ "$(id -u)" != 0 ]; then
@@ -14,15 +14,6 @@ if [ "$(id -u)" != 0 ]; then
 	exit 3
 fi
 
-# Is the process running? A zombie counts as ended: here PID 1 reaps orphans only every second or two.
-alive() {
-	local s
-	[[ "${1:-}" =~ ^[0-9]+$ ]] || return 1
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	[ "${s%% *}" != Z ]
-}
-cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 # The pid in a pidfile, only if that process's command line contains the given text (not a recycled pid).
 pid_from() { # pidfile must-contain
 	local p

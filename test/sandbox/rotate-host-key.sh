@@ -5,14 +5,10 @@
 # only when nothing else relies on the sandbox's pinned key (tests use startExtraSshd instead).
 set -euo pipefail
 
-STATE=${TRUFFLES_SANDBOX_DIR:-/var/lib/truffles-sandbox}
+# shellcheck source=test/sandbox/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CONF=$STATE/sshd_config
 HOSTKEY=$STATE/ssh_host_ed25519_key
-log() { printf '[sandbox] %s\n' "$*"; }
-die() {
-	printf '[sandbox] error: %s\n' "$*" >&2
-	exit 1
-}
 
 [ "$(id -u)" = 0 ] || {
 	printf '[sandbox] error: rotate-host-key.sh must run as root.\n' >&2
@@ -22,14 +18,6 @@ die() {
 ADDRESS=$(awk '$1 == "ListenAddress" {print $2; exit}' "$CONF")
 PORT=$(awk '$1 == "Port" {print $2; exit}' "$CONF")
 
-# Is the process running? A zombie counts as ended: here PID 1 reaps orphans only every second or two.
-alive() {
-	local s
-	[[ "${1:-}" =~ ^[0-9]+$ ]] || return 1
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	[ "${s%% *}" != Z ]
-}
 fp() { ssh-keygen -lf "$1" | awk '{print $2}'; }
 OLD=$(fp "$HOSTKEY.pub")
 
@@ -45,7 +33,7 @@ NEW=$(fp "$HOSTKEY.pub")
 # Restart the sandbox sshd (only ours: the pid must be the one started with our config).
 pid=$(cat "$STATE/sshd.pid" 2>/dev/null || true)
 if alive "$pid" &&
-	[[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"-f $CONF"* ]]; then
+	[[ "$(cmdline "$pid")" == *"-f $CONF"* ]]; then
 	kill -TERM "$pid"
 	for i in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
 	alive "$pid" && kill -KILL "$pid" 2>/dev/null || true

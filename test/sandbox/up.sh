@@ -6,7 +6,8 @@
 # Needs root on Debian 12 (Debian 13 and Ubuntu are tolerated). Stop it with down.sh.
 set -euo pipefail
 
-STATE=${TRUFFLES_SANDBOX_DIR:-/var/lib/truffles-sandbox}
+# shellcheck source=test/sandbox/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PORT=${TRUFFLES_SANDBOX_PORT:-2222}
 ADDRESS=127.0.0.1
 OP_USER=truffles-op
@@ -22,19 +23,6 @@ APT_OPTS=(-o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
 export DEBIAN_FRONTEND=noninteractive
 T0=$(date +%s)
 
-log() { printf '[sandbox] %s\n' "$*"; }
-die() {
-	printf '[sandbox] error: %s\n' "$*" >&2
-	exit 1
-}
-# Is the process running? A zombie counts as ended: here PID 1 reaps orphans only every second or two.
-alive() {
-	local s
-	[[ "${1:-}" =~ ^[0-9]+$ ]] || return 1
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	[ "${s%% *}" != Z ]
-}
 
 # ---------------------------------------------------------------------------------------------
 # 0. Can it run here at all? (Nothing is changed before this check.)
@@ -422,7 +410,7 @@ port_in_use() { port_answers "$1" "$2" || timeout 3 bash -c 'exec 3<>"/dev/tcp/$
 sshd_pid() {
 	local p
 	p=$(cat "$STATE/sshd.pid" 2>/dev/null || true)
-	alive "$p" && [[ "$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" == *"-f $CONF"* ]] && echo "$p"
+	alive "$p" && [[ "$(cmdline "$p")" == *"-f $CONF"* ]] && echo "$p"
 }
 stop_sshd() {
 	local p
