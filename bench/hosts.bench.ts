@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Core } from '../src/main/core/core';
 import { PassphraseProvider } from '../src/main/core/secrets/provider';
+import { addSandboxHost } from '../test/helpers/hosts';
 import { sandbox } from '../test/helpers/sandbox';
 
 function stats(name: string, samples: number[]): void {
@@ -29,16 +30,7 @@ const sb = sandbox();
 const home = mkdtempSync(join(tmpdir(), 'truffles-bench-'));
 const core = new Core({ home, secrets: new PassphraseProvider(async () => 'bench passphrase'), mode: 'cli' });
 try {
-  const first = await time(() =>
-    core.hosts.add({
-      name: 'sb',
-      address: sb.address,
-      port: sb.port,
-      user: sb.user,
-      auth: { kind: 'keyFile', path: sb.keyPath },
-      acceptFingerprint: sb.fingerprint,
-    }),
-  );
+  const first = await time(() => addSandboxHost(core, 'sb'));
   console.log(`host add (probe-free connect + auth + pin): ${first.toFixed(1)} ms`);
   const coldCheck = await time(() => core.hosts.check('sb'));
   console.log(`first check (new connection + facts):     ${coldCheck.toFixed(1)} ms`);

@@ -11,6 +11,21 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
+/** `--address --port --user --key` of the sandbox host, or of an extra sshd on 127.0.0.1 at `port`. */
+function sandboxArgs(port?: number): string[] {
+  const sb = sandbox();
+  return [
+    '--address',
+    port ? '127.0.0.1' : sb.address,
+    '--port',
+    String(port ?? sb.port),
+    '--user',
+    sb.user,
+    '--key',
+    sb.keyPath,
+  ];
+}
+
 function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
     encoding: 'utf8',
@@ -33,14 +48,7 @@ describe('truffles host', () => {
       'host',
       'add',
       'sandbox',
-      '--address',
-      sb.address,
-      '--port',
-      String(sb.port),
-      '--user',
-      sb.user,
-      '--key',
-      sb.keyPath,
+      ...sandboxArgs(),
       '--accept-fingerprint',
       sb.fingerprint,
       '--json',
@@ -66,19 +74,7 @@ describe('truffles host', () => {
 
   it('without a terminal and without --accept-fingerprint it pins nothing and says how to confirm (exit 2)', () => {
     const sb = sandbox();
-    const r = truffles(
-      'host',
-      'add',
-      'sandbox',
-      '--address',
-      sb.address,
-      '--port',
-      String(sb.port),
-      '--user',
-      sb.user,
-      '--key',
-      sb.keyPath,
-    );
+    const r = truffles('host', 'add', 'sandbox', ...sandboxArgs());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`--accept-fingerprint ${sb.fingerprint}`);
     expect(JSON.parse(truffles('host', 'list', '--json').stdout)).toEqual([]);
@@ -90,14 +86,7 @@ describe('truffles host', () => {
       'host',
       'add',
       'sandbox',
-      '--address',
-      sb.address,
-      '--port',
-      String(sb.port),
-      '--user',
-      sb.user,
-      '--key',
-      sb.keyPath,
+      ...sandboxArgs(),
       '--accept-fingerprint',
       `SHA256:${'B'.repeat(43)}`,
     );
@@ -108,7 +97,6 @@ describe('truffles host', () => {
   });
 
   it('after the host key is replaced, check fails and shows both fingerprints', async () => {
-    const sb = sandbox();
     const extra = await startExtraSshd();
     try {
       expect(
@@ -116,14 +104,7 @@ describe('truffles host', () => {
           'host',
           'add',
           'moving',
-          '--address',
-          '127.0.0.1',
-          '--port',
-          String(extra.port),
-          '--user',
-          sb.user,
-          '--key',
-          sb.keyPath,
+          ...sandboxArgs(extra.port),
           '--accept-fingerprint',
           extra.fingerprint,
         ).code,
@@ -161,15 +142,12 @@ describe('truffles host', () => {
     const jump = await startExtraSshd();
     const target = await startExtraSshd();
     try {
-      const base = ['--address', '127.0.0.1', '--user', sb.user, '--key', sb.keyPath];
       expect(
         truffles(
           'host',
           'add',
           'bastion',
-          ...base,
-          '--port',
-          String(jump.port),
+          ...sandboxArgs(jump.port),
           '--accept-fingerprint',
           jump.fingerprint,
         ).code,
@@ -178,9 +156,7 @@ describe('truffles host', () => {
         'host',
         'add',
         'inner',
-        ...base,
-        '--port',
-        String(target.port),
+        ...sandboxArgs(target.port),
         '--jump',
         'bastion',
         '--label',
@@ -211,7 +187,7 @@ describe('truffles host', () => {
       const repin = truffles('host', 'repin', 'bastion', '--accept-fingerprint', newFp);
       expect(repin.code).toBe(0);
       expect(truffles('host', 'check', 'inner').code).toBe(0);
-      expect(truffles('host', 'add', 'x', ...base, '--label', 'no-equals').code).toBe(2);
+      expect(truffles('host', 'add', 'x', ...sandboxArgs(), '--label', 'no-equals').code).toBe(2);
     } finally {
       await jump.stop();
       await target.stop();

@@ -11,6 +11,7 @@ import { CoreError } from '../../src/main/core/errors';
 import type { SshTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { sandbox, startExtraSshd, type ExtraSshd, type SandboxInfo } from '../helpers/sandbox';
+import { addSandboxHost } from '../helpers/hosts';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -38,19 +39,17 @@ async function sshd(opts: Parameters<typeof startExtraSshd>[0] = {}): Promise<Ex
   return s;
 }
 
-async function addHost(
+function addHost(
   name: string,
   port: number,
   fingerprint: string,
   extra: { jump?: string[]; user?: string } = {},
-): Promise<void> {
-  await core.hosts.add({
-    name,
+): Promise<unknown> {
+  return addSandboxHost(core, name, {
     address: '127.0.0.1',
     port,
-    user: extra.user ?? sb.user,
-    auth: { kind: 'keyFile', path: sb.keyPath },
     acceptFingerprint: fingerprint,
+    ...(extra.user ? { user: extra.user } : {}),
     jump: extra.jump ?? [],
   });
 }
@@ -307,16 +306,7 @@ describe('each failure has its own clear error, within the configured timeout', 
   it('wrong key', async () => {
     const other = join(t.dir, 'other_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-    const { err } = await timed(
-      core.hosts.add({
-        name: 'x',
-        address: sb.address,
-        port: sb.port,
-        user: sb.user,
-        auth: { kind: 'keyFile', path: other },
-        acceptFingerprint: sb.fingerprint,
-      }),
-    );
+    const { err } = await timed(addSandboxHost(core, 'x', { auth: { kind: 'keyFile', path: other } }));
     expect(err).toMatchObject({ code: 'ssh.auth' });
     expect((err as CoreError).hint).toMatch(/authorized_keys/);
   });

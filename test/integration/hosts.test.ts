@@ -7,6 +7,7 @@ import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { SshConnection } from '../../src/main/core/ssh/connection';
 import { HOSTILE } from '../helpers/hostile';
 import { sandbox, startExtraSshd, type ExtraSshd, type SandboxInfo } from '../helpers/sandbox';
+import { addSandboxHost } from '../helpers/hosts';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -47,14 +48,7 @@ describe('a real host over real SSH', () => {
   });
 
   it('adds the host with a key file, pins the key, and reads Docker and Compose from the real engine', async () => {
-    const view = await core.hosts.add({
-      name: 'sandbox',
-      address: sb.address,
-      port: sb.port,
-      user: sb.user,
-      auth: { kind: 'keyFile', path: sb.keyPath },
-      acceptFingerprint: sb.fingerprint,
-    });
+    const view = await addSandboxHost(core, 'sandbox');
     expect(view.fingerprint).toBe(sb.fingerprint);
     const check = await core.hosts.check('sandbox');
     expect(check.error).toBeNull();
@@ -73,14 +67,7 @@ describe('a real host over real SSH', () => {
   });
 
   it('the Docker API over the SSH stream-local forward sees the same containers as the engine itself', async () => {
-    await core.hosts.add({
-      name: 'sb',
-      address: sb.address,
-      port: sb.port,
-      user: sb.user,
-      auth: { kind: 'keyFile', path: sb.keyPath },
-      acceptFingerprint: sb.fingerprint,
-    });
+    await addSandboxHost(core, 'sb');
     const transport = await core.hosts.transport('sb');
     const images = await (await transport.docker()).listImages();
     const tags = images.flatMap((i) => i.RepoTags ?? []);
@@ -92,14 +79,7 @@ describe('a real host over real SSH', () => {
   });
 
   it('remote exec receives hostile arguments byte for byte', async () => {
-    await core.hosts.add({
-      name: 'sb',
-      address: sb.address,
-      port: sb.port,
-      user: sb.user,
-      auth: { kind: 'keyFile', path: sb.keyPath },
-      acceptFingerprint: sb.fingerprint,
-    });
+    await addSandboxHost(core, 'sb');
     const transport = await core.hosts.transport('sb');
     const r = await transport.exec(['printf', '%s\\0', ...HOSTILE]);
     expect(r.code).toBe(0);
@@ -110,14 +90,7 @@ describe('a real host over real SSH', () => {
 
   it('a stored private key is encrypted at rest: the store holds no clear text of it, and it still connects', async () => {
     const keyText = readFileSync(sb.keyPath, 'utf8');
-    await core.hosts.add({
-      name: 'stored',
-      address: sb.address,
-      port: sb.port,
-      user: sb.user,
-      auth: { kind: 'storedKey', privateKey: keyText },
-      acceptFingerprint: sb.fingerprint,
-    });
+    await addSandboxHost(core, 'stored', { auth: { kind: 'storedKey', privateKey: keyText } });
     const raw = readFileSync(join(t.dir, 'home', 'store.json'), 'utf8');
     const body = keyText.split('\n').filter((l) => l && !l.startsWith('-----'));
     expect(raw).not.toContain('PRIVATE KEY');
@@ -143,16 +116,9 @@ describe('a real host over real SSH', () => {
 
   it('refuses to add when the host offers another key than the one confirmed; nothing is stored', async () => {
     const other = 'SHA256:' + 'A'.repeat(43);
-    await expect(
-      core.hosts.add({
-        name: 'x',
-        address: sb.address,
-        port: sb.port,
-        user: sb.user,
-        auth: { kind: 'keyFile', path: sb.keyPath },
-        acceptFingerprint: other,
-      }),
-    ).rejects.toMatchObject({ code: 'hostkey.mismatch' });
+    await expect(addSandboxHost(core, 'x', { acceptFingerprint: other })).rejects.toMatchObject({
+      code: 'hostkey.mismatch',
+    });
     expect(await core.hosts.list()).toEqual([]);
     expect((await core.store.read()).knownHosts).toEqual({});
   });
@@ -176,14 +142,7 @@ describe('a real host over real SSH', () => {
   it('an unreachable port and a missing key file give errors that say what to do', async () => {
     await expect(core.hosts.probe('127.0.0.1', 1)).rejects.toMatchObject({ code: 'ssh.refused' });
     await expect(
-      core.hosts.add({
-        name: 'x',
-        address: sb.address,
-        port: sb.port,
-        user: sb.user,
-        auth: { kind: 'keyFile', path: '/nonexistent/key' },
-        acceptFingerprint: sb.fingerprint,
-      }),
+      addSandboxHost(core, 'x', { auth: { kind: 'keyFile', path: '/nonexistent/key' } }),
     ).rejects.toMatchObject({ code: 'ssh.key-unreadable' });
   });
 });
@@ -198,12 +157,9 @@ describe('a changed host key', () => {
   });
 
   it('is refused, and the error shows the pinned and the offered fingerprints', async () => {
-    await core.hosts.add({
-      name: 'moving',
+    await addSandboxHost(core, 'moving', {
       address: '127.0.0.1',
       port: extra.port,
-      user: sb.user,
-      auth: { kind: 'keyFile', path: sb.keyPath },
       acceptFingerprint: extra.fingerprint,
     });
     expect((await core.hosts.check('moving')).status).toBe('ok');
@@ -233,12 +189,9 @@ describe('an sshd that forbids stream-local forwarding', () => {
   it('the check names the sshd setting that fixes Docker access', async () => {
     const extra = await startExtraSshd({ allowStreamLocalForwarding: false });
     try {
-      await core.hosts.add({
-        name: 'nofwd',
+      await addSandboxHost(core, 'nofwd', {
         address: '127.0.0.1',
         port: extra.port,
-        user: sb.user,
-        auth: { kind: 'keyFile', path: sb.keyPath },
         acceptFingerprint: extra.fingerprint,
       });
       const check = await core.hosts.check('nofwd');

@@ -1,3 +1,4 @@
+import { FINGERPRINT, hostView } from '../helpers/views';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/shared/contract';
 import { en } from '../../src/renderer/src/i18n/en';
@@ -11,9 +12,9 @@ import {
   formatUptime,
   hostKeyFile,
 } from '../../src/renderer/src/format';
-import type { HostCheck, HostView } from '../../src/shared/contract';
+import type { HostCheck } from '../../src/shared/contract';
 
-const FP = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
+const FP = FINGERPRINT;
 const good: HostDraft = {
   ...emptyDraft,
   name: 'almaty-1',
@@ -150,22 +151,7 @@ describe('formatting', () => {
       problems: [],
       error: null,
     });
-    const host: HostView = {
-      name: 'h',
-      kind: 'ssh',
-      address: 'a',
-      port: 22,
-      user: 'u',
-      authKind: 'agent',
-      fingerprint: FP,
-      keyAlgorithm: 'ssh-ed25519',
-      jump: [],
-      labels: {},
-      baseDomain: null,
-      registryMirror: null,
-      addedAt: '2026-01-01T00:00:00Z',
-      lastCheck: check('2026-01-01T10:00:00Z', 'ok'),
-    };
+    const host = hostView({ name: 'h', lastCheck: check('2026-01-01T10:00:00Z', 'ok') });
     expect(effectiveStatus({ ...host, lastCheck: null }, undefined, undefined)).toBe('unknown');
     expect(effectiveStatus(host, undefined, undefined)).toBe('ok');
     expect(effectiveStatus(host, undefined, { status: 'unreachable', at: '2026-01-01T11:00:00Z' })).toBe(

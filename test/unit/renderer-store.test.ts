@@ -1,3 +1,4 @@
+import { FINGERPRINT, hostView } from '../helpers/views';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvent, CommandName, HostView, Result, TrufflesApi } from '../../src/shared/contract';
 import { setApi } from '../../src/renderer/src/api';
@@ -11,25 +12,10 @@ const fail = (code: string, message: string, hint?: string): Result<unknown> => 
   error: { code, message, ...(hint ? { hint } : {}) },
 });
 
-const FP = 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8';
+const FP = FINGERPRINT;
 
 function view(name: string): HostView {
-  return {
-    name,
-    kind: 'ssh',
-    address: '203.0.113.10',
-    port: 22,
-    user: 'root',
-    authKind: 'agent',
-    fingerprint: FP,
-    keyAlgorithm: 'ssh-ed25519',
-    jump: [],
-    labels: {},
-    baseDomain: null,
-    registryMirror: null,
-    addedAt: '2026-01-01T00:00:00Z',
-    lastCheck: null,
-  };
+  return hostView({ name });
 }
 
 /** A fake core: records calls, answers from a table. */
