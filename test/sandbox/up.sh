@@ -196,6 +196,10 @@ if id -nG "$NODOCKER_USER" | tr ' ' '\n' | grep -qx docker; then
 	gpasswd -d "$NODOCKER_USER" docker >/dev/null
 fi
 
+# The platform's state folder on a host (tenants, locks, audit trail), prepared the way the
+# host-preflight fix tells an administrator to: owned by the operator user, closed to others.
+install -d -o "$OP_USER" -g "$OP_USER" -m 0750 /opt/truffles
+
 KEY=$STATE/operator_ed25519
 if [ ! -s "$KEY" ] || [ ! -s "$KEY.pub" ]; then
 	log "generating the operator key $KEY"

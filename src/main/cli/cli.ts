@@ -18,7 +18,7 @@ import { CoreError, toErrorInfo } from '../core/errors';
 import { trufflesHome } from '../core/paths';
 import { PassphraseProvider } from '../core/secrets/provider';
 import { VERSION } from '../core/version';
-import { checkText, factsLines, hostsTable } from './format';
+import { checkText, factsLines, hostsTable, importTable, table } from './format';
 import { ask, interactive, terminalPassphrase } from './prompt';
 
 /** A mistake in how the command was called: exit code 2. */
@@ -257,7 +257,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
       const check = await getCore().hosts.check(name);
       print(checkText(check), check);
-      if (check.status === 'error' || check.status === 'unreachable' || check.status === 'key-changed') {
+      if (['error', 'unreachable', 'key-changed', 'key-unconfirmed'].includes(check.status)) {
         const first =
           check.error ??
           (check.problems[0] ? { message: check.problems[0].message, hint: check.problems[0].fix } : null);
@@ -285,17 +285,135 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
 
   host
     .command('repin <name>')
-    .description("pin a host's new key after you verified it on the host (the old pin is replaced)")
-    .requiredOption(
+    .description(
+      "pin a host's key after you verified it on the host: a changed key, or the first key of an imported host",
+    )
+    .option(
       '--accept-fingerprint <fp>',
-      'the new key fingerprint, as `ssh-keygen -lf` prints it on the host',
+      'the key fingerprint, as `ssh-keygen -lf` prints it on the host (asked for on a terminal when left out)',
     )
     .option('--json', 'machine-readable output')
-    .action(async (nameArg: string, o: { acceptFingerprint: string }) => {
+    .action(async (nameArg: string, o: { acceptFingerprint?: string }) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const fp = parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint');
-      const view = await getCore().hosts.repin(name, fp);
-      print(`Re-pinned ${name}: ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}`, view);
+      const c = getCore();
+      let fp: string;
+      if (o.acceptFingerprint !== undefined) {
+        fp = parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint');
+      } else {
+        const h = await c.hosts.get(name);
+        const probe = await c.hosts.probe(h.address, h.port, h.jump);
+        io.err(
+          `${name} (${h.address}:${h.port}) offers ${probe.algorithm} ${probe.fingerprint}` +
+            (probe.pinnedFingerprint ? `\n  pinned now: ${probe.pinnedFingerprint}` : '') +
+            `\n  known_hosts: ${probe.knownHosts.status}${probe.knownHosts.source ? ` (${probe.knownHosts.source})` : ''}`,
+        );
+        if (probe.known === 'match') {
+          print(`${name}: the pinned key is the one the host offers; nothing to do.`, { unchanged: true });
+          return;
+        }
+        if (!interactive())
+          throw new UsageError(
+            'usage.confirm',
+            `The key ${probe.fingerprint} must be confirmed, and there is no terminal to ask on.`,
+            `After verifying it on the host, add --accept-fingerprint ${probe.fingerprint}`,
+          );
+        io.err('Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.');
+        const answer = (await ask('Trust this key and pin it? Type "yes" to confirm: ')).trim().toLowerCase();
+        if (answer !== 'yes')
+          throw new CoreError(
+            'hostkey.declined',
+            'Host key not confirmed; nothing was changed.',
+            'Run the command again when you have verified the fingerprint.',
+          );
+        fp = probe.fingerprint;
+      }
+      const view = await c.hosts.repin(name, fp);
+      if (view.auditError)
+        io.err(
+          `warning: ${view.auditError.message}${view.auditError.hint ? `\nhint: ${view.auditError.hint}` : ''}`,
+        );
+      print(`Pinned ${name}: ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}`, view);
+    });
+
+  host
+    .command('import-ssh-config')
+    .description(
+      'add hosts from an OpenSSH client config (Host, HostName, User, Port, IdentityFile, ProxyJump, Include), pinning keys found in known_hosts; nothing is connected to',
+    )
+    .option('--config <file>', 'the config to read', '~/.ssh/config')
+    .option(
+      '--known-hosts <file>',
+      'known_hosts to take keys from (default ~/.ssh/known_hosts and known_hosts2)',
+    )
+    .option('--only <aliases>', 'import only these aliases, comma separated (their jump hosts come along)')
+    .option('--dry-run', 'show what would be imported and change nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { config: string; knownHosts?: string; only?: string; dryRun?: boolean }) => {
+      const c = getCore();
+      const src = { configPath: o.config, ...(o.knownHosts ? { knownHostsPath: o.knownHosts } : {}) };
+      const preview = await c.hosts.importPreview(src);
+      const only = o.only
+        ?.split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
+      const unknown = (only ?? []).filter((a) => !preview.candidates.some((x) => x.alias === a));
+      if (unknown.length)
+        throw new UsageError(
+          'usage.invalid',
+          `--only: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a Host in ${preview.configPath}.`,
+          `Hosts there: ${preview.candidates.map((x) => x.alias).join(', ') || '(none)'}`,
+        );
+      const shown = only
+        ? preview.candidates.filter((x) => only.includes(x.alias) || x.action === 'add')
+        : preview.candidates;
+      if (!json) {
+        for (const w of preview.warnings) io.err(`warning: ${w}`);
+        io.out(importTable(shown));
+      }
+      if (o.dryRun) {
+        if (json) io.out(JSON.stringify(preview, null, 2));
+        else io.out('Dry run: nothing was changed.');
+        return;
+      }
+      const aliases = only ?? preview.candidates.filter((x) => x.action === 'add').map((x) => x.alias);
+      if (aliases.length === 0) {
+        print('Nothing to import.', { added: [], skipped: [] });
+        return;
+      }
+      const r = await c.hosts.importHosts(src, aliases);
+      const unconfirmed = r.added.filter((h) => h.fingerprint === null);
+      const lines = [
+        `Imported ${r.added.length} host${r.added.length === 1 ? '' : 's'}${r.added.length ? `: ${r.added.map((h) => h.name).join(', ')}` : ''}.`,
+        ...r.skipped.map((x) => `  skipped ${x.alias}: ${x.reason}`),
+        ...(unconfirmed.length
+          ? [
+              `${unconfirmed.length} host key${unconfirmed.length === 1 ? ' is' : 's are'} not confirmed yet; the console will not connect until you confirm:`,
+              ...unconfirmed.map((h) => `  truffles host repin ${h.name}`),
+            ]
+          : []),
+        'Check them with: truffles host check NAME',
+      ];
+      print(lines.join('\n'), r);
+    });
+
+  host
+    .command('audit <name>')
+    .description("show the host's audit trail (kept on the host), newest first")
+    .option('--limit <n>', 'how many lines', '50')
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string, o: { limit: string }) => {
+      const name = parseArg(HostNameSchema, nameArg, 'NAME');
+      const limit = parseArg(PortSchema.max(1000, '--limit is at most 1000.'), o.limit, '--limit');
+      const entries = await getCore().hosts.audit(name, limit);
+      print(
+        entries.length
+          ? table([
+              ['TIME', 'ACTOR', 'ACTION', 'SUBJECT', 'DETAILS'],
+              ...entries.map((e) => [e.at, e.actor, e.action, e.subject, JSON.stringify(e.details)]),
+            ])
+          : `No audit lines on ${name} yet.`,
+        entries,
+      );
     });
 
   host

@@ -1,4 +1,4 @@
-import type { HostCheck, HostFacts, HostView } from '../../shared/contract';
+import type { HostCheck, HostFacts, HostView, ImportCandidate } from '../../shared/contract';
 
 export function bytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
@@ -62,4 +62,24 @@ export function checkText(c: HostCheck): string {
   for (const p of c.problems)
     lines.push(`  ${p.severity === 'error' ? '✗' : '!'} ${p.message}\n    fix: ${p.fix}`);
   return lines.join('\n');
+}
+
+/** What an ssh-config import will do, one host per row, notes below. */
+export function importTable(cands: ImportCandidate[]): string {
+  if (cands.length === 0) return 'The config names no concrete hosts (only wildcard blocks or none).';
+  const rows = [
+    ['ALIAS', 'NAME', 'ADDRESS', 'USER', 'AUTH', 'JUMP', 'KEY', 'ACTION'],
+    ...cands.map((c) => [
+      c.alias,
+      c.name,
+      `${c.address}:${c.port}`,
+      c.user,
+      c.authKind === 'keyFile' ? (c.keyFile ?? 'key') : 'agent',
+      c.jump.length ? c.jump.join('→') : '-',
+      c.knownKey ? c.knownKey.fingerprint : 'to confirm',
+      c.action,
+    ]),
+  ];
+  const notes = cands.filter((c) => c.note).map((c) => `  ${c.alias}: ${c.note ?? ''}`);
+  return table(rows) + (notes.length ? `\n${notes.join('\n')}` : '');
 }

@@ -61,6 +61,9 @@ export class Core {
       'hosts.addLocal': (i) => this.hosts.addLocal(i.name),
       'hosts.check': (i) => this.hosts.check(i.name),
       'hosts.forget': (i) => this.hosts.forget(i.name),
+      'hosts.importPreview': (i) => this.hosts.importPreview(i),
+      'hosts.import': (i) => this.hosts.importHosts(i, i.aliases),
+      'hosts.audit': (i) => this.hosts.audit(i.name, i.limit),
     };
   }
 

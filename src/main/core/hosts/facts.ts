@@ -127,6 +127,25 @@ export function parseFacts(stdout: string): Omit<HostFacts, 'docker'> {
   };
 }
 
+/** Prints `writable`, `readonly`, `creatable` (missing, parent writable) or `missing`. */
+const STATE_DIR_SCRIPT =
+  'if test -d "$1"; then if test -w "$1"; then echo writable; else echo readonly; fi; ' +
+  'elif test -w "$(dirname -- "$1")"; then echo creatable; else echo missing; fi';
+
+/** The platform's state folder on the host (tenants, locks, audit trail) must be writable by the SSH user. */
+export function judgeStateDir(verdict: string, stateDir: string, user: string): Problem | null {
+  if (verdict === 'writable' || verdict === 'creatable') return null;
+  return {
+    code: 'state.unwritable',
+    severity: 'warning',
+    message:
+      verdict === 'readonly'
+        ? `${stateDir} exists but ${user} cannot write to it; tenants and the audit trail cannot be kept there.`
+        : `${stateDir} does not exist and ${user} cannot create it; tenants and the audit trail need it.`,
+    fix: `On the host, run: sudo install -d -o ${user} -m 0750 ${stateDir}`,
+  };
+}
+
 export interface FactsResult {
   facts: HostFacts;
   problems: Problem[];
@@ -137,14 +156,18 @@ export async function gatherFacts(
   transport: HostTransport,
   user: string,
   socketPath = '/var/run/docker.sock',
+  stateDir = '/opt/truffles',
 ): Promise<FactsResult> {
   const problems: Problem[] = [];
-  const [script, docker] = await Promise.all([
+  const [script, docker, state] = await Promise.all([
     transport.execScript(factsScript(), { timeoutMs: 30_000 }),
     dockerVersion(transport, user, socketPath),
+    transport.exec(['sh', '-c', STATE_DIR_SCRIPT, 'sh', stateDir], { timeoutMs: 30_000 }),
   ]);
   const base = parseFacts(script.stdout);
   if (docker.problem) problems.push(docker.problem);
+  const stateDirProblem = judgeStateDir(state.stdout.trim(), stateDir, user);
+  if (stateDirProblem) problems.push(stateDirProblem);
   if (!base.compose) {
     problems.push({
       code: 'compose.missing',

@@ -1,7 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { AppEvent, AuthInput, HostCheck, HostView, ProbeResult } from '../../../shared/contract';
+import type {
+  AppEvent,
+  AuditEntry,
+  AuthInput,
+  ErrorInfo,
+  HostCheck,
+  HostView,
+  ImportPreview,
+  ProbeResult,
+} from '../../../shared/contract';
 import { CoreError, toErrorInfo } from '../errors';
 import type { SecretProvider } from '../secrets/provider';
 import { wrongProvider } from '../secrets/provider';
@@ -16,7 +26,10 @@ import {
 import { knownHostId } from '../ssh/hostkey';
 import type { HostRecord, StoreData } from '../store/schema';
 import type { Store } from '../store/store';
+import { readSshConfig } from '../ssh/sshconfig';
+import { appendAudit, DEFAULT_STATE_DIR, readAudit } from './audit';
 import { gatherFacts } from './facts';
+import { knownHostsVerdict, planImport, readKnownHostsFiles } from './importer';
 import { LocalTransport, SshTransport, localDockerSocket, type HostTransport } from './transport';
 
 export interface AddHostInput {
@@ -37,6 +50,13 @@ export interface HostServiceOptions {
   connectTimeoutMs?: number;
   /** Session channels per connection (OpenSSH MaxSessions, default 10). */
   maxSessions?: number;
+  /** The home whose `.ssh` holds the operator's OpenSSH config, known_hosts and keys; default `~`. */
+  sshHome?: string;
+}
+
+export interface ImportSource {
+  configPath?: string | undefined;
+  knownHostsPath?: string | undefined;
 }
 
 export type Emit = (event: AppEvent) => void;
@@ -195,6 +215,7 @@ export class HostService {
     const data = await this.store.read();
     const offered = await this.offeredKey(address, port, jump, data);
     const pinned = data.knownHosts[knownHostId(address, port)];
+    const { entries } = await readKnownHostsFiles(this.knownHostsPaths());
     return {
       address,
       port,
@@ -202,7 +223,155 @@ export class HostService {
       algorithm: offered.algorithm,
       known: !pinned ? 'new' : pinned.key === offered.key.toString('base64') ? 'match' : 'changed',
       pinnedFingerprint: pinned?.fingerprint ?? null,
+      knownHosts: knownHostsVerdict(entries, address, port, offered.key),
     };
+  }
+
+  private sshDir(): string {
+    return join(this.options.sshHome ?? homedir(), '.ssh');
+  }
+
+  private knownHostsPaths(explicit?: string): string[] {
+    return explicit
+      ? [expandHome(explicit)]
+      : [join(this.sshDir(), 'known_hosts'), join(this.sshDir(), 'known_hosts2')];
+  }
+
+  /** What importing an OpenSSH client config would add; reads files only. */
+  async importPreview(src: ImportSource = {}): Promise<ImportPreview> {
+    const configPath = expandHome(src.configPath ?? join(this.sshDir(), 'config'));
+    const config = await readSshConfig(configPath, { home: this.options.sshHome ?? homedir() });
+    const known = await readKnownHostsFiles(this.knownHostsPaths(src.knownHostsPath));
+    if (src.knownHostsPath && known.read.length === 0)
+      throw new CoreError(
+        'import.known-hosts-missing',
+        `The known_hosts file ${src.knownHostsPath} does not exist.`,
+        'Give the path of an OpenSSH known_hosts file, or leave it empty for ~/.ssh/known_hosts.',
+      );
+    const data = await this.store.read();
+    const candidates = await planImport(config.hosts, known.entries, data, {
+      sshDir: this.sshDir(),
+      agent: Boolean(process.env.SSH_AUTH_SOCK),
+    });
+    return {
+      configPath,
+      knownHostsPaths: known.read,
+      candidates,
+      warnings: [...config.warnings, ...known.warnings],
+    };
+  }
+
+  /**
+   * Import the chosen aliases of a config, with the jump hosts they need. Keys are pinned only from
+   * known_hosts (the operator trusted them in OpenSSH); the others wait for confirmation. Nothing
+   * is connected to; one store update adds them all or none.
+   */
+  async importHosts(
+    src: ImportSource,
+    aliases: readonly string[],
+  ): Promise<{ added: HostView[]; skipped: { alias: string; reason: string }[] }> {
+    const preview = await this.importPreview(src);
+    const byAlias = new Map(preview.candidates.map((c) => [c.alias, c]));
+    const skipped: { alias: string; reason: string }[] = [];
+    const wanted = new Set<string>();
+    const want = (alias: string, depth: number): void => {
+      const c = byAlias.get(alias);
+      if (!c || depth > 32) return;
+      if (c.action !== 'add') {
+        if (depth === 0) skipped.push({ alias, reason: c.note ?? `Nothing to do (${c.action}).` });
+        return;
+      }
+      wanted.add(alias);
+      for (const j of c.jump) {
+        const hop = preview.candidates.find((x) => x.name === j && x.action === 'add');
+        if (hop) want(hop.alias, depth + 1);
+      }
+    };
+    for (const alias of new Set(aliases)) {
+      if (!byAlias.has(alias)) {
+        skipped.push({ alias, reason: `There is no Host '${alias}' in ${preview.configPath}.` });
+        continue;
+      }
+      want(alias, 0);
+    }
+    const chosen = preview.candidates.filter((c) => wanted.has(c.alias));
+    const known = await readKnownHostsFiles(this.knownHostsPaths(src.knownHostsPath));
+    const now = new Date().toISOString();
+    const added = await this.store.update((data) => {
+      const views: HostView[] = [];
+      for (const c of chosen) {
+        if (data.hosts.some((h) => h.name.toLowerCase() === c.name.toLowerCase())) throw hostExists(c.name);
+        const record: HostRecord = {
+          name: c.name,
+          kind: 'ssh',
+          address: c.address,
+          port: c.port,
+          user: c.user,
+          auth:
+            c.authKind === 'keyFile' && c.keyFile ? { kind: 'keyFile', path: c.keyFile } : { kind: 'agent' },
+          dockerSocket: '/var/run/docker.sock',
+          jump: c.jump,
+          labels: {},
+          baseDomain: null,
+          registryMirror: null,
+          stateDir: DEFAULT_STATE_DIR,
+          addedAt: now,
+          lastCheck: null,
+        };
+        data.hosts.push(record);
+        const id = knownHostId(c.address, c.port);
+        const key = c.knownKey
+          ? known.entries.find(
+              (e) => e.source === c.knownKey?.source && e.fingerprint === c.knownKey.fingerprint,
+            )
+          : undefined;
+        if (key && !data.knownHosts[id]) {
+          data.knownHosts[id] = {
+            algorithm: key.keyType,
+            fingerprint: key.fingerprint,
+            key: key.key.toString('base64'),
+            pinnedAt: now,
+            source: `known_hosts ${key.source}`,
+          };
+        }
+        views.push(toView(record, data));
+      }
+      return views;
+    });
+    if (added.length > 0) this.emit({ type: 'hosts.changed' });
+    return { added, skipped };
+  }
+
+  /** The newest lines of a host's audit trail, read from the host. */
+  async audit(name: string, limit = 100): Promise<AuditEntry[]> {
+    const host = await this.get(name);
+    return readAudit(await this.transport(name), host.stateDir, limit);
+  }
+
+  /** Append to a host's audit trail; returns why not instead of throwing. */
+  private async recordAudit(
+    name: string,
+    entry: Pick<AuditEntry, 'action' | 'subject' | 'details'>,
+  ): Promise<ErrorInfo | null> {
+    try {
+      const host = await this.get(name);
+      await appendAudit(await this.transport(name), host, entry);
+      return null;
+    } catch (err) {
+      const info = toErrorInfo(err);
+      this.logAuditError(name, entry.action, info);
+      return info;
+    }
+  }
+
+  private logAuditError(name: string, action: string, info: ErrorInfo): void {
+    this.emit({
+      type: 'log',
+      source: `host:${name}`,
+      level: 'warn',
+      message: `Audit trail not written (${action}): ${info.message} ${info.hint ?? ''}`.trim(),
+      at: new Date().toISOString(),
+    });
   }
 
   /** Resolve the credentials an operator gave, checking the key before any connection. */
@@ -292,8 +461,27 @@ export class HostService {
       last?.close();
       throw err;
     }
-    conn.close();
     const offered = conn.offered;
+    // The audit line goes over the connection that just authenticated (no second login).
+    const auditError = await appendAudit(
+      conn,
+      { stateDir: DEFAULT_STATE_DIR, user: input.user },
+      {
+        action: 'host.add',
+        subject: `host:${input.name}`,
+        details: {
+          address: `${input.address}:${input.port}`,
+          user: input.user,
+          fingerprint: offered.fingerprint,
+          jump,
+        },
+      },
+    ).then(
+      () => null,
+      (err: unknown) => toErrorInfo(err),
+    );
+    conn.close();
+    if (auditError) this.logAuditError(input.name, 'host.add', auditError);
     // Encrypt before taking the store lock (a passphrase prompt must not hold it).
     const auth = input.auth;
     const enc = {
@@ -334,6 +522,7 @@ export class HostService {
         labels: input.labels ?? {},
         baseDomain: input.baseDomain ?? null,
         registryMirror: input.registryMirror ?? null,
+        stateDir: DEFAULT_STATE_DIR,
         addedAt: new Date().toISOString(),
         lastCheck: null,
       };
@@ -368,6 +557,7 @@ export class HostService {
         labels: {},
         baseDomain: null,
         registryMirror: null,
+        stateDir: DEFAULT_STATE_DIR,
         addedAt: new Date().toISOString(),
         lastCheck: null,
       };
@@ -402,8 +592,8 @@ export class HostService {
     if (!pin) {
       throw new CoreError(
         'hostkey.unpinned',
-        `No host key is pinned for '${name}'.`,
-        'Forget the host and add it again, confirming its fingerprint.',
+        `The host key of '${name}' has not been confirmed yet, so the console does not connect to it.`,
+        `Compare the fingerprint with \`ssh-keygen -lf\` on the host, then: truffles host repin ${name}`,
       );
     }
     const credentials = await this.credentialsFor(host, data);
@@ -424,11 +614,15 @@ export class HostService {
     }
   }
 
-  /** Pin a host's new key after the operator verified it; refused unless the host offers exactly that key. */
-  async repin(name: string, acceptFingerprint: string): Promise<HostView> {
+  /**
+   * Pin a host's key after the operator verified it: in place of a changed key, or as the first
+   * pin of an imported host. Refused unless the host offers exactly that key. Written to the
+   * host's audit trail (connecting with the new pin); `auditError` says why when that failed.
+   */
+  async repin(name: string, acceptFingerprint: string): Promise<HostView & { auditError: ErrorInfo | null }> {
     const host = await this.get(name);
     if (host.kind !== 'ssh')
-      throw new CoreError('host.local', `'${name}' is this machine; it has no host key.`, '');
+      throw new CoreError('host.local', `'${name}' is this machine; it has no host key.`, 'Nothing to do.');
     const offered = await this.offeredKey(host.address, host.port, host.jump, await this.store.read());
     if (offered.fingerprint !== acceptFingerprint) {
       throw new CoreError(
@@ -438,29 +632,41 @@ export class HostService {
         { confirmed: acceptFingerprint, offered: offered.fingerprint },
       );
     }
+    let before: string | null = null;
     const view = await this.store.update((data) => {
       const rec = data.hosts.find((h) => h.name === name);
       if (!rec) throw unknownHost(name);
       const id = knownHostId(host.address, host.port);
-      const before = data.knownHosts[id]?.fingerprint ?? null;
+      before = data.knownHosts[id]?.fingerprint ?? null;
       data.knownHosts[id] = {
         algorithm: offered.algorithm,
         fingerprint: offered.fingerprint,
         key: offered.key.toString('base64'),
         pinnedAt: new Date().toISOString(),
+        source: 'confirmed by the operator',
       };
-      this.emit({
-        type: 'log',
-        source: `host:${name}`,
-        level: 'warn',
-        message: `Host key re-pinned: ${before ?? 'none'} → ${acceptFingerprint}`,
-        at: new Date().toISOString(),
-      });
       return toView(rec, data);
+    });
+    this.emit({
+      type: 'log',
+      source: `host:${name}`,
+      level: 'warn',
+      message: `Host key ${before ? 're-pinned' : 'pinned'}: ${before ?? 'none'} → ${acceptFingerprint}`,
+      at: new Date().toISOString(),
     });
     this.dropConnection(name);
     this.emit({ type: 'hosts.changed' });
-    return view;
+    const auditError = await this.recordAudit(name, {
+      action: before ? 'host.repin' : 'host.pin',
+      subject: `host:${name}`,
+      details: {
+        address: `${host.address}:${host.port}`,
+        previous: before,
+        fingerprint: offered.fingerprint,
+        algorithm: offered.algorithm,
+      },
+    });
+    return { ...view, auditError };
   }
 
   async check(name: string): Promise<HostCheck> {
@@ -472,7 +678,7 @@ export class HostService {
       const t0 = performance.now();
       await transport.exec(['true'], { timeoutMs: 15_000 });
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
-      const { facts, problems } = await gatherFacts(transport, host.user, host.dockerSocket);
+      const { facts, problems } = await gatherFacts(transport, host.user, host.dockerSocket, host.stateDir);
       const status = problems.some((p) => p.severity === 'error')
         ? 'error'
         : problems.length > 0
@@ -491,13 +697,26 @@ export class HostService {
     } catch (err) {
       const info = toErrorInfo(err);
       const keyChanged = info.code === 'hostkey.changed';
+      const unconfirmed = info.code === 'hostkey.unpinned';
       const unreachable = /^ssh\.(refused|dns|unreachable|timeout|reset|closed)$/.test(info.code);
       result = {
         host: name,
         checkedAt,
-        status: keyChanged ? 'key-changed' : unreachable ? 'unreachable' : 'error',
+        status: keyChanged
+          ? 'key-changed'
+          : unconfirmed
+            ? 'key-unconfirmed'
+            : unreachable
+              ? 'unreachable'
+              : 'error',
         latencyMs: null,
-        keyStatus: keyChanged ? 'changed' : host.kind === 'ssh' ? 'ok' : 'not-applicable',
+        keyStatus: keyChanged
+          ? 'changed'
+          : unconfirmed
+            ? 'unconfirmed'
+            : host.kind === 'ssh'
+              ? 'ok'
+              : 'not-applicable',
         facts: null,
         problems: [],
         error: info,

@@ -33,6 +33,8 @@ export const HostRecordSchema = z.object({
   baseDomain: z.string().nullable(),
   /** Private registry mirror for air-gapped sites (image names are rewritten to it). */
   registryMirror: z.string().nullable(),
+  /** Where the platform keeps its state on the host (tenants, locks, the audit trail). */
+  stateDir: z.string().default('/opt/truffles'),
   addedAt: z.string(),
   /** A cache of the last check, for showing status before the next one; the host stays the truth. */
   lastCheck: HostCheckSchema.nullable().default(null),
@@ -45,6 +47,8 @@ export const PinnedKeySchema = z.object({
   /** The whole public key blob, base64: compared in full, not only by fingerprint. */
   key: z.string(),
   pinnedAt: z.string(),
+  /** Where the trust came from: the operator confirming it in the console, or a known_hosts line. */
+  source: z.string().optional(),
 });
 export type PinnedKey = z.infer<typeof PinnedKeySchema>;
 
