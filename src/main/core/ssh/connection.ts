@@ -4,6 +4,7 @@ import type { Server } from 'node:net';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { inspect } from 'node:util';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
 import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
@@ -100,6 +101,60 @@ export interface OfferedKey {
   key: Buffer;
   fingerprint: string;
   algorithm: string;
+}
+
+/**
+ * The http.Agent behind dockerode: each HTTP connection it wants becomes one stream-local channel
+ * to the Docker socket on the SSH connection.
+ *
+ * It describes itself briefly to util.inspect. docker-modem formats the options of every request,
+ * this agent among them, with `util.inspect(options, { showHidden: true, depth: null })` for a debug
+ * line, whether debugging is on or not. Without this, that walks every channel in the agent and,
+ * through each, the whole ssh2 client with all its channels again (util.inspect spots only cycles,
+ * not shared objects): with 25 Docker calls in flight, ~19 MB of text and ~1.7 s of blocked event
+ * loop per request, which stalled every other operation on the connection too.
+ */
+class StreamLocalAgent extends Agent {
+  constructor(
+    private readonly openStream: () => Promise<Duplex>,
+    private readonly socketPath: string,
+    options: AgentOptions,
+  ) {
+    super(options);
+  }
+
+  override createConnection(
+    _options: unknown,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
+    this.openStream().then(
+      (s) => {
+        // http.Agent's keep-alive bookkeeping expects socket methods a channel lacks.
+        const sock = s as Duplex & {
+          setKeepAlive?: () => void;
+          setNoDelay?: () => void;
+          setTimeout?: () => void;
+          ref?: () => void;
+          unref?: () => void;
+        };
+        sock.setKeepAlive ??= () => undefined;
+        sock.setNoDelay ??= () => undefined;
+        sock.setTimeout ??= () => undefined;
+        sock.ref ??= () => undefined;
+        sock.unref ??= () => undefined;
+        callback?.(null, sock);
+      },
+      // On an error http.Agent reads only the error (the typings insist on a stream).
+      (e: Error) => callback?.(e, undefined as unknown as Duplex),
+    );
+    return undefined;
+  }
+
+  [inspect.custom](): string {
+    const count = (m: NodeJS.ReadOnlyDict<unknown[]>): number =>
+      Object.values(m).reduce((n, l) => n + (l?.length ?? 0), 0);
+    return `StreamLocalAgent { socket: ${this.socketPath}, channels: ${count(this.sockets)}, free: ${count(this.freeSockets)}, queued: ${count(this.requests)} }`;
+  }
 }
 
 // ssh2 is CommonJS: take its members from the default export (named imports fail under Node ESM).
@@ -573,37 +628,10 @@ export class SshConnection {
   }
 
   private dockerAgent(socketPath: string, keepAlive: boolean): Agent {
-    const agent = new Agent({
+    return new StreamLocalAgent(() => this.openUnixStream(socketPath), socketPath, {
       keepAlive,
       ...(keepAlive ? { maxSockets: 6, maxFreeSockets: 6 } : {}),
-    } as AgentOptions);
-    // Each HTTP connection dockerode wants becomes one stream-local channel on this SSH connection.
-    (agent as unknown as { createConnection: unknown }).createConnection = (
-      _opts: unknown,
-      cb: (err: Error | null, stream?: Duplex) => void,
-    ) => {
-      this.openUnixStream(socketPath).then(
-        (s) => {
-          // http.Agent's keep-alive bookkeeping expects socket methods a channel lacks.
-          const sock = s as Duplex & {
-            setKeepAlive?: () => void;
-            setNoDelay?: () => void;
-            setTimeout?: () => void;
-            ref?: () => void;
-            unref?: () => void;
-          };
-          sock.setKeepAlive ??= () => undefined;
-          sock.setNoDelay ??= () => undefined;
-          sock.setTimeout ??= () => undefined;
-          sock.ref ??= () => undefined;
-          sock.unref ??= () => undefined;
-          cb(null, sock);
-        },
-        (e: Error) => cb(e),
-      );
-      return undefined;
-    };
-    return agent;
+    });
   }
 
   /** The Docker Engine API for short calls (list, inspect, version): pooled channels. */
