@@ -286,6 +286,131 @@ export const AuditEntrySchema = z.object({
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+// ---------- tenants ----------
+
+/** Names the platform and the edge use themselves; never a tenant's slug. */
+export const RESERVED_SLUGS: readonly string[] = [
+  'admin',
+  'api',
+  'app',
+  'auth',
+  'console',
+  'dashboard',
+  'docker',
+  'edge',
+  'ftp',
+  'grafana',
+  'localhost',
+  'mail',
+  'n8n',
+  'ns1',
+  'ns2',
+  'postgres',
+  'prometheus',
+  'qdrant',
+  'redis',
+  'root',
+  'smtp',
+  'status',
+  'support',
+  'system',
+  'traefik',
+  'truffles',
+  'web',
+  'webhook',
+  'www',
+];
+
+/**
+ * A tenant's slug names its compose project, volumes, networks, subdomain and state folder, so it
+ * is a DNS label: 3–32 of `a-z0-9-`, starting with a letter, not ending with `-`, no `--`, not reserved.
+ */
+export const SlugSchema = z
+  .string()
+  .min(3, 'The slug is shorter than 3 characters: use 3–32 of a-z, 0-9 and "-".')
+  .max(32, 'The slug is longer than 32 characters: use 3–32 of a-z, 0-9 and "-".')
+  .regex(
+    /^[a-z][a-z0-9-]*$/,
+    'The slug may contain only lower-case latin letters, digits and "-", and must start with a letter (it becomes a DNS name).',
+  )
+  .refine((v) => !v.endsWith('-'), 'The slug must not end with "-".')
+  .refine((v) => !v.includes('--'), 'The slug must not contain "--".')
+  .refine((v) => !RESERVED_SLUGS.includes(v), 'This slug is reserved by the platform: choose another.');
+
+export const PlanSchema = z.enum(['starter', 'pro', 'enterprise']);
+export type PlanName = z.infer<typeof PlanSchema>;
+
+export const ModuleNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{1,39}$/, 'Module names are lower-case snake_case, e.g. channel_whatsapp.');
+
+export const ModuleInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  title: z.object({ en: z.string(), ru: z.string() }),
+  description: z.object({ en: z.string(), ru: z.string() }),
+  tier: z.enum(['all', 'pro', 'enterprise']),
+  status: z.enum(['available', 'planned']),
+  depends: z.array(z.string()),
+  env: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string(),
+      secret: z.boolean(),
+      source: z.enum(['generate', 'operator']),
+      required: z.boolean(),
+    }),
+  ),
+});
+export type ModuleInfo = z.infer<typeof ModuleInfoSchema>;
+
+export const TenantOperationViewSchema = z.object({
+  kind: z.enum(['create', 'update', 'suspend', 'resume', 'delete']),
+  state: z.enum(['running', 'succeeded', 'failed']),
+  actor: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  step: z.string().nullable(),
+  error: ErrorInfoSchema.nullable(),
+});
+
+export const TenantViewSchema = z.object({
+  /** The inventory name of the host it lives on (this console's name for it). */
+  host: z.string(),
+  slug: z.string(),
+  plan: PlanSchema,
+  domain: z.string(),
+  modules: z.array(z.object({ name: z.string(), version: z.string() })),
+  templateVersion: z.string(),
+  images: z.record(z.string(), z.string()),
+  state: z.enum(['creating', 'running', 'suspended', 'failed', 'deleting']),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  updatedAt: z.string(),
+  lastOperation: TenantOperationViewSchema,
+});
+export type TenantView = z.infer<typeof TenantViewSchema>;
+
+export const TenantServiceViewSchema = z.object({
+  service: z.string(),
+  /** Docker's container state: running, exited, restarting, … or `missing`. */
+  state: z.string(),
+  health: z.enum(['healthy', 'unhealthy', 'starting', 'none']),
+  image: z.string(),
+  restarts: z.number(),
+});
+export type TenantServiceView = z.infer<typeof TenantServiceViewSchema>;
+
+export const CheckResultSchema = z.object({ name: z.string(), ok: z.boolean(), detail: z.string() });
+
+export const TenantStatusSchema = TenantViewSchema.extend({
+  services: z.array(TenantServiceViewSchema),
+  route: CheckResultSchema.nullable(),
+});
+export type TenantStatus = z.infer<typeof TenantStatusSchema>;
+
+const TenantRefSchema = z.object({ slug: SlugSchema, host: HostNameSchema.optional() });
+
 export const AppInfoSchema = z.object({
   version: z.string(),
   mode: z.enum(['electron', 'web', 'cli']),
@@ -350,6 +475,46 @@ export const commands = {
       skipped: z.array(z.object({ alias: z.string(), reason: z.string() })),
     }),
   },
+  /** The module catalog (spec §4.2) for the provisioning wizard. */
+  'modules.catalog': { input: Empty, output: z.array(ModuleInfoSchema) },
+  /** Every tenant on every host (or one host); hosts that cannot be reached are listed apart. */
+  'tenants.list': {
+    input: z.object({ host: HostNameSchema.optional() }).strict(),
+    output: z.object({
+      tenants: z.array(TenantViewSchema),
+      unreachable: z.array(z.object({ host: z.string(), error: ErrorInfoSchema })),
+    }),
+  },
+  /** Provision a tenant: resumable steps reported as `progress` events; re-running resumes an interrupted create. */
+  'tenants.create': {
+    input: z
+      .object({
+        slug: SlugSchema,
+        host: HostNameSchema,
+        plan: PlanSchema.default('starter'),
+        modules: z.array(ModuleNameSchema).max(50).default([]),
+        domain: DomainSchema.optional(),
+        /** Module values the operator gives (API keys…), by variable name. */
+        env: z
+          .record(
+            z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'Variable names are UPPER_SNAKE_CASE.'),
+            z
+              .string()
+              .max(4096)
+              .regex(/^[^\n\r\0']*$/, 'Values are one line without single quotes.'),
+          )
+          .default({}),
+        /** Keep what a failed create made, for inspection, instead of rolling it back. */
+        keepOnFailure: z.boolean().default(false),
+      })
+      .strict(),
+    output: TenantViewSchema,
+  },
+  'tenants.status': { input: TenantRefSchema.strict(), output: TenantStatusSchema },
+  'tenants.delete': {
+    input: TenantRefSchema.extend({ confirm: z.string() }).strict(),
+    output: z.object({ deleted: z.literal(true) }),
+  },
   /** The newest lines of a host's audit trail (kept on the host), newest first. */
   'hosts.audit': {
     input: z.object({ name: HostNameSchema, limit: z.number().int().min(1).max(1000).default(100) }).strict(),
@@ -403,6 +568,7 @@ export const AppEventSchema = z.discriminatedUnion('type', [
     at: z.string(),
   }),
   z.object({ type: z.literal('hosts.changed') }),
+  z.object({ type: z.literal('tenants.changed'), host: z.string() }),
 ]);
 export type AppEvent = z.infer<typeof AppEventSchema>;
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import {
   commands,
@@ -15,6 +16,9 @@ import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import type { SecretProvider } from './secrets/provider';
 import { Store } from './store/store';
+import { EdgeService } from './tenants/edge';
+import { ImagesService } from './tenants/images';
+import { findResourcesDir, TenantService, type TenantServiceOptions } from './tenants/service';
 import { VERSION } from './version';
 
 export interface CoreOptions {
@@ -22,6 +26,7 @@ export interface CoreOptions {
   secrets: SecretProvider;
   mode: AppInfo['mode'];
   hostOptions?: HostServiceOptions;
+  tenantOptions?: TenantServiceOptions;
 }
 
 type Handlers = {
@@ -38,12 +43,20 @@ type Handlers = {
 export class Core {
   readonly store: Store;
   readonly hosts: HostService;
+  readonly tenants: TenantService;
+  readonly edge: EdgeService;
+  readonly images: ImagesService;
   private readonly events = new EventEmitter();
   private readonly handlers: Handlers;
 
   constructor(private readonly options: CoreOptions) {
     this.store = new Store(options.home);
     this.hosts = new HostService(this.store, options.secrets, (e) => this.emit(e), options.hostOptions ?? {});
+    const emit = (e: AppEvent): void => this.emit(e);
+    this.tenants = new TenantService(this.hosts, emit, options.tenantOptions ?? {});
+    const resources = options.tenantOptions?.resourcesDir;
+    this.edge = new EdgeService(this.hosts, emit, () => join(resources ?? findResourcesDir(), 'templates'));
+    this.images = new ImagesService(this.hosts);
     this.handlers = {
       'app.info': () => this.appInfo(),
       'settings.get': async () => (await this.store.read()).settings,
@@ -64,6 +77,11 @@ export class Core {
       'hosts.importPreview': (i) => this.hosts.importPreview(i),
       'hosts.import': (i) => this.hosts.importHosts(i, i.aliases),
       'hosts.audit': (i) => this.hosts.audit(i.name, i.limit),
+      'modules.catalog': () => this.tenants.moduleCatalog(),
+      'tenants.list': (i) => this.tenants.list(i.host),
+      'tenants.create': (i) => this.tenants.create(i),
+      'tenants.status': (i) => this.tenants.status(i.slug, i.host),
+      'tenants.delete': (i) => this.tenants.delete(i.slug, i.confirm, i.host),
     };
   }
 

@@ -135,18 +135,22 @@ export class LocalTransport implements HostTransport {
       );
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, {
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [options.stdin || options.holdStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...options.env },
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
-      child.stdout.on('data', (d: Buffer) => {
+      if (options.stdin && child.stdin) {
+        child.stdin.on('error', () => undefined); // EPIPE when the command exits early
+        options.stdin.pipe(child.stdin);
+      }
+      child.stdout?.on('data', (d: Buffer) => {
         out.push(d);
         options.onStdout?.(d);
       });
-      child.stderr.on('data', (d: Buffer) => {
+      child.stderr?.on('data', (d: Buffer) => {
         err.push(d);
         options.onStderr?.(d);
       });

@@ -45,6 +45,13 @@ export interface ExecOptions {
   /** Streamed output, as it arrives (the result still carries all of it). */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /** Streamed to the command's standard input (with backpressure); ended when it ends. */
+  stdin?: Readable;
+  /**
+   * Keep standard input open until the command ends (it reads EOF when the console goes away:
+   * how host-side locks die with their holder). Otherwise stdin is closed at once.
+   */
+  holdStdin?: boolean;
 }
 
 export interface ConnectOptions {
@@ -557,8 +564,15 @@ export class SshConnection {
         errOut.push(d);
         options.onStderr?.(d);
       });
+      if (options.stdin) {
+        options.stdin.on('error', (e: Error) =>
+          stop(new CoreError('exec.stdin', `Reading the input for a command failed: ${e.message}`, 'Retry.')),
+        );
+        options.stdin.pipe(stream);
+      } else if (!options.holdStdin) stream.end();
       stream.on('close', (code: number | null | undefined, signal: string | null | undefined) => {
         if (timer) clearTimeout(timer);
+        options.stdin?.unpipe(stream);
         release();
         options.signal?.removeEventListener('abort', onAbort);
         if (aborted) {

@@ -1,0 +1,90 @@
+import { Readable } from 'node:stream';
+import { posix } from 'node:path';
+import { CoreError } from '../errors';
+import type { HostTransport } from '../hosts/transport';
+
+/**
+ * Files in the platform's state folder on a host, through the host's one transport: reads by
+ * `cat`, writes atomically (temporary name, mode, rename) over SFTP or locally, removals only
+ * inside the state folder. Paths are built by the callers from validated parts (a slug, fixed names).
+ */
+
+export function tenantsDir(stateDir: string): string {
+  return posix.join(stateDir, 'tenants');
+}
+export function tenantDir(stateDir: string, slug: string): string {
+  return posix.join(tenantsDir(stateDir), slug);
+}
+
+/** The file's text, or null when it does not exist. */
+export async function readHostFile(t: HostTransport, path: string): Promise<string | null> {
+  const r = await t.exec(['sh', '-c', 'if test -e "$1"; then cat -- "$1"; else exit 44; fi', 'sh', path], {
+    timeoutMs: 30_000,
+  });
+  if (r.code === 44) return null;
+  if (r.code !== 0)
+    throw new CoreError(
+      'host.read',
+      `Reading ${path} on the host failed: ${r.stderr.trim() || `exit ${String(r.code)}`}.`,
+      'Check its permissions.',
+    );
+  return r.stdout;
+}
+
+export async function mkdirHost(t: HostTransport, path: string, mode = '0750'): Promise<void> {
+  const r = await t.exec(['mkdir', '-p', '-m', mode, '--', path], { timeoutMs: 30_000 });
+  if (r.code !== 0)
+    throw new CoreError(
+      'host.mkdir',
+      `Creating ${path} on the host failed: ${r.stderr.trim() || `exit ${String(r.code)}`}.`,
+      'Check that the state folder belongs to the SSH user (truffles host check shows the fix).',
+    );
+}
+
+export async function writeHostFile(
+  t: HostTransport,
+  path: string,
+  content: string,
+  mode = 0o640,
+): Promise<void> {
+  await t.upload(Readable.from([Buffer.from(content, 'utf8')]), path, { mode });
+}
+
+/** `rm -rf` of a path that must lie strictly inside `root` (never the root itself). */
+export async function removeInside(t: HostTransport, root: string, path: string): Promise<void> {
+  const rel = posix.relative(root, path);
+  if (!rel || rel.startsWith('..') || posix.isAbsolute(rel))
+    throw new CoreError(
+      'host.rm-outside',
+      `Refusing to remove ${path}: it is not inside ${root}.`,
+      'This is a bug; please report it.',
+    );
+  const r = await t.exec(['rm', '-rf', '--', path], { timeoutMs: 120_000 });
+  if (r.code !== 0)
+    throw new CoreError(
+      'host.rm',
+      `Removing ${path} on the host failed: ${r.stderr.trim()}.`,
+      'Check its permissions.',
+    );
+}
+
+/** Names of the sub-folders of `dir` (none when it does not exist). */
+export async function listDirs(t: HostTransport, dir: string): Promise<string[]> {
+  const r = await t.exec(
+    [
+      'sh',
+      '-c',
+      'test -d "$1" || exit 0; cd -- "$1" && for d in */; do test -d "$d" && printf "%s\\n" "${d%/}"; done',
+      'sh',
+      dir,
+    ],
+    { timeoutMs: 30_000 },
+  );
+  if (r.code !== 0)
+    throw new CoreError(
+      'host.read',
+      `Listing ${dir} on the host failed: ${r.stderr.trim()}.`,
+      'Check its permissions.',
+    );
+  return r.stdout.split('\n').filter((l) => l !== '' && l !== '*');
+}

@@ -1,0 +1,1158 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import pg from 'pg';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import type {
+  AppEvent,
+  ModuleInfo,
+  TenantServiceView,
+  TenantStatus,
+  TenantView,
+} from '../../../shared/contract';
+import { CoreError, toErrorInfo } from '../errors';
+import { appendAudit, auditActor } from '../hosts/audit';
+import type { HostService } from '../hosts/service';
+import type { HostTransport } from '../hosts/transport';
+import type { HostRecord } from '../store/schema';
+import { parseHostCatalog, resolveImages, type ImageKey } from './catalog';
+import {
+  listDirs,
+  mkdirHost,
+  readHostFile,
+  removeInside,
+  tenantDir,
+  tenantsDir,
+  writeHostFile,
+} from './hostfs';
+import { acquireTenantLock, type TenantLock } from './lock';
+import { loadModules, resolveModules, type LoadedModule, type Plan } from './modules';
+import { parseTenantRecord, TENANT_RECORD_VERSION, type TenantOperation, type TenantRecord } from './record';
+import { renderTenant, TEMPLATE_VERSION } from './render';
+import { SlugSchema } from './slug';
+
+/**
+ * The tenant factory (spec §3.4): from a slug, a plan and modules, a complete, isolated, healthy
+ * stack on a host — as named steps that report progress, are each idempotent, and are resumed by
+ * running the same create again. A failed create rolls back what it made (unless asked to keep
+ * it); a create cut off mid-way (console killed, connection lost) leaves `state: creating` on the
+ * host, and the next create of the same slug continues it with the same secrets.
+ */
+
+export type Emit = (event: AppEvent) => void;
+
+export interface CreateTenantInput {
+  slug: string;
+  host: string;
+  plan: Plan;
+  modules: string[];
+  domain?: string | undefined;
+  env: Record<string, string>;
+  keepOnFailure: boolean;
+}
+
+export interface TenantServiceOptions {
+  /** Where `modules/` and `templates/` are; found next to the code by default. */
+  resourcesDir?: string;
+  /** How long services get to become healthy (default 5 min, spec's limit for a create). */
+  healthTimeoutMs?: number;
+  /** Test seam: runs before each step (a test may cut the connection or make it fail here). */
+  beforeStep?: (step: string, slug: string) => Promise<void> | void;
+  /** IANA zone for n8n and the databases. */
+  timezone?: string;
+}
+
+export const CREATE_STEPS = [
+  'validate',
+  'lock',
+  'preflight',
+  'images',
+  'secrets',
+  'render',
+  'upload',
+  'start',
+  'health',
+  'migrate',
+  'workflows',
+  'collections',
+  'route',
+  'record',
+] as const;
+export type CreateStep = (typeof CREATE_STEPS)[number];
+
+const STEP_TITLES: Record<CreateStep, string> = {
+  validate: 'Check slug, modules and plan',
+  lock: 'Take the tenant lock on the host',
+  preflight: 'Check the host (edge, Docker, Compose, disk)',
+  images: 'Make sure the images are on the host',
+  secrets: 'Generate the tenant secrets',
+  render: 'Render compose and .env',
+  upload: 'Upload the files',
+  start: 'Start the stack (docker compose up)',
+  health: 'Wait until every service is healthy',
+  migrate: 'Apply module migrations',
+  workflows: 'Import and activate n8n workflows',
+  collections: 'Create Qdrant collections',
+  route: 'Verify the route through the edge',
+  record: 'Record the tenant',
+};
+
+/** Qdrant collections every tenant gets (core_chat's knowledge base). */
+const COLLECTIONS = [
+  { name: 'knowledge', size: 1536, distance: 'Cosine' as const, indexes: ['document_id'] },
+];
+
+const SERVICES = ['n8n', 'postgres', 'qdrant', 'redis'] as const;
+/** The webhook core_admin answers on, used to prove the route reaches this tenant's n8n. */
+const HEALTH_WEBHOOK = '/webhook/truffles-health';
+const MIN_FREE_BYTES = 2 * 1024 ** 3;
+
+/** The folder holding `modules/` and `templates/`: the repository, or the app's resources. */
+export function findResourcesDir(start = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'modules')) && existsSync(join(dir, 'templates'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new CoreError(
+    'resources.missing',
+    'The modules/ and templates/ folders were not found next to the console.',
+    'Reinstall the console, or run it from the repository.',
+  );
+}
+
+function secret(bytes = 24): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+function compose(dir: string, slug: string, ...args: string[]): string[] {
+  return [
+    'docker',
+    'compose',
+    '--project-name',
+    slug,
+    '--project-directory',
+    dir,
+    '--file',
+    posix.join(dir, 'compose.yaml'),
+    '--env-file',
+    posix.join(dir, '.env'),
+    ...args,
+  ];
+}
+
+function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
+    if (m?.[1] !== undefined && m[2] !== undefined) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+interface Ctx {
+  opId: string;
+  input: CreateTenantInput;
+  host: HostRecord;
+  transport: HostTransport;
+  dir: string;
+  domain: string;
+  modules: LoadedModule[];
+  images: Record<ImageKey, string>;
+  env: Record<string, string>;
+  record: TenantRecord | null;
+  lock: TenantLock | null;
+  /** True once this operation may have made something on the host (so a failure rolls back). */
+  touched: boolean;
+  resumed: boolean;
+}
+
+export class TenantService {
+  private catalogCache: Promise<Map<string, LoadedModule>> | null = null;
+
+  constructor(
+    private readonly hosts: HostService,
+    private readonly emit: Emit,
+    private readonly options: TenantServiceOptions = {},
+  ) {}
+
+  private resources(): string {
+    return this.options.resourcesDir ?? findResourcesDir();
+  }
+
+  private catalog(): Promise<Map<string, LoadedModule>> {
+    this.catalogCache ??= loadModules(join(this.resources(), 'modules'));
+    this.catalogCache.catch(() => (this.catalogCache = null));
+    return this.catalogCache;
+  }
+
+  async moduleCatalog(): Promise<ModuleInfo[]> {
+    return [...(await this.catalog()).values()].map(({ manifest: m }) => ({
+      name: m.name,
+      version: m.version,
+      title: m.title,
+      description: m.description,
+      tier: m.tier,
+      status: m.status,
+      depends: m.depends,
+      env: m.env,
+    }));
+  }
+
+  private log(slug: string, level: 'info' | 'warn' | 'error', message: string): void {
+    this.emit({ type: 'log', source: `tenant:${slug}`, level, message, at: new Date().toISOString() });
+  }
+
+  private progress(
+    ctx: { opId: string; input: { slug: string } },
+    step: CreateStep,
+    state: 'running' | 'done' | 'failed',
+    message?: string,
+  ): void {
+    this.emit({
+      type: 'progress',
+      opId: ctx.opId,
+      title: `Create tenant ${ctx.input.slug}`,
+      step,
+      stepIndex: CREATE_STEPS.indexOf(step),
+      stepCount: CREATE_STEPS.length,
+      state,
+      ...(message ? { message } : {}),
+    });
+  }
+
+  // ---------- reading ----------
+
+  private async readRecord(t: HostTransport, stateDir: string, slug: string): Promise<TenantRecord | null> {
+    const path = posix.join(tenantDir(stateDir, slug), 'tenant.json');
+    const text = await readHostFile(t, path);
+    return text === null ? null : parseTenantRecord(text, path);
+  }
+
+  private view(host: string, r: TenantRecord): TenantView {
+    return {
+      host,
+      slug: r.slug,
+      plan: r.plan,
+      domain: r.domain,
+      modules: r.modules,
+      templateVersion: r.templateVersion,
+      images: r.images,
+      state: r.state,
+      createdAt: r.createdAt,
+      createdBy: r.createdBy,
+      updatedAt: r.updatedAt,
+      lastOperation: r.lastOperation,
+    };
+  }
+
+  private async hostTenants(name: string): Promise<TenantView[]> {
+    const host = await this.hosts.get(name);
+    const t = await this.hosts.transport(name);
+    const slugs = await listDirs(t, tenantsDir(host.stateDir));
+    const out: TenantView[] = [];
+    for (const slug of slugs) {
+      if (!SlugSchema.safeParse(slug).success) continue;
+      const r = await this.readRecord(t, host.stateDir, slug).catch(() => null);
+      if (r) out.push(this.view(name, r));
+    }
+    return out;
+  }
+
+  async list(hostName?: string): Promise<{
+    tenants: TenantView[];
+    unreachable: { host: string; error: ReturnType<typeof toErrorInfo> }[];
+  }> {
+    const names = hostName ? [hostName] : (await this.hosts.list()).map((h) => h.name);
+    const results = await Promise.all(
+      names.map(async (n) => {
+        try {
+          return { host: n, tenants: await this.hostTenants(n), error: null };
+        } catch (err) {
+          return { host: n, tenants: null, error: toErrorInfo(err) };
+        }
+      }),
+    );
+    const tenants: TenantView[] = [];
+    const unreachable: { host: string; error: ReturnType<typeof toErrorInfo> }[] = [];
+    for (const r of results) {
+      if (r.error) unreachable.push({ host: r.host, error: r.error });
+      else if (r.tenants) tenants.push(...r.tenants);
+    }
+    tenants.sort((a, b) => a.slug.localeCompare(b.slug));
+    return { tenants, unreachable };
+  }
+
+  /** The host a tenant lives on: the one given, else found by asking every host. */
+  private async locate(
+    slug: string,
+    hostName?: string,
+  ): Promise<{ host: HostRecord; t: HostTransport; record: TenantRecord }> {
+    const names = hostName ? [hostName] : (await this.hosts.list()).map((h) => h.name);
+    for (const n of names) {
+      const host = await this.hosts.get(n);
+      try {
+        const t = await this.hosts.transport(n);
+        const record = await this.readRecord(t, host.stateDir, slug);
+        if (record) return { host, t, record };
+      } catch (err) {
+        if (hostName) throw err;
+      }
+    }
+    throw new CoreError(
+      'tenant.unknown',
+      `There is no tenant '${slug}'${hostName ? ` on ${hostName}` : ' on any reachable host'}.`,
+      'List tenants with `truffles tenant list`.',
+    );
+  }
+
+  async status(slug: string, hostName?: string): Promise<TenantStatus> {
+    const { host, t, record } = await this.locate(slug, hostName);
+    const services = await this.services(t, slug);
+    return { ...this.view(host.name, record), services, route: null };
+  }
+
+  private async services(t: HostTransport, slug: string): Promise<TenantServiceView[]> {
+    const docker = await t.docker();
+    const list = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${slug}`] },
+    });
+    const views: TenantServiceView[] = [];
+    for (const name of SERVICES) {
+      const c = list.find((x) => x.Labels['com.docker.compose.service'] === name);
+      if (!c) {
+        views.push({ service: name, state: 'missing', health: 'none', image: '', restarts: 0 });
+        continue;
+      }
+      const info = await docker.getContainer(c.Id).inspect();
+      const h = info.State.Health?.Status;
+      views.push({
+        service: name,
+        state: info.State.Status,
+        health: h === 'healthy' || h === 'unhealthy' || h === 'starting' ? h : 'none',
+        image: c.Image,
+        restarts: info.RestartCount,
+      });
+    }
+    return views;
+  }
+
+  // ---------- create ----------
+
+  async create(input: CreateTenantInput): Promise<TenantView> {
+    const ctx: Ctx = {
+      opId: randomUUID(),
+      input,
+      host: undefined as unknown as HostRecord,
+      transport: undefined as unknown as HostTransport,
+      dir: '',
+      domain: '',
+      modules: [],
+      images: {} as Record<ImageKey, string>,
+      env: {},
+      record: null,
+      lock: null,
+      touched: false,
+      resumed: false,
+    };
+    let current: CreateStep = 'validate';
+    try {
+      for (const step of CREATE_STEPS) {
+        current = step;
+        await this.options.beforeStep?.(step, input.slug);
+        this.progress(ctx, step, 'running', STEP_TITLES[step]);
+        const note = await this.runStep(step, ctx);
+        this.progress(ctx, step, 'done', note ?? undefined);
+      }
+      const view = this.view(ctx.host.name, ctx.record as TenantRecord);
+      this.emit({ type: 'tenants.changed', host: ctx.host.name });
+      return view;
+    } catch (err) {
+      const info = toErrorInfo(err);
+      this.progress(ctx, current, 'failed', info.message);
+      await this.afterFailure(ctx, current, err);
+      throw err;
+    } finally {
+      await ctx.lock?.release();
+    }
+  }
+
+  private async runStep(step: CreateStep, ctx: Ctx): Promise<string | null> {
+    switch (step) {
+      case 'validate':
+        return this.stepValidate(ctx);
+      case 'lock':
+        ctx.lock = await acquireTenantLock(ctx.transport, ctx.host.stateDir, ctx.input.slug, 'create');
+        return null;
+      case 'preflight':
+        return this.stepPreflight(ctx);
+      case 'images':
+        return this.stepImages(ctx);
+      case 'secrets':
+        return this.stepSecrets(ctx);
+      case 'render':
+      case 'upload':
+        return step === 'render' ? null : this.stepUpload(ctx);
+      case 'start':
+        return this.stepStart(ctx);
+      case 'health':
+        return this.waitHealthy(ctx.transport, ctx.input.slug, ctx);
+      case 'migrate':
+        return this.stepMigrate(ctx);
+      case 'workflows':
+        return this.stepWorkflows(ctx);
+      case 'collections':
+        return this.stepCollections(ctx);
+      case 'route':
+        return this.stepRoute(ctx);
+      case 'record':
+        return this.stepRecord(ctx);
+    }
+  }
+
+  private async stepValidate(ctx: Ctx): Promise<string> {
+    const { input } = ctx;
+    const slug = SlugSchema.safeParse(input.slug);
+    if (!slug.success)
+      throw new CoreError(
+        'tenant.slug',
+        `Slug '${input.slug}': ${slug.error.issues[0]?.message ?? 'invalid'}`,
+        'Choose another slug; nothing was created.',
+      );
+    ctx.modules = resolveModules(await this.catalog(), input.modules, input.plan);
+    ctx.host = await this.hosts.get(input.host);
+    if (!input.domain && !ctx.host.baseDomain)
+      throw new CoreError(
+        'tenant.domain',
+        `Host '${input.host}' has no base domain, and no --domain was given.`,
+        `Give --domain, or set the host's base domain (truffles host add … --base-domain bots.example.kz).`,
+      );
+    ctx.domain = input.domain ?? `${input.slug}.${ctx.host.baseDomain ?? ''}`;
+    for (const m of ctx.modules)
+      for (const v of m.manifest.env)
+        if (v.source === 'operator' && v.required && !input.env[v.name])
+          throw new CoreError(
+            'tenant.env-missing',
+            `Module ${m.manifest.name} needs ${v.name} (${v.description}).`,
+            `Give it with --env ${v.name}=…`,
+          );
+    // Unique across the fleet: no other host may have it.
+    const others = (await this.hosts.list()).filter((h) => h.name !== input.host);
+    const unreachable: string[] = [];
+    for (const h of others) {
+      try {
+        const rec = await this.hosts.get(h.name);
+        const t = await this.hosts.transport(h.name);
+        if (await this.readRecord(t, rec.stateDir, input.slug))
+          throw new CoreError(
+            'tenant.exists',
+            `Tenant '${input.slug}' already exists on ${h.name}.`,
+            'Slugs are unique across the fleet: choose another.',
+          );
+      } catch (err) {
+        if (err instanceof CoreError && err.code === 'tenant.exists') throw err;
+        unreachable.push(h.name);
+      }
+    }
+    if (unreachable.length)
+      this.log(
+        input.slug,
+        'warn',
+        `Could not check ${unreachable.join(', ')} for a tenant of the same slug (unreachable).`,
+      );
+    ctx.transport = await this.hosts.transport(input.host);
+    ctx.dir = tenantDir(ctx.host.stateDir, input.slug);
+    return `${ctx.modules.map((m) => m.manifest.name).join(', ')} on ${input.host} as ${ctx.domain}`;
+  }
+
+  private async stepPreflight(ctx: Ctx): Promise<string> {
+    const { transport: t, input } = ctx;
+    const existing = await this.readRecord(t, ctx.host.stateDir, input.slug);
+    if (existing) {
+      if (existing.state !== 'creating')
+        throw new CoreError(
+          'tenant.exists',
+          `Tenant '${input.slug}' already exists on ${input.host} (${existing.state}).`,
+          'Choose another slug, or delete that tenant first.',
+        );
+      const same =
+        existing.plan === input.plan &&
+        existing.domain === ctx.domain &&
+        existing.modules.map((m) => m.name).join(',') === ctx.modules.map((m) => m.manifest.name).join(',');
+      if (!same)
+        throw new CoreError(
+          'tenant.resume-mismatch',
+          `An interrupted create of '${input.slug}' exists on ${input.host} with other settings (plan ${existing.plan}, modules ${existing.modules.map((m) => m.name).join(',')}, domain ${existing.domain}).`,
+          'Run the create again with the same settings to finish it, or delete the tenant first.',
+        );
+      ctx.record = existing;
+      ctx.resumed = true;
+      this.log(
+        input.slug,
+        'info',
+        `Resuming the interrupted create started ${existing.createdAt} by ${existing.createdBy}.`,
+      );
+    }
+    const r = await t.exec(
+      [
+        'sh',
+        '-c',
+        'docker compose version --short 2>/dev/null || echo NOCOMPOSE; command -v flock >/dev/null || echo NOFLOCK; df -Pk -- "$1" | tail -n 1',
+        'sh',
+        ctx.host.stateDir,
+      ],
+      { timeoutMs: 30_000 },
+    );
+    const out = r.stdout;
+    if (out.includes('NOCOMPOSE'))
+      throw new CoreError(
+        'preflight.compose',
+        `Docker Compose v2 is not available on ${input.host}.`,
+        'Run `truffles host check` for the fix.',
+      );
+    if (out.includes('NOFLOCK'))
+      throw new CoreError(
+        'preflight.flock',
+        `flock is missing on ${input.host}.`,
+        'Install util-linux on the host.',
+      );
+    const df = out.trim().split('\n').pop()?.split(/\s+/) ?? [];
+    const availKb = Number(df[3]);
+    if (Number.isFinite(availKb) && availKb * 1024 < MIN_FREE_BYTES)
+      throw new CoreError(
+        'preflight.disk',
+        `Only ${(availKb / 1024 / 1024).toFixed(1)} GiB free under ${ctx.host.stateDir} on ${input.host}; a tenant needs at least 2 GiB.`,
+        'Free space on the host (docker system prune, old backups) or grow the disk.',
+      );
+    const docker = await t.docker();
+    const edge = await docker.listContainers({
+      filters: { label: ['org.truffles.edge=true'], status: ['running'] },
+    });
+    if (edge.length === 0)
+      throw new CoreError(
+        'preflight.edge',
+        `The edge (Traefik) is not running on ${input.host}.`,
+        `Install it first: truffles edge install --host ${input.host}`,
+      );
+    const nets = await docker.listNetworks({ filters: { name: ['web_gateway'] } });
+    if (!nets.some((n) => n.Name === 'web_gateway'))
+      throw new CoreError(
+        'preflight.edge',
+        `The network web_gateway is missing on ${input.host}.`,
+        `Reinstall the edge: truffles edge install --host ${input.host}`,
+      );
+    const catalogText = await readHostFile(t, posix.join(ctx.host.stateDir, 'catalog.json'));
+    ctx.images = resolveImages(
+      ctx.host,
+      parseHostCatalog(catalogText, `${input.host}:${ctx.host.stateDir}/catalog.json`),
+    ).images;
+    return ctx.resumed
+      ? 'resuming an interrupted create'
+      : `edge running, ${(availKb / 1024 / 1024).toFixed(1)} GiB free`;
+  }
+
+  private async stepImages(ctx: Ctx): Promise<string> {
+    const docker = await ctx.transport.docker();
+    const missing: string[] = [];
+    for (const key of SERVICES) {
+      const ref = ctx.images[key];
+      try {
+        await docker.getImage(ref).inspect();
+      } catch {
+        missing.push(ref);
+      }
+    }
+    for (const ref of missing) {
+      this.log(ctx.input.slug, 'info', `Pulling ${ref}…`);
+      const r = await ctx.transport.exec(['docker', 'pull', '--quiet', ref], { timeoutMs: 15 * 60_000 });
+      if (r.code !== 0)
+        throw new CoreError(
+          'images.pull',
+          `${ref} is not on ${ctx.input.host} and cannot be pulled: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+          `Set a registry mirror for the host, or ship the image: truffles host images ship ${ctx.input.host} ${ref}`,
+        );
+    }
+    return missing.length ? `pulled ${missing.length}` : 'all present';
+  }
+
+  private async stepSecrets(ctx: Ctx): Promise<string> {
+    if (ctx.resumed) {
+      const text = await readHostFile(ctx.transport, posix.join(ctx.dir, '.env'));
+      if (text) {
+        ctx.env = parseEnvFile(text);
+        return 'kept from the interrupted create';
+      }
+    }
+    // Zero-state (spec §4.3): every secret new, from the OS CSPRNG, never shared between tenants.
+    const env: Record<string, string> = {
+      POSTGRES_DB: 'truffles',
+      POSTGRES_USER: 'truffles',
+      POSTGRES_PASSWORD: secret(),
+      N8N_ENCRYPTION_KEY: secret(32),
+      QDRANT_API_KEY: secret(),
+      REDIS_PASSWORD: secret(),
+    };
+    for (const m of ctx.modules)
+      for (const v of m.manifest.env) {
+        if (v.source === 'generate') env[v.name] = secret();
+        else env[v.name] = ctx.input.env[v.name] ?? '';
+      }
+    ctx.env = env;
+    return `${Object.keys(env).length} values`;
+  }
+
+  private async writeRecord(
+    ctx: Ctx,
+    patch: Partial<TenantRecord>,
+    op: Partial<TenantOperation>,
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    const base: TenantRecord = ctx.record ?? {
+      version: TENANT_RECORD_VERSION,
+      slug: ctx.input.slug,
+      plan: ctx.input.plan,
+      domain: ctx.domain,
+      modules: ctx.modules.map((m) => ({ name: m.manifest.name, version: m.manifest.version })),
+      templateVersion: TEMPLATE_VERSION,
+      images: ctx.images,
+      state: 'creating',
+      createdAt: now,
+      createdBy: auditActor(),
+      updatedAt: now,
+      lastOperation: {
+        kind: 'create',
+        state: 'running',
+        actor: auditActor(),
+        startedAt: now,
+        finishedAt: null,
+        step: null,
+        error: null,
+      },
+    };
+    const next: TenantRecord = {
+      ...base,
+      ...patch,
+      updatedAt: now,
+      lastOperation: { ...base.lastOperation, ...op },
+    };
+    await writeHostFile(
+      ctx.transport,
+      posix.join(ctx.dir, 'tenant.json'),
+      JSON.stringify(next, null, 2) + '\n',
+      0o640,
+    );
+    ctx.record = next;
+  }
+
+  private async stepUpload(ctx: Ctx): Promise<string> {
+    const files = await renderTenant(join(this.resources(), 'templates'), {
+      slug: ctx.input.slug,
+      domain: ctx.domain,
+      plan: ctx.input.plan,
+      images: ctx.images,
+      modules: ctx.modules,
+      env: ctx.env,
+      timezone: this.options.timezone ?? 'Asia/Almaty',
+    });
+    ctx.touched = true;
+    await mkdirHost(ctx.transport, ctx.dir, '0750');
+    // The record first, so an interruption from here on is found and resumed.
+    await this.writeRecord(ctx, {}, { step: 'upload' });
+    await writeHostFile(ctx.transport, posix.join(ctx.dir, '.env'), files.env, 0o600);
+    await writeHostFile(ctx.transport, posix.join(ctx.dir, 'compose.yaml'), files.compose, 0o640);
+    return `${ctx.dir}`;
+  }
+
+  private async stepStart(ctx: Ctx): Promise<string> {
+    ctx.touched = true;
+    const r = await ctx.transport.exec(
+      compose(ctx.dir, ctx.input.slug, 'up', '--detach', '--remove-orphans', '--quiet-pull'),
+      {
+        timeoutMs: 10 * 60_000,
+        onStderr: (d) => {
+          for (const line of d.toString('utf8').split('\n'))
+            if (line.trim()) this.log(ctx.input.slug, 'info', line.trim());
+        },
+      },
+    );
+    if (r.code !== 0)
+      throw new CoreError(
+        'compose.up',
+        `docker compose up failed for '${ctx.input.slug}': ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+        'See the log; fix the cause and run the same create again.',
+      );
+    return 'containers started';
+  }
+
+  /** Poll until every service is healthy; fail early on an unhealthy or exited service. */
+  private async waitHealthy(t: HostTransport, slug: string, ctx?: Ctx): Promise<string> {
+    const deadline = Date.now() + (this.options.healthTimeoutMs ?? 5 * 60_000);
+    let last = '';
+    for (;;) {
+      const services = await this.services(t, slug);
+      const summary = services
+        .map((s) => `${s.service} ${s.health === 'none' ? s.state : s.health}`)
+        .join(', ');
+      if (summary !== last && ctx) this.progress(ctx, 'health', 'running', summary);
+      last = summary;
+      if (services.every((s) => s.health === 'healthy')) return summary;
+      const bad = services.find(
+        (s) =>
+          s.health === 'unhealthy' || s.state === 'exited' || s.state === 'dead' || s.state === 'missing',
+      );
+      if (bad) {
+        const detail = await this.healthDetail(t, slug, bad.service);
+        throw new CoreError(
+          'tenant.unhealthy',
+          `Service ${bad.service} of '${slug}' is ${bad.health === 'unhealthy' ? 'unhealthy' : bad.state}${detail ? `: ${detail}` : ''}.`,
+          `Look at its logs: truffles tenant logs ${slug} ${bad.service}`,
+        );
+      }
+      if (Date.now() > deadline)
+        throw new CoreError(
+          'tenant.health-timeout',
+          `'${slug}' did not become healthy in time (${summary}).`,
+          'Look at the services’ logs; run the create again to resume.',
+        );
+      await sleep(1000);
+    }
+  }
+
+  private async healthDetail(t: HostTransport, slug: string, service: string): Promise<string> {
+    try {
+      const docker = await t.docker();
+      const list = await docker.listContainers({
+        all: true,
+        filters: { label: [`com.docker.compose.project=${slug}`, `com.docker.compose.service=${service}`] },
+      });
+      const c = list[0];
+      if (!c) return 'no container';
+      const info = await docker.getContainer(c.Id).inspect();
+      const logs = info.State.Health?.Log ?? [];
+      const lastLog = logs[logs.length - 1];
+      return (lastLog?.Output ?? info.State.Error ?? `exit code ${info.State.ExitCode}`).trim().slice(0, 300);
+    } catch {
+      return '';
+    }
+  }
+
+  private async containerIp(t: HostTransport, slug: string, service: string): Promise<string> {
+    const docker = await t.docker();
+    const list = await docker.listContainers({
+      filters: { label: [`com.docker.compose.project=${slug}`, `com.docker.compose.service=${service}`] },
+    });
+    const c = list[0];
+    if (!c)
+      throw new CoreError(
+        'tenant.service-missing',
+        `Service ${service} of '${slug}' is not running.`,
+        'Run the create again.',
+      );
+    const info: Docker.ContainerInspectInfo = await docker.getContainer(c.Id).inspect();
+    const ip = info.NetworkSettings.Networks[`${slug}_internal`]?.IPAddress;
+    if (!ip)
+      throw new CoreError(
+        'tenant.network',
+        `Service ${service} of '${slug}' has no address on its internal network.`,
+        'Run the create again.',
+      );
+    return ip;
+  }
+
+  private async withPg<T>(ctx: Ctx, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const ip = await this.containerIp(ctx.transport, ctx.input.slug, 'postgres');
+    const tunnel = await ctx.transport.tunnel(ip, 5432);
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: tunnel.localPort,
+      user: ctx.env.POSTGRES_USER,
+      password: ctx.env.POSTGRES_PASSWORD,
+      database: ctx.env.POSTGRES_DB,
+      connectionTimeoutMillis: 15_000,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+      tunnel.close();
+    }
+  }
+
+  private async stepMigrate(ctx: Ctx): Promise<string> {
+    return this.withPg(ctx, async (db) => {
+      await db.query(`CREATE TABLE IF NOT EXISTS truffles_migrations (
+        module text NOT NULL,
+        name text NOT NULL,
+        module_version text NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (module, name))`);
+      const done = new Set(
+        (
+          await db.query<{ module: string; name: string }>('SELECT module, name FROM truffles_migrations')
+        ).rows.map((r) => `${r.module}/${r.name}`),
+      );
+      let applied = 0;
+      for (const m of ctx.modules) {
+        for (const file of m.manifest.migrations) {
+          if (done.has(`${m.manifest.name}/${file}`)) continue;
+          const sql = await readFile(join(m.dir, 'migrations', file), 'utf8');
+          await db.query('BEGIN');
+          try {
+            await db.query(sql);
+            await db.query(
+              'INSERT INTO truffles_migrations (module, name, module_version) VALUES ($1, $2, $3)',
+              [m.manifest.name, file, m.manifest.version],
+            );
+            await db.query('COMMIT');
+          } catch (err) {
+            await db.query('ROLLBACK').catch(() => undefined);
+            throw new CoreError(
+              'tenant.migration',
+              `Migration ${m.manifest.name}/${file} failed: ${(err as Error).message}`,
+              'It was rolled back; fix the migration and run the create again.',
+            );
+          }
+          applied += 1;
+          this.log(ctx.input.slug, 'info', `Applied ${m.manifest.name}/${file}`);
+        }
+      }
+      return `${applied} applied, ${done.size} already there`;
+    });
+  }
+
+  private async stepWorkflows(ctx: Ctx): Promise<string> {
+    const { transport: t, input, dir } = ctx;
+    const importDir = posix.join(dir, 'n8n-import');
+    await mkdirHost(t, importDir, '0700');
+    const ids: string[] = [];
+    let count = 0;
+    try {
+      for (const m of ctx.modules) {
+        for (const file of m.manifest.credentials) {
+          let text = await readFile(join(m.dir, 'credentials', file), 'utf8');
+          text = text.replace(/\{\{([A-Z][A-Z0-9_]*)\}\}/g, (_, name: string) =>
+            JSON.stringify(ctx.env[name] ?? '').slice(1, -1),
+          );
+          await this.n8nImport(ctx, importDir, `${m.manifest.name}-${file}`, text, 'import:credentials');
+        }
+        for (const file of m.manifest.workflows) {
+          const text = await readFile(join(m.dir, 'workflows', file), 'utf8');
+          const id = (JSON.parse(text) as { id?: unknown }).id;
+          await this.n8nImport(ctx, importDir, `${m.manifest.name}-${file}`, text, 'import:workflow');
+          if (typeof id === 'string') ids.push(id);
+          count += 1;
+        }
+      }
+    } finally {
+      await removeInside(t, dir, importDir).catch(() => undefined);
+    }
+    for (const id of ids) {
+      const r = await t.exec(
+        compose(
+          dir,
+          input.slug,
+          'exec',
+          '-T',
+          'n8n',
+          'n8n',
+          'update:workflow',
+          `--id=${id}`,
+          '--active=true',
+        ),
+        {
+          timeoutMs: 120_000,
+        },
+      );
+      if (r.code !== 0)
+        throw new CoreError(
+          'tenant.workflow-activate',
+          `Activating workflow ${id} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`,
+          'See the n8n logs.',
+        );
+    }
+    // n8n picks up activations made by its CLI on start.
+    if (ids.length) {
+      const r = await t.exec(compose(dir, input.slug, 'restart', 'n8n'), { timeoutMs: 120_000 });
+      if (r.code !== 0)
+        throw new CoreError(
+          'tenant.n8n-restart',
+          `Restarting n8n failed: ${r.stderr.trim()}`,
+          'Retry the create.',
+        );
+      await sleep(500);
+      await this.waitHealthy(t, input.slug);
+    }
+    return `${count} imported, ${ids.length} active`;
+  }
+
+  private async n8nImport(
+    ctx: Ctx,
+    importDir: string,
+    name: string,
+    text: string,
+    command: 'import:workflow' | 'import:credentials',
+  ): Promise<void> {
+    const { transport: t, input, dir } = ctx;
+    const hostPath = posix.join(importDir, name);
+    await writeHostFile(t, hostPath, text, 0o600);
+    const inContainer = `/tmp/truffles-import-${name}`;
+    const cp = await t.exec(compose(dir, input.slug, 'cp', hostPath, `n8n:${inContainer}`), {
+      timeoutMs: 60_000,
+    });
+    if (cp.code !== 0)
+      throw new CoreError(
+        'tenant.n8n-import',
+        `Copying ${name} into n8n failed: ${cp.stderr.trim()}`,
+        'Retry the create.',
+      );
+    try {
+      const r = await t.exec(
+        compose(dir, input.slug, 'exec', '-T', '--user', 'root', 'n8n', 'chown', 'node', inContainer),
+        { timeoutMs: 60_000 },
+      );
+      if (r.code !== 0) this.log(input.slug, 'warn', `chown of ${name} in n8n: ${r.stderr.trim()}`);
+      const imp = await t.exec(
+        compose(dir, input.slug, 'exec', '-T', 'n8n', 'n8n', command, `--input=${inContainer}`),
+        { timeoutMs: 180_000 },
+      );
+      if (imp.code !== 0)
+        throw new CoreError(
+          'tenant.n8n-import',
+          `n8n ${command} of ${name} failed: ${(imp.stderr || imp.stdout).trim().split('\n').slice(-2).join(' ')}`,
+          'Check the module file; run the create again.',
+        );
+    } finally {
+      await t
+        .exec(compose(dir, input.slug, 'exec', '-T', '--user', 'root', 'n8n', 'rm', '-f', inContainer), {
+          timeoutMs: 60_000,
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  private async stepCollections(ctx: Ctx): Promise<string> {
+    const ip = await this.containerIp(ctx.transport, ctx.input.slug, 'qdrant');
+    const tunnel = await ctx.transport.tunnel(ip, 6333);
+    try {
+      const q = new QdrantClient({
+        url: `http://127.0.0.1:${tunnel.localPort}`,
+        apiKey: ctx.env.QDRANT_API_KEY ?? '',
+        checkCompatibility: false,
+      });
+      const made: string[] = [];
+      for (const c of COLLECTIONS) {
+        const { exists } = await q.collectionExists(c.name);
+        if (!exists) {
+          await q.createCollection(c.name, { vectors: { size: c.size, distance: c.distance } });
+          made.push(c.name);
+        }
+        for (const field of c.indexes)
+          await q.createPayloadIndex(c.name, { field_name: field, field_schema: 'keyword', wait: true });
+      }
+      return made.length ? `created ${made.join(', ')}` : 'already there';
+    } catch (err) {
+      if (err instanceof CoreError) throw err;
+      throw new CoreError(
+        'tenant.qdrant',
+        `Setting up Qdrant collections failed: ${(err as Error).message}`,
+        'Run the create again.',
+      );
+    } finally {
+      tunnel.close();
+    }
+  }
+
+  /** An HTTPS request with the tenant's Host name through the edge on the host, answered by its n8n. */
+  async checkRoute(
+    t: HostTransport,
+    stateDir: string,
+    slug: string,
+    domain: string,
+  ): Promise<{ ok: boolean; detail: string }> {
+    const edgeText = await readHostFile(t, posix.join(stateDir, 'edge', 'edge.json'));
+    const httpsPort = edgeText
+      ? Number((JSON.parse(edgeText) as { httpsPort?: unknown }).httpsPort) || 443
+      : 443;
+    const tunnel = await t.tunnel('127.0.0.1', httpsPort);
+    try {
+      const { request } = await import('node:https');
+      const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: tunnel.localPort,
+            path: HEALTH_WEBHOOK,
+            method: 'GET',
+            servername: domain,
+            headers: { host: domain },
+            // The certificate may still be on its way from Let's Encrypt: the route is what is checked here.
+            rejectUnauthorized: false,
+            timeout: 15_000,
+          },
+          (r) => {
+            let body = '';
+            r.setEncoding('utf8');
+            r.on('data', (d: string) => (body += d.length < 65536 ? d : ''));
+            r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('no answer in 15 s')));
+        req.on('error', reject);
+        req.end();
+      });
+      let tenant: unknown = null;
+      try {
+        tenant = (JSON.parse(res.body) as { tenant?: unknown }).tenant;
+      } catch {
+        tenant = null;
+      }
+      if (res.status === 200 && tenant === slug)
+        return { ok: true, detail: `https://${domain}${HEALTH_WEBHOOK} → 200 from ${slug}` };
+      return {
+        ok: false,
+        detail: `https://${domain}${HEALTH_WEBHOOK} → ${res.status} ${res.body.slice(0, 120)}`,
+      };
+    } catch (err) {
+      return { ok: false, detail: `https://${domain}${HEALTH_WEBHOOK}: ${(err as Error).message}` };
+    } finally {
+      tunnel.close();
+    }
+  }
+
+  private async stepRoute(ctx: Ctx): Promise<string> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const r = await this.checkRoute(ctx.transport, ctx.host.stateDir, ctx.input.slug, ctx.domain);
+      if (r.ok) return r.detail;
+      if (Date.now() > deadline)
+        throw new CoreError(
+          'tenant.route',
+          `The edge does not route ${ctx.domain} to the tenant: ${r.detail}`,
+          'Check the edge (truffles edge status) and the n8n labels.',
+        );
+      await sleep(1000);
+    }
+  }
+
+  private async stepRecord(ctx: Ctx): Promise<string> {
+    await this.writeRecord(
+      ctx,
+      { state: 'running' },
+      { state: 'succeeded', finishedAt: new Date().toISOString(), step: null, error: null },
+    );
+    await appendAudit(
+      ctx.transport,
+      { stateDir: ctx.host.stateDir, user: ctx.host.user },
+      {
+        action: ctx.resumed ? 'tenant.create-resumed' : 'tenant.create',
+        subject: `tenant:${ctx.input.slug}`,
+        details: {
+          plan: ctx.input.plan,
+          domain: ctx.domain,
+          modules: ctx.modules.map((m) => m.manifest.name),
+        },
+      },
+    ).catch((err: unknown) =>
+      this.log(ctx.input.slug, 'warn', `Audit trail not written: ${toErrorInfo(err).message}`),
+    );
+    return ctx.domain;
+  }
+
+  /** After a failed step: roll back what this create made, unless asked to keep it or the connection is gone. */
+  private async afterFailure(ctx: Ctx, step: CreateStep, err: unknown): Promise<void> {
+    if (!ctx.touched || !ctx.lock) return;
+    const info = toErrorInfo(err);
+    const connectionGone = /^(ssh\.|tenant\.lock-lost)/.test(info.code);
+    if (connectionGone) {
+      this.log(ctx.input.slug, 'warn', 'The connection was lost: run the same create again to resume it.');
+      return;
+    }
+    if (ctx.input.keepOnFailure) {
+      await this.writeRecord(
+        ctx,
+        { state: 'failed' },
+        { state: 'failed', step, error: info, finishedAt: new Date().toISOString() },
+      ).catch(() => undefined);
+      this.log(
+        ctx.input.slug,
+        'warn',
+        `Kept for inspection: ${ctx.dir}; delete it with truffles tenant delete ${ctx.input.slug} --confirm ${ctx.input.slug}`,
+      );
+      return;
+    }
+    this.log(ctx.input.slug, 'warn', `Rolling back the failed create of '${ctx.input.slug}'…`);
+    await this.teardown(ctx.transport, ctx.host.stateDir, ctx.input.slug).catch((e: unknown) =>
+      this.log(ctx.input.slug, 'error', `Rollback incomplete: ${toErrorInfo(e).message}`),
+    );
+  }
+
+  /** Remove a tenant's containers, volumes, networks and files from the host. */
+  private async teardown(t: HostTransport, stateDir: string, slug: string): Promise<void> {
+    const dir = tenantDir(stateDir, slug);
+    const r = await t.exec(
+      [
+        'sh',
+        '-c',
+        'if test -f "$1/compose.yaml"; then cd -- "$1" && docker compose --project-name "$2" --file compose.yaml --env-file .env down --volumes --remove-orphans --timeout 10; fi',
+        'sh',
+        dir,
+        slug,
+      ],
+      { timeoutMs: 5 * 60_000 },
+    );
+    if (r.code !== 0)
+      this.log(slug, 'warn', `docker compose down: ${r.stderr.trim().split('\n').pop() ?? ''}`);
+    // Whatever compose did not know about (a stack whose files never got there): by label.
+    const docker = await t.docker();
+    for (const c of await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${slug}`] },
+    }))
+      await docker.getContainer(c.Id).remove({ force: true, v: true });
+    for (const v of (await docker.listVolumes({ filters: { label: [`com.docker.compose.project=${slug}`] } }))
+      .Volumes ?? [])
+      await docker.getVolume(v.Name).remove();
+    for (const n of await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${slug}`] } }))
+      await docker.getNetwork(n.Id).remove();
+    await removeInside(t, stateDir, dir);
+  }
+
+  async delete(slug: string, confirm: string, hostName?: string): Promise<{ deleted: true }> {
+    if (confirm !== slug)
+      throw new CoreError(
+        'tenant.confirm',
+        `To delete '${slug}', confirm with its slug (got '${confirm}').`,
+        `Add --confirm ${slug}`,
+      );
+    const { host, t, record } = await this.locate(slug, hostName);
+    const lock = await acquireTenantLock(t, host.stateDir, slug, 'delete');
+    try {
+      const ctxLike = { transport: t, dir: tenantDir(host.stateDir, slug), record };
+      await writeHostFile(
+        t,
+        posix.join(ctxLike.dir, 'tenant.json'),
+        JSON.stringify({ ...record, state: 'deleting', updatedAt: new Date().toISOString() }, null, 2) + '\n',
+        0o640,
+      );
+      await this.teardown(t, host.stateDir, slug);
+      await appendAudit(t, host, {
+        action: 'tenant.delete',
+        subject: `tenant:${slug}`,
+        details: { domain: record.domain },
+      }).catch(() => undefined);
+    } finally {
+      await lock.release();
+    }
+    this.emit({ type: 'tenants.changed', host: host.name });
+    return { deleted: true };
+  }
+}
