@@ -32,6 +32,8 @@ export interface SandboxInfo {
   keyPath: string;
   /** `SHA256:<base64 without padding>`, as `ssh-keygen -lf` prints it. */
   fingerprint: string;
+  /** The sshd's public host key (OpenSSH line), e.g. for a known_hosts file that pins it. */
+  hostPublicKeyPath: string;
   dockerVersion: string;
   composeVersion: string;
   stateDir: string;
@@ -104,6 +106,13 @@ export function sandbox(): SandboxInfo {
     noDockerUser: str('noDockerUser'),
     keyPath: str('keyPath'),
     fingerprint: str('fingerprint'),
+    hostPublicKeyPath:
+      typeof j.hostPublicKeyPath === 'string' && j.hostPublicKeyPath !== ''
+        ? j.hostPublicKeyPath
+        : join(
+            typeof j.stateDir === 'string' && j.stateDir !== '' ? j.stateDir : dir,
+            'ssh_host_ed25519_key.pub',
+          ),
     dockerVersion: str('dockerVersion'),
     composeVersion: str('composeVersion'),
     stateDir: typeof j.stateDir === 'string' && j.stateDir !== '' ? j.stateDir : dir,

@@ -170,6 +170,8 @@ export class HostService {
           { kind: 'pinned', key: Buffer.from(pin.key, 'base64'), fingerprint: pin.fingerprint },
           { ...this.connectOptions(), ...(sock ? { sock } : {}), hops: prev ? [prev] : [] },
         );
+        // A hop that only forwards never gets a session, so its sshd would leave Nagle on.
+        await conn.primeNoDelay();
         prev = conn;
       }
       return prev;

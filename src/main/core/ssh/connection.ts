@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Agent, type AgentOptions } from 'node:http';
 import type { Server } from 'node:net';
 import { posix } from 'node:path';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
@@ -526,17 +527,9 @@ export class SshConnection {
       const stop = (reason: CoreError): void => {
         aborted = reason;
         // OpenSSH >= 7.9 delivers the signal to the command; closing the channel finishes the job.
-        try {
-          stream.signal('TERM');
-        } catch {
-          /* not supported by every server */
-        }
+        sendSignal(stream, 'TERM');
         setTimeout(() => {
-          try {
-            stream.signal('KILL');
-          } catch {
-            /* gone */
-          }
+          sendSignal(stream, 'KILL');
           stream.close();
         }, 200).unref();
       };
@@ -670,6 +663,15 @@ export class SshConnection {
     return this.dockerLong;
   }
 
+  /**
+   * sshd turns TCP_NODELAY on for its side of a connection only when a session starts
+   * (ssh_packet_set_interactive, from do_exec). A jump host that only forwards would otherwise
+   * hold back small packets for our delayed ACK: ~40 ms per exchange through it. A no-op exec.
+   */
+  async primeNoDelay(): Promise<void> {
+    await this.exec(['true'], { timeoutMs: 5000 }).catch(() => undefined);
+  }
+
   /** The connection's one SFTP session (it holds one session slot while open). */
   sftp(): Promise<SFTPWrapper> {
     if (this.sftpSession) return this.sftpSession;
@@ -703,22 +705,30 @@ export class SshConnection {
     const sftp = await this.sftp();
     const tmp = posix.join(posix.dirname(remotePath), tempSiblingName(posix.basename(remotePath)));
     const mode = options.mode ?? 0o644;
-    const input =
-      typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source;
-    let bytes = 0;
-    input.on('data', (d: Buffer) => (bytes += d.length));
-    const out = sftp.createWriteStream(tmp, { mode, flags: 'w' } as Parameters<
-      SFTPWrapper['createWriteStream']
-    >[1]);
+    let bytes: number;
     const sftpCall = (fn: (cb: (err: Error | null | undefined) => void) => void): Promise<void> =>
       new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
     try {
-      await pipeline(input, out);
+      const handle = await new Promise<Buffer>((resolve, reject) =>
+        sftp.open(tmp, 'w', { mode }, (err, h) => (err ? reject(err) : resolve(h))),
+      );
+      try {
+        // The source is opened (and starts flowing) only now, with the handle ready.
+        const input =
+          typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source;
+        const out = pipelinedWriter(sftp, handle, UPLOAD_DEPTH, UPLOAD_CHUNK);
+        await pipeline(input, out);
+        bytes = out.bytesWritten;
+      } finally {
+        await sftpCall((cb) => sftp.close(handle, cb)).catch(() => undefined);
+      }
       await sftpCall((cb) => sftp.chmod(tmp, mode, cb));
       await sftpCall((cb) => sftp.ext_openssh_rename(tmp, remotePath, cb)).catch(async () =>
         sftpCall((cb) => sftp.rename(tmp, remotePath, cb)),
       );
     } catch (err) {
+      // A stream source that never got read (the open failed) must not be left hanging.
+      if (typeof source !== 'string' && !source.destroyed) source.destroy();
       await sftpCall((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
       if (err instanceof CoreError) throw err;
       this.ensureOpen();
@@ -755,4 +765,75 @@ export class SshConnection {
     this.client.end();
     for (const hop of this.hops) hop.close();
   }
+}
+
+/**
+ * Send a signal to the command on a session channel. ssh2's `signal()` sends nothing once our
+ * side sent EOF (stdin closed), though RFC 4254 allows it — EOF only ends our data. Then the
+ * request goes out through the protocol object directly, so a cancelled command is stopped
+ * whether or not its input was closed.
+ */
+function sendSignal(stream: ClientChannel, name: 'TERM' | 'KILL'): void {
+  try {
+    const ch = stream as unknown as {
+      outgoing?: { state?: string; id?: number };
+      _client?: { _protocol?: { signal?: (id: number, sig: string) => void } };
+    };
+    if (ch.outgoing?.state === 'eof' && typeof ch.outgoing.id === 'number' && ch._client?._protocol?.signal)
+      ch._client._protocol.signal(ch.outgoing.id, name);
+    else stream.signal(name);
+  } catch {
+    /* the channel is gone, or the server does not take signals */
+  }
+}
+
+/** WRITE requests in flight per upload, and their size: 2 MiB, OpenSSH's channel window. */
+const UPLOAD_DEPTH = 32;
+const UPLOAD_CHUNK = 64 * 1024;
+
+/** A Writable onto an open SFTP handle with up to `depth` WRITE requests in flight. */
+function pipelinedWriter(
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  depth: number,
+  chunk: number,
+): Writable & { bytesWritten: number } {
+  let pos = 0;
+  let inflight = 0;
+  let failed: Error | null = null;
+  let waiter: (() => void) | null = null;
+  const wake = (): void => {
+    const w = waiter;
+    waiter = null;
+    w?.();
+  };
+  const w = new Writable({
+    highWaterMark: depth * chunk,
+    write(data: Buffer, _enc, cb): void {
+      const go = (off: number): void => {
+        if (failed) return cb(failed);
+        while (off < data.length && inflight < depth) {
+          const len = Math.min(chunk, data.length - off);
+          inflight++;
+          sftp.write(handle, data, off, len, pos, (err) => {
+            inflight--;
+            if (err && !failed) failed = err;
+            else if (!err) w.bytesWritten += len;
+            wake();
+          });
+          pos += len;
+          off += len;
+        }
+        if (off >= data.length) return cb();
+        waiter = () => go(off);
+      };
+      go(0);
+    },
+    final(cb): void {
+      const check = (): void => (failed ? cb(failed) : inflight === 0 ? cb() : void (waiter = check));
+      check();
+    },
+  }) as Writable & { bytesWritten: number };
+  w.bytesWritten = 0;
+  return w;
 }
