@@ -97,7 +97,7 @@ describe('translations', () => {
     // Product names, protocol names and version labels are the same in both languages.
     expect(
       same.every((k) =>
-        /^(app\.name|kind\.ssh|auth\.agent|common\.none|hosts\.col\.docker|details\.(docker|compose|composeV2|dockerApi))$/.test(
+        /^(app\.name|kind\.ssh|auth\.agent|common\.none|hosts\.col\.docker|hosts\.signal\.docker|import\.(agent|alias)|details\.(docker|compose|composeV2|dockerApi))$/.test(
           k,
         ),
       ),

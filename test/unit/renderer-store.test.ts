@@ -102,6 +102,7 @@ describe('console store', () => {
           algorithm: 'ssh-ed25519',
           known: 'new',
           pinnedFingerprint: null,
+          knownHosts: { status: 'absent', source: null },
         }),
       'hosts.add': () => ok(view('almaty-1')),
       'hosts.check': () =>
@@ -159,6 +160,7 @@ describe('console store', () => {
         algorithm: 'ssh-ed25519',
         known: 'new',
         pinnedFingerprint: null,
+        knownHosts: { status: 'absent', source: null },
       },
     });
     await useConsole.getState().confirmAdd(FP);

@@ -5,6 +5,7 @@ import { ErrorBanner, ErrorBox } from './components/ErrorBanner';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { installShortcuts, screenFromHash } from './navigation';
+import { AuditScreen } from './screens/AuditScreen';
 import { FleetScreen } from './screens/FleetScreen';
 import { HostsScreen } from './screens/HostsScreen';
 import { PlaceholderScreen } from './screens/PlaceholderScreen';
@@ -18,6 +19,8 @@ function Screen({ screen }: { screen: ScreenName }): ReactElement {
       return <FleetScreen />;
     case 'hosts':
       return <HostsScreen />;
+    case 'audit':
+      return <AuditScreen />;
     case 'settings':
       return <SettingsScreen />;
     default:

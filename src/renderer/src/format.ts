@@ -94,6 +94,8 @@ export function effectiveStatus(
   check: HostCheck | undefined,
   live: { status: HostStatus; at: string } | undefined,
 ): HostStatus {
+  // An SSH host with no pinned key (imported without a trusted one) is not connected to at all.
+  if (host.kind === 'ssh' && !host.fingerprint) return 'key-unconfirmed';
   const last = newerCheck(check, host.lastCheck);
   if (live && (!last || Date.parse(live.at) >= Date.parse(last.checkedAt))) return live.status;
   return last?.status ?? 'unknown';
@@ -107,4 +109,111 @@ export function newerCheck(
   if (!a) return b ?? null;
   if (!b) return a;
   return Date.parse(a.checkedAt) >= Date.parse(b.checkedAt) ? a : b;
+}
+
+/** The colour a status is shown in: green, amber, red, or grey. */
+export type Tone = 'ok' | 'warning' | 'error' | 'unknown';
+
+export function statusTone(status: HostStatus): Tone {
+  switch (status) {
+    case 'ok':
+      return 'ok';
+    case 'warning':
+    case 'key-unconfirmed':
+      return 'warning';
+    case 'error':
+    case 'unreachable':
+    case 'key-changed':
+      return 'error';
+    default:
+      return 'unknown';
+  }
+}
+
+/** What the operator must do about a host's key, if anything: the button it gets. */
+export function keyAction(status: HostStatus): 'review' | 'confirm' | null {
+  if (status === 'key-changed') return 'review';
+  if (status === 'key-unconfirmed') return 'confirm';
+  return null;
+}
+
+/** One of the three things a check tells at a glance. `na`: does not apply (local socket). */
+export type Signal = 'ok' | 'warning' | 'error' | 'unknown' | 'na';
+
+export interface CheckSignals {
+  reachable: Signal;
+  key: Signal;
+  docker: Signal;
+  latencyMs: number | null;
+  dockerVersion: string | null;
+}
+
+/**
+ * Reachable, key OK and Docker OK from a host's last check (and, when newer, its live status).
+ * Unknown (grey) where the check did not get far enough to tell.
+ */
+export function checkSignals(
+  host: Pick<HostView, 'kind'>,
+  check: HostCheck | null | undefined,
+  status: HostStatus,
+): CheckSignals {
+  const local = host.kind === 'local';
+  const out: CheckSignals = {
+    reachable: 'unknown',
+    key: local ? 'na' : 'unknown',
+    docker: 'unknown',
+    latencyMs: null,
+    dockerVersion: null,
+  };
+  // A status event newer than the check says what the key or the network does now.
+  if (status === 'key-unconfirmed') return { ...out, key: 'warning' };
+  if (status === 'key-changed') return { ...out, reachable: 'ok', key: 'error' };
+  if (status === 'unreachable') return { ...out, reachable: 'error' };
+  if (!check) return out;
+  out.latencyMs = check.latencyMs;
+  if (check.keyStatus === 'ok') out.key = 'ok';
+  else if (check.keyStatus === 'changed') out.key = 'error';
+  else if (check.keyStatus === 'unconfirmed') out.key = 'warning';
+  if (check.facts || check.latencyMs != null) out.reachable = 'ok';
+  else if (check.error) out.reachable = 'error';
+  if (check.facts) {
+    const dockerProblem = check.problems.find((p) => p.code.startsWith('docker.'));
+    out.dockerVersion = check.facts.docker?.version ?? null;
+    if (dockerProblem) out.docker = dockerProblem.severity === 'error' ? 'error' : 'warning';
+    else out.docker = check.facts.docker ? 'ok' : 'error';
+  }
+  return out;
+}
+
+/** "bastion → gw": a jump chain, first hop first. */
+export function jumpChainText(jump: readonly string[]): string {
+  return jump.join(' → ');
+}
+
+/** Labels as `name=value`, sorted by name. */
+export function labelChips(labels: Readonly<Record<string, string>>): string[] {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k] ?? ''}`);
+}
+
+function shortValue(v: unknown, max: number): string {
+  let s: string;
+  if (v === null || v === undefined) s = '—';
+  else if (typeof v === 'string') s = v;
+  else if (typeof v === 'number' || typeof v === 'boolean') s = String(v);
+  else if (Array.isArray(v))
+    s = v.length === 0 ? '—' : v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ');
+  else s = JSON.stringify(v);
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/**
+ * An audit line's details in one line: `from: SHA256:… → to: SHA256:…` style pairs, each value
+ * shortened; the full JSON goes in a tooltip.
+ */
+export function auditDetailsSummary(details: Readonly<Record<string, unknown>>, max = 200): string {
+  const parts = Object.keys(details).map((k) => `${k}: ${shortValue(details[k], 60)}`);
+  const s = parts.join(' · ');
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -8,19 +8,23 @@ import { create } from 'zustand';
 import type {
   AppEvent,
   AppInfo,
+  AuditEntry,
+  CommandOutput,
   ErrorInfo,
   HostCheck,
   HostStatus,
   HostView,
+  ImportPreview,
   Language,
   ProbeResult,
   Settings,
 } from '../../shared/contract';
 import { call, getApi, isConnectedApi, toErrorInfo } from './api';
 import type { ConnectionState } from './api';
+import { effectiveStatus, newerCheck } from './format';
 import { setLanguage as applyLanguage } from './i18n';
-import { addInputFromDraft, emptyDraft, probeInputFromDraft } from './validation';
-import type { HostDraft } from './validation';
+import { addInputFromDraft, defaultImportSelection, emptyDraft, probeInputFromDraft } from './validation';
+import type { HostDraft, ImportSource } from './validation';
 
 export const SCREENS = [
   'fleet',
@@ -39,15 +43,22 @@ export function isScreen(value: string): value is ScreenName {
 }
 
 /** Where an error is shown; there is only ever one error on screen. */
-export type ErrorScope = 'global' | 'hosts' | 'addHost' | 'details' | 'settings' | 'welcome';
+export type ErrorScope =
+  'global' | 'hosts' | 'addHost' | 'details' | 'settings' | 'welcome' | 'import' | 'audit';
 export interface ShownError extends ErrorInfo {
   scope: ErrorScope;
 }
 
-export type ToastKey = 'toast.hostAdded' | 'toast.hostForgotten' | 'toast.languageSaved';
+export type ToastKey =
+  | 'toast.hostAdded'
+  | 'toast.hostForgotten'
+  | 'toast.languageSaved'
+  | 'toast.keyPinned'
+  | 'toast.auditFailed'
+  | 'toast.imported';
 export interface Toast {
   id: number;
-  kind: 'success' | 'info' | 'error';
+  kind: 'success' | 'info' | 'warning' | 'error';
   key: ToastKey;
   values: Record<string, string>;
 }
@@ -56,6 +67,27 @@ export interface LiveStatus {
   status: HostStatus;
   at: string;
 }
+
+/**
+ * Why the operator is looking at a host's key: it changed (red, both fingerprints), it was never
+ * confirmed (an imported host: first-connect style), or an explicit re-pin from the details.
+ */
+export type KeyReviewMode = 'changed' | 'unconfirmed' | 'repin';
+export interface KeyReview {
+  host: string;
+  mode: KeyReviewMode;
+  probe: ProbeResult;
+}
+
+export type ImportResult = CommandOutput<'hosts.import'>;
+
+export interface AuditLog {
+  entries: AuditEntry[];
+  loadedAt: string;
+}
+
+/** How many hosts "Check all" checks at once. */
+export const CHECK_CONCURRENCY = 6;
 
 export interface ConsoleState {
   phase: 'loading' | 'ready' | 'failed';
@@ -84,6 +116,21 @@ export interface ConsoleState {
   /** Set while the fingerprint dialog is open. */
   probe: ProbeResult | null;
 
+  /** Set while the key review dialog of an existing host is open. */
+  keyReview: KeyReview | null;
+
+  importOpen: boolean;
+  importPreview: ImportPreview | null;
+  /** The paths the preview was read from (an import uses the same). */
+  importSource: ImportSource | null;
+  importResult: ImportResult | null;
+  /** Which previewed aliases are ticked for import. */
+  importSelection: Record<string, boolean>;
+
+  /** Audit trails read in this session, by host name. */
+  audit: Record<string, AuditLog>;
+  auditHost: string | null;
+
   start(): Promise<void>;
   setScreen(screen: ScreenName): void;
   loadHosts(): Promise<void>;
@@ -95,7 +142,22 @@ export interface ConsoleState {
   cancelProbe(): void;
   confirmAdd(fingerprint: string): Promise<void>;
   addLocal(): Promise<void>;
-  checkHost(name: string): Promise<void>;
+  /** `quiet`: a background check; a failed call is not shown as an error banner. */
+  checkHost(name: string, opts?: { quiet?: boolean }): Promise<void>;
+  /** Checks every host, a few at a time; hosts already being checked are left to that check. */
+  checkAll(opts?: { quiet?: boolean }): Promise<void>;
+  /** Reads the key a host offers now and opens the key dialog for it. */
+  reviewKey(name: string, mode?: KeyReviewMode): Promise<void>;
+  cancelKeyReview(): void;
+  /** Pins the fingerprint the operator confirmed in the key dialog, then checks the host again. */
+  confirmRepin(fingerprint: string): Promise<void>;
+  openImport(): void;
+  closeImport(): void;
+  previewImport(source: ImportSource): Promise<void>;
+  setImportSelection(selection: Record<string, boolean>): void;
+  runImport(aliases: string[]): Promise<void>;
+  selectAuditHost(name: string | null): void;
+  loadAudit(name: string): Promise<void>;
   forgetHost(name: string): Promise<boolean>;
   changeLanguage(language: Language): Promise<void>;
   showError(scope: ErrorScope, err: unknown): void;
@@ -108,9 +170,23 @@ let toastSeq = 1;
 let unsubscribeEvents: (() => void) | null = null;
 let unsubscribeConnection: (() => void) | null = null;
 let hostsLoad: Promise<void> | null = null;
+let checkAllRun: Promise<void> | null = null;
+/**
+ * When the renderer last pinned a host's key: a stored check older than that was made against the
+ * old key (or none) and is not shown.
+ */
+const keyPinnedAt = new Map<string, number>();
+
+function dropChecksBeforePin(view: HostView): HostView {
+  const pinned = keyPinnedAt.get(view.name);
+  if (pinned === undefined || !view.lastCheck) return view;
+  return Date.parse(view.lastCheck.checkedAt) < pinned ? { ...view, lastCheck: null } : view;
+}
 let hostsReloadWanted = false;
 
 const TOAST_MS = 5000;
+/** Warnings and errors stay longer: they say something the operator should read. */
+const TOAST_LONG_MS = 15000;
 
 export const useConsole = create<ConsoleState>()((set, get) => {
   function setBusy(key: string, value: boolean): void {
@@ -183,6 +259,14 @@ export const useConsole = create<ConsoleState>()((set, get) => {
     addFormOpen: false,
     draft: { ...emptyDraft },
     probe: null,
+    keyReview: null,
+    importOpen: false,
+    importPreview: null,
+    importSource: null,
+    importResult: null,
+    importSelection: {},
+    audit: {},
+    auditHost: null,
 
     async start() {
       if (get().busy['start']) return;
@@ -231,7 +315,7 @@ export const useConsole = create<ConsoleState>()((set, get) => {
         try {
           do {
             hostsReloadWanted = false;
-            const hosts = await call('hosts.list', {});
+            const hosts = (await call('hosts.list', {})).map(dropChecksBeforePin);
             set((s) => {
               const names = new Set(hosts.map((h) => h.name));
               const checks: Record<string, HostCheck> = {};
@@ -330,7 +414,7 @@ export const useConsole = create<ConsoleState>()((set, get) => {
       }
     },
 
-    async checkHost(name) {
+    async checkHost(name, opts = {}) {
       const key = `check:${name}`;
       if (get().busy[key]) return;
       setBusy(key, true);
@@ -347,7 +431,190 @@ export const useConsole = create<ConsoleState>()((set, get) => {
           };
         });
       } catch (err) {
+        if (!opts.quiet) get().showError('details', err);
+      } finally {
+        setBusy(key, false);
+      }
+    },
+
+    checkAll(opts = {}) {
+      // One "check all" at a time: a second request joins the one running.
+      if (checkAllRun) return checkAllRun;
+      const queue = get()
+        .hosts.map((h) => h.name)
+        .filter((n) => !get().busy[`check:${n}`]);
+      const worker = async (): Promise<void> => {
+        for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+          // Forgotten meanwhile: nothing to check.
+          if (!get().hosts.some((h) => h.name === name)) continue;
+          await get().checkHost(name, opts);
+        }
+      };
+      checkAllRun = Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, queue.length) }, worker))
+        .then(() => undefined)
+        .finally(() => {
+          checkAllRun = null;
+        });
+      return checkAllRun;
+    },
+
+    async reviewKey(name, mode) {
+      if (get().busy['keyProbe'] || get().busy['repin']) return;
+      const host = get().hosts.find((h) => h.name === name);
+      if (!host || host.kind !== 'ssh') return;
+      const status = effectiveStatus(
+        host,
+        newerCheck(get().checks[name], host.lastCheck) ?? undefined,
+        get().liveStatus[name],
+      );
+      const resolved: KeyReviewMode =
+        mode ??
+        (status === 'key-changed' ? 'changed' : status === 'key-unconfirmed' ? 'unconfirmed' : 'repin');
+      setBusy('keyProbe', true);
+      setBusy(`keyProbe:${name}`, true);
+      set({ selectedHost: name });
+      get().clearError();
+      try {
+        const probe = await call('hosts.probe', { address: host.address, port: host.port, jump: host.jump });
+        set({ keyReview: { host: name, mode: resolved, probe } });
+      } catch (err) {
         get().showError('details', err);
+      } finally {
+        setBusy('keyProbe', false);
+        setBusy(`keyProbe:${name}`, false);
+      }
+    },
+
+    cancelKeyReview() {
+      if (get().busy['repin']) return;
+      set({ keyReview: null });
+    },
+
+    async confirmRepin(fingerprint) {
+      const review = get().keyReview;
+      if (!review || get().busy['repin']) return;
+      const name = review.host;
+      setBusy('repin', true);
+      get().clearError();
+      try {
+        const pinnedAt = Date.now();
+        const { auditError, ...view } = await call('hosts.repin', { name, acceptFingerprint: fingerprint });
+        keyPinnedAt.set(name, pinnedAt);
+        // The last check was of the old key (or of none): it no longer says anything.
+        upsertHost({ ...view, lastCheck: null });
+        set((s) => {
+          const checks = { ...s.checks };
+          delete checks[name];
+          const liveStatus = { ...s.liveStatus };
+          delete liveStatus[name];
+          return { keyReview: null, checks, liveStatus, selectedHost: name };
+        });
+        get().pushToast('success', 'toast.keyPinned', { name });
+        if (auditError)
+          get().pushToast('warning', 'toast.auditFailed', { name, message: auditError.message });
+        // A new audit line exists (or should): read it again when the Audit screen opens.
+        set((s) => {
+          const audit = { ...s.audit };
+          delete audit[name];
+          return { audit };
+        });
+        void get().checkHost(name);
+      } catch (err) {
+        set({ keyReview: null });
+        get().showError('details', err);
+      } finally {
+        setBusy('repin', false);
+      }
+    },
+
+    openImport() {
+      const error = get().error;
+      set({
+        importOpen: true,
+        importPreview: null,
+        importSource: null,
+        importResult: null,
+        importSelection: {},
+        error: error?.scope === 'import' ? null : error,
+      });
+    },
+
+    closeImport() {
+      if (get().busy['import.run']) return;
+      const error = get().error;
+      set({
+        importOpen: false,
+        importPreview: null,
+        importSource: null,
+        importResult: null,
+        importSelection: {},
+        error: error?.scope === 'import' ? null : error,
+      });
+    },
+
+    async previewImport(source) {
+      if (get().busy['import.preview'] || get().busy['import.run']) return;
+      setBusy('import.preview', true);
+      get().clearError();
+      set({ importResult: null });
+      try {
+        const preview = await call('hosts.importPreview', source);
+        set({
+          importPreview: preview,
+          importSource: source,
+          importSelection: defaultImportSelection(preview.candidates),
+        });
+      } catch (err) {
+        set({ importPreview: null, importSource: null, importSelection: {} });
+        get().showError('import', err);
+      } finally {
+        setBusy('import.preview', false);
+      }
+    },
+
+    setImportSelection(selection) {
+      set({ importSelection: selection });
+    },
+
+    async runImport(aliases) {
+      const source = get().importSource;
+      if (!source || aliases.length === 0 || get().busy['import.run']) return;
+      setBusy('import.run', true);
+      get().clearError();
+      try {
+        const result = await call('hosts.import', { ...source, aliases });
+        for (const view of result.added) upsertHost(view);
+        set({ importResult: result, importPreview: null, importSelection: {} });
+        if (result.added.length > 0) {
+          get().pushToast('success', 'toast.imported', { count: String(result.added.length) });
+          set((s) => ({ selectedHost: s.selectedHost ?? result.added[0]?.name ?? null }));
+        }
+        await get().loadHosts();
+        for (const view of result.added) void get().checkHost(view.name, { quiet: true });
+      } catch (err) {
+        get().showError('import', err);
+      } finally {
+        setBusy('import.run', false);
+      }
+    },
+
+    selectAuditHost(name) {
+      const error = get().error;
+      set({ auditHost: name, error: error?.scope === 'audit' ? null : error });
+    },
+
+    async loadAudit(name) {
+      const key = `audit:${name}`;
+      if (get().busy[key]) return;
+      setBusy(key, true);
+      const error = get().error;
+      if (error?.scope === 'audit') set({ error: null });
+      try {
+        const entries = await call('hosts.audit', { name, limit: 200 });
+        set((s) => ({ audit: { ...s.audit, [name]: { entries, loadedAt: new Date().toISOString() } } }));
+      } catch (err) {
+        // Only if the operator is still looking at this host's trail.
+        if (get().auditHost === name) get().showError('audit', err);
       } finally {
         setBusy(key, false);
       }
@@ -366,10 +633,14 @@ export const useConsole = create<ConsoleState>()((set, get) => {
           delete checks[name];
           const liveStatus = { ...s.liveStatus };
           delete liveStatus[name];
+          const audit = { ...s.audit };
+          delete audit[name];
           return {
             hosts,
             checks,
             liveStatus,
+            audit,
+            auditHost: s.auditHost === name ? null : s.auditHost,
             selectedHost: s.selectedHost === name ? (hosts[0]?.name ?? null) : s.selectedHost,
           };
         });
@@ -410,7 +681,10 @@ export const useConsole = create<ConsoleState>()((set, get) => {
     pushToast(kind, key, values = {}) {
       const id = toastSeq++;
       set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, key, values }] }));
-      setTimeout(() => get().dismissToast(id), TOAST_MS);
+      setTimeout(
+        () => get().dismissToast(id),
+        kind === 'warning' || kind === 'error' ? TOAST_LONG_MS : TOAST_MS,
+      );
     },
 
     dismissToast(id) {
@@ -427,4 +701,6 @@ export function resetConsoleSubscriptions(): void {
   unsubscribeConnection = null;
   hostsLoad = null;
   hostsReloadWanted = false;
+  keyPinnedAt.clear();
+  checkAllRun = null;
 }

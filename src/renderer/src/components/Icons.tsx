@@ -35,6 +35,49 @@ export function LockIcon(p: IconProps): ReactElement {
   );
 }
 
+export function KeyIcon(p: IconProps): ReactElement {
+  return (
+    <Svg {...p}>
+      <circle cx="5.5" cy="10.5" r="3" />
+      <path d="M7.7 8.3L13.5 2.5M11.5 4.5l1.8 1.8M9.8 6.2l1.4 1.4" />
+    </Svg>
+  );
+}
+
+export function RefreshIcon(p: IconProps): ReactElement {
+  return (
+    <Svg {...p}>
+      <path d="M13.5 8a5.5 5.5 0 1 1-1.6-3.9" />
+      <path d="M13.5 2.5v3h-3" />
+    </Svg>
+  );
+}
+
+export function ImportIcon(p: IconProps): ReactElement {
+  return (
+    <Svg {...p}>
+      <path d="M8 2v8M4.8 7L8 10.2 11.2 7" />
+      <path d="M2.5 11v2.5h11V11" />
+    </Svg>
+  );
+}
+
+export function ArrowUpIcon(p: IconProps): ReactElement {
+  return (
+    <Svg {...p}>
+      <path d="M8 13V3M4 7l4-4 4 4" />
+    </Svg>
+  );
+}
+
+export function ArrowDownIcon(p: IconProps): ReactElement {
+  return (
+    <Svg {...p}>
+      <path d="M8 3v10M4 9l4 4 4-4" />
+    </Svg>
+  );
+}
+
 export function CheckIcon(p: IconProps): ReactElement {
   return (
     <Svg {...p}>
@@ -92,6 +135,8 @@ export function StatusIcon({ status }: { status: HostStatus }): ReactElement {
       return <UnreachableIcon />;
     case 'key-changed':
       return <LockIcon />;
+    case 'key-unconfirmed':
+      return <KeyIcon />;
     default:
       return <UnknownIcon />;
   }

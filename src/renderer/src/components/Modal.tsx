@@ -19,6 +19,7 @@ export interface ModalProps {
   onCancel: () => void;
   testId?: string;
   tone?: 'normal' | 'danger';
+  size?: 'normal' | 'wide';
   initialFocus?: RefObject<HTMLElement | null>;
   children: ReactNode;
 }
@@ -29,6 +30,7 @@ export function Modal({
   onCancel,
   testId,
   tone = 'normal',
+  size = 'normal',
   initialFocus,
   children,
 }: ModalProps): ReactElement {
@@ -52,8 +54,18 @@ export function Modal({
       if (d && e.target instanceof Node && !d.contains(e.target)) (focusables(d)[0] ?? d).focus();
     };
     document.addEventListener('focusin', keepFocusInside);
+    // Escape also when the focus is nowhere (the focused button went away): the page's body.
+    const escapeAnywhere = (e: globalThis.KeyboardEvent): void => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const d = ref.current;
+      if (d && e.target instanceof Node && d.contains(e.target)) return;
+      e.preventDefault();
+      cancelRef.current();
+    };
+    document.addEventListener('keydown', escapeAnywhere);
     return () => {
       document.removeEventListener('focusin', keepFocusInside);
+      document.removeEventListener('keydown', escapeAnywhere);
       if (appRoot) appRoot.inert = false;
       if (previous && previous.isConnected) previous.focus();
     };
@@ -89,7 +101,7 @@ export function Modal({
     <div className="modal-backdrop">
       <div
         ref={ref}
-        className={`modal modal-${tone}`}
+        className={`modal modal-${tone}${size === 'wide' ? ' modal-wide' : ''}`}
         role="dialog"
         aria-modal="true"
         aria-labelledby={labelledBy}

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { useConsole } from '../store';
 import type { Toast } from '../store';
-import { CheckIcon, CloseIcon, ErrorIcon } from './Icons';
+import { CheckIcon, CloseIcon, ErrorIcon, WarningIcon } from './Icons';
 
 function toastText(t: TFunction, toast: Toast): string {
   const name = toast.values['name'] ?? '';
@@ -14,6 +14,12 @@ function toastText(t: TFunction, toast: Toast): string {
       return t('toast.hostForgotten', { name });
     case 'toast.languageSaved':
       return t('toast.languageSaved');
+    case 'toast.keyPinned':
+      return t('toast.keyPinned', { name });
+    case 'toast.auditFailed':
+      return t('toast.auditFailed', { name, message: toast.values['message'] ?? '' });
+    case 'toast.imported':
+      return t('toast.imported', { count: toast.values['count'] ?? '0' });
   }
 }
 
@@ -25,8 +31,20 @@ export function Toasts(): ReactElement {
   return (
     <div className="toasts" role="status" aria-live="polite">
       {toasts.map((toast) => (
-        <div key={toast.id} className={`toast toast-${toast.kind}`} data-testid="toast">
-          {toast.kind === 'error' ? <ErrorIcon /> : <CheckIcon />}
+        <div
+          key={toast.id}
+          className={`toast toast-${toast.kind}`}
+          data-testid="toast"
+          data-kind={toast.kind}
+          data-key={toast.key}
+        >
+          {toast.kind === 'error' ? (
+            <ErrorIcon />
+          ) : toast.kind === 'warning' ? (
+            <WarningIcon />
+          ) : (
+            <CheckIcon />
+          )}
           <span className="toast-text">{toastText(t, toast)}</span>
           <button
             type="button"

@@ -2,10 +2,11 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { ArrowDownIcon, ArrowUpIcon, CloseIcon } from '../components/Icons';
 import { schemaMessage } from '../i18n';
 import { useConsole } from '../store';
 import { validateDraft, validateField } from '../validation';
-import type { AuthKind, DraftField, FieldErrors, HostDraft } from '../validation';
+import type { AuthKind, DraftField, FieldErrors, HostDraft, LabelRow } from '../validation';
 import { FingerprintDialog } from './FingerprintDialog';
 
 const FIELD_INPUT: Record<DraftField, string> = {
@@ -15,7 +16,219 @@ const FIELD_INPUT: Record<DraftField, string> = {
   user: 'host-user',
   'key-path': 'host-key-path',
   'key-text': 'host-key-text',
+  jump: 'host-jump-add',
+  labels: 'host-label-key-0',
+  'base-domain': 'host-base-domain',
+  'registry-mirror': 'host-registry-mirror',
 };
+
+/** The ProxyJump chain: inventory SSH hosts, ordered, each movable and removable. */
+function JumpChainEditor({
+  id,
+  chain,
+  candidates,
+  error,
+  onChange,
+}: {
+  id: string;
+  chain: readonly string[];
+  candidates: readonly string[];
+  error: string | undefined;
+  onChange: (next: string[]) => void;
+}): ReactElement {
+  const { t } = useTranslation();
+  const available = candidates.filter((c) => !chain.includes(c));
+  const errorId = `${id}-error`;
+  const helpId = `${id}-help`;
+  const move = (i: number, by: -1 | 1): void => {
+    const next = [...chain];
+    const j = i + by;
+    const a = next[i];
+    const b = next[j];
+    if (a === undefined || b === undefined) return;
+    next[i] = b;
+    next[j] = a;
+    onChange(next);
+  };
+  return (
+    <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-jump">
+      <span className="field-label" id={`${id}-label`}>
+        {t('form.jump')}
+      </span>
+      {chain.length === 0 ? (
+        <p className="muted small jump-empty">{t('form.jumpNone')}</p>
+      ) : (
+        <ol className="jump-chain" aria-labelledby={`${id}-label`} data-testid="host-jump-chain">
+          {chain.map((hop, i) => (
+            <li key={hop} className="jump-hop" data-testid={`host-jump-hop-${hop}`}>
+              <span className="jump-hop-index muted small">{t('form.jumpHop', { n: i + 1 })}</span>
+              <span className="mono jump-hop-name">{hop}</span>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpUp', { name: hop })}
+                title={t('form.jumpUp', { name: hop })}
+                disabled={i === 0}
+                onClick={() => move(i, -1)}
+              >
+                <ArrowUpIcon />
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpDown', { name: hop })}
+                title={t('form.jumpDown', { name: hop })}
+                disabled={i === chain.length - 1}
+                onClick={() => move(i, 1)}
+              >
+                <ArrowDownIcon />
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpRemove', { name: hop })}
+                title={t('form.jumpRemove', { name: hop })}
+                onClick={() => onChange(chain.filter((h) => h !== hop))}
+              >
+                <CloseIcon />
+              </button>
+            </li>
+          ))}
+          <li className="jump-hop jump-target muted">→ {t('form.jumpTarget')}</li>
+        </ol>
+      )}
+      {candidates.length === 0 ? (
+        <p className="field-help" id={helpId}>
+          {t('form.jumpNoHosts')}
+        </p>
+      ) : (
+        <>
+          <select
+            id={id}
+            className="jump-add"
+            data-testid="host-jump-add"
+            value=""
+            disabled={available.length === 0 || chain.length >= 8}
+            aria-label={t('form.jumpAdd')}
+            aria-invalid={Boolean(error)}
+            aria-describedby={[error ? errorId : '', helpId].filter(Boolean).join(' ')}
+            onChange={(e) => {
+              if (e.target.value) onChange([...chain, e.target.value]);
+            }}
+          >
+            <option value="">{t('form.jumpAdd')}…</option>
+            {available.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+          <p className="field-help" id={helpId}>
+            {t('form.jumpHelp')}
+          </p>
+        </>
+      )}
+      {error ? (
+        <p className="field-error" id={errorId} data-testid="field-error-jump">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** `name = value` rows. */
+function LabelsEditor({
+  id,
+  rows,
+  error,
+  onChange,
+  onBlur,
+}: {
+  id: string;
+  rows: readonly LabelRow[];
+  error: string | undefined;
+  onChange: (next: LabelRow[]) => void;
+  onBlur: (next: EventTarget | null) => void;
+}): ReactElement {
+  const { t } = useTranslation();
+  const errorId = `${id}-error`;
+  const helpId = `${id}-help`;
+  const describedBy = [error ? errorId : '', helpId].filter(Boolean).join(' ');
+  const set = (i: number, patch: Partial<LabelRow>): void =>
+    onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-labels">
+      <span className="field-label" id={`${id}-label`}>
+        {t('form.labels')}
+      </span>
+      {rows.length > 0 ? (
+        <ul className="label-rows" aria-labelledby={`${id}-label`}>
+          {rows.map((r, i) => (
+            <li key={i} className="label-row">
+              <input
+                type="text"
+                className="mono"
+                data-testid={`host-label-key-${i}`}
+                aria-label={t('form.labelKey')}
+                aria-invalid={Boolean(error)}
+                aria-describedby={describedBy}
+                placeholder="region"
+                autoComplete="off"
+                spellCheck={false}
+                value={r.key}
+                onChange={(e) => set(i, { key: e.target.value })}
+                onBlur={(e) => onBlur(e.relatedTarget)}
+              />
+              <span aria-hidden="true" className="muted">
+                =
+              </span>
+              <input
+                type="text"
+                data-testid={`host-label-value-${i}`}
+                aria-label={t('form.labelValue')}
+                aria-invalid={Boolean(error)}
+                aria-describedby={describedBy}
+                placeholder="almaty"
+                autoComplete="off"
+                value={r.value}
+                onChange={(e) => set(i, { value: e.target.value })}
+                onBlur={(e) => onBlur(e.relatedTarget)}
+              />
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.labelRemove')}
+                title={t('form.labelRemove')}
+                onClick={() => onChange(rows.filter((_, j) => j !== i))}
+              >
+                <CloseIcon />
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div>
+        <button
+          type="button"
+          className="button button-small"
+          data-testid="host-label-add"
+          onClick={() => onChange([...rows, { key: '', value: '' }])}
+        >
+          + {t('form.labelAdd')}
+        </button>
+      </div>
+      {error ? (
+        <p className="field-error" id={errorId} data-testid="field-error-labels">
+          {error}
+        </p>
+      ) : null}
+      <p className="field-help" id={helpId}>
+        {t('form.labelsHelp')}
+      </p>
+    </div>
+  );
+}
 
 interface FieldProps {
   field: DraftField | null;
@@ -66,6 +279,13 @@ export function AddHostForm(): ReactElement {
   const closeAddForm = useConsole((s) => s.closeAddForm);
   const probing = useConsole((s) => Boolean(s.busy['probe']));
   const probe = useConsole((s) => s.probe);
+  const adding = useConsole((s) => Boolean(s.busy['add']));
+  const confirmAdd = useConsole((s) => s.confirmAdd);
+  const cancelProbe = useConsole((s) => s.cancelProbe);
+  const hosts = useConsole((s) => s.hosts);
+  const jumpCandidates = hosts
+    .filter((h) => h.kind === 'ssh' && h.name !== draft.name.trim())
+    .map((h) => h.name);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [touched, setTouched] = useState<Partial<Record<DraftField, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
@@ -318,6 +538,86 @@ export function AddHostForm(): ReactElement {
             </Field>
           ) : null}
         </div>
+        <fieldset className="form-section">
+          <legend>{t('form.more')}</legend>
+          <p className="muted small">{t('form.moreHelp')}</p>
+          <div className="form-grid">
+            <JumpChainEditor
+              id={id('jump')}
+              chain={draft.jump}
+              candidates={jumpCandidates}
+              error={shown('jump')}
+              onChange={(jump) => {
+                setTouched((prev) => ({ ...prev, jump: true }));
+                change({ jump }, ['jump']);
+                const msg = validateField('jump', { ...draft, jump });
+                setErrors((prev) => {
+                  const out = { ...prev };
+                  if (msg) out.jump = msg;
+                  else delete out.jump;
+                  return out;
+                });
+              }}
+            />
+            <LabelsEditor
+              id={id('labels')}
+              rows={draft.labels}
+              error={shown('labels')}
+              onChange={(labels) => change({ labels }, ['labels'])}
+              onBlur={(next) => {
+                // Moving between the name and value inputs of the labels is not leaving the field.
+                if (next instanceof HTMLElement && next.closest('[data-testid="host-labels"]')) return;
+                blur('labels', next);
+              }}
+            />
+            <Field
+              field="base-domain"
+              id={id('baseDomain')}
+              label={t('form.baseDomain')}
+              help={t('form.baseDomainHelp')}
+              error={shown('base-domain')}
+              className="field-wide"
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="text"
+                  className="mono"
+                  data-testid="host-base-domain"
+                  value={draft.baseDomain}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="bots.example.kz"
+                  onChange={(e) => change({ baseDomain: e.target.value }, ['base-domain'])}
+                  onBlur={(e) => blur('base-domain', e.relatedTarget)}
+                />
+              )}
+            </Field>
+            <Field
+              field="registry-mirror"
+              id={id('registryMirror')}
+              label={t('form.registryMirror')}
+              help={t('form.registryMirrorHelp')}
+              error={shown('registry-mirror')}
+              className="field-wide"
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="text"
+                  className="mono"
+                  data-testid="host-registry-mirror"
+                  value={draft.registryMirror}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="registry.example.kz:5000"
+                  onChange={(e) => change({ registryMirror: e.target.value }, ['registry-mirror'])}
+                  onBlur={(e) => blur('registry-mirror', e.relatedTarget)}
+                />
+              )}
+            </Field>
+          </div>
+        </fieldset>
         <ErrorBanner scopes={['addHost']} />
         {hasErrors ? (
           <p className="form-summary" role="alert">
@@ -339,7 +639,15 @@ export function AddHostForm(): ReactElement {
           </button>
         </div>
       </form>
-      {probe ? <FingerprintDialog probe={probe} /> : null}
+      {probe ? (
+        <FingerprintDialog
+          probe={probe}
+          mode="add"
+          busy={adding}
+          onConfirm={(fp) => void confirmAdd(fp)}
+          onCancel={cancelProbe}
+        />
+      ) : null}
     </section>
   );
 }

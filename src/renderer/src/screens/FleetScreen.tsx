@@ -16,15 +16,17 @@ const STATUS_ORDER: readonly HostStatus[] = [
   'error',
   'unreachable',
   'key-changed',
+  'key-unconfirmed',
   'unknown',
 ];
 const SEVERITY: Record<HostStatus, number> = {
   'key-changed': 0,
   error: 1,
   unreachable: 2,
-  warning: 3,
-  unknown: 4,
-  ok: 5,
+  'key-unconfirmed': 3,
+  warning: 4,
+  unknown: 5,
+  ok: 6,
 };
 
 export function FleetScreen(): ReactElement {

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { HostFacts, HostView } from '../../../shared/contract';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner, ErrorBox } from '../components/ErrorBanner';
-import { ErrorIcon, LockIcon, WarningIcon } from '../components/Icons';
+import { ErrorIcon, KeyIcon, LockIcon, WarningIcon } from '../components/Icons';
 import { RichText } from '../components/RichText';
 import { StatusBadge } from '../components/StatusBadge';
 import {
@@ -15,6 +15,9 @@ import {
   formatNumber,
   formatRelative,
   formatUptime,
+  jumpChainText,
+  keyAction,
+  labelChips,
   newerCheck,
   percent,
 } from '../format';
@@ -195,9 +198,13 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
   const forgetting = useConsole((s) => Boolean(s.busy[`forget:${host.name}`]));
   const checkHost = useConsole((s) => s.checkHost);
   const forgetHost = useConsole((s) => s.forgetHost);
+  const reviewKey = useConsole((s) => s.reviewKey);
+  const readingKey = useConsole((s) => Boolean(s.busy[`keyProbe:${host.name}`]));
   const [confirmForget, setConfirmForget] = useState(false);
   const status = effectiveStatus(host, check ?? undefined, live);
   const problems = check?.problems ?? [];
+  const action = host.kind === 'ssh' ? keyAction(status) : null;
+  const chips = labelChips(host.labels);
 
   return (
     <section
@@ -227,6 +234,20 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
             {checking ? <span className="spinner" aria-hidden="true" /> : null}
             {checking ? t('details.checking') : t('details.check')}
           </button>
+          {host.kind === 'ssh' && host.fingerprint && !action ? (
+            <button
+              type="button"
+              className="button"
+              data-testid="host-repin"
+              onClick={() => void reviewKey(host.name, 'repin')}
+              disabled={readingKey}
+              aria-busy={readingKey}
+              aria-haspopup="dialog"
+            >
+              <KeyIcon />
+              {readingKey ? t('hosts.readingKey') : t('details.repin')}
+            </button>
+          ) : null}
           <button
             type="button"
             className="button button-danger-outline"
@@ -241,10 +262,31 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
 
       <ErrorBanner scopes={['details']} />
 
-      {status === 'key-changed' ? (
-        <div className="callout callout-error" role="alert">
-          <LockIcon />
-          <p>{t('details.keyChangedNote')}</p>
+      {action ? (
+        <div
+          className={action === 'review' ? 'callout callout-error' : 'callout callout-warning'}
+          role={action === 'review' ? 'alert' : 'status'}
+          data-testid="details-key-callout"
+        >
+          {action === 'review' ? <LockIcon /> : <KeyIcon />}
+          <p>{action === 'review' ? t('details.keyChangedNote') : t('details.keyUnconfirmedNote')}</p>
+          <button
+            type="button"
+            className={
+              action === 'review' ? 'button button-small button-danger' : 'button button-small button-warning'
+            }
+            data-testid="details-key-action"
+            onClick={() => void reviewKey(host.name)}
+            disabled={readingKey}
+            aria-busy={readingKey}
+            aria-haspopup="dialog"
+          >
+            {readingKey
+              ? t('hosts.readingKey')
+              : action === 'review'
+                ? t('hosts.reviewKey')
+                : t('hosts.confirmKey')}
+          </button>
         </div>
       ) : null}
 
@@ -271,13 +313,54 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
               <code className="fingerprint">{host.fingerprint}</code>
               {host.keyAlgorithm ? <span className="muted"> · {host.keyAlgorithm}</span> : null}
             </>
+          ) : host.kind === 'ssh' ? (
+            <span className="text-warning">{t('details.noPinnedKey')}</span>
           ) : (
             t('details.noFingerprint')
           )}
         </Fact>
+        {host.kind === 'ssh' ? (
+          <Fact label={t('details.jump')} testId="fact-jump">
+            {host.jump.length > 0 ? (
+              <span className="mono">
+                {jumpChainText(host.jump)} → {host.name}
+              </span>
+            ) : (
+              <span className="muted">{t('details.direct')}</span>
+            )}
+          </Fact>
+        ) : null}
+        <Fact label={t('details.labels')} testId="fact-labels">
+          {chips.length > 0 ? (
+            <span className="chips">
+              {chips.map((c) => (
+                <span key={c} className="chip">
+                  {c}
+                </span>
+              ))}
+            </span>
+          ) : (
+            <span className="muted">{t('details.noLabels')}</span>
+          )}
+        </Fact>
+        <Fact label={t('details.baseDomain')} testId="fact-base-domain">
+          {host.baseDomain ? (
+            <span className="mono">{host.baseDomain}</span>
+          ) : (
+            <span className="muted">{t('details.notSet')}</span>
+          )}
+        </Fact>
+        <Fact label={t('details.registryMirror')} testId="fact-registry-mirror">
+          {host.registryMirror ? (
+            <span className="mono">{host.registryMirror}</span>
+          ) : (
+            <span className="muted">{t('details.notSet')}</span>
+          )}
+        </Fact>
       </dl>
 
-      {check?.error ? (
+      {/* An unconfirmed key is explained (with its button) above: no red "check failed" for it. */}
+      {check?.error && !(action === 'confirm' && check.error.code === 'hostkey.unpinned') ? (
         <div className="check-error" data-testid="check-error">
           <h3>{t('details.checkFailed')}</h3>
           <ErrorBox error={check.error} />

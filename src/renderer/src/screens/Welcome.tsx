@@ -12,6 +12,7 @@ export function Welcome(): ReactElement {
   const busyLocal = useConsole((s) => Boolean(s.busy['addLocal']));
   const openAddForm = useConsole((s) => s.openAddForm);
   const addLocal = useConsole((s) => s.addLocal);
+  const openImport = useConsole((s) => s.openImport);
   const local = info?.localDocker;
   return (
     <section className="welcome card" data-testid="welcome" aria-labelledby="welcome-title">
@@ -30,6 +31,17 @@ export function Welcome(): ReactElement {
           }}
         >
           {t('welcome.addHost')}
+        </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="welcome-import"
+          onClick={() => {
+            navigate('hosts');
+            openImport();
+          }}
+        >
+          {t('hosts.import')}
         </button>
         {local?.available ? (
           <button
