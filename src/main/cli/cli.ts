@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
-import type { z } from 'zod';
 import {
   AddressSchema,
   DomainSchema,
@@ -19,10 +18,9 @@ import { trufflesHome } from '../core/paths';
 import { PassphraseProvider } from '../core/secrets/provider';
 import { VERSION } from '../core/version';
 import { checkText, factsLines, hostsTable, importTable, table } from './format';
+import { parseArg, UsageError } from './args';
 import { ask, interactive, terminalPassphrase } from './prompt';
-
-/** A mistake in how the command was called: exit code 2. */
-class UsageError extends CoreError {}
+import { registerTenantCommands } from './tenants';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -33,17 +31,6 @@ const stdio: CliIo = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
-
-function parseArg<S extends z.ZodType>(schema: S, value: unknown, flag: string): z.output<S> {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new UsageError(
-      'usage.invalid',
-      `${flag}: ${r.error.issues[0]?.message ?? 'invalid value'}`,
-      `Run with --help to see the expected form.`,
-    );
-  return r.data;
-}
 
 function makeCore(): Core {
   return new Core({
@@ -425,6 +412,8 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       const r = await getCore().hosts.forget(name);
       print(`Forgot ${name}.`, r);
     });
+
+  registerTenantCommands(program, { getCore, print, io, json, setExitCode: (c) => (exitCode = c) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -1,0 +1,263 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import {
+  DomainSchema,
+  HostNameSchema,
+  ModuleNameSchema,
+  PlanSchema,
+  PortSchema,
+  SlugSchema,
+  type AppEvent,
+  type TenantStatus,
+  type TenantView,
+} from '../../shared/contract';
+import type { Core } from '../core/core';
+import { CREATE_STEPS } from '../core/tenants/service';
+import { collect, pairs, parseArg, UsageError } from './args';
+import { table } from './format';
+
+export interface CliContext {
+  getCore: () => Core;
+  print: (human: string, data: unknown) => void;
+  io: { out: (t: string) => void; err: (t: string) => void };
+  json: boolean;
+  setExitCode: (code: number) => void;
+}
+
+function tenantsTable(tenants: TenantView[]): string {
+  if (tenants.length === 0) return 'No tenants yet. Create one with: truffles tenant create SLUG --host HOST';
+  return table([
+    ['SLUG', 'HOST', 'STATE', 'PLAN', 'DOMAIN', 'MODULES', 'LAST OPERATION'],
+    ...tenants.map((t) => [
+      t.slug,
+      t.host,
+      t.state,
+      t.plan,
+      t.domain,
+      t.modules.map((m) => m.name).join(','),
+      `${t.lastOperation.kind} ${t.lastOperation.state} ${t.lastOperation.finishedAt ?? t.lastOperation.startedAt}`,
+    ]),
+  ]);
+}
+
+function statusText(s: TenantStatus): string {
+  return [
+    `${s.slug} on ${s.host}: ${s.state} (${s.plan}) https://${s.domain}`,
+    `  modules   ${s.modules.map((m) => `${m.name}@${m.version}`).join(', ')}`,
+    `  template  v${s.templateVersion}, created ${s.createdAt} by ${s.createdBy}`,
+    `  last op   ${s.lastOperation.kind} ${s.lastOperation.state}${s.lastOperation.error ? `: ${s.lastOperation.error.message}` : ''}`,
+    ...s.services.map(
+      (x) =>
+        `  ${x.service.padEnd(9)} ${x.state}${x.health !== 'none' ? ` (${x.health})` : ''}  ${x.image}${x.restarts ? `  restarts ${x.restarts}` : ''}`,
+    ),
+    ...(s.route ? [`  route     ${s.route.ok ? 'ok' : 'FAILING'}: ${s.route.detail}`] : []),
+  ].join('\n');
+}
+
+/** Progress events as lines on stderr: `[ 3/14] preflight  done  edge running …`. */
+function progressPrinter(io: CliContext['io']): (e: AppEvent) => void {
+  return (e) => {
+    if (e.type === 'progress') {
+      const n = `[${String(e.stepIndex + 1).padStart(2)}/${e.stepCount}]`;
+      if (e.state === 'running' && e.step === 'health' && e.message)
+        io.err(`${n} ${e.step.padEnd(11)} ${e.message}`);
+      else if (e.state !== 'running')
+        io.err(`${n} ${e.step.padEnd(11)} ${e.state}${e.message ? `  ${e.message}` : ''}`);
+    } else if (e.type === 'log' && e.level !== 'info') io.err(`  ${e.level}: ${e.message}`);
+  };
+}
+
+export function registerTenantCommands(program: Command, ctx: CliContext): void {
+  const { getCore, print, io, json } = ctx;
+  const tenant = program
+    .command('tenant')
+    .description('tenant stacks (n8n, PostgreSQL, Qdrant, Redis) on the hosts');
+
+  tenant
+    .command('create <slug>')
+    .description(
+      `provision a tenant; steps: ${CREATE_STEPS.join(' → ')}; run again to resume an interrupted create`,
+    )
+    .requiredOption('--host <name>', 'the host to put it on')
+    .option('--plan <plan>', 'starter | pro | enterprise', 'starter')
+    .option('--modules <list>', 'modules besides core_chat and core_admin, comma separated', '')
+    .option('--domain <domain>', 'its domain (default <slug>.<host base domain>)')
+    .option('--env <NAME=value>', "a module's value (API key…); repeatable", collect, [])
+    .option('--keep-on-failure', 'keep what a failed create made, for inspection, instead of rolling it back')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        slugArg: string,
+        o: {
+          host: string;
+          plan: string;
+          modules: string;
+          domain?: string;
+          env: string[];
+          keepOnFailure?: boolean;
+        },
+      ) => {
+        // Everything is checked before anything touches a host.
+        const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+        const hostName = parseArg(HostNameSchema, o.host, '--host');
+        const plan = parseArg(PlanSchema, o.plan, '--plan');
+        const modules = parseArg(
+          z.array(ModuleNameSchema),
+          o.modules
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean),
+          '--modules',
+        );
+        const domain = o.domain === undefined ? undefined : parseArg(DomainSchema, o.domain, '--domain');
+        const env = pairs(o.env, '--env');
+        const core = getCore();
+        const off = json ? () => undefined : core.onEvent(progressPrinter(io));
+        try {
+          const view = await core.tenants.create({
+            slug,
+            host: hostName,
+            plan,
+            modules,
+            domain,
+            env,
+            keepOnFailure: o.keepOnFailure === true,
+          });
+          print(`Created ${view.slug} on ${view.host}: https://${view.domain}`, view);
+        } finally {
+          off();
+        }
+      },
+    );
+
+  tenant
+    .command('list')
+    .description('tenants on every host (or one)')
+    .option('--host <name>', 'only this host')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { host?: string }) => {
+      const hostName = o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host');
+      const r = await getCore().tenants.list(hostName);
+      if (!json)
+        for (const u of r.unreachable) io.err(`warning: ${u.host} not reachable: ${u.error.message}`);
+      print(tenantsTable(r.tenants), r);
+      if (r.unreachable.length) ctx.setExitCode(1);
+    });
+
+  tenant
+    .command('status <slug>')
+    .description('services with health, modules, versions, last operation')
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('--json', 'machine-readable output')
+    .action(async (slugArg: string, o: { host?: string }) => {
+      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+      const s = await getCore().tenants.status(
+        slug,
+        o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+      );
+      print(statusText(s), s);
+    });
+
+  tenant
+    .command('delete <slug>')
+    .description('remove the containers, volumes, networks, files and route of a tenant')
+    .requiredOption('--confirm <slug>', 'the slug again, to confirm')
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('--json', 'machine-readable output')
+    .action(async (slugArg: string, o: { confirm: string; host?: string }) => {
+      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+      if (o.confirm !== slug)
+        throw new UsageError(
+          'usage.confirm',
+          `--confirm must repeat the slug '${slug}' (got '${o.confirm}').`,
+          `Add --confirm ${slug}`,
+        );
+      const r = await getCore().tenants.delete(
+        slug,
+        o.confirm,
+        o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+      );
+      print(`Deleted ${slug}.`, r);
+    });
+
+  const edge = program.command('edge').description("the host's edge (Traefik) in front of every tenant");
+  edge
+    .command('install')
+    .description(
+      'install or upgrade the edge on a host (ports 80/443, Let’s Encrypt, dashboard behind basic auth)',
+    )
+    .requiredOption('--host <name>', 'the host')
+    .requiredOption('--acme-email <email>', "the address Let's Encrypt writes to")
+    .option('--base-domain <domain>', "tenants' parent domain (default: the host's)")
+    .option('--http-port <port>', 'published HTTP port', '80')
+    .option('--https-port <port>', 'published HTTPS port', '443')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (o: {
+        host: string;
+        acmeEmail: string;
+        baseDomain?: string;
+        httpPort: string;
+        httpsPort: string;
+      }) => {
+        const hostName = parseArg(HostNameSchema, o.host, '--host');
+        const email = parseArg(z.email('Give an e-mail address.'), o.acmeEmail, '--acme-email');
+        const r = await getCore().edge.install({
+          host: hostName,
+          acmeEmail: email,
+          baseDomain:
+            o.baseDomain === undefined ? undefined : parseArg(DomainSchema, o.baseDomain, '--base-domain'),
+          httpPort: parseArg(PortSchema, o.httpPort, '--http-port'),
+          httpsPort: parseArg(PortSchema, o.httpsPort, '--https-port'),
+        });
+        print(
+          `Edge on ${hostName}: ${r.status.health}` +
+            (r.dashboardPassword
+              ? `\nDashboard: https://traefik.${r.status.installed?.baseDomain ?? ''} user admin, password ${r.dashboardPassword} (shown once)`
+              : ''),
+          r,
+        );
+      },
+    );
+  edge
+    .command('status')
+    .requiredOption('--host <name>', 'the host')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { host: string }) => {
+      const s = await getCore().edge.status(parseArg(HostNameSchema, o.host, '--host'));
+      print(
+        `Edge on ${s.host}: ${s.running ? 'running' : 'not running'} (${s.health})${s.installed ? `, ${s.installed.image}, *.${s.installed.baseDomain}` : ''}`,
+        s,
+      );
+      if (!s.running) ctx.setExitCode(1);
+    });
+
+  program.commands
+    .find((c) => c.name() === 'host')
+    ?.command('images <name>')
+    .description("the host's image catalog: pinned production images, its mirror, its overrides")
+    .option(
+      '--set <key=image>',
+      'override one image (n8n, postgres, qdrant, redis, traefik); repeatable',
+      collect,
+      [],
+    )
+    .option('--unset <key>', 'drop an override; repeatable', collect, [])
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string, o: { set: string[]; unset: string[] }) => {
+      const hostName = parseArg(HostNameSchema, nameArg, 'NAME');
+      const core = getCore();
+      const changes: Record<string, string | null> = { ...pairs(o.set, '--set') };
+      for (const k of o.unset) changes[k] = null;
+      const r = Object.keys(changes).length
+        ? await core.images.set(hostName, changes)
+        : await core.images.show(hostName);
+      print(
+        table([
+          ['IMAGE', 'REFERENCE', 'FROM'],
+          ...Object.entries(r.images).map(([k, v]) => [k, v, r.origin[k as keyof typeof r.origin]]),
+        ]),
+        r,
+      );
+    });
+}
