@@ -23,7 +23,17 @@ import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The test host's images for the image catalog (qdrant and traefik are stand-ins, see their READMEs). */
+export interface SandboxImages {
+  n8n: string;
+  postgres: string;
+  redis: string;
+  qdrant: string;
+  traefik: string;
+}
+
 export interface SandboxInfo {
+  images: SandboxImages;
   address: string;
   port: number;
   user: string;
@@ -116,7 +126,21 @@ export function sandbox(): SandboxInfo {
     dockerVersion: str('dockerVersion'),
     composeVersion: str('composeVersion'),
     stateDir: typeof j.stateDir === 'string' && j.stateDir !== '' ? j.stateDir : dir,
+    images: sandboxImages(j.images, file),
   };
+}
+
+function sandboxImages(v: unknown, file: string): SandboxImages {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const keys = ['n8n', 'postgres', 'redis', 'qdrant', 'traefik'] as const;
+  const out = {} as SandboxImages;
+  for (const k of keys) {
+    const x = o[k];
+    if (typeof x !== 'string' || x === '')
+      throw new Error(`${file}: images.${k} is missing; run \`npm run sandbox\` as root again.`);
+    out[k] = x;
+  }
+  return out;
 }
 
 function run(

@@ -18,6 +18,9 @@ SOCK=/var/run/docker.sock
 BASE_IMAGE=truffles/debian-base:bookworm
 PG_IMAGE=truffles/postgres:15
 REDIS_IMAGE=truffles/redis:7
+N8N_IMAGE=truffles/n8n:1.123
+EDGE_IMAGE=truffles/traefik-standin:3
+QDRANT_IMAGE=truffles/qdrant-standin:1.13
 HASH_LABEL=org.truffles.context-hash
 APT_OPTS=(-o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
 export DEBIAN_FRONTEND=noninteractive
@@ -322,15 +325,16 @@ context_hash() {
 		image_id "$BASE_IMAGE"
 	} | sha256sum | cut -c1-64
 }
-build_image() { # name context
+build_image() { # name context [extra docker build options...]
 	local name=$1 ctx=$2 h
+	shift 2
 	h=$(context_hash "$ctx")
 	if [ "$(image_hash "$name")" = "$h" ]; then
 		log "$name is up to date"
 		return 0
 	fi
 	log "building $name from $ctx (log: $STATE/build-${name//[\/:]/_}.log)"
-	if ! "$DOCKER" build --label "$HASH_LABEL=$h" -t "$name" "$ctx" >"$STATE/build-${name//[\/:]/_}.log" 2>&1; then
+	if ! "$DOCKER" build "$@" --label "$HASH_LABEL=$h" -t "$name" "$ctx" >"$STATE/build-${name//[\/:]/_}.log" 2>&1; then
 		tail -n 30 "$STATE/build-${name//[\/:]/_}.log" >&2 || true
 		die "building $name failed; the end of its log is above."
 	fi
@@ -338,6 +342,13 @@ build_image() { # name context
 }
 build_image "$PG_IMAGE" "$HERE/images/postgres"
 build_image "$REDIS_IMAGE" "$HERE/images/redis"
+# Stand-ins for what cannot be had here (no registry): they speak the real protocol subset the
+# console uses, and say so. See their READMEs.
+build_image "$EDGE_IMAGE" "$HERE/images/edge-standin"
+build_image "$QDRANT_IMAGE" "$HERE/images/qdrant-standin"
+# Real n8n from the npm registry (~5 min the first time). The host's CA bundle is handed to the
+# build as a secret (TLS-inspecting proxies), never kept in the image.
+build_image "$N8N_IMAGE" "$HERE/images/n8n" --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
 
 # ---------------------------------------------------------------------------------------------
 # 5. Bridge networking: containers reach each other by name on a user network, ports publish.
@@ -485,6 +496,9 @@ shq() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 	echo "TRUFFLES_SANDBOX_IMAGE_BASE=$(shq "$BASE_IMAGE")"
 	echo "TRUFFLES_SANDBOX_IMAGE_POSTGRES=$(shq "$PG_IMAGE")"
 	echo "TRUFFLES_SANDBOX_IMAGE_REDIS=$(shq "$REDIS_IMAGE")"
+	echo "TRUFFLES_SANDBOX_IMAGE_N8N=$(shq "$N8N_IMAGE")"
+	echo "TRUFFLES_SANDBOX_IMAGE_EDGE=$(shq "$EDGE_IMAGE")"
+	echo "TRUFFLES_SANDBOX_IMAGE_QDRANT=$(shq "$QDRANT_IMAGE")"
 } >"$STATE/sandbox.env.tmp"
 mv "$STATE/sandbox.env.tmp" "$STATE/sandbox.env"
 {
@@ -500,7 +514,7 @@ mv "$STATE/sandbox.env.tmp" "$STATE/sandbox.env"
 	echo "  \"composeVersion\": $(json_str "$COMPOSE_VERSION"),"
 	echo "  \"dockerSocket\": $(json_str "$SOCK"),"
 	echo "  \"stateDir\": $(json_str "$STATE"),"
-	echo "  \"images\": { \"base\": $(json_str "$BASE_IMAGE"), \"postgres\": $(json_str "$PG_IMAGE"), \"redis\": $(json_str "$REDIS_IMAGE") }"
+	echo "  \"images\": { \"base\": $(json_str "$BASE_IMAGE"), \"postgres\": $(json_str "$PG_IMAGE"), \"redis\": $(json_str "$REDIS_IMAGE"), \"n8n\": $(json_str "$N8N_IMAGE"), \"traefik\": $(json_str "$EDGE_IMAGE"), \"qdrant\": $(json_str "$QDRANT_IMAGE") }"
 	echo "}"
 } >"$STATE/sandbox.json.tmp"
 mv "$STATE/sandbox.json.tmp" "$STATE/sandbox.json"

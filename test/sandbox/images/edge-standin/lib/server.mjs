@@ -1,0 +1,622 @@
+// Entry points and the reverse proxy. Each entry point is one TCP listener that, like Traefik's,
+// looks at the first byte of a connection: a TLS ClientHello is answered with TLS (the default
+// certificate) and routed among the entry point's TLS routers, anything else is plain HTTP routed
+// among its non-TLS routers. HTTP/1.1 only (no HTTP/2, no h2c). Requests are streamed both ways;
+// websocket (Upgrade) requests are passed through to the backend.
+
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import os from 'node:os';
+import { log } from './log.mjs';
+import { handleApi } from './api.mjs';
+import { STATUS_TEXT } from './middlewares.mjs';
+import { ipChecker } from './rules.mjs';
+import { BANNER } from './version.mjs';
+
+/**
+ * @typedef {import('./middlewares.mjs').Exchange} Exchange
+ * @typedef {import('./runtime.mjs').Runtime} Runtime
+ * @typedef {import('./runtime.mjs').ServiceTarget} ServiceTarget
+ * @typedef {import('./static-config.mjs').StaticConfig} StaticConfig
+ * @typedef {import('./static-config.mjs').EntryPoint} EntryPoint
+ */
+
+const CLIENT_ADDR = Symbol('clientAddr');
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
+const FORWARDED = [
+  'x-forwarded-proto',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-port',
+  'x-forwarded-server',
+  'x-forwarded-uri',
+  'x-forwarded-method',
+  'x-forwarded-tls-client-cert',
+  'x-forwarded-tls-client-cert-info',
+  'x-real-ip',
+];
+const NOT_FOUND = '404 page not found\n';
+const TEXT = 'text/plain; charset=utf-8';
+
+/** @param {number} status */
+const statusText = (status) =>
+  STATUS_TEXT[/** @type {keyof typeof STATUS_TEXT} */ (status)] ?? http.STATUS_CODES[status] ?? '';
+
+/** @param {Record<string, string | string[] | undefined>} headers */
+function stripHopByHop(headers) {
+  const conn = headers.connection;
+  const listed = (Array.isArray(conn) ? conn.join(',') : (conn ?? ''))
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const h of [...HOP_BY_HOP, ...listed]) delete headers[h];
+}
+
+/** Response headers from a raw list minus hop-by-hop ones, with the middlewares' overlay applied. */
+function responseHeaderList(
+  /** @type {string[]} */ raw,
+  /** @type {Record<string, string | null>} */ overlay,
+) {
+  const connection = [];
+  for (let i = 0; i < raw.length; i += 2)
+    if (String(raw[i]).toLowerCase() === 'connection') connection.push(String(raw[i + 1]));
+  const drop = new Set([
+    ...HOP_BY_HOP,
+    ...connection
+      .join(',')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+    ...Object.keys(overlay),
+  ]);
+  const out = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    if (!drop.has(String(raw[i]).toLowerCase())) out.push(String(raw[i]), String(raw[i + 1]));
+  }
+  for (const [k, v] of Object.entries(overlay)) if (v !== null) out.push(k, v);
+  return out;
+}
+
+/** Lower-case host without port (Traefik's canonized host). @param {string} raw */
+function canonicalHost(raw) {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(raw);
+  return (m?.[1] ?? raw).toLowerCase();
+}
+
+/** @param {string} a @param {string} b */
+function joinPath(a, b) {
+  if (!a || a === '/') return b;
+  return a.replace(/\/$/, '') + (b.startsWith('/') ? b : '/' + b);
+}
+
+/** @param {Error & { code?: string }} err */
+function statusFromError(err) {
+  if (err.code === 'ETIMEDOUT' || err.code === 'ESOCKETTIMEDOUT') return 504;
+  return 502;
+}
+
+/** Common Log Format, as Traefik's access log (common). */
+function clfTime(/** @type {Date} */ d) {
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][
+    d.getUTCMonth()
+  ];
+  const p = (/** @type {number} */ n) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+export class Edge {
+  /**
+   * @param {StaticConfig} sc
+   * @param {tls.SecureContext} secureContext
+   */
+  constructor(sc, secureContext) {
+    this.sc = sc;
+    this.secureContext = secureContext;
+    /** @type {Runtime | null} */
+    this.runtime = null;
+    /** @type {net.Server[]} */
+    this.listeners = [];
+    /** @type {Set<net.Socket>} */
+    this.sockets = new Set();
+    this.terminating = false;
+    this.startDate = new Date();
+    this.requestCount = 0;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' });
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets: Infinity,
+      rejectUnauthorized: !sc.serversTransport.insecureSkipVerify,
+    });
+    this.hostname = os.hostname();
+    /** @type {Map<string, (ip: string) => boolean>} */
+    this.trusted = new Map();
+    for (const ep of sc.entryPoints.values()) {
+      if (ep.forwardedHeaders.trustedIPs.length)
+        this.trusted.set(ep.name, ipChecker(ep.forwardedHeaders.trustedIPs));
+    }
+  }
+
+  /** @param {Runtime} rt */
+  setRuntime(rt) {
+    this.runtime = rt;
+    // Kept-alive connections to servers that left the configuration are closed: a new container
+    // may get the same address, and a stale connection to it would fail (ECONNRESET).
+    const live = new Set();
+    for (const s of rt.services.values()) {
+      if (s.target?.kind !== 'lb') continue;
+      for (const x of s.target.servers) {
+        const u = new URL(x.url);
+        live.add(`${u.hostname.replace(/^\[|\]$/g, '')}:${u.port || (u.protocol === 'https:' ? 443 : 80)}:`);
+      }
+    }
+    for (const agent of [this.agent, this.httpsAgent]) {
+      for (const [name, list] of Object.entries(agent.freeSockets)) {
+        if (![...live].some((k) => name.startsWith(k))) for (const sock of list ?? []) sock.destroy();
+      }
+    }
+  }
+
+  /** Binds every entry point; rejects when one cannot listen. */
+  async start() {
+    for (const ep of this.sc.entryPoints.values()) {
+      const server = this.entryPointServer(ep);
+      await new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: ep.port, host: ep.host || undefined }, () => {
+          server.off('error', reject);
+          resolve(undefined);
+        });
+      });
+      this.listeners.push(server);
+      log.info(`Starting provider entrypoint ${ep.name} on ${ep.address}`, { entryPointName: ep.name });
+    }
+  }
+
+  /** Stops accepting, lets ping answer the terminating status, closes connections. */
+  async stop() {
+    this.terminating = true;
+    await Promise.all(this.listeners.map((s) => new Promise((r) => s.close(() => r(undefined)))));
+    for (const s of this.sockets) s.destroy();
+    this.agent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  /** @param {EntryPoint} ep */
+  entryPointServer(ep) {
+    const httpServer = http.createServer();
+    httpServer.keepAliveTimeout = ep.idleTimeoutMs;
+    httpServer.requestTimeout = ep.readTimeoutMs;
+    httpServer.headersTimeout = Math.min(60000, ep.readTimeoutMs || 60000);
+    httpServer.on('request', (req, res) => this.handle(ep, req, res));
+    httpServer.on('upgrade', (req, socket, head) =>
+      this.handleUpgrade(ep, req, /** @type {net.Socket} */ (socket), head),
+    );
+    httpServer.on('clientError', (_err, socket) => {
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: ${TEXT}\r\nConnection: close\r\n\r\n400 Bad Request`,
+        );
+      else socket.destroy();
+    });
+    const tcp = net.createServer((sock) => {
+      this.sockets.add(sock);
+      sock.on('close', () => this.sockets.delete(sock));
+      sock.on('error', () => sock.destroy());
+      /** @type {any} */ (sock)[CLIENT_ADDR] = sock.remoteAddress ?? '';
+      sock.setTimeout(ep.readTimeoutMs || 60000, () => sock.destroy());
+      sock.once('data', (chunk) => {
+        sock.setTimeout(0);
+        sock.pause();
+        sock.unshift(chunk);
+        if (chunk[0] === 0x16) {
+          const t = new tls.TLSSocket(sock, {
+            isServer: true,
+            secureContext: this.secureContext,
+            ALPNProtocols: ['http/1.1'],
+          });
+          /** @type {any} */ (t)[CLIENT_ADDR] = sock.remoteAddress ?? '';
+          t.on('error', (e) => {
+            log.debug(`TLS handshake error: ${e.message}`, { entryPointName: ep.name });
+            t.destroy();
+          });
+          httpServer.emit('connection', t);
+        } else {
+          httpServer.emit('connection', sock);
+          sock.resume();
+        }
+      });
+    });
+    return tcp;
+  }
+
+  /**
+   * @param {EntryPoint} ep
+   * @param {http.IncomingMessage} req
+   * @param {boolean} upgrade
+   * @param {(status: number, headers: Record<string, string>, body: string) => void} respond
+   * @returns {Exchange}
+   */
+  exchange(ep, req, upgrade, respond) {
+    const socket = /** @type {tls.TLSSocket} */ (req.socket);
+    const tlsOn = Boolean(socket.encrypted);
+    const clientIp = String(/** @type {any} */ (socket)[CLIENT_ADDR] ?? socket.remoteAddress ?? '').replace(
+      /^::ffff:(\d+\.\d+\.\d+\.\d+)$/,
+      '$1',
+    );
+    let url = req.url ?? '/';
+    let rawHost = req.headers.host ?? '';
+    const abs = /^https?:\/\/([^/?#]*)(.*)$/i.exec(url);
+    if (abs) {
+      rawHost = String(abs[1]);
+      url = abs[2] || '/';
+    }
+    /** @type {Record<string, string | string[] | undefined>} */
+    const headers = { ...req.headers };
+    const trusted = ep.forwardedHeaders.insecure || (this.trusted.get(ep.name)?.(clientIp) ?? false);
+    if (!trusted) for (const h of FORWARDED) delete headers[h];
+    const hostPort = /:(\d+)$/.exec(rawHost.replace(/^\[[^\]]*\]/, ''))?.[1];
+    headers['x-forwarded-proto'] ??= upgrade ? (tlsOn ? 'wss' : 'ws') : tlsOn ? 'https' : 'http';
+    headers['x-forwarded-host'] ??= rawHost;
+    headers['x-forwarded-port'] ??= hostPort ?? (tlsOn ? '443' : '80');
+    headers['x-forwarded-server'] ??= this.hostname;
+    headers['x-real-ip'] ??= clientIp;
+    const q = url.indexOf('?');
+    return {
+      method: req.method ?? 'GET',
+      url,
+      path: q >= 0 ? url.slice(0, q) : url,
+      host: canonicalHost(rawHost),
+      rawHost,
+      tls: tlsOn,
+      upgrade,
+      clientIp,
+      entryPoint: ep.name,
+      entryPointPort: ep.port,
+      headers,
+      responseHeaders: {},
+      router: '',
+      user: '',
+      respond,
+    };
+  }
+
+  /**
+   * Finds the router for an exchange and runs its middlewares. Returns its service target, or null
+   * when the exchange has been answered (404, 401, redirect...).
+   * @param {Exchange} ex
+   * @returns {ServiceTarget | null}
+   */
+  route(ex) {
+    const table = this.runtime?.tables.get(ex.entryPoint);
+    const routes = (ex.tls ? table?.https : table?.http) ?? [];
+    const q = ex.url.indexOf('?');
+    const ctx = {
+      host: ex.host,
+      path: ex.path,
+      method: ex.method,
+      headers: ex.headers,
+      query: new URLSearchParams(q >= 0 ? ex.url.slice(q + 1) : ''),
+      clientIp: ex.clientIp,
+    };
+    const hit = routes.find((r) => /** @type {import('./rules.mjs').Matcher} */ (r.router.matcher)(ctx));
+    if (!hit) {
+      ex.respond(404, { 'content-type': TEXT, 'x-content-type-options': 'nosniff' }, NOT_FOUND);
+      return null;
+    }
+    ex.router = hit.router.name;
+    for (const mw of hit.router.chain) if (!mw(ex)) return null;
+    return hit.router.target;
+  }
+
+  /**
+   * @param {EntryPoint} ep
+   * @param {http.IncomingMessage} req
+   * @param {http.ServerResponse} res
+   */
+  handle(ep, req, res) {
+    const started = Date.now();
+    const count = ++this.requestCount;
+    let bytes = 0;
+    let backend = '';
+    /** @type {Exchange} */
+    const ex = this.exchange(ep, req, false, (status, headers, body) => {
+      if (res.headersSent) return;
+      const list = responseHeaderList(Object.entries(headers).flat(), ex.responseHeaders);
+      res.writeHead(status, list);
+      bytes += Buffer.byteLength(body);
+      res.end(body);
+    });
+    if (this.sc.accessLog.enabled) {
+      res.on('close', () => {
+        const status = res.writableFinished ? res.statusCode : 499;
+        this.accessLog(ex, req, status, bytes, count, backend, Date.now() - started);
+      });
+    }
+    if (ex.headers.expect) delete ex.headers.expect; // answered by this server already
+    let target;
+    try {
+      target = this.route(ex);
+    } catch (e) {
+      log.error(`Error while handling a request: ${/** @type {Error} */ (e).message}`);
+      ex.respond(500, { 'content-type': TEXT }, statusText(500));
+      return;
+    }
+    if (!target) return;
+    if (target.kind === 'internal') {
+      this.internal(target.name, ex);
+      return;
+    }
+    const url = target.pick();
+    backend = url;
+    this.forward(ex, req, res, url, target.passHostHeader, (n) => (bytes += n), false);
+  }
+
+  /**
+   * Serves an internal service (api@internal, dashboard@internal, ping@internal, noop@internal, acme-http@internal).
+   * @param {string} name
+   * @param {Exchange} ex
+   */
+  internal(name, ex) {
+    const rt = /** @type {Runtime} */ (this.runtime);
+    if (name === 'ping') {
+      const status = this.terminating ? this.sc.ping.terminatingStatusCode : 200;
+      ex.respond(status, { 'content-type': TEXT }, statusText(status));
+    } else if (
+      name === 'api' &&
+      this.sc.api.dashboard &&
+      (ex.path === '/dashboard' || ex.path.startsWith('/dashboard/'))
+    ) {
+      // api@internal serves the dashboard too (a labelled router to api@internal, e.g. behind basicAuth).
+      if (ex.path === '/dashboard') ex.respond(301, { location: '/dashboard/' }, statusText(301));
+      else this.internal('dashboard', ex);
+    } else if (name === 'api') {
+      const q = ex.url.indexOf('?');
+      const [status, headers, body] = handleApi(
+        ex.path,
+        new URLSearchParams(q >= 0 ? ex.url.slice(q + 1) : ''),
+        rt,
+        this.sc,
+        this.startDate,
+      );
+      ex.respond(status, headers, body);
+    } else if (name === 'dashboard') {
+      ex.respond(
+        200,
+        { 'content-type': 'text/html; charset=utf-8' },
+        `<!doctype html><title>Traefik stand-in</title><h1>Not Traefik: truffles/traefik-standin</h1><p>${BANNER}</p>` +
+          '<p>This stand-in has no dashboard UI. The API is at <a href="/api/http/routers">/api/http/routers</a>, ' +
+          '<a href="/api/http/services">/api/http/services</a>, <a href="/api/overview">/api/overview</a>, ' +
+          '<a href="/api/rawdata">/api/rawdata</a>.</p>\n',
+      );
+    } else if (name === 'noop') {
+      ex.respond(200, {}, '');
+    } else {
+      ex.respond(404, { 'content-type': TEXT, 'x-content-type-options': 'nosniff' }, NOT_FOUND);
+    }
+  }
+
+  /**
+   * The headers sent to the backend.
+   * @param {Exchange} ex
+   * @param {URL} target
+   * @param {boolean} passHostHeader
+   */
+  outgoingHeaders(ex, target, passHostHeader) {
+    const h = { ...ex.headers };
+    const upgradeTo = ex.upgrade ? h.upgrade : undefined;
+    stripHopByHop(h);
+    const xff = h['x-forwarded-for'];
+    const prior = Array.isArray(xff) ? xff.join(', ') : xff;
+    h['x-forwarded-for'] = prior ? `${prior}, ${ex.clientIp}` : ex.clientIp;
+    if (!passHostHeader) h.host = target.host;
+    else if (!h.host) h.host = ex.rawHost;
+    if (upgradeTo) {
+      h.connection = 'Upgrade';
+      h.upgrade = upgradeTo;
+    }
+    return h;
+  }
+
+  /**
+   * Streams a request to a backend and its response back.
+   * @param {Exchange} ex
+   * @param {http.IncomingMessage} req
+   * @param {http.ServerResponse} res
+   * @param {string} serverUrl
+   * @param {boolean} passHostHeader
+   * @param {(n: number) => void} countBytes
+   * @param {boolean} isRetry
+   */
+  forward(ex, req, res, serverUrl, passHostHeader, countBytes, isRetry) {
+    const target = new URL(serverUrl);
+    const secure = target.protocol === 'https:';
+    const preq = (secure ? https : http).request({
+      host: target.hostname.replace(/^\[|\]$/g, ''),
+      port: target.port || (secure ? 443 : 80),
+      method: ex.method,
+      path: joinPath(target.pathname, ex.url),
+      headers: this.outgoingHeaders(ex, target, passHostHeader),
+      // A retry goes on a new connection, as Go's transport does.
+      agent: isRetry ? false : secure ? this.httpsAgent : this.agent,
+      ...(secure
+        ? {
+            servername: net.isIP(target.hostname) ? undefined : target.hostname,
+            rejectUnauthorized: !this.sc.serversTransport.insecureSkipVerify,
+          }
+        : {}),
+    });
+    this.dialTimeout(preq);
+    let answered = false;
+    preq.on('response', (pres) => {
+      answered = true;
+      res.writeHead(pres.statusCode ?? 502, responseHeaderList(pres.rawHeaders, ex.responseHeaders));
+      pres.on('data', (c) => countBytes(c.length));
+      pres.pipe(res);
+      pres.on('error', () => res.destroy());
+    });
+    preq.on('error', (err) => {
+      const e = /** @type {Error & { code?: string }} */ (err);
+      const bodyless =
+        ['GET', 'HEAD', 'OPTIONS'].includes(ex.method) &&
+        !req.headers['content-length'] &&
+        !req.headers['transfer-encoding'];
+      if (
+        !answered &&
+        !isRetry &&
+        preq.reusedSocket &&
+        (e.code === 'ECONNRESET' || e.code === 'EPIPE') &&
+        bodyless
+      ) {
+        // A kept-alive connection the backend had just closed: retried once, as Go's transport does.
+        this.forward(ex, req, res, serverUrl, passHostHeader, countBytes, true);
+        return;
+      }
+      if (res.destroyed || res.writableEnded) return;
+      if (answered || res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const status = statusFromError(e);
+      log.debug(`'${status} ${statusText(status)}' caused by: ${e.message}`, {
+        routerName: ex.router,
+        serviceURL: serverUrl,
+      });
+      ex.respond(status, { 'content-type': TEXT }, statusText(status));
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) preq.destroy();
+    });
+    if (isRetry || req.readableEnded) preq.end();
+    else req.pipe(preq);
+  }
+
+  /** Go's dial timeout (30 s): a connection that does not open in time is a 504. @param {http.ClientRequest} preq */
+  dialTimeout(preq) {
+    preq.on('socket', (s) => {
+      if (!s.connecting) return;
+      const t = setTimeout(
+        () => preq.destroy(Object.assign(new Error('dial tcp: i/o timeout'), { code: 'ETIMEDOUT' })),
+        30000,
+      );
+      s.once('connect', () => clearTimeout(t));
+      s.once('close', () => clearTimeout(t));
+    });
+  }
+
+  /**
+   * Websocket (and any Upgrade) pass-through.
+   * @param {EntryPoint} ep
+   * @param {http.IncomingMessage} req
+   * @param {net.Socket} socket
+   * @param {Buffer} head
+   */
+  handleUpgrade(ep, req, socket, head) {
+    socket.on('error', () => socket.destroy());
+    const rawResponse = (
+      /** @type {number} */ status,
+      /** @type {string[]} */ list,
+      /** @type {string} */ body,
+    ) => {
+      let s = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
+      for (let i = 0; i < list.length; i += 2) s += `${list[i]}: ${list[i + 1]}\r\n`;
+      s += `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
+      socket.end(s + body);
+    };
+    /** @type {Exchange} */
+    const ex = this.exchange(ep, req, true, (status, headers, body) =>
+      rawResponse(status, responseHeaderList(Object.entries(headers).flat(), ex.responseHeaders), body),
+    );
+    const target = this.route(ex);
+    if (!target) return;
+    if (target.kind !== 'lb') {
+      this.internal(target.name, ex);
+      return;
+    }
+    const url = new URL(target.pick());
+    const secure = url.protocol === 'https:';
+    const preq = (secure ? https : http).request({
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port || (secure ? 443 : 80),
+      method: ex.method,
+      path: joinPath(url.pathname, ex.url),
+      headers: this.outgoingHeaders(ex, url, target.passHostHeader),
+      agent: false,
+      ...(secure ? { rejectUnauthorized: !this.sc.serversTransport.insecureSkipVerify } : {}),
+    });
+    this.dialTimeout(preq);
+    preq.on('upgrade', (pres, psock, phead) => {
+      let s = `HTTP/1.1 ${pres.statusCode} ${pres.statusMessage}\r\n`;
+      const raw = responseHeaderList(pres.rawHeaders, ex.responseHeaders);
+      for (let i = 0; i < raw.length; i += 2) s += `${raw[i]}: ${raw[i + 1]}\r\n`;
+      // The Connection/Upgrade pair is hop-by-hop but is the answer itself: put it back.
+      s += `Connection: Upgrade\r\nUpgrade: ${pres.headers.upgrade ?? ''}\r\n\r\n`;
+      socket.write(s);
+      if (phead.length) socket.write(phead);
+      if (head.length) psock.write(head);
+      psock.on('error', () => socket.destroy());
+      socket.on('error', () => psock.destroy());
+      psock.on('close', () => socket.destroy());
+      socket.on('close', () => psock.destroy());
+      psock.pipe(socket);
+      socket.pipe(psock);
+    });
+    preq.on('response', (pres) => {
+      // The backend refused the upgrade: relay its answer and close.
+      let s = `HTTP/1.1 ${pres.statusCode} ${pres.statusMessage}\r\n`;
+      const raw = responseHeaderList(pres.rawHeaders, ex.responseHeaders);
+      for (let i = 0; i < raw.length; i += 2)
+        if (String(raw[i]).toLowerCase() !== 'content-length') s += `${raw[i]}: ${raw[i + 1]}\r\n`;
+      socket.write(s + 'Connection: close\r\n\r\n');
+      pres.pipe(socket);
+    });
+    preq.on('error', (err) => {
+      const status = statusFromError(/** @type {Error & { code?: string }} */ (err));
+      if (socket.writable) rawResponse(status, ['Content-Type', TEXT], statusText(status));
+    });
+    preq.end();
+  }
+
+  /**
+   * @param {Exchange} ex
+   * @param {http.IncomingMessage} req
+   * @param {number} status
+   * @param {number} bytes
+   * @param {number} count
+   * @param {string} backend
+   * @param {number} ms
+   */
+  accessLog(ex, req, status, bytes, count, backend, ms) {
+    const q = (/** @type {string | undefined} */ v) => (v ? `"${v}"` : '"-"');
+    const line =
+      this.sc.accessLog.format === 'json'
+        ? JSON.stringify({
+            ClientHost: ex.clientIp,
+            ClientUsername: ex.user || '-',
+            RequestMethod: ex.method,
+            RequestPath: req.url,
+            RequestProtocol: `HTTP/${req.httpVersion}`,
+            RequestHost: ex.host,
+            DownstreamStatus: status,
+            DownstreamContentSize: bytes,
+            RouterName: ex.router,
+            ServiceURL: backend,
+            EntryPointName: ex.entryPoint,
+            Duration: ms * 1e6,
+            time: new Date().toISOString(),
+          })
+        : `${ex.clientIp} - ${ex.user || '-'} [${clfTime(new Date())}] "${ex.method} ${req.url} HTTP/${req.httpVersion}" ${status} ${bytes} ${q(req.headers.referer)} ${q(req.headers['user-agent'])} ${count} ${q(ex.router)} ${q(backend)} ${ms}ms`;
+    process.stdout.write(line + '\n');
+  }
+}
