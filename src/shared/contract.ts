@@ -511,6 +511,16 @@ export const commands = {
     output: TenantViewSchema,
   },
   'tenants.status': { input: TenantRefSchema.strict(), output: TenantStatusSchema },
+  /** Health, route, and isolation proved from inside the tenant's network. */
+  'tenants.verify': {
+    input: TenantRefSchema.strict(),
+    output: z.object({
+      slug: z.string(),
+      host: z.string(),
+      ok: z.boolean(),
+      checks: z.array(CheckResultSchema),
+    }),
+  },
   'tenants.delete': {
     input: TenantRefSchema.extend({ confirm: z.string() }).strict(),
     output: z.object({ deleted: z.literal(true) }),

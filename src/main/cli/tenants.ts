@@ -159,6 +159,27 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     });
 
   tenant
+    .command('verify <slug>')
+    .description("prove health, route and isolation (from inside the tenant's network)")
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('--json', 'machine-readable output')
+    .action(async (slugArg: string, o: { host?: string }) => {
+      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+      const r = await getCore().tenants.verify(
+        slug,
+        o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+      );
+      print(
+        [
+          `${r.slug} on ${r.host}: ${r.ok ? 'verified' : 'FAILED'}`,
+          ...r.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name.padEnd(9)} ${c.detail}`),
+        ].join('\n'),
+        r,
+      );
+      if (!r.ok) ctx.setExitCode(1);
+    });
+
+  tenant
     .command('delete <slug>')
     .description('remove the containers, volumes, networks, files and route of a tenant')
     .requiredOption('--confirm <slug>', 'the slug again, to confirm')
@@ -191,6 +212,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--base-domain <domain>', "tenants' parent domain (default: the host's)")
     .option('--http-port <port>', 'published HTTP port', '80')
     .option('--https-port <port>', 'published HTTPS port', '443')
+    .option('--force', 'render and restart even when it already runs as asked (new dashboard password)')
     .option('--json', 'machine-readable output')
     .action(
       async (o: {

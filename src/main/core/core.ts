@@ -81,6 +81,7 @@ export class Core {
       'tenants.list': (i) => this.tenants.list(i.host),
       'tenants.create': (i) => this.tenants.create(i),
       'tenants.status': (i) => this.tenants.status(i.slug, i.host),
+      'tenants.verify': (i) => this.tenants.verify(i.slug, i.host),
       'tenants.delete': (i) => this.tenants.delete(i.slug, i.confirm, i.host),
     };
   }

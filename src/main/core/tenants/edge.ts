@@ -36,6 +36,8 @@ export interface EdgeInstallInput {
   httpsPort?: number | undefined;
   /** Dashboard password; generated (and returned once) when not given. */
   dashboardPassword?: string | undefined;
+  /** Re-render and restart even when the edge already runs as asked (rotates the dashboard password). */
+  force?: boolean | undefined;
 }
 
 export interface EdgeStatus {
@@ -100,6 +102,19 @@ export class EdgeService {
         host,
         parseHostCatalog(catalogText, `${input.host}:${host.stateDir}/catalog.json`),
       ).images.traefik;
+      // Already there as asked: leave it running (tenants' routes stay up; the password stays).
+      const now = await this.state(t, host.stateDir);
+      if (
+        !input.force &&
+        !input.dashboardPassword &&
+        now.running &&
+        now.health === 'healthy' &&
+        now.installed?.image === image &&
+        now.installed.baseDomain === baseDomain &&
+        now.installed.httpPort === (input.httpPort ?? 80) &&
+        now.installed.httpsPort === (input.httpsPort ?? 443)
+      )
+        return { status: { host: input.host, ...now }, dashboardPassword: null };
       const password = input.dashboardPassword ?? randomBytes(12).toString('base64url');
       const user = 'admin';
       const files = await renderEdge(this.templatesDir(), {

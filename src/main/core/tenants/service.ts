@@ -77,8 +77,9 @@ export const CREATE_STEPS = [
   'start',
   'health',
   'migrate',
-  'workflows',
   'collections',
+  'workflows',
+  'n8n',
   'route',
   'record',
 ] as const;
@@ -92,11 +93,12 @@ const STEP_TITLES: Record<CreateStep, string> = {
   secrets: 'Generate the tenant secrets',
   render: 'Render compose and .env',
   upload: 'Upload the files',
-  start: 'Start the stack (docker compose up)',
-  health: 'Wait until every service is healthy',
+  start: 'Start PostgreSQL, Qdrant and Redis (docker compose up)',
+  health: 'Wait until they are healthy',
   migrate: 'Apply module migrations',
-  workflows: 'Import and activate n8n workflows',
   collections: 'Create Qdrant collections',
+  workflows: 'Import and activate the n8n workflows and credentials',
+  n8n: 'Start n8n and wait until the whole stack is healthy',
   route: 'Verify the route through the edge',
   record: 'Record the tenant',
 };
@@ -107,6 +109,8 @@ const COLLECTIONS = [
 ];
 
 const SERVICES = ['n8n', 'postgres', 'qdrant', 'redis'] as const;
+/** Started first: n8n comes up only once its database is migrated and its workflows imported. */
+const DATA_SERVICES = ['postgres', 'qdrant', 'redis'];
 /** The webhook core_admin answers on, used to prove the route reaches this tenant's n8n. */
 const HEALTH_WEBHOOK = '/webhook/truffles-health';
 const MIN_FREE_BYTES = 2 * 1024 ** 3;
@@ -403,13 +407,15 @@ export class TenantService {
       case 'start':
         return this.stepStart(ctx);
       case 'health':
-        return this.waitHealthy(ctx.transport, ctx.input.slug, ctx);
+        return this.waitHealthy(ctx.transport, ctx.input.slug, ctx, DATA_SERVICES);
       case 'migrate':
         return this.stepMigrate(ctx);
-      case 'workflows':
-        return this.stepWorkflows(ctx);
       case 'collections':
         return this.stepCollections(ctx);
+      case 'workflows':
+        return this.stepWorkflows(ctx);
+      case 'n8n':
+        return this.stepN8n(ctx);
       case 'route':
         return this.stepRoute(ctx);
       case 'record':
@@ -673,7 +679,15 @@ export class TenantService {
   private async stepStart(ctx: Ctx): Promise<string> {
     ctx.touched = true;
     const r = await ctx.transport.exec(
-      compose(ctx.dir, ctx.input.slug, 'up', '--detach', '--remove-orphans', '--quiet-pull'),
+      compose(
+        ctx.dir,
+        ctx.input.slug,
+        'up',
+        '--detach',
+        '--remove-orphans',
+        '--quiet-pull',
+        ...DATA_SERVICES,
+      ),
       {
         timeoutMs: 10 * 60_000,
         onStderr: (d) => {
@@ -688,19 +702,39 @@ export class TenantService {
         `docker compose up failed for '${ctx.input.slug}': ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
         'See the log; fix the cause and run the same create again.',
       );
-    return 'containers started';
+    return DATA_SERVICES.join(', ');
+  }
+
+  /** n8n last: (re)created so it starts with the workflows its CLI activated. */
+  private async stepN8n(ctx: Ctx): Promise<string> {
+    const r = await ctx.transport.exec(
+      compose(ctx.dir, ctx.input.slug, 'up', '--detach', '--no-deps', '--force-recreate', 'n8n'),
+      { timeoutMs: 5 * 60_000 },
+    );
+    if (r.code !== 0)
+      throw new CoreError(
+        'compose.up',
+        `Starting n8n of '${ctx.input.slug}' failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+        'See the log; run the same create again.',
+      );
+    return this.waitHealthy(ctx.transport, ctx.input.slug, ctx);
   }
 
   /** Poll until every service is healthy; fail early on an unhealthy or exited service. */
-  private async waitHealthy(t: HostTransport, slug: string, ctx?: Ctx): Promise<string> {
+  private async waitHealthy(
+    t: HostTransport,
+    slug: string,
+    ctx?: Ctx,
+    only?: readonly string[],
+  ): Promise<string> {
     const deadline = Date.now() + (this.options.healthTimeoutMs ?? 5 * 60_000);
     let last = '';
     for (;;) {
-      const services = await this.services(t, slug);
+      const services = (await this.services(t, slug)).filter((x) => !only || only.includes(x.service));
       const summary = services
         .map((s) => `${s.service} ${s.health === 'none' ? s.state : s.health}`)
         .join(', ');
-      if (summary !== last && ctx) this.progress(ctx, 'health', 'running', summary);
+      if (summary !== last && ctx) this.progress(ctx, only ? 'health' : 'n8n', 'running', summary);
       last = summary;
       if (services.every((s) => s.health === 'healthy')) return summary;
       const bad = services.find(
@@ -789,6 +823,9 @@ export class TenantService {
 
   private async stepMigrate(ctx: Ctx): Promise<string> {
     return this.withPg(ctx, async (db) => {
+      // n8n keeps its tables in their own schema (DB_POSTGRESDB_SCHEMA): the spec's `settings`
+      // table and n8n's `settings` table must never meet.
+      await db.query('CREATE SCHEMA IF NOT EXISTS n8n');
       await db.query(`CREATE TABLE IF NOT EXISTS truffles_migrations (
         module text NOT NULL,
         name text NOT NULL,
@@ -829,114 +866,89 @@ export class TenantService {
     });
   }
 
+  /**
+   * Import every module's credentials and workflows with n8n's own CLI, in a one-off container of
+   * the tenant's n8n image on its database (before n8n itself starts), and activate them: one
+   * container, three CLI runs, whatever the number of files. Idempotent: workflows and
+   * credentials carry fixed ids, so a re-import updates them.
+   */
   private async stepWorkflows(ctx: Ctx): Promise<string> {
     const { transport: t, input, dir } = ctx;
     const importDir = posix.join(dir, 'n8n-import');
-    await mkdirHost(t, importDir, '0700');
-    const ids: string[] = [];
-    let count = 0;
+    await removeInside(t, dir, importDir);
+    await mkdirHost(t, posix.join(importDir, 'credentials'), '0700');
+    await mkdirHost(t, posix.join(importDir, 'workflows'), '0700');
+    let workflows = 0;
+    let credentials = 0;
     try {
       for (const m of ctx.modules) {
         for (const file of m.manifest.credentials) {
-          let text = await readFile(join(m.dir, 'credentials', file), 'utf8');
-          text = text.replace(/\{\{([A-Z][A-Z0-9_]*)\}\}/g, (_, name: string) =>
-            JSON.stringify(ctx.env[name] ?? '').slice(1, -1),
+          const text = (await readFile(join(m.dir, 'credentials', file), 'utf8')).replace(
+            /\{\{([A-Z][A-Z0-9_]*)\}\}/g,
+            (_, name: string) => JSON.stringify(ctx.env[name] ?? '').slice(1, -1),
           );
-          await this.n8nImport(ctx, importDir, `${m.manifest.name}-${file}`, text, 'import:credentials');
+          await writeHostFile(
+            t,
+            posix.join(importDir, 'credentials', `${m.manifest.name}-${file}`),
+            text,
+            0o600,
+          );
+          credentials += 1;
         }
         for (const file of m.manifest.workflows) {
           const text = await readFile(join(m.dir, 'workflows', file), 'utf8');
-          const id = (JSON.parse(text) as { id?: unknown }).id;
-          await this.n8nImport(ctx, importDir, `${m.manifest.name}-${file}`, text, 'import:workflow');
-          if (typeof id === 'string') ids.push(id);
-          count += 1;
+          await writeHostFile(
+            t,
+            posix.join(importDir, 'workflows', `${m.manifest.name}-${file}`),
+            text,
+            0o600,
+          );
+          workflows += 1;
         }
       }
-    } finally {
-      await removeInside(t, dir, importDir).catch(() => undefined);
-    }
-    for (const id of ids) {
+      if (workflows + credentials === 0) return 'no workflows';
+      const script = [
+        'set -e',
+        'if [ -n "$(ls -A /import/credentials)" ]; then n8n import:credentials --separate --input=/import/credentials; fi',
+        'if [ -n "$(ls -A /import/workflows)" ]; then n8n import:workflow --separate --input=/import/workflows; n8n update:workflow --all --active=true; fi',
+      ].join('\n');
+      // As root: the files are the SSH user's, mode 0600; the container is gone right after.
       const r = await t.exec(
         compose(
           dir,
           input.slug,
-          'exec',
+          'run',
+          '--rm',
+          '--no-deps',
           '-T',
+          '--user',
+          'root',
+          '--volume',
+          `${importDir}:/import:ro`,
+          '--entrypoint',
+          'sh',
           'n8n',
-          'n8n',
-          'update:workflow',
-          `--id=${id}`,
-          '--active=true',
+          '-c',
+          script,
         ),
         {
-          timeoutMs: 120_000,
+          timeoutMs: 10 * 60_000,
+          onStdout: (d) => {
+            for (const line of d.toString('utf8').split('\n'))
+              if (line.trim()) this.log(input.slug, 'info', `n8n: ${line.trim()}`);
+          },
         },
       );
       if (r.code !== 0)
         throw new CoreError(
-          'tenant.workflow-activate',
-          `Activating workflow ${id} failed: ${r.stderr.trim().split('\n').pop() ?? ''}`,
-          'See the n8n logs.',
-        );
-    }
-    // n8n picks up activations made by its CLI on start.
-    if (ids.length) {
-      const r = await t.exec(compose(dir, input.slug, 'restart', 'n8n'), { timeoutMs: 120_000 });
-      if (r.code !== 0)
-        throw new CoreError(
-          'tenant.n8n-restart',
-          `Restarting n8n failed: ${r.stderr.trim()}`,
-          'Retry the create.',
-        );
-      await sleep(500);
-      await this.waitHealthy(t, input.slug);
-    }
-    return `${count} imported, ${ids.length} active`;
-  }
-
-  private async n8nImport(
-    ctx: Ctx,
-    importDir: string,
-    name: string,
-    text: string,
-    command: 'import:workflow' | 'import:credentials',
-  ): Promise<void> {
-    const { transport: t, input, dir } = ctx;
-    const hostPath = posix.join(importDir, name);
-    await writeHostFile(t, hostPath, text, 0o600);
-    const inContainer = `/tmp/truffles-import-${name}`;
-    const cp = await t.exec(compose(dir, input.slug, 'cp', hostPath, `n8n:${inContainer}`), {
-      timeoutMs: 60_000,
-    });
-    if (cp.code !== 0)
-      throw new CoreError(
-        'tenant.n8n-import',
-        `Copying ${name} into n8n failed: ${cp.stderr.trim()}`,
-        'Retry the create.',
-      );
-    try {
-      const r = await t.exec(
-        compose(dir, input.slug, 'exec', '-T', '--user', 'root', 'n8n', 'chown', 'node', inContainer),
-        { timeoutMs: 60_000 },
-      );
-      if (r.code !== 0) this.log(input.slug, 'warn', `chown of ${name} in n8n: ${r.stderr.trim()}`);
-      const imp = await t.exec(
-        compose(dir, input.slug, 'exec', '-T', 'n8n', 'n8n', command, `--input=${inContainer}`),
-        { timeoutMs: 180_000 },
-      );
-      if (imp.code !== 0)
-        throw new CoreError(
           'tenant.n8n-import',
-          `n8n ${command} of ${name} failed: ${(imp.stderr || imp.stdout).trim().split('\n').slice(-2).join(' ')}`,
-          'Check the module file; run the create again.',
+          `Importing the n8n workflows failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`,
+          'Check the module files; run the same create again.',
         );
     } finally {
-      await t
-        .exec(compose(dir, input.slug, 'exec', '-T', '--user', 'root', 'n8n', 'rm', '-f', inContainer), {
-          timeoutMs: 60_000,
-        })
-        .catch(() => undefined);
+      await removeInside(t, dir, importDir).catch(() => undefined);
     }
+    return `${workflows} workflows, ${credentials} credentials`;
   }
 
   private async stepCollections(ctx: Ctx): Promise<string> {
@@ -1124,6 +1136,146 @@ export class TenantService {
     for (const n of await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${slug}`] } }))
       await docker.getNetwork(n.Id).remove();
     await removeInside(t, stateDir, dir);
+  }
+
+  /**
+   * Prove a tenant is healthy and isolated: every service healthy, the route answered by its own
+   * n8n, only n8n on web_gateway, a private network with no way out, secrets shared with no
+   * other tenant on the host, and — from inside its n8n — no other tenant's PostgreSQL, Qdrant
+   * or Redis reachable (while its own are).
+   */
+  async verify(
+    slug: string,
+    hostName?: string,
+  ): Promise<{
+    slug: string;
+    host: string;
+    ok: boolean;
+    checks: { name: string; ok: boolean; detail: string }[];
+  }> {
+    const { host, t, record } = await this.locate(slug, hostName);
+    const checks: { name: string; ok: boolean; detail: string }[] = [];
+    const add = (name: string, ok: boolean, detail: string): void => void checks.push({ name, ok, detail });
+
+    const services = await this.services(t, slug);
+    const unhealthy = services.filter((x) => x.health !== 'healthy');
+    add(
+      'health',
+      unhealthy.length === 0,
+      unhealthy.length
+        ? unhealthy.map((x) => `${x.service} ${x.health === 'none' ? x.state : x.health}`).join(', ')
+        : 'all 4 services healthy',
+    );
+
+    const route = await this.checkRoute(t, host.stateDir, slug, record.domain);
+    add('route', route.ok, route.detail);
+
+    const docker = await t.docker();
+    const mine = await docker.listContainers({
+      all: true,
+      filters: { label: [`com.docker.compose.project=${slug}`] },
+    });
+    const onGateway = mine
+      .filter((c) => Object.keys(c.NetworkSettings?.Networks ?? {}).includes('web_gateway'))
+      .map((c) => c.Labels['com.docker.compose.service'] ?? c.Id);
+    add(
+      'gateway',
+      onGateway.length === 1 && onGateway[0] === 'n8n',
+      `on web_gateway: ${onGateway.join(', ') || 'nothing'}`,
+    );
+
+    const nets = await docker.listNetworks({ filters: { name: [`${slug}_internal`] } });
+    const internal = nets.find((n) => n.Name === `${slug}_internal`);
+    add(
+      'network',
+      internal?.Internal === true,
+      internal
+        ? internal.Internal
+          ? `${internal.Name} has no route out`
+          : `${internal.Name} is not internal`
+        : `${slug}_internal is missing`,
+    );
+
+    // Secrets: none of this tenant's equals any other tenant's on this host.
+    const envOf = async (s: string): Promise<Record<string, string>> =>
+      parseEnvFile((await readHostFile(t, posix.join(tenantDir(host.stateDir, s), '.env'))) ?? '');
+    const own = await envOf(slug);
+    const secretKeys = Object.keys(own).filter(
+      (k) => /PASSWORD|KEY|SECRET|TOKEN/.test(k) && (own[k] ?? '').length >= 16,
+    );
+    const shared: string[] = [];
+    const others = (await listDirs(t, tenantsDir(host.stateDir))).filter(
+      (s) => s !== slug && SlugSchema.safeParse(s).success,
+    );
+    for (const other of others) {
+      const theirs = new Set(Object.values(await envOf(other)));
+      for (const k of secretKeys) if (theirs.has(own[k] ?? '')) shared.push(`${k} with ${other}`);
+    }
+    add(
+      'secrets',
+      secretKeys.length > 0 && shared.length === 0,
+      shared.length
+        ? `shared: ${shared.join(', ')}`
+        : `${secretKeys.length} secrets, none shared with the ${others.length} other tenant(s)`,
+    );
+
+    // Reachability from inside the tenant's n8n container.
+    const targets: { label: string; ip: string; port: number; own: boolean }[] = [];
+    const ports: Record<string, number> = { postgres: 5432, qdrant: 6333, redis: 6379 };
+    const all = await docker.listContainers({ filters: { label: ['org.truffles.tenant'] } });
+    for (const c of all) {
+      const svc = c.Labels['org.truffles.service'] ?? '';
+      const port = ports[svc];
+      const project = c.Labels['com.docker.compose.project'] ?? '';
+      if (!port) continue;
+      for (const [net, info] of Object.entries(c.NetworkSettings?.Networks ?? {}))
+        if (info.IPAddress)
+          targets.push({
+            label: `${project}/${svc} (${net})`,
+            ip: info.IPAddress,
+            port,
+            own: project === slug,
+          });
+    }
+    const probe =
+      "const net=require('net');const t=JSON.parse(process.argv[1]);Promise.all(t.map(x=>new Promise(r=>{const s=net.connect({host:x.ip,port:x.port});const d=o=>{s.destroy();r(o)};s.setTimeout(1500,()=>d(false));s.on('connect',()=>d(true));s.on('error',()=>d(false))}))).then(r=>console.log(JSON.stringify(r)))";
+    const r = await t.exec(
+      compose(
+        tenantDir(host.stateDir, slug),
+        slug,
+        'exec',
+        '-T',
+        'n8n',
+        'node',
+        '-e',
+        probe,
+        JSON.stringify(targets.map(({ ip, port }) => ({ ip, port }))),
+      ),
+      { timeoutMs: 60_000 },
+    );
+    let reach: boolean[] = [];
+    try {
+      reach = JSON.parse(r.stdout.trim().split('\n').pop() ?? '[]') as boolean[];
+    } catch {
+      reach = [];
+    }
+    if (r.code !== 0 || reach.length !== targets.length) {
+      add('isolation', false, `the probe inside n8n failed: ${(r.stderr || r.stdout).trim().slice(0, 200)}`);
+    } else {
+      const leaks = targets.filter((x, i) => !x.own && reach[i]);
+      const ownDown = targets.filter((x, i) => x.own && !reach[i]);
+      const otherCount = targets.filter((x) => !x.own).length;
+      add(
+        'isolation',
+        leaks.length === 0 && ownDown.length === 0 && targets.some((x) => x.own),
+        leaks.length
+          ? `reachable from ${slug}: ${leaks.map((x) => x.label).join(', ')}`
+          : ownDown.length
+            ? `its own ${ownDown.map((x) => x.label).join(', ')} not reachable (the probe would prove nothing)`
+            : `own services reachable; none of ${otherCount} other tenants' database, vector or cache endpoints reachable`,
+      );
+    }
+    return { slug, host: host.name, ok: checks.every((c) => c.ok), checks };
   }
 
   async delete(slug: string, confirm: string, hostName?: string): Promise<{ deleted: true }> {
