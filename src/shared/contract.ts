@@ -511,6 +511,25 @@ export const commands = {
     output: TenantViewSchema,
   },
   'tenants.status': { input: TenantRefSchema.strict(), output: TenantStatusSchema },
+  /** Add or remove modules of a running tenant (migrations forward only); progress like a create. */
+  'tenants.update': {
+    input: TenantRefSchema.extend({
+      addModules: z.array(ModuleNameSchema).max(50).default([]),
+      removeModules: z.array(ModuleNameSchema).max(50).default([]),
+      env: z
+        .record(
+          z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'Variable names are UPPER_SNAKE_CASE.'),
+          z
+            .string()
+            .max(4096)
+            .regex(/^[^\n\r\0']*$/, 'Values are one line without single quotes.'),
+        )
+        .default({}),
+    }).strict(),
+    output: TenantViewSchema,
+  },
+  'tenants.suspend': { input: TenantRefSchema.strict(), output: TenantViewSchema },
+  'tenants.resume': { input: TenantRefSchema.strict(), output: TenantViewSchema },
   /** Health, route, and isolation proved from inside the tenant's network. */
   'tenants.verify': {
     input: TenantRefSchema.strict(),

@@ -94,10 +94,10 @@ describe('translations', () => {
 
   it('Russian is actually translated (Cyrillic), apart from names and units that stay as they are', () => {
     const same = [...e].filter(([k, v]) => r.get(k) === v).map(([k]) => k);
-    // Product names, protocol names and version labels are the same in both languages.
+    // Product names, protocol names, version labels and plan names are the same in both languages.
     expect(
       same.every((k) =>
-        /^(app\.name|kind\.ssh|auth\.agent|common\.none|hosts\.col\.docker|hosts\.signal\.docker|import\.(agent|alias)|details\.(docker|compose|composeV2|dockerApi))$/.test(
+        /^(app\.name|kind\.ssh|auth\.agent|common\.none|hosts\.col\.docker|hosts\.signal\.docker|import\.(agent|alias)|details\.(docker|compose|composeV2|dockerApi)|plan\.(pro|enterprise)|tenants\.modulesMore)$/.test(
           k,
         ),
       ),

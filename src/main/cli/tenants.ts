@@ -159,6 +159,73 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     });
 
   tenant
+    .command('update <slug>')
+    .description('add or remove modules (migrations forward only; workflows imported or deactivated)')
+    .option('--add-modules <list>', 'modules to add, comma separated', '')
+    .option('--remove-modules <list>', 'modules to remove, comma separated', '')
+    .option('--env <NAME=value>', "a module's value (API key…); repeatable", collect, [])
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        slugArg: string,
+        o: { addModules: string; removeModules: string; env: string[]; host?: string },
+      ) => {
+        const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+        const list = (v: string, flag: string): string[] =>
+          parseArg(
+            z.array(ModuleNameSchema),
+            v
+              .split(',')
+              .map((m) => m.trim())
+              .filter(Boolean),
+            flag,
+          );
+        const addModules = list(o.addModules, '--add-modules');
+        const removeModules = list(o.removeModules, '--remove-modules');
+        const env = pairs(o.env, '--env');
+        if (!addModules.length && !removeModules.length && !Object.keys(env).length)
+          throw new UsageError(
+            'usage.invalid',
+            'Nothing to update.',
+            'Give --add-modules, --remove-modules or --env.',
+          );
+        const core = getCore();
+        const off = json ? () => undefined : core.onEvent(progressPrinter(io));
+        try {
+          const v = await core.tenants.update(
+            slug,
+            { addModules, removeModules, env },
+            o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+          );
+          print(`Updated ${v.slug}: ${v.modules.map((m) => `${m.name}@${m.version}`).join(', ')}`, v);
+        } finally {
+          off();
+        }
+      },
+    );
+
+  for (const [cmd, text] of [
+    ['suspend', 'stop its containers (data kept); the edge stops routing to it'],
+    ['resume', 'start it again and wait until healthy and routed'],
+  ] as const) {
+    tenant
+      .command(`${cmd} <slug>`)
+      .description(text)
+      .option('--host <name>', 'the host (found by asking every host otherwise)')
+      .option('--json', 'machine-readable output')
+      .action(async (slugArg: string, o: { host?: string }) => {
+        const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+        const hostName = o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host');
+        const v =
+          cmd === 'suspend'
+            ? await getCore().tenants.suspend(slug, hostName)
+            : await getCore().tenants.resume(slug, hostName);
+        print(`${v.slug}: ${v.state}`, v);
+      });
+  }
+
+  tenant
     .command('verify <slug>')
     .description("prove health, route and isolation (from inside the tenant's network)")
     .option('--host <name>', 'the host (found by asking every host otherwise)')
@@ -252,6 +319,31 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         s,
       );
       if (!s.running) ctx.setExitCode(1);
+    });
+
+  program.commands
+    .find((c) => c.name() === 'host')
+    ?.command('ship-images <name> [images...]')
+    .description(
+      "load images into a host with no registry: a `docker save` tarball (--file), or images from this machine's Docker, streamed over SSH into docker load",
+    )
+    .option('--file <tar>', 'a `docker save` tarball on this machine')
+    .option('--json', 'machine-readable output')
+    .action(async (nameArg: string, images: string[], o: { file?: string }) => {
+      const hostName = parseArg(HostNameSchema, nameArg, 'NAME');
+      if (!o.file && images.length === 0)
+        throw new UsageError('usage.invalid', 'Nothing to ship.', 'Give image names, or --file image.tar.');
+      let last = 0;
+      const r = await getCore().images.ship(hostName, o.file ? { file: o.file } : { refs: images }, (n) => {
+        if (!json && n - last >= 64 * 2 ** 20) {
+          last = n;
+          io.err(`  ${(n / 2 ** 20).toFixed(0)} MiB sent`);
+        }
+      });
+      print(
+        `${r.loaded.join('\n') || 'Loaded.'}\n${(r.bytes / 2 ** 20).toFixed(1)} MiB sent to ${hostName}.`,
+        r,
+      );
     });
 
   program.commands

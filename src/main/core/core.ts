@@ -81,6 +81,14 @@ export class Core {
       'tenants.list': (i) => this.tenants.list(i.host),
       'tenants.create': (i) => this.tenants.create(i),
       'tenants.status': (i) => this.tenants.status(i.slug, i.host),
+      'tenants.update': (i) =>
+        this.tenants.update(
+          i.slug,
+          { addModules: i.addModules, removeModules: i.removeModules, env: i.env },
+          i.host,
+        ),
+      'tenants.suspend': (i) => this.tenants.suspend(i.slug, i.host),
+      'tenants.resume': (i) => this.tenants.resume(i.slug, i.host),
       'tenants.verify': (i) => this.tenants.verify(i.slug, i.host),
       'tenants.delete': (i) => this.tenants.delete(i.slug, i.confirm, i.host),
     };

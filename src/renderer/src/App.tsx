@@ -10,6 +10,7 @@ import { FleetScreen } from './screens/FleetScreen';
 import { HostsScreen } from './screens/HostsScreen';
 import { PlaceholderScreen } from './screens/PlaceholderScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
+import { TenantsScreen } from './screens/TenantsScreen';
 import { useConsole } from './store';
 import type { ScreenName } from './store';
 
@@ -19,6 +20,8 @@ function Screen({ screen }: { screen: ScreenName }): ReactElement {
       return <FleetScreen />;
     case 'hosts':
       return <HostsScreen />;
+    case 'tenants':
+      return <TenantsScreen />;
     case 'audit':
       return <AuditScreen />;
     case 'settings':

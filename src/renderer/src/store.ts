@@ -44,7 +44,17 @@ export function isScreen(value: string): value is ScreenName {
 
 /** Where an error is shown; there is only ever one error on screen. */
 export type ErrorScope =
-  'global' | 'hosts' | 'addHost' | 'details' | 'settings' | 'welcome' | 'import' | 'audit';
+  | 'global'
+  | 'hosts'
+  | 'addHost'
+  | 'details'
+  | 'settings'
+  | 'welcome'
+  | 'import'
+  | 'audit'
+  | 'tenants'
+  | 'tenant'
+  | 'wizard';
 export interface ShownError extends ErrorInfo {
   scope: ErrorScope;
 }
@@ -55,7 +65,9 @@ export type ToastKey =
   | 'toast.languageSaved'
   | 'toast.keyPinned'
   | 'toast.auditFailed'
-  | 'toast.imported';
+  | 'toast.imported'
+  | 'toast.tenantCreated'
+  | 'toast.tenantDeleted';
 export interface Toast {
   id: number;
   kind: 'success' | 'info' | 'warning' | 'error';

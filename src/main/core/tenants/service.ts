@@ -30,10 +30,11 @@ import {
   writeHostFile,
 } from './hostfs';
 import { acquireTenantLock, type TenantLock } from './lock';
-import { loadModules, resolveModules, type LoadedModule, type Plan } from './modules';
+import { BASE_MODULES, loadModules, resolveModules, type LoadedModule, type Plan } from './modules';
 import { parseTenantRecord, TENANT_RECORD_VERSION, type TenantOperation, type TenantRecord } from './record';
 import { renderTenant, TEMPLATE_VERSION } from './render';
 import { SlugSchema } from './slug';
+import { shellQuote } from '../ssh/quote';
 
 /**
  * The tenant factory (spec §3.4): from a slug, a plan and modules, a complete, isolated, healthy
@@ -175,7 +176,27 @@ interface Ctx {
   /** True once this operation may have made something on the host (so a failure rolls back). */
   touched: boolean;
   resumed: boolean;
+  kind: 'create' | 'update';
+  steps: readonly CreateStep[];
+  /** Workflow ids to deactivate (modules an update removes). */
+  deactivate: string[];
 }
+
+/** What an update runs: the create's steps from the lock on, without the checks only a new tenant needs. */
+export const UPDATE_STEPS: readonly CreateStep[] = [
+  'lock',
+  'secrets',
+  'render',
+  'upload',
+  'start',
+  'health',
+  'migrate',
+  'collections',
+  'workflows',
+  'n8n',
+  'route',
+  'record',
+];
 
 export class TenantService {
   private catalogCache: Promise<Map<string, LoadedModule>> | null = null;
@@ -214,7 +235,7 @@ export class TenantService {
   }
 
   private progress(
-    ctx: { opId: string; input: { slug: string } },
+    ctx: { opId: string; input: { slug: string }; kind: 'create' | 'update'; steps: readonly CreateStep[] },
     step: CreateStep,
     state: 'running' | 'done' | 'failed',
     message?: string,
@@ -222,10 +243,10 @@ export class TenantService {
     this.emit({
       type: 'progress',
       opId: ctx.opId,
-      title: `Create tenant ${ctx.input.slug}`,
+      title: `${ctx.kind === 'create' ? 'Create' : 'Update'} tenant ${ctx.input.slug}`,
       step,
-      stepIndex: CREATE_STEPS.indexOf(step),
-      stepCount: CREATE_STEPS.length,
+      stepIndex: Math.max(0, ctx.steps.indexOf(step)),
+      stepCount: ctx.steps.length,
       state,
       ...(message ? { message } : {}),
     });
@@ -285,12 +306,43 @@ export class TenantService {
     );
     const tenants: TenantView[] = [];
     const unreachable: { host: string; error: ReturnType<typeof toErrorInfo> }[] = [];
+    // Two inventory entries may be one machine (another route, another name): list it once.
+    const seen = new Set<string>();
     for (const r of results) {
-      if (r.error) unreachable.push({ host: r.host, error: r.error });
-      else if (r.tenants) tenants.push(...r.tenants);
+      if (r.error) {
+        unreachable.push({ host: r.host, error: r.error });
+        continue;
+      }
+      const id = await this.placeId(r.host).catch(() => r.host);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      if (r.tenants) tenants.push(...r.tenants);
     }
     tenants.sort((a, b) => a.slug.localeCompare(b.slug));
     return { tenants, unreachable };
+  }
+
+  private readonly places = new Map<string, Promise<string>>();
+
+  /** Which machine and state folder a host entry is: its /etc/machine-id (or hostname) and stateDir. */
+  private placeId(hostName: string): Promise<string> {
+    let p = this.places.get(hostName);
+    if (!p) {
+      p = (async () => {
+        const host = await this.hosts.get(hostName);
+        const t = await this.hosts.transport(hostName);
+        const r = await t.exec(['sh', '-c', 'cat /etc/machine-id 2>/dev/null || hostname'], {
+          timeoutMs: 15_000,
+        });
+        const id = r.stdout.trim();
+        if (r.code !== 0 || !id)
+          throw new CoreError('host.identity', `Cannot tell which machine ${hostName} is.`, 'Retry.');
+        return `${id}:${host.stateDir}`;
+      })();
+      p.catch(() => this.places.delete(hostName));
+      this.places.set(hostName, p);
+    }
+    return p;
   }
 
   /** The host a tenant lives on: the one given, else found by asking every host. */
@@ -319,7 +371,13 @@ export class TenantService {
   async status(slug: string, hostName?: string): Promise<TenantStatus> {
     const { host, t, record } = await this.locate(slug, hostName);
     const services = await this.services(t, slug);
-    return { ...this.view(host.name, record), services, route: null };
+    // The route is asked of the edge only when the tenant should answer (running, n8n healthy).
+    const n8nUp = services.find((x) => x.service === 'n8n')?.health === 'healthy';
+    const route =
+      record.state === 'running' && n8nUp
+        ? { name: 'route', ...(await this.checkRoute(t, host.stateDir, slug, record.domain)) }
+        : null;
+    return { ...this.view(host.name, record), services, route };
   }
 
   private async services(t: HostTransport, slug: string): Promise<TenantServiceView[]> {
@@ -365,10 +423,18 @@ export class TenantService {
       lock: null,
       touched: false,
       resumed: false,
+      kind: 'create',
+      steps: CREATE_STEPS,
+      deactivate: [],
     };
-    let current: CreateStep = 'validate';
+    return this.run(ctx);
+  }
+
+  private async run(ctx: Ctx): Promise<TenantView> {
+    const { input } = ctx;
+    let current: CreateStep = ctx.steps[0] ?? 'validate';
     try {
-      for (const step of CREATE_STEPS) {
+      for (const step of ctx.steps) {
         current = step;
         await this.options.beforeStep?.(step, input.slug);
         this.progress(ctx, step, 'running', STEP_TITLES[step]);
@@ -449,11 +515,14 @@ export class TenantService {
             `Module ${m.manifest.name} needs ${v.name} (${v.description}).`,
             `Give it with --env ${v.name}=…`,
           );
-    // Unique across the fleet: no other host may have it.
+    // Unique across the fleet: no other host may have it (another name for the same machine and
+    // state folder is the same place, where an interrupted create is resumed, not a duplicate).
     const others = (await this.hosts.list()).filter((h) => h.name !== input.host);
     const unreachable: string[] = [];
+    const here = await this.placeId(input.host).catch(() => input.host);
     for (const h of others) {
       try {
+        if ((await this.placeId(h.name)) === here) continue;
         const rec = await this.hosts.get(h.name);
         const t = await this.hosts.transport(h.name);
         if (await this.readRecord(t, rec.stateDir, input.slug))
@@ -582,13 +651,27 @@ export class TenantService {
         throw new CoreError(
           'images.pull',
           `${ref} is not on ${ctx.input.host} and cannot be pulled: ${r.stderr.trim().split('\n').pop() ?? ''}`,
-          `Set a registry mirror for the host, or ship the image: truffles host images ship ${ctx.input.host} ${ref}`,
+          `Set a registry mirror for the host, or ship the image: truffles host ship-images ${ctx.input.host} ${ref}`,
         );
     }
     return missing.length ? `pulled ${missing.length}` : 'all present';
   }
 
   private async stepSecrets(ctx: Ctx): Promise<string> {
+    if (ctx.kind === 'update') {
+      const env = parseEnvFile((await readHostFile(ctx.transport, posix.join(ctx.dir, '.env'))) ?? '');
+      let added = 0;
+      for (const m of ctx.modules)
+        for (const v of m.manifest.env) {
+          if (ctx.input.env[v.name] !== undefined) env[v.name] = ctx.input.env[v.name] ?? '';
+          else if (env[v.name] === undefined) {
+            env[v.name] = v.source === 'generate' ? secret() : '';
+            added += 1;
+          }
+        }
+      ctx.env = env;
+      return `kept, ${added} new`;
+    }
     if (ctx.resumed) {
       const text = await readHostFile(ctx.transport, posix.join(ctx.dir, '.env'));
       if (text) {
@@ -906,11 +989,13 @@ export class TenantService {
           workflows += 1;
         }
       }
-      if (workflows + credentials === 0) return 'no workflows';
+      if (workflows + credentials === 0 && ctx.deactivate.length === 0) return 'no workflows';
       const script = [
         'set -e',
         'if [ -n "$(ls -A /import/credentials)" ]; then n8n import:credentials --separate --input=/import/credentials; fi',
         'if [ -n "$(ls -A /import/workflows)" ]; then n8n import:workflow --separate --input=/import/workflows; n8n update:workflow --all --active=true; fi',
+        // Workflows of removed modules stay in n8n (their history with them) but stop.
+        ...ctx.deactivate.map((id) => `n8n update:workflow --id=${shellQuote(id)} --active=false`),
       ].join('\n');
       // As root: the files are the SSH user's, mode 0600; the container is gone right after.
       const r = await t.exec(
@@ -957,7 +1042,8 @@ export class TenantService {
     try {
       const q = new QdrantClient({
         url: `http://127.0.0.1:${tunnel.localPort}`,
-        apiKey: ctx.env.QDRANT_API_KEY ?? '',
+        // The key as a header: the client's `apiKey` warns on http, and this http never leaves the SSH tunnel.
+        headers: { 'api-key': ctx.env.QDRANT_API_KEY ?? '' },
         checkCompatibility: false,
       });
       const made: string[] = [];
@@ -1065,7 +1151,8 @@ export class TenantService {
       ctx.transport,
       { stateDir: ctx.host.stateDir, user: ctx.host.user },
       {
-        action: ctx.resumed ? 'tenant.create-resumed' : 'tenant.create',
+        action:
+          ctx.kind === 'update' ? 'tenant.update' : ctx.resumed ? 'tenant.create-resumed' : 'tenant.create',
         subject: `tenant:${ctx.input.slug}`,
         details: {
           plan: ctx.input.plan,
@@ -1081,8 +1168,18 @@ export class TenantService {
 
   /** After a failed step: roll back what this create made, unless asked to keep it or the connection is gone. */
   private async afterFailure(ctx: Ctx, step: CreateStep, err: unknown): Promise<void> {
-    if (!ctx.touched || !ctx.lock) return;
     const info = toErrorInfo(err);
+    if (ctx.kind === 'update') {
+      // The tenant existed before: never torn down; the record says what failed where.
+      if (ctx.lock && !/^(ssh\.|tenant\.lock-lost)/.test(info.code))
+        await this.writeRecord(
+          ctx,
+          {},
+          { state: 'failed', step, error: info, finishedAt: new Date().toISOString() },
+        ).catch(() => undefined);
+      return;
+    }
+    if (!ctx.touched || !ctx.lock) return;
     const connectionGone = /^(ssh\.|tenant\.lock-lost)/.test(info.code);
     if (connectionGone) {
       this.log(ctx.input.slug, 'warn', 'The connection was lost: run the same create again to resume it.');
@@ -1136,6 +1233,213 @@ export class TenantService {
     for (const n of await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${slug}`] } }))
       await docker.getNetwork(n.Id).remove();
     await removeInside(t, stateDir, dir);
+  }
+
+  /**
+   * Add or remove modules of a running tenant: migrations forward only, workflows of added modules
+   * imported and activated, those of removed modules deactivated (kept, with their history), the
+   * stack re-rendered and n8n recreated with the new environment, health and route checked again.
+   * A failed update never tears the tenant down; its record says what failed where.
+   */
+  async update(
+    slug: string,
+    change: { addModules: string[]; removeModules: string[]; env: Record<string, string> },
+    hostName?: string,
+  ): Promise<TenantView> {
+    const { host, t, record } = await this.locate(slug, hostName);
+    if (record.state !== 'running')
+      throw new CoreError(
+        'tenant.state',
+        `Tenant '${slug}' is ${record.state}; only a running tenant can be updated.`,
+        record.state === 'suspended'
+          ? `Resume it first: truffles tenant resume ${slug}`
+          : 'Finish or delete it first.',
+      );
+    const current = record.modules.map((m) => m.name);
+    const problems: string[] = [];
+    for (const r of change.removeModules) {
+      if (BASE_MODULES.includes(r)) problems.push(`${r} is part of every tenant and cannot be removed.`);
+      else if (!current.includes(r)) problems.push(`${r} is not installed on '${slug}'.`);
+    }
+    for (const a of change.addModules)
+      if (current.includes(a)) problems.push(`${a} is already installed on '${slug}'.`);
+    if (problems.length)
+      throw new CoreError(
+        'module.selection',
+        problems.join(' '),
+        'Change the module lists; nothing was changed.',
+        { problems },
+      );
+    const requested = [
+      ...new Set([...current.filter((x) => !change.removeModules.includes(x)), ...change.addModules]),
+    ].filter((x) => !BASE_MODULES.includes(x));
+    const catalog = await this.catalog();
+    const modules = resolveModules(catalog, requested, record.plan);
+    for (const r of change.removeModules) {
+      const needer = modules.find((m) => m.manifest.depends.includes(r));
+      if (needer)
+        throw new CoreError(
+          'module.selection',
+          `${r} is needed by ${needer.manifest.name}.`,
+          `Remove ${needer.manifest.name} too, or keep ${r}.`,
+        );
+    }
+    const declared = new Set(modules.flatMap((m) => m.manifest.env.map((v) => v.name)));
+    for (const name of Object.keys(change.env))
+      if (!declared.has(name))
+        throw new CoreError(
+          'tenant.env-unknown',
+          `${name} is not a variable of the tenant's modules.`,
+          `Known: ${[...declared].join(', ') || 'none'}.`,
+        );
+    const dir = tenantDir(host.stateDir, slug);
+    const existingEnv = parseEnvFile((await readHostFile(t, posix.join(dir, '.env'))) ?? '');
+    for (const m of modules)
+      for (const v of m.manifest.env)
+        if (v.source === 'operator' && v.required && !change.env[v.name] && !existingEnv[v.name])
+          throw new CoreError(
+            'tenant.env-missing',
+            `Module ${m.manifest.name} needs ${v.name} (${v.description}).`,
+            `Give it with --env ${v.name}=…`,
+          );
+    const removedIds: string[] = [];
+    for (const r of change.removeModules) {
+      const m = catalog.get(r);
+      for (const f of m?.manifest.workflows ?? []) {
+        const id = (
+          JSON.parse(await readFile(join(m?.dir ?? '', 'workflows', f), 'utf8')) as { id?: unknown }
+        ).id;
+        if (typeof id === 'string') removedIds.push(id);
+      }
+    }
+    const now = new Date().toISOString();
+    const ctx: Ctx = {
+      opId: randomUUID(),
+      input: {
+        slug,
+        host: host.name,
+        plan: record.plan,
+        modules: requested,
+        domain: record.domain,
+        env: change.env,
+        keepOnFailure: true,
+      },
+      host,
+      transport: t,
+      dir,
+      domain: record.domain,
+      modules,
+      images: record.images as Record<ImageKey, string>,
+      env: {},
+      record: {
+        ...record,
+        modules: modules.map((m) => ({ name: m.manifest.name, version: m.manifest.version })),
+        lastOperation: {
+          kind: 'update',
+          state: 'running',
+          actor: auditActor(),
+          startedAt: now,
+          finishedAt: null,
+          step: null,
+          error: null,
+        },
+      },
+      lock: null,
+      touched: false,
+      resumed: false,
+      kind: 'update',
+      steps: UPDATE_STEPS,
+      deactivate: removedIds,
+    };
+    return this.run(ctx);
+  }
+
+  /** Stop a tenant's containers (data kept); the edge stops routing to it. */
+  async suspend(slug: string, hostName?: string): Promise<TenantView> {
+    return this.setRunning(slug, false, hostName);
+  }
+
+  /** Start a suspended tenant again and wait until it is healthy and routed. */
+  async resume(slug: string, hostName?: string): Promise<TenantView> {
+    return this.setRunning(slug, true, hostName);
+  }
+
+  private async setRunning(slug: string, run: boolean, hostName?: string): Promise<TenantView> {
+    const { host, t, record } = await this.locate(slug, hostName);
+    const want = run ? 'suspended' : 'running';
+    if (record.state !== want)
+      throw new CoreError(
+        'tenant.state',
+        `Tenant '${slug}' is ${record.state}; ${run ? 'only a suspended tenant can be resumed' : 'only a running tenant can be suspended'}.`,
+        'Check it with truffles tenant status.',
+      );
+    const lock = await acquireTenantLock(t, host.stateDir, slug, run ? 'resume' : 'suspend');
+    const dir = tenantDir(host.stateDir, slug);
+    const started = new Date().toISOString();
+    const kind = run ? 'resume' : 'suspend';
+    const write = async (r: TenantRecord): Promise<void> =>
+      writeHostFile(t, posix.join(dir, 'tenant.json'), JSON.stringify(r, null, 2) + '\n', 0o640);
+    try {
+      const r = await t.exec(compose(dir, slug, run ? 'start' : 'stop'), { timeoutMs: 5 * 60_000 });
+      if (r.code !== 0)
+        throw new CoreError(
+          'compose.' + kind,
+          `docker compose ${run ? 'start' : 'stop'} failed for '${slug}': ${r.stderr.trim().split('\n').pop() ?? ''}`,
+          'See the message; retry.',
+        );
+      if (run) {
+        await this.waitHealthy(t, slug);
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const route = await this.checkRoute(t, host.stateDir, slug, record.domain);
+          if (route.ok) break;
+          if (Date.now() > deadline)
+            throw new CoreError(
+              'tenant.route',
+              `The edge does not route ${record.domain} yet: ${route.detail}`,
+              'Check the edge.',
+            );
+          await sleep(1000);
+        }
+      }
+      const next: TenantRecord = {
+        ...record,
+        state: run ? 'running' : 'suspended',
+        updatedAt: new Date().toISOString(),
+        lastOperation: {
+          kind,
+          state: 'succeeded',
+          actor: auditActor(),
+          startedAt: started,
+          finishedAt: new Date().toISOString(),
+          step: null,
+          error: null,
+        },
+      };
+      await write(next);
+      await appendAudit(t, host, { action: `tenant.${kind}`, subject: `tenant:${slug}`, details: {} }).catch(
+        () => undefined,
+      );
+      this.emit({ type: 'tenants.changed', host: host.name });
+      return this.view(host.name, next);
+    } catch (err) {
+      await write({
+        ...record,
+        updatedAt: new Date().toISOString(),
+        lastOperation: {
+          kind,
+          state: 'failed',
+          actor: auditActor(),
+          startedAt: started,
+          finishedAt: new Date().toISOString(),
+          step: null,
+          error: toErrorInfo(err),
+        },
+      }).catch(() => undefined);
+      throw err;
+    } finally {
+      await lock.release();
+    }
   }
 
   /**

@@ -20,6 +20,10 @@ function toastText(t: TFunction, toast: Toast): string {
       return t('toast.auditFailed', { name, message: toast.values['message'] ?? '' });
     case 'toast.imported':
       return t('toast.imported', { count: toast.values['count'] ?? '0' });
+    case 'toast.tenantCreated':
+      return t('toast.tenantCreated', { slug: toast.values['slug'] ?? '', host: toast.values['host'] ?? '' });
+    case 'toast.tenantDeleted':
+      return t('toast.tenantDeleted', { slug: toast.values['slug'] ?? '', host: toast.values['host'] ?? '' });
   }
 }
 

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Core } from '../../src/main/core/core';
+import { CoreError } from '../../src/main/core/errors';
+import type { AddHostInput } from '../../src/main/core/hosts/service';
+import type { HostTransport } from '../../src/main/core/hosts/transport';
+import { addSandboxHost } from './hosts';
+import { sandbox } from './sandbox';
+
+/** The base domain tenants get on the test host (the edge stand-in routes by Host header, no DNS needed). */
+export const TEST_BASE_DOMAIN = 'bots.test';
+
+/**
+ * Make the test host ready for tenants the way an operator would: add it with a base domain, point
+ * its image catalog at the test host's images (real n8n, PostgreSQL and Redis; the Traefik and
+ * Qdrant stand-ins), and install the edge (left alone when it already runs as asked).
+ */
+export async function tenantHost(
+  core: Core,
+  name = 'sb',
+  over: Partial<Omit<AddHostInput, 'name'>> = {},
+): Promise<void> {
+  const sb = sandbox();
+  await addSandboxHost(core, name, { baseDomain: TEST_BASE_DOMAIN, ...over });
+  await core.images.set(name, { ...sb.images });
+  for (let i = 0; ; i++) {
+    try {
+      await core.edge.install({ host: name, acmeEmail: 'ops@bots.test' });
+      return;
+    } catch (err) {
+      if (err instanceof CoreError && err.code === 'tenant.locked' && i < 120) {
+        await sleep(1000);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+export function uniqueSlug(prefix: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface Leftovers {
+  containers: string[];
+  volumes: string[];
+  networks: string[];
+  dir: boolean;
+}
+
+/** Everything of a tenant that is on the host: containers, volumes, networks, its folder. */
+export async function leftovers(
+  t: HostTransport,
+  slug: string,
+  stateDir = '/opt/truffles',
+): Promise<Leftovers> {
+  const docker = await t.docker();
+  const label = `com.docker.compose.project=${slug}`;
+  const containers = (await docker.listContainers({ all: true, filters: { label: [label] } })).map(
+    (c) => c.Names[0] ?? c.Id,
+  );
+  const volumes = ((await docker.listVolumes({ filters: { label: [label] } })).Volumes ?? []).map(
+    (v) => v.Name,
+  );
+  const networks = (await docker.listNetworks({ filters: { label: [label] } })).map((n) => n.Name);
+  const dir = (await t.exec(['test', '-e', `${stateDir}/tenants/${slug}`])).code === 0;
+  return { containers, volumes, networks, dir };
+}
+
+export const NOTHING: Leftovers = { containers: [], volumes: [], networks: [], dir: false };
