@@ -309,6 +309,8 @@ function installExitHook(): void {
 export async function startExtraSshd(
   opts: {
     hostKeyPath?: string;
+    /** More host keys it offers besides the first (whose fingerprint is `fingerprint`). */
+    extraHostKeyPaths?: string[];
     allowStreamLocalForwarding?: boolean;
     allowTcpForwarding?: boolean;
     maxSessions?: number;
@@ -357,6 +359,12 @@ export async function startExtraSshd(
     throw e;
   }
   const fingerprint = fingerprintOfPub(readFileSync(`${hostKeyPath}.pub`, 'utf8'));
+  const extraKeys = (opts.extraHostKeyPaths ?? []).map((src, i) => {
+    const dst = join(dir, `ssh_host_extra_${i}`);
+    copyFileSync(src, dst);
+    chmodSync(dst, 0o600);
+    return dst;
+  });
   const q = (s: string): string => `"${s}"`;
 
   const writeConfig = (port: number): void => {
@@ -365,6 +373,7 @@ export async function startExtraSshd(
       `ListenAddress ${ADDRESS}`,
       `Port ${port}`,
       `HostKey ${q(hostKeyPath)}`,
+      ...extraKeys.map((k) => `HostKey ${q(k)}`),
       `PidFile ${q(pidFile)}`,
       `AuthorizedKeysFile ${q(join(sb.stateDir, 'authorized_keys', '%u'))}`,
       `AllowUsers ${sb.user} ${sb.noDockerUser}`,

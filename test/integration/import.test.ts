@@ -174,6 +174,26 @@ describe('import from ~/.ssh/config', () => {
     expect(probe).toMatchObject({ known: 'changed', knownHosts: { status: 'mismatch' } });
   });
 
+  it('a host with ed25519 and RSA keys, known only by its RSA key, is pinned to that key and connects', async () => {
+    const rsa = join(t.dir, 'host_rsa');
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', rsa]);
+    const host = await startExtraSshd({ extraHostKeyPaths: [rsa] });
+    servers.push(host);
+    writeFileSync(
+      join(sshHome, '.ssh', 'config'),
+      `Host two-keys\n  HostName 127.0.0.1\n  Port ${host.port}\n  User ${sb.user}\n  IdentityFile ${sb.keyPath}\n`,
+    );
+    writeKnownHosts([`[127.0.0.1]:${host.port} ${publicKeyLine(`${rsa}.pub`)}`], false);
+    const { added } = await core.hosts.importHosts({}, ['two-keys']);
+    expect(added[0]?.keyAlgorithm).toBe('ssh-rsa');
+    // Without asking for the pinned type, ssh2 would take the ed25519 key and call it a changed key.
+    const check = await core.hosts.check('two-keys');
+    expect(check.keyStatus).toBe('ok');
+    expect(check.status).toMatch(/^(ok|warning)$/);
+    // The fingerprint dialog's probe shows the pinned RSA key as matching, too.
+    expect((await core.hosts.probe('127.0.0.1', host.port)).known).toBe('match');
+  });
+
   it('a @revoked key is never pinned', async () => {
     writeFileSync(
       join(sshHome, '.ssh', 'config'),

@@ -207,6 +207,7 @@ export class HostService {
         port,
         this.options.connectTimeoutMs,
         last ? await last.forwardOut(address, port) : undefined,
+        data.knownHosts[knownHostId(address, port)]?.algorithm,
       );
     } finally {
       last?.close();

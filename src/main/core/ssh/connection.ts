@@ -8,7 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect } from 'node:util';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
-import ssh2, { type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import ssh2, {
+  type ClientChannel,
+  type ConnectConfig,
+  type SFTPWrapper,
+  type ServerHostKeyAlgorithm,
+} from 'ssh2';
 import { CoreError } from '../errors';
 import { tempSiblingName } from '../store/atomic';
 import { serveTunnel, type Tunnel } from '../tunnel';
@@ -292,7 +297,10 @@ export function probeHostKey(
   port: number,
   timeoutMs: number = READY_TIMEOUT_MS,
   sock?: Duplex,
+  /** The pinned key's type, when there is one: asked for first, so the probe shows that key. */
+  preferKeyType?: string,
 ): Promise<OfferedKey> {
+  const preferred = preferKeyType ? hostKeyAlgorithmsFor(preferKeyType) : null;
   return new Promise((resolve, reject) => {
     const client = new Client();
     let offered: OfferedKey | null = null;
@@ -314,6 +322,10 @@ export function probeHostKey(
       port,
       username: 'truffles-probe',
       readyTimeout: timeoutMs,
+      // Remove, then put in front: ssh2's `prepend` skips what the default list already has.
+      ...(preferred
+        ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred, append: [] } } }
+        : {}),
       ...(sock ? { sock: sock as unknown as ConnectConfig['sock'] } : {}),
       hostVerifier: (key: Buffer) => {
         offered = offeredKey(key);
@@ -399,6 +411,7 @@ export class SshConnection {
       let offered: OfferedKey | null = null;
       let refusal: CoreError | null = null;
       const where = endpointText(endpoint);
+      const pinnedAlgs = policy.kind === 'pinned' ? hostKeyAlgorithmsFor(algorithmOf(policy.key)) : null;
       const config: ConnectConfig = {
         host: endpoint.address,
         port: endpoint.port,
@@ -406,6 +419,9 @@ export class SshConnection {
         readyTimeout: options.readyTimeoutMs ?? READY_TIMEOUT_MS,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 3,
+        // Like OpenSSH with a known key: ask only for the pinned key's type, so a host holding
+        // several keys offers the pinned one (an RSA pin is not "changed" by an ed25519 key).
+        ...(pinnedAlgs ? { algorithms: { serverHostKey: pinnedAlgs } } : {}),
         hostVerifier: (key: Buffer) => {
           offered = offeredKey(key);
           if (policy.kind === 'pinned' ? key.equals(policy.key) : offered.fingerprint === policy.fingerprint)
@@ -444,6 +460,16 @@ export class SshConnection {
         client.removeAllListeners();
         client.on('error', () => undefined);
         client.end();
+        if (!refusal && policy.kind === 'pinned' && /host key/i.test(err.message)) {
+          // Asked only for the pinned key's type, the host has none of it any more.
+          const type = algorithmOf(policy.key);
+          refusal = new CoreError(
+            'hostkey.changed',
+            `HOST KEY CHANGED for ${where}: it no longer offers a ${type} key, and that is what is pinned.\n  pinned:  ${policy.fingerprint}`,
+            `Verify the host's keys with its administrator (ssh-keygen -lf on the host), then re-pin: truffles host repin ${endpoint.label ?? 'NAME'}`,
+            { host: endpoint.label ?? endpoint.address, pinned: policy.fingerprint, offered: null },
+          );
+        }
         reject(refusal ?? mapConnectError(err, endpoint));
       };
       client.once('error', onError);
@@ -785,6 +811,23 @@ function sendSignal(stream: ClientChannel, name: 'TERM' | 'KILL'): void {
   } catch {
     /* the channel is gone, or the server does not take signals */
   }
+}
+
+const KEY_TYPES = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'ssh-dss',
+];
+
+/**
+ * The host-key algorithms that yield a key of this blob type (RSA keys sign with three); null
+ * for a type ssh2 does not know (then nothing is narrowed and the key comparison decides).
+ */
+function hostKeyAlgorithmsFor(keyType: string): ServerHostKeyAlgorithm[] | null {
+  if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  return KEY_TYPES.includes(keyType) ? [keyType as ServerHostKeyAlgorithm] : null;
 }
 
 /** WRITE requests in flight per upload, and their size: 2 MiB, OpenSSH's channel window. */
