@@ -3,7 +3,7 @@
 // runs every test: unit, integration against the real host, end-to-end in Chromium. Nothing is
 // skipped: when something the tests need is missing, this says exactly what and stops.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -58,28 +58,41 @@ if (!existsSync(chromiumPath)) {
 if (run('npx', ['electron-vite', 'build', '--logLevel', 'warn']) !== 0)
   fail(['error: the build failed; see above.']);
 
-// 4. The tests.
-const jsonOut = join(root, 'test-results', 'vitest.json');
-const code = run('npx', [
-  'vitest',
-  'run',
-  '--reporter=default',
-  '--reporter=json',
-  `--outputFile.json=${jsonOut}`,
-  ...extra,
-]);
-if (existsSync(jsonOut)) {
-  const r = JSON.parse(readFileSync(jsonOut, 'utf8'));
-  process.stdout.write(
-    `\n${r.numPassedTests} passed, ${r.numFailedTests} failed${r.numPendingTests + r.numTodoTests ? `, ${r.numPendingTests + r.numTodoTests} skipped` : ''}\n`,
-  );
-  if (r.numPendingTests + r.numTodoTests > 0) {
-    process.stderr.write('error: some tests were skipped; no test may be skipped.\n');
-    process.exit(1);
+// 4. The tests: one project after the other, so the end-to-end tests and the integration tests
+//    never share the test host at the same moment (both create and kill things on it).
+const projects = extra.some((a) => a.startsWith('--project')) ? [null] : ['unit', 'integration', 'e2e'];
+let code = 0;
+const totals = { passed: 0, failed: 0, skipped: 0, total: 0 };
+for (const project of projects) {
+  const jsonOut = join(root, 'test-results', `vitest${project ? `-${project}` : ''}.json`);
+  rmSync(jsonOut, { force: true });
+  const c = run('npx', [
+    'vitest',
+    'run',
+    ...(project ? ['--project', project] : []),
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${jsonOut}`,
+    ...extra,
+  ]);
+  if (c !== 0) code = c;
+  if (existsSync(jsonOut)) {
+    const r = JSON.parse(readFileSync(jsonOut, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + r.numTodoTests;
+    totals.total += r.numTotalTests;
   }
-  if (r.numTotalTests === 0) {
-    process.stderr.write('error: no test ran.\n');
-    process.exit(1);
-  }
+}
+process.stdout.write(
+  `\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`,
+);
+if (totals.skipped > 0) {
+  process.stderr.write('error: some tests were skipped; no test may be skipped.\n');
+  process.exit(1);
+}
+if (totals.total === 0) {
+  process.stderr.write('error: no test ran.\n');
+  process.exit(1);
 }
 process.exit(code);

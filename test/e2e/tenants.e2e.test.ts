@@ -312,7 +312,9 @@ describe('tenants through the UI on the real test host (edge = Traefik STAND-IN,
   it('the list shows it; the keyboard finds and opens it', async () => {
     await page.getByTestId('back-to-tenants').click();
     await page.getByTestId(`tenant-row-${slug}`).waitFor(WAIT);
-    expect(await page.getByTestId(`tenant-state-${slug}`).getAttribute('data-state')).toBe('running');
+    await expect
+      .poll(() => page.getByTestId(`tenant-state-${slug}`).getAttribute('data-state'), { timeout: 60_000 })
+      .toBe('running');
     await page.getByTestId('tenant-filter-host').selectOption(HOST);
     await page.getByTestId('tenant-filter-text').fill(slug);
     await expect.poll(() => page.locator('[data-testid^="tenant-row-"]').count()).toBe(1);

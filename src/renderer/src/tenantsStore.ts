@@ -198,6 +198,12 @@ export const useTenants = create<TenantsState>()((set, get) => {
           },
         });
       }
+      // The list shows the new state at once; the reload that tenants.changed starts confirms it.
+      set({
+        tenants: [...get().tenants.filter((x) => !(x.slug === view.slug && x.host === view.host)), view].sort(
+          (a, b) => a.slug.localeCompare(b.slug),
+        ),
+      });
       useConsole.getState().pushToast('success', 'toast.tenantCreated', { slug: view.slug, host: view.host });
     } catch (err) {
       const c = get().creation;
