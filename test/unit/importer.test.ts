@@ -46,6 +46,7 @@ const empty = (): StoreData => ({
   knownHosts: {},
   settings: { language: 'en' },
   secrets: {},
+  backup: { recipient: null, createdAt: null },
 });
 
 function imported(name: string, over: Partial<ImportedHost> = {}): ImportedHost {

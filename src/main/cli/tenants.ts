@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
@@ -266,6 +267,53 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
       );
       print(`Deleted ${slug}.`, r);
+    });
+
+  const backup = program
+    .command('backup')
+    .description('backups of tenants (encrypted on the hosts to the fleet key)');
+  const key = backup.command('key').description("the fleet's backup key: hosts hold the public half only");
+  key
+    .command('init')
+    .description('make the fleet backup key (or take another operator’s identity with --identity-file)')
+    .option('--identity-file <file>', 'an age identity (AGE-SECRET-KEY-1…) to use instead of a new one')
+    .option('--replace', 'replace an existing key (backups made for it can then not be read here)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { identityFile?: string; replace?: boolean }) => {
+      let identity: string | undefined;
+      if (o.identityFile) {
+        try {
+          identity = (await readFile(o.identityFile, 'utf8'))
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => l.startsWith('AGE-SECRET-KEY-'));
+        } catch (err) {
+          throw new UsageError(
+            'usage.invalid',
+            `--identity-file: cannot read ${o.identityFile} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+            'Give the path of an age identity file.',
+          );
+        }
+        if (!identity)
+          throw new UsageError(
+            'usage.invalid',
+            `--identity-file: no AGE-SECRET-KEY-1… line in ${o.identityFile}.`,
+            'Give an age identity file.',
+          );
+      }
+      const info = await getCore().backupKeys.init({
+        ...(identity ? { identity } : {}),
+        replace: o.replace === true,
+      });
+      print(`Backup key ready. Hosts encrypt to:\n${info.recipient}`, info);
+    });
+  key
+    .command('export-public')
+    .description('print the public key hosts encrypt backups to')
+    .option('--json', 'machine-readable output')
+    .action(async () => {
+      const recipient = await getCore().backupKeys.recipient();
+      print(recipient, { recipient });
     });
 
   const edge = program.command('edge').description("the host's edge (Traefik) in front of every tenant");

@@ -16,6 +16,7 @@ import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import type { SecretProvider } from './secrets/provider';
 import { Store } from './store/store';
+import { BackupKeys } from './backups/keys';
 import { EdgeService } from './tenants/edge';
 import { ImagesService } from './tenants/images';
 import { findResourcesDir, TenantService, type TenantServiceOptions } from './tenants/service';
@@ -46,6 +47,7 @@ export class Core {
   readonly tenants: TenantService;
   readonly edge: EdgeService;
   readonly images: ImagesService;
+  readonly backupKeys: BackupKeys;
   private readonly events = new EventEmitter();
   private readonly handlers: Handlers;
 
@@ -57,6 +59,7 @@ export class Core {
     const resources = options.tenantOptions?.resourcesDir;
     this.edge = new EdgeService(this.hosts, emit, () => join(resources ?? findResourcesDir(), 'templates'));
     this.images = new ImagesService(this.hosts);
+    this.backupKeys = new BackupKeys(this.store, options.secrets);
     this.handlers = {
       'app.info': () => this.appInfo(),
       'settings.get': async () => (await this.store.read()).settings,

@@ -61,6 +61,13 @@ export const StoreDataSchema = z.object({
   knownHosts: z.record(z.string(), PinnedKeySchema),
   settings: z.object({ language: LanguageSchema }),
   secrets: z.record(z.string(), EncryptedSecretSchema),
+  /**
+   * The fleet's backup key: hosts encrypt to `recipient` (an age X25519 public key); the identity
+   * (private key) is the secret `backup:identity`, kept only on operators' machines.
+   */
+  backup: z
+    .object({ recipient: z.string().nullable(), createdAt: z.string().nullable() })
+    .default({ recipient: null, createdAt: null }),
 });
 export type StoreData = z.infer<typeof StoreDataSchema>;
 
@@ -71,6 +78,7 @@ export function emptyStore(): StoreData {
     knownHosts: {},
     settings: { language: 'en' },
     secrets: {},
+    backup: { recipient: null, createdAt: null },
   };
 }
 
