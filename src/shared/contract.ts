@@ -364,6 +364,26 @@ export const ModuleInfoSchema = z.object({
 });
 export type ModuleInfo = z.infer<typeof ModuleInfoSchema>;
 
+/** A tenant create's steps, in order: the core runs them, the wizard lists them. */
+export const CREATE_STEPS = [
+  'validate',
+  'lock',
+  'preflight',
+  'images',
+  'secrets',
+  'render',
+  'upload',
+  'start',
+  'health',
+  'migrate',
+  'collections',
+  'workflows',
+  'n8n',
+  'route',
+  'record',
+] as const;
+export type CreateStep = (typeof CREATE_STEPS)[number];
+
 export const TenantOperationViewSchema = z.object({
   kind: z.enum(['create', 'update', 'suspend', 'resume', 'delete']),
   state: z.enum(['running', 'succeeded', 'failed']),

@@ -6,7 +6,9 @@
  * `#/tenants/…` routes.
  */
 import type { ZodType } from 'zod';
-import { DomainSchema, SlugSchema, commands } from '../../shared/contract';
+import { CREATE_STEPS, DomainSchema, SlugSchema, commands, type CreateStep } from '../../shared/contract';
+
+export { CREATE_STEPS, type CreateStep };
 import type {
   AppEvent,
   CommandInput,
@@ -425,26 +427,6 @@ export function createInputFromDraft(
 }
 
 // ---------- progress of one create ----------
-
-/** The factory's steps, in order (mirrors the core's CREATE_STEPS; unknown steps are still shown). */
-export const CREATE_STEPS = [
-  'validate',
-  'lock',
-  'preflight',
-  'images',
-  'secrets',
-  'render',
-  'upload',
-  'start',
-  'health',
-  'migrate',
-  'collections',
-  'workflows',
-  'n8n',
-  'route',
-  'record',
-] as const;
-export type CreateStep = (typeof CREATE_STEPS)[number];
 
 export function isKnownStep(step: string): step is CreateStep {
   return (CREATE_STEPS as readonly string[]).includes(step);

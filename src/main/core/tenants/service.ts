@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import pg from 'pg';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import { CREATE_STEPS, type CreateStep } from '../../../shared/contract';
 import type {
   AppEvent,
   ModuleInfo,
@@ -67,24 +68,7 @@ export interface TenantServiceOptions {
   timezone?: string;
 }
 
-export const CREATE_STEPS = [
-  'validate',
-  'lock',
-  'preflight',
-  'images',
-  'secrets',
-  'render',
-  'upload',
-  'start',
-  'health',
-  'migrate',
-  'collections',
-  'workflows',
-  'n8n',
-  'route',
-  'record',
-] as const;
-export type CreateStep = (typeof CREATE_STEPS)[number];
+export { CREATE_STEPS, type CreateStep };
 
 const STEP_TITLES: Record<CreateStep, string> = {
   validate: 'Check slug, modules and plan',
@@ -183,20 +167,8 @@ interface Ctx {
 }
 
 /** What an update runs: the create's steps from the lock on, without the checks only a new tenant needs. */
-export const UPDATE_STEPS: readonly CreateStep[] = [
-  'lock',
-  'secrets',
-  'render',
-  'upload',
-  'start',
-  'health',
-  'migrate',
-  'collections',
-  'workflows',
-  'n8n',
-  'route',
-  'record',
-];
+const CREATE_ONLY: readonly CreateStep[] = ['validate', 'preflight', 'images'];
+export const UPDATE_STEPS: readonly CreateStep[] = CREATE_STEPS.filter((s) => !CREATE_ONLY.includes(s));
 
 export class TenantService {
   private catalogCache: Promise<Map<string, LoadedModule>> | null = null;
