@@ -1,15 +1,8 @@
 import { FINGERPRINT, hostView } from '../helpers/views';
+import { fail, fakeApi, ok, type Answer } from '../helpers/fakeApi';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commands } from '../../src/shared/contract';
-import type {
-  AppEvent,
-  CommandName,
-  HostCheck,
-  ImportCandidate,
-  ProbeResult,
-  Result,
-  TrufflesApi,
-} from '../../src/shared/contract';
+import type { CommandName, HostCheck, ImportCandidate, ProbeResult } from '../../src/shared/contract';
 import { setApi } from '../../src/renderer/src/api';
 import {
   auditDetailsSummary,
@@ -302,27 +295,6 @@ describe('poller', () => {
 
 // ---------------------------------------------------------------------------------------------
 // The store against a fake core
-
-const ok = (value: unknown): Result<unknown> => ({ ok: true, value });
-const fail = (code: string, message: string): Result<unknown> => ({ ok: false, error: { code, message } });
-
-type Answer = (input: unknown) => Result<unknown> | Promise<Result<unknown>>;
-function fakeApi(answers: Partial<Record<CommandName, Answer>>) {
-  const calls: { name: CommandName; input: unknown }[] = [];
-  const listeners = new Set<(e: AppEvent) => void>();
-  const api: TrufflesApi = {
-    invoke: ((name: CommandName, input: unknown) => {
-      calls.push({ name, input });
-      const a = answers[name];
-      return Promise.resolve(a ? a(input) : fail('test.unexpected', name));
-    }) as TrufflesApi['invoke'],
-    onEvent: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-  };
-  return { api, calls, emit: (e: AppEvent) => listeners.forEach((l) => l(e)) };
-}
 
 const base: Partial<Record<CommandName, Answer>> = {
   'app.info': () =>

@@ -1,39 +1,16 @@
 import { FINGERPRINT, hostView } from '../helpers/views';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppEvent, CommandName, HostView, Result, TrufflesApi } from '../../src/shared/contract';
+import type { HostView } from '../../src/shared/contract';
 import { setApi } from '../../src/renderer/src/api';
 import { initI18n } from '../../src/renderer/src/i18n';
 import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/store';
 import { emptyDraft } from '../../src/renderer/src/validation';
-
-const ok = (value: unknown): Result<unknown> => ({ ok: true, value });
-const fail = (code: string, message: string, hint?: string): Result<unknown> => ({
-  ok: false,
-  error: { code, message, ...(hint ? { hint } : {}) },
-});
+import { fail, fakeApi, ok } from '../helpers/fakeApi';
 
 const FP = FINGERPRINT;
 
 function view(name: string): HostView {
   return hostView({ name });
-}
-
-/** A fake core: records calls, answers from a table. */
-function fakeApi(answers: Partial<Record<CommandName, (input: unknown) => Result<unknown>>>) {
-  const calls: { name: CommandName; input: unknown }[] = [];
-  const listeners = new Set<(e: AppEvent) => void>();
-  const api: TrufflesApi = {
-    invoke: ((name: CommandName, input: unknown) => {
-      calls.push({ name, input });
-      const a = answers[name];
-      return Promise.resolve(a ? a(input) : fail('test.unexpected', name));
-    }) as TrufflesApi['invoke'],
-    onEvent: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-  };
-  return { api, calls, emit: (e: AppEvent) => listeners.forEach((l) => l(e)) };
 }
 
 const base = {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeApi, ok } from '../helpers/fakeApi';
 import { commands } from '../../src/shared/contract';
 import type {
   AppEvent,
@@ -484,32 +485,15 @@ describe('log lines, colours, the list, routes', () => {
 
 // ---------- the store with a fake core ----------
 
-const ok = (value: unknown): Result<unknown> => ({ ok: true, value });
-
-function fakeApi() {
-  const calls: { name: CommandName; input: unknown }[] = [];
-  const listeners = new Set<(e: AppEvent) => void>();
+function tenantsApi() {
   const pending: ((r: Result<unknown>) => void)[] = [];
-  const answers: Partial<Record<CommandName, (input: unknown) => Result<unknown>>> = {
+  const fake = fakeApi({
     'tenants.list': () => ok({ tenants: [], unreachable: [] }),
     'modules.catalog': () => ok(CATALOG),
-  };
-  const api: TrufflesApi = {
-    invoke: ((name: CommandName, input: unknown) => {
-      calls.push({ name, input });
-      if (name === 'tenants.create') return new Promise<Result<unknown>>((resolve) => pending.push(resolve));
-      const a = answers[name];
-      return Promise.resolve(a ? a(input) : { ok: false, error: { code: 'test.unexpected', message: name } });
-    }) as TrufflesApi['invoke'],
-    onEvent: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-  };
+    'tenants.create': () => new Promise<Result<unknown>>((resolve) => pending.push(resolve)),
+  });
   return {
-    api,
-    calls,
-    emit: (e: AppEvent) => listeners.forEach((l) => l(e)),
+    ...fake,
     /** Answer the oldest create in flight. */
     finishCreate: (r: Result<unknown>) => pending.shift()?.(r),
   };
@@ -530,7 +514,7 @@ afterEach(() => setApi(null));
 
 describe('tenants store: a create followed live', () => {
   it('follows its own progress and logs, succeeds, and says so', async () => {
-    const f = fakeApi();
+    const f = tenantsApi();
     setApi(f.api);
     const s = useTenants.getState();
     await s.loadCatalog();
@@ -579,7 +563,7 @@ describe('tenants store: a create followed live', () => {
   });
 
   it('a failure keeps its error; Retry sends the same input again and follows the new opId only', async () => {
-    const f = fakeApi();
+    const f = tenantsApi();
     setApi(f.api);
     await useTenants.getState().loadCatalog();
     useTenants.getState().updateDraft({ slug: 'acme', host: 'sb', keepOnFailure: true });
@@ -621,7 +605,7 @@ describe('tenants store: a create followed live', () => {
   });
 
   it('delete sends the typed confirmation, drops the tenant and goes back to the list', async () => {
-    const f = fakeApi();
+    const f = tenantsApi();
     setApi(f.api);
     useTenants.setState({ tenants: [tenant({ slug: 'acme' }), tenant({ slug: 'keep' })], loaded: true });
     useTenants.getState().setRoute({ view: 'tenant', host: 'sb', slug: 'acme' });
