@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { checkBrowserPrerequisites, openBrowser, RESULTS, STATIC } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
@@ -12,9 +13,6 @@ import { tempDir } from '../helpers/tmp';
  * End to end, as a person would: Debian's Chromium, the built renderer, the browser-mode bridge,
  * the real core, a real SSH connection to the real test host and its real Docker Engine.
  */
-const RESULTS = join(process.cwd(), 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const STATIC = join(process.cwd(), 'out', 'renderer');
 
 let sb: SandboxInfo;
 let t: ReturnType<typeof tempDir>;
@@ -25,11 +23,7 @@ let page: Page;
 
 beforeAll(async () => {
   sb = sandbox();
-  if (!existsSync(join(STATIC, 'index.html')))
-    throw new Error('The renderer is not built: run `npm run build` (npm test does it).');
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH).`);
-  mkdirSync(RESULTS, { recursive: true });
+  checkBrowserPrerequisites();
   t = tempDir();
   core = new Core({
     home: join(t.dir, 'home'),
@@ -37,20 +31,7 @@ beforeAll(async () => {
     mode: 'web',
   });
   server = await startWebServer({ core, staticDir: STATIC, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  ({ browser, page } = await openBrowser());
 });
 
 afterAll(async () => {

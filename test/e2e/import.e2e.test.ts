@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { checkBrowserPrerequisites, openBrowser, RESULTS, STATIC } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
@@ -17,9 +18,6 @@ import { tempDir } from '../helpers/tmp';
  * add a third host through a jump host with labels and a base domain. Real Chromium, the built
  * renderer, the browser-mode bridge, the real core and the real test host.
  */
-const RESULTS = join(process.cwd(), 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const STATIC = join(process.cwd(), 'out', 'renderer');
 /** Upper bound for something to show up (a check over SSH); not a timing assertion. */
 const WAIT = { timeout: 60_000 };
 
@@ -34,11 +32,7 @@ let knownHostsPath: string;
 
 beforeAll(async () => {
   sb = sandbox();
-  if (!existsSync(join(STATIC, 'index.html')))
-    throw new Error('The renderer is not built: run `npm run build` (npm test does it).');
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH).`);
-  mkdirSync(RESULTS, { recursive: true });
+  checkBrowserPrerequisites();
   t = tempDir();
 
   // The operator's OpenSSH files, in a folder of their own: a config with two Host blocks for the
@@ -80,20 +74,7 @@ beforeAll(async () => {
     hostOptions: { sshHome: join(t.dir, 'operator') },
   });
   server = await startWebServer({ core, staticDir: STATIC, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  ({ browser, page } = await openBrowser());
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { checkBrowserPrerequisites, openBrowser, RESULTS, STATIC } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
@@ -18,9 +19,6 @@ import { tempDir } from '../helpers/tmp';
  * Redis are the real ones; the edge (Traefik) and Qdrant are the test host's STAND-INS
  * (test/sandbox/images/*-standin), set through the host's image catalog by `tenantHost()`.
  */
-const RESULTS = join(process.cwd(), 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const STATIC = join(process.cwd(), 'out', 'renderer');
 const HOST = 'sb';
 /** A second host the console cannot reach (imported, its key never confirmed): the list warns about it. */
 const OFFLINE = 'offline-1';
@@ -45,11 +43,7 @@ let injectFailure = true;
 
 beforeAll(async () => {
   sandbox();
-  if (!existsSync(join(STATIC, 'index.html')))
-    throw new Error('The renderer is not built: run `npm run build` (npm test does it).');
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH).`);
-  mkdirSync(RESULTS, { recursive: true });
+  checkBrowserPrerequisites();
   t = tempDir();
   core = new Core({
     home: join(t.dir, 'home'),
@@ -83,20 +77,7 @@ beforeAll(async () => {
   tr = await core.hosts.transport(HOST);
   stateDir = (await core.hosts.get(HOST)).stateDir;
   server = await startWebServer({ core, staticDir: STATIC, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  ({ browser, page } = await openBrowser());
 }, 300_000);
 
 afterAll(async () => {
