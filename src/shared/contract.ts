@@ -431,6 +431,124 @@ export type TenantStatus = z.infer<typeof TenantStatusSchema>;
 
 const TenantRefSchema = z.object({ slug: SlugSchema, host: HostNameSchema.optional() });
 
+// ---------- backups (issue 5) ----------
+
+/** A backup's id on its host: `<UTC time>-<kind>[-n]`, e.g. 20261125T030000Z-scheduled. */
+export const BackupIdSchema = z
+  .string()
+  .regex(
+    /^\d{8}T\d{6}Z-(scheduled|manual|safety|pre-update|final)(-\d{1,3})?$/,
+    'A backup id looks like 20261125T030000Z-scheduled (see truffles backup list SLUG).',
+  );
+export const BackupKindSchema = z.enum(['scheduled', 'manual', 'safety', 'pre-update', 'final']);
+
+export const BackupCountsSchema = z.object({
+  tables: z.record(z.string(), z.number().int().nonnegative()),
+  points: z.record(z.string(), z.number().int().nonnegative()),
+  workflows: z.number().int().nonnegative(),
+});
+
+/** One archive on a host, as its plain sidecar describes it (the archive itself is encrypted). */
+export const BackupEntrySchema = z.object({
+  id: BackupIdSchema,
+  tenant: z.string(),
+  host: z.string(),
+  kind: BackupKindSchema,
+  createdAt: z.string(),
+  /** Bytes of the encrypted archive. */
+  size: z.number().int().nonnegative(),
+  sha256: z.string(),
+  tools: z.record(z.string(), z.string()),
+  counts: BackupCountsSchema,
+  /** Where else it is: an offsite copy was made. */
+  offsite: z.boolean(),
+  /** Restored or drilled successfully at least once ("never restored" otherwise). */
+  provenAt: z.string().nullable(),
+});
+
+/** One run of the agent for a tenant (success or failure), newest last on the host. */
+export const BackupRunSchema = z.object({
+  at: z.string(),
+  tenant: z.string(),
+  kind: BackupKindSchema,
+  ok: z.boolean(),
+  id: z.string().nullable(),
+  error: z.string().nullable(),
+  seconds: z.number().nonnegative(),
+});
+
+export const CountDiffSchema = z.object({
+  what: z.string(),
+  expected: z.number(),
+  actual: z.number().nullable(),
+});
+
+export const RestoreReportSchema = z.object({
+  tenant: z.string(),
+  host: z.string(),
+  backupId: z.string(),
+  kind: z.enum(['restore', 'drill']),
+  ok: z.boolean(),
+  at: z.string(),
+  /** The safety backup taken before a restore (null for drills or when skipped on purpose). */
+  safetyBackupId: z.string().nullable(),
+  /** For a drill: the throw-away tenant it restored into. */
+  target: z.string(),
+  seconds: z.number().nonnegative(),
+  checked: z.number().int().nonnegative(),
+  mismatches: z.array(CountDiffSchema),
+  detail: z.string(),
+});
+
+export const BackupScheduleSchema = z.object({
+  host: z.string(),
+  installed: z.boolean(),
+  /** Host time, HH:MM. */
+  at: z.string(),
+  via: z.enum(['systemd', 'cron', 'none']),
+  agentVersion: z.string().nullable(),
+  backupDir: z.string(),
+  retention: z.object({ daily: z.number().int(), weekly: z.number().int() }),
+  offsite: z.object({ target: z.string(), keep: z.number().int() }).nullable(),
+  missing: z.array(z.string()),
+});
+
+export const BackupTenantSummarySchema = z.object({
+  host: z.string(),
+  slug: z.string(),
+  state: z.string(),
+  last: BackupEntrySchema.nullable(),
+  lastRun: BackupRunSchema.nullable(),
+  lastDrill: RestoreReportSchema.nullable(),
+  count: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative(),
+});
+
+export const HHMMSchema = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Give the time as HH:MM in host time, e.g. 03:00.');
+
+export const FleetSelectionSchema = z
+  .object({
+    host: HostNameSchema.optional(),
+    /** A host label, key=value. */
+    label: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+=[A-Za-z0-9._ -]*$/, 'A label is key=value.')
+      .optional(),
+    slugs: z.array(SlugSchema).max(500).optional(),
+  })
+  .strict();
+
+export const FleetOutcomeSchema = z.object({
+  host: z.string(),
+  slug: z.string(),
+  outcome: z.enum(['updated', 'rolled-back', 'failed', 'skipped']),
+  backupId: z.string().nullable(),
+  detail: z.string(),
+  seconds: z.number().nonnegative(),
+});
+
 export const AppInfoSchema = z.object({
   version: z.string(),
   mode: z.enum(['electron', 'web', 'cli']),
@@ -560,9 +678,99 @@ export const commands = {
       checks: z.array(CheckResultSchema),
     }),
   },
+  /** Delete a tenant; a final backup is taken first (kept on the host) unless skipFinalBackup. */
   'tenants.delete': {
-    input: TenantRefSchema.extend({ confirm: z.string() }).strict(),
-    output: z.object({ deleted: z.literal(true) }),
+    input: TenantRefSchema.extend({
+      confirm: z.string(),
+      skipFinalBackup: z.boolean().default(false),
+    }).strict(),
+    output: z.object({ deleted: z.literal(true), finalBackupId: z.string().nullable() }),
+  },
+  /** Every tenant of the fleet with its last backup, last run and last drill. */
+  'backups.overview': {
+    input: z.object({ host: HostNameSchema.optional() }).strict(),
+    output: z.object({
+      tenants: z.array(BackupTenantSummarySchema),
+      unreachable: z.array(z.object({ host: z.string(), error: z.string() })),
+    }),
+  },
+  /** The archives of one tenant on its host, newest first, with its runs and drills. */
+  'backups.list': {
+    input: TenantRefSchema.strict(),
+    output: z.object({
+      backups: z.array(BackupEntrySchema),
+      runs: z.array(BackupRunSchema),
+      restores: z.array(RestoreReportSchema),
+    }),
+  },
+  /** Back a tenant up now (the host's agent does the work; progress as `log` events). */
+  'backups.create': { input: TenantRefSchema.strict(), output: BackupEntrySchema },
+  /** Restore a tenant to a backup: verified first, safety backup, stop, restore, health, counts. */
+  'backups.restore': {
+    input: TenantRefSchema.extend({
+      backupId: BackupIdSchema,
+      /** The tenant's slug typed again. */
+      confirm: z.string(),
+      /** Skip the safety backup of the current state (only when the tenant is too broken for one). */
+      skipSafetyBackup: z.boolean().default(false),
+    }).strict(),
+    output: RestoreReportSchema,
+  },
+  /** Restore a backup into a throw-away tenant, compare counts, remove it. */
+  'backups.drill': {
+    input: TenantRefSchema.extend({
+      backupId: BackupIdSchema.optional(),
+      /** Another host to drill on (default: the tenant's own). */
+      into: HostNameSchema.optional(),
+    }).strict(),
+    output: RestoreReportSchema,
+  },
+  'backups.schedule': {
+    input: z
+      .object({
+        host: HostNameSchema,
+        at: HHMMSchema.optional(),
+        daily: z.number().int().min(1).max(90).optional(),
+        weekly: z.number().int().min(0).max(52).optional(),
+        /** Where archives go on the host (default <state>/backups). */
+        backupDir: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]*$/, 'An absolute path of letters, digits, ".", "_", "-" and "/".')
+          .refine((v) => !v.split('/').includes('..'), 'No ".." in the path.')
+          .optional(),
+      })
+      .strict(),
+    output: BackupScheduleSchema,
+  },
+  'backups.scheduleInfo': {
+    input: z.object({ host: HostNameSchema }).strict(),
+    output: BackupScheduleSchema,
+  },
+  'backups.keyInfo': {
+    input: Empty,
+    output: z.object({ recipient: z.string(), createdAt: z.string() }).nullable(),
+  },
+  'backups.keyInit': {
+    input: Empty,
+    output: z.object({ recipient: z.string(), createdAt: z.string() }),
+  },
+  /** Update many tenants, backup first and rollback each, with a concurrency limit; progress per tenant. */
+  'fleet.update': {
+    input: z
+      .object({
+        selection: FleetSelectionSchema,
+        /** What to change: the image catalog's current images and template (always), plus modules. */
+        addModules: z.array(ModuleNameSchema).max(50).default([]),
+        removeModules: z.array(ModuleNameSchema).max(50).default([]),
+        concurrency: z.number().int().min(1).max(16).default(1),
+        stopAfterFailures: z.number().int().min(1).max(1000).default(1),
+        opId: z.string().max(80).optional(),
+      })
+      .strict(),
+    output: z.object({
+      outcomes: z.array(FleetOutcomeSchema),
+      stopped: z.boolean(),
+    }),
   },
   /** The newest lines of a host's audit trail (kept on the host), newest first. */
   'hosts.audit': {
@@ -618,6 +826,25 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('hosts.changed') }),
   z.object({ type: z.literal('tenants.changed'), host: z.string() }),
+  z.object({ type: z.literal('backups.changed'), host: z.string(), slug: z.string() }),
+  z.object({
+    type: z.literal('fleet.progress'),
+    opId: z.string(),
+    host: z.string(),
+    slug: z.string(),
+    state: z.enum([
+      'queued',
+      'backup',
+      'updating',
+      'health',
+      'rolling-back',
+      'updated',
+      'rolled-back',
+      'failed',
+      'skipped',
+    ]),
+    detail: z.string(),
+  }),
 ]);
 export type AppEvent = z.infer<typeof AppEventSchema>;
 

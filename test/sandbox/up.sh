@@ -104,6 +104,9 @@ installed openssh-server || missing+=(openssh-server)
 installed debootstrap || missing+=(debootstrap)
 [ "$OS_ID" = ubuntu ] && ! installed debian-archive-keyring && missing+=(debian-archive-keyring)
 installed iptables || missing+=(iptables)
+# The host-side backup agent (templates/backup) needs age (encrypts to the fleet's public key),
+# jq (manifests), curl (Qdrant's snapshot API) and cron (its schedule where systemd does not run).
+for p in age jq curl cron; do installed "$p" || missing+=("$p"); done
 need_docker=
 docker_ok_pkgs || need_docker=1
 

@@ -16,6 +16,8 @@ import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import type { SecretProvider } from './secrets/provider';
 import { Store } from './store/store';
+import { BackupService } from './backups/service';
+import { FleetService } from './tenants/fleet';
 import { BackupKeys } from './backups/keys';
 import { EdgeService } from './tenants/edge';
 import { ImagesService } from './tenants/images';
@@ -48,6 +50,8 @@ export class Core {
   readonly edge: EdgeService;
   readonly images: ImagesService;
   readonly backupKeys: BackupKeys;
+  readonly backups: BackupService;
+  readonly fleet: FleetService;
   private readonly events = new EventEmitter();
   private readonly handlers: Handlers;
 
@@ -60,6 +64,10 @@ export class Core {
     this.edge = new EdgeService(this.hosts, emit, () => join(resources ?? findResourcesDir(), 'templates'));
     this.images = new ImagesService(this.hosts);
     this.backupKeys = new BackupKeys(this.store, options.secrets);
+    this.backups = new BackupService(this.hosts, this.tenants, this.backupKeys, emit, () =>
+      join(resources ?? findResourcesDir(), 'templates'),
+    );
+    this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
     this.handlers = {
       'app.info': () => this.appInfo(),
       'settings.get': async () => (await this.store.read()).settings,
@@ -85,7 +93,7 @@ export class Core {
       'tenants.create': (i) => this.tenants.create(i),
       'tenants.status': (i) => this.tenants.status(i.slug, i.host),
       'tenants.update': (i) =>
-        this.tenants.update(
+        this.fleet.updateTenant(
           i.slug,
           { addModules: i.addModules, removeModules: i.removeModules, env: i.env },
           i.host,
@@ -93,7 +101,17 @@ export class Core {
       'tenants.suspend': (i) => this.tenants.suspend(i.slug, i.host),
       'tenants.resume': (i) => this.tenants.resume(i.slug, i.host),
       'tenants.verify': (i) => this.tenants.verify(i.slug, i.host),
-      'tenants.delete': (i) => this.tenants.delete(i.slug, i.confirm, i.host),
+      'backups.overview': (i) => this.backups.overview(i.host),
+      'backups.list': (i) => this.backups.list(i.slug, i.host),
+      'backups.create': (i) => this.backups.create(i.slug, i.host),
+      'backups.restore': (i) => this.backups.restore(i),
+      'backups.drill': (i) => this.backups.drill(i),
+      'backups.schedule': (i) => this.backups.schedule(i),
+      'backups.scheduleInfo': (i) => this.backups.scheduleInfo(i.host),
+      'backups.keyInfo': () => this.backupKeys.info(),
+      'backups.keyInit': () => this.backupKeys.init(),
+      'fleet.update': (i) => this.fleet.update(i),
+      'tenants.delete': (i) => this.fleet.deleteTenant(i.slug, i.confirm, i.host, i.skipFinalBackup),
     };
   }
 

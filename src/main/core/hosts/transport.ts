@@ -146,10 +146,12 @@ export class LocalTransport implements HostTransport {
         child.stdin.on('error', () => undefined); // EPIPE when the command exits early
         options.stdin.pipe(child.stdin);
       }
-      child.stdout?.on('data', (d: Buffer) => {
-        out.push(d);
-        options.onStdout?.(d);
-      });
+      if (options.stdout && child.stdout) child.stdout.pipe(options.stdout);
+      else
+        child.stdout?.on('data', (d: Buffer) => {
+          out.push(d);
+          options.onStdout?.(d);
+        });
       child.stderr?.on('data', (d: Buffer) => {
         err.push(d);
         options.onStderr?.(d);

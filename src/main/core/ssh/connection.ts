@@ -51,6 +51,11 @@ export interface ExecOptions {
   /** Streamed output, as it arrives (the result still carries all of it). */
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /**
+   * Standard output piped here with backpressure instead of being collected (the result's
+   * `stdout` is then empty): for large output such as a backup archive.
+   */
+  stdout?: Writable;
   /** Streamed to the command's standard input (with backpressure); ended when it ends. */
   stdin?: Readable;
   /**
@@ -575,10 +580,17 @@ export class SshConnection {
       const onAbort = (): void =>
         stop(new CoreError('exec.cancelled', 'The command was cancelled and stopped on the host.', ''));
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      stream.on('data', (d: Buffer) => {
-        out.push(d);
-        options.onStdout?.(d);
-      });
+      if (options.stdout) {
+        const sink = options.stdout;
+        sink.on('error', (e: Error) =>
+          stop(new CoreError('exec.stdout', `Storing a command's output failed: ${e.message}`, 'Retry.')),
+        );
+        stream.pipe(sink);
+      } else
+        stream.on('data', (d: Buffer) => {
+          out.push(d);
+          options.onStdout?.(d);
+        });
       stream.stderr.on('data', (d: Buffer) => {
         errOut.push(d);
         options.onStderr?.(d);

@@ -120,7 +120,7 @@ function secret(bytes = 24): string {
   return randomBytes(bytes).toString('hex');
 }
 
-function compose(dir: string, slug: string, ...args: string[]): string[] {
+export function compose(dir: string, slug: string, ...args: string[]): string[] {
   return [
     'docker',
     'compose',
@@ -136,7 +136,7 @@ function compose(dir: string, slug: string, ...args: string[]): string[] {
   ];
 }
 
-function parseEnvFile(text: string): Record<string, string> {
+export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const m = /^([A-Z][A-Z0-9_]*)='([^']*)'$/.exec(line.trim());
@@ -318,7 +318,7 @@ export class TenantService {
   }
 
   /** The host a tenant lives on: the one given, else found by asking every host. */
-  private async locate(
+  async locate(
     slug: string,
     hostName?: string,
   ): Promise<{ host: HostRecord; t: HostTransport; record: TenantRecord }> {
@@ -785,12 +785,7 @@ export class TenantService {
   }
 
   /** Poll until every service is healthy; fail early on an unhealthy or exited service. */
-  private async waitHealthy(
-    t: HostTransport,
-    slug: string,
-    ctx?: Ctx,
-    only?: readonly string[],
-  ): Promise<string> {
+  async waitHealthy(t: HostTransport, slug: string, ctx?: Ctx, only?: readonly string[]): Promise<string> {
     const deadline = Date.now() + (this.options.healthTimeoutMs ?? 5 * 60_000);
     let last = '';
     for (;;) {
@@ -841,7 +836,7 @@ export class TenantService {
     }
   }
 
-  private async containerIp(t: HostTransport, slug: string, service: string): Promise<string> {
+  async containerIp(t: HostTransport, slug: string, service: string): Promise<string> {
     const docker = await t.docker();
     const list = await docker.listContainers({
       filters: { label: [`com.docker.compose.project=${slug}`, `com.docker.compose.service=${service}`] },
@@ -1290,7 +1285,13 @@ export class TenantService {
    */
   async update(
     slug: string,
-    change: { addModules: string[]; removeModules: string[]; env: Record<string, string> },
+    change: {
+      addModules: string[];
+      removeModules: string[];
+      env: Record<string, string>;
+      /** Take the host's image catalog as it is now (image updates) instead of the tenant's current images. */
+      refreshImages?: boolean;
+    },
     hostName?: string,
   ): Promise<TenantView> {
     const { host, t, record } = await this.locate(slug, hostName);
@@ -1359,6 +1360,14 @@ export class TenantService {
         if (typeof id === 'string') removedIds.push(id);
       }
     }
+    let images = record.images as Record<ImageKey, string>;
+    if (change.refreshImages) {
+      const catalogText = await readHostFile(t, posix.join(host.stateDir, 'catalog.json'));
+      images = resolveImages(
+        host,
+        parseHostCatalog(catalogText, `${host.name}:${host.stateDir}/catalog.json`),
+      ).images;
+    }
     const now = new Date().toISOString();
     const ctx: Ctx = {
       opId: randomUUID(),
@@ -1376,10 +1385,12 @@ export class TenantService {
       dir,
       domain: record.domain,
       modules,
-      images: record.images as Record<ImageKey, string>,
+      images,
       env: {},
       record: {
         ...record,
+        images,
+        templateVersion: TEMPLATE_VERSION,
         modules: modules.map((m) => ({ name: m.manifest.name, version: m.manifest.version })),
         lastOperation: {
           kind: 'update',

@@ -1,0 +1,1036 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { posix, join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import {
+  BackupEntrySchema,
+  BackupRunSchema,
+  RestoreReportSchema,
+  type AppEvent,
+  type CommandOutput,
+} from '../../../shared/contract';
+import { CoreError, toErrorInfo } from '../errors';
+import { appendAudit } from '../hosts/audit';
+import type { HostService } from '../hosts/service';
+import type { HostTransport } from '../hosts/transport';
+import { shellJoin } from '../ssh/quote';
+import type { HostRecord } from '../store/schema';
+import { mkdirHost, readHostFile, removeInside, tenantDir, writeHostFile } from '../tenants/hostfs';
+import { acquireTenantLock } from '../tenants/lock';
+import { compose, parseEnvFile, type TenantService } from '../tenants/service';
+import { readArchive, type BackupManifest } from './archive';
+import type { BackupKeys } from './keys';
+
+/**
+ * Backups (issue 5). The work of taking a backup is the host's: an agent script
+ * (templates/backup/truffles-backup) installed by the console into <state>/agent/ and run by a
+ * systemd timer or cron job — or on demand by the console — writes archives encrypted to the
+ * fleet's public key. Everything that needs the private key (restore, drill) happens here: the
+ * archive streams from the host, is decrypted and checked part by part on this machine, and the
+ * checked parts stream back into a staging folder on the host. Only when the whole archive has
+ * checked out is anything of the tenant touched.
+ */
+
+export type BackupEntry = CommandOutput<'backups.create'>;
+export type BackupRun = z.infer<typeof BackupRunSchema>;
+export type RestoreReport = z.infer<typeof RestoreReportSchema>;
+export type BackupSchedule = CommandOutput<'backups.scheduleInfo'>;
+type Emit = (event: AppEvent) => void;
+
+const AGENT_FILE = 'truffles-backup';
+const CRON_MARK = '# truffles-backup';
+const TIMER_UNIT = 'truffles-backup.timer';
+export const REQUIRED_TOOLS = ['docker', 'age', 'jq', 'curl', 'tar', 'sha256sum', 'flock'] as const;
+
+const AgentConfigSchema = z.object({
+  version: z.literal(1),
+  stateDir: z.string(),
+  backupDir: z.string(),
+  recipient: z.string(),
+  at: z.string().regex(/^\d\d:\d\d$/),
+  retention: z.object({ daily: z.number().int().min(1), weekly: z.number().int().min(0) }),
+  offsite: z
+    .object({
+      target: z.string(),
+      port: z.number().int(),
+      path: z.string(),
+      identityFile: z.string(),
+      keep: z.number().int().min(1),
+    })
+    .nullable()
+    .default(null),
+});
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+
+const SidecarSchema = BackupEntrySchema.omit({ host: true, provenAt: true });
+
+/** Tables whose counts a restore must find again: the application's, and n8n's workflows and credentials. */
+function comparedTable(name: string): boolean {
+  return name.startsWith('public.') || name === 'n8n.workflow_entity' || name === 'n8n.credentials_entity';
+}
+
+const COUNT_SQL =
+  "select n.nspname || '.' || c.relname, (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname), false, true, '')))[1]::text from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r','p') and n.nspname in ('public','n8n') order by 1";
+
+const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
+
+export interface ScheduleInput {
+  host: string;
+  at?: string | undefined;
+  daily?: number | undefined;
+  weekly?: number | undefined;
+  backupDir?: string | undefined;
+  offsite?: AgentConfig['offsite'] | undefined;
+}
+
+export class BackupService {
+  constructor(
+    private readonly hosts: HostService,
+    private readonly tenants: TenantService,
+    private readonly keys: BackupKeys,
+    private readonly emit: Emit,
+    private readonly templatesDir: () => string,
+  ) {}
+
+  private log(slug: string, level: 'info' | 'warn' | 'error', message: string): void {
+    this.emit({ type: 'log', source: `backup:${slug}`, level, message, at: new Date().toISOString() });
+  }
+
+  /** Where a tenant's backups are: its host, even after the tenant was deleted (its final backup stays). */
+  private async where(
+    slug: string,
+    hostName?: string,
+  ): Promise<{
+    host: HostRecord;
+    t: HostTransport;
+    record: { plan: 'starter' | 'pro' | 'enterprise' } | null;
+  }> {
+    if (!hostName) return this.tenants.locate(slug);
+    const host = await this.hosts.get(hostName);
+    const t = await this.hosts.transport(hostName);
+    const record = await this.tenants
+      .locate(slug, hostName)
+      .then((x) => x.record)
+      .catch(() => null);
+    return { host, t, record };
+  }
+
+  // ---------- the agent on the host ----------
+
+  private agentDir(host: HostRecord): string {
+    return posix.join(host.stateDir, 'agent');
+  }
+
+  async readConfig(t: HostTransport, host: HostRecord): Promise<AgentConfig | null> {
+    const text = await readHostFile(t, posix.join(this.agentDir(host), 'backup.json'));
+    if (text === null) return null;
+    try {
+      return AgentConfigSchema.parse(JSON.parse(text));
+    } catch (err) {
+      throw new CoreError(
+        'backup.config-invalid',
+        `The backup agent's settings on ${host.name} are not valid: ${(err as Error).message.slice(0, 200)}.`,
+        `Write them again: truffles backup schedule ${host.name}`,
+      );
+    }
+  }
+
+  private defaultConfig(host: HostRecord, recipient: string): AgentConfig {
+    return {
+      version: 1,
+      stateDir: host.stateDir,
+      backupDir: posix.join(host.stateDir, 'backups'),
+      recipient,
+      at: '03:00',
+      retention: { daily: 7, weekly: 4 },
+      offsite: null,
+    };
+  }
+
+  private async missingTools(t: HostTransport): Promise<string[]> {
+    const r = await t.exec(
+      [
+        'sh',
+        '-c',
+        'for x in "$@"; do command -v "$x" >/dev/null 2>&1 || printf "%s\\n" "$x"; done',
+        'sh',
+        ...REQUIRED_TOOLS,
+      ],
+      { timeoutMs: 15_000 },
+    );
+    return r.stdout.split('\n').filter(Boolean);
+  }
+
+  /** Put the agent script and its settings on the host (the script is replaced when it differs). */
+  private async installAgent(t: HostTransport, host: HostRecord, config: AgentConfig): Promise<void> {
+    const missing = await this.missingTools(t);
+    if (missing.length)
+      throw new CoreError(
+        'backup.agent-tools',
+        `${host.name} lacks what the backup agent needs: ${missing.join(', ')}.`,
+        `On the host (Debian/Ubuntu): sudo apt-get install ${missing.filter((m) => m !== 'docker').join(' ') || 'docker.io'}`,
+        { missing },
+      );
+    await mkdirHost(t, this.agentDir(host));
+    const script = await readFile(join(this.templatesDir(), 'backup', AGENT_FILE));
+    await t.upload(Readable.from([script]), posix.join(this.agentDir(host), AGENT_FILE), { mode: 0o750 });
+    await writeHostFile(
+      t,
+      posix.join(this.agentDir(host), 'backup.json'),
+      JSON.stringify(config, null, 2) + '\n',
+      0o640,
+    );
+    await mkdirHost(t, config.backupDir);
+  }
+
+  /** The agent's settings as they are, with this console's key (installed when absent). */
+  private async ensureAgent(t: HostTransport, host: HostRecord): Promise<AgentConfig> {
+    const recipient = await this.keys.recipient();
+    const current = await this.readConfig(t, host);
+    const config = current ? { ...current, recipient } : this.defaultConfig(host, recipient);
+    const installedVersion = await this.agentVersion(t, host);
+    const ours = await this.bundledVersion();
+    if (!current || current.recipient !== recipient || installedVersion !== ours) {
+      await this.installAgent(t, host, config);
+      if (current && current.recipient !== recipient)
+        await appendAudit(t, host, {
+          action: 'backup.key-changed',
+          subject: `host:${host.name}`,
+          details: { from: current.recipient, to: recipient },
+        }).catch(() => undefined);
+    }
+    return config;
+  }
+
+  private async bundledVersion(): Promise<string> {
+    const text = await readFile(join(this.templatesDir(), 'backup', AGENT_FILE), 'utf8');
+    return /^AGENT_VERSION=(\S+)$/m.exec(text)?.[1] ?? '?';
+  }
+
+  private async agentVersion(t: HostTransport, host: HostRecord): Promise<string | null> {
+    const r = await t.exec([posix.join(this.agentDir(host), AGENT_FILE), 'version'], { timeoutMs: 15_000 });
+    return r.code === 0 ? r.stdout.trim() : null;
+  }
+
+  /** Install or change the daily schedule (systemd timer when the SSH user may, else the user's crontab). */
+  async schedule(input: ScheduleInput): Promise<BackupSchedule> {
+    const host = await this.hosts.get(input.host);
+    const t = await this.hosts.transport(input.host);
+    if (input.backupDir !== undefined && (!ABS_PATH.test(input.backupDir) || input.backupDir.includes('..')))
+      throw new CoreError(
+        'backup.dir-invalid',
+        `'${input.backupDir}' is not an absolute path of letters, digits, ".", "_", "-" and "/".`,
+        'Give a plain absolute path, e.g. /srv/backups/truffles.',
+      );
+    const recipient = await this.keys.recipient();
+    const current = (await this.readConfig(t, host)) ?? this.defaultConfig(host, recipient);
+    const config: AgentConfig = {
+      ...current,
+      recipient,
+      at: input.at ?? current.at,
+      backupDir: input.backupDir ?? current.backupDir,
+      retention: {
+        daily: input.daily ?? current.retention.daily,
+        weekly: input.weekly ?? current.retention.weekly,
+      },
+      offsite: input.offsite !== undefined ? input.offsite : current.offsite,
+    };
+    await this.installAgent(t, host, config);
+    const [hh, mm] = config.at.split(':');
+    const agent = posix.join(this.agentDir(host), AGENT_FILE);
+    const logFile = posix.join(this.agentDir(host), 'agent.log');
+    const how = await t.exec(
+      [
+        'sh',
+        '-c',
+        'if [ "$(id -u)" = 0 ] && [ -d /run/systemd/system ]; then echo systemd; elif command -v crontab >/dev/null 2>&1; then echo cron; else echo none; fi',
+      ],
+      { timeoutMs: 15_000 },
+    );
+    const via = how.stdout.trim();
+    if (via === 'systemd') {
+      const service = [
+        '[Unit]',
+        'Description=Truffles tenant backups',
+        'After=docker.service',
+        '',
+        '[Service]',
+        'Type=oneshot',
+        `ExecStart=${agent} run --kind scheduled`,
+        '',
+      ].join('\n');
+      const timer = [
+        '[Unit]',
+        'Description=Truffles tenant backups, daily',
+        '',
+        '[Timer]',
+        `OnCalendar=*-*-* ${hh ?? '03'}:${mm ?? '00'}:00`,
+        'Persistent=true',
+        '',
+        '[Install]',
+        'WantedBy=timers.target',
+        '',
+      ].join('\n');
+      await writeHostFile(t, '/etc/systemd/system/truffles-backup.service', service, 0o644);
+      await writeHostFile(t, '/etc/systemd/system/truffles-backup.timer', timer, 0o644);
+      const r = await t.exec(
+        ['sh', '-c', 'systemctl daemon-reload && systemctl enable --now truffles-backup.timer'],
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      if (r.code !== 0)
+        throw new CoreError(
+          'backup.schedule',
+          `systemd refused the timer: ${r.stderr.trim()}`,
+          'See the message.',
+        );
+    } else if (via === 'cron') {
+      const line = `${String(Number(mm))} ${String(Number(hh))} * * * ${shellJoin([agent, 'run', '--kind', 'scheduled'])} >>${shellJoin([logFile])} 2>&1 ${CRON_MARK}`;
+      const r = await t.exec(
+        [
+          'sh',
+          '-c',
+          '{ crontab -l 2>/dev/null | grep -v -F -e "$2" || true; printf "%s\\n" "$1"; } | crontab -',
+          'sh',
+          line,
+          CRON_MARK,
+        ],
+        { timeoutMs: 30_000 },
+      );
+      if (r.code !== 0)
+        throw new CoreError(
+          'backup.schedule',
+          `The crontab of ${host.user} on ${host.name} could not be written: ${r.stderr.trim()}`,
+          'Check /etc/cron.allow and /etc/cron.deny on the host.',
+        );
+    }
+    await appendAudit(t, host, {
+      action: 'backup.schedule',
+      subject: `host:${host.name}`,
+      details: { at: config.at, via, backupDir: config.backupDir, retention: config.retention },
+    }).catch(() => undefined);
+    return this.scheduleInfo(input.host);
+  }
+
+  async scheduleInfo(hostName: string): Promise<BackupSchedule> {
+    const host = await this.hosts.get(hostName);
+    const t = await this.hosts.transport(hostName);
+    const config = await this.readConfig(t, host);
+    const missing = await this.missingTools(t);
+    const r = await t.exec(
+      [
+        'sh',
+        '-c',
+        'if [ -d /run/systemd/system ] && systemctl is-enabled "$1" >/dev/null 2>&1; then echo systemd; elif crontab -l 2>/dev/null | grep -q -F -e "$2"; then echo cron; else echo none; fi',
+        'sh',
+        TIMER_UNIT,
+        CRON_MARK,
+      ],
+      { timeoutMs: 15_000 },
+    );
+    const via = (['systemd', 'cron'].includes(r.stdout.trim()) ? r.stdout.trim() : 'none') as
+      'systemd' | 'cron' | 'none';
+    const base = config ?? this.defaultConfig(host, '');
+    return {
+      host: hostName,
+      installed: config !== null && via !== 'none',
+      at: base.at,
+      via,
+      agentVersion: config ? await this.agentVersion(t, host) : null,
+      backupDir: base.backupDir,
+      retention: base.retention,
+      offsite: base.offsite
+        ? { target: `${base.offsite.target}:${base.offsite.path}`, keep: base.offsite.keep }
+        : null,
+      missing,
+    };
+  }
+
+  // ---------- taking backups ----------
+
+  /** Run the agent for one tenant now; resolves with the new backup, or throws with the agent's reason. */
+  async create(
+    slug: string,
+    hostName?: string,
+    kind: 'manual' | 'safety' | 'pre-update' | 'final' = 'manual',
+  ): Promise<BackupEntry> {
+    const { host, t } = await this.tenants.locate(slug, hostName);
+    return this.runAgent(t, host, slug, kind);
+  }
+
+  async runAgent(
+    t: HostTransport,
+    host: HostRecord,
+    slug: string,
+    kind: 'manual' | 'safety' | 'pre-update' | 'final' | 'scheduled',
+  ): Promise<BackupEntry> {
+    const config = await this.ensureAgent(t, host);
+    this.log(slug, 'info', `Backing up '${slug}' on ${host.name} (${kind})…`);
+    let pending = '';
+    const r = await t.exec(
+      [posix.join(this.agentDir(host), AGENT_FILE), 'run', '--tenant', slug, '--kind', kind],
+      {
+        timeoutMs: 6 * 3600_000,
+        onStderr: (d) => {
+          pending += d.toString('utf8');
+          const lines = pending.split('\n');
+          pending = lines.pop() ?? '';
+          for (const l of lines) if (l.trim()) this.log(slug, 'info', l);
+        },
+      },
+    );
+    const result = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('RESULT '))
+      .map((l) => BackupRunSchema.safeParse(JSON.parse(l.slice(7))))
+      .find((p) => p.success)?.data;
+    if (r.code !== 0 || !result?.ok || !result.id) {
+      const why =
+        result?.error ?? (r.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${String(r.code)}`);
+      this.log(slug, 'error', `Backup failed: ${why}`);
+      throw new CoreError(
+        'backup.failed',
+        `The backup of '${slug}' on ${host.name} failed: ${why}`,
+        /full/i.test(why)
+          ? `Free space in ${config.backupDir} on the host (or move backups elsewhere: truffles backup schedule ${host.name} --dir PATH). Earlier backups are untouched.`
+          : 'Earlier backups are untouched. Check the tenant’s health (truffles tenant status) and retry.',
+        { run: result ?? null },
+      );
+    }
+    const entry = (await this.list(slug, host.name)).backups.find((b) => b.id === result.id);
+    if (!entry)
+      throw new CoreError(
+        'backup.missing',
+        `The agent reported backup ${result.id}, but it is not in ${config.backupDir}/${slug}.`,
+        'Look at the host’s backup folder.',
+      );
+    await appendAudit(t, host, {
+      action: 'backup.create',
+      subject: `tenant:${slug}`,
+      details: { id: entry.id, kind, size: entry.size },
+    }).catch(() => undefined);
+    this.emit({ type: 'backups.changed', host: host.name, slug });
+    return entry;
+  }
+
+  // ---------- reading what is there ----------
+
+  private async backupDirOf(t: HostTransport, host: HostRecord): Promise<string> {
+    return (await this.readConfig(t, host))?.backupDir ?? posix.join(host.stateDir, 'backups');
+  }
+
+  async list(
+    slug: string,
+    hostName?: string,
+  ): Promise<{ backups: BackupEntry[]; runs: BackupRun[]; restores: RestoreReport[] }> {
+    const { host, t } = await this.where(slug, hostName);
+    const dir = posix.join(await this.backupDirOf(t, host), slug);
+    const r = await t.exec(
+      [
+        'sh',
+        '-c',
+        [
+          'cd -- "$1" 2>/dev/null || exit 0',
+          'for f in *.json; do [ -f "$f" ] && [ -f "${f%.json}.tar.age" ] && { printf "B "; tr -d "\\n" < "$f"; echo; }; done',
+          '[ -f runs.jsonl ] && tail -n 50 runs.jsonl | sed "s/^/R /"',
+          '[ -f restores.jsonl ] && tail -n 50 restores.jsonl | sed "s/^/D /"',
+          'exit 0',
+        ].join('\n'),
+        'sh',
+        dir,
+      ],
+      { timeoutMs: 30_000 },
+    );
+    const backups: BackupEntry[] = [];
+    const runs: BackupRun[] = [];
+    const restores: RestoreReport[] = [];
+    for (const line of r.stdout.split('\n')) {
+      const json = (): unknown => {
+        try {
+          return JSON.parse(line.slice(2));
+        } catch {
+          return null;
+        }
+      };
+      if (line.startsWith('B ')) {
+        const p = SidecarSchema.safeParse(json());
+        if (p.success) backups.push({ ...p.data, host: host.name, provenAt: null });
+      } else if (line.startsWith('R ')) {
+        const p = BackupRunSchema.safeParse(json());
+        if (p.success) runs.push(p.data);
+      } else if (line.startsWith('D ')) {
+        const p = RestoreReportSchema.safeParse(json());
+        if (p.success) restores.push(p.data);
+      }
+    }
+    for (const b of backups)
+      b.provenAt =
+        restores
+          .filter((x) => x.backupId === b.id && x.ok)
+          .map((x) => x.at)
+          .sort()
+          .pop() ?? null;
+    backups.sort((a, b) => (a.id < b.id ? 1 : -1));
+    runs.reverse();
+    restores.reverse();
+    return { backups, runs, restores };
+  }
+
+  async overview(hostName?: string): Promise<CommandOutput<'backups.overview'>> {
+    const listed = await this.tenants.list(hostName);
+    const tenants: CommandOutput<'backups.overview'>['tenants'] = [];
+    await Promise.all(
+      listed.tenants.map(async (tv) => {
+        try {
+          const l = await this.list(tv.slug, tv.host);
+          tenants.push({
+            host: tv.host,
+            slug: tv.slug,
+            state: tv.state,
+            last: l.backups[0] ?? null,
+            lastRun: l.runs[0] ?? null,
+            lastDrill: l.restores.find((x) => x.kind === 'drill') ?? null,
+            count: l.backups.length,
+            bytes: l.backups.reduce((n, b) => n + b.size, 0),
+          });
+        } catch {
+          tenants.push({
+            host: tv.host,
+            slug: tv.slug,
+            state: tv.state,
+            last: null,
+            lastRun: null,
+            lastDrill: null,
+            count: 0,
+            bytes: 0,
+          });
+        }
+      }),
+    );
+    tenants.sort((a, b) => (a.host + a.slug < b.host + b.slug ? -1 : 1));
+    return {
+      tenants,
+      unreachable: listed.unreachable.map((u) => ({ host: u.host, error: u.error.message })),
+    };
+  }
+
+  // ---------- restore ----------
+
+  /**
+   * Stream the archive from `src`, decrypt and check it here, and write its parts into a fresh
+   * staging folder on `dst`. Resolves with the manifest only when every part checked out; on any
+   * failure the staging folder is removed and nothing else was touched.
+   */
+  private async stage(
+    src: { t: HostTransport; host: HostRecord; slug: string; backupId: string },
+    dst: { t: HostTransport; host: HostRecord; dir: string },
+    expectTenant: string,
+  ): Promise<BackupManifest> {
+    const identity = await this.keys.identity();
+    const srcDir = posix.join(await this.backupDirOf(src.t, src.host), src.slug);
+    const archive = posix.join(srcDir, `${src.backupId}.tar.age`);
+    const exists = await src.t.exec(['test', '-f', archive]);
+    if (exists.code !== 0)
+      throw new CoreError(
+        'backup.unknown',
+        `There is no backup ${src.backupId} of '${src.slug}' on ${src.host.name}.`,
+        `List them: truffles backup list ${src.slug}`,
+      );
+    await mkdirHost(dst.t, dst.dir, '0700');
+    const encrypted = new PassThrough({ highWaterMark: 1 << 20 });
+    const abort = new AbortController();
+    const reading = src.t.exec(['cat', '--', archive], { stdout: encrypted, signal: abort.signal });
+    reading.catch(() => undefined);
+    try {
+      const manifest = await readArchive(
+        encrypted,
+        identity,
+        { tenant: expectTenant },
+        async (part, data) => {
+          const target = posix.join(dst.dir, part.name);
+          const w = await dst.t.exec(
+            ['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'sh', target],
+            { stdin: data },
+          );
+          if (w.code !== 0)
+            throw new CoreError(
+              'backup.stage',
+              `Writing ${part.name} to ${dst.dir} on ${dst.host.name} failed: ${w.stderr.trim()}`,
+              'Free space on the host, then retry. The tenant was not touched.',
+            );
+        },
+      );
+      const r = await reading;
+      if (r.code !== 0)
+        throw new CoreError(
+          'backup.read',
+          `Reading ${archive} failed: ${r.stderr.trim()}`,
+          'Check the file.',
+        );
+      return manifest;
+    } catch (err) {
+      abort.abort();
+      encrypted.destroy();
+      await removeInside(dst.t, posix.dirname(dst.dir), dst.dir).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Counts as the tenant's database and Qdrant hold them now. */
+  private async countsNow(
+    t: HostTransport,
+    dir: string,
+    slug: string,
+    env: Record<string, string>,
+  ): Promise<{ tables: Record<string, number>; points: Record<string, number> }> {
+    const r = await t.exec(
+      compose(
+        dir,
+        slug,
+        'exec',
+        '-T',
+        'postgres',
+        'sh',
+        '-c',
+        'exec psql -X -At -F "\t" -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "$1"',
+        'sh',
+        COUNT_SQL,
+      ),
+      { timeoutMs: 30 * 60_000 },
+    );
+    if (r.code !== 0)
+      throw new CoreError(
+        'backup.count',
+        `Counting rows of '${slug}' failed: ${r.stderr.trim()}`,
+        'Check the database.',
+      );
+    const tables: Record<string, number> = {};
+    for (const line of r.stdout.split('\n')) {
+      const [name, n] = line.split('\t');
+      if (name && n !== undefined) tables[name] = Number(n);
+    }
+    const ip = await this.tenants.containerIp(t, slug, 'qdrant');
+    const q = await t.exec(
+      [
+        'sh',
+        '-c',
+        [
+          'set -e',
+          'hdr=$(mktemp); trap \'rm -f "$hdr"\' EXIT; cat > "$hdr"',
+          'for c in $(curl -fsS -H @"$hdr" "http://$1:6333/collections" | jq -r ".result.collections[].name"); do',
+          '  n=$(curl -fsS -H @"$hdr" -H "content-type: application/json" -d \'{"exact":true}\' "http://$1:6333/collections/$c/points/count" | jq -r ".result.count")',
+          '  printf "%s\\t%s\\n" "$c" "$n"',
+          'done',
+        ].join('\n'),
+        'sh',
+        ip,
+      ],
+      { timeoutMs: 10 * 60_000, stdin: Readable.from([`api-key: ${env.QDRANT_API_KEY ?? ''}\n`]) },
+    );
+    const points: Record<string, number> = {};
+    if (q.code !== 0)
+      throw new CoreError('backup.count', `Counting Qdrant points of '${slug}' failed: ${q.stderr.trim()}`, 'Check Qdrant.');
+    for (const line of q.stdout.split('\n')) {
+      const [name, n] = line.split('\t');
+      if (name && n && /^\d+$/.test(n)) points[name] = Number(n);
+    }
+    return { tables, points };
+  }
+
+  private compare(
+    manifest: BackupManifest,
+    now: { tables: Record<string, number>; points: Record<string, number> },
+  ): { checked: number; mismatches: RestoreReport['mismatches'] } {
+    const mismatches: RestoreReport['mismatches'] = [];
+    let checked = 0;
+    for (const [name, expected] of Object.entries(manifest.counts.tables)) {
+      if (!comparedTable(name)) continue;
+      checked += 1;
+      const actual = now.tables[name] ?? null;
+      if (actual !== expected) mismatches.push({ what: `rows ${name}`, expected, actual });
+    }
+    for (const [name, expected] of Object.entries(manifest.counts.points)) {
+      checked += 1;
+      const actual = now.points[name] ?? null;
+      if (actual !== expected) mismatches.push({ what: `points ${name}`, expected, actual });
+    }
+    return { checked, mismatches };
+  }
+
+  /**
+   * Put a tenant's data back from a staged backup: PostgreSQL (database recreated, then
+   * pg_restore), Qdrant (collections replaced by snapshot upload, priority=snapshot) — with only
+   * those two services running — and compare the counts before n8n starts.
+   */
+  private async restoreData(
+    t: HostTransport,
+    dir: string,
+    slug: string,
+    stageDir: string,
+    manifest: BackupManifest,
+  ): Promise<{ checked: number; mismatches: RestoreReport['mismatches'] }> {
+    const env = parseEnvFile((await readHostFile(t, posix.join(dir, '.env'))) ?? '');
+    const up = await t.exec(compose(dir, slug, 'up', '-d', '--no-deps', 'postgres', 'qdrant', 'redis'), {
+      timeoutMs: 10 * 60_000,
+    });
+    if (up.code !== 0)
+      throw new CoreError(
+        'backup.restore-start',
+        `Starting the database failed: ${up.stderr.trim()}`,
+        'See the message.',
+      );
+    await this.tenants.waitHealthy(t, slug, undefined, ['postgres', 'qdrant', 'redis']);
+    this.log(slug, 'info', 'PostgreSQL: recreating the database and restoring the dump');
+    const recreate = await t.exec(
+      compose(
+        dir,
+        slug,
+        'exec',
+        '-T',
+        'postgres',
+        'sh',
+        '-c',
+        // psql fills :"var" only in what it reads, not in -c: the statements come on its input.
+        'printf "%s\\n" \'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\' \'CREATE DATABASE :"db" OWNER :"owner";\' | psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres -v db="$POSTGRES_DB" -v owner="$POSTGRES_USER"',
+      ),
+      { timeoutMs: 10 * 60_000 },
+    );
+    if (recreate.code !== 0)
+      throw new CoreError(
+        'backup.restore-pg',
+        `Recreating the database failed: ${recreate.stderr.trim()}`,
+        'See the message.',
+      );
+    const dump = posix.join(stageDir, 'postgres.dump');
+    const restore = await t.exec(
+      [
+        'sh',
+        '-c',
+        `${shellJoin(compose(dir, slug, 'exec', '-T', 'postgres', 'sh', '-c', 'exec pg_restore --exit-on-error --no-owner --no-acl -U "$POSTGRES_USER" -d "$POSTGRES_DB"'))} < "$1"`,
+        'sh',
+        dump,
+      ],
+      { timeoutMs: 6 * 3600_000 },
+    );
+    if (restore.code !== 0)
+      throw new CoreError(
+        'backup.restore-pg',
+        `pg_restore failed: ${restore.stderr.trim().slice(-400)}`,
+        'See the message.',
+      );
+    this.log(slug, 'info', 'Qdrant: replacing collections from their snapshots');
+    const ip = await this.tenants.containerIp(t, slug, 'qdrant');
+    const wanted = manifest.parts
+      .filter((p) => p.name.startsWith('qdrant/') && p.name.endsWith('.snapshot'))
+      .map((p) => p.name.slice('qdrant/'.length, -'.snapshot'.length));
+    const q = await t.exec(
+      [
+        'sh',
+        '-c',
+        [
+          'set -e',
+          'ip=$1; stage=$2; shift 2',
+          'hdr=$(mktemp); trap \'rm -f "$hdr"\' EXIT; cat > "$hdr"',
+          // Collections the backup does not have go; the backup's replace what is there.
+          'for c in $(curl -fsS -H @"$hdr" "http://$ip:6333/collections" | jq -r ".result.collections[].name"); do',
+          '  curl -fsS -X DELETE -H @"$hdr" "http://$ip:6333/collections/$c" >/dev/null',
+          'done',
+          'for c in "$@"; do',
+          '  curl -fsS -H @"$hdr" -F "snapshot=@$stage/qdrant/$c.snapshot" "http://$ip:6333/collections/$c/snapshots/upload?priority=snapshot&wait=true" >/dev/null',
+          'done',
+        ].join('\n'),
+        'sh',
+        ip,
+        stageDir,
+        ...wanted,
+      ],
+      { timeoutMs: 6 * 3600_000, stdin: Readable.from([`api-key: ${env.QDRANT_API_KEY ?? ''}\n`]) },
+    );
+    if (q.code !== 0)
+      throw new CoreError(
+        'backup.restore-qdrant',
+        `Restoring Qdrant failed: ${q.stderr.trim().slice(-400)}`,
+        'See the message.',
+      );
+    return this.compare(manifest, await this.countsNow(t, dir, slug, env));
+  }
+
+  /** n8n answers its webhooks some seconds after it reports ready: wait for the edge to route to it. */
+  private async waitRouted(t: HostTransport, host: HostRecord, slug: string, domain: string): Promise<void> {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const route = await this.tenants.checkRoute(t, host.stateDir, slug, domain);
+      if (route.ok) return;
+      if (Date.now() > deadline)
+        throw new CoreError(
+          'tenant.route',
+          `The edge does not route ${domain} after the restore: ${route.detail}`,
+          'Check the edge: truffles edge status.',
+        );
+      await sleep(1000);
+    }
+  }
+
+  private async recordReport(
+    t: HostTransport,
+    host: HostRecord,
+    slug: string,
+    report: RestoreReport,
+  ): Promise<void> {
+    const dir = posix.join(await this.backupDirOf(t, host), slug);
+    await t
+      .exec(
+        [
+          'sh',
+          '-c',
+          'mkdir -p -- "$1" && printf "%s\\n" "$2" >> "$1/restores.jsonl"',
+          'sh',
+          dir,
+          JSON.stringify(report),
+        ],
+        {
+          timeoutMs: 15_000,
+        },
+      )
+      .catch(() => undefined);
+  }
+
+  async restore(input: {
+    slug: string;
+    host?: string | undefined;
+    backupId: string;
+    confirm: string;
+    skipSafetyBackup?: boolean | undefined;
+  }): Promise<RestoreReport> {
+    const { slug, backupId } = input;
+    if (input.confirm !== slug)
+      throw new CoreError(
+        'backup.confirm',
+        `To restore '${slug}', confirm with its slug (got '${input.confirm}').`,
+        `Add --confirm ${slug}`,
+      );
+    const started = Date.now();
+    const { host, t, record } = await this.tenants.locate(slug, input.host);
+    const dir = tenantDir(host.stateDir, slug);
+    const lock = await acquireTenantLock(t, host.stateDir, slug, 'restore');
+    const stageDir = posix.join(
+      await this.backupDirOf(t, host),
+      slug,
+      `.restore-${backupId}-${randomBytes(3).toString('hex')}`,
+    );
+    let safety: string | null = null;
+    let touched = false;
+    try {
+      this.log(slug, 'info', `Checking backup ${backupId} (decrypting here, every part against its sha256)…`);
+      const manifest = await this.stage({ t, host, slug, backupId }, { t, host, dir: stageDir }, slug);
+      if (!input.skipSafetyBackup) {
+        this.log(slug, 'info', 'Taking a safety backup of the current state…');
+        safety = (await this.runAgent(t, host, slug, 'safety')).id;
+      }
+      this.log(slug, 'info', 'Stopping the tenant');
+      touched = true;
+      const stop = await t.exec(compose(dir, slug, 'stop'), { timeoutMs: 5 * 60_000 });
+      if (stop.code !== 0)
+        throw new CoreError(
+          'backup.restore-stop',
+          `Stopping '${slug}' failed: ${stop.stderr.trim()}`,
+          'See the message.',
+        );
+      // The tenant's files as they were (its .env holds the n8n key its credentials were encrypted with).
+      const files = await t.exec(
+        [
+          'sh',
+          '-c',
+          'cp -f -- "$1/files/compose.yaml" "$2/compose.yaml" && install -m 0600 -- "$1/files/env" "$2/.env" && cp -f -- "$1/files/tenant.json" "$2/tenant.json"',
+          'sh',
+          stageDir,
+          dir,
+        ],
+        { timeoutMs: 60_000 },
+      );
+      if (files.code !== 0)
+        throw new CoreError(
+          'backup.restore-files',
+          `Putting the files back failed: ${files.stderr.trim()}`,
+          'See the message.',
+        );
+      const compared = await this.restoreData(t, dir, slug, stageDir, manifest);
+      this.log(slug, 'info', 'Starting the tenant');
+      const up = await t.exec(compose(dir, slug, 'up', '-d'), { timeoutMs: 10 * 60_000 });
+      if (up.code !== 0)
+        throw new CoreError(
+          'backup.restore-start',
+          `Starting '${slug}' failed: ${up.stderr.trim()}`,
+          'See the message.',
+        );
+      await this.tenants.waitHealthy(t, slug);
+      const restoredRecord = await readHostFile(t, posix.join(dir, 'tenant.json'));
+      const restored = restoredRecord
+        ? (JSON.parse(restoredRecord) as { state?: string; domain?: string })
+        : record;
+      if (restored.state === 'suspended')
+        await t.exec(compose(dir, slug, 'stop', 'n8n'), { timeoutMs: 5 * 60_000 });
+      else await this.waitRouted(t, host, slug, restored.domain ?? record.domain);
+      const report: RestoreReport = {
+        tenant: slug,
+        host: host.name,
+        backupId,
+        kind: 'restore',
+        ok: compared.mismatches.length === 0,
+        at: new Date().toISOString(),
+        safetyBackupId: safety,
+        target: slug,
+        seconds: (Date.now() - started) / 1000,
+        checked: compared.checked,
+        mismatches: compared.mismatches,
+        detail:
+          compared.mismatches.length === 0
+            ? `Restored ${manifest.createdAt}; ${compared.checked} counts match the manifest.`
+            : `Restored, but ${compared.mismatches.length} of ${compared.checked} counts differ from the manifest.`,
+      };
+      await this.recordReport(t, host, slug, report);
+      await appendAudit(t, host, {
+        action: 'backup.restore',
+        subject: `tenant:${slug}`,
+        details: { backupId, safety, ok: report.ok },
+      }).catch(() => undefined);
+      this.emit({ type: 'backups.changed', host: host.name, slug });
+      this.emit({ type: 'tenants.changed', host: host.name });
+      return report;
+    } catch (err) {
+      if (touched) {
+        const info = toErrorInfo(err);
+        await this.recordReport(t, host, slug, {
+          tenant: slug,
+          host: host.name,
+          backupId,
+          kind: 'restore',
+          ok: false,
+          at: new Date().toISOString(),
+          safetyBackupId: safety,
+          target: slug,
+          seconds: (Date.now() - started) / 1000,
+          checked: 0,
+          mismatches: [],
+          detail: info.message,
+        });
+        throw new CoreError(
+          'backup.restore-failed',
+          `Restoring '${slug}' from ${backupId} failed: ${info.message}`,
+          safety
+            ? `The state before the restore is in backup ${safety}: truffles backup restore ${slug} --backup ${safety} --no-safety-backup`
+            : info.hint,
+          { cause: info, safetyBackupId: safety },
+        );
+      }
+      throw err;
+    } finally {
+      await removeInside(t, posix.dirname(stageDir), stageDir).catch(() => undefined);
+      await lock.release();
+    }
+  }
+
+  // ---------- drills ----------
+
+  /**
+   * Restore a backup into a throw-away tenant (same host, or `into`), compare counts with the
+   * manifest, remove the throw-away tenant, and record the result beside the backup.
+   */
+  async drill(input: {
+    slug: string;
+    host?: string | undefined;
+    backupId?: string | undefined;
+    into?: string | undefined;
+  }): Promise<RestoreReport> {
+    const started = Date.now();
+    const src = await this.where(input.slug, input.host);
+    const listed = await this.list(input.slug, src.host.name);
+    const backupId = input.backupId ?? listed.backups[0]?.id;
+    if (!backupId)
+      throw new CoreError(
+        'backup.none',
+        `'${input.slug}' has no backup to drill.`,
+        `Make one: truffles backup create ${input.slug}`,
+      );
+    const into = input.into ?? src.host.name;
+    const dstHost = await this.hosts.get(into);
+    const dt = await this.hosts.transport(into);
+    const target = `drill-${randomBytes(3).toString('hex')}`;
+    const stageDir = posix.join(await this.backupDirOf(dt, dstHost), '.drills', target);
+    let created = false;
+    let report: RestoreReport;
+    try {
+      this.log(input.slug, 'info', `Drill: checking backup ${backupId}…`);
+      const manifest = await this.stage(
+        { t: src.t, host: src.host, slug: input.slug, backupId },
+        { t: dt, host: dstHost, dir: stageDir },
+        input.slug,
+      );
+      this.log(input.slug, 'info', `Drill: creating the throw-away tenant ${target} on ${into}`);
+      created = true;
+      await this.tenants.create({
+        slug: target,
+        host: into,
+        plan: src.record?.plan ?? 'starter',
+        modules: [],
+        env: {},
+        keepOnFailure: false,
+      });
+      const dir = tenantDir(dstHost.stateDir, target);
+      await stopN8n(dt, dir, target);
+      const compared = await this.restoreData(dt, dir, target, stageDir, manifest);
+      report = {
+        tenant: input.slug,
+        host: src.host.name,
+        backupId,
+        kind: 'drill',
+        ok: compared.mismatches.length === 0,
+        at: new Date().toISOString(),
+        safetyBackupId: null,
+        target: `${target}@${into}`,
+        seconds: 0,
+        checked: compared.checked,
+        mismatches: compared.mismatches,
+        detail:
+          compared.mismatches.length === 0
+            ? `Restored into ${target} on ${into}; ${compared.checked} counts match.`
+            : `Restored into ${target} on ${into}; ${compared.mismatches.length} of ${compared.checked} counts differ.`,
+      };
+    } catch (err) {
+      const info = toErrorInfo(err);
+      report = {
+        tenant: input.slug,
+        host: src.host.name,
+        backupId,
+        kind: 'drill',
+        ok: false,
+        at: new Date().toISOString(),
+        safetyBackupId: null,
+        target: `${target}@${into}`,
+        seconds: 0,
+        checked: 0,
+        mismatches: [],
+        detail: `${info.code}: ${info.message}`,
+      };
+    } finally {
+      if (created) await this.tenants.delete(target, target, into).catch(() => undefined);
+      await removeInside(dt, posix.dirname(stageDir), stageDir).catch(() => undefined);
+    }
+    report.seconds = (Date.now() - started) / 1000;
+    await this.recordReport(src.t, src.host, input.slug, report);
+    await appendAudit(src.t, src.host, {
+      action: 'backup.drill',
+      subject: `tenant:${input.slug}`,
+      details: { backupId, into, ok: report.ok },
+    }).catch(() => undefined);
+    this.emit({ type: 'backups.changed', host: src.host.name, slug: input.slug });
+    return report;
+  }
+}
+
+async function stopN8n(t: HostTransport, dir: string, slug: string): Promise<void> {
+  await t.exec(compose(dir, slug, 'stop', 'n8n'), { timeoutMs: 5 * 60_000 });
+}

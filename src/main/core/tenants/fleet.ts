@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import type { AppEvent, CommandInput, CommandOutput } from '../../../shared/contract';
+import type { BackupService } from '../backups/service';
+import { CoreError, toErrorInfo } from '../errors';
+import { appendAudit } from '../hosts/audit';
+import type { HostService } from '../hosts/service';
+import type { TenantView } from '../../../shared/contract';
+import type { TenantService } from './service';
+
+type Emit = (event: AppEvent) => void;
+export type FleetOutcome = CommandOutput<'fleet.update'>['outcomes'][number];
+type FleetState = Extract<AppEvent, { type: 'fleet.progress' }>['state'];
+
+export interface SafeUpdateChange {
+  addModules: string[];
+  removeModules: string[];
+  env: Record<string, string>;
+  refreshImages?: boolean;
+}
+
+/**
+ * Safe updates (issue 5): every update of a tenant takes a backup first, applies the change,
+ * waits for health and, when the tenant does not come back healthy, restores that backup —
+ * previous compose file, images, and the database the migrations may have changed. A fleet
+ * update runs safe updates over a selection, a few at a time, and stops after N failures.
+ */
+export class FleetService {
+  constructor(
+    private readonly hosts: HostService,
+    private readonly tenants: TenantService,
+    private readonly backups: BackupService,
+    private readonly emit: Emit,
+  ) {}
+
+  /** One tenant: backup → update → (health is part of the update) → rollback on failure. */
+  async safeUpdate(
+    slug: string,
+    change: SafeUpdateChange,
+    hostName?: string,
+    onState: (state: FleetState, detail: string) => void = () => undefined,
+  ): Promise<{
+    outcome: 'updated' | 'rolled-back' | 'failed';
+    backupId: string | null;
+    detail: string;
+    view: TenantView | null;
+  }> {
+    const { host, t } = await this.tenants.locate(slug, hostName);
+    onState('backup', 'backing up before the update');
+    const backup = await this.backups.runAgent(t, host, slug, 'pre-update');
+    onState('updating', `backup ${backup.id} taken; applying`);
+    try {
+      const view = await this.tenants.update(slug, change, host.name);
+      onState('updated', `healthy; backup ${backup.id} kept`);
+      return { outcome: 'updated', backupId: backup.id, detail: 'updated and healthy', view };
+    } catch (err) {
+      const why = toErrorInfo(err);
+      if (/^(ssh\.|tenant\.lock)/.test(why.code)) {
+        onState('failed', why.message);
+        return {
+          outcome: 'failed',
+          backupId: backup.id,
+          detail: `${why.message} (not rolled back: the host could not be reached; backup ${backup.id} holds the state before)`,
+          view: null,
+        };
+      }
+      onState('rolling-back', `${why.message}; restoring ${backup.id}`);
+      try {
+        await this.backups.restore({
+          slug,
+          host: host.name,
+          backupId: backup.id,
+          confirm: slug,
+          skipSafetyBackup: true,
+        });
+        await appendAudit(t, host, {
+          action: 'tenant.update.rolled-back',
+          subject: `tenant:${slug}`,
+          details: { backupId: backup.id, error: why.message.slice(0, 500) },
+        }).catch(() => undefined);
+        onState('rolled-back', why.message);
+        return {
+          outcome: 'rolled-back',
+          backupId: backup.id,
+          detail: `rolled back: ${why.message}`,
+          view: null,
+        };
+      } catch (err2) {
+        const why2 = toErrorInfo(err2);
+        onState('failed', why2.message);
+        return {
+          outcome: 'failed',
+          backupId: backup.id,
+          detail: `${why.message}; the rollback failed too: ${why2.message}`,
+          view: null,
+        };
+      }
+    }
+  }
+
+  /** A tenant update as the console and CLI run it: safe, and an error when it did not stick. */
+  async updateTenant(slug: string, change: SafeUpdateChange, hostName?: string): Promise<TenantView> {
+    const r = await this.safeUpdate(slug, change, hostName);
+    if (r.outcome === 'updated' && r.view) return r.view;
+    throw new CoreError(
+      r.outcome === 'rolled-back' ? 'tenant.update-rolled-back' : 'tenant.update-failed',
+      r.outcome === 'rolled-back'
+        ? `The update of '${slug}' did not become healthy and was rolled back to backup ${r.backupId ?? '?'}: ${r.detail}`
+        : `The update of '${slug}' failed: ${r.detail}`,
+      'The tenant runs as before the update. Fix the cause (see the message), then update again.',
+      { backupId: r.backupId },
+    );
+  }
+
+  /** Delete, with a final backup first unless asked not to (the backup outlives the tenant). */
+  async deleteTenant(
+    slug: string,
+    confirm: string,
+    hostName?: string,
+    skipFinalBackup = false,
+  ): Promise<{ deleted: true; finalBackupId: string | null }> {
+    if (confirm !== slug)
+      throw new CoreError(
+        'tenant.confirm',
+        `To delete '${slug}', confirm with its slug (got '${confirm}').`,
+        `Add --confirm ${slug}`,
+      );
+    const { host, t } = await this.tenants.locate(slug, hostName);
+    let finalBackupId: string | null = null;
+    if (!skipFinalBackup) {
+      try {
+        finalBackupId = (await this.backups.runAgent(t, host, slug, 'final')).id;
+      } catch (err) {
+        const why = toErrorInfo(err);
+        throw new CoreError(
+          'tenant.final-backup',
+          `'${slug}' was not deleted: its final backup failed: ${why.message}`,
+          `Fix the cause and retry, or delete without a final backup on purpose (--no-final-backup).`,
+        );
+      }
+    }
+    await this.tenants.delete(slug, confirm, host.name);
+    return { deleted: true, finalBackupId };
+  }
+
+  async update(
+    input: CommandInput<'fleet.update'> & { concurrency: number; stopAfterFailures: number },
+  ): Promise<CommandOutput<'fleet.update'>> {
+    const opId = input.opId ?? randomUUID();
+    const sel = input.selection;
+    if (!sel.host && !sel.label && !sel.slugs?.length)
+      throw new CoreError(
+        'fleet.selection',
+        'Choose which tenants to update: a host, a host label or a list of tenants.',
+        'Use --host NAME, --label key=value or --tenants a,b,c.',
+      );
+    const listed = await this.tenants.list(sel.host);
+    let chosen = listed.tenants;
+    if (sel.label) {
+      const [k, v] = sel.label.split('=') as [string, string];
+      const hostsWith = new Set(
+        (await this.hosts.list()).filter((h) => h.labels[k] === v).map((h) => h.name),
+      );
+      chosen = chosen.filter((x) => hostsWith.has(x.host));
+    }
+    if (sel.slugs?.length) {
+      const unknown = sel.slugs.filter((s) => !chosen.some((x) => x.slug === s));
+      if (unknown.length)
+        throw new CoreError(
+          'fleet.unknown',
+          `Not found in the selection: ${unknown.join(', ')}.`,
+          'Check the names with truffles tenant list.',
+        );
+      chosen = sel.slugs.map((s) => chosen.find((x) => x.slug === s)).filter((x): x is TenantView => !!x);
+    }
+    const queue = chosen.map((x) => ({ host: x.host, slug: x.slug, state: x.state }));
+    for (const q of queue) this.progress(opId, q.host, q.slug, 'queued', '');
+    const outcomes: FleetOutcome[] = [];
+    let failures = 0;
+    let stopped = false;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const item = queue[next++];
+        if (!item) return;
+        const started = Date.now();
+        if (stopped || item.state !== 'running') {
+          const detail = stopped
+            ? `not started: stopped after ${failures} failure(s)`
+            : `skipped: the tenant is ${item.state}`;
+          this.progress(opId, item.host, item.slug, 'skipped', detail);
+          outcomes.push({
+            host: item.host,
+            slug: item.slug,
+            outcome: 'skipped',
+            backupId: null,
+            detail,
+            seconds: 0,
+          });
+          continue;
+        }
+        let result: FleetOutcome;
+        try {
+          const r = await this.safeUpdate(
+            item.slug,
+            {
+              addModules: input.addModules ?? [],
+              removeModules: input.removeModules ?? [],
+              env: {},
+              refreshImages: true,
+            },
+            item.host,
+            (state, detail) => this.progress(opId, item.host, item.slug, state, detail),
+          );
+          result = {
+            host: item.host,
+            slug: item.slug,
+            outcome: r.outcome,
+            backupId: r.backupId,
+            detail: r.detail,
+            seconds: (Date.now() - started) / 1000,
+          };
+        } catch (err) {
+          const why = toErrorInfo(err);
+          this.progress(opId, item.host, item.slug, 'failed', why.message);
+          result = {
+            host: item.host,
+            slug: item.slug,
+            outcome: 'failed',
+            backupId: null,
+            detail: why.message,
+            seconds: (Date.now() - started) / 1000,
+          };
+        }
+        outcomes.push(result);
+        if (result.outcome !== 'updated') {
+          failures += 1;
+          if (failures >= input.stopAfterFailures) stopped = true;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(input.concurrency, Math.max(queue.length, 1)) }, worker));
+    const order = new Map(queue.map((q, i) => [`${q.host}/${q.slug}`, i]));
+    outcomes.sort(
+      (a, b) => (order.get(`${a.host}/${a.slug}`) ?? 0) - (order.get(`${b.host}/${b.slug}`) ?? 0),
+    );
+    return { outcomes, stopped };
+  }
+
+  private progress(opId: string, host: string, slug: string, state: FleetState, detail: string): void {
+    this.emit({ type: 'fleet.progress', opId, host, slug, state, detail });
+  }
+}
