@@ -483,6 +483,7 @@ export const CountDiffSchema = z.object({
   actual: z.number().nullable(),
 });
 
+export type RestoreReport = z.infer<typeof RestoreReportSchema>;
 export const RestoreReportSchema = z.object({
   tenant: z.string(),
   host: z.string(),

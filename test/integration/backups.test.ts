@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,7 +140,13 @@ async function writeKnownData(s: string): Promise<void> {
 }
 
 async function archiveIds(s: string): Promise<string[]> {
-  const r = await tr.exec(['sh', '-c', 'cd "$1" 2>/dev/null && ls -1 -- *.tar.age 2>/dev/null || true', 'sh', `${BACKUPS}/${s}`]);
+  const r = await tr.exec([
+    'sh',
+    '-c',
+    'cd "$1" 2>/dev/null && ls -1 -- *.tar.age 2>/dev/null || true',
+    'sh',
+    `${BACKUPS}/${s}`,
+  ]);
   return r.stdout.split('\n').filter(Boolean).sort();
 }
 
@@ -155,9 +161,12 @@ async function verifyOnHost(s: string, id: string): Promise<Awaited<ReturnType<t
 
 async function startedAt(s: string): Promise<string[]> {
   const docker = await tr.docker();
-  const list = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${s}`] } });
-  return Promise.all(list.map(async (c) => (await docker.getContainer(c.Id).inspect()).State.StartedAt)).then((x) =>
-    x.sort(),
+  const list = await docker.listContainers({
+    all: true,
+    filters: { label: [`com.docker.compose.project=${s}`] },
+  });
+  return Promise.all(list.map(async (c) => (await docker.getContainer(c.Id).inspect()).State.StartedAt)).then(
+    (x) => x.sort(),
   );
 }
 
@@ -204,9 +213,11 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
   it('installs the agent with a daily cron line at the chosen host time', async () => {
     const info = await core.backups.schedule({ host: 'sb', at: '03:00' });
     expect(info).toMatchObject({ installed: true, via: 'cron', at: '03:00', missing: [] });
-    expect(info.agentVersion).toBe('1');
+    expect(info.agentVersion).toBe('2');
     const cron = await tr.exec(['crontab', '-l']);
-    expect(cron.stdout).toMatch(/^0 3 \* \* \* \/opt\/truffles\/agent\/truffles-backup run --kind scheduled .*# truffles-backup$/m);
+    expect(cron.stdout).toMatch(
+      /^0 3 \* \* \* \/opt\/truffles\/agent\/truffles-backup run --kind scheduled .*# truffles-backup$/m,
+    );
   });
 
   it('a backup holds every part with its sha256, the counts, and only encrypted data on the host', async () => {
@@ -236,10 +247,22 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
       ].sort(),
     );
     // The archive on the host is age ciphertext: no dump magic, no tenant secrets in clear.
-    const head = await tr.exec(['sh', '-c', 'head -c 200 "$1"', 'sh', `${BACKUPS}/${slug}/${entry.id}.tar.age`]);
+    const head = await tr.exec([
+      'sh',
+      '-c',
+      'head -c 200 "$1"',
+      'sh',
+      `${BACKUPS}/${slug}/${entry.id}.tar.age`,
+    ]);
     expect(head.stdout.startsWith('age-encryption.org/v1')).toBe(true);
     const e = await env(slug);
-    const leak = await tr.exec(['grep', '-c', '-F', e.POSTGRES_PASSWORD ?? 'x', `${BACKUPS}/${slug}/${entry.id}.tar.age`]);
+    const leak = await tr.exec([
+      'grep',
+      '-c',
+      '-F',
+      e.POSTGRES_PASSWORD ?? 'x',
+      `${BACKUPS}/${slug}/${entry.id}.tar.age`,
+    ]);
     expect(leak.stdout.trim()).toBe('0');
     before = await contents(slug);
     expect((before.customers as string[]).length).toBe(3);
@@ -251,7 +274,9 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     await withDb(slug, async (db) => {
       await db.query('delete from messages');
       await db.query(`update customers set name = 'changed' where phone = '77770000001'`);
-      await db.query(`insert into billing_events (event_type, model_provider, model_name) values ('embedding', 'x', 'y')`);
+      await db.query(
+        `insert into billing_events (event_type, model_provider, model_name) values ('embedding', 'x', 'y')`,
+      );
       await db.query('delete from payments');
       await db.query('delete from orders');
       await db.query(`delete from n8n.workflow_entity where id = (select min(id) from n8n.workflow_entity)`);
@@ -259,7 +284,12 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     await withQdrant(slug, (q) => q.delete('knowledge', { wait: true, points: [1, 2] }));
     expect(await contents(slug)).not.toEqual(before);
     const report = await core.backups.restore({ slug, host: 'sb', backupId: first, confirm: slug });
-    expect(report, JSON.stringify(report.mismatches)).toMatchObject({ ok: true, kind: 'restore', mismatches: [], backupId: first });
+    expect(report, JSON.stringify(report.mismatches)).toMatchObject({
+      ok: true,
+      kind: 'restore',
+      mismatches: [],
+      backupId: first,
+    });
     expect(report.checked).toBeGreaterThan(8);
     expect(report.safetyBackupId).toMatch(/-safety$/);
     expect(await contents(slug)).toEqual(before);
@@ -287,9 +317,22 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     const sums = await tr.exec(['sha256sum', `${src}.tar.age`, `${dir}/${flipped}.tar.age`]);
     const [a, b] = sums.stdout.split('\n').map((l) => l.split(' ')[0]);
     expect(a).not.toBe(b);
-    await tr.exec(['sh', '-c', 'head -c "$3" "$1" > "$2"', 'sh', `${src}.tar.age`, `${dir}/${truncated}.tar.age`, String(Math.floor(size * 0.6))]);
+    await tr.exec([
+      'sh',
+      '-c',
+      'head -c "$3" "$1" > "$2"',
+      'sh',
+      `${src}.tar.age`,
+      `${dir}/${truncated}.tar.age`,
+      String(Math.floor(size * 0.6)),
+    ]);
     const other = await writeArchive(
-      { tenant: 'someone-else', createdAt: new Date().toISOString(), tools: {}, counts: { tables: {}, points: {}, workflows: 0 } },
+      {
+        tenant: 'someone-else',
+        createdAt: new Date().toISOString(),
+        tools: {},
+        counts: { tables: {}, points: {}, workflows: 0 },
+      },
       [{ name: 'postgres.dump', data: Buffer.from('not this tenant') }],
       await core.backupKeys.recipient(),
     );
@@ -303,7 +346,9 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
       [foreign, 'backup.foreign'],
     ];
     for (const [id, code] of expectations) {
-      const err = await core.backups.restore({ slug, host: 'sb', backupId: id, confirm: slug }).catch((e: unknown) => e);
+      const err = await core.backups
+        .restore({ slug, host: 'sb', backupId: id, confirm: slug })
+        .catch((e: unknown) => e);
       expect(err, id).toBeInstanceOf(CoreError);
       expect((err as CoreError).code, `${id}: ${(err as Error).message}`).toBe(code);
     }
@@ -317,9 +362,15 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
   });
 
   it('the scheduled job, run on the host with no console, makes an archive this console can verify', async () => {
-    const line = (await tr.exec(['crontab', '-l'])).stdout.split('\n').find((l) => l.endsWith('# truffles-backup'));
+    const line = (await tr.exec(['crontab', '-l'])).stdout
+      .split('\n')
+      .find((l) => l.endsWith('# truffles-backup'));
     expect(line).toBeTruthy();
-    const command = (line ?? '').split(' ').slice(5).join(' ').replace(/ # truffles-backup$/, '');
+    const command = (line ?? '')
+      .split(' ')
+      .slice(5)
+      .join(' ')
+      .replace(/ # truffles-backup$/, '');
     const beforeIds = await archiveIds(slug);
     // As the SSH user, from a login of its own on the host (not through the console's connection).
     const sb = sandbox();
@@ -337,7 +388,9 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
 
   it('on a full backup disk the backup fails cleanly: earlier backups intact, the tenant keeps running', async () => {
     const small = `/mnt/truffles-small-${slug}`;
-    asRoot(`mkdir -p ${small} && mount -t tmpfs -o size=6m tmpfs ${small} && chown ${sandbox().user} ${small}`);
+    asRoot(
+      `mkdir -p ${small} && mount -t tmpfs -o size=6m tmpfs ${small} && chown ${sandbox().user} ${small}`,
+    );
     try {
       await core.backups.schedule({ host: 'sb', backupDir: small });
       const ok = await core.backups.create(slug, 'sb');
@@ -349,7 +402,11 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
       expect((err as CoreError).code).toBe('backup.failed');
       expect((err as CoreError).message).toMatch(/full|No space/i);
       expect(asRoot(`sha256sum ${small}/${slug}/${ok.id}.tar.age`)).toBe(sumBefore);
-      expect(asRoot(`ls -a ${small}/${slug}`).split('\n').filter((f) => f.startsWith('.') && f.length > 2)).toEqual([]);
+      expect(
+        asRoot(`ls -a ${small}/${slug}`)
+          .split('\n')
+          .filter((f) => f.startsWith('.') && f.length > 2),
+      ).toEqual([]);
       asRoot(`rm -f ${small}/filler`);
       const manifest = await (async () => {
         const sink = new PassThrough();
@@ -374,9 +431,6 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
   it('an update that never becomes healthy is rolled back, with the data unchanged', async () => {
     const sb = sandbox();
     const content = await contents(slug);
-    const off = core.onEvent((e) => {
-      if (e.type === 'log' || e.type === 'progress') console.error(new Date().toISOString(), JSON.stringify(e).slice(0, 300));
-    });
     // An image with no n8n in it (the test host's Debian base): its container never becomes healthy.
     asRoot('docker tag truffles/debian-base:bookworm truffles/n8n-broken:1');
     await core.images.set('sb', { ...sb.images, n8n: 'truffles/n8n-broken:1' });

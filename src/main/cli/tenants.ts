@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
+  BackupIdSchema,
+  commands,
   DomainSchema,
   HostNameSchema,
   ModuleNameSchema,
@@ -9,13 +11,14 @@ import {
   PortSchema,
   SlugSchema,
   type AppEvent,
+  type RestoreReport,
   type TenantStatus,
   type TenantView,
 } from '../../shared/contract';
 import type { Core } from '../core/core';
 import { CREATE_STEPS } from '../core/tenants/service';
 import { collect, pairs, parseArg, UsageError } from './args';
-import { table } from './format';
+import { bytes, table } from './format';
 
 export interface CliContext {
   getCore: () => Core;
@@ -165,12 +168,13 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--add-modules <list>', 'modules to add, comma separated', '')
     .option('--remove-modules <list>', 'modules to remove, comma separated', '')
     .option('--env <NAME=value>', "a module's value (API key…); repeatable", collect, [])
+    .option('--images', "move to the host's current image catalog and template (image updates)")
     .option('--host <name>', 'the host (found by asking every host otherwise)')
     .option('--json', 'machine-readable output')
     .action(
       async (
         slugArg: string,
-        o: { addModules: string; removeModules: string; env: string[]; host?: string },
+        o: { addModules: string; removeModules: string; env: string[]; images?: boolean; host?: string },
       ) => {
         const slug = parseArg(SlugSchema, slugArg, 'SLUG');
         const list = (v: string, flag: string): string[] =>
@@ -185,18 +189,19 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         const addModules = list(o.addModules, '--add-modules');
         const removeModules = list(o.removeModules, '--remove-modules');
         const env = pairs(o.env, '--env');
-        if (!addModules.length && !removeModules.length && !Object.keys(env).length)
+        if (!addModules.length && !removeModules.length && !Object.keys(env).length && !o.images)
           throw new UsageError(
             'usage.invalid',
             'Nothing to update.',
-            'Give --add-modules, --remove-modules or --env.',
+            'Give --add-modules, --remove-modules, --env or --images.',
           );
         const core = getCore();
         const off = json ? () => undefined : core.onEvent(progressPrinter(io));
         try {
-          const v = await core.tenants.update(
+          // Safe: a backup first, and a rollback to it when the tenant does not come back healthy.
+          const v = await core.fleet.updateTenant(
             slug,
-            { addModules, removeModules, env },
+            { addModules, removeModules, env, refreshImages: o.images === true },
             o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
           );
           print(`Updated ${v.slug}: ${v.modules.map((m) => `${m.name}@${m.version}`).join(', ')}`, v);
@@ -251,9 +256,10 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .command('delete <slug>')
     .description('remove the containers, volumes, networks, files and route of a tenant')
     .requiredOption('--confirm <slug>', 'the slug again, to confirm')
+    .option('--no-final-backup', 'skip the final backup (taken by default and kept on the host)')
     .option('--host <name>', 'the host (found by asking every host otherwise)')
     .option('--json', 'machine-readable output')
-    .action(async (slugArg: string, o: { confirm: string; host?: string }) => {
+    .action(async (slugArg: string, o: { confirm: string; finalBackup: boolean; host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
       if (o.confirm !== slug)
         throw new UsageError(
@@ -261,12 +267,13 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           `--confirm must repeat the slug '${slug}' (got '${o.confirm}').`,
           `Add --confirm ${slug}`,
         );
-      const r = await getCore().tenants.delete(
+      const r = await getCore().fleet.deleteTenant(
         slug,
         o.confirm,
         o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+        !o.finalBackup,
       );
-      print(`Deleted ${slug}.`, r);
+      print(`Deleted ${slug}.${r.finalBackupId ? ` Final backup: ${r.finalBackupId}` : ''}`, r);
     });
 
   const backup = program
@@ -315,6 +322,230 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const recipient = await getCore().backupKeys.recipient();
       print(recipient, { recipient });
     });
+
+  const hostOpt = (v: string | undefined): string | undefined =>
+    v === undefined ? undefined : parseArg(HostNameSchema, v, '--host');
+  const logPrinter = (core: Core): (() => void) =>
+    json
+      ? () => undefined
+      : core.onEvent((e) => {
+          if (e.type === 'log' && e.source.startsWith('backup:')) io.err(`  ${e.message}`);
+        });
+  const reportText = (r: RestoreReport): string =>
+    [
+      `${r.kind === 'drill' ? 'Drill' : 'Restore'} of ${r.tenant} from ${r.backupId}: ${r.ok ? 'OK' : 'FAILED'} (${r.seconds.toFixed(1)} s)`,
+      `  ${r.detail}`,
+      ...(r.safetyBackupId ? [`  safety backup: ${r.safetyBackupId}`] : []),
+      ...r.mismatches.map((m) => `  ✗ ${m.what}: expected ${m.expected}, found ${m.actual ?? 'nothing'}`),
+    ].join('\n');
+
+  backup
+    .command('create <slug>')
+    .description("back a tenant up now (the host's agent does it; encrypted to the fleet key)")
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('--json', 'machine-readable output')
+    .action(async (slugArg: string, o: { host?: string }) => {
+      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+      const core = getCore();
+      const off = logPrinter(core);
+      try {
+        const b = await core.backups.create(slug, hostOpt(o.host));
+        print(`Backup ${b.id} of ${slug} on ${b.host}: ${bytes(b.size)}`, b);
+      } finally {
+        off();
+      }
+    });
+
+  backup
+    .command('list <slug>')
+    .description("a tenant's backups on its host, newest first, with runs and restores")
+    .option('--host <name>', 'the host (needed for a deleted tenant’s final backups)')
+    .option('--json', 'machine-readable output')
+    .action(async (slugArg: string, o: { host?: string }) => {
+      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+      const l = await getCore().backups.list(slug, hostOpt(o.host));
+      const rows = l.backups.map((b) => [
+        b.id,
+        b.kind,
+        bytes(b.size),
+        `${Object.values(b.counts.tables).reduce((n, x) => n + x, 0)} rows, ${Object.values(b.counts.points).reduce((n, x) => n + x, 0)} points, ${b.counts.workflows} workflows`,
+        b.offsite ? 'offsite' : '',
+        b.provenAt ? `proven ${b.provenAt.slice(0, 16)}` : 'never restored',
+      ]);
+      const lastRun = l.runs[0];
+      print(
+        [
+          rows.length ? table([['ID', 'KIND', 'SIZE', 'COUNTS', '', 'RESTORED'], ...rows]) : 'No backups.',
+          ...(lastRun
+            ? [`Last run ${lastRun.at}: ${lastRun.ok ? 'ok' : `FAILED: ${lastRun.error ?? ''}`}`]
+            : []),
+        ].join('\n'),
+        l,
+      );
+    });
+
+  backup
+    .command('schedule <host>')
+    .description('install the backup agent on a host and its daily run (systemd timer or cron)')
+    .option('--at <HH:MM>', 'host time of the daily run (default 03:00)')
+    .option('--daily <n>', 'daily backups kept (default 7)')
+    .option('--weekly <n>', 'weekly backups kept (default 4)')
+    .option('--dir <path>', 'where archives go on the host (default <state>/backups)')
+    .option('--json', 'machine-readable output')
+    .action(async (hostArg: string, o: { at?: string; daily?: string; weekly?: string; dir?: string }) => {
+      const input = parseArg(
+        commands['backups.schedule'].input,
+        {
+          host: hostArg,
+          ...(o.at !== undefined ? { at: o.at } : {}),
+          ...(o.daily !== undefined ? { daily: Number(o.daily) } : {}),
+          ...(o.weekly !== undefined ? { weekly: Number(o.weekly) } : {}),
+          ...(o.dir !== undefined ? { backupDir: o.dir } : {}),
+        },
+        'options',
+      );
+      const s = await getCore().backups.schedule(input);
+      print(
+        [
+          `${s.host}: daily at ${s.at} (host time) via ${s.via}; agent ${s.agentVersion ?? '?'}`,
+          `  archives in ${s.backupDir}; keep ${s.retention.daily} daily, ${s.retention.weekly} weekly`,
+          ...(s.missing.length ? [`  missing on the host: ${s.missing.join(', ')}`] : []),
+        ].join('\n'),
+        s,
+      );
+    });
+
+  backup
+    .command('restore <slug>')
+    .description('restore a tenant to a backup: verified first, safety backup, stop, restore, health, counts')
+    .requiredOption('--backup <id>', 'the backup (see backup list)')
+    .requiredOption('--confirm <slug>', 'the slug again: its current data is replaced')
+    .option('--no-safety-backup', 'skip the safety backup of the current state')
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        slugArg: string,
+        o: { backup: string; confirm: string; safetyBackup: boolean; host?: string },
+      ) => {
+        const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+        const backupId = parseArg(BackupIdSchema, o.backup, '--backup');
+        if (o.confirm !== slug)
+          throw new UsageError(
+            'usage.confirm',
+            `--confirm must repeat the slug '${slug}' (got '${o.confirm}').`,
+            `Add --confirm ${slug}`,
+          );
+        const core = getCore();
+        const off = logPrinter(core);
+        try {
+          const r = await core.backups.restore({
+            slug,
+            host: hostOpt(o.host),
+            backupId,
+            confirm: o.confirm,
+            skipSafetyBackup: !o.safetyBackup,
+          });
+          print(reportText(r), r);
+          if (!r.ok) ctx.setExitCode(1);
+        } finally {
+          off();
+        }
+      },
+    );
+
+  backup
+    .command('drill <slug>')
+    .description('restore a backup into a throw-away tenant, compare counts, remove it')
+    .option('--backup <id>', 'the backup (default: the newest)')
+    .option('--into <host>', 'drill on another host')
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('--json', 'machine-readable output')
+    .action(async (slugArg: string, o: { backup?: string; into?: string; host?: string }) => {
+      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+      const core = getCore();
+      const off = logPrinter(core);
+      try {
+        const r = await core.backups.drill({
+          slug,
+          host: hostOpt(o.host),
+          backupId: o.backup === undefined ? undefined : parseArg(BackupIdSchema, o.backup, '--backup'),
+          into: o.into === undefined ? undefined : parseArg(HostNameSchema, o.into, '--into'),
+        });
+        print(reportText(r), r);
+        if (!r.ok) ctx.setExitCode(1);
+      } finally {
+        off();
+      }
+    });
+
+  const fleet = program.command('fleet').description('operations over many tenants');
+  fleet
+    .command('update')
+    .description('update many tenants safely (backup first, rollback each), a few at a time')
+    .option('--host <name>', 'every tenant of a host')
+    .option('--label <key=value>', 'every tenant of hosts with this label')
+    .option('--tenants <list>', 'these tenants, in this order (comma separated)')
+    .option('--add-modules <list>', 'modules to add, comma separated', '')
+    .option('--remove-modules <list>', 'modules to remove, comma separated', '')
+    .option('--concurrency <n>', 'tenants updated at once', '1')
+    .option('--stop-after <n>', 'stop after this many failures', '1')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (o: {
+        host?: string;
+        label?: string;
+        tenants?: string;
+        addModules: string;
+        removeModules: string;
+        concurrency: string;
+        stopAfter: string;
+      }) => {
+        const split = (v: string | undefined): string[] =>
+          (v ?? '')
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+        const input = parseArg(
+          commands['fleet.update'].input,
+          {
+            selection: {
+              ...(o.host !== undefined ? { host: o.host } : {}),
+              ...(o.label !== undefined ? { label: o.label } : {}),
+              ...(o.tenants !== undefined ? { slugs: split(o.tenants) } : {}),
+            },
+            addModules: split(o.addModules),
+            removeModules: split(o.removeModules),
+            concurrency: Number(o.concurrency),
+            stopAfterFailures: Number(o.stopAfter),
+          },
+          'options',
+        );
+        const core = getCore();
+        const off = json
+          ? () => undefined
+          : core.onEvent((e) => {
+              if (e.type === 'fleet.progress' && e.state !== 'queued')
+                io.err(`  ${e.host}/${e.slug}: ${e.state}${e.detail ? `  ${e.detail}` : ''}`);
+            });
+        try {
+          const r = await core.fleet.update(input);
+          print(
+            [
+              table([
+                ['HOST', 'TENANT', 'OUTCOME', 'BACKUP', 'DETAIL'],
+                ...r.outcomes.map((x) => [x.host, x.slug, x.outcome, x.backupId ?? '', x.detail]),
+              ]),
+              ...(r.stopped ? ['Stopped early: the failure limit was reached.'] : []),
+            ].join('\n'),
+            r,
+          );
+          if (r.outcomes.some((x) => x.outcome !== 'updated')) ctx.setExitCode(1);
+        } finally {
+          off();
+        }
+      },
+    );
 
   const edge = program.command('edge').description("the host's edge (Traefik) in front of every tenant");
   edge

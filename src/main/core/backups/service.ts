@@ -632,7 +632,11 @@ export class BackupService {
     );
     const points: Record<string, number> = {};
     if (q.code !== 0)
-      throw new CoreError('backup.count', `Counting Qdrant points of '${slug}' failed: ${q.stderr.trim()}`, 'Check Qdrant.');
+      throw new CoreError(
+        'backup.count',
+        `Counting Qdrant points of '${slug}' failed: ${q.stderr.trim()}`,
+        'Check Qdrant.',
+      );
     for (const line of q.stdout.split('\n')) {
       const [name, n] = line.split('\t');
       if (name && n && /^\d+$/.test(n)) points[name] = Number(n);
