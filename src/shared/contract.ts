@@ -511,6 +511,8 @@ export const BackupScheduleSchema = z.object({
   backupDir: z.string(),
   retention: z.object({ daily: z.number().int(), weekly: z.number().int() }),
   offsite: z.object({ target: z.string(), keep: z.number().int() }).nullable(),
+  /** Weekday (0 = Sunday) on which consoles that are open drill each tenant's newest backup; null: never. */
+  drillWeekday: z.number().int().min(0).max(6).nullable(),
   missing: z.array(z.string()),
 });
 
@@ -733,6 +735,30 @@ export const commands = {
         at: HHMMSchema.optional(),
         daily: z.number().int().min(1).max(90).optional(),
         weekly: z.number().int().min(0).max(52).optional(),
+        /**
+         * A copy of every archive to a reserve server over SSH (the spec's "rsync to a reserve
+         * server"), made by the host with its own key; null removes it.
+         */
+        offsite: z
+          .object({
+            target: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.-]{1,253}$/, 'The reserve server as user@host.'),
+            port: PortSchema.default(22),
+            path: z
+              .string()
+              .regex(/^\/[A-Za-z0-9._/-]*$/, 'An absolute path of letters, digits, ".", "_", "-" and "/".')
+              .refine((v) => !v.split('/').includes('..'), 'No ".." in the path.'),
+            identityFile: z
+              .string()
+              .regex(/^\/[A-Za-z0-9._/-]*$/, 'The key file on the host, as an absolute path.'),
+            keep: z.number().int().min(1).max(1000).default(14),
+          })
+          .strict()
+          .nullable()
+          .optional(),
+        /** Weekly drills: the weekday (0 = Sunday) an open console drills each tenant's newest backup; null: none. */
+        drillWeekday: z.number().int().min(0).max(6).nullable().optional(),
         /** Where archives go on the host (default <state>/backups). */
         backupDir: z
           .string()
@@ -742,6 +768,11 @@ export const commands = {
       })
       .strict(),
     output: BackupScheduleSchema,
+  },
+  /** Run the drills that are due (weekly, per host's drill weekday); what the open console does hourly. */
+  'backups.runDueDrills': {
+    input: Empty,
+    output: z.array(RestoreReportSchema),
   },
   'backups.scheduleInfo': {
     input: z.object({ host: HostNameSchema }).strict(),

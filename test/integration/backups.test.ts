@@ -386,6 +386,53 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     expect(runs.runs[0]).toMatchObject({ ok: true, kind: 'scheduled' });
   });
 
+  it('copies every archive to a reserve server over SSH, keeping its own number there', async () => {
+    // The reserve server is the test host's own sshd (another login of the SSH user): the host's
+    // agent uses its own key and a pinned host key, with no console in between.
+    const sb = sandbox();
+    const home = `/home/${sb.user}`;
+    const key = `${home}/.ssh/offsite_ed25519`;
+    const reserve = `/opt/truffles-reserve-${slug}`;
+    const authorized = `/var/lib/truffles-sandbox/authorized_keys/${sb.user}`;
+    const authBefore = readFileSync(authorized, 'utf8');
+    asRoot(
+      [
+        `install -d -o ${sb.user} -m 0700 ${home} ${home}/.ssh`,
+        `rm -f ${key} ${key}.pub`,
+        `su -s /bin/sh ${sb.user} -c "ssh-keygen -q -t ed25519 -N '' -f ${key}"`,
+        `cat ${key}.pub >> ${authorized}`,
+        `ssh-keyscan -p ${sb.port} ${sb.address} 2>/dev/null | sed 's/^${sb.address} /[${sb.address}]:${sb.port} /' > ${home}/.ssh/known_hosts`,
+        `chown ${sb.user} ${home}/.ssh/known_hosts`,
+        `install -d -o ${sb.user} -m 0750 ${reserve}`,
+      ].join(' && '),
+    );
+    try {
+      const info = await core.backups.schedule({
+        host: 'sb',
+        offsite: {
+          target: `${sb.user}@${sb.address}`,
+          port: sb.port,
+          path: reserve,
+          identityFile: key,
+          keep: 2,
+        },
+      });
+      expect(info.offsite).toEqual({ target: `${sb.user}@${sb.address}:${reserve}`, keep: 2 });
+      const made: { id: string; sha256: string; offsite: boolean }[] = [];
+      for (let i = 0; i < 3; i++) made.push(await core.backups.create(slug, 'sb'));
+      expect(made.every((b) => b.offsite)).toBe(true);
+      const there = asRoot(`ls -1 ${reserve}/${slug}`).split('\n').filter(Boolean).sort();
+      // Its own retention: the two newest.
+      expect(there).toEqual(made.slice(1).map((b) => `${b.id}.tar.age`));
+      for (const b of made.slice(1))
+        expect(asRoot(`sha256sum ${reserve}/${slug}/${b.id}.tar.age`).split(' ')[0]).toBe(b.sha256);
+    } finally {
+      await core.backups.schedule({ host: 'sb', offsite: null });
+      writeFileSync(authorized, authBefore);
+      asRoot(`rm -rf ${reserve} ${key} ${key}.pub`);
+    }
+  });
+
   it('on a full backup disk the backup fails cleanly: earlier backups intact, the tenant keeps running', async () => {
     const small = `/mnt/truffles-small-${slug}`;
     asRoot(
@@ -455,6 +502,25 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     expect(report.target).toMatch(/^drill-[0-9a-f]{6}@sb$/);
     const listed = await core.tenants.list('sb');
     expect(listed.tenants.some((x) => x.slug.startsWith('drill-'))).toBe(false);
+  });
+
+  it('weekly drills run when due, from the console, and are shown as the last drill', async () => {
+    const today = new Date();
+    const info = await core.backups.schedule({ host: 'sb', drillWeekday: today.getDay() });
+    expect(info.drillWeekday).toBe(today.getDay());
+    // Drilled by the test above within the week: not due again.
+    expect((await core.backups.runDueDrills(today)).filter((r) => r.tenant === slug)).toEqual([]);
+    // A week later it is due again.
+    const nextWeek = new Date(today.getTime() + 7 * 24 * 3600_000);
+    const reports = (await core.backups.runDueDrills(nextWeek)).filter((r) => r.tenant === slug);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ kind: 'drill', ok: true });
+    const overview = await core.backups.overview('sb');
+    const mine = overview.tenants.find((x) => x.slug === slug);
+    expect(mine?.lastDrill?.at).toBe(reports[0]?.at);
+    expect(mine?.last?.provenAt).not.toBeNull();
+    await core.backups.schedule({ host: 'sb', drillWeekday: null });
+    expect(await core.backups.runDueDrills(nextWeek)).toEqual([]);
   });
 
   it('the host never holds the private key', async () => {

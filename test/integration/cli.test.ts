@@ -194,3 +194,34 @@ describe('truffles host', () => {
     }
   });
 });
+
+describe('truffles backup and fleet', () => {
+  it('usage errors say what is wrong before anything is asked of a host (exit 2)', () => {
+    const r1 = truffles('backup', 'restore', 'acme', '--backup', 'yesterday', '--confirm', 'acme');
+    expect(r1.code).toBe(2);
+    expect(r1.stderr.split('\n')[0]).toMatch(/--backup: A backup id looks like 20261125T030000Z-scheduled/);
+    const r2 = truffles(
+      'backup',
+      'restore',
+      'acme',
+      '--backup',
+      '20261125T030000Z-scheduled',
+      '--confirm',
+      'acm',
+    );
+    expect(r2.code).toBe(2);
+    expect(r2.stderr.split('\n')[0]).toMatch(/--confirm must repeat the slug 'acme'/);
+    const r3 = truffles('backup', 'schedule', 'sb', '--at', '25:00');
+    expect(r3.code).toBe(2);
+    expect(r3.stderr.split('\n')[0]).toMatch(/HH:MM/);
+    const r4 = truffles('backup', 'schedule', 'sb', '--offsite', 'backup@reserve:/srv/x');
+    expect(r4.code).toBe(2);
+    expect(r4.stderr.split('\n')[0]).toMatch(/needs --offsite-key/);
+    const r5 = truffles('fleet', 'update');
+    expect(r5.code).toBe(1);
+    expect(r5.stderr.split('\n')[0]).toMatch(/Choose which tenants to update/);
+    const r6 = truffles('backup', 'create', 'acme', '--host', 'nobody');
+    expect(r6.code).toBe(1);
+    expect(r6.stderr.split('\n')[0]).toMatch(/There is no host named 'nobody'/);
+  });
+});

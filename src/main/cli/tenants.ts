@@ -391,29 +391,71 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--daily <n>', 'daily backups kept (default 7)')
     .option('--weekly <n>', 'weekly backups kept (default 4)')
     .option('--dir <path>', 'where archives go on the host (default <state>/backups)')
+    .option('--offsite <user@host:/path>', 'also copy each archive to a reserve server over SSH')
+    .option('--offsite-key <path>', "the host's SSH key for the reserve server (a path on the host)")
+    .option('--offsite-port <port>', "the reserve server's SSH port", '22')
+    .option('--offsite-keep <n>', 'archives kept per tenant on the reserve server', '14')
+    .option('--no-offsite', 'stop copying to a reserve server')
     .option('--json', 'machine-readable output')
-    .action(async (hostArg: string, o: { at?: string; daily?: string; weekly?: string; dir?: string }) => {
-      const input = parseArg(
-        commands['backups.schedule'].input,
-        {
-          host: hostArg,
-          ...(o.at !== undefined ? { at: o.at } : {}),
-          ...(o.daily !== undefined ? { daily: Number(o.daily) } : {}),
-          ...(o.weekly !== undefined ? { weekly: Number(o.weekly) } : {}),
-          ...(o.dir !== undefined ? { backupDir: o.dir } : {}),
+    .action(
+      async (
+        hostArg: string,
+        o: {
+          at?: string;
+          daily?: string;
+          weekly?: string;
+          dir?: string;
+          offsite?: string | false;
+          offsiteKey?: string;
+          offsitePort: string;
+          offsiteKeep: string;
+          drillWeekday?: string;
         },
-        'options',
-      );
-      const s = await getCore().backups.schedule(input);
-      print(
-        [
-          `${s.host}: daily at ${s.at} (host time) via ${s.via}; agent ${s.agentVersion ?? '?'}`,
-          `  archives in ${s.backupDir}; keep ${s.retention.daily} daily, ${s.retention.weekly} weekly`,
-          ...(s.missing.length ? [`  missing on the host: ${s.missing.join(', ')}`] : []),
-        ].join('\n'),
-        s,
-      );
-    });
+      ) => {
+        let offsite: unknown;
+        if (o.offsite === false) offsite = null;
+        else if (typeof o.offsite === 'string') {
+          const m = /^([^:]+):(\/.*)$/.exec(o.offsite);
+          if (!m || !o.offsiteKey)
+            throw new UsageError(
+              'usage.invalid',
+              '--offsite takes user@host:/path, and needs --offsite-key PATH (the key file on the host).',
+              'Example: --offsite backup@reserve.example.kz:/srv/truffles --offsite-key /opt/truffles/agent/offsite_ed25519',
+            );
+          offsite = {
+            target: m[1],
+            path: m[2],
+            port: Number(o.offsitePort),
+            identityFile: o.offsiteKey,
+            keep: Number(o.offsiteKeep),
+          };
+        }
+        const input = parseArg(
+          commands['backups.schedule'].input,
+          {
+            host: hostArg,
+            ...(o.at !== undefined ? { at: o.at } : {}),
+            ...(o.daily !== undefined ? { daily: Number(o.daily) } : {}),
+            ...(o.weekly !== undefined ? { weekly: Number(o.weekly) } : {}),
+            ...(o.dir !== undefined ? { backupDir: o.dir } : {}),
+            ...(offsite !== undefined ? { offsite } : {}),
+            ...(o.drillWeekday !== undefined
+              ? { drillWeekday: o.drillWeekday === 'none' ? null : Number(o.drillWeekday) }
+              : {}),
+          },
+          'options',
+        );
+        const s = await getCore().backups.schedule(input);
+        print(
+          [
+            `${s.host}: daily at ${s.at} (host time) via ${s.via}; agent ${s.agentVersion ?? '?'}`,
+            `  archives in ${s.backupDir}; keep ${s.retention.daily} daily, ${s.retention.weekly} weekly`,
+            ...(s.missing.length ? [`  missing on the host: ${s.missing.join(', ')}`] : []),
+          ].join('\n'),
+          s,
+        );
+      },
+    );
 
   backup
     .command('restore <slug>')
@@ -474,6 +516,24 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         });
         print(reportText(r), r);
         if (!r.ok) ctx.setExitCode(1);
+      } finally {
+        off();
+      }
+    });
+
+  backup
+    .command('drill-due')
+    .description(
+      "run the weekly drills that are due (what an open console does hourly; for an operator's cron)",
+    )
+    .option('--json', 'machine-readable output')
+    .action(async () => {
+      const core = getCore();
+      const off = logPrinter(core);
+      try {
+        const reports = await core.backups.runDueDrills();
+        print(reports.length ? reports.map(reportText).join('\n') : 'No drill is due.', reports);
+        if (reports.some((r) => !r.ok)) ctx.setExitCode(1);
       } finally {
         off();
       }

@@ -108,6 +108,7 @@ export class Core {
       'backups.drill': (i) => this.backups.drill(i),
       'backups.schedule': (i) => this.backups.schedule(i),
       'backups.scheduleInfo': (i) => this.backups.scheduleInfo(i.host),
+      'backups.runDueDrills': () => this.backups.runDueDrills(),
       'backups.keyInfo': () => this.backupKeys.info(),
       'backups.keyInit': () => this.backupKeys.init(),
       'fleet.update': (i) => this.fleet.update(i),
@@ -184,7 +185,31 @@ export class Core {
     };
   }
 
+  private drillTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * What an open console does in the background (the desktop app and browser mode, not the CLI):
+   * hourly, the weekly restore drills that are due (they need the private key, so hosts cannot).
+   */
+  startBackground(intervalMs = 3600_000): void {
+    if (this.drillTimer) return;
+    let running = false;
+    const tick = (): void => {
+      if (running) return;
+      running = true;
+      void this.backups
+        .runDueDrills()
+        .catch(() => undefined)
+        .finally(() => (running = false));
+    };
+    this.drillTimer = setInterval(tick, intervalMs);
+    this.drillTimer.unref();
+    setTimeout(tick, 60_000).unref();
+  }
+
   async close(): Promise<void> {
+    if (this.drillTimer) clearInterval(this.drillTimer);
+    this.drillTimer = null;
     this.events.removeAllListeners();
     await this.hosts.closeAll();
   }

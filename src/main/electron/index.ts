@@ -23,6 +23,7 @@ const trusted = (url: string): boolean => (devUrl ? url.startsWith(devUrl) : url
 
 async function createWindow(): Promise<void> {
   const core = new Core({ home: trufflesHome(), secrets: new SafeStorageProvider(), mode: 'electron' });
+  core.startBackground();
   const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
 
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {

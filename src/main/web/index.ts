@@ -15,6 +15,7 @@ async function main(): Promise<void> {
     ),
     mode: 'web',
   });
+  core.startBackground();
   const port = process.env.TRUFFLES_WEB_PORT ? Number(process.env.TRUFFLES_WEB_PORT) : 7420;
   const server = await startWebServer({ core, staticDir: join(import.meta.dirname, '../renderer'), port });
   process.stdout.write(

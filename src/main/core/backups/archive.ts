@@ -95,6 +95,8 @@ export async function readArchive(
   fed.catch(() => undefined);
   let manifest: BackupManifest | null = null;
   const seen = new Set<string>();
+  // The part being handed to the sink: failed on a refusal, so the sink stops (and writes nothing more).
+  let tap: PassThrough | null = null;
   try {
     for await (const entry of extract) {
       const name = entry.header.name;
@@ -132,16 +134,18 @@ export async function readArchive(
       const hash = createHash('sha256');
       let size = 0;
       // Through to the sink with backpressure: a part is never held whole in memory.
-      const tap = new PassThrough();
-      const consumed = sink(part, tap);
+      const out = new PassThrough();
+      tap = out;
+      const consumed = sink(part, out);
       consumed.catch(() => undefined);
       for await (const c of entry as AsyncIterable<Buffer>) {
         hash.update(c);
         size += c.length;
-        if (!tap.write(c)) await Promise.race([once(tap, 'drain'), consumed]);
+        if (!out.write(c)) await Promise.race([once(out, 'drain'), consumed]);
       }
-      tap.end();
+      out.end();
       await consumed;
+      tap = null;
       const sum = hash.digest('hex');
       if (size !== part.size || sum !== part.sha256)
         throw corrupt(
@@ -150,6 +154,7 @@ export async function readArchive(
     }
     await fed;
   } catch (err) {
+    tap?.destroy(new Error('the archive was refused'));
     extract.destroy();
     plain.destroy();
     if (err instanceof CoreError) throw err;

@@ -61,6 +61,8 @@ const AgentConfigSchema = z.object({
     })
     .nullable()
     .default(null),
+  /** Read by consoles, not by the agent: drills need the private key. */
+  drillWeekday: z.number().int().min(0).max(6).nullable().default(null),
 });
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
@@ -83,6 +85,7 @@ export interface ScheduleInput {
   weekly?: number | undefined;
   backupDir?: string | undefined;
   offsite?: AgentConfig['offsite'] | undefined;
+  drillWeekday?: number | null | undefined;
 }
 
 export class BackupService {
@@ -146,6 +149,7 @@ export class BackupService {
       at: '03:00',
       retention: { daily: 7, weekly: 4 },
       offsite: null,
+      drillWeekday: null,
     };
   }
 
@@ -236,7 +240,18 @@ export class BackupService {
         weekly: input.weekly ?? current.retention.weekly,
       },
       offsite: input.offsite !== undefined ? input.offsite : current.offsite,
+      drillWeekday: input.drillWeekday !== undefined ? input.drillWeekday : current.drillWeekday,
     };
+    if (config.offsite) {
+      const ssh = await t.exec(['sh', '-c', 'command -v ssh'], { timeoutMs: 15_000 });
+      if (ssh.code !== 0)
+        throw new CoreError(
+          'backup.agent-tools',
+          `${host.name} has no ssh client for the offsite copy.`,
+          'On the host (Debian/Ubuntu): sudo apt-get install openssh-client',
+          { missing: ['ssh'] },
+        );
+    }
     await this.installAgent(t, host, config);
     const [hh, mm] = config.at.split(':');
     const agent = posix.join(this.agentDir(host), AGENT_FILE);
@@ -345,6 +360,7 @@ export class BackupService {
       offsite: base.offsite
         ? { target: `${base.offsite.target}:${base.offsite.path}`, keep: base.offsite.keep }
         : null,
+      drillWeekday: base.drillWeekday,
       missing,
     };
   }
@@ -544,6 +560,7 @@ export class BackupService {
     const abort = new AbortController();
     const reading = src.t.exec(['cat', '--', archive], { stdout: encrypted, signal: abort.signal });
     reading.catch(() => undefined);
+    const writers: Promise<unknown>[] = [];
     try {
       const manifest = await readArchive(
         encrypted,
@@ -551,10 +568,12 @@ export class BackupService {
         { tenant: expectTenant },
         async (part, data) => {
           const target = posix.join(dst.dir, part.name);
-          const w = await dst.t.exec(
+          const writing = dst.t.exec(
             ['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'sh', target],
             { stdin: data },
           );
+          writers.push(writing.catch(() => undefined));
+          const w = await writing;
           if (w.code !== 0)
             throw new CoreError(
               'backup.stage',
@@ -574,6 +593,8 @@ export class BackupService {
     } catch (err) {
       abort.abort();
       encrypted.destroy();
+      // A part still being written would make its folder again after the removal.
+      await Promise.allSettled(writers);
       await removeInside(dst.t, posix.dirname(dst.dir), dst.dir).catch(() => undefined);
       throw err;
     }
@@ -938,6 +959,50 @@ export class BackupService {
   }
 
   // ---------- drills ----------
+
+  /**
+   * The weekly drills that are due now: on hosts with a drill weekday equal to today's (this
+   * machine's calendar), each running tenant with a backup whose last drill is older than six
+   * days. Run one after another; the open console calls this hourly, `truffles backup drill-due`
+   * does it from an operator's cron.
+   */
+  async runDueDrills(now = new Date()): Promise<RestoreReport[]> {
+    const reports: RestoreReport[] = [];
+    const weekAgo = now.getTime() - 6 * 24 * 3600_000;
+    for (const h of await this.hosts.list()) {
+      let due: string[] = [];
+      try {
+        const host = await this.hosts.get(h.name);
+        const t = await this.hosts.transport(h.name);
+        const config = await this.readConfig(t, host);
+        if (config?.drillWeekday !== now.getDay()) continue;
+        const overview = await this.overview(h.name);
+        due = overview.tenants
+          .filter(
+            (x) =>
+              x.host === h.name &&
+              x.state === 'running' &&
+              x.last !== null &&
+              !(x.lastDrill && Date.parse(x.lastDrill.at) > weekAgo),
+          )
+          .map((x) => x.slug);
+      } catch {
+        continue; // an unreachable host is drilled when it is back
+      }
+      for (const slug of due) {
+        if (this.drilling.has(`${h.name}/${slug}`)) continue;
+        this.drilling.add(`${h.name}/${slug}`);
+        try {
+          reports.push(await this.drill({ slug, host: h.name }));
+        } finally {
+          this.drilling.delete(`${h.name}/${slug}`);
+        }
+      }
+    }
+    return reports;
+  }
+
+  private readonly drilling = new Set<string>();
 
   /**
    * Restore a backup into a throw-away tenant (same host, or `into`), compare counts with the

@@ -144,6 +144,8 @@ export class LocalTransport implements HostTransport {
       const err: Buffer[] = [];
       if (options.stdin && child.stdin) {
         child.stdin.on('error', () => undefined); // EPIPE when the command exits early
+        // An input that fails stops the command: it must not take a cut-off input as complete.
+        options.stdin.on('error', () => child.kill('SIGTERM'));
         options.stdin.pipe(child.stdin);
       }
       if (options.stdout && child.stdout) child.stdout.pipe(options.stdout);
