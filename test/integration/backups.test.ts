@@ -521,7 +521,7 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     expect(mine?.last?.provenAt).not.toBeNull();
     await core.backups.schedule({ host: 'sb', drillWeekday: null });
     expect(await core.backups.runDueDrills(nextWeek)).toEqual([]);
-  });
+  }, 900_000);
 
   it('the host never holds the private key', async () => {
     const identity = await core.backupKeys.identity();

@@ -9,6 +9,7 @@ import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
 import { parseHostCatalog, resolveImages } from './catalog';
+import { compose } from './compose';
 import { mkdirHost, readHostFile, writeHostFile } from './hostfs';
 import { acquireTenantLock } from './lock';
 import { renderEdge } from './render';
@@ -128,24 +129,9 @@ export class EdgeService {
       await mkdirHost(t, dir, '0750');
       await writeHostFile(t, posix.join(dir, '.env'), files.env, 0o600);
       await writeHostFile(t, posix.join(dir, 'compose.yaml'), files.compose, 0o640);
-      const up = await t.exec(
-        [
-          'docker',
-          'compose',
-          '--project-name',
-          'truffles-edge',
-          '--project-directory',
-          dir,
-          '--file',
-          posix.join(dir, 'compose.yaml'),
-          '--env-file',
-          posix.join(dir, '.env'),
-          'up',
-          '--detach',
-          '--remove-orphans',
-        ],
-        { timeoutMs: 10 * 60_000 },
-      );
+      const up = await t.exec(compose(dir, 'truffles-edge', 'up', '--detach', '--remove-orphans'), {
+        timeoutMs: 10 * 60_000,
+      });
       if (up.code !== 0)
         throw new CoreError(
           'edge.up',

@@ -33,6 +33,7 @@ import {
 import { acquireTenantLock, type TenantLock } from './lock';
 import { BASE_MODULES, loadModules, resolveModules, type LoadedModule, type Plan } from './modules';
 import { parseTenantRecord, TENANT_RECORD_VERSION, type TenantOperation, type TenantRecord } from './record';
+import { compose } from './compose';
 import { renderTenant, TEMPLATE_VERSION } from './render';
 import { SlugSchema } from './slug';
 import { shellQuote } from '../ssh/quote';
@@ -69,6 +70,7 @@ export interface TenantServiceOptions {
 }
 
 export { CREATE_STEPS, type CreateStep };
+export { compose };
 
 const STEP_TITLES: Record<CreateStep, string> = {
   validate: 'Check slug, modules and plan',
@@ -118,22 +120,6 @@ export function findResourcesDir(start = dirname(fileURLToPath(import.meta.url))
 
 function secret(bytes = 24): string {
   return randomBytes(bytes).toString('hex');
-}
-
-export function compose(dir: string, slug: string, ...args: string[]): string[] {
-  return [
-    'docker',
-    'compose',
-    '--project-name',
-    slug,
-    '--project-directory',
-    dir,
-    '--file',
-    posix.join(dir, 'compose.yaml'),
-    '--env-file',
-    posix.join(dir, '.env'),
-    ...args,
-  ];
 }
 
 export function parseEnvFile(text: string): Record<string, string> {
