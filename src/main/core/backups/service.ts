@@ -15,6 +15,7 @@ import { CoreError, toErrorInfo } from '../errors';
 import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
+import type { ExecOptions, ExecResult } from '../ssh/connection';
 import { shellJoin } from '../ssh/quote';
 import type { HostRecord } from '../store/schema';
 import { mkdirHost, readHostFile, removeInside, tenantDir, writeHostFile } from '../tenants/hostfs';
@@ -67,6 +68,27 @@ const AgentConfigSchema = z.object({
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 const SidecarSchema = BackupEntrySchema.omit({ host: true, provenAt: true });
+
+/**
+ * Run a command that must succeed; otherwise an error that says what failed, with the end of
+ * the command's own message (which names the cause: a full disk, a refused statement…).
+ */
+async function execOk(
+  t: HostTransport,
+  code: string,
+  what: string,
+  argv: readonly string[],
+  options: ExecOptions = {},
+): Promise<ExecResult> {
+  const r = await t.exec(argv, options);
+  if (r.code !== 0)
+    throw new CoreError(
+      code,
+      `${what} failed: ${r.stderr.trim().slice(-400) || `exit ${String(r.code)}`}`,
+      'That is the host’s own message: fix its cause, then run the same command again.',
+    );
+  return r;
+}
 
 /** Tables whose counts a restore must find again: the application's, and n8n's workflows and credentials. */
 function comparedTable(name: string): boolean {
@@ -698,18 +720,21 @@ export class BackupService {
     manifest: BackupManifest,
   ): Promise<{ checked: number; mismatches: RestoreReport['mismatches'] }> {
     const env = parseEnvFile((await readHostFile(t, posix.join(dir, '.env'))) ?? '');
-    const up = await t.exec(compose(dir, slug, 'up', '-d', '--no-deps', 'postgres', 'qdrant', 'redis'), {
-      timeoutMs: 10 * 60_000,
-    });
-    if (up.code !== 0)
-      throw new CoreError(
-        'backup.restore-start',
-        `Starting the database failed: ${up.stderr.trim()}`,
-        'See the message.',
-      );
+    await execOk(
+      t,
+      'backup.restore-start',
+      `Starting the database`,
+      compose(dir, slug, 'up', '-d', '--no-deps', 'postgres', 'qdrant', 'redis'),
+      {
+        timeoutMs: 10 * 60_000,
+      },
+    );
     await this.tenants.waitHealthy(t, slug, undefined, ['postgres', 'qdrant', 'redis']);
     this.log(slug, 'info', 'PostgreSQL: recreating the database and restoring the dump');
-    const recreate = await t.exec(
+    await execOk(
+      t,
+      'backup.restore-pg',
+      `Recreating the database`,
       compose(
         dir,
         slug,
@@ -723,14 +748,11 @@ export class BackupService {
       ),
       { timeoutMs: 10 * 60_000 },
     );
-    if (recreate.code !== 0)
-      throw new CoreError(
-        'backup.restore-pg',
-        `Recreating the database failed: ${recreate.stderr.trim()}`,
-        'See the message.',
-      );
     const dump = posix.join(stageDir, 'postgres.dump');
-    const restore = await t.exec(
+    await execOk(
+      t,
+      'backup.restore-pg',
+      `pg_restore`,
       [
         'sh',
         '-c',
@@ -740,18 +762,15 @@ export class BackupService {
       ],
       { timeoutMs: 6 * 3600_000 },
     );
-    if (restore.code !== 0)
-      throw new CoreError(
-        'backup.restore-pg',
-        `pg_restore failed: ${restore.stderr.trim().slice(-400)}`,
-        'See the message.',
-      );
     this.log(slug, 'info', 'Qdrant: replacing collections from their snapshots');
     const ip = await this.tenants.containerIp(t, slug, 'qdrant');
     const wanted = manifest.parts
       .filter((p) => p.name.startsWith('qdrant/') && p.name.endsWith('.snapshot'))
       .map((p) => p.name.slice('qdrant/'.length, -'.snapshot'.length));
-    const q = await t.exec(
+    await execOk(
+      t,
+      'backup.restore-qdrant',
+      `Restoring Qdrant`,
       [
         'sh',
         '-c',
@@ -774,12 +793,6 @@ export class BackupService {
       ],
       { timeoutMs: 6 * 3600_000, stdin: Readable.from([`api-key: ${env.QDRANT_API_KEY ?? ''}\n`]) },
     );
-    if (q.code !== 0)
-      throw new CoreError(
-        'backup.restore-qdrant',
-        `Restoring Qdrant failed: ${q.stderr.trim().slice(-400)}`,
-        'See the message.',
-      );
     return this.compare(manifest, await this.countsNow(t, dir, slug, env));
   }
 
@@ -857,15 +870,14 @@ export class BackupService {
       }
       this.log(slug, 'info', 'Stopping the tenant');
       touched = true;
-      const stop = await t.exec(compose(dir, slug, 'stop'), { timeoutMs: 5 * 60_000 });
-      if (stop.code !== 0)
-        throw new CoreError(
-          'backup.restore-stop',
-          `Stopping '${slug}' failed: ${stop.stderr.trim()}`,
-          'See the message.',
-        );
+      await execOk(t, 'backup.restore-stop', `Stopping '${slug}'`, compose(dir, slug, 'stop'), {
+        timeoutMs: 5 * 60_000,
+      });
       // The tenant's files as they were (its .env holds the n8n key its credentials were encrypted with).
-      const files = await t.exec(
+      await execOk(
+        t,
+        'backup.restore-files',
+        `Putting the files back`,
         [
           'sh',
           '-c',
@@ -876,21 +888,11 @@ export class BackupService {
         ],
         { timeoutMs: 60_000 },
       );
-      if (files.code !== 0)
-        throw new CoreError(
-          'backup.restore-files',
-          `Putting the files back failed: ${files.stderr.trim()}`,
-          'See the message.',
-        );
       const compared = await this.restoreData(t, dir, slug, stageDir, manifest);
       this.log(slug, 'info', 'Starting the tenant');
-      const up = await t.exec(compose(dir, slug, 'up', '-d'), { timeoutMs: 10 * 60_000 });
-      if (up.code !== 0)
-        throw new CoreError(
-          'backup.restore-start',
-          `Starting '${slug}' failed: ${up.stderr.trim()}`,
-          'See the message.',
-        );
+      await execOk(t, 'backup.restore-start', `Starting '${slug}'`, compose(dir, slug, 'up', '-d'), {
+        timeoutMs: 10 * 60_000,
+      });
       await this.tenants.waitHealthy(t, slug);
       const restoredRecord = await readHostFile(t, posix.join(dir, 'tenant.json'));
       const restored = restoredRecord
@@ -970,7 +972,7 @@ export class BackupService {
     const reports: RestoreReport[] = [];
     const weekAgo = now.getTime() - 6 * 24 * 3600_000;
     for (const h of await this.hosts.list()) {
-      let due: string[] = [];
+      let due: string[];
       try {
         const host = await this.hosts.get(h.name);
         const t = await this.hosts.transport(h.name);
