@@ -6,7 +6,9 @@ import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { installShortcuts, screenFromHash } from './navigation';
 import { AuditScreen } from './screens/AuditScreen';
+import { BackupsScreen } from './screens/BackupsScreen';
 import { FleetScreen } from './screens/FleetScreen';
+import { FleetUpdateScreen } from './screens/FleetUpdateScreen';
 import { HostsScreen } from './screens/HostsScreen';
 import { PlaceholderScreen } from './screens/PlaceholderScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
@@ -22,6 +24,10 @@ function Screen({ screen }: { screen: ScreenName }): ReactElement {
       return <HostsScreen />;
     case 'tenants':
       return <TenantsScreen />;
+    case 'backups':
+      return <BackupsScreen />;
+    case 'updates':
+      return <FleetUpdateScreen />;
     case 'audit':
       return <AuditScreen />;
     case 'settings':

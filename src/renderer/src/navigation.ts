@@ -8,6 +8,7 @@ export const SCREEN_KEYS: Record<ScreenName, { code: string; letter: string }> =
   hosts: { code: 'KeyH', letter: 'H' },
   tenants: { code: 'KeyT', letter: 'T' },
   backups: { code: 'KeyB', letter: 'B' },
+  updates: { code: 'KeyU', letter: 'U' },
   costs: { code: 'KeyC', letter: 'C' },
   knowledge: { code: 'KeyK', letter: 'K' },
   audit: { code: 'KeyA', letter: 'A' },
@@ -36,7 +37,7 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /**
- * Global shortcuts: Alt+1..Alt+8 open the sections in order; `g` then a letter does the same;
+ * Global shortcuts: Alt+1..Alt+9 open the sections in order; `g` then a letter does the same;
  * `?` toggles the shortcut list. Returns a function that removes the listener.
  */
 export function installShortcuts(onToggleHelp: () => void): () => void {
@@ -45,7 +46,7 @@ export function installShortcuts(onToggleHelp: () => void): () => void {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey) return;
     if (document.querySelector('[aria-modal="true"]')) return;
     if (e.altKey && !e.shiftKey) {
-      const m = /^(?:Digit|Numpad)([1-8])$/.exec(e.code);
+      const m = /^(?:Digit|Numpad)([1-9])$/.exec(e.code);
       const index = m ? Number(m[1]) - 1 : -1;
       const screen = SCREENS[index];
       if (screen) {

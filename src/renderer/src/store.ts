@@ -31,6 +31,7 @@ export const SCREENS = [
   'hosts',
   'tenants',
   'backups',
+  'updates',
   'costs',
   'knowledge',
   'audit',
@@ -54,7 +55,11 @@ export type ErrorScope =
   | 'audit'
   | 'tenants'
   | 'tenant'
-  | 'wizard';
+  | 'wizard'
+  | 'backups'
+  | 'backup'
+  | 'schedule'
+  | 'updates';
 export interface ShownError extends ErrorInfo {
   scope: ErrorScope;
 }
@@ -67,7 +72,13 @@ export type ToastKey =
   | 'toast.auditFailed'
   | 'toast.imported'
   | 'toast.tenantCreated'
-  | 'toast.tenantDeleted';
+  | 'toast.tenantDeleted'
+  | 'toast.backupKeyCreated'
+  | 'toast.backupCreated'
+  | 'toast.restored'
+  | 'toast.restoreFailed'
+  | 'toast.scheduleSaved'
+  | 'toast.fleetDone';
 export interface Toast {
   id: number;
   kind: 'success' | 'info' | 'warning' | 'error';

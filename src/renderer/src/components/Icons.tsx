@@ -198,6 +198,14 @@ export function NavIcon({ name }: { name: string }): ReactElement {
           <path d="M2.5 8c0 1.1 2.5 2 5.5 2s5.5-.9 5.5-2" />
         </Svg>
       );
+    case 'updates':
+      return (
+        <Svg>
+          <path d="M13.2 6.2A5.5 5.5 0 0 0 3 5" />
+          <path d="M2.8 9.8A5.5 5.5 0 0 0 13 11" />
+          <path d="M3 2v3h3M13 14v-3h-3" />
+        </Svg>
+      );
     case 'costs':
       return (
         <Svg>

@@ -24,6 +24,21 @@ function toastText(t: TFunction, toast: Toast): string {
       return t('toast.tenantCreated', { slug: toast.values['slug'] ?? '', host: toast.values['host'] ?? '' });
     case 'toast.tenantDeleted':
       return t('toast.tenantDeleted', { slug: toast.values['slug'] ?? '', host: toast.values['host'] ?? '' });
+    case 'toast.backupKeyCreated':
+      return t('toast.backupKeyCreated');
+    case 'toast.backupCreated':
+      return t('toast.backupCreated', { slug: toast.values['slug'] ?? '', id: toast.values['id'] ?? '' });
+    case 'toast.restored':
+      return t('toast.restored', { slug: toast.values['slug'] ?? '', id: toast.values['id'] ?? '' });
+    case 'toast.restoreFailed':
+      return t('toast.restoreFailed', { slug: toast.values['slug'] ?? '' });
+    case 'toast.scheduleSaved':
+      return t('toast.scheduleSaved', { host: toast.values['host'] ?? '' });
+    case 'toast.fleetDone':
+      return t('toast.fleetDone', {
+        updated: toast.values['updated'] ?? '0',
+        total: toast.values['total'] ?? '0',
+      });
   }
 }
 
