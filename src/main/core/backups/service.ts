@@ -142,6 +142,10 @@ export class BackupService {
     return { host, t, record };
   }
 
+  async hasKey(): Promise<boolean> {
+    return (await this.keys.info()) !== null;
+  }
+
   // ---------- the agent on the host ----------
 
   private agentDir(host: HostRecord): string {

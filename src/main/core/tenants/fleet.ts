@@ -126,7 +126,10 @@ export class FleetService {
       );
     const { host, t } = await this.tenants.locate(slug, hostName);
     let finalBackupId: string | null = null;
-    if (!skipFinalBackup) {
+    // Without a fleet backup key no backup can be made at all: the delete goes ahead, as before
+    // backups existed (the key banner on the Backups screen says to make one).
+    const hasKey = await this.backups.hasKey();
+    if (!skipFinalBackup && hasKey) {
       try {
         finalBackupId = (await this.backups.runAgent(t, host, slug, 'final')).id;
       } catch (err) {
