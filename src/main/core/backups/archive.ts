@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createDecipheriv, createHash, getCiphers, hkdfSync } from 'node:crypto';
 import { once } from 'node:events';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import * as age from 'age-encryption';
@@ -62,6 +62,94 @@ const drain: PartSink = async (_part, data) => {
   await pipeline(data, new Writable({ write: (_c, _e, cb) => cb() }));
 };
 
+const NATIVE_CHACHA = getCiphers().includes('chacha20-poly1305');
+const AGE_CHUNK = 64 * 1024;
+const AGE_TAG = 16;
+const AGE_SEALED = AGE_CHUNK + AGE_TAG;
+const AGE_MAX_HEADER = 64 * 1024;
+
+/**
+ * An age v1 file's plaintext as a stream. The header (recipient stanzas, MAC) is checked by
+ * age-encryption; the payload (STREAM: ChaCha20-Poly1305 over 64 KiB chunks, a big-endian chunk
+ * counter and a last-chunk flag as nonce) is opened here with node:crypto, i.e. OpenSSL, ~15x the
+ * speed of the library's pure-JS cipher. Rejects when the header does not open with `identity`;
+ * the returned stream errors on any damaged, reordered, truncated or extended chunk.
+ */
+async function openAge(encrypted: Readable, identity: string): Promise<Readable> {
+  let head = Buffer.alloc(0);
+  let eol = -1;
+  while (eol < 0 || head.length < eol + 1 + 16) {
+    const chunk = encrypted.read() as Buffer | null;
+    if (chunk === null) {
+      if (encrypted.readableEnded || encrypted.destroyed) throw new Error('the file ends inside its header');
+      await Promise.race([once(encrypted, 'readable'), once(encrypted, 'end'), once(encrypted, 'close')]);
+      continue;
+    }
+    head = Buffer.concat([head, chunk]);
+    const mac = head.indexOf('\n--- ');
+    eol = mac < 0 ? -1 : head.indexOf(0x0a, mac + 1);
+    if (eol < 0 && head.length > AGE_MAX_HEADER) throw new Error('its header is over 64 KiB');
+  }
+  const decrypter = new age.Decrypter();
+  decrypter.addIdentity(identity);
+  const fileKey = await decrypter.decryptHeader(head.subarray(0, eol + 1));
+  const key = Buffer.from(hkdfSync('sha256', fileKey, head.subarray(eol + 1, eol + 17), 'payload', 32));
+  const nonce = Buffer.alloc(12);
+  let chunks = 0;
+  const open = (sealed: Buffer, last: boolean): Buffer => {
+    if (chunks >= 2 ** 32) throw new Error('the payload has too many chunks');
+    nonce.writeUInt32BE(chunks >>> 0, 7);
+    nonce.writeUInt32BE(Math.floor(chunks / 2 ** 32), 3);
+    nonce[11] = last ? 1 : 0;
+    const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: AGE_TAG });
+    d.setAuthTag(sealed.subarray(sealed.length - AGE_TAG));
+    const out = Buffer.concat([d.update(sealed.subarray(0, sealed.length - AGE_TAG)), d.final()]);
+    chunks += 1;
+    return out;
+  };
+  // Hold back at least one sealed chunk: the last one is sealed with the last-chunk flag.
+  let pending = head.subarray(eol + 17);
+  const payload = new Transform({
+    readableHighWaterMark: 1 << 20,
+    writableHighWaterMark: 1 << 20,
+    transform(chunk: Buffer, _enc, cb) {
+      try {
+        let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        let off = 0;
+        while (buf.length - off > AGE_SEALED) {
+          this.push(open(buf.subarray(off, off + AGE_SEALED), false));
+          off += AGE_SEALED;
+        }
+        buf = buf.subarray(off);
+        // Copy the remainder: a subarray would keep the whole incoming chunk alive.
+        pending = Buffer.from(buf);
+        cb();
+      } catch {
+        cb(new Error(`chunk ${chunks} of the payload does not authenticate`));
+      }
+    },
+    flush(cb) {
+      try {
+        // What came with the header may hold whole chunks that no later write pushed out.
+        let off = 0;
+        while (pending.length - off > AGE_SEALED) {
+          this.push(open(pending.subarray(off, off + AGE_SEALED), false));
+          off += AGE_SEALED;
+        }
+        const last = pending.subarray(off);
+        if (last.length < AGE_TAG || (chunks > 0 && last.length === AGE_TAG))
+          throw new Error('bad last chunk');
+        this.push(open(last, true));
+        cb();
+      } catch {
+        cb(new Error('the payload is truncated or its last chunk does not authenticate'));
+      }
+    },
+  });
+  encrypted.on('error', (err) => payload.destroy(err));
+  return encrypted.pipe(payload);
+}
+
 /**
  * Decrypt and check an archive end to end. Resolves with the manifest only when every part was
  * there exactly once with its size and sha256, the tenant is the expected one, and the age
@@ -74,12 +162,16 @@ export async function readArchive(
   expect: { tenant: string },
   sink: PartSink = drain,
 ): Promise<BackupManifest> {
-  const decrypter = new age.Decrypter();
-  decrypter.addIdentity(identity);
   let plain: Readable;
   try {
-    const web = await decrypter.decrypt(Readable.toWeb(encrypted) as unknown as ReadableStream<Uint8Array>);
-    plain = Readable.fromWeb(web as unknown as WebReadableStream<Uint8Array>);
+    if (NATIVE_CHACHA) plain = await openAge(encrypted, identity);
+    else {
+      // Electron's BoringSSL may lack the cipher in node:crypto: the library's own (pure JS) then.
+      const decrypter = new age.Decrypter();
+      decrypter.addIdentity(identity);
+      const web = await decrypter.decrypt(Readable.toWeb(encrypted) as unknown as ReadableStream<Uint8Array>);
+      plain = Readable.fromWeb(web as unknown as WebReadableStream<Uint8Array>);
+    }
   } catch (err) {
     throw new CoreError(
       'backup.undecryptable',
