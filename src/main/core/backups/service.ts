@@ -413,7 +413,16 @@ export class BackupService {
     this.log(slug, 'info', `Backing up '${slug}' on ${host.name} (${kind})…`);
     let pending = '';
     const r = await t.exec(
-      [posix.join(this.agentDir(host), AGENT_FILE), 'run', '--tenant', slug, '--kind', kind],
+      [
+        posix.join(this.agentDir(host), AGENT_FILE),
+        'run',
+        '--tenant',
+        slug,
+        '--kind',
+        kind,
+        '--recipient',
+        config.recipient,
+      ],
       {
         timeoutMs: 6 * 3600_000,
         onStderr: (d) => {
