@@ -79,8 +79,12 @@ export class SshTransport implements HostTransport {
         this.nextAttemptAt = 0;
         return c;
       } catch (err) {
-        this.failures += 1;
-        this.nextAttemptAt = Date.now() + Math.min(30_000, 500 * 2 ** (this.failures - 1));
+        // A refusal made here (an unconfirmed or changed host key) is no sign of a host that is
+        // down: no backoff, or every later call would wait for it (a Tenants list took ~60 s).
+        if (!(err instanceof CoreError && err.code.startsWith('hostkey.'))) {
+          this.failures += 1;
+          this.nextAttemptAt = Date.now() + Math.min(30_000, 500 * 2 ** (this.failures - 1));
+        }
         throw err;
       }
     })();
