@@ -555,7 +555,7 @@ export const en = {
     openDomain: 'Open {{domain}} in the browser',
     deleteTitle: 'Delete tenant “{{slug}}”?',
     deleteBody:
-      'This stops and removes the stack of “{{slug}}” on {{host}} ({{domain}}): its containers, its volumes with all its data — conversations, knowledge base, workflows — its networks and its folder. It cannot be undone.',
+      'This stops and removes the stack of “{{slug}}” on {{host}} ({{domain}}): its containers, its volumes with all its data — conversations, knowledge base, workflows — its networks and its folder. A final backup is taken first when the fleet has a backup key, and stays on the host (see Backups); the stack itself cannot be brought back any other way.',
     deleteType: 'To confirm, type the slug',
     deleteConfirm: 'Delete “{{slug}}”',
     deleting: 'Deleting…',
