@@ -31,6 +31,7 @@ import { useConsole } from '../store';
 import { hostUsable } from '../tenants';
 import { BackupTenantPage } from './BackupTenantPage';
 import { SchedulePanel } from './SchedulePanel';
+import { useRowNavigation } from '../components/useRowNavigation';
 import { ScreenHeader } from './ScreenHeader';
 
 /** How often the overview is read again while it is open and the page is visible. */
@@ -204,49 +205,12 @@ function Overview(): ReactElement {
   const now = useNow();
   const rows = filterSummaries(sortSummaries(tenants, now), filter, now);
   const counts = freshnessCounts(tenants, now);
-  const [active, setActive] = useState(0);
-  const rowRefs = useRef<(HTMLTableRowElement | null)[]>([]);
-  const activeIndex = Math.min(active, Math.max(0, rows.length - 1));
+  const { activeIndex, setActive, rowRefs, focusRow, onKey } = useRowNavigation(rows.length, (i) => {
+    const r = rows[i];
+    if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
+  });
   const hostNames = [...new Set([...hosts.map((h) => h.name), ...tenants.map((x) => x.host)])].sort();
   const scheduleHosts: HostView[] = hosts;
-
-  function focusRow(i: number): void {
-    const n = rows.length;
-    if (n === 0) return;
-    const j = Math.max(0, Math.min(n - 1, i));
-    setActive(j);
-    rowRefs.current[j]?.focus();
-  }
-
-  function onKey(e: KeyboardEvent<HTMLTableRowElement>, i: number): void {
-    switch (e.key) {
-      case 'ArrowDown':
-        e.preventDefault();
-        focusRow(i + 1);
-        break;
-      case 'ArrowUp':
-        e.preventDefault();
-        focusRow(i - 1);
-        break;
-      case 'Home':
-        e.preventDefault();
-        focusRow(0);
-        break;
-      case 'End':
-        e.preventDefault();
-        focusRow(rows.length - 1);
-        break;
-      case 'Enter':
-      case ' ': {
-        e.preventDefault();
-        const r = rows[i];
-        if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
-        break;
-      }
-      default:
-        break;
-    }
-  }
 
   return (
     <div className="screen" data-testid="screen-backups" data-view="list">

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { KeyboardEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantView } from '../../../shared/contract';
@@ -11,6 +11,7 @@ import { createPoller } from '../polling';
 import { useConsole } from '../store';
 import { filterTenants, tenantRouteFromHash } from '../tenants';
 import { useTenants } from '../tenantsStore';
+import { useRowNavigation } from '../components/useRowNavigation';
 import { ScreenHeader } from './ScreenHeader';
 import { TenantPage } from './TenantPage';
 import { TenantWizard } from './TenantWizard';
@@ -159,48 +160,11 @@ function TenantList(): ReactElement {
   const listing = useTenants((s) => Boolean(s.busy['list']));
   const hosts = useConsole((s) => s.hosts);
   const rows = filterTenants(tenants, filter);
-  const [active, setActive] = useState(0);
-  const rowRefs = useRef<(HTMLTableRowElement | null)[]>([]);
-  const activeIndex = Math.min(active, Math.max(0, rows.length - 1));
+  const { activeIndex, setActive, rowRefs, focusRow, onKey } = useRowNavigation(rows.length, (i) => {
+    const r = rows[i];
+    if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
+  });
   const hostNames = [...new Set([...hosts.map((h) => h.name), ...tenants.map((x) => x.host)])].sort();
-
-  function focusRow(i: number): void {
-    const n = rows.length;
-    if (n === 0) return;
-    const j = Math.max(0, Math.min(n - 1, i));
-    setActive(j);
-    rowRefs.current[j]?.focus();
-  }
-
-  function onKey(e: KeyboardEvent<HTMLTableRowElement>, i: number): void {
-    switch (e.key) {
-      case 'ArrowDown':
-        e.preventDefault();
-        focusRow(i + 1);
-        break;
-      case 'ArrowUp':
-        e.preventDefault();
-        focusRow(i - 1);
-        break;
-      case 'Home':
-        e.preventDefault();
-        focusRow(0);
-        break;
-      case 'End':
-        e.preventDefault();
-        focusRow(rows.length - 1);
-        break;
-      case 'Enter':
-      case ' ': {
-        e.preventDefault();
-        const r = rows[i];
-        if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
-        break;
-      }
-      default:
-        break;
-    }
-  }
 
   return (
     <div className="screen" data-testid="screen-tenants" data-view="list">
