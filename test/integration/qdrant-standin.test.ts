@@ -466,6 +466,57 @@ describe('Qdrant STAND-IN (truffles/qdrant-standin:1.13, not real Qdrant) throug
     expect(await client.count(COLLECTION)).toEqual({ count: before.length });
   });
 
+  it('answers an upload whose body arrives in pieces, the last ending right after the file part (no stall)', async () => {
+    // A slow disk makes the stand-in pause the request while its file write drains; the body's end
+    // may then arrive in a later packet than the file part's delimiter. Sent here by hand over TCP,
+    // in three writes: most of the file, then 48 KiB more ending exactly in "\r\n--boundary", then
+    // (a moment later) the closing "--". The server must read on and answer (400: this is no snapshot).
+    const boundary = `b${randomBytes(8).toString('hex')}`;
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="snapshot"; filename="x.snapshot"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+      'latin1',
+    );
+    const first = Buffer.concat([head, randomBytes(2 * 1024 * 1024)]);
+    const second = Buffer.concat([randomBytes(48 * 1024), Buffer.from(`\r\n--${boundary}`, 'latin1')]);
+    const last = Buffer.from('--\r\n', 'latin1');
+    const length = first.length + second.length + last.length;
+    const { createConnection } = await import('node:net');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = createConnection({ host: '127.0.0.1', port });
+      let got = '';
+      const stall = setTimeout(() => {
+        sock.destroy();
+        resolve(`STALLED, nothing answered after 60 s (${got.length} bytes)`);
+      }, 60_000);
+      sock.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (/\r\n\r\n[\s\S]*\}/.test(got)) {
+          clearTimeout(stall);
+          sock.end();
+          resolve(got);
+        }
+      });
+      sock.on('error', (e) => {
+        clearTimeout(stall);
+        reject(e);
+      });
+      sock.write(
+        `POST /collections/${COLLECTION}/snapshots/upload?priority=snapshot HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `api-key: ${API_KEY}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+          `Content-Length: ${length}\r\nConnection: close\r\n\r\n`,
+      );
+      sock.write(first);
+      void sleep(300)
+        .then(() => sock.write(second))
+        .then(() => sleep(300))
+        .then(() => sock.write(last));
+    });
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(answer).toMatch(/snapshot/i);
+    expect(await everything()).toEqual(before);
+  });
+
   it('recovers a collection from a snapshot location (file:// and http with api_key)', async () => {
     expect(
       await client.recoverSnapshot('kb_from_file', {

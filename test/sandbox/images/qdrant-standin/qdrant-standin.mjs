@@ -1573,6 +1573,9 @@ function receiveMultipartFile(ctx, fieldName, dest) {
               out = null;
               o.end();
               o.__done = true;
+              // An ending stream emits no 'drain': if the last write paused the request, read on
+              // here (what follows is the closing boundary or other fields, never written).
+              req.resume();
             }
           }
           buf = buf.subarray(i + delim.length);
