@@ -99,6 +99,10 @@ const COUNT_SQL =
   "select n.nspname || '.' || c.relname, (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname), false, true, '')))[1]::text from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r','p') and n.nspname in ('public','n8n') order by 1";
 
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
+/** The services that hold a tenant's data: they keep running through a restore. */
+const DATA_SERVICES = ['postgres', 'qdrant', 'redis'];
+/** Settings for the pg_restore session only (see restoreData). */
+const RESTORE_PGOPTIONS = '-c maintenance_work_mem=256MB -c synchronous_commit=off';
 
 export interface ScheduleInput {
   host: string;
@@ -762,20 +766,38 @@ export class BackupService {
       { timeoutMs: 10 * 60_000 },
     );
     const dump = posix.join(stageDir, 'postgres.dump');
-    await execOk(
+    // For this session only: index builds get memory enough to sort in memory, and commits do not
+    // wait for the WAL flush (a crash mid-restore means restoring again anyway).
+    const pgRestore = execOk(
       t,
       'backup.restore-pg',
       `pg_restore`,
       [
         'sh',
         '-c',
-        `${shellJoin(compose(dir, slug, 'exec', '-T', 'postgres', 'sh', '-c', 'exec pg_restore --exit-on-error --no-owner --no-acl -U "$POSTGRES_USER" -d "$POSTGRES_DB"'))} < "$1"`,
+        `${shellJoin(compose(dir, slug, 'exec', '-T', '-e', `PGOPTIONS=${RESTORE_PGOPTIONS}`, 'postgres', 'sh', '-c', 'exec pg_restore --exit-on-error --no-owner --no-acl -U "$POSTGRES_USER" -d "$POSTGRES_DB"'))} < "$1"`,
         'sh',
         dump,
       ],
       { timeoutMs: 6 * 3600_000 },
     );
+    // Qdrant is restored at the same time, on its own channel of the same connection.
     this.log(slug, 'info', 'Qdrant: replacing collections from their snapshots');
+    const qdrant = this.restoreQdrant(t, slug, stageDir, manifest, env);
+    const [pg, qd] = await Promise.allSettled([pgRestore, qdrant]);
+    if (pg.status === 'rejected') throw pg.reason;
+    if (qd.status === 'rejected') throw qd.reason;
+    return this.compare(manifest, await this.countsNow(t, dir, slug, env));
+  }
+
+  /** Every Qdrant collection the backup has replaces the live one (snapshot upload, priority=snapshot); others go. */
+  private async restoreQdrant(
+    t: HostTransport,
+    slug: string,
+    stageDir: string,
+    manifest: BackupManifest,
+    env: Record<string, string>,
+  ): Promise<void> {
     const ip = await this.tenants.containerIp(t, slug, 'qdrant');
     const wanted = manifest.parts
       .filter((p) => p.name.startsWith('qdrant/') && p.name.endsWith('.snapshot'))
@@ -806,7 +828,6 @@ export class BackupService {
       ],
       { timeoutMs: 6 * 3600_000, stdin: Readable.from([`api-key: ${env.QDRANT_API_KEY ?? ''}\n`]) },
     );
-    return this.compare(manifest, await this.countsNow(t, dir, slug, env));
   }
 
   /** n8n answers its webhooks some seconds after it reports ready: wait for the edge to route to it. */
@@ -881,11 +902,21 @@ export class BackupService {
         this.log(slug, 'info', 'Taking a safety backup of the current state…');
         safety = (await this.runAgent(t, host, slug, 'safety')).id;
       }
-      this.log(slug, 'info', 'Stopping the tenant');
+      // Only what uses the data stops (n8n and anything but the three data services): PostgreSQL,
+      // Qdrant and Redis keep running, the database is dropped and recreated under them.
+      this.log(slug, 'info', 'Stopping n8n');
       touched = true;
-      await execOk(t, 'backup.restore-stop', `Stopping '${slug}'`, compose(dir, slug, 'stop'), {
-        timeoutMs: 5 * 60_000,
-      });
+      await execOk(
+        t,
+        'backup.restore-stop',
+        `Stopping '${slug}'`,
+        [
+          'sh',
+          '-c',
+          `set -e; s=$(${shellJoin(compose(dir, slug, 'config', '--services'))} | grep -vxE '${DATA_SERVICES.join('|')}' || true); [ -z "$s" ] || ${shellJoin(compose(dir, slug, 'stop'))} $s`,
+        ],
+        { timeoutMs: 5 * 60_000 },
+      );
       // The tenant's files as they were (its .env holds the n8n key its credentials were encrypted with).
       await execOk(
         t,
