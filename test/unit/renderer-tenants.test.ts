@@ -610,13 +610,34 @@ describe('tenants store: a create followed live', () => {
     useTenants.setState({ tenants: [tenant({ slug: 'acme' }), tenant({ slug: 'keep' })], loaded: true });
     useTenants.getState().setRoute({ view: 'tenant', host: 'sb', slug: 'acme' });
     const answers = f.api.invoke;
-    f.api.invoke = ((name: CommandName, input: unknown) =>
-      name === 'tenants.delete'
-        ? Promise.resolve(ok({ deleted: true }))
-        : answers(name as 'tenants.list', input as never)) as TrufflesApi['invoke'];
+    const sent: unknown[] = [];
+    f.api.invoke = ((name: CommandName, input: unknown) => {
+      if (name !== 'tenants.delete') return answers(name as 'tenants.list', input as never);
+      sent.push(input);
+      return Promise.resolve(ok({ deleted: true, finalBackupId: '20261125T010203Z-final' }));
+    }) as TrufflesApi['invoke'];
     expect(await useTenants.getState().deleteTenant('sb', 'acme', 'acme')).toBe(true);
+    expect(sent).toEqual([{ slug: 'acme', host: 'sb', confirm: 'acme', skipFinalBackup: false }]);
     expect(useTenants.getState().tenants.map((t) => t.slug)).toEqual(['keep']);
     expect(useTenants.getState().route).toEqual({ view: 'list' });
+    const toast = useConsole.getState().toasts.find((t) => t.key === 'toast.tenantDeletedWithBackup');
+    expect(toast?.values).toMatchObject({ slug: 'acme', backupId: '20261125T010203Z-final' });
+  });
+
+  it('delete without a final backup says so, and the toast names none', async () => {
+    const f = tenantsApi();
+    setApi(f.api);
+    useTenants.setState({ tenants: [tenant({ slug: 'acme' })], loaded: true });
+    const answers = f.api.invoke;
+    const sent: unknown[] = [];
+    f.api.invoke = ((name: CommandName, input: unknown) => {
+      if (name !== 'tenants.delete') return answers(name as 'tenants.list', input as never);
+      sent.push(input);
+      return Promise.resolve(ok({ deleted: true, finalBackupId: null }));
+    }) as TrufflesApi['invoke'];
+    expect(await useTenants.getState().deleteTenant('sb', 'acme', 'acme', true)).toBe(true);
+    expect(sent).toEqual([{ slug: 'acme', host: 'sb', confirm: 'acme', skipFinalBackup: true }]);
     expect(useConsole.getState().toasts.map((t) => t.key)).toContain('toast.tenantDeleted');
+    expect(useConsole.getState().toasts.map((t) => t.key)).not.toContain('toast.tenantDeletedWithBackup');
   });
 });

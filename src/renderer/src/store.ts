@@ -73,6 +73,7 @@ export type ToastKey =
   | 'toast.imported'
   | 'toast.tenantCreated'
   | 'toast.tenantDeleted'
+  | 'toast.tenantDeletedWithBackup'
   | 'toast.backupKeyCreated'
   | 'toast.backupCreated'
   | 'toast.restored'

@@ -95,7 +95,8 @@ export interface TenantsState {
   closeCreation(): void;
   loadStatus(host: string, slug: string, opts?: { quiet?: boolean }): Promise<void>;
   verifyTenant(host: string, slug: string): Promise<void>;
-  deleteTenant(host: string, slug: string, confirm: string): Promise<boolean>;
+  /** Deletes a tenant; unless skipFinalBackup, the host takes a final backup first. */
+  deleteTenant(host: string, slug: string, confirm: string, skipFinalBackup?: boolean): Promise<boolean>;
 }
 
 let unsubscribe: (() => void) | null = null;
@@ -390,13 +391,13 @@ export const useTenants = create<TenantsState>()((set, get) => {
       }
     },
 
-    async deleteTenant(host, slug, confirm) {
+    async deleteTenant(host, slug, confirm, skipFinalBackup = false) {
       const key = tenantKey(host, slug);
       if (get().busy[`delete:${key}`]) return false;
       setBusy(`delete:${key}`, true);
       useConsole.getState().clearError();
       try {
-        await call('tenants.delete', { slug, host, confirm });
+        const done = await call('tenants.delete', { slug, host, confirm, skipFinalBackup });
         set((s) => {
           const status = { ...s.status };
           delete status[key];
@@ -411,7 +412,11 @@ export const useTenants = create<TenantsState>()((set, get) => {
             verify,
           };
         });
-        useConsole.getState().pushToast('info', 'toast.tenantDeleted', { slug, host });
+        if (done.finalBackupId)
+          useConsole
+            .getState()
+            .pushToast('info', 'toast.tenantDeletedWithBackup', { slug, host, backupId: done.finalBackupId });
+        else useConsole.getState().pushToast('info', 'toast.tenantDeleted', { slug, host });
         const r = get().route;
         if (r.view === 'tenant' && r.host === host && r.slug === slug) get().open({ view: 'list' });
         void get().loadTenants({ quiet: true });

@@ -24,6 +24,12 @@ function toastText(t: TFunction, toast: Toast): string {
       return t('toast.tenantCreated', { slug: toast.values['slug'] ?? '', host: toast.values['host'] ?? '' });
     case 'toast.tenantDeleted':
       return t('toast.tenantDeleted', { slug: toast.values['slug'] ?? '', host: toast.values['host'] ?? '' });
+    case 'toast.tenantDeletedWithBackup':
+      return t('toast.tenantDeletedWithBackup', {
+        slug: toast.values['slug'] ?? '',
+        host: toast.values['host'] ?? '',
+        backupId: toast.values['backupId'] ?? '',
+      });
     case 'toast.backupKeyCreated':
       return t('toast.backupKeyCreated');
     case 'toast.backupCreated':

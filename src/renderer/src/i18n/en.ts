@@ -556,6 +556,8 @@ export const en = {
     deleteTitle: 'Delete tenant “{{slug}}”?',
     deleteBody:
       'This stops and removes the stack of “{{slug}}” on {{host}} ({{domain}}): its containers, its volumes with all its data — conversations, knowledge base, workflows — its networks and its folder. A final backup is taken first when the fleet has a backup key, and stays on the host (see Backups); the stack itself cannot be brought back any other way.',
+    deleteFinalBackup: 'Take a final backup first (kept on the host)',
+    deleteNoFinalBackup: 'Without a final backup nothing of this tenant can be restored after the delete.',
     deleteType: 'To confirm, type the slug',
     deleteConfirm: 'Delete “{{slug}}”',
     deleting: 'Deleting…',
@@ -996,6 +998,8 @@ export const en = {
     imported: 'Hosts imported: {{count}}.',
     tenantCreated: 'Tenant “{{slug}}” created on {{host}}.',
     tenantDeleted: 'Tenant “{{slug}}” deleted from {{host}}.',
+    tenantDeletedWithBackup:
+      'Tenant “{{slug}}” deleted from {{host}}; its final backup {{backupId}} stays on the host.',
     backupKeyCreated: 'Backup key made: hosts can now encrypt backups to it.',
     backupCreated: 'Backup of “{{slug}}” made: {{id}}.',
     restored: '“{{slug}}” restored to {{id}}.',

@@ -66,12 +66,13 @@ function DeleteDialog({
   tenant: TenantView;
   busy: boolean;
   onCancel: () => void;
-  onConfirm: (typed: string) => void;
+  onConfirm: (typed: string, skipFinalBackup: boolean) => void;
 }): ReactElement {
   const { t } = useTranslation();
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
   const [typed, setTyped] = useState('');
+  const [finalBackup, setFinalBackup] = useState(true);
   const matches = typed === tenant.slug;
   return (
     <Modal
@@ -89,11 +90,28 @@ function DeleteDialog({
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (matches && !busy) onConfirm(typed);
+          if (matches && !busy) onConfirm(typed, !finalBackup);
         }}
       >
         <div id={`${id}-body`} className="modal-body">
           <p>{t('tenant.deleteBody', { slug: tenant.slug, host: tenant.host, domain: tenant.domain })}</p>
+          <label className="checkbox-row">
+            <input
+              type="checkbox"
+              data-testid="delete-final-backup"
+              checked={finalBackup}
+              disabled={busy}
+              onChange={(e) => setFinalBackup(e.target.checked)}
+            />
+            <span>
+              <span className="checkbox-label">{t('tenant.deleteFinalBackup')}</span>
+              {finalBackup ? null : (
+                <span className="field-error" role="status">
+                  {t('tenant.deleteNoFinalBackup')}
+                </span>
+              )}
+            </span>
+          </label>
           <div className="field">
             <label htmlFor={`${id}-confirm`}>
               {t('tenant.deleteType')} <code className="inline-code">{tenant.slug}</code>
@@ -445,8 +463,8 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
           tenant={view}
           busy={deleting}
           onCancel={() => setConfirmDelete(false)}
-          onConfirm={(typed) => {
-            void deleteTenant(host, slug, typed).then((ok) => {
+          onConfirm={(typed, skipFinalBackup) => {
+            void deleteTenant(host, slug, typed, skipFinalBackup).then((ok) => {
               if (!ok) setConfirmDelete(false);
             });
           }}
