@@ -6,6 +6,7 @@
  * Actions call the core through `call` and never throw; errors go to the console's one error
  * (scopes `backups`, `backup`, `schedule`) or, for a restore, into the dialog itself.
  */
+import { coalesced } from './coalesce';
 import { create } from 'zustand';
 import type { AppEvent, ErrorInfo } from '../../shared/contract';
 import { call, getApi, toErrorInfo } from './api';
@@ -108,8 +109,7 @@ export function restoreReady(d: RestoreDialog | null): boolean {
 }
 
 let unsubscribe: (() => void) | null = null;
-let overviewLoad: Promise<void> | null = null;
-let overviewReloadWanted = false;
+const overviewLoad = coalesced();
 
 /** The page's address, typed here so this module also runs in unit tests (no DOM there). */
 const browser = globalThis as unknown as { location?: { hash: string } };
@@ -219,32 +219,23 @@ export const useBackups = create<BackupsState>()((set, get) => {
 
     loadOverview(opts = {}) {
       subscribe();
-      if (overviewLoad) {
-        overviewReloadWanted = true;
-        return overviewLoad;
-      }
-      const run = async (): Promise<void> => {
-        setBusy('overview', true);
-        try {
-          do {
-            overviewReloadWanted = false;
-            const r = await call('backups.overview', {});
-            set({
-              tenants: r.tenants,
-              unreachable: r.unreachable,
-              loaded: true,
-              loadedAt: new Date().toISOString(),
-            });
-          } while (overviewReloadWanted);
-        } catch (err) {
-          if (!opts.quiet) useConsole.getState().showError('backups', err);
-        } finally {
-          setBusy('overview', false);
-          overviewLoad = null;
-        }
-      };
-      overviewLoad = run();
-      return overviewLoad;
+      return overviewLoad.run(
+        async () => {
+          const r = await call('backups.overview', {});
+          set({
+            tenants: r.tenants,
+            unreachable: r.unreachable,
+            loaded: true,
+            loadedAt: new Date().toISOString(),
+          });
+        },
+        {
+          busy: (on) => setBusy('overview', on),
+          fail: (err) => {
+            if (!opts.quiet) useConsole.getState().showError('backups', err);
+          },
+        },
+      );
     },
 
     async loadKey() {
@@ -455,6 +446,5 @@ export const useBackups = create<BackupsState>()((set, get) => {
 export function resetBackupsSubscriptions(): void {
   unsubscribe?.();
   unsubscribe = null;
-  overviewLoad = null;
-  overviewReloadWanted = false;
+  overviewLoad.reset();
 }

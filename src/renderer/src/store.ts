@@ -4,6 +4,7 @@
  * flags, the one current error, toasts). Actions call the core through `call` and never throw:
  * failures land in `error` with the scope of the place that should show them.
  */
+import { coalesced } from './coalesce';
 import { create } from 'zustand';
 import type {
   AppEvent,
@@ -193,7 +194,7 @@ export interface ConsoleState {
 let toastSeq = 1;
 let unsubscribeEvents: (() => void) | null = null;
 let unsubscribeConnection: (() => void) | null = null;
-let hostsLoad: Promise<void> | null = null;
+const hostsLoad = coalesced();
 let checkAllRun: Promise<void> | null = null;
 /**
  * When the renderer last pinned a host's key: a stored check older than that was made against the
@@ -206,7 +207,6 @@ function dropChecksBeforePin(view: HostView): HostView {
   if (pinned === undefined || !view.lastCheck) return view;
   return Date.parse(view.lastCheck.checkedAt) < pinned ? { ...view, lastCheck: null } : view;
 }
-let hostsReloadWanted = false;
 
 const TOAST_MS = 5000;
 /** Warnings and errors stay longer: they say something the operator should read. */
@@ -330,38 +330,24 @@ export const useConsole = create<ConsoleState>()((set, get) => {
     },
 
     loadHosts() {
-      if (hostsLoad) {
-        hostsReloadWanted = true;
-        return hostsLoad;
-      }
-      const run = async (): Promise<void> => {
-        setBusy('hosts.list', true);
-        try {
-          do {
-            hostsReloadWanted = false;
-            const hosts = (await call('hosts.list', {})).map(dropChecksBeforePin);
-            set((s) => {
-              const names = new Set(hosts.map((h) => h.name));
-              const checks: Record<string, HostCheck> = {};
-              for (const [k, v] of Object.entries(s.checks)) if (names.has(k)) checks[k] = v;
-              return {
-                hosts,
-                hostsLoaded: true,
-                checks,
-                selectedHost:
-                  s.selectedHost && names.has(s.selectedHost) ? s.selectedHost : (hosts[0]?.name ?? null),
-              };
-            });
-          } while (hostsReloadWanted);
-        } catch (err) {
-          get().showError('hosts', err);
-        } finally {
-          setBusy('hosts.list', false);
-          hostsLoad = null;
-        }
-      };
-      hostsLoad = run();
-      return hostsLoad;
+      return hostsLoad.run(
+        async () => {
+          const hosts = (await call('hosts.list', {})).map(dropChecksBeforePin);
+          set((s) => {
+            const names = new Set(hosts.map((h) => h.name));
+            const checks: Record<string, HostCheck> = {};
+            for (const [k, v] of Object.entries(s.checks)) if (names.has(k)) checks[k] = v;
+            return {
+              hosts,
+              hostsLoaded: true,
+              checks,
+              selectedHost:
+                s.selectedHost && names.has(s.selectedHost) ? s.selectedHost : (hosts[0]?.name ?? null),
+            };
+          });
+        },
+        { busy: (on) => setBusy('hosts.list', on), fail: (err) => get().showError('hosts', err) },
+      );
     },
 
     selectHost(name) {
@@ -723,8 +709,7 @@ export function resetConsoleSubscriptions(): void {
   unsubscribeConnection?.();
   unsubscribeEvents = null;
   unsubscribeConnection = null;
-  hostsLoad = null;
-  hostsReloadWanted = false;
+  hostsLoad.reset();
   keyPinnedAt.clear();
   checkAllRun = null;
 }

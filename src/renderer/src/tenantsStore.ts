@@ -6,6 +6,7 @@
  * `call` and never throw; errors go to the console's one error (scopes `tenants`, `tenant`,
  * `wizard`) or, for a create, to the create itself. Toasts are the console's.
  */
+import { coalesced } from './coalesce';
 import { create } from 'zustand';
 import type {
   AppEvent,
@@ -100,8 +101,7 @@ export interface TenantsState {
 }
 
 let unsubscribe: (() => void) | null = null;
-let listLoad: Promise<void> | null = null;
-let listReloadWanted = false;
+const listLoad = coalesced();
 let logSeq = 1;
 
 /** The page's address, typed here so this module also runs in unit tests (no DOM there). */
@@ -266,32 +266,23 @@ export const useTenants = create<TenantsState>()((set, get) => {
 
     loadTenants(opts = {}) {
       subscribe();
-      if (listLoad) {
-        listReloadWanted = true;
-        return listLoad;
-      }
-      const run = async (): Promise<void> => {
-        setBusy('list', true);
-        try {
-          do {
-            listReloadWanted = false;
-            const r = await call('tenants.list', {});
-            set({
-              tenants: r.tenants,
-              unreachable: r.unreachable,
-              loaded: true,
-              loadedAt: new Date().toISOString(),
-            });
-          } while (listReloadWanted);
-        } catch (err) {
-          if (!opts.quiet) useConsole.getState().showError('tenants', err);
-        } finally {
-          setBusy('list', false);
-          listLoad = null;
-        }
-      };
-      listLoad = run();
-      return listLoad;
+      return listLoad.run(
+        async () => {
+          const r = await call('tenants.list', {});
+          set({
+            tenants: r.tenants,
+            unreachable: r.unreachable,
+            loaded: true,
+            loadedAt: new Date().toISOString(),
+          });
+        },
+        {
+          busy: (on) => setBusy('list', on),
+          fail: (err) => {
+            if (!opts.quiet) useConsole.getState().showError('tenants', err);
+          },
+        },
+      );
     },
 
     async loadCatalog() {
@@ -435,7 +426,6 @@ export const useTenants = create<TenantsState>()((set, get) => {
 export function resetTenantsSubscriptions(): void {
   unsubscribe?.();
   unsubscribe = null;
-  listLoad = null;
-  listReloadWanted = false;
+  listLoad.reset();
   logSeq = 1;
 }
