@@ -101,8 +101,6 @@ const COUNT_SQL =
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
 /** The services that hold a tenant's data: they keep running through a restore. */
 const DATA_SERVICES = ['postgres', 'qdrant', 'redis'];
-/** Settings for the pg_restore session only (see restoreData). */
-const RESTORE_PGOPTIONS = '-c maintenance_work_mem=256MB -c synchronous_commit=off';
 
 export interface ScheduleInput {
   host: string;
@@ -766,8 +764,6 @@ export class BackupService {
       { timeoutMs: 10 * 60_000 },
     );
     const dump = posix.join(stageDir, 'postgres.dump');
-    // For this session only: index builds get memory enough to sort in memory, and commits do not
-    // wait for the WAL flush (a crash mid-restore means restoring again anyway).
     const pgRestore = execOk(
       t,
       'backup.restore-pg',
@@ -775,7 +771,7 @@ export class BackupService {
       [
         'sh',
         '-c',
-        `${shellJoin(compose(dir, slug, 'exec', '-T', '-e', `PGOPTIONS=${RESTORE_PGOPTIONS}`, 'postgres', 'sh', '-c', 'exec pg_restore --exit-on-error --no-owner --no-acl -U "$POSTGRES_USER" -d "$POSTGRES_DB"'))} < "$1"`,
+        `${shellJoin(compose(dir, slug, 'exec', '-T', 'postgres', 'sh', '-c', 'exec pg_restore --exit-on-error --no-owner --no-acl -U "$POSTGRES_USER" -d "$POSTGRES_DB"'))} < "$1"`,
         'sh',
         dump,
       ],
@@ -937,7 +933,9 @@ export class BackupService {
       await execOk(t, 'backup.restore-start', `Starting '${slug}'`, compose(dir, slug, 'up', '-d'), {
         timeoutMs: 10 * 60_000,
       });
+      this.log(slug, 'info', 'Waiting for every service to be healthy');
       await this.tenants.waitHealthy(t, slug);
+      this.log(slug, 'info', 'Healthy; checking the route');
       const restoredRecord = await readHostFile(t, posix.join(dir, 'tenant.json'));
       const restored = restoredRecord
         ? (JSON.parse(restoredRecord) as { state?: string; domain?: string })
@@ -945,6 +943,7 @@ export class BackupService {
       if (restored.state === 'suspended')
         await t.exec(compose(dir, slug, 'stop', 'n8n'), { timeoutMs: 5 * 60_000 });
       else await this.waitRouted(t, host, slug, restored.domain ?? record.domain);
+      this.log(slug, 'info', 'Recording the report');
       const report: RestoreReport = {
         tenant: slug,
         host: host.name,
