@@ -1,7 +1,9 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readArchive } from '../../src/main/core/backups/archive';
 import { Core } from '../../src/main/core/core';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
@@ -301,8 +303,6 @@ describe('backups through the UI on the real test host (edge = Traefik STAND-IN,
     await page.getByTestId('screen-updates').waitFor(WAIT);
     await page.getByTestId('fleet-mode-tenants').check();
     const box = page.getByTestId(`fleet-tenant-${slug}`);
-    // The core's tenant list can take up to a minute at this point: for the host whose key is not
-    // confirmed it waits out the SSH reconnect backoff (a core issue, reported), not the host.
     await box.waitFor({ timeout: 180_000 }).catch(async (err: Error) => {
       // Say why: the form names hosts whose tenants could not be read.
       await shotLong('backups-fail-fleet-update');
@@ -313,10 +313,32 @@ describe('backups through the UI on the real test host (edge = Traefik STAND-IN,
     await shotLong('backups-11-fleet-update-ru');
   });
 
-  it('the tenant is deleted at the end', async () => {
-    const r = await core.fleet.deleteTenant(slug, slug, HOST, true);
-    expect(r.deleted).toBe(true);
+  it('deleting from the tenant page takes a final backup first, named in the toast and kept on the host', async () => {
+    await page.evaluate(`window.location.hash = ${JSON.stringify(`#/tenants/${HOST}/${slug}`)}`);
+    await page.getByTestId('tenant-delete').click();
+    await page.getByTestId('delete-dialog').waitFor(WAIT);
+    const finalBox = page.getByTestId('delete-final-backup');
+    expect(await finalBox.isChecked()).toBe(true); // the default
+    await finalBox.uncheck();
+    expect(await page.getByTestId('delete-dialog').textContent()).toMatch(/Без последней копии/);
+    await finalBox.check();
+    await page.getByTestId('delete-confirm-input').fill(slug);
+    await shotLong('backups-12-delete-ru');
+    await page.getByTestId('delete-confirm').click();
+    const toast = page.locator('[data-testid="toast"][data-key="toast.tenantDeletedWithBackup"]');
+    await toast.waitFor({ timeout: 300_000 });
+    const id = /(\d{8}T\d{6}Z-final)/.exec((await toast.textContent()) ?? '')?.[1];
+    expect(id).toBeDefined();
     created = false;
     expect((await core.tenants.list(HOST)).tenants.map((x) => x.slug)).not.toContain(slug);
-  }, 300_000);
+    // The final archive is on the host and opens with the fleet's key: a whole, checked backup.
+    const listing = await tr.exec(['ls', '--', `${backupsDir}/${slug}`]);
+    expect(listing.stdout.split('\n')).toContain(`${id}.tar.age`);
+    const sink = new PassThrough();
+    const reading = tr.exec(['cat', '--', `${backupsDir}/${slug}/${id}.tar.age`], { stdout: sink });
+    const manifest = await readArchive(sink, await core.backupKeys.identity(), { tenant: slug });
+    await reading;
+    expect(manifest.tenant).toBe(slug);
+    expect(manifest.parts.some((p) => p.name === 'postgres.dump')).toBe(true);
+  }, 360_000);
 });

@@ -315,6 +315,8 @@ describe('tenants through the UI on the real test host (edge = Traefik STAND-IN,
     await page.getByTestId('delete-dialog').waitFor(WAIT);
     const confirm = page.getByTestId('delete-confirm');
     expect(await confirm.isDisabled()).toBe(true);
+    // A final backup is the default; this console has no backup key, so the delete goes without one.
+    expect(await page.getByTestId('delete-final-backup').isChecked()).toBe(true);
     await page.getByTestId('delete-confirm-input').fill(`${slug}x`);
     expect(await confirm.isDisabled()).toBe(true);
     await page.getByTestId('delete-confirm-input').fill(slug);

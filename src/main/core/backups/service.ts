@@ -644,7 +644,10 @@ export class BackupService {
     slug: string,
     env: Record<string, string>,
   ): Promise<{ tables: Record<string, number>; points: Record<string, number> }> {
-    const r = await t.exec(
+    const r = await execOk(
+      t,
+      'backup.count',
+      `Counting the rows of '${slug}'`,
       compose(
         dir,
         slug,
@@ -659,19 +662,16 @@ export class BackupService {
       ),
       { timeoutMs: 30 * 60_000 },
     );
-    if (r.code !== 0)
-      throw new CoreError(
-        'backup.count',
-        `Counting rows of '${slug}' failed: ${r.stderr.trim()}`,
-        'Check the database.',
-      );
     const tables: Record<string, number> = {};
     for (const line of r.stdout.split('\n')) {
       const [name, n] = line.split('\t');
       if (name && n !== undefined) tables[name] = Number(n);
     }
     const ip = await this.tenants.containerIp(t, slug, 'qdrant');
-    const q = await t.exec(
+    const q = await execOk(
+      t,
+      'backup.count',
+      `Counting the Qdrant points of '${slug}'`,
       [
         'sh',
         '-c',
@@ -689,12 +689,6 @@ export class BackupService {
       { timeoutMs: 10 * 60_000, stdin: Readable.from([`api-key: ${env.QDRANT_API_KEY ?? ''}\n`]) },
     );
     const points: Record<string, number> = {};
-    if (q.code !== 0)
-      throw new CoreError(
-        'backup.count',
-        `Counting Qdrant points of '${slug}' failed: ${q.stderr.trim()}`,
-        'Check Qdrant.',
-      );
     for (const line of q.stdout.split('\n')) {
       const [name, n] = line.split('\t');
       if (name && n && /^\d+$/.test(n)) points[name] = Number(n);
