@@ -1,4 +1,3 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +8,8 @@ import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
 import type { CommandOutput } from '../../src/shared/contract';
-import { checkBrowserPrerequisites, openBrowser, RESULTS, STATIC } from '../helpers/browser';
+import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
+import { importUnreachableHost } from '../helpers/hosts';
 import { sandbox } from '../helpers/sandbox';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
@@ -60,13 +60,7 @@ beforeAll(async () => {
   await tenantHost(core, HOST);
   tr = await core.hosts.transport(HOST);
   // One that cannot be read (imported from an SSH config, key not confirmed; never connected to).
-  const sshDir = join(t.dir, 'ssh');
-  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-  const configPath = join(sshDir, 'config');
-  const knownHostsPath = join(sshDir, 'known_hosts');
-  writeFileSync(configPath, `Host ${OFFLINE}\n    HostName 203.0.113.7\n    User ops\n`, { mode: 0o600 });
-  writeFileSync(knownHostsPath, '', { mode: 0o600 });
-  await core.hosts.importHosts({ configPath, knownHostsPath }, [OFFLINE]);
+  await importUnreachableHost(core, t.dir, OFFLINE);
   // A tenant, plan starter with the base modules, through the core.
   created = true;
   await core.tenants.create({
@@ -91,35 +85,7 @@ afterAll(async () => {
   t?.cleanup();
 }, 300_000);
 
-/** A screenshot of the page, or of one part of it (the main pane scrolls on its own). */
-async function shot(name: string, testId?: string): Promise<string> {
-  const file = join(RESULTS, `${name}.png`);
-  if (testId) await page.getByTestId(testId).screenshot({ path: file });
-  else await page.screenshot({ path: file, fullPage: true });
-  expect(statSync(file).size).toBeGreaterThan(10_000);
-  return file;
-}
-
-/**
- * The main pane scrolls, not the page: for a full-page shot of a long screen the pane is unclipped
- * for a moment (through the CSSOM: the page's CSP refuses injected style sheets).
- */
-async function shotLong(name: string): Promise<string> {
-  const unclip = (on: boolean): Promise<unknown> =>
-    page.evaluate(
-      `document.querySelector('.shell').style.height = '${on ? 'auto' : ''}';` +
-        `document.querySelector('.shell').style.minHeight = '${on ? '100vh' : ''}';` +
-        `document.querySelector('.main').style.overflow = '${on ? 'visible' : ''}';`,
-    );
-  // Toasts sit at the bottom of the window: on a page taller than the window they would land mid-page.
-  await page.evaluate(`document.querySelectorAll('[data-testid="toast"] button').forEach((b) => b.click())`);
-  await unclip(true);
-  try {
-    return await shot(name);
-  } finally {
-    await unclip(false);
-  }
-}
+const { shot, shotLong } = screenshots(() => page);
 
 const color = (testId: string): Promise<string> =>
   page.evaluate(`getComputedStyle(document.querySelector('[data-testid="${testId}"]')).color`);

@@ -1,7 +1,6 @@
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { checkBrowserPrerequisites, openBrowser, RESULTS, STATIC } from '../helpers/browser';
+import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
@@ -41,12 +40,7 @@ afterAll(async () => {
   t?.cleanup();
 });
 
-async function shot(name: string): Promise<string> {
-  const file = join(RESULTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  expect(statSync(file).size).toBeGreaterThan(10_000);
-  return file;
-}
+const { shot } = screenshots(() => page);
 
 describe('browser mode', () => {
   it('without the token the page is refused', async () => {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { checkBrowserPrerequisites, openBrowser, RESULTS, STATIC } from '../helpers/browser';
+import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
@@ -84,14 +84,7 @@ afterAll(async () => {
   t?.cleanup();
 });
 
-/** A screenshot of the page, or of one part of it (the main pane scrolls on its own). */
-async function shot(name: string, testId?: string): Promise<string> {
-  const file = join(RESULTS, `${name}.png`);
-  if (testId) await page.getByTestId(testId).screenshot({ path: file });
-  else await page.screenshot({ path: file, fullPage: true });
-  expect(statSync(file).size).toBeGreaterThan(10_000);
-  return file;
-}
+const { shot } = screenshots(() => page);
 
 const focused = (): Promise<string | null> => page.locator(':focus').getAttribute('data-testid');
 

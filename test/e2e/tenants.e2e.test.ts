@@ -1,7 +1,7 @@
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { checkBrowserPrerequisites, openBrowser, RESULTS, STATIC } from '../helpers/browser';
+import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
+import { importUnreachableHost } from '../helpers/hosts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
@@ -66,13 +66,7 @@ beforeAll(async () => {
   // The host as an operator would have prepared it: base domain, image catalog, edge installed.
   await tenantHost(core, HOST);
   // And one that cannot be read (imported from an SSH config, key not confirmed; never connected to).
-  const sshDir = join(t.dir, 'ssh');
-  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
-  const configPath = join(sshDir, 'config');
-  const knownHostsPath = join(sshDir, 'known_hosts');
-  writeFileSync(configPath, `Host ${OFFLINE}\n    HostName 203.0.113.7\n    User ops\n`, { mode: 0o600 });
-  writeFileSync(knownHostsPath, '', { mode: 0o600 });
-  const imported = await core.hosts.importHosts({ configPath, knownHostsPath }, [OFFLINE]);
+  const imported = await importUnreachableHost(core, t.dir, OFFLINE);
   expect(imported.added.map((h) => h.name)).toEqual([OFFLINE]);
   tr = await core.hosts.transport(HOST);
   stateDir = (await core.hosts.get(HOST)).stateDir;
@@ -91,35 +85,7 @@ afterAll(async () => {
   t?.cleanup();
 }, 180_000);
 
-/** A screenshot of the page, or of one part of it (the main pane scrolls on its own). */
-async function shot(name: string, testId?: string): Promise<string> {
-  const file = join(RESULTS, `${name}.png`);
-  if (testId) await page.getByTestId(testId).screenshot({ path: file });
-  else await page.screenshot({ path: file, fullPage: true });
-  expect(statSync(file).size).toBeGreaterThan(10_000);
-  return file;
-}
-
-/**
- * The main pane scrolls, not the page: for a full-page shot of a long screen the pane is unclipped
- * for a moment (through the CSSOM: the page's CSP refuses injected style sheets).
- */
-async function shotLong(name: string): Promise<string> {
-  const unclip = (on: boolean): Promise<unknown> =>
-    page.evaluate(
-      `document.querySelector('.shell').style.height = '${on ? 'auto' : ''}';` +
-        `document.querySelector('.shell').style.minHeight = '${on ? '100vh' : ''}';` +
-        `document.querySelector('.main').style.overflow = '${on ? 'visible' : ''}';`,
-    );
-  // Toasts sit at the bottom of the window: on a page taller than the window they would land mid-page.
-  await page.evaluate(`document.querySelectorAll('[data-testid="toast"] button').forEach((b) => b.click())`);
-  await unclip(true);
-  try {
-    return await shot(name);
-  } finally {
-    await unclip(false);
-  }
-}
+const { shot, shotLong } = screenshots(() => page);
 
 const color = (testId: string) => (): Promise<string> =>
   page.evaluate(`getComputedStyle(document.querySelector('[data-testid="${testId}"]')).color`);

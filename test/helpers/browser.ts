@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 /** Where screenshots go, which Chromium drives the tests, and the built renderer the browser mode serves. */
 export const RESULTS = join(process.cwd(), 'test-results');
@@ -33,4 +34,41 @@ export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
   });
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   return { browser, page };
+}
+
+/** Screenshots into test-results/, each checked to hold a picture (more than 10 kB). */
+export function screenshots(page: () => Page): {
+  /** The page, or one part of it (the main pane scrolls on its own). */
+  shot: (name: string, testId?: string) => Promise<string>;
+  /** A long screen whole. */
+  shotLong: (name: string) => Promise<string>;
+} {
+  const shot = async (name: string, testId?: string): Promise<string> => {
+    const file = join(RESULTS, `${name}.png`);
+    if (testId) await page().getByTestId(testId).screenshot({ path: file });
+    else await page().screenshot({ path: file, fullPage: true });
+    expect(statSync(file).size).toBeGreaterThan(10_000);
+    return file;
+  };
+  // The main pane scrolls, not the page: for a full-page shot of a long screen the pane is unclipped
+  // for a moment (through the CSSOM: the page's CSP refuses injected style sheets).
+  const shotLong = async (name: string): Promise<string> => {
+    const unclip = (on: boolean): Promise<unknown> =>
+      page().evaluate(
+        `document.querySelector('.shell').style.height = '${on ? 'auto' : ''}';` +
+          `document.querySelector('.shell').style.minHeight = '${on ? '100vh' : ''}';` +
+          `document.querySelector('.main').style.overflow = '${on ? 'visible' : ''}';`,
+      );
+    // Toasts sit at the bottom of the window: on a page taller than the window they would land mid-page.
+    await page().evaluate(
+      `document.querySelectorAll('[data-testid="toast"] button').forEach((b) => b.click())`,
+    );
+    await unclip(true);
+    try {
+      return await shot(name);
+    } finally {
+      await unclip(false);
+    }
+  };
+  return { shot, shotLong };
 }

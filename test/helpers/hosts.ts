@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Core } from '../../src/main/core/core';
 import type { AddHostInput } from '../../src/main/core/hosts/service';
 import { sandbox } from './sandbox';
@@ -21,4 +23,22 @@ export function addSandboxHost(
     acceptFingerprint: sb.fingerprint,
     ...over,
   });
+}
+
+/**
+ * A host the console cannot reach: imported from an SSH config (TEST-NET address, key never
+ * confirmed, never connected to). Screens must name it rather than wait for it.
+ */
+export async function importUnreachableHost(
+  core: Core,
+  dir: string,
+  name: string,
+): ReturnType<Core['hosts']['importHosts']> {
+  const sshDir = join(dir, 'ssh');
+  mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+  const configPath = join(sshDir, 'config');
+  const knownHostsPath = join(sshDir, 'known_hosts');
+  writeFileSync(configPath, `Host ${name}\n    HostName 203.0.113.7\n    User ops\n`, { mode: 0o600 });
+  writeFileSync(knownHostsPath, '', { mode: 0o600 });
+  return core.hosts.importHosts({ configPath, knownHostsPath }, [name]);
 }
