@@ -47,6 +47,43 @@ function FieldError({ id, text }: { id: string; text: string | undefined }): Rea
   );
 }
 
+/** A whole-number field with its label, help and error (message ids as before: `<id>-msg`, `<id>-help`). */
+function NumberField(p: {
+  id: string;
+  field: FleetField;
+  min: number;
+  max: number;
+  testId: string;
+  label: string;
+  help: string;
+  error: string | undefined;
+  value: string;
+  onChange: (value: string) => void;
+}): ReactElement {
+  const msgId = `${p.testId}-msg`;
+  return (
+    <div className={`field${p.error ? ' field-invalid' : ''}`}>
+      <label htmlFor={p.id}>{p.label}</label>
+      <input
+        id={p.id}
+        type="number"
+        min={p.min}
+        max={p.max}
+        data-testid={p.testId}
+        data-field={p.field}
+        value={p.value}
+        aria-invalid={Boolean(p.error)}
+        aria-describedby={`${p.error ? `${msgId} ` : ''}${p.id}-help`}
+        onChange={(e) => p.onChange(e.target.value)}
+      />
+      <FieldError id={msgId} text={p.error} />
+      <p className="field-help" id={`${p.id}-help`}>
+        {p.help}
+      </p>
+    </div>
+  );
+}
+
 export function FleetStateBadge({ state, testId }: { state: FleetRowState; testId?: string }): ReactElement {
   const { t } = useTranslation();
   const tone = fleetStateTone(state);
@@ -351,44 +388,30 @@ function FleetForm(): ReactElement {
       <section className="card wizard-section" aria-labelledby={`${id}-how`}>
         <h2 id={`${id}-how`}>{t('updates.section.how')}</h2>
         <div className="form-grid">
-          <div className={`field${errors.concurrency ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-conc`}>{t('updates.concurrency')}</label>
-            <input
-              id={`${id}-conc`}
-              type="number"
-              min={1}
-              max={16}
-              data-testid="fleet-concurrency"
-              data-field="concurrency"
-              value={draft.concurrency}
-              aria-invalid={Boolean(errors.concurrency)}
-              aria-describedby={`${errors.concurrency ? 'fleet-conc-msg ' : ''}${id}-conc-help`}
-              onChange={(e) => updateDraft({ concurrency: e.target.value })}
-            />
-            <FieldError id="fleet-conc-msg" text={errorText(errors.concurrency)} />
-            <p className="field-help" id={`${id}-conc-help`}>
-              {t('updates.concurrencyHelp')}
-            </p>
-          </div>
-          <div className={`field${errors.stopAfterFailures ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-stop`}>{t('updates.stopAfter')}</label>
-            <input
-              id={`${id}-stop`}
-              type="number"
-              min={1}
-              max={1000}
-              data-testid="fleet-stop-after"
-              data-field="stopAfterFailures"
-              value={draft.stopAfterFailures}
-              aria-invalid={Boolean(errors.stopAfterFailures)}
-              aria-describedby={`${errors.stopAfterFailures ? 'fleet-stop-msg ' : ''}${id}-stop-help`}
-              onChange={(e) => updateDraft({ stopAfterFailures: e.target.value })}
-            />
-            <FieldError id="fleet-stop-msg" text={errorText(errors.stopAfterFailures)} />
-            <p className="field-help" id={`${id}-stop-help`}>
-              {t('updates.stopAfterHelp')}
-            </p>
-          </div>
+          <NumberField
+            id={`${id}-conc`}
+            field="concurrency"
+            min={1}
+            max={16}
+            testId="fleet-concurrency"
+            label={t('updates.concurrency')}
+            help={t('updates.concurrencyHelp')}
+            error={errorText(errors.concurrency)}
+            value={draft.concurrency}
+            onChange={(concurrency) => updateDraft({ concurrency })}
+          />
+          <NumberField
+            id={`${id}-stop`}
+            field="stopAfterFailures"
+            min={1}
+            max={1000}
+            testId="fleet-stop-after"
+            label={t('updates.stopAfter')}
+            help={t('updates.stopAfterHelp')}
+            error={errorText(errors.stopAfterFailures)}
+            value={draft.stopAfterFailures}
+            onChange={(stopAfterFailures) => updateDraft({ stopAfterFailures })}
+          />
         </div>
       </section>
 
