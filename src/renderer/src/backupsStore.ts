@@ -6,10 +6,10 @@
  * Actions call the core through `call` and never throw; errors go to the console's one error
  * (scopes `backups`, `backup`, `schedule`) or, for a restore, into the dialog itself.
  */
-import { coalesced } from './coalesce';
 import { create } from 'zustand';
 import type { AppEvent, ErrorInfo } from '../../shared/contract';
 import { call, getApi, toErrorInfo } from './api';
+import { coalesced } from './coalesce';
 import {
   backupKey,
   hashForBackupsRoute,

@@ -4,7 +4,6 @@
  * flags, the one current error, toasts). Actions call the core through `call` and never throw:
  * failures land in `error` with the scope of the place that should show them.
  */
-import { coalesced } from './coalesce';
 import { create } from 'zustand';
 import type {
   AppEvent,
@@ -21,6 +20,7 @@ import type {
   Settings,
 } from '../../shared/contract';
 import { call, getApi, isConnectedApi, toErrorInfo } from './api';
+import { coalesced } from './coalesce';
 import type { ConnectionState } from './api';
 import { effectiveStatus, newerCheck } from './format';
 import { setLanguage as applyLanguage } from './i18n';

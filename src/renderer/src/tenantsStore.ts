@@ -6,7 +6,6 @@
  * `call` and never throw; errors go to the console's one error (scopes `tenants`, `tenant`,
  * `wizard`) or, for a create, to the create itself. Toasts are the console's.
  */
-import { coalesced } from './coalesce';
 import { create } from 'zustand';
 import type {
   AppEvent,
@@ -19,6 +18,7 @@ import type {
   TenantView,
 } from '../../shared/contract';
 import { call, getApi, toErrorInfo } from './api';
+import { coalesced } from './coalesce';
 import { useConsole } from './store';
 import {
   appendLog,

@@ -20,7 +20,7 @@ import { shellJoin } from '../ssh/quote';
 import type { HostRecord } from '../store/schema';
 import { mkdirHost, readHostFile, removeInside, tenantDir, writeHostFile } from '../tenants/hostfs';
 import { acquireTenantLock } from '../tenants/lock';
-import { compose, parseEnvFile, type TenantService } from '../tenants/service';
+import { compose, DATA_SERVICES, parseEnvFile, type TenantService } from '../tenants/service';
 import { readArchive, type BackupManifest } from './archive';
 import type { BackupKeys } from './keys';
 
@@ -99,8 +99,6 @@ const COUNT_SQL =
   "select n.nspname || '.' || c.relname, (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname), false, true, '')))[1]::text from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r','p') and n.nspname in ('public','n8n') order by 1";
 
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
-/** The services that hold a tenant's data: they keep running through a restore. */
-const DATA_SERVICES = ['postgres', 'qdrant', 'redis'];
 
 export interface ScheduleInput {
   host: string;
@@ -718,8 +716,9 @@ export class BackupService {
 
   /**
    * Put a tenant's data back from a staged backup: PostgreSQL (database recreated, then
-   * pg_restore), Qdrant (collections replaced by snapshot upload, priority=snapshot) — with only
-   * those two services running — and compare the counts before n8n starts.
+   * pg_restore), Qdrant (collections replaced by snapshot upload, priority=snapshot) at the same
+   * time — with n8n stopped and the data services up (recreated if the backup's compose differs) —
+   * and compare the counts before n8n starts.
    */
   private async restoreData(
     t: HostTransport,
@@ -733,12 +732,12 @@ export class BackupService {
       t,
       'backup.restore-start',
       `Starting the database`,
-      compose(dir, slug, 'up', '-d', '--no-deps', 'postgres', 'qdrant', 'redis'),
+      compose(dir, slug, 'up', '-d', '--no-deps', ...DATA_SERVICES),
       {
         timeoutMs: 10 * 60_000,
       },
     );
-    await this.tenants.waitHealthy(t, slug, undefined, ['postgres', 'qdrant', 'redis']);
+    await this.tenants.waitHealthy(t, slug, undefined, DATA_SERVICES);
     this.log(slug, 'info', 'PostgreSQL: recreating the database and restoring the dump');
     await execOk(
       t,

@@ -96,8 +96,11 @@ const COLLECTIONS = [
 ];
 
 const SERVICES = ['n8n', 'postgres', 'qdrant', 'redis'] as const;
-/** Started first: n8n comes up only once its database is migrated and its workflows imported. */
-const DATA_SERVICES = ['postgres', 'qdrant', 'redis'];
+/**
+ * The services that hold a tenant's data. Started first (n8n comes up only once its database is
+ * migrated and its workflows imported); a restore keeps them running and stops only the rest.
+ */
+export const DATA_SERVICES = ['postgres', 'qdrant', 'redis'];
 /** The webhook core_admin answers on, used to prove the route reaches this tenant's n8n. */
 const HEALTH_WEBHOOK = '/webhook/truffles-health';
 const MIN_FREE_BYTES = 2 * 1024 ** 3;

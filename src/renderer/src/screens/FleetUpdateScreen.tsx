@@ -47,7 +47,7 @@ function FieldError({ id, text }: { id: string; text: string | undefined }): Rea
   );
 }
 
-/** A whole-number field with its label, help and error (message ids as before: `<id>-msg`, `<id>-help`). */
+/** A whole-number field with its label, help and error (described by `<testId>-msg` and `<id>-help`). */
 function NumberField(p: {
   id: string;
   field: FleetField;
