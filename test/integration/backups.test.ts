@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { QdrantClient } from '@qdrant/js-client-rest';
+import type Docker from 'dockerode';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive, writeArchive } from '../../src/main/core/backups/archive';
@@ -10,8 +11,8 @@ import { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
-import { readHostFile } from '../../src/main/core/tenants/hostfs';
-import { parseEnvFile } from '../../src/main/core/tenants/service';
+import { readHostFile, tenantDir } from '../../src/main/core/tenants/hostfs';
+import { compose, parseEnvFile } from '../../src/main/core/tenants/service';
 import { sandbox } from '../helpers/sandbox';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
@@ -170,6 +171,15 @@ async function startedAt(s: string): Promise<string[]> {
   );
 }
 
+async function postgresContainer(s: string): Promise<Docker.Container> {
+  const docker = await tr.docker();
+  const [c] = await docker.listContainers({
+    filters: { label: [`com.docker.compose.project=${s}`, 'com.docker.compose.service=postgres'] },
+  });
+  if (!c) throw new Error(`no postgres container for ${s}`);
+  return docker.getContainer(c.Id);
+}
+
 function asRoot(cmd: string): string {
   return execFileSync('sh', ['-c', cmd], { encoding: 'utf8' });
 }
@@ -283,7 +293,16 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     });
     await withQdrant(slug, (q) => q.delete('knowledge', { wait: true, points: [1, 2] }));
     expect(await contents(slug)).not.toEqual(before);
-    const report = await core.backups.restore({ slug, host: 'sb', backupId: first, confirm: slug });
+    const postgresCpus = (): Promise<number> =>
+      postgresContainer(slug).then(async (c) => (await c.inspect()).HostConfig.NanoCpus ?? 0);
+    const limit = await postgresCpus();
+    const lines: string[] = [];
+    const off = core.onEvent((e) => {
+      if (e.type === 'log' && e.source === `backup:${slug}`) lines.push(e.message);
+    });
+    const report = await core.backups
+      .restore({ slug, host: 'sb', backupId: first, confirm: slug })
+      .finally(off);
     expect(report, JSON.stringify(report.mismatches)).toMatchObject({
       ok: true,
       kind: 'restore',
@@ -300,6 +319,17 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     const listed = await core.backups.list(slug, 'sb');
     expect(listed.backups.find((b) => b.id === first)?.provenAt).not.toBeNull();
     expect(listed.restores[0]).toMatchObject({ backupId: first, ok: true });
+    // PostgreSQL's CPU limit was lifted for the restore and is back as the plan has it; the dump
+    // copied into its container for pg_restore -j is gone.
+    expect(limit).toBeGreaterThan(0);
+    expect(
+      lines.some((l) => /^PostgreSQL may use \d+ CPUs during the restore/.test(l)),
+      lines.join('\n'),
+    ).toBe(limit < Number((await tr.exec(['nproc'])).stdout.trim()) * 1e9);
+    expect(await postgresCpus()).toBe(limit);
+    const left = await tr.exec(compose(tenantDir(STATE, slug), slug, 'exec', '-T', 'postgres', 'ls', '/tmp'));
+    expect(left.code).toBe(0);
+    expect(left.stdout).not.toContain('truffles-restore.dump');
   }, 600_000);
 
   it('a flipped byte, a truncated archive and another tenant’s backup are refused before the tenant is touched', async () => {

@@ -98,6 +98,24 @@ function comparedTable(name: string): boolean {
 const COUNT_SQL =
   "select n.nspname || '.' || c.relname, (xpath('/row/c/text()', query_to_xml(format('select count(*) as c from %I.%I', n.nspname, c.relname), false, true, '')))[1]::text from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r','p') and n.nspname in ('public','n8n') order by 1";
 
+/** Where the restore puts the dump inside the database container (pg_restore -j needs a file). */
+const IN_CONTAINER_DUMP = '/tmp/truffles-restore.dump';
+
+/** argv that runs a sh script in the tenant's database container, with args as $1, $2…. */
+export function inPostgres(dir: string, slug: string, script: string, ...args: string[]): string[] {
+  return compose(
+    dir,
+    slug,
+    'exec',
+    '-T',
+    'postgres',
+    'sh',
+    '-c',
+    script,
+    ...(args.length ? ['sh', ...args] : []),
+  );
+}
+
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
 export interface ScheduleInput {
@@ -646,16 +664,10 @@ export class BackupService {
       t,
       'backup.count',
       `Counting the rows of '${slug}'`,
-      compose(
+      inPostgres(
         dir,
         slug,
-        'exec',
-        '-T',
-        'postgres',
-        'sh',
-        '-c',
         'exec psql -X -At -F "\t" -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c "$1"',
-        'sh',
         COUNT_SQL,
       ),
       { timeoutMs: 30 * 60_000 },
@@ -738,36 +750,140 @@ export class BackupService {
       },
     );
     await this.tenants.waitHealthy(t, slug, undefined, DATA_SERVICES);
+    // pg_restore -j reads a file it can seek in, inside the database container: copied there (after
+    // compose up, which may have recreated the container) and before the database is dropped, so
+    // a full disk stops the restore while the data is still the tenant's own.
+    const jobs = await this.copyDumpIn(t, dir, slug, stageDir);
+    const lifted = await this.liftCpuLimit(t, dir, slug);
+    try {
+      return await this.restoreDatabase(t, dir, slug, stageDir, manifest, env, jobs);
+    } finally {
+      if (lifted) await this.putCpuLimitBack(t, slug, lifted);
+      await t
+        .exec(inPostgres(dir, slug, 'rm -f -- "$1"', IN_CONTAINER_DUMP), {
+          timeoutMs: 60_000,
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Copies the staged dump into the database container (as the container's user, through exec,
+   * so pg_restore there can read it). Returns how many pg_restore jobs to run: the host's CPUs, 1–4.
+   */
+  private async copyDumpIn(t: HostTransport, dir: string, slug: string, stageDir: string): Promise<number> {
+    this.log(slug, 'info', 'Copying the dump into the database container');
+    const r = await execOk(
+      t,
+      'backup.restore-copy',
+      `Copying the dump into the database container of '${slug}' (Docker's disk needs room for one more copy of the dump)`,
+      [
+        'sh',
+        '-c',
+        `${shellJoin(inPostgres(dir, slug, 'cat > "$1"', IN_CONTAINER_DUMP))} < "$1" && nproc`,
+        'sh',
+        posix.join(stageDir, 'postgres.dump'),
+      ],
+      { timeoutMs: 60 * 60_000 },
+    );
+    const cpus = Number(r.stdout.trim().split('\n').pop());
+    return Number.isInteger(cpus) && cpus > 0 ? Math.min(cpus, 4) : 1;
+  }
+
+  /**
+   * While n8n is stopped nothing else of the tenant wants the CPU its plan allows PostgreSQL
+   * (0.5 CPU on starter), and pg_restore — COPY and the index builds — is bound by it: the
+   * container may use every CPU of the host for the restore (under contention the kernel still
+   * shares them out among containers by weight). Returns the container and the limit its compose
+   * file declares (what goes back afterwards, also when an earlier restore died before putting it
+   * back), or null when there is no limit or Docker refused (the restore then runs at the limit).
+   */
+  private async liftCpuLimit(
+    t: HostTransport,
+    dir: string,
+    slug: string,
+  ): Promise<{ container: string; cpus: string } | null> {
+    const r = await t.exec(
+      [
+        'sh',
+        '-c',
+        [
+          'set -e',
+          `c=$(${shellJoin(compose(dir, slug, 'ps', '-q', 'postgres'))})`,
+          `want=$(${shellJoin(compose(dir, slug, 'config', '--format', 'json'))} | jq -r '.services.postgres.deploy.resources.limits.cpus // empty')`,
+          'n=$(nproc)',
+          '[ -n "$c" ] && [ -n "$want" ] || exit 0',
+          `awk -v w="$want" -v n="$n" 'BEGIN { exit !(w > 0 && w < n) }' || exit 0`,
+          'docker update --cpus "$n" "$c" >/dev/null',
+          'printf "%s %s %s\\n" "$c" "$want" "$n"',
+        ].join('\n'),
+      ],
+      { timeoutMs: 60_000 },
+    );
+    if (r.code !== 0) {
+      this.log(
+        slug,
+        'warn',
+        `PostgreSQL keeps its CPU limit for the restore: ${r.stderr.trim().slice(-200)}`,
+      );
+      return null;
+    }
+    const [container, cpus, n] = r.stdout.trim().split(' ');
+    if (!container || !cpus || !n || !/^[0-9a-f]{12,64}$/.test(container) || !/^[0-9.]+$/.test(cpus))
+      return null;
+    this.log(slug, 'info', `PostgreSQL may use ${n} CPUs during the restore (its limit: ${cpus})`);
+    return { container, cpus };
+  }
+
+  private async putCpuLimitBack(
+    t: HostTransport,
+    slug: string,
+    lifted: { container: string; cpus: string },
+  ): Promise<void> {
+    const r = await t
+      .exec(['docker', 'update', '--cpus', lifted.cpus, lifted.container], { timeoutMs: 60_000 })
+      .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
+    if (r.code !== 0)
+      this.log(
+        slug,
+        'error',
+        `PostgreSQL's CPU limit could not be put back to ${lifted.cpus}: ${r.stderr.trim().slice(-200)}. The next restore puts it back, or: docker update --cpus ${lifted.cpus} ${lifted.container}`,
+      );
+  }
+
+  private async restoreDatabase(
+    t: HostTransport,
+    dir: string,
+    slug: string,
+    stageDir: string,
+    manifest: BackupManifest,
+    env: Record<string, string>,
+    jobs: number,
+  ): Promise<{ checked: number; mismatches: RestoreReport['mismatches'] }> {
     this.log(slug, 'info', 'PostgreSQL: recreating the database and restoring the dump');
     await execOk(
       t,
       'backup.restore-pg',
       `Recreating the database`,
-      compose(
+      inPostgres(
         dir,
         slug,
-        'exec',
-        '-T',
-        'postgres',
-        'sh',
-        '-c',
         // psql fills :"var" only in what it reads, not in -c: the statements come on its input.
         'printf "%s\\n" \'DROP DATABASE IF EXISTS :"db" WITH (FORCE);\' \'CREATE DATABASE :"db" OWNER :"owner";\' | psql -X -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres -v db="$POSTGRES_DB" -v owner="$POSTGRES_USER"',
       ),
       { timeoutMs: 10 * 60_000 },
     );
-    const dump = posix.join(stageDir, 'postgres.dump');
     const pgRestore = execOk(
       t,
       'backup.restore-pg',
       `pg_restore`,
-      [
-        'sh',
-        '-c',
-        `${shellJoin(compose(dir, slug, 'exec', '-T', 'postgres', 'sh', '-c', 'exec pg_restore --exit-on-error --no-owner --no-acl -U "$POSTGRES_USER" -d "$POSTGRES_DB"'))} < "$1"`,
-        'sh',
-        dump,
-      ],
+      inPostgres(
+        dir,
+        slug,
+        'exec pg_restore --exit-on-error --no-owner --no-acl -j "$2" -U "$POSTGRES_USER" -d "$POSTGRES_DB" "$1"',
+        IN_CONTAINER_DUMP,
+        String(jobs),
+      ),
       { timeoutMs: 6 * 3600_000 },
     );
     // Qdrant is restored at the same time, on its own channel of the same connection.
@@ -807,7 +923,9 @@ export class BackupService {
           '  curl -fsS -X DELETE -H @"$hdr" "http://$ip:6333/collections/$c" >/dev/null',
           'done',
           'for c in "$@"; do',
-          '  curl -fsS -H @"$hdr" -F "snapshot=@$stage/qdrant/$c.snapshot" "http://$ip:6333/collections/$c/snapshots/upload?priority=snapshot&wait=true" >/dev/null',
+          // A stalled upload (nothing sent or received for 10 minutes) fails the restore instead of
+          // holding the tenant's lock until the exec timeout.
+          '  curl -fsS --speed-limit 1 --speed-time 600 -H @"$hdr" -F "snapshot=@$stage/qdrant/$c.snapshot" "http://$ip:6333/collections/$c/snapshots/upload?priority=snapshot&wait=true" >/dev/null',
           'done',
         ].join('\n'),
         'sh',
