@@ -223,7 +223,7 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
   it('installs the agent with a daily cron line at the chosen host time', async () => {
     const info = await core.backups.schedule({ host: 'sb', at: '03:00' });
     expect(info).toMatchObject({ installed: true, via: 'cron', at: '03:00', missing: [] });
-    expect(info.agentVersion).toBe('3');
+    expect(info.agentVersion).toBe('4');
     const cron = await tr.exec(['crontab', '-l']);
     expect(cron.stdout).toMatch(
       /^0 3 \* \* \* \/opt\/truffles\/agent\/truffles-backup run --kind scheduled .*# truffles-backup$/m,
@@ -533,6 +533,38 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     const listed = await core.tenants.list('sb');
     expect(listed.tenants.some((x) => x.slug.startsWith('drill-'))).toBe(false);
   });
+
+  it('a backup taken while rows are being written has counts that match its dump (one snapshot)', async () => {
+    // A writer adds billing events as fast as it can for the whole backup.
+    let stop = false;
+    let written = 0;
+    const writer = withDb(slug, async (db) => {
+      while (!stop) {
+        await db.query(
+          `insert into billing_events (event_type, model_provider, model_name) values ('embedding', 'x', 'during-backup')`,
+        );
+        written += 1;
+      }
+    });
+    const entry = await core.backups.create(slug, 'sb').finally(() => (stop = true));
+    await writer;
+    const total = await withDb(slug, async (db) =>
+      Number((await db.query<{ n: string }>('select count(*) as n from billing_events')).rows[0]?.n),
+    );
+    const inManifest = entry.counts.tables['public.billing_events'] ?? -1;
+    // Rows went in before and after the snapshot: the race the snapshot closes was really there.
+    expect(written).toBeGreaterThan(50);
+    expect(inManifest).toBeGreaterThan(total - written);
+    expect(inManifest).toBeLessThan(total);
+    // Restored into a throw-away tenant, every count is what the manifest says.
+    const report = await core.backups.drill({ slug, host: 'sb', backupId: entry.id });
+    expect(report, JSON.stringify(report.mismatches)).toMatchObject({
+      kind: 'drill',
+      ok: true,
+      mismatches: [],
+    });
+    await withDb(slug, (db) => db.query(`delete from billing_events where model_name = 'during-backup'`));
+  }, 600_000);
 
   it('weekly drills run when due, from the console, and are shown as the last drill', async () => {
     const today = new Date();
