@@ -223,7 +223,7 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
   it('installs the agent with a daily cron line at the chosen host time', async () => {
     const info = await core.backups.schedule({ host: 'sb', at: '03:00' });
     expect(info).toMatchObject({ installed: true, via: 'cron', at: '03:00', missing: [] });
-    expect(info.agentVersion).toBe('5');
+    expect(info.agentVersion).toBe('6');
     const cron = await tr.exec(['crontab', '-l']);
     expect(cron.stdout).toMatch(
       /^0 3 \* \* \* \/opt\/truffles\/agent\/truffles-backup run --kind scheduled .*# truffles-backup$/m,
