@@ -753,12 +753,14 @@ export class BackupService {
     // pg_restore -j reads a file it can seek in, inside the database container: copied there (after
     // compose up, which may have recreated the container) and before the database is dropped, so
     // a full disk stops the restore while the data is still the tenant's own.
-    const jobs = await this.copyDumpIn(t, dir, slug, stageDir);
-    const lifted = await this.liftCpuLimit(t, dir, slug);
+    let lifted: { container: string; cpus: string } | null = null;
     try {
+      const jobs = await this.copyDumpIn(t, dir, slug, stageDir);
+      lifted = await this.liftCpuLimit(t, dir, slug);
       return await this.restoreDatabase(t, dir, slug, stageDir, manifest, env, jobs);
     } finally {
       if (lifted) await this.putCpuLimitBack(t, slug, lifted);
+      // Also after a copy that failed half-way (a full disk): what it wrote goes.
       await t
         .exec(inPostgres(dir, slug, 'rm -f -- "$1"', IN_CONTAINER_DUMP), {
           timeoutMs: 60_000,
