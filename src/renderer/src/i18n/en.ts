@@ -24,6 +24,10 @@ export const en = {
       message: 'The command could not be delivered to the core.',
       hint: 'Restart Truffles Console; if it happens again, report it.',
     },
+    noSession: {
+      message: 'This page has no session with the console server.',
+      hint: 'Open the address printed by `npm run start:web` (it works once; a new one is made at each start).',
+    },
   },
   connection: {
     lost: 'The connection to the console server was lost. Reconnecting… If the server was restarted, open the new address it printed.',
