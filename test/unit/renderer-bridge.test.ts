@@ -235,6 +235,6 @@ describe('call()', () => {
     expect(fatals).toEqual([error]);
     expect(timers).toEqual([]); // no reconnect
     expect(sockets).toHaveLength(1);
-    expect(client.connectionState).toBe('closed');
+    expect(client.connectionState).toBe('ended');
   });
 });

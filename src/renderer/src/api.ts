@@ -25,7 +25,8 @@ import type {
 } from '../../shared/contract';
 import { InfoError } from '../../shared/errors';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `ended`: the server ended the session (unknown or expired); the client does not reconnect. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'ended';
 
 /** A TrufflesApi that can also report the state of its connection (browser mode only). */
 export interface ConnectedApi extends TrufflesApi {
@@ -222,7 +223,7 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
     pending.clear();
     for (const p of all) p.resolve({ ok: false, error });
     options.onFatal?.(error);
-    setState('closed');
+    setState('ended');
   }
 
   function connect(): void {
@@ -265,7 +266,7 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
 
   function scheduleReconnect(): void {
     if (closedForGood) {
-      setState('closed');
+      setState(fatalError ? 'ended' : 'closed');
       return;
     }
     setState('closed');

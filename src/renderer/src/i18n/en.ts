@@ -32,6 +32,8 @@ export const en = {
   connection: {
     lost: 'The connection to the console server was lost. Reconnecting… If the server was restarted, open the new address it printed.',
     back: 'Connected again.',
+    ended:
+      'This browser session has ended. Start the browser mode again (`npm run start:web`) and open the new address it prints.',
   },
   nav: {
     label: 'Sections',
