@@ -43,15 +43,20 @@ afterAll(async () => {
 const { shot } = screenshots(() => page);
 
 describe('browser mode', () => {
-  it('without the token the page is refused', async () => {
-    const res = await page.goto(server.url);
-    expect(res?.status()).toBe(401);
-    expect(await page.textContent('body')).toContain('token');
+  it('without the start address the page has no session and says what to open', async () => {
+    await page.goto(server.url);
+    const banner = page.locator('[data-testid="error-banner"][data-code="bridge.no-session"]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('npm run start:web');
   });
 
   it('a person adds the test host, confirms its fingerprint, and sees its Docker version', async () => {
     await page.goto(server.loginUrl);
     // No hosts yet: the console offers to add one.
+    await page.getByTestId('welcome-add-host').waitFor();
+    // The one-time token leaves the address bar; the session (kept in the tab) survives a reload.
+    expect(page.url()).not.toContain('token=');
+    await page.reload();
     await page.getByTestId('welcome-add-host').waitFor();
     await shot('e2e-01-welcome');
     await page.getByTestId('nav-hosts').click();

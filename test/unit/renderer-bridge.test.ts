@@ -197,4 +197,44 @@ describe('call()', () => {
       setApi(null);
     }
   });
+
+  it('offers the given subprotocols, and stops for good when the server ends the session', async () => {
+    const offered: (string[] | undefined)[] = [];
+    const sockets: FakeSocket[] = [];
+    const timers: unknown[] = [];
+    const fatals: unknown[] = [];
+    const client = createBridgeClient({
+      url: 'ws://127.0.0.1:9999/bridge',
+      protocols: ['truffles.v1', 'truffles.session.abc'],
+      createSocket: (url, protocols) => {
+        offered.push(protocols);
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+      setTimer: (fn) => {
+        timers.push(fn);
+        return fn;
+      },
+      clearTimer: () => {},
+      onFatal: (e) => fatals.push(e),
+    });
+    expect(offered).toEqual([['truffles.v1', 'truffles.session.abc']]);
+    const socket = sockets[0]!;
+    socket.open();
+    const pending = client.invoke('app.info', {});
+    const error = {
+      code: 'web.session-expired',
+      message: 'This browser session ended.',
+      hint: 'Start again.',
+    };
+    socket.reply({ fatal: error });
+    socket.drop();
+    expect(await pending).toEqual({ ok: false, error });
+    expect(await client.invoke('app.info', {})).toEqual({ ok: false, error });
+    expect(fatals).toEqual([error]);
+    expect(timers).toEqual([]); // no reconnect
+    expect(sockets).toHaveLength(1);
+    expect(client.connectionState).toBe('ended');
+  });
 });

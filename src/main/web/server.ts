@@ -1,24 +1,38 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Core } from '../core/core';
 import { CoreError } from '../core/errors';
+import type { ErrorInfo } from '../../shared/contract';
 
 /**
  * Browser mode: the same renderer and the same contract, over a WebSocket bridge to the real
- * core. Listens on 127.0.0.1 only. A token made anew at each start (printed on the terminal, as
- * Jupyter does) is exchanged once for an HttpOnly, SameSite=Strict session cookie; every request
- * without that cookie is refused, and so is a WebSocket whose Origin is not this server.
+ * core. Listens on 127.0.0.1 only and answers only to `Host: 127.0.0.1:<port>` (DNS rebinding).
+ *
+ * A token made anew at each start (printed on the terminal, as Jupyter does) is exchanged ONCE:
+ * `GET /?token=…` answers the app's page with a session secret in a `<meta>` tag; the page keeps
+ * it in sessionStorage (never a cookie: cookies are not port-scoped, every other web server on
+ * this machine would receive it) and offers it on the WebSocket upgrade as a subprotocol
+ * (`truffles.session.<secret>` beside `truffles.v1`). A second exchange of the token is refused.
+ * The upgrade also needs an Origin of exactly `http://127.0.0.1:<port>`. A session unused for
+ * `idleMs` (default 12 h; any command or connection counts as use) expires: its sockets get a
+ * `{ fatal }` frame saying to start again and are closed, and the secret opens nothing any more.
+ * The page itself and its assets are public (they are the open renderer; nothing in them is
+ * secret): everything the console knows goes through the bridge.
  */
 export interface WebServerOptions {
   core: Core;
   staticDir: string;
   port?: number;
   token?: string;
+  /** A session unused this long expires (default 12 h). */
+  idleMs?: number;
+  /** The clock (tests pass their own). */
+  now?: () => number;
 }
 
 export interface WebServer {
@@ -44,7 +58,11 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-const COOKIE = 'truffles_session';
+export const DEFAULT_IDLE_MS = 12 * 60 * 60_000;
+export const BRIDGE_PROTOCOL = 'truffles.v1';
+export const SESSION_PROTOCOL_PREFIX = 'truffles.session.';
+/** The close code of a bridge socket whose session is unknown or expired. */
+export const SESSION_CLOSE_CODE = 4401;
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -52,12 +70,26 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function cookieValue(req: IncomingMessage, name: string): string | null {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
+function digest(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function sessionFromProtocols(header: string | undefined): string | null {
+  for (const p of (header ?? '').split(',')) {
+    const v = p.trim();
+    if (v.startsWith(SESSION_PROTOCOL_PREFIX)) return v.slice(SESSION_PROTOCOL_PREFIX.length);
   }
   return null;
+}
+
+function idleText(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return `${Math.round(ms / 1000)} s`;
+}
+
+function restartHint(): string {
+  return 'Start the browser mode again (`npm run start:web`) and open the new address it prints; each address works once.';
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
@@ -70,14 +102,66 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     );
   }
   const token = options.token ?? randomBytes(24).toString('hex');
-  const sessions = new Set<string>();
+  const idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+  if (!Number.isInteger(idleMs) || idleMs < 1000)
+    throw new CoreError(
+      'web.invalid-idle',
+      `The browser-mode session idle time must be a whole number of milliseconds, at least 1000 (got ${String(idleMs)}).`,
+      'Set TRUFFLES_WEB_IDLE_MINUTES to a whole number of minutes (default 720 = 12 h).',
+    );
+  const now = options.now ?? Date.now;
+  let tokenUsed = false;
+  /** Sessions by the SHA-256 of their secret (a map lookup on the secret itself would leak timing). */
+  const sessions = new Map<string, { lastUsed: number; sockets: Set<WebSocket> }>();
   let port = 0;
-  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const ownHost = (): string => `127.0.0.1:${port}`;
 
-  const authed = (req: IncomingMessage): boolean => {
-    const s = cookieValue(req, COOKIE);
-    return s !== null && [...sessions].some((x) => safeEqual(x, s));
+  const expiredError = (): ErrorInfo => ({
+    code: 'web.session-expired',
+    message: `This browser session ended: it was not used for ${idleText(idleMs)}.`,
+    hint: restartHint(),
+  });
+  const unknownError = (): ErrorInfo => ({
+    code: 'web.session-unknown',
+    message:
+      'This page has no valid session with the console server (the server was restarted, or the session ended).',
+    hint: restartHint(),
+  });
+
+  /** The live session of a secret, or why there is none; expired ones are ended here. */
+  const lookup = (secret: string | null): { key: string } | { error: ErrorInfo } => {
+    if (!secret) return { error: unknownError() };
+    const key = digest(secret);
+    const s = sessions.get(key);
+    if (!s) return { error: unknownError() };
+    if (now() - s.lastUsed > idleMs) {
+      endSession(key, expiredError());
+      return { error: expiredError() };
+    }
+    return { key };
   };
+
+  const fatal = (ws: WebSocket, error: ErrorInfo): void => {
+    if (ws.readyState === ws.OPEN) {
+      ws.send(JSON.stringify({ fatal: error }));
+      ws.close(SESSION_CLOSE_CODE, error.code);
+    }
+  };
+
+  function endSession(key: string, error: ErrorInfo): void {
+    const s = sessions.get(key);
+    if (!s) return;
+    sessions.delete(key);
+    for (const ws of s.sockets) fatal(ws, error);
+  }
+
+  const sweep = setInterval(
+    () => {
+      for (const [key, s] of sessions) if (now() - s.lastUsed > idleMs) endSession(key, expiredError());
+    },
+    Math.min(idleMs, 60_000),
+  );
+  sweep.unref();
 
   const securityHeaders = (res: ServerResponse): void => {
     res.setHeader('Content-Security-Policy', CSP);
@@ -96,10 +180,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const server = createServer((req, res) => {
     void (async () => {
       securityHeaders(res);
-      if (!allowedHosts().includes(req.headers.host ?? ''))
-        return refuse(res, 403, 'Forbidden: unexpected Host header.\n');
+      if ((req.headers.host ?? '') !== ownHost())
+        return refuse(
+          res,
+          403,
+          `Forbidden: unexpected Host header. Open http://${ownHost()}/ (the address the console printed).\n`,
+        );
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.\n');
-      const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+      const url = new URL(req.url ?? '/', `http://${ownHost()}`);
       const given = url.searchParams.get('token');
       if (given !== null) {
         if (!safeEqual(given, token))
@@ -108,21 +196,25 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
             401,
             'Unauthorized: wrong token. Open the URL printed by `npm run start:web`.\n',
           );
-        const session = randomBytes(32).toString('hex');
-        sessions.add(session);
-        res.writeHead(302, {
-          'Set-Cookie': `${COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`,
-          Location: '/',
-          'Cache-Control': 'no-store',
-        });
-        return res.end();
-      }
-      if (!authed(req))
-        return refuse(
-          res,
-          401,
-          'Unauthorized: open the URL with the token printed by `npm run start:web`.\n',
+        if (tokenUsed)
+          return refuse(
+            res,
+            401,
+            'Unauthorized: this start address was already used (it works once). If the console is open in ' +
+              'another tab, go back to it; otherwise start the browser mode again (`npm run start:web`) and ' +
+              'open the new address it prints.\n',
+          );
+        if (req.method !== 'GET') return refuse(res, 405, 'Method not allowed.\n');
+        tokenUsed = true;
+        const secret = randomBytes(32).toString('hex');
+        sessions.set(digest(secret), { lastUsed: now(), sockets: new Set() });
+        const page = (await readFile(join(staticDir, 'index.html'), 'utf8')).replace(
+          /<head>/i,
+          `<head><meta name="truffles-session" content="${secret}" />`,
         );
+        res.writeHead(200, { 'Content-Type': TYPES['.html'], 'Cache-Control': 'no-store' });
+        return res.end(page);
+      }
       let rel = decodeURIComponent(url.pathname);
       if (rel === '/' || rel === '') rel = '/index.html';
       const file = normalize(join(staticDir, rel));
@@ -144,11 +236,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     })().catch(() => refuse(res, 500, 'Internal error.\n'));
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1 << 20,
+    handleProtocols: (protocols) => (protocols.has(BRIDGE_PROTOCOL) ? BRIDGE_PROTOCOL : false),
+  });
   const sockets = new Set<WebSocket>();
   const offEvents = core.onEvent((event) => {
     const msg = JSON.stringify({ event });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
+    for (const s of sessions.values())
+      for (const ws of s.sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
   });
 
   server.on('upgrade', (req, socket, head) => {
@@ -157,15 +254,27 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     };
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== '/bridge') return deny('404 Not Found');
-    if (!allowedHosts().includes(req.headers.host ?? '')) return deny('403 Forbidden');
-    const origin = req.headers.origin ?? '';
-    if (!allowedHosts().some((h) => origin === `http://${h}`)) return deny('403 Forbidden');
-    if (!authed(req)) return deny('401 Unauthorized');
+    if ((req.headers.host ?? '') !== ownHost()) return deny('403 Forbidden');
+    if ((req.headers.origin ?? '') !== `http://${ownHost()}`) return deny('403 Forbidden');
+    const offered = req.headers['sec-websocket-protocol'];
+    const protocols = (offered ?? '').split(',').map((p) => p.trim());
+    if (!protocols.includes(BRIDGE_PROTOCOL)) return deny('401 Unauthorized');
+    const found = lookup(sessionFromProtocols(offered));
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // Our own page with a stale secret: tell it why, so it can say "start again"; nothing is dispatched.
+      if ('error' in found) return fatal(ws, found.error);
+      const live = sessions.get(found.key);
+      if (!live) return fatal(ws, unknownError());
+      live.lastUsed = now();
+      live.sockets.add(ws);
+      ws.on('close', () => live.sockets.delete(ws));
       ws.on('message', (data) => {
         void (async () => {
+          const still = lookup(sessionFromProtocols(offered));
+          if ('error' in still) return fatal(ws, still.error);
+          live.lastUsed = now();
           let msg: unknown;
           try {
             msg = JSON.parse(String(data));
@@ -203,6 +312,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     port,
     token,
     close: async () => {
+      clearInterval(sweep);
       offEvents();
       for (const ws of sockets) ws.terminate();
       wss.close();

@@ -78,6 +78,17 @@ function ConnectionBanner(): ReactElement | null {
   const { t } = useTranslation();
   const connection = useConsole((s) => s.connection);
   if (connection === 'open') return null;
+  if (connection === 'ended')
+    return (
+      <div
+        className="connection-banner"
+        role="status"
+        data-testid="connection-banner"
+        data-state={connection}
+      >
+        {t('connection.ended')}
+      </div>
+    );
   return (
     <div className="connection-banner" role="status" data-testid="connection-banner" data-state={connection}>
       <span className="spinner" aria-hidden="true" /> {t('connection.lost')}

@@ -3,12 +3,16 @@
  *
  * - In Electron the preload exposes `window.truffles` (a TrufflesApi over IPC).
  * - In browser mode there is no preload: the page talks to the console server over a WebSocket at
- *   `/bridge` on the same origin (the server already set the auth cookie). Protocol:
+ *   `/bridge` on the same origin. The server hands the page a session secret once, in a
+ *   `<meta name="truffles-session">` tag of the page it answers the start address with; the page
+ *   keeps it in sessionStorage (not a cookie: other ports on this machine would receive a cookie)
+ *   and offers it as the subprotocol `truffles.session.<secret>` beside `truffles.v1`. Protocol:
  *     client → server  { id, cmd, input }
  *     server → client  { id, result }   (result is a Result<T>)
  *     server → client  { event }        (an AppEvent)
+ *     server → client  { fatal }        (an ErrorInfo: the session is unknown or expired; closes)
  *   When the socket drops, every call in flight fails with `bridge.disconnected` and the client
- *   reconnects with backoff.
+ *   reconnects with backoff; after a `fatal` it stops, and every call fails with that error.
  */
 import type {
   AppEvent,
@@ -21,7 +25,8 @@ import type {
 } from '../../shared/contract';
 import { InfoError } from '../../shared/errors';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `ended`: the server ended the session (unknown or expired); the client does not reconnect. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'ended';
 
 /** A TrufflesApi that can also report the state of its connection (browser mode only). */
 export interface ConnectedApi extends TrufflesApi {
@@ -76,11 +81,15 @@ export interface SocketLike {
 
 export interface BridgeOptions {
   url: string;
-  createSocket?: (url: string) => SocketLike;
+  /** WebSocket subprotocols to offer (the bridge's version and the session). */
+  protocols?: string[];
+  createSocket?: (url: string, protocols?: string[]) => SocketLike;
   /** Backoff delays in ms; the last one repeats. */
   backoffMs?: readonly number[];
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** Called once when the server ends the session. */
+  onFatal?: (error: ErrorInfo) => void;
 }
 
 export interface BridgeClient extends ConnectedApi {
@@ -95,9 +104,18 @@ const OPEN = 1;
  * tested) outside a DOM.
  */
 interface BrowserGlobals {
-  WebSocket?: new (url: string) => SocketLike;
-  location?: { protocol: string; host: string };
+  WebSocket?: new (url: string, protocols?: string[]) => SocketLike;
+  location?: { protocol: string; host: string; pathname?: string; search?: string; hash?: string };
   truffles?: TrufflesApi;
+  document?: {
+    querySelector(selector: string): { getAttribute(name: string): string | null; remove(): void } | null;
+  };
+  sessionStorage?: {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+    removeItem(key: string): void;
+  };
+  history?: { replaceState(data: unknown, unused: string, url: string): void };
 }
 const browser = globalThis as unknown as BrowserGlobals;
 
@@ -111,9 +129,9 @@ interface Pending {
 export function createBridgeClient(options: BridgeOptions): BridgeClient {
   const createSocket =
     options.createSocket ??
-    ((url: string): SocketLike => {
+    ((url: string, protocols?: string[]): SocketLike => {
       if (!browser.WebSocket) throw new Error('WebSocket is not available here');
-      return new browser.WebSocket(url);
+      return new browser.WebSocket(url, protocols);
     });
   const backoff = options.backoffMs ?? [250, 500, 1000, 2000, 4000, 8000];
   const setTimer = options.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms));
@@ -128,6 +146,8 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
   let retryTimer: unknown = null;
   let nextId = 1;
   let closedForGood = false;
+  /** Set when the server ended the session: every call fails with it from then on. */
+  let fatalError: ErrorInfo | null = null;
 
   function setState(next: ConnectionState): void {
     if (state === next) return;
@@ -169,7 +189,11 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
       return;
     }
     if (!msg || typeof msg !== 'object') return;
-    const m = msg as { id?: unknown; result?: unknown; event?: unknown };
+    const m = msg as { id?: unknown; result?: unknown; event?: unknown; fatal?: unknown };
+    if (m.fatal && typeof m.fatal === 'object' && typeof (m.fatal as { code?: unknown }).code === 'string') {
+      endForGood(m.fatal as ErrorInfo);
+      return;
+    }
     if (typeof m.id === 'number' && m.result && typeof m.result === 'object') {
       const p = pending.get(m.id);
       if (!p) return;
@@ -189,6 +213,19 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
     }
   }
 
+  /** The server ended the session: stop reconnecting; every call fails with its error. */
+  function endForGood(error: ErrorInfo): void {
+    fatalError = error;
+    closedForGood = true;
+    if (retryTimer !== null) clearTimer(retryTimer);
+    retryTimer = null;
+    const all = [...pending.values()];
+    pending.clear();
+    for (const p of all) p.resolve({ ok: false, error });
+    options.onFatal?.(error);
+    setState('ended');
+  }
+
   function connect(): void {
     if (closedForGood) return;
     if (retryTimer !== null) {
@@ -198,7 +235,7 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
     setState('connecting');
     let s: SocketLike;
     try {
-      s = createSocket(options.url);
+      s = createSocket(options.url, options.protocols);
     } catch (err) {
       failAll(
         `Could not open the connection to the console server: ${err instanceof Error ? err.message : String(err)}`,
@@ -229,7 +266,7 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
 
   function scheduleReconnect(): void {
     if (closedForGood) {
-      setState('closed');
+      setState(fatalError ? 'ended' : 'closed');
       return;
     }
     setState('closed');
@@ -248,6 +285,7 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
       return state;
     },
     invoke<N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutput<N>>> {
+      if (fatalError) return Promise.resolve({ ok: false, error: fatalError });
       if (closedForGood) {
         return Promise.resolve({
           ok: false,
@@ -303,24 +341,46 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
 // ---------------------------------------------------------------------------------------------
 // Choosing the API
 
-/** An API whose every call fails: the page runs where neither the preload nor a server is. */
-function unavailableApi(): TrufflesApi {
+/** An API whose every call fails with this error. */
+function failingApi(error: ErrorInfo): TrufflesApi {
   return {
     invoke() {
-      return Promise.resolve({
-        ok: false,
-        error: {
-          code: 'bridge.unavailable',
-          message:
-            'This page cannot reach the Truffles core: there is no preload bridge and no console server.',
-          hint: 'Start the desktop app, or run the browser mode with `npm run start:web` and open the address it prints.',
-        },
-      });
+      return Promise.resolve({ ok: false, error });
     },
     onEvent() {
       return () => {};
     },
   };
+}
+
+/** The page runs where neither the preload nor a server is. */
+function unavailableApi(): TrufflesApi {
+  return failingApi({
+    code: 'bridge.unavailable',
+    message: 'This page cannot reach the Truffles core: there is no preload bridge and no console server.',
+    hint: 'Start the desktop app, or run the browser mode with `npm run start:web` and open the address it prints.',
+  });
+}
+
+const SESSION_KEY = 'truffles.session';
+
+/**
+ * The browser-mode session secret: taken from the page the start address answered (then removed
+ * from the page, and the one-time token from the address bar), or kept from earlier in this tab.
+ */
+function browserSession(): string | null {
+  const meta = browser.document?.querySelector('meta[name="truffles-session"]');
+  const fresh = meta?.getAttribute('content') ?? null;
+  if (meta) meta.remove();
+  try {
+    if (fresh) browser.sessionStorage?.setItem(SESSION_KEY, fresh);
+    const loc = browser.location;
+    if (fresh && loc?.search && browser.history)
+      browser.history.replaceState(null, '', `${loc.pathname ?? '/'}${loc.hash ?? ''}`);
+    return browser.sessionStorage?.getItem(SESSION_KEY) ?? fresh;
+  } catch {
+    return fresh; // storage refused (privacy mode): this page load still works
+  }
 }
 
 let api: TrufflesApi | null = null;
@@ -333,7 +393,24 @@ export function getApi(): TrufflesApi {
     api = fromPreload;
   } else if (loc && (loc.protocol === 'http:' || loc.protocol === 'https:')) {
     const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
-    api = createBridgeClient({ url: `${scheme}//${loc.host}/bridge` });
+    const session = browserSession();
+    api = session
+      ? createBridgeClient({
+          url: `${scheme}//${loc.host}/bridge`,
+          protocols: ['truffles.v1', `truffles.session.${session}`],
+          onFatal: () => {
+            try {
+              browser.sessionStorage?.removeItem(SESSION_KEY);
+            } catch {
+              /* nothing kept */
+            }
+          },
+        })
+      : failingApi({
+          code: 'bridge.no-session',
+          message: 'This page has no session with the console server.',
+          hint: 'Open the address printed by `npm run start:web` (it works once; a new one is made at each start).',
+        });
   } else {
     api = unavailableApi();
   }

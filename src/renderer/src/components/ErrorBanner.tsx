@@ -11,6 +11,7 @@ const RENDERER_ERRORS = {
   'bridge.disconnected': 'disconnected',
   'bridge.unavailable': 'unavailable',
   'bridge.failed': 'failed',
+  'bridge.no-session': 'noSession',
 } as const;
 
 /**
@@ -19,9 +20,9 @@ const RENDERER_ERRORS = {
  */
 function useLocalized(error: ErrorInfo): ErrorInfo {
   const { t } = useTranslation();
-  const key = (RENDERER_ERRORS as Record<string, 'disconnected' | 'unavailable' | 'failed' | undefined>)[
-    error.code
-  ];
+  const key = (
+    RENDERER_ERRORS as Record<string, (typeof RENDERER_ERRORS)[keyof typeof RENDERER_ERRORS] | undefined>
+  )[error.code];
   if (!key) return error;
   return { ...error, message: t(`errors.${key}.message`), hint: t(`errors.${key}.hint`) };
 }

@@ -24,10 +24,16 @@ export const en = {
       message: 'The command could not be delivered to the core.',
       hint: 'Restart Truffles Console; if it happens again, report it.',
     },
+    noSession: {
+      message: 'This page has no session with the console server.',
+      hint: 'Open the address printed by `npm run start:web` (it works once; a new one is made at each start).',
+    },
   },
   connection: {
     lost: 'The connection to the console server was lost. Reconnecting… If the server was restarted, open the new address it printed.',
     back: 'Connected again.',
+    ended:
+      'This browser session has ended. Start the browser mode again (`npm run start:web`) and open the new address it prints.',
   },
   nav: {
     label: 'Sections',
