@@ -28,11 +28,31 @@ export const AddressSchema = z
   .max(253, 'Address is longer than 253 characters.')
   .regex(/^[A-Za-z0-9.:_%[\]-]+$/, 'Address must be a DNS name or an IP address (no spaces, no user@).');
 
-export const PortSchema = z.coerce
-  .number({ message: 'Port must be a number between 1 and 65535.' })
-  .int('Port must be a whole number.')
-  .min(1, 'Port must be between 1 and 65535.')
-  .max(65535, 'Port must be between 1 and 65535.');
+/**
+ * A TCP port: a whole number 1–65535, or the same written in decimal digits (the CLI's flags and
+ * the renderer's form fields are strings). Nothing is coerced: `true`, `"0x16"`, `"1e3"`, `" 22"`
+ * and `22.5` are refused, not read as 1, 22, 1000, 22 or rounded.
+ */
+export const PortSchema = z
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^[0-9]{1,5}$/)
+        .transform(Number),
+    ],
+    {
+      error: 'Port must be a number between 1 and 65535.',
+    },
+  )
+  .pipe(
+    z
+      .number()
+      .int('Port must be a whole number.')
+      .min(1, 'Port must be between 1 and 65535.')
+      .max(65535, 'Port must be between 1 and 65535.'),
+  );
 
 export const UserSchema = z
   .string()
@@ -51,27 +71,33 @@ export const FingerprintSchema = z
 
 /** How the console authenticates to a host, as the operator gives it. */
 export const AuthInputSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('agent') }),
-  z.object({
-    kind: z.literal('keyFile'),
-    path: z.string().trim().min(1, 'Key file path is empty: give the path of a private key file.'),
-    passphrase: z.string().optional(),
-  }),
-  z.object({
-    kind: z.literal('storedKey'),
-    /** PEM / OpenSSH private key text; encrypted at rest by the core, never stored in clear. */
-    privateKey: z.string().min(1, 'Private key is empty: paste an OpenSSH or PEM private key.'),
-    passphrase: z.string().optional(),
-  }),
+  z.object({ kind: z.literal('agent') }).strict(),
+  z
+    .object({
+      kind: z.literal('keyFile'),
+      path: z.string().trim().min(1, 'Key file path is empty: give the path of a private key file.'),
+      passphrase: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('storedKey'),
+      /** PEM / OpenSSH private key text; encrypted at rest by the core, never stored in clear. */
+      privateKey: z.string().min(1, 'Private key is empty: paste an OpenSSH or PEM private key.'),
+      passphrase: z.string().optional(),
+    })
+    .strict(),
 ]);
 export type AuthInput = z.infer<typeof AuthInputSchema>;
 
-export const SshTargetSchema = z.object({
-  address: AddressSchema,
-  port: PortSchema.default(22),
-  user: UserSchema,
-  auth: AuthInputSchema,
-});
+export const SshTargetSchema = z
+  .object({
+    address: AddressSchema,
+    port: PortSchema.default(22),
+    user: UserSchema,
+    auth: AuthInputSchema,
+  })
+  .strict();
 export type SshTarget = z.input<typeof SshTargetSchema>;
 
 export const LabelsSchema = z.record(

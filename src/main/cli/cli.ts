@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
+import { z } from 'zod';
 import {
   AddressSchema,
   DomainSchema,
@@ -390,7 +391,11 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .option('--json', 'machine-readable output')
     .action(async (nameArg: string, o: { limit: string }) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const limit = parseArg(PortSchema.max(1000, '--limit is at most 1000.'), o.limit, '--limit');
+      const limit = parseArg(
+        PortSchema.pipe(z.number().max(1000, '--limit is at most 1000.')),
+        o.limit,
+        '--limit',
+      );
       const entries = await getCore().hosts.audit(name, limit);
       print(
         entries.length
