@@ -67,6 +67,12 @@ export const StoreDataSchema = z.object({
   settings: z.object({ language: LanguageSchema }),
   secrets: z.record(z.string(), EncryptedSecretSchema),
   /**
+   * The passphrase vault's check value: a known plaintext sealed under the passphrase (own salt
+   * and IV), stored with the first secret, so a mistyped passphrase is refused before it seals or
+   * opens anything. Never the passphrase itself.
+   */
+  passphraseCheck: EncryptedSecretSchema.optional(),
+  /**
    * The fleet's backup key: hosts encrypt to `recipient` (an age X25519 public key); the identity
    * (private key) is the secret `backup:identity`, kept only on operators' machines.
    */
