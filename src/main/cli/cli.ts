@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import {
   AddressSchema,
+  AuthInputSchema,
   DomainSchema,
   FingerprintSchema,
   HostNameSchema,
@@ -165,6 +166,23 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
           'No authentication given.',
           'Add one of --key FILE, --store-key FILE or --agent.',
         );
+
+      // The key file path, the pasted key and its passphrase have limits too (the contract's).
+      const authCheck = AuthInputSchema.safeParse(auth);
+      if (!authCheck.success) {
+        const issue = authCheck.error.issues[0];
+        const flag =
+          issue?.path[0] === 'passphrase'
+            ? '--passphrase-env'
+            : auth.kind === 'storedKey'
+              ? '--store-key'
+              : '--key';
+        throw new UsageError(
+          'usage.invalid',
+          `${flag}: ${issue?.message ?? 'invalid value'}`,
+          'Run with --help to see the expected form.',
+        );
+      }
 
       const c = getCore();
       const probe = await c.hosts.probe(address, port, jump);

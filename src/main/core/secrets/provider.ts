@@ -5,6 +5,7 @@ import {
   scrypt as scryptCb,
   type ScryptOptions,
 } from 'node:crypto';
+import { LIMITS } from '../../../shared/contract';
 import { CoreError } from '../errors';
 import type { EncryptedSecret } from '../store/schema';
 import type { Store } from '../store/store';
@@ -109,6 +110,13 @@ export class PassphraseProvider implements SecretProvider {
           'secrets.passphrase-short',
           'The secrets passphrase is shorter than 8 characters.',
           'Choose a longer passphrase (TRUFFLES_PASSPHRASE or the prompt).',
+        );
+      }
+      if (pp.length > LIMITS.passphrase) {
+        throw new CoreError(
+          'secrets.passphrase-long',
+          `The secrets passphrase is longer than ${LIMITS.passphrase} characters.`,
+          'Choose a shorter passphrase (TRUFFLES_PASSPHRASE or the prompt).',
         );
       }
       if (state?.check) {
