@@ -99,7 +99,7 @@ describe('host-key pins by route', () => {
       jump: ['gate-a'],
       acceptFingerprint: targetA.fingerprint,
     });
-    // Before: "[127.0.0.1]:P is already pinned with another key" (hostkey.changed).
+    // Before: "127.0.0.1:P is already pinned with another key" (hostkey.changed).
     const b = await addSandboxHost(core, 'inner-b', {
       ...inner,
       jump: ['gate-b'],
