@@ -11,6 +11,22 @@ import { z } from 'zod';
 
 // ---------- building blocks ----------
 
+/**
+ * Every string an input accepts has a length limit (and every record a size limit), so no
+ * input can make the core hold, hash or send megabytes it never needed.
+ */
+export const LIMITS = {
+  path: 4096,
+  passphrase: 1024,
+  privateKey: 16384,
+  labels: 32,
+  envEntries: 100,
+  envValue: 4096,
+  confirm: 64,
+} as const;
+
+const PATH_TOO_LONG = `The path is longer than ${LIMITS.path} characters.`;
+
 export const HostNameSchema = z
   .string()
   .trim()
@@ -28,11 +44,32 @@ export const AddressSchema = z
   .max(253, 'Address is longer than 253 characters.')
   .regex(/^[A-Za-z0-9.:_%[\]-]+$/, 'Address must be a DNS name or an IP address (no spaces, no user@).');
 
-export const PortSchema = z.coerce
-  .number({ message: 'Port must be a number between 1 and 65535.' })
-  .int('Port must be a whole number.')
-  .min(1, 'Port must be between 1 and 65535.')
-  .max(65535, 'Port must be between 1 and 65535.');
+/**
+ * A TCP port: a whole number 1–65535, or the same written in decimal digits (the CLI's flags and
+ * the renderer's form fields are strings). Nothing is coerced: `true`, `"0x16"`, `"1e3"`, `" 22"`
+ * and `22.5` are refused, not read as 1, 22, 1000, 22 or rounded.
+ */
+export const PortSchema = z
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .max(5)
+        .regex(/^[0-9]{1,5}$/)
+        .transform(Number),
+    ],
+    {
+      error: 'Port must be a number between 1 and 65535.',
+    },
+  )
+  .pipe(
+    z
+      .number()
+      .int('Port must be a whole number.')
+      .min(1, 'Port must be between 1 and 65535.')
+      .max(65535, 'Port must be between 1 and 65535.'),
+  );
 
 export const UserSchema = z
   .string()
@@ -41,51 +78,93 @@ export const UserSchema = z
   .max(64, 'User name is longer than 64 characters.')
   .regex(/^[A-Za-z0-9._][A-Za-z0-9._-]*$/, 'User name may contain only letters, digits, ".", "_" and "-".');
 
+const FINGERPRINT_FORM =
+  'Fingerprint must look like SHA256: followed by 43 base64 characters (as `ssh-keygen -lf` prints it).';
 export const FingerprintSchema = z
   .string()
+  .max(256, FINGERPRINT_FORM)
   .trim()
-  .regex(
-    /^SHA256:[A-Za-z0-9+/]{43}$/,
-    'Fingerprint must look like SHA256: followed by 43 base64 characters (as `ssh-keygen -lf` prints it).',
-  );
+  .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, FINGERPRINT_FORM);
+
+/** A passphrase (of a key file or a stored key): at most LIMITS.passphrase characters. */
+const KeyPassphraseSchema = z
+  .string()
+  .max(LIMITS.passphrase, `The passphrase is longer than ${LIMITS.passphrase} characters.`);
 
 /** How the console authenticates to a host, as the operator gives it. */
 export const AuthInputSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('agent') }),
-  z.object({
-    kind: z.literal('keyFile'),
-    path: z.string().trim().min(1, 'Key file path is empty: give the path of a private key file.'),
-    passphrase: z.string().optional(),
-  }),
-  z.object({
-    kind: z.literal('storedKey'),
-    /** PEM / OpenSSH private key text; encrypted at rest by the core, never stored in clear. */
-    privateKey: z.string().min(1, 'Private key is empty: paste an OpenSSH or PEM private key.'),
-    passphrase: z.string().optional(),
-  }),
+  z.object({ kind: z.literal('agent') }).strict(),
+  z
+    .object({
+      kind: z.literal('keyFile'),
+      path: z
+        .string()
+        .max(LIMITS.path, PATH_TOO_LONG)
+        .trim()
+        .min(1, 'Key file path is empty: give the path of a private key file.'),
+      passphrase: KeyPassphraseSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('storedKey'),
+      /** PEM / OpenSSH private key text; encrypted at rest by the core, never stored in clear. */
+      privateKey: z
+        .string()
+        .min(1, 'Private key is empty: paste an OpenSSH or PEM private key.')
+        .max(
+          LIMITS.privateKey,
+          `The private key is longer than ${LIMITS.privateKey} characters: paste one OpenSSH or PEM private key.`,
+        ),
+      passphrase: KeyPassphraseSchema.optional(),
+    })
+    .strict(),
 ]);
 export type AuthInput = z.infer<typeof AuthInputSchema>;
 
-export const SshTargetSchema = z.object({
-  address: AddressSchema,
-  port: PortSchema.default(22),
-  user: UserSchema,
-  auth: AuthInputSchema,
-});
+export const SshTargetSchema = z
+  .object({
+    address: AddressSchema,
+    port: PortSchema.default(22),
+    user: UserSchema,
+    auth: AuthInputSchema,
+  })
+  .strict();
 export type SshTarget = z.input<typeof SshTargetSchema>;
 
-export const LabelsSchema = z.record(
-  z
-    .string()
-    .regex(
-      /^[a-z0-9][a-z0-9._-]{0,62}$/,
-      'Label names are lower-case letters, digits, ".", "_" and "-", e.g. region.',
-    ),
-  z
-    .string()
-    .max(128, 'Label values are at most 128 characters.')
-    .regex(/^[^\n\r\0]*$/, 'Label values are one line.'),
-);
+const LABEL_NAME_FORM = 'Label names are lower-case letters, digits, ".", "_" and "-", e.g. region.';
+export const LabelsSchema = z
+  .record(
+    z
+      .string()
+      .max(63, LABEL_NAME_FORM)
+      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, LABEL_NAME_FORM),
+    z
+      .string()
+      .max(128, 'Label values are at most 128 characters.')
+      .regex(/^[^\n\r\0]*$/, 'Label values are one line.'),
+  )
+  .refine((r) => Object.keys(r).length <= LIMITS.labels, `At most ${LIMITS.labels} labels.`);
+
+const ENV_NAME_FORM = 'Variable names are UPPER_SNAKE_CASE.';
+/** Module values the operator gives (API keys…), by variable name. */
+export const EnvValuesSchema = z
+  .record(
+    z
+      .string()
+      .max(64, ENV_NAME_FORM)
+      .regex(/^[A-Z][A-Z0-9_]{1,63}$/, ENV_NAME_FORM),
+    z
+      .string()
+      .max(LIMITS.envValue, `A value is longer than ${LIMITS.envValue} characters.`)
+      .regex(/^[^\n\r\0']*$/, 'Values are one line without single quotes.'),
+  )
+  .refine((r) => Object.keys(r).length <= LIMITS.envEntries, `At most ${LIMITS.envEntries} variables.`);
+
+/** The slug typed again before something is destroyed or replaced. */
+const ConfirmSchema = z
+  .string()
+  .max(LIMITS.confirm, 'The confirmation is longer than 64 characters: type the slug again.');
 
 export const DomainSchema = z
   .string()
@@ -261,9 +340,9 @@ export type ImportPreview = z.infer<typeof ImportPreviewSchema>;
 
 const LocalPathSchema = z
   .string()
+  .max(LIMITS.path, PATH_TOO_LONG)
   .trim()
   .min(1, 'The path is empty: give a file path such as ~/.ssh/config.')
-  .max(4096, 'The path is longer than 4096 characters.')
   .regex(/^[^\0\n\r]*$/, 'A file path is one line.');
 
 const ImportSourceSchema = z.object({
@@ -340,9 +419,11 @@ export const SlugSchema = z
 export const PlanSchema = z.enum(['starter', 'pro', 'enterprise']);
 export type PlanName = z.infer<typeof PlanSchema>;
 
+const MODULE_NAME_FORM = 'Module names are lower-case snake_case, e.g. channel_whatsapp.';
 export const ModuleNameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_]{1,39}$/, 'Module names are lower-case snake_case, e.g. channel_whatsapp.');
+  .max(40, MODULE_NAME_FORM)
+  .regex(/^[a-z][a-z0-9_]{1,39}$/, MODULE_NAME_FORM);
 
 export const ModuleInfoSchema = z.object({
   name: z.string(),
@@ -436,6 +517,7 @@ const TenantRefSchema = z.object({ slug: SlugSchema, host: HostNameSchema.option
 /** A backup's id on its host: `<UTC time>-<kind>[-n]`, e.g. 20261125T030000Z-scheduled. */
 export const BackupIdSchema = z
   .string()
+  .max(64, 'A backup id looks like 20261125T030000Z-scheduled (see truffles backup list SLUG).')
   .regex(
     /^\d{8}T\d{6}Z-(scheduled|manual|safety|pre-update|final)(-\d{1,3})?$/,
     'A backup id looks like 20261125T030000Z-scheduled (see truffles backup list SLUG).',
@@ -529,6 +611,7 @@ export const BackupTenantSummarySchema = z.object({
 
 export const HHMMSchema = z
   .string()
+  .max(5, 'Give the time as HH:MM in host time, e.g. 03:00.')
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Give the time as HH:MM in host time, e.g. 03:00.');
 
 export const FleetSelectionSchema = z
@@ -537,6 +620,7 @@ export const FleetSelectionSchema = z
     /** A host label, key=value. */
     label: z
       .string()
+      .max(200, 'A label is key=value.')
       .regex(/^[A-Za-z0-9._-]+=[A-Za-z0-9._ -]*$/, 'A label is key=value.')
       .optional(),
     slugs: z.array(SlugSchema).max(500).optional(),
@@ -636,15 +720,7 @@ export const commands = {
         modules: z.array(ModuleNameSchema).max(50).default([]),
         domain: DomainSchema.optional(),
         /** Module values the operator gives (API keys…), by variable name. */
-        env: z
-          .record(
-            z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'Variable names are UPPER_SNAKE_CASE.'),
-            z
-              .string()
-              .max(4096)
-              .regex(/^[^\n\r\0']*$/, 'Values are one line without single quotes.'),
-          )
-          .default({}),
+        env: EnvValuesSchema.default({}),
         /** Keep what a failed create made, for inspection, instead of rolling it back. */
         keepOnFailure: z.boolean().default(false),
       })
@@ -657,15 +733,7 @@ export const commands = {
     input: TenantRefSchema.extend({
       addModules: z.array(ModuleNameSchema).max(50).default([]),
       removeModules: z.array(ModuleNameSchema).max(50).default([]),
-      env: z
-        .record(
-          z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'Variable names are UPPER_SNAKE_CASE.'),
-          z
-            .string()
-            .max(4096)
-            .regex(/^[^\n\r\0']*$/, 'Values are one line without single quotes.'),
-        )
-        .default({}),
+      env: EnvValuesSchema.default({}),
     }).strict(),
     output: TenantViewSchema,
   },
@@ -684,7 +752,7 @@ export const commands = {
   /** Delete a tenant; a final backup is taken first (kept on the host) unless skipFinalBackup. */
   'tenants.delete': {
     input: TenantRefSchema.extend({
-      confirm: z.string(),
+      confirm: ConfirmSchema,
       skipFinalBackup: z.boolean().default(false),
     }).strict(),
     output: z.object({ deleted: z.literal(true), finalBackupId: z.string().nullable() }),
@@ -713,7 +781,7 @@ export const commands = {
     input: TenantRefSchema.extend({
       backupId: BackupIdSchema,
       /** The tenant's slug typed again. */
-      confirm: z.string(),
+      confirm: ConfirmSchema,
       /** Skip the safety backup of the current state (only when the tenant is too broken for one). */
       skipSafetyBackup: z.boolean().default(false),
     }).strict(),
@@ -743,14 +811,17 @@ export const commands = {
           .object({
             target: z
               .string()
+              .max(286, 'The reserve server as user@host.')
               .regex(/^[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.-]{1,253}$/, 'The reserve server as user@host.'),
             port: PortSchema.default(22),
             path: z
               .string()
+              .max(LIMITS.path, PATH_TOO_LONG)
               .regex(/^\/[A-Za-z0-9._/-]*$/, 'An absolute path of letters, digits, ".", "_", "-" and "/".')
               .refine((v) => !v.split('/').includes('..'), 'No ".." in the path.'),
             identityFile: z
               .string()
+              .max(LIMITS.path, PATH_TOO_LONG)
               .regex(/^\/[A-Za-z0-9._/-]*$/, 'The key file on the host, as an absolute path.'),
             keep: z.number().int().min(1).max(1000).default(14),
           })
@@ -762,6 +833,7 @@ export const commands = {
         /** Where archives go on the host (default <state>/backups). */
         backupDir: z
           .string()
+          .max(LIMITS.path, PATH_TOO_LONG)
           .regex(/^\/[A-Za-z0-9._/-]*$/, 'An absolute path of letters, digits, ".", "_", "-" and "/".')
           .refine((v) => !v.split('/').includes('..'), 'No ".." in the path.')
           .optional(),

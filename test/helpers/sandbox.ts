@@ -50,7 +50,9 @@ export interface SandboxInfo {
 }
 
 export interface ExtraSshd {
-  /** Its port on 127.0.0.1. */
+  /** The address it listens on: 127.0.0.1 unless started with `listenAddress`. */
+  address: string;
+  /** Its port on that address. */
   port: number;
   /** The fingerprint of the host key it started with (rotateHostKey returns the new one). */
   fingerprint: string;
@@ -211,8 +213,11 @@ function bannerOnce(port: number): Promise<boolean> {
 }
 
 /** The fingerprint of the ed25519 key the sshd on the port offers (ssh-keyscan), or '' if none yet. */
-async function offeredFingerprint(port: number): Promise<string> {
-  const r = await run(SSH_KEYSCAN, ['-T', '3', '-t', 'ed25519', '-p', String(port), ADDRESS], 10_000);
+async function offeredFingerprint(port: number, address = ADDRESS, netns?: string): Promise<string> {
+  const scan = [SSH_KEYSCAN, '-T', '3', '-t', 'ed25519', '-p', String(port), address];
+  const r = netns
+    ? await run('ip', ['netns', 'exec', netns, ...scan], 10_000)
+    : await run(scan[0]!, scan.slice(1), 10_000);
   const line = r.stdout.split('\n').find((l) => l.includes('ssh-ed25519'));
   if (!line) return '';
   const parts = line.trim().split(/\s+/);
@@ -314,8 +319,19 @@ export async function startExtraSshd(
     allowStreamLocalForwarding?: boolean;
     allowTcpForwarding?: boolean;
     maxSessions?: number;
+    /**
+     * A network namespace (`ip netns`) to run it in, with its own loopback: another machine at
+     * the same address:port as seen from a jump host in that namespace. The caller makes and
+     * removes the namespace.
+     */
+    netns?: string;
+    /** Where it listens (default 127.0.0.1). */
+    listenAddress?: string;
+    /** The port to listen on (default: a free one on 127.0.0.1). */
+    port?: number;
   } = {},
 ): Promise<ExtraSshd> {
+  const address = opts.listenAddress ?? ADDRESS;
   const sb = sandbox();
   if (typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new Error('startExtraSshd needs root (sshd switches to the operator user); run the tests as root.');
@@ -370,7 +386,7 @@ export async function startExtraSshd(
   const writeConfig = (port: number): void => {
     const lines = [
       `# Extra test sshd ${id} (test/helpers/sandbox.ts startExtraSshd); test/sandbox/down.sh ends it.`,
-      `ListenAddress ${ADDRESS}`,
+      `ListenAddress ${address}`,
       `Port ${port}`,
       `HostKey ${q(hostKeyPath)}`,
       ...extraKeys.map((k) => `HostKey ${q(k)}`),
@@ -399,27 +415,31 @@ export async function startExtraSshd(
     writeConfig(port);
     rmSync(pidFile, { force: true });
     const logStart = sizeOf(logFile);
-    const r = await run(SSHD, ['-f', conf, '-E', logFile]);
+    const r = opts.netns
+      ? await run('ip', ['netns', 'exec', opts.netns, SSHD, '-f', conf, '-E', logFile])
+      : await run(SSHD, ['-f', conf, '-E', logFile]);
     if (r.code !== 0) {
       throw new Error(
-        `sshd (extra ${id}) did not start on ${ADDRESS}:${port} (exit ${r.code}): ${r.stderr.trim()} ${tail(logFile)}`,
+        `sshd (extra ${id}) did not start on ${address}:${port} (exit ${r.code}): ${r.stderr.trim()} ${tail(logFile)}`,
       );
     }
     // sshd daemonizes before it binds: a taken port shows only in its log (and no pid file).
     const until = Date.now() + 15_000;
     while (Date.now() < until) {
       if (/Cannot bind any address|fatal/i.test(readFrom(logFile, logStart))) {
-        throw new Error(`sshd (extra ${id}) could not listen on ${ADDRESS}:${port}. ${tail(logFile)}`);
+        throw new Error(`sshd (extra ${id}) could not listen on ${address}:${port}. ${tail(logFile)}`);
       }
       const pid = readPid(pidFile);
-      if (pid && pidAlive(pid) && (await bannerOnce(port))) {
-        const offered = await offeredFingerprint(port);
+      // In another namespace or on another address, ssh-keyscan alone shows it answers.
+      const plain = !opts.netns && address === ADDRESS;
+      if (pid && pidAlive(pid) && (!plain || (await bannerOnce(port)))) {
+        const offered = await offeredFingerprint(port, address, opts.netns);
         if (offered === expectFp) return;
       }
       await sleep(50);
     }
     throw new Error(
-      `sshd (extra ${id}) on ${ADDRESS}:${port} did not offer ${expectFp} within 15 s. ${tail(logFile)}`,
+      `sshd (extra ${id}) on ${address}:${port} did not offer ${expectFp} within 15 s. ${tail(logFile)}`,
     );
   };
 
@@ -445,8 +465,8 @@ export async function startExtraSshd(
   // A free port can be taken between the probe and sshd's bind: try a few.
   let port = 0;
   let lastErr: unknown;
-  for (let attempt = 0; attempt < 5 && !port; attempt++) {
-    const p = await freePort();
+  for (let attempt = 0; attempt < (opts.port ? 1 : 5) && !port; attempt++) {
+    const p = opts.port ?? (await freePort());
     try {
       await launch(p, fingerprint);
       port = p;
@@ -487,6 +507,7 @@ export async function startExtraSshd(
   });
 
   return {
+    address,
     port,
     fingerprint,
     hostKeyPath,

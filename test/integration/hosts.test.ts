@@ -111,7 +111,7 @@ describe('a real host over real SSH', () => {
     const bad = await wrong.hosts.check('stored');
     await wrong.close();
     expect(bad.status).toBe('error');
-    expect(bad.error?.code).toBe('secrets.wrong-passphrase');
+    expect(bad.error?.code).toBe('secrets.passphrase-mismatch');
   });
 
   it('refuses to add when the host offers another key than the one confirmed; nothing is stored', async () => {

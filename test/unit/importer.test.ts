@@ -11,7 +11,7 @@ import {
 } from '../../src/main/core/hosts/importer';
 import { parseKnownHosts } from '../../src/main/core/ssh/knownhosts';
 import type { ImportedHost } from '../../src/main/core/ssh/sshconfig';
-import type { StoreData } from '../../src/main/core/store/schema';
+import { CURRENT_SCHEMA_VERSION, type StoreData } from '../../src/main/core/store/schema';
 import { tempDir } from '../helpers/tmp';
 
 let t: ReturnType<typeof tempDir>;
@@ -41,7 +41,7 @@ function blob(line: string): Buffer {
 }
 
 const empty = (): StoreData => ({
-  schemaVersion: 2,
+  schemaVersion: CURRENT_SCHEMA_VERSION,
   hosts: [],
   knownHosts: {},
   settings: { language: 'en' },
@@ -146,6 +146,56 @@ describe('planImport', () => {
       ['gw-again', 'exists', []],
     ]);
     expect(plan[2]?.note).toContain("'bastion'");
+  });
+
+  it('one address behind another jump host is another host: not "exists", and not given the other pin', async () => {
+    const data = empty();
+    const rec = (name: string, address: string, jump: string[] = []): StoreData['hosts'][number] => ({
+      name,
+      kind: 'ssh',
+      address,
+      port: 22,
+      user: 'ops',
+      auth: { kind: 'agent' },
+      dockerSocket: '/var/run/docker.sock',
+      jump,
+      labels: {},
+      baseDomain: null,
+      registryMirror: null,
+      stateDir: '/opt/truffles',
+      addedAt: '2026-01-01T00:00:00Z',
+      lastCheck: null,
+    });
+    data.hosts.push(
+      rec('gw-a', 'gw-a.example.kz'),
+      rec('gw-b', 'gw-b.example.kz'),
+      rec('app-a', '10.0.0.5', ['gw-a']),
+    );
+    data.knownHosts['gw-a.example.kz > 10.0.0.5'] = {
+      algorithm: 'ssh-ed25519',
+      fingerprint: 'SHA256:app-a',
+      key: 'AAAA',
+      pinnedAt: '2026-01-01T00:00:00Z',
+    };
+    const hosts = [
+      imported('app-b', {
+        address: '10.0.0.5',
+        jumpHosts: [{ address: 'gw-b.example.kz', port: 22 }],
+        proxyJump: ['gw-b'],
+      }),
+      imported('app-a-again', {
+        address: '10.0.0.5',
+        jumpHosts: [{ address: 'gw-a.example.kz', port: 22 }],
+        proxyJump: ['gw-a'],
+      }),
+    ];
+    const plan = await planImport(hosts, [], data, opts);
+    expect(plan.find((c) => c.alias === 'app-b')).toMatchObject({
+      action: 'add',
+      jump: ['gw-b'],
+      knownKey: null,
+    });
+    expect(plan.find((c) => c.alias === 'app-a-again')).toMatchObject({ action: 'exists' });
   });
 
   it('skips a host whose hop is unknown, and the hosts that go through it', async () => {

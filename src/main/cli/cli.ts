@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
+import { z } from 'zod';
 import {
   AddressSchema,
+  AuthInputSchema,
   DomainSchema,
   FingerprintSchema,
   HostNameSchema,
@@ -164,6 +166,23 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
           'No authentication given.',
           'Add one of --key FILE, --store-key FILE or --agent.',
         );
+
+      // The key file path, the pasted key and its passphrase have limits too (the contract's).
+      const authCheck = AuthInputSchema.safeParse(auth);
+      if (!authCheck.success) {
+        const issue = authCheck.error.issues[0];
+        const flag =
+          issue?.path[0] === 'passphrase'
+            ? '--passphrase-env'
+            : auth.kind === 'storedKey'
+              ? '--store-key'
+              : '--key';
+        throw new UsageError(
+          'usage.invalid',
+          `${flag}: ${issue?.message ?? 'invalid value'}`,
+          'Run with --help to see the expected form.',
+        );
+      }
 
       const c = getCore();
       const probe = await c.hosts.probe(address, port, jump);
@@ -390,7 +409,11 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .option('--json', 'machine-readable output')
     .action(async (nameArg: string, o: { limit: string }) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const limit = parseArg(PortSchema.max(1000, '--limit is at most 1000.'), o.limit, '--limit');
+      const limit = parseArg(
+        PortSchema.pipe(z.number().max(1000, '--limit is at most 1000.')),
+        o.limit,
+        '--limit',
+      );
       const entries = await getCore().hosts.audit(name, limit);
       print(
         entries.length

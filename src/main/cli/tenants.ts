@@ -5,6 +5,7 @@ import {
   BackupIdSchema,
   commands,
   DomainSchema,
+  EnvValuesSchema,
   HostNameSchema,
   ModuleNameSchema,
   PlanSchema,
@@ -114,7 +115,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           '--modules',
         );
         const domain = o.domain === undefined ? undefined : parseArg(DomainSchema, o.domain, '--domain');
-        const env = pairs(o.env, '--env');
+        const env = parseArg(EnvValuesSchema, pairs(o.env, '--env'), '--env');
         const core = getCore();
         const off = json ? () => undefined : core.onEvent(progressPrinter(io));
         try {
@@ -188,7 +189,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           );
         const addModules = list(o.addModules, '--add-modules');
         const removeModules = list(o.removeModules, '--remove-modules');
-        const env = pairs(o.env, '--env');
+        const env = parseArg(EnvValuesSchema, pairs(o.env, '--env'), '--env');
         if (!addModules.length && !removeModules.length && !Object.keys(env).length && !o.images)
           throw new UsageError(
             'usage.invalid',

@@ -14,7 +14,7 @@ import {
 import { CoreError, toErrorInfo } from './errors';
 import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
-import type { SecretProvider } from './secrets/provider';
+import { PassphraseProvider, storePassphraseChecks, type SecretProvider } from './secrets/provider';
 import { Store } from './store/store';
 import { BackupService } from './backups/service';
 import { FleetService } from './tenants/fleet';
@@ -57,6 +57,8 @@ export class Core {
 
   constructor(private readonly options: CoreOptions) {
     this.store = new Store(options.home);
+    if (options.secrets instanceof PassphraseProvider)
+      options.secrets.bindCheckStore(storePassphraseChecks(this.store));
     this.hosts = new HostService(this.store, options.secrets, (e) => this.emit(e), options.hostOptions ?? {});
     const emit = (e: AppEvent): void => this.emit(e);
     this.tenants = new TenantService(this.hosts, emit, options.tenantOptions ?? {});

@@ -10,7 +10,7 @@ import {
 } from '../../../shared/contract';
 import { findKnownKeys, isRevoked, parseKnownHosts, type KnownHostEntry } from '../ssh/knownhosts';
 import type { ImportedHost } from '../ssh/sshconfig';
-import { knownHostId } from '../ssh/hostkey';
+import { pinIdOf, routeId } from '../ssh/hostkey';
 import type { StoreData } from '../store/schema';
 
 /**
@@ -241,12 +241,15 @@ async function baseCandidate(
   if (!PortSchema.safeParse(h.port).success) return skip(`Port ${h.port} is not between 1 and 65535.`);
   if (!UserSchema.safeParse(h.user).success) return skip(`User '${h.user}' is not a valid user name.`);
 
+  // The route the console will connect by: the config's jump hosts, then the host itself.
+  const route = routeId([...h.jumpHosts, h]);
   const same = data.hosts.find(
     (x) =>
       x.kind === 'ssh' &&
       x.address.toLowerCase() === h.address.toLowerCase() &&
       x.port === h.port &&
-      x.user === h.user,
+      x.user === h.user &&
+      (pinIdOf(x, data.hosts) ?? '').toLowerCase() === route.toLowerCase(),
   );
   if (same) return { ...c, action: 'exists', note: `Already in the inventory as '${same.name}'.` };
   if (taken.has(name.toLowerCase()))
@@ -275,7 +278,7 @@ async function baseCandidate(
     }
   }
 
-  const pinned = data.knownHosts[knownHostId(h.address, h.port)];
+  const pinned = data.knownHosts[route];
   const verdict = trustedKnownKey(known, h.address, h.port);
   if (pinned) {
     c.knownKey = {

@@ -23,7 +23,7 @@ import {
   type OfferedKey,
   type SshCredentials,
 } from '../ssh/connection';
-import { knownHostId } from '../ssh/hostkey';
+import { pinIdOf, pinIdsUsedBy, routeId } from '../ssh/hostkey';
 import type { HostRecord, StoreData } from '../store/schema';
 import type { Store } from '../store/store';
 import { readSshConfig } from '../ssh/sshconfig';
@@ -82,7 +82,8 @@ function expandHome(path: string): string {
 }
 
 function toView(h: HostRecord, data: StoreData): HostView {
-  const pin = h.kind === 'ssh' ? data.knownHosts[knownHostId(h.address, h.port)] : undefined;
+  const id = h.kind === 'ssh' ? pinIdOf(h, data.hosts) : null;
+  const pin = id !== null ? data.knownHosts[id] : undefined;
   return {
     name: h.name,
     kind: h.kind,
@@ -155,14 +156,26 @@ export class HostService {
   private async openHops(hops: HostRecord[], data: StoreData): Promise<SshConnection | null> {
     let prev: SshConnection | null = null;
     try {
-      for (const rec of hops) {
-        const pin = data.knownHosts[knownHostId(rec.address, rec.port)];
-        if (!pin)
+      // Each hop is verified against the pin of the route it is reached by (the hops before it).
+      const pins = hops.map((rec, i) => {
+        const route = routeId(hops.slice(0, i + 1));
+        const pin = data.knownHosts[route];
+        if (pin) return pin;
+        const own = pinIdOf(rec, data.hosts);
+        if (own !== null && own !== route && data.knownHosts[own])
           throw new CoreError(
             'hostkey.unpinned',
-            `No host key is pinned for jump host '${rec.name}'.`,
-            `Add it with its fingerprint confirmed: truffles host add ${rec.name} …`,
+            `Jump host '${rec.name}' is reached here by the route ${route}, but its key is pinned for the route it was added with (${own}).`,
+            `List its own jump chain before it (--jump ${[...rec.jump, rec.name].join(',')}), or add a host for this route with its fingerprint confirmed.`,
           );
+        throw new CoreError(
+          'hostkey.unpinned',
+          `No host key is pinned for jump host '${rec.name}'.`,
+          `Add it with its fingerprint confirmed: truffles host add ${rec.name} …`,
+        );
+      });
+      for (const [i, rec] of hops.entries()) {
+        const pin = pins[i]!;
         const sock = prev ? await prev.forwardOut(rec.address, rec.port) : undefined;
         const conn: SshConnection = await SshConnection.connect(
           { address: rec.address, port: rec.port, user: rec.user, label: rec.name },
@@ -207,7 +220,7 @@ export class HostService {
         port,
         this.options.connectTimeoutMs,
         last ? await last.forwardOut(address, port) : undefined,
-        data.knownHosts[knownHostId(address, port)]?.algorithm,
+        data.knownHosts[routeId([...this.jumpRecords(jump, data), { address, port }])]?.algorithm,
       );
     } finally {
       last?.close();
@@ -217,7 +230,7 @@ export class HostService {
   async probe(address: string, port: number, jump: readonly string[] = []): Promise<ProbeResult> {
     const data = await this.store.read();
     const offered = await this.offeredKey(address, port, jump, data);
-    const pinned = data.knownHosts[knownHostId(address, port)];
+    const pinned = data.knownHosts[routeId([...this.jumpRecords(jump, data), { address, port }])];
     const { entries } = await readKnownHostsFiles(this.knownHostsPaths());
     return {
       address,
@@ -322,13 +335,15 @@ export class HostService {
           lastCheck: null,
         };
         data.hosts.push(record);
-        const id = knownHostId(c.address, c.port);
+        // A known_hosts line names the host, not the route (OpenSSH checks a ProxyJump target by
+        // its HostName too): it is the operator's own trust for that name, pinned for this route.
+        const id = pinIdOf(record, data.hosts);
         const key = c.knownKey
           ? known.entries.find(
               (e) => e.source === c.knownKey?.source && e.fingerprint === c.knownKey.fingerprint,
             )
           : undefined;
-        if (key && !data.knownHosts[id]) {
+        if (key && id !== null && !data.knownHosts[id]) {
           data.knownHosts[id] = {
             algorithm: key.keyType,
             fingerprint: key.fingerprint,
@@ -436,19 +451,21 @@ export class HostService {
     }
     const credentials = await this.credentialsFromInput(input.auth);
     const policy: HostKeyPolicy = { kind: 'confirmed', fingerprint: input.acceptFingerprint };
-    const pinned = before.knownHosts[knownHostId(input.address, input.port)];
+    const jump = input.jump ?? [];
+    const hops = this.jumpRecords(jump, before, input.name);
+    const route = routeId([...hops, { address: input.address, port: input.port }]);
+    const pinned = before.knownHosts[route];
     if (pinned && pinned.fingerprint !== input.acceptFingerprint) {
       throw new CoreError(
         'hostkey.changed',
-        `${input.address}:${input.port} is already pinned with another key.\n  pinned:    ${pinned.fingerprint}\n  confirmed: ${input.acceptFingerprint}`,
-        'If the host was reinstalled, forget every host at that address first; otherwise do not trust this key.',
+        `${route} is already pinned with another key.\n  pinned:    ${pinned.fingerprint}\n  confirmed: ${input.acceptFingerprint}`,
+        'If the host was reinstalled, forget every host on that route first; otherwise do not trust this key.',
         { pinned: pinned.fingerprint, offered: input.acceptFingerprint },
       );
     }
     // Connect and authenticate before anything is stored: a host that cannot be reached with
     // these credentials is not added.
-    const jump = input.jump ?? [];
-    const last = await this.openHops(this.jumpRecords(jump, before, input.name), before);
+    const last = await this.openHops(hops, before);
     let conn: SshConnection;
     try {
       conn = await SshConnection.connect(
@@ -530,7 +547,14 @@ export class HostService {
         lastCheck: null,
       };
       data.hosts.push(record);
-      data.knownHosts[knownHostId(input.address, input.port)] ??= {
+      const id = pinIdOf(record, data.hosts);
+      if (id !== route)
+        throw new CoreError(
+          'host.jump-changed',
+          `The jump chain of '${input.name}' changed while it was being added.`,
+          'Add it again.',
+        );
+      data.knownHosts[id] ??= {
         algorithm: offered.algorithm,
         fingerprint: offered.fingerprint,
         key: offered.key.toString('base64'),
@@ -591,7 +615,8 @@ export class HostService {
     const data = await this.store.read();
     const host = data.hosts.find((h) => h.name === name);
     if (!host) throw unknownHost(name);
-    const pin = data.knownHosts[knownHostId(host.address, host.port)];
+    const hops = this.jumpRecords(host.jump, data, host.name);
+    const pin = data.knownHosts[routeId([...hops, host])];
     if (!pin) {
       throw new CoreError(
         'hostkey.unpinned',
@@ -600,7 +625,7 @@ export class HostService {
       );
     }
     const credentials = await this.credentialsFor(host, data);
-    const last = await this.openHops(this.jumpRecords(host.jump, data, host.name), data);
+    const last = await this.openHops(hops, data);
     try {
       return await SshConnection.connect(
         { address: host.address, port: host.port, user: host.user, label: host.name },
@@ -639,7 +664,13 @@ export class HostService {
     const view = await this.store.update((data) => {
       const rec = data.hosts.find((h) => h.name === name);
       if (!rec) throw unknownHost(name);
-      const id = knownHostId(host.address, host.port);
+      const id = routeId([...this.jumpRecords(rec.jump, data, rec.name), rec]);
+      if (id !== routeId([...this.jumpRecords(host.jump, data, host.name), host]))
+        throw new CoreError(
+          'host.jump-changed',
+          `The route of '${name}' changed while its key was being confirmed; nothing was changed.`,
+          `Run truffles host repin ${name} again.`,
+        );
       before = data.knownHosts[id]?.fingerprint ?? null;
       data.knownHosts[id] = {
         algorithm: offered.algorithm,
@@ -742,9 +773,12 @@ export class HostService {
       data.hosts = data.hosts.filter((h) => h.name !== name);
       for (const id of Object.keys(data.secrets)) if (id.startsWith(`host:${name}:`)) delete data.secrets[id];
       if (host.kind === 'ssh') {
-        const id = knownHostId(host.address, host.port);
-        if (!data.hosts.some((h) => h.kind === 'ssh' && knownHostId(h.address, h.port) === id))
-          delete data.knownHosts[id];
+        // Its pin goes unless another host still connects by that route (as itself or as a hop).
+        const id = pinIdOf(host, data.hosts);
+        const inUse = new Set(
+          data.hosts.filter((h) => h.kind === 'ssh').flatMap((h) => pinIdsUsedBy(h, data.hosts)),
+        );
+        if (id !== null && !inUse.has(id)) delete data.knownHosts[id];
       }
       return true;
     });

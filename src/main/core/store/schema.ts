@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HostCheckSchema, LanguageSchema } from '../../../shared/contract';
+import { knownHostId, pinIdsUsedBy } from '../ssh/hostkey';
 
 /** An encrypted secret as it lies on disk: ciphertext plus the parameters its provider needs. */
 export const EncryptedSecretSchema = z
@@ -52,15 +53,25 @@ export const PinnedKeySchema = z.object({
 });
 export type PinnedKey = z.infer<typeof PinnedKeySchema>;
 
-export const CURRENT_SCHEMA_VERSION = 2;
+export const CURRENT_SCHEMA_VERSION = 3;
 
 export const StoreDataSchema = z.object({
   schemaVersion: z.literal(CURRENT_SCHEMA_VERSION),
   hosts: z.array(HostRecordSchema),
-  /** Keyed like OpenSSH known_hosts: `address` for port 22, `[address]:port` otherwise. */
+  /**
+   * Keyed by the whole route (ssh/hostkey.ts routeId): each hop's known_hosts name (`address` for
+   * port 22, `[address]:port` otherwise), jump hosts first, joined by ` > `; a host reached
+   * directly has its plain known_hosts name.
+   */
   knownHosts: z.record(z.string(), PinnedKeySchema),
   settings: z.object({ language: LanguageSchema }),
   secrets: z.record(z.string(), EncryptedSecretSchema),
+  /**
+   * The passphrase vault's check value: a known plaintext sealed under the passphrase (own salt
+   * and IV), stored with the first secret, so a mistyped passphrase is refused before it seals or
+   * opens anything. Never the passphrase itself.
+   */
+  passphraseCheck: EncryptedSecretSchema.optional(),
   /**
    * The fleet's backup key: hosts encrypt to `recipient` (an age X25519 public key); the identity
    * (private key) is the secret `backup:identity`, kept only on operators' machines.
@@ -98,4 +109,41 @@ export const migrations: Record<number, (data: Record<string, unknown>) => Recor
       ...h,
     })),
   }),
+  // 2 → 3: pins are keyed by the whole route instead of address and port. Each pin moves to every
+  // route that used it (a host's own route and each jump-chain prefix it connects through: the old
+  // console verified those routes against it, so nothing is trusted that was not before). The old
+  // key stays where a host used it directly, or when no host used it (nothing pinned is lost).
+  2: (data) => {
+    const hosts = (Array.isArray(data.hosts) ? data.hosts : []) as Record<string, unknown>[];
+    const old = (data.knownHosts ?? {}) as Record<string, unknown>;
+    const named = hosts
+      .filter(
+        (h) => typeof h.name === 'string' && typeof h.address === 'string' && typeof h.port === 'number',
+      )
+      .map((h) => ({
+        name: h.name as string,
+        address: h.address as string,
+        port: h.port as number,
+        kind: h.kind,
+        jump: Array.isArray(h.jump) ? (h.jump as string[]) : [],
+      }));
+    const next: Record<string, unknown> = {};
+    const movedAway = new Set<string>();
+    for (const h of named) {
+      if (h.kind !== 'ssh') continue;
+      const route = [...h.jump.map((n) => named.find((x) => x.name === n)), h];
+      if (route.some((x) => x === undefined)) continue; // a broken chain: its pin stays where it was
+      pinIdsUsedBy(h, named).forEach((id, i) => {
+        const hop = route[i]!;
+        const oldId = knownHostId(hop.address, hop.port);
+        const pin = old[oldId];
+        if (!pin) return;
+        next[id] ??= pin;
+        if (id !== oldId) movedAway.add(oldId);
+      });
+    }
+    // A pin some host used directly is already in `next` under its own (unchanged) key.
+    for (const [id, pin] of Object.entries(old)) if (!movedAway.has(id)) next[id] ??= pin;
+    return { ...data, knownHosts: next };
+  },
 };

@@ -205,7 +205,7 @@ export const en = {
     algorithm: 'Key type',
     fingerprint: 'Fingerprint',
     howTo: 'Run this on the server (via its console or an already trusted session) and compare the output:',
-    matchNote: 'This key is already pinned for this address.',
+    matchNote: 'This key is already pinned for this route (this address through these jump hosts).',
     confirm: 'Confirm & add',
     adding: 'Adding host…',
     cancel: 'Cancel',

@@ -204,7 +204,7 @@ export const ru: Messages = {
     algorithm: 'Тип ключа',
     fingerprint: 'Отпечаток',
     howTo: 'Выполните на сервере (через его консоль или уже проверенное подключение) и сравните вывод:',
-    matchNote: 'Этот ключ уже закреплён для этого адреса.',
+    matchNote: 'Этот ключ уже закреплён для этого маршрута (этот адрес через эти промежуточные хосты).',
     confirm: 'Подтвердить и добавить',
     adding: 'Добавляем хост…',
     cancel: 'Отмена',
@@ -1083,4 +1083,21 @@ export const ruSchemaMessages: Record<string, string> = {
   'An absolute path of letters, digits, ".", "_", "-" and "/".':
     'Абсолютный путь из латинских букв, цифр, «.», «_», «-» и «/».',
   'No ".." in the path.': 'В пути не должно быть «..».',
+  'The passphrase is longer than 1024 characters.': 'Парольная фраза длиннее 1024 символов.',
+  'The private key is longer than 16384 characters: paste one OpenSSH or PEM private key.':
+    'Ключ длиннее 16384 символов: вставьте один закрытый ключ в формате OpenSSH или PEM.',
+  'At most 32 labels.': 'Не больше 32 меток.',
+  'Variable names are UPPER_SNAKE_CASE.': 'Имена переменных пишутся в UPPER_SNAKE_CASE.',
+  'A value is longer than 4096 characters.': 'Значение длиннее 4096 символов.',
+  'At most 100 variables.': 'Не больше 100 переменных.',
+  'The confirmation is longer than 64 characters: type the slug again.':
+    'Подтверждение длиннее 64 символов: введите имя тенанта ещё раз.',
+  'Module names are lower-case snake_case, e.g. channel_whatsapp.':
+    'Имена модулей — строчные буквы в snake_case, например channel_whatsapp.',
+  'Fingerprint must look like SHA256: followed by 43 base64 characters (as `ssh-keygen -lf` prints it).':
+    'Отпечаток должен выглядеть как SHA256: и 43 символа base64 (как его печатает `ssh-keygen -lf`).',
+  'A backup id looks like 20261125T030000Z-scheduled (see truffles backup list SLUG).':
+    'Идентификатор копии выглядит как 20261125T030000Z-scheduled (см. truffles backup list SLUG).',
+  'The reserve server as user@host.': 'Резервный сервер в виде user@host.',
+  'The key file on the host, as an absolute path.': 'Файл ключа на хосте — абсолютный путь.',
 };
