@@ -73,6 +73,14 @@ for pf in "$STATE"/extra/*/sshd.pid "$STATE"/extra/*/sshd_config; do
 	rm -rf --one-file-system "$dir"
 done
 
+# 1b. Network namespaces the tests made (tpins-*: hostkey-routes.test.ts) and so their veth pairs.
+if command -v ip >/dev/null 2>&1; then
+	for ns in $(ip netns list 2>/dev/null | awk '$1 ~ /^tpins-/ {print $1}'); do
+		log "removing the test network namespace $ns"
+		ip netns del "$ns" || true
+	done
+fi
+
 # 2. The sandbox sshd.
 stop_sshd "$STATE" "the sandbox sshd"
 
