@@ -301,6 +301,7 @@ export const ru: Messages = {
     suspended: 'Приостановлен',
     failed: 'Ошибка',
     deleting: 'Удаляется',
+    interrupted: 'Прервано',
   },
   plan: {
     starter: 'Старт',
@@ -320,6 +321,7 @@ export const ru: Messages = {
       running: 'выполняется',
       succeeded: 'успешно',
       failed: 'с ошибкой',
+      interrupted: 'прервано',
     },
   },
   tenants: {
@@ -509,6 +511,8 @@ export const ru: Messages = {
     atStep: 'на шаге «{{step}}»',
     lastOperation: 'Последняя операция',
     lastError: 'Почему последняя операция не удалась',
+    interrupted:
+      'Прервано: ни одна консоль больше не выполняет эту операцию. Запустите её снова, чтобы продолжить, или удалите клиента.',
     services: 'Сервисы',
     modules: 'Модули',
     col: {
