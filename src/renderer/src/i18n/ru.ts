@@ -1075,6 +1075,8 @@ export const ruSchemaMessages: Record<string, string> = {
   'The slug must not contain "--".': 'Имя не может содержать «--».',
   'This slug is reserved by the platform: choose another.':
     'Это имя занято самой платформой: выберите другое.',
+  "Slugs starting with truffles- or drill- are reserved for the console's own stacks (the edge, restore drills): choose another.":
+    'Имена, начинающиеся с truffles- или drill-, заняты стеками самой консоли (шлюз, проверки восстановления): выберите другое.',
   'Values are one line without single quotes.': 'Значение — одна строка без одинарных кавычек.',
   'A label is key=value.': 'Метка указывается как ключ=значение.',
   'Give the time as HH:MM in host time, e.g. 03:00.': 'Укажите время хоста в виде ЧЧ:ММ, например 03:00.',
