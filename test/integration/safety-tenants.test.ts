@@ -8,7 +8,7 @@ import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { readHostFile } from '../../src/main/core/tenants/hostfs';
 import { acquireTenantLock } from '../../src/main/core/tenants/lock';
-import { parseEnvFile } from '../../src/main/core/tenants/service';
+import { N8N_STARTED_LINE, parseEnvFile } from '../../src/main/core/tenants/service';
 import * as contract from '../../src/shared/contract';
 import { startExtraSshd, type ExtraSshd } from '../helpers/sandbox';
 import { leftovers, tenantHost, uniqueSlug } from '../helpers/tenants';
@@ -246,6 +246,26 @@ describe('one real tenant: safe update refusals (item 2), domains and teardown (
     expect((err as CoreError).message).toContain(`'${slug}'`);
     expect(await noTenantDir(other)).toBe(true);
   }, 120_000);
+
+  it('item 12: the route is waited for while n8n is still starting (a CPU-starved n8n restarted)', async () => {
+    const id = docker(
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${slug}`,
+      '--filter',
+      'label=com.docker.compose.service=n8n',
+    );
+    expect(id).not.toBe('');
+    // As on a loaded host: n8n gets half a CPU and starts again (the tenant is deleted next).
+    docker('update', '--cpus', '0.5', id);
+    docker('restart', '-t', '5', id);
+    const notes: string[] = [];
+    const detail = await core.tenants.waitRoute(tr, STATE, slug, `${slug}.bots.test`, (n) => notes.push(n));
+    expect(detail).toContain(`200 from ${slug}`);
+    expect(notes.some((n) => n.startsWith('waiting for n8n to finish starting'))).toBe(true);
+    expect(docker('logs', id)).toContain(N8N_STARTED_LINE);
+  }, 900_000);
 
   it('delete removes only what carries the tenant’s own label', async () => {
     // Someone else's container and volume under the tenant's compose project name.

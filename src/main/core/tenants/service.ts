@@ -67,6 +67,44 @@ export interface TenantServiceOptions {
   beforeStep?: (step: string, slug: string) => Promise<void> | void;
   /** IANA zone for n8n and the databases. */
   timezone?: string;
+  /** How long the route check waits (default ROUTE_WAIT: minutes while n8n starts, 60 s once it has). */
+  routeWait?: RouteWaitLimits;
+}
+
+/**
+ * Waiting for the route (create, update, resume) follows n8n's progress, not a fixed clock: while
+ * n8n is still starting — it has not logged that it finished activating its workflows, which is
+ * when it registers their webhooks — the wait goes on up to a generous ceiling (a loaded 2-core
+ * host takes minutes); once n8n has started, the edge gets `graceMs` to route it; a stopped n8n
+ * ends the wait at once.
+ */
+export interface RouteWaitLimits {
+  ceilingMs: number;
+  graceMs: number;
+}
+export const ROUTE_WAIT: RouteWaitLimits = { ceilingMs: 10 * 60_000, graceMs: 60_000 };
+
+/** Where n8n is: still starting, started (workflows activated, webhooks registered), or not running. */
+export type N8nPhase = 'starting' | 'started' | 'down';
+
+/** n8n 1.x logs this once `ActiveWorkflowManager.init()` has activated every workflow (start.js). */
+export const N8N_STARTED_LINE = 'Editor is now accessible via';
+
+/** The phase from n8n's container state and its log since that container (re)started. */
+export function n8nPhaseOf(state: string, logSinceStart: string): N8nPhase {
+  if (state !== 'running' && state !== 'restarting' && state !== 'created') return 'down';
+  return state === 'running' && logSinceStart.includes(N8N_STARTED_LINE) ? 'started' : 'starting';
+}
+
+/** Whether to go on waiting for the route, or why to give up. */
+export function routeWaitDecision(
+  p: { elapsedMs: number; phase: N8nPhase; startedForMs: number | null },
+  limits: RouteWaitLimits = ROUTE_WAIT,
+): 'wait' | 'down' | 'ceiling' | 'grace' {
+  if (p.phase === 'down') return 'down';
+  if (p.elapsedMs >= limits.ceilingMs) return 'ceiling';
+  if (p.phase === 'started' && (p.startedForMs ?? 0) >= limits.graceMs) return 'grace';
+  return 'wait';
 }
 
 export { CREATE_STEPS, type CreateStep };
@@ -1373,17 +1411,86 @@ export class TenantService {
   }
 
   private async stepRoute(ctx: Ctx): Promise<string> {
-    const deadline = Date.now() + 60_000;
+    return this.waitRoute(ctx.transport, ctx.host.stateDir, ctx.input.slug, ctx.domain, (note) =>
+      this.progress(ctx, 'route', 'running', note),
+    );
+  }
+
+  /** n8n's phase: its container's state, and whether its log since that start says it has started. */
+  private async n8nPhase(t: HostTransport, slug: string): Promise<{ phase: N8nPhase; last: string }> {
+    const docker = await t.docker();
+    const list = await docker.listContainers({
+      all: true,
+      filters: { label: [`${PROJECT_LABEL}=${slug}`, 'com.docker.compose.service=n8n'] },
+    });
+    const c = list[0];
+    if (!c) return { phase: 'down', last: 'no n8n container' };
+    const info = await docker.getContainer(c.Id).inspect();
+    const r = await t.exec(
+      ['sh', '-c', 'docker logs --since "$1" --tail 2000 "$2" 2>&1', 'sh', info.State.StartedAt, c.Id],
+      { timeoutMs: 30_000 },
+    );
+    const lines = r.stdout.trim().split('\n');
+    return {
+      phase: n8nPhaseOf(info.State.Status, r.stdout),
+      last: (lines[lines.length - 1] ?? '').trim().slice(0, 200),
+    };
+  }
+
+  /**
+   * Wait until the edge routes the tenant's health webhook to its n8n, for as long as n8n makes
+   * progress (ROUTE_WAIT): a busy host's slow n8n is waited for, a stopped one is not.
+   */
+  async waitRoute(
+    t: HostTransport,
+    stateDir: string,
+    slug: string,
+    domain: string,
+    onNote: (note: string) => void = () => undefined,
+  ): Promise<string> {
+    const limits = this.options.routeWait ?? ROUTE_WAIT;
+    const began = Date.now();
+    let startedSeen: number | null = null;
+    let lastNote = '';
     for (;;) {
-      const r = await this.checkRoute(ctx.transport, ctx.host.stateDir, ctx.input.slug, ctx.domain);
+      const r = await this.checkRoute(t, stateDir, slug, domain);
       if (r.ok) return r.detail;
-      if (Date.now() > deadline)
+      const n8n = await this.n8nPhase(t, slug);
+      if (n8n.phase === 'started') startedSeen ??= Date.now();
+      const decision = routeWaitDecision(
+        {
+          elapsedMs: Date.now() - began,
+          phase: n8n.phase,
+          startedForMs: startedSeen === null ? null : Date.now() - startedSeen,
+        },
+        limits,
+      );
+      const waited = Math.round((Date.now() - began) / 1000);
+      if (decision === 'down')
         throw new CoreError(
           'tenant.route',
-          `The edge does not route ${ctx.domain} to the tenant: ${r.detail}`,
+          `n8n of '${slug}' is not running while its route was awaited (${n8n.last}); ${r.detail}`,
+          `Look at its logs: truffles tenant logs ${slug} n8n`,
+        );
+      if (decision === 'ceiling')
+        throw new CoreError(
+          'tenant.route',
+          `Waited ${waited} s for n8n of '${slug}' to ${n8n.phase === 'starting' ? 'finish starting and register its webhooks' : 'be routed'}; ${r.detail}. n8n's last log line: ${n8n.last}`,
+          'The host may be overloaded: look at its load and n8n’s logs, then run the same command again to resume.',
+        );
+      if (decision === 'grace')
+        throw new CoreError(
+          'tenant.route',
+          `n8n of '${slug}' has started (its workflows are activated), but after ${waited} s the edge does not route ${domain} to it: ${r.detail}`,
           'Check the edge (truffles edge status) and the n8n labels.',
         );
-      await sleep(1000);
+      const note =
+        n8n.phase === 'starting'
+          ? `waiting for n8n to finish starting and register webhook ${HEALTH_WEBHOOK} (${waited} s)`
+          : `n8n has started; waiting for the edge to route ${domain}`;
+      if (note.split(' (')[0] !== lastNote.split(' (')[0]) onNote(note);
+      lastNote = note;
+      await sleep(2000);
     }
   }
 
@@ -1663,18 +1770,7 @@ export class TenantService {
         );
       if (run) {
         await this.waitHealthy(t, slug);
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          const route = await this.checkRoute(t, host.stateDir, slug, record.domain);
-          if (route.ok) break;
-          if (Date.now() > deadline)
-            throw new CoreError(
-              'tenant.route',
-              `The edge does not route ${record.domain} yet: ${route.detail}`,
-              'Check the edge.',
-            );
-          await sleep(1000);
-        }
+        await this.waitRoute(t, host.stateDir, slug, record.domain);
       }
       const next: TenantRecord = {
         ...record,
