@@ -40,7 +40,7 @@ const input = (slug: string, host = 'sb') => ({
 });
 
 function docker(...args: string[]): string {
-  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+  return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
 /** Everything Docker has of a compose project (by its label or `<name>_…`), with ids and start times. */
@@ -337,8 +337,34 @@ describe('item 14: an abandoned create reads as interrupted', () => {
     const status = await core.tenants.status(slug, 'sb');
     expect(status.lastOperation.state).toBe('interrupted');
 
+    // A tenant from before volumes and networks carried our label: Compose's own labels only.
+    // Its record is ours, so its teardown still removes the template's volumes and network.
+    const project = `com.docker.compose.project=${slug}`;
+    docker(
+      'volume',
+      'create',
+      '--label',
+      project,
+      '--label',
+      'com.docker.compose.volume=pg_data',
+      `${slug}_pg_data`,
+    );
+    docker(
+      'network',
+      'create',
+      '--internal',
+      '--label',
+      project,
+      '--label',
+      'com.docker.compose.network=internal',
+      `${slug}_internal`,
+    );
+    cleanup.push(async () => docker('volume', 'rm', '-f', `${slug}_pg_data`));
+    cleanup.push(async () => docker('network', 'rm', `${slug}_internal`));
+
     // Deleting it (as the hint says) leaves nothing.
     await core.tenants.delete(slug, slug, 'sb');
     expect(await noTenantDir(slug)).toBe(true);
+    expect(await leftovers(tr, slug)).toEqual({ containers: [], volumes: [], networks: [], dir: false });
   }, 600_000);
 });
