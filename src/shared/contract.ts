@@ -416,6 +416,19 @@ export const SlugSchema = z
   .refine((v) => !v.includes('--'), 'The slug must not contain "--".')
   .refine((v) => !RESERVED_SLUGS.includes(v), 'This slug is reserved by the platform: choose another.');
 
+/**
+ * Compose projects the console runs itself: the edge (`truffles-edge`) and restore drills
+ * (`drill-…`). A new tenant never takes one of these prefixes, so it can never name (and take over)
+ * one of the console's own stacks. Existing tenants keep being addressed with `SlugSchema`.
+ */
+export const RESERVED_SLUG_PREFIXES: readonly string[] = ['truffles-', 'drill-'];
+
+/** The slug of a tenant being created: `SlugSchema`, and none of the console's own prefixes. */
+export const NewSlugSchema = SlugSchema.refine(
+  (v) => !RESERVED_SLUG_PREFIXES.some((p) => v.startsWith(p)),
+  `Slugs starting with ${RESERVED_SLUG_PREFIXES.join(' or ')} are reserved for the console's own stacks (the edge, restore drills): choose another.`,
+);
+
 export const PlanSchema = z.enum(['starter', 'pro', 'enterprise']);
 export type PlanName = z.infer<typeof PlanSchema>;
 
@@ -467,7 +480,12 @@ export type CreateStep = (typeof CREATE_STEPS)[number];
 
 export const TenantOperationViewSchema = z.object({
   kind: z.enum(['create', 'update', 'suspend', 'resume', 'delete']),
-  state: z.enum(['running', 'succeeded', 'failed']),
+  /**
+   * As recorded on the host, except `interrupted`: recorded as running, but no console holds the
+   * tenant's lock any more (the one running it died or lost its connection); `error` then says
+   * how to resume or delete it.
+   */
+  state: z.enum(['running', 'succeeded', 'failed', 'interrupted']),
   actor: z.string(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
@@ -714,7 +732,7 @@ export const commands = {
   'tenants.create': {
     input: z
       .object({
-        slug: SlugSchema,
+        slug: NewSlugSchema,
         host: HostNameSchema,
         plan: PlanSchema.default('starter'),
         modules: z.array(ModuleNameSchema).max(50).default([]),

@@ -268,8 +268,11 @@ describe('wizard: slug, host and domain', () => {
     expect(message('acme-')).toMatch(/must not end with "-"/);
     expect(message('ac--me')).toMatch(/must not contain "--"/);
     expect(message('admin')).toMatch(/reserved/);
+    // The console's own compose projects (the edge, drills) are never a new tenant's (issue 11).
+    expect(message('truffles-edge')).toMatch(/reserved for the console's own stacks/);
+    expect(message('drill-a1b2c3')).toMatch(/reserved for the console's own stacks/);
     expect(validateSlug('e2e-a1b2c3', 'sb', [])).toBeUndefined();
-    const all = ['ab', 'x'.repeat(33), 'Acme', 'acme-', 'ac--me', 'admin'].map(message);
+    const all = ['ab', 'x'.repeat(33), 'Acme', 'acme-', 'ac--me', 'admin', 'truffles-edge'].map(message);
     for (const m of all) expect(ruSchemaMessages[m ?? ''], m).toBeTruthy();
   });
 

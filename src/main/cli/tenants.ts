@@ -10,6 +10,7 @@ import {
   ModuleNameSchema,
   PlanSchema,
   PortSchema,
+  NewSlugSchema,
   SlugSchema,
   type AppEvent,
   type RestoreReport,
@@ -51,6 +52,9 @@ function statusText(s: TenantStatus): string {
     `  modules   ${s.modules.map((m) => `${m.name}@${m.version}`).join(', ')}`,
     `  template  v${s.templateVersion}, created ${s.createdAt} by ${s.createdBy}`,
     `  last op   ${s.lastOperation.kind} ${s.lastOperation.state}${s.lastOperation.error ? `: ${s.lastOperation.error.message}` : ''}`,
+    ...(s.lastOperation.state === 'interrupted' && s.lastOperation.error?.hint
+      ? [`            ${s.lastOperation.error.hint}`]
+      : []),
     ...s.services.map(
       (x) =>
         `  ${x.service.padEnd(9)} ${x.state}${x.health !== 'none' ? ` (${x.health})` : ''}  ${x.image}${x.restarts ? `  restarts ${x.restarts}` : ''}`,
@@ -103,7 +107,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         },
       ) => {
         // Everything is checked before anything touches a host.
-        const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+        const slug = parseArg(NewSlugSchema, slugArg, 'SLUG');
         const hostName = parseArg(HostNameSchema, o.host, '--host');
         const plan = parseArg(PlanSchema, o.plan, '--plan');
         const modules = parseArg(
@@ -145,7 +149,14 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const r = await getCore().tenants.list(hostName);
       if (!json)
         for (const u of r.unreachable) io.err(`warning: ${u.host} not reachable: ${u.error.message}`);
-      print(tenantsTable(r.tenants), r);
+      // Interrupted operations (no console holds their lock): what happened and what to do.
+      const notes = r.tenants
+        .filter((x) => x.lastOperation.state === 'interrupted' && x.lastOperation.error)
+        .map(
+          (x) =>
+            `\n${x.slug}: ${x.lastOperation.error?.message ?? ''}\n  ${x.lastOperation.error?.hint ?? ''}`,
+        );
+      print(tenantsTable(r.tenants) + notes.join(''), r);
       if (r.unreachable.length) ctx.setExitCode(1);
     });
 

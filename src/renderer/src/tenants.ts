@@ -6,7 +6,7 @@
  * `#/tenants/…` routes.
  */
 import type { ZodType } from 'zod';
-import { CREATE_STEPS, DomainSchema, SlugSchema, commands, type CreateStep } from '../../shared/contract';
+import { CREATE_STEPS, DomainSchema, NewSlugSchema, commands, type CreateStep } from '../../shared/contract';
 
 export { CREATE_STEPS, type CreateStep };
 import type {
@@ -309,7 +309,7 @@ function schemaError(schema: ZodType, value: unknown): FieldError | undefined {
 }
 
 /**
- * The slug's problem, if any: the contract's own rule (SlugSchema), then the fleet's tenants (a
+ * The slug's problem, if any: the contract's own rule for a new slug (NewSlugSchema), then the fleet's tenants (a
  * slug is unique across hosts). An interrupted create of the same slug on the same host is not an
  * error — creating again resumes it — and is reported as `slugResumable` (a note, not a block).
  */
@@ -318,7 +318,7 @@ export function validateSlug(
   host: string,
   tenants: readonly TenantView[],
 ): FieldError | undefined {
-  const bad = schemaError(SlugSchema, slug);
+  const bad = schemaError(NewSlugSchema, slug);
   if (bad) return bad;
   const other = tenants.find((t) => t.slug === slug);
   if (!other) return undefined;

@@ -19,3 +19,21 @@ export function compose(dir: string, project: string, ...args: string[]): string
     ...args,
   ];
 }
+
+/** Docker's own label naming a container's, volume's or network's compose project. */
+export const PROJECT_LABEL = 'com.docker.compose.project';
+
+/**
+ * The console's own label, `org.truffles.tenant=<slug>`, on every service, volume and network of a
+ * tenant stack (render.ts puts it there). Teardown removes only what carries it, so a compose
+ * project of the same name that is not ours is never touched.
+ */
+export const TENANT_LABEL = 'org.truffles.tenant';
+
+/**
+ * The volumes and networks the tenant template declares, as Compose names them (`<slug>_<name>`):
+ * what a tenant created before volumes and networks carried TENANT_LABEL owns (checked against the
+ * template by a unit test).
+ */
+export const TEMPLATE_VOLUMES = ['pg_data', 'n8n_data', 'qdrant_data', 'redis_data'] as const;
+export const TEMPLATE_NETWORKS = ['internal'] as const;

@@ -5,7 +5,7 @@ import { CoreError, toErrorInfo } from '../errors';
 import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import type { TenantView } from '../../../shared/contract';
-import type { TenantService } from './service';
+import type { TenantService, UpdatePlan } from './service';
 
 type Emit = (event: AppEvent) => void;
 export type FleetOutcome = CommandOutput<'fleet.update'>['outcomes'][number];
@@ -43,13 +43,36 @@ export class FleetService {
     backupId: string | null;
     detail: string;
     view: TenantView | null;
+    /** Set when the update was refused before anything was done: no backup, no change, no restore. */
+    refused?: CoreError;
   }> {
     const { host, t } = await this.tenants.locate(slug, hostName);
+    // Everything is checked first (reading only): a wrong input never costs a backup and a restore.
+    let plan: UpdatePlan;
+    try {
+      plan = await this.tenants.planUpdate(slug, change, host.name);
+    } catch (err) {
+      const why = toErrorInfo(err);
+      const detail = `refused, nothing changed, no backup taken: ${why.message}`;
+      onState('failed', detail);
+      return {
+        outcome: 'failed',
+        backupId: null,
+        detail,
+        view: null,
+        refused: new CoreError(
+          why.code,
+          why.message,
+          `${why.hint} Nothing was changed and no backup was taken.`.trim(),
+          why.details,
+        ),
+      };
+    }
     onState('backup', 'backing up before the update');
     const backup = await this.backups.runAgent(t, host, slug, 'pre-update');
     onState('updating', `backup ${backup.id} taken; applying`);
     try {
-      const view = await this.tenants.update(slug, change, host.name);
+      const view = await this.tenants.applyUpdate(plan);
       onState('updated', `healthy; backup ${backup.id} kept`);
       return { outcome: 'updated', backupId: backup.id, detail: 'updated and healthy', view };
     } catch (err) {
@@ -62,6 +85,12 @@ export class FleetService {
           detail: `${why.message} (not rolled back: the host could not be reached; backup ${backup.id} holds the state before)`,
           view: null,
         };
+      }
+      if (!plan.touched) {
+        // Stopped before it changed anything (the tenant changed meanwhile, …): nothing to restore.
+        const detail = `${why.message} (stopped before it changed anything: not rolled back; backup ${backup.id} kept)`;
+        onState('failed', detail);
+        return { outcome: 'failed', backupId: backup.id, detail, view: null };
       }
       onState('rolling-back', `${why.message}; restoring ${backup.id}`);
       try {
@@ -101,12 +130,15 @@ export class FleetService {
   async updateTenant(slug: string, change: SafeUpdateChange, hostName?: string): Promise<TenantView> {
     const r = await this.safeUpdate(slug, change, hostName);
     if (r.outcome === 'updated' && r.view) return r.view;
+    if (r.refused) throw r.refused;
     throw new CoreError(
       r.outcome === 'rolled-back' ? 'tenant.update-rolled-back' : 'tenant.update-failed',
       r.outcome === 'rolled-back'
         ? `The update of '${slug}' did not become healthy and was rolled back to backup ${r.backupId ?? '?'}: ${r.detail}`
         : `The update of '${slug}' failed: ${r.detail}`,
-      'The tenant runs as before the update. Fix the cause (see the message), then update again.',
+      r.outcome === 'rolled-back'
+        ? 'The tenant runs as before the update. Fix the cause (see the message), then update again.'
+        : 'Fix the cause (see the message), then update again.',
       { backupId: r.backupId },
     );
   }

@@ -74,7 +74,8 @@ export async function listDirs(t: HostTransport, dir: string): Promise<string[]>
     [
       'sh',
       '-c',
-      'test -d "$1" || exit 0; cd -- "$1" && for d in */; do test -d "$d" && printf "%s\\n" "${d%/}"; done',
+      // `if`, not `&&`: in an empty folder `*/` stays literal, and the loop must still end 0.
+      'test -d "$1" || exit 0; cd -- "$1" || exit 1; for d in */; do if test -d "$d"; then printf "%s\\n" "${d%/}"; fi; done',
       'sh',
       dir,
     ],

@@ -5,6 +5,7 @@ import { CoreError } from '../errors';
 import type { ResolvedImages } from './catalog';
 import type { LoadedModule, Plan } from './modules';
 import { PLAN_POSTGRES, PLAN_RESOURCES, type ServiceName } from './plans';
+import { TENANT_LABEL } from './compose';
 
 /**
  * Rendering a tenant's (or the edge's) files from `templates/`: the compose file is the template
@@ -116,6 +117,18 @@ export async function renderTenant(templatesDir: string, input: TenantRenderInpu
       const key = pair.key as { value?: unknown } | null;
       if (key && typeof key.value === 'string' && key.value.includes('${CLIENT_SLUG}'))
         key.value = key.value.replaceAll('${CLIENT_SLUG}', input.slug);
+    }
+  }
+  // Our own label on every service, volume and (non-external) network: teardown removes only
+  // what carries it, so a compose project of the same name that is not ours is never touched.
+  for (const section of ['services', 'volumes', 'networks'] as const) {
+    const map = doc.get(section);
+    if (!isMap(map)) continue;
+    for (const pair of map.items) {
+      const name = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+      if (section === 'networks' && doc.getIn([section, name, 'external']) === true) continue;
+      if (!isMap(doc.getIn([section, name]))) setIn(doc, [section, name], {});
+      setIn(doc, [section, name, 'labels', TENANT_LABEL], input.slug);
     }
   }
   // Module variables reach n8n by name; their values are in .env.

@@ -30,12 +30,12 @@ import {
   tenantsDir,
   writeHostFile,
 } from './hostfs';
-import { acquireTenantLock, type TenantLock } from './lock';
+import { acquireTenantLock, locksDir, type TenantLock } from './lock';
 import { BASE_MODULES, loadModules, resolveModules, type LoadedModule, type Plan } from './modules';
 import { parseTenantRecord, TENANT_RECORD_VERSION, type TenantOperation, type TenantRecord } from './record';
-import { compose } from './compose';
+import { compose, PROJECT_LABEL, TEMPLATE_NETWORKS, TEMPLATE_VOLUMES, TENANT_LABEL } from './compose';
 import { renderTenant, TEMPLATE_VERSION } from './render';
-import { SlugSchema } from './slug';
+import { RESERVED_SLUG_PREFIXES, SlugSchema } from './slug';
 import { shellQuote } from '../ssh/quote';
 
 /**
@@ -67,6 +67,44 @@ export interface TenantServiceOptions {
   beforeStep?: (step: string, slug: string) => Promise<void> | void;
   /** IANA zone for n8n and the databases. */
   timezone?: string;
+  /** How long the route check waits (default ROUTE_WAIT: minutes while n8n starts, 60 s once it has). */
+  routeWait?: RouteWaitLimits;
+}
+
+/**
+ * Waiting for the route (create, update, resume) follows n8n's progress, not a fixed clock: while
+ * n8n is still starting — it has not logged that it finished activating its workflows, which is
+ * when it registers their webhooks — the wait goes on up to a generous ceiling (a loaded 2-core
+ * host takes minutes); once n8n has started, the edge gets `graceMs` to route it; a stopped n8n
+ * ends the wait at once.
+ */
+export interface RouteWaitLimits {
+  ceilingMs: number;
+  graceMs: number;
+}
+export const ROUTE_WAIT: RouteWaitLimits = { ceilingMs: 10 * 60_000, graceMs: 60_000 };
+
+/** Where n8n is: still starting, started (workflows activated, webhooks registered), or not running. */
+export type N8nPhase = 'starting' | 'started' | 'down';
+
+/** n8n 1.x logs this once `ActiveWorkflowManager.init()` has activated every workflow (start.js). */
+export const N8N_STARTED_LINE = 'Editor is now accessible via';
+
+/** The phase from n8n's container state and its log since that container (re)started. */
+export function n8nPhaseOf(state: string, logSinceStart: string): N8nPhase {
+  if (state !== 'running' && state !== 'restarting' && state !== 'created') return 'down';
+  return state === 'running' && logSinceStart.includes(N8N_STARTED_LINE) ? 'started' : 'starting';
+}
+
+/** Whether to go on waiting for the route, or why to give up. */
+export function routeWaitDecision(
+  p: { elapsedMs: number; phase: N8nPhase; startedForMs: number | null },
+  limits: RouteWaitLimits = ROUTE_WAIT,
+): 'wait' | 'down' | 'ceiling' | 'grace' {
+  if (p.phase === 'down') return 'down';
+  if (p.elapsedMs >= limits.ceilingMs) return 'ceiling';
+  if (p.phase === 'started' && (p.startedForMs ?? 0) >= limits.graceMs) return 'grace';
+  return 'wait';
 }
 
 export { CREATE_STEPS, type CreateStep };
@@ -153,11 +191,91 @@ interface Ctx {
   steps: readonly CreateStep[];
   /** Workflow ids to deactivate (modules an update removes). */
   deactivate: string[];
+  /** An update: the record's `updatedAt` its plan was checked against. */
+  planned?: string;
+}
+
+export interface UpdateChange {
+  addModules: string[];
+  removeModules: string[];
+  env: Record<string, string>;
+  /** Take the host's image catalog as it is now (image updates) instead of the tenant's current images. */
+  refreshImages?: boolean;
+}
+
+/** A checked update, ready to apply (TenantService.planUpdate). */
+export interface UpdatePlan {
+  readonly input: { readonly slug: string };
+  /** True once applying it may have changed something on the host (files, containers, data). */
+  readonly touched: boolean;
 }
 
 /** What an update runs: the create's steps from the lock on, without the checks only a new tenant needs. */
 const CREATE_ONLY: readonly CreateStep[] = ['validate', 'preflight', 'images'];
 export const UPDATE_STEPS: readonly CreateStep[] = CREATE_STEPS.filter((s) => !CREATE_ONLY.includes(s));
+
+/** A view whose running operation has no lock holder any more: interrupted, and what to do. */
+function interruptedView(v: TenantView, host: HostRecord): TenantView {
+  const op = v.lastOperation;
+  const at = op.step ? ` at step ${op.step}` : '';
+  const extra = v.modules.map((m) => m.name).filter((m) => !BASE_MODULES.includes(m));
+  const domain =
+    host.baseDomain && v.domain === `${v.slug}.${host.baseDomain}` ? '' : ` --domain ${v.domain}`;
+  const del = `truffles tenant delete ${v.slug} --host ${v.host} --confirm ${v.slug}`;
+  const hint =
+    op.kind === 'create'
+      ? `Resume it with the same settings: truffles tenant create ${v.slug} --host ${v.host} --plan ${v.plan}${extra.length ? ` --modules ${extra.join(',')}` : ''}${domain} (and the same --env values), or delete it: ${del}`
+      : `Check it (truffles tenant status ${v.slug} --host ${v.host}) and run the ${op.kind} again, or delete it: ${del}`;
+  return {
+    ...v,
+    lastOperation: {
+      ...op,
+      state: 'interrupted',
+      error: {
+        code: 'tenant.interrupted',
+        message: `The ${op.kind} of '${v.slug}' started ${op.startedAt} by ${op.actor} was interrupted${at}: no console is running it any more (its lock is free).`,
+        hint,
+      },
+    },
+  };
+}
+
+interface Owned {
+  id: string;
+  name: string;
+  /** Its compose project label, if any. */
+  project: string | null;
+  /** Carries org.truffles.tenant=<slug>. */
+  ours: boolean;
+}
+
+/**
+ * What of a compose project exists on the host: containers with its project label; volumes and
+ * networks with its project label or named `<slug>_…` (what Compose would take for its own).
+ */
+export async function projectResources(
+  docker: Docker,
+  slug: string,
+): Promise<{ containers: Owned[]; volumes: Owned[]; networks: Owned[] }> {
+  const owned = (id: string, name: string, labels: Record<string, string> | null | undefined): Owned => ({
+    id,
+    name,
+    project: labels?.[PROJECT_LABEL] ?? null,
+    ours: labels?.[TENANT_LABEL] === slug,
+  });
+  const belongs = (name: string, labels: Record<string, string> | null | undefined): boolean =>
+    labels?.[PROJECT_LABEL] === slug || name.startsWith(`${slug}_`);
+  const containers = (
+    await docker.listContainers({ all: true, filters: { label: [`${PROJECT_LABEL}=${slug}`] } })
+  ).map((c) => owned(c.Id, (c.Names[0] ?? c.Id).replace(/^\//, ''), c.Labels));
+  const volumes = ((await docker.listVolumes()).Volumes ?? [])
+    .filter((v) => belongs(v.Name, v.Labels))
+    .map((v) => owned(v.Name, v.Name, v.Labels));
+  const networks = (await docker.listNetworks())
+    .filter((n) => belongs(n.Name, n.Labels))
+    .map((n) => owned(n.Id, n.Name, n.Labels));
+  return { containers, volumes, networks };
+}
 
 export class TenantService {
   private catalogCache: Promise<Map<string, LoadedModule>> | null = null;
@@ -248,7 +366,43 @@ export class TenantService {
       const r = await this.readRecord(t, host.stateDir, slug).catch(() => null);
       if (r) out.push(this.view(name, r));
     }
-    return out;
+    return this.markInterrupted(t, host, out);
+  }
+
+  /**
+   * An operation recorded as running whose tenant lock nobody holds was cut off: the console
+   * running it died or lost its connection (the lock goes with its holder). Asked of the host with
+   * one command (`flock -n` on each such tenant's lock file), and shown as `interrupted` with how
+   * to resume or delete it. When the host cannot answer, the views stay as recorded.
+   */
+  private async markInterrupted(
+    t: HostTransport,
+    host: HostRecord,
+    views: TenantView[],
+  ): Promise<TenantView[]> {
+    const running = views.filter((v) => v.lastOperation.state === 'running');
+    if (running.length === 0) return views;
+    const r = await t
+      .exec(
+        [
+          'sh',
+          '-c',
+          'd=$1; shift; for s in "$@"; do if [ ! -e "$d/$s.lock" ] || flock -n "$d/$s.lock" true; then echo "free $s"; fi; done',
+          'sh',
+          locksDir(host.stateDir),
+          ...running.map((v) => v.slug),
+        ],
+        { timeoutMs: 15_000 },
+      )
+      .catch(() => null);
+    if (r?.code !== 0) return views;
+    const free = new Set(
+      r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('free '))
+        .map((l) => l.slice(5)),
+    );
+    return views.map((v) => (free.has(v.slug) ? interruptedView(v, host) : v));
   }
 
   async list(hostName?: string): Promise<{
@@ -331,6 +485,7 @@ export class TenantService {
 
   async status(slug: string, hostName?: string): Promise<TenantStatus> {
     const { host, t, record } = await this.locate(slug, hostName);
+    const [view] = await this.markInterrupted(t, host, [this.view(host.name, record)]);
     const services = await this.services(t, slug);
     // The route is asked of the edge only when the tenant should answer (running, n8n healthy).
     const n8nUp = services.find((x) => x.service === 'n8n')?.health === 'healthy';
@@ -338,7 +493,7 @@ export class TenantService {
       record.state === 'running' && n8nUp
         ? { name: 'route', ...(await this.checkRoute(t, host.stateDir, slug, record.domain)) }
         : null;
-    return { ...this.view(host.name, record), services, route };
+    return { ...(view ?? this.view(host.name, record)), services, route };
   }
 
   private async services(t: HostTransport, slug: string): Promise<TenantServiceView[]> {
@@ -419,9 +574,25 @@ export class TenantService {
     switch (step) {
       case 'validate':
         return this.stepValidate(ctx);
-      case 'lock':
-        ctx.lock = await acquireTenantLock(ctx.transport, ctx.host.stateDir, ctx.input.slug, 'create');
+      case 'lock': {
+        const lock = await acquireTenantLock(ctx.transport, ctx.host.stateDir, ctx.input.slug, ctx.kind);
+        if (ctx.kind === 'update') {
+          // The plan was checked against the record as it was: under the lock it must still be so.
+          const now = await this.readRecord(ctx.transport, ctx.host.stateDir, ctx.input.slug).catch(
+            () => null,
+          );
+          if (!now || now.updatedAt !== ctx.planned || now.state !== 'running') {
+            await lock.release();
+            throw new CoreError(
+              'tenant.changed',
+              `Tenant '${ctx.input.slug}' changed on ${ctx.host.name} while the update was being prepared${now ? ` (now ${now.state}, ${now.lastOperation.kind} by ${now.lastOperation.actor})` : ''}.`,
+              'Nothing was changed by this update; check the tenant and run it again.',
+            );
+          }
+        }
+        ctx.lock = lock;
         return null;
+      }
       case 'preflight':
         return this.stepPreflight(ctx);
       case 'images':
@@ -457,6 +628,13 @@ export class TenantService {
       throw new CoreError(
         'tenant.slug',
         `Slug '${input.slug}': ${slug.error.issues[0]?.message ?? 'invalid'}`,
+        'Choose another slug; nothing was created.',
+      );
+    // The edge's own compose project (truffles-edge) and anything else the console names itself.
+    if (input.slug.startsWith('truffles-'))
+      throw new CoreError(
+        'tenant.slug',
+        `Slug '${input.slug}': slugs starting with ${RESERVED_SLUG_PREFIXES.join(' or ')} are reserved for the console's own stacks (the edge, restore drills).`,
         'Choose another slug; nothing was created.',
       );
     ctx.modules = resolveModules(await this.catalog(), input.modules, input.plan);
@@ -536,6 +714,8 @@ export class TenantService {
         `Resuming the interrupted create started ${existing.createdAt} by ${existing.createdBy}.`,
       );
     }
+    await this.checkDomain(ctx);
+    await this.checkProjectFree(ctx);
     const r = await t.exec(
       [
         'sh',
@@ -601,6 +781,79 @@ export class TenantService {
     return ctx.resumed
       ? 'resuming an interrupted create'
       : `edge running, ${(availKb / 1024 / 1024).toFixed(1)} GiB free`;
+  }
+
+  /**
+   * The tenant's domain is its own on the host: no other tenant record has it, and it is not the
+   * edge's dashboard (`traefik.<base domain>`), whose router would otherwise compete for it.
+   */
+  private async checkDomain(ctx: Ctx): Promise<void> {
+    const { transport: t, input } = ctx;
+    const edgeText = await readHostFile(t, posix.join(ctx.host.stateDir, 'edge', 'edge.json'));
+    let edgeBase: unknown;
+    try {
+      edgeBase = edgeText ? (JSON.parse(edgeText) as { baseDomain?: unknown }).baseDomain : null;
+    } catch {
+      edgeBase = null;
+    }
+    const dashboards = [edgeBase, ctx.host.baseDomain]
+      .filter((d): d is string => typeof d === 'string' && d.length > 0)
+      .map((d) => `traefik.${d}`);
+    if (dashboards.includes(ctx.domain))
+      throw new CoreError(
+        'tenant.domain-taken',
+        `${ctx.domain} is the edge's own dashboard on ${input.host}; a tenant cannot take it.`,
+        'Give another --domain; nothing was created.',
+      );
+    for (const slug of await listDirs(t, tenantsDir(ctx.host.stateDir))) {
+      if (slug === input.slug || !SlugSchema.safeParse(slug).success) continue;
+      const other = await this.readRecord(t, ctx.host.stateDir, slug).catch(() => null);
+      if (other?.domain === ctx.domain)
+        throw new CoreError(
+          'tenant.domain-taken',
+          `${ctx.domain} is already the domain of tenant '${slug}' on ${input.host}.`,
+          'Give another --domain; each tenant has its own. Nothing was created.',
+        );
+    }
+  }
+
+  /**
+   * The slug names a compose project, its volumes (`<slug>_…`) and networks. Before anything is
+   * made, none of them may exist unless they are this tenant's own (an interrupted create being
+   * resumed): `compose up --remove-orphans` and a rollback would otherwise take over — and remove —
+   * another stack (the edge, a site's monitoring) or its data.
+   */
+  private async checkProjectFree(ctx: Ctx): Promise<void> {
+    const found = await projectResources(await ctx.transport.docker(), ctx.input.slug);
+    const foreign = [
+      ...found.containers.filter((x) => !x.ours).map((x) => `container ${x.name}`),
+      // A resumed create of a tenant from before volumes carried our label: Compose made them for it.
+      ...found.volumes
+        .filter((x) => !x.ours && !(ctx.resumed && x.project === ctx.input.slug))
+        .map((x) => `volume ${x.name}`),
+      ...found.networks
+        .filter((x) => !x.ours && !(ctx.resumed && x.project === ctx.input.slug))
+        .map((x) => `network ${x.name}`),
+    ];
+    // Ours but with no record: what an earlier tenant of this slug left behind — not ours to reuse.
+    const leftovers = ctx.resumed
+      ? []
+      : [...found.containers, ...found.volumes, ...found.networks].filter((x) => x.ours).map((x) => x.name);
+    if (foreign.length === 0 && leftovers.length === 0) return;
+    const all = [...foreign, ...leftovers.map((n) => `${n} (left by an earlier tenant '${ctx.input.slug}')`)];
+    const shown = all.slice(0, 8).join(', ') + (all.length > 8 ? `, and ${all.length - 8} more` : '');
+    throw new CoreError(
+      'tenant.project-exists',
+      `The compose project '${ctx.input.slug}' already exists on ${ctx.input.host} without a tenant of this console: ${shown}.`,
+      foreign.length
+        ? `Choose another slug: these belong to another stack, which a tenant of this name would take over. Nothing was changed.`
+        : `Choose another slug, or remove those leftovers on the host (docker rm -f / docker volume rm / docker network rm) and create again. Nothing was changed.`,
+      {
+        containers: found.containers.map((x) => x.name),
+        volumes: found.volumes.map((x) => x.name),
+        networks: found.networks.map((x) => x.name),
+      },
+    );
   }
 
   private async stepImages(ctx: Ctx): Promise<string> {
@@ -1158,17 +1411,86 @@ export class TenantService {
   }
 
   private async stepRoute(ctx: Ctx): Promise<string> {
-    const deadline = Date.now() + 60_000;
+    return this.waitRoute(ctx.transport, ctx.host.stateDir, ctx.input.slug, ctx.domain, (note) =>
+      this.progress(ctx, 'route', 'running', note),
+    );
+  }
+
+  /** n8n's phase: its container's state, and whether its log since that start says it has started. */
+  private async n8nPhase(t: HostTransport, slug: string): Promise<{ phase: N8nPhase; last: string }> {
+    const docker = await t.docker();
+    const list = await docker.listContainers({
+      all: true,
+      filters: { label: [`${PROJECT_LABEL}=${slug}`, 'com.docker.compose.service=n8n'] },
+    });
+    const c = list[0];
+    if (!c) return { phase: 'down', last: 'no n8n container' };
+    const info = await docker.getContainer(c.Id).inspect();
+    const r = await t.exec(
+      ['sh', '-c', 'docker logs --since "$1" --tail 2000 "$2" 2>&1', 'sh', info.State.StartedAt, c.Id],
+      { timeoutMs: 30_000 },
+    );
+    const lines = r.stdout.trim().split('\n');
+    return {
+      phase: n8nPhaseOf(info.State.Status, r.stdout),
+      last: (lines[lines.length - 1] ?? '').trim().slice(0, 200),
+    };
+  }
+
+  /**
+   * Wait until the edge routes the tenant's health webhook to its n8n, for as long as n8n makes
+   * progress (ROUTE_WAIT): a busy host's slow n8n is waited for, a stopped one is not.
+   */
+  async waitRoute(
+    t: HostTransport,
+    stateDir: string,
+    slug: string,
+    domain: string,
+    onNote: (note: string) => void = () => undefined,
+  ): Promise<string> {
+    const limits = this.options.routeWait ?? ROUTE_WAIT;
+    const began = Date.now();
+    let startedSeen: number | null = null;
+    let lastNote = '';
     for (;;) {
-      const r = await this.checkRoute(ctx.transport, ctx.host.stateDir, ctx.input.slug, ctx.domain);
+      const r = await this.checkRoute(t, stateDir, slug, domain);
       if (r.ok) return r.detail;
-      if (Date.now() > deadline)
+      const n8n = await this.n8nPhase(t, slug);
+      if (n8n.phase === 'started') startedSeen ??= Date.now();
+      const decision = routeWaitDecision(
+        {
+          elapsedMs: Date.now() - began,
+          phase: n8n.phase,
+          startedForMs: startedSeen === null ? null : Date.now() - startedSeen,
+        },
+        limits,
+      );
+      const waited = Math.round((Date.now() - began) / 1000);
+      if (decision === 'down')
         throw new CoreError(
           'tenant.route',
-          `The edge does not route ${ctx.domain} to the tenant: ${r.detail}`,
+          `n8n of '${slug}' is not running while its route was awaited (${n8n.last}); ${r.detail}`,
+          `Look at its logs: truffles tenant logs ${slug} n8n`,
+        );
+      if (decision === 'ceiling')
+        throw new CoreError(
+          'tenant.route',
+          `Waited ${waited} s for n8n of '${slug}' to ${n8n.phase === 'starting' ? 'finish starting and register its webhooks' : 'be routed'}; ${r.detail}. n8n's last log line: ${n8n.last}`,
+          'The host may be overloaded: look at its load and n8n’s logs, then run the same command again to resume.',
+        );
+      if (decision === 'grace')
+        throw new CoreError(
+          'tenant.route',
+          `n8n of '${slug}' has started (its workflows are activated), but after ${waited} s the edge does not route ${domain} to it: ${r.detail}`,
           'Check the edge (truffles edge status) and the n8n labels.',
         );
-      await sleep(1000);
+      const note =
+        n8n.phase === 'starting'
+          ? `waiting for n8n to finish starting and register webhook ${HEALTH_WEBHOOK} (${waited} s)`
+          : `n8n has started; waiting for the edge to route ${domain}`;
+      if (note.split(' (')[0] !== lastNote.split(' (')[0]) onNote(note);
+      lastNote = note;
+      await sleep(2000);
     }
   }
 
@@ -1201,8 +1523,9 @@ export class TenantService {
   private async afterFailure(ctx: Ctx, step: CreateStep, err: unknown): Promise<void> {
     const info = toErrorInfo(err);
     if (ctx.kind === 'update') {
-      // The tenant existed before: never torn down; the record says what failed where.
-      if (ctx.lock && !/^(ssh\.|tenant\.lock-lost)/.test(info.code))
+      // The tenant existed before: never torn down; the record says what failed where (once the
+      // update wrote anything: before that, the record is left exactly as it was).
+      if (ctx.lock && ctx.touched && !/^(ssh\.|tenant\.lock-lost)/.test(info.code))
         await this.writeRecord(
           ctx,
           {},
@@ -1235,34 +1558,40 @@ export class TenantService {
     );
   }
 
-  /** Remove a tenant's containers, volumes, networks and files from the host. */
+  /**
+   * Remove a tenant's containers, volumes, networks and files from the host — only what is its
+   * own: containers carrying our tenant label (every service and one-off has it), volumes and
+   * networks carrying it, and, for a tenant from before volumes and networks were labelled, the
+   * template's own `<slug>_<name>` ones of its compose project. Called only for a tenant whose
+   * record is ours (delete, or the rollback of our own create).
+   */
   private async teardown(t: HostTransport, stateDir: string, slug: string): Promise<void> {
     const dir = tenantDir(stateDir, slug);
-    const r = await t.exec(
-      [
-        'sh',
-        '-c',
-        'if test -f "$1/compose.yaml"; then cd -- "$1" && docker compose --project-name "$2" --file compose.yaml --env-file .env down --volumes --remove-orphans --timeout 10; fi',
-        'sh',
-        dir,
-        slug,
-      ],
-      { timeoutMs: 5 * 60_000 },
-    );
-    if (r.code !== 0)
-      this.log(slug, 'warn', `docker compose down: ${r.stderr.trim().split('\n').pop() ?? ''}`);
-    // Whatever compose did not know about (a stack whose files never got there): by label.
     const docker = await t.docker();
-    for (const c of await docker.listContainers({
-      all: true,
-      filters: { label: [`com.docker.compose.project=${slug}`] },
-    }))
-      await docker.getContainer(c.Id).remove({ force: true, v: true });
-    for (const v of (await docker.listVolumes({ filters: { label: [`com.docker.compose.project=${slug}`] } }))
-      .Volumes ?? [])
-      await docker.getVolume(v.Name).remove();
-    for (const n of await docker.listNetworks({ filters: { label: [`com.docker.compose.project=${slug}`] } }))
-      await docker.getNetwork(n.Id).remove();
+    const found = await projectResources(docker, slug);
+    const legacyVolumes = TEMPLATE_VOLUMES.map((v) => `${slug}_${v}`);
+    const legacyNetworks = TEMPLATE_NETWORKS.map((n) => `${slug}_${n}`);
+    const mine = (x: Owned, legacy: readonly string[]): boolean =>
+      x.ours || (x.project === slug && legacy.includes(x.name));
+    const skipped: string[] = [];
+    for (const c of found.containers) {
+      if (c.ours) await docker.getContainer(c.id).remove({ force: true, v: true });
+      else skipped.push(`container ${c.name}`);
+    }
+    for (const v of found.volumes) {
+      if (mine(v, legacyVolumes)) await docker.getVolume(v.name).remove();
+      else skipped.push(`volume ${v.name}`);
+    }
+    for (const n of found.networks) {
+      if (mine(n, legacyNetworks)) await docker.getNetwork(n.id).remove();
+      else skipped.push(`network ${n.name}`);
+    }
+    if (skipped.length)
+      this.log(
+        slug,
+        'warn',
+        `Left alone (not this tenant's: no ${TENANT_LABEL}=${slug}): ${skipped.join(', ')}`,
+      );
     await removeInside(t, stateDir, dir);
   }
 
@@ -1272,17 +1601,16 @@ export class TenantService {
    * stack re-rendered and n8n recreated with the new environment, health and route checked again.
    * A failed update never tears the tenant down; its record says what failed where.
    */
-  async update(
-    slug: string,
-    change: {
-      addModules: string[];
-      removeModules: string[];
-      env: Record<string, string>;
-      /** Take the host's image catalog as it is now (image updates) instead of the tenant's current images. */
-      refreshImages?: boolean;
-    },
-    hostName?: string,
-  ): Promise<TenantView> {
+  async update(slug: string, change: UpdateChange, hostName?: string): Promise<TenantView> {
+    return this.applyUpdate(await this.planUpdate(slug, change, hostName));
+  }
+
+  /**
+   * Check an update completely — the tenant's state, the module lists, tiers and dependencies,
+   * the variables — against the tenant's record and files on the host, and say what it will do.
+   * Reads only: a refused plan has changed nothing (a safe update takes its backup only after this).
+   */
+  async planUpdate(slug: string, change: UpdateChange, hostName?: string): Promise<UpdatePlan> {
     const { host, t, record } = await this.locate(slug, hostName);
     if (record.state !== 'running')
       throw new CoreError(
@@ -1397,8 +1725,14 @@ export class TenantService {
       kind: 'update',
       steps: UPDATE_STEPS,
       deactivate: removedIds,
+      planned: record.updatedAt,
     };
-    return this.run(ctx);
+    return ctx;
+  }
+
+  /** Apply a planned update (from the lock on); `plan.touched` says afterwards whether it changed the host. */
+  async applyUpdate(plan: UpdatePlan): Promise<TenantView> {
+    return this.run(plan as Ctx);
   }
 
   /** Stop a tenant's containers (data kept); the edge stops routing to it. */
@@ -1436,18 +1770,7 @@ export class TenantService {
         );
       if (run) {
         await this.waitHealthy(t, slug);
-        const deadline = Date.now() + 60_000;
-        for (;;) {
-          const route = await this.checkRoute(t, host.stateDir, slug, record.domain);
-          if (route.ok) break;
-          if (Date.now() > deadline)
-            throw new CoreError(
-              'tenant.route',
-              `The edge does not route ${record.domain} yet: ${route.detail}`,
-              'Check the edge.',
-            );
-          await sleep(1000);
-        }
+        await this.waitRoute(t, host.stateDir, slug, record.domain);
       }
       const next: TenantRecord = {
         ...record,

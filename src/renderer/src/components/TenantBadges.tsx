@@ -26,17 +26,27 @@ export function ToneIcon({ tone, busy = false }: { tone: Tone; busy?: boolean })
 /** A tenant's state: running green, creating blue with a spinner, failed red, suspended grey, deleting amber. */
 export function TenantStateBadge({
   state,
+  interrupted = false,
   testId,
 }: {
   state: TenantView['state'];
+  /** Its last operation was cut off (no console holds the lock): amber, no spinner. */
+  interrupted?: boolean;
   testId?: string;
 }): ReactElement {
   const { t } = useTranslation();
-  const tone = tenantTone(state);
+  const tone = interrupted ? 'warning' : tenantTone(state);
   return (
-    <span className={`badge badge-${tone}`} data-testid={testId} data-state={state} data-tone={tone}>
-      <ToneIcon tone={tone} busy={tenantBusy(state)} />
-      <span className="badge-text">{t(`tenantState.${state}`)}</span>
+    <span
+      className={`badge badge-${tone}`}
+      data-testid={testId}
+      data-state={interrupted ? 'interrupted' : state}
+      data-tone={tone}
+    >
+      <ToneIcon tone={tone} busy={!interrupted && tenantBusy(state)} />
+      <span className="badge-text">
+        {t(interrupted ? 'tenantState.interrupted' : `tenantState.${state}`)}
+      </span>
     </span>
   );
 }

@@ -308,6 +308,7 @@ export const en = {
     suspended: 'Suspended',
     failed: 'Failed',
     deleting: 'Deleting',
+    interrupted: 'Interrupted',
   },
   plan: {
     starter: 'Starter',
@@ -327,6 +328,7 @@ export const en = {
       running: 'in progress',
       succeeded: 'succeeded',
       failed: 'failed',
+      interrupted: 'interrupted',
     },
   },
   tenants: {
@@ -517,6 +519,8 @@ export const en = {
     atStep: 'at step “{{step}}”',
     lastOperation: 'Last operation',
     lastError: 'Why the last operation failed',
+    interrupted:
+      'Interrupted: no console is running this operation any more. Run it again to resume it, or delete the tenant.',
     services: 'Services',
     modules: 'Modules',
     col: {

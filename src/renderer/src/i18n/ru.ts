@@ -307,6 +307,7 @@ export const ru: Messages = {
     suspended: 'Приостановлен',
     failed: 'Ошибка',
     deleting: 'Удаляется',
+    interrupted: 'Прервано',
   },
   plan: {
     starter: 'Старт',
@@ -326,6 +327,7 @@ export const ru: Messages = {
       running: 'выполняется',
       succeeded: 'успешно',
       failed: 'с ошибкой',
+      interrupted: 'прервано',
     },
   },
   tenants: {
@@ -515,6 +517,8 @@ export const ru: Messages = {
     atStep: 'на шаге «{{step}}»',
     lastOperation: 'Последняя операция',
     lastError: 'Почему последняя операция не удалась',
+    interrupted:
+      'Прервано: ни одна консоль больше не выполняет эту операцию. Запустите её снова, чтобы продолжить, или удалите клиента.',
     services: 'Сервисы',
     modules: 'Модули',
     col: {
@@ -1077,6 +1081,8 @@ export const ruSchemaMessages: Record<string, string> = {
   'The slug must not contain "--".': 'Имя не может содержать «--».',
   'This slug is reserved by the platform: choose another.':
     'Это имя занято самой платформой: выберите другое.',
+  "Slugs starting with truffles- or drill- are reserved for the console's own stacks (the edge, restore drills): choose another.":
+    'Имена, начинающиеся с truffles- или drill-, заняты стеками самой консоли (шлюз, проверки восстановления): выберите другое.',
   'Values are one line without single quotes.': 'Значение — одна строка без одинарных кавычек.',
   'A label is key=value.': 'Метка указывается как ключ=значение.',
   'Give the time as HH:MM in host time, e.g. 03:00.': 'Укажите время хоста в виде ЧЧ:ММ, например 03:00.',

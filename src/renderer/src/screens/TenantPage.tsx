@@ -308,7 +308,13 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
         <div>
           <h1 tabIndex={-1} className="screen-title tenant-title">
             <span className="mono">{slug}</span>
-            {view ? <TenantStateBadge state={view.state} testId="tenant-state" /> : null}
+            {view ? (
+              <TenantStateBadge
+                state={view.state}
+                interrupted={view.lastOperation.state === 'interrupted'}
+                testId="tenant-state"
+              />
+            ) : null}
           </h1>
           {view ? (
             <p className="screen-subtitle tenant-subtitle">
@@ -433,6 +439,12 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
             {op?.state === 'failed' && op.error ? (
               <div className="op-error" data-testid="tenant-last-error">
                 <h3>{t('tenant.lastError')}</h3>
+                <ErrorBox error={op.error} />
+              </div>
+            ) : null}
+            {op?.state === 'interrupted' && op.error ? (
+              <div className="op-error" data-testid="tenant-interrupted">
+                <h3>{t('tenant.interrupted')}</h3>
                 <ErrorBox error={op.error} />
               </div>
             ) : null}

@@ -91,7 +91,11 @@ function TenantRow({
       </th>
       <td>{tenant.host}</td>
       <td className="nowrap">
-        <TenantStateBadge state={tenant.state} testId={`tenant-state-${tenant.slug}`} />
+        <TenantStateBadge
+          state={tenant.state}
+          interrupted={tenant.lastOperation.state === 'interrupted'}
+          testId={`tenant-state-${tenant.slug}`}
+        />
       </td>
       <td>
         <span className={`tag tag-plan tag-plan-${tenant.plan}`}>{t(`plan.${tenant.plan}`)}</span>
