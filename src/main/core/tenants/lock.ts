@@ -59,9 +59,36 @@ export interface TenantLock {
    * next lock is refused naming it. Standard input, output and the exit code pass through.
    * `what` names it in that refusal (default: the first words of argv; never put secrets there).
    */
-  guarded(argv: readonly string[], what?: string): string[];
+  guarded(argv: readonly string[], what?: string, options?: GuardOptions): string[];
   /** `--label` arguments for a one-off `docker run`: removed by the tenant's next lock if left over. */
   readonly containerLabels: readonly string[];
+}
+
+export interface GuardOptions {
+  /**
+   * The command's standard input is the lock's pipe instead of the channel's: it reads nothing,
+   * and end-of-file the moment the lock goes. For `docker exec`/`compose exec` of a script made
+   * with `endsWithStdin`: killing the docker client does not stop what runs in the container,
+   * but its stdin closing does. (A command that needs its own input cannot have this.)
+   */
+  stdinFromLock?: boolean;
+}
+
+/**
+ * A sh script that runs `script` (with the same $1, $2…) and stops it when its standard input
+ * ends: for what runs inside a container through `docker exec -i`/`compose exec -T` under
+ * `lock.guarded(…, { stdinFromLock: true })`, so it ends with the tenant's lock.
+ */
+export function endsWithStdin(script: string): string {
+  return [
+    `( ${script}
+) </dev/null &`,
+    'p=$!',
+    'exec 4<&0',
+    '( cat <&4 >/dev/null 2>&1; kill -TERM "$p" 2>/dev/null && { sleep 3; kill -KILL "$p" 2>/dev/null; } ) >/dev/null 2>&1 &',
+    'exec 4<&-',
+    'wait "$p"',
+  ].join('\n');
 }
 
 /** The slug part of lock file names: what the multiplexer accepts (tenant slugs, `edge`). */
@@ -119,6 +146,7 @@ while IFS=' ' read -r cmd id slug owner; do
       k=''
       trap 'rm -f -- "$d/$slug.owner" "$run/$id"; [ -z "$k" ] || kill "$k" 2>/dev/null; exit 0' TERM
       echo "LOCKED $id $run/$id"
+      exec >/dev/null 2>&1
       cat <"$run/mux" >/dev/null 9>&- 6>&- &
       k=$!
       wait "$k"
@@ -144,29 +172,29 @@ finish
  * (an object; pid and since are added), then the command. Exit 75: the lock is already gone.
  */
 const GUARD_SCRIPT = String.raw`
-f=$1 w=$2 info=$3
-shift 3
+f=$1 w=$2 info=$3 lifeline=$4
+shift 4
 [ -p "$f" ] || { echo "truffles: the tenant lock this command runs under is gone; it was not started" >&2; exit 75; }
-exec 3<&0
+if [ "$lifeline" = 1 ]; then exec 3<"$f"; else exec 3<&0; fi
 exec 9>>"$w" || exit 71
 flock -s -w 30 9 || { echo "truffles: could not take the tenant's work lock" >&2; exit 75; }
 setsid "$@" <&3 3<&- &
 c=$!
 exec 3<&-
-trap 'kill -TERM -- "-$c" 2>/dev/null' HUP INT TERM
+trap 'kill -TERM "-$c" 2>/dev/null' HUP INT TERM
 printf '{"pid":%s,"since":"%s",%s\n' "$c" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${'${info#?}'}" > "$w-$c"
 (
-  exec 9>&-
-  trap - HUP INT
   k=''
   trap '[ -z "$k" ] || kill "$k" 2>/dev/null; exit 0' TERM
+  trap - HUP INT
+  exec 9>&-
   cat <"$f" >/dev/null 2>&1 &
   k=$!
   wait "$k"
-  kill -TERM -- "-$c" 2>/dev/null || exit 0
+  kill -TERM "-$c" 2>/dev/null || exit 0
   sleep 3
-  kill -KILL -- "-$c" 2>/dev/null
-) &
+  kill -KILL "-$c" 2>/dev/null
+) </dev/null >/dev/null 2>&1 &
 g=$!
 while :; do
   wait "$c"
@@ -174,7 +202,8 @@ while :; do
   kill -0 "$c" 2>/dev/null || break
 done
 kill "$g" 2>/dev/null
-rm -f -- "$w-$c"
+# Its lock gone, what it left running (if anything) is for the next holder to name: keep the note.
+[ ! -p "$f" ] || rm -f -- "$w-$c"
 exit "$rc"
 `;
 
@@ -447,11 +476,11 @@ export async function acquireTenantLock(
   const lockId = id;
   held.hold(lockId, (err) => lose(err));
   const work = posix.join(dir, `${slug}.work`);
-  return {
+  const lock: TenantLock = {
     owner,
     lost,
     containerLabels: ['--label', `truffles.lock=${slug}`],
-    guarded(argv: readonly string[], what?: string): string[] {
+    guarded(argv: readonly string[], what?: string, options: GuardOptions = {}): string[] {
       const command = (
         what ??
         argv
@@ -460,14 +489,47 @@ export async function acquireTenantLock(
           .join(' ')
       ).slice(0, 200);
       const info = JSON.stringify({ command, operation, actor: owner.actor });
-      return ['sh', '-c', GUARD_SCRIPT, 'sh', pipe, work, info, ...argv];
+      return ['sh', '-c', GUARD_SCRIPT, 'sh', pipe, work, info, options.stdinFromLock ? '1' : '0', ...argv];
     },
     async release(): Promise<void> {
       if (released) return;
       released = true;
+      if (heldHere(t).get(slug) === lock) heldHere(t).delete(slug);
       await held.unlock(lockId);
     },
   };
+  heldHere(t).set(slug, lock);
+  lost.catch(() => {
+    if (heldHere(t).get(slug) === lock) heldHere(t).delete(slug);
+  });
+  return lock;
+}
+
+/** The locks this console holds, per transport and tenant (for guardedByLock). */
+const heldLocks = new WeakMap<HostTransport, Map<string, TenantLock>>();
+function heldHere(t: HostTransport): Map<string, TenantLock> {
+  let m = heldLocks.get(t);
+  if (!m) {
+    m = new Map();
+    heldLocks.set(t, m);
+  }
+  return m;
+}
+
+/**
+ * `argv` guarded by the lock this console holds on tenant `slug` over `t` (see
+ * TenantLock.guarded), for call sites that do not have the lock object at hand; `argv` itself
+ * when no such lock is held (the caller runs outside any tenant operation).
+ */
+export function guardedByLock(
+  t: HostTransport,
+  slug: string,
+  argv: readonly string[],
+  what?: string,
+  options?: GuardOptions,
+): string[] {
+  const lock = heldLocks.get(t)?.get(slug);
+  return lock ? lock.guarded(argv, what, options) : [...argv];
 }
 
 function parseOwner(text: string): LockOwner | null {

@@ -973,6 +973,9 @@ export class TenantService {
           '--rm',
           '--no-deps',
           '-T',
+          // A one-off left by an operation that lost its lock goes at the tenant's next lock.
+          '--label',
+          `truffles.lock=${input.slug}`,
           '--user',
           'root',
           '--volume',
@@ -1050,6 +1053,8 @@ export class TenantService {
         '--rm',
         '--no-deps',
         '-T',
+        '--label',
+        `truffles.lock=${ctx.input.slug}`,
         '--entrypoint',
         'sh',
         'n8n',
