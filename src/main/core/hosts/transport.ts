@@ -10,7 +10,9 @@ import Docker from 'dockerode';
 import { CoreError } from '../errors';
 import { tempSiblingName } from '../store/atomic';
 import { serveTunnel } from '../tunnel';
+import { Agent } from 'node:http';
 import {
+  withCallDeadline,
   DOCKER_CALL_TIMEOUT_MS,
   EXEC_OUTPUT_LIMIT,
   type SshConnection,
@@ -175,7 +177,10 @@ export class LocalTransport implements HostTransport {
   readonly kind = 'local' as const;
   private dockerClient: Docker | null = null;
   private dockerStreamClient: Docker | null = null;
-  constructor(private readonly dockerSocket: string) {}
+  constructor(
+    private readonly dockerSocket: string,
+    private readonly options: { dockerTimeoutMs?: number } = {},
+  ) {}
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const [cmd, ...args] = argv;
@@ -250,7 +255,14 @@ export class LocalTransport implements HostTransport {
   }
 
   async docker(): Promise<Docker> {
-    this.dockerClient ??= new Docker({ socketPath: this.dockerSocket, timeout: DOCKER_CALL_TIMEOUT_MS });
+    // Short calls have a deadline (a hung dockerd gives docker.timeout); streams do not.
+    this.dockerClient ??= new Docker({
+      protocol: 'http',
+      host: 'docker',
+      port: 80,
+      agent: new LocalDockerAgent(this.dockerSocket),
+      timeout: this.options.dockerTimeoutMs ?? DOCKER_CALL_TIMEOUT_MS,
+    } as Docker.DockerOptions);
     return this.dockerClient;
   }
 
@@ -297,6 +309,18 @@ export class LocalTransport implements HostTransport {
 
   close(): void {
     /* nothing held open */
+  }
+}
+
+/** Connections of the local Docker client: the unix socket, with docker-modem's timeout as a deadline. */
+class LocalDockerAgent extends Agent {
+  constructor(private readonly socketPath: string) {
+    super({ keepAlive: false });
+  }
+  override createConnection(): Duplex {
+    const sock = netConnect(this.socketPath);
+    withCallDeadline(sock as unknown as Duplex, 'this machine');
+    return sock;
   }
 }
 

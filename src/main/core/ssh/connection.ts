@@ -184,6 +184,40 @@ export interface OfferedKey {
 }
 
 /**
+ * docker-modem's `timeout` reaches a connection as `req.setTimeout(ms)`: here it becomes a
+ * deadline for the call (from the request on), failing it with a clear error instead of the
+ * modem's bare 'socket hang up' — a hung dockerd must not hang a health wait.
+ */
+export function withCallDeadline(
+  sock: Duplex & { setTimeout?: (ms?: number) => unknown },
+  where: string,
+): void {
+  let timer: NodeJS.Timeout | null = null;
+  sock.setTimeout = (ms?: number): Duplex => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (ms) {
+      timer = setTimeout(
+        () =>
+          sock.destroy(
+            new CoreError(
+              'docker.timeout',
+              `The Docker Engine on ${where} did not answer within ${Math.round(ms / 1000)} s.`,
+              'dockerd on the host may be hung or overloaded: check it (systemctl status docker, journalctl -u docker), then retry.',
+            ),
+          ),
+        ms,
+      );
+      timer.unref();
+    }
+    return sock;
+  };
+  sock.once('close', () => {
+    if (timer) clearTimeout(timer);
+  });
+}
+
+/**
  * The http.Agent behind dockerode: each HTTP connection it wants becomes one stream-local channel
  * to the Docker socket on the SSH connection.
  *
@@ -220,31 +254,7 @@ class StreamLocalAgent extends Agent {
         };
         sock.setKeepAlive ??= () => undefined;
         sock.setNoDelay ??= () => undefined;
-        // docker-modem's `timeout` arrives here (req.setTimeout): a deadline for the call. A
-        // channel has no idle timer, so it is one from the request on, failing with a clear error.
-        if (!sock.setTimeout) {
-          let timer: NodeJS.Timeout | null = null;
-          sock.setTimeout = (ms?: number): void => {
-            if (timer) clearTimeout(timer);
-            timer = null;
-            if (!ms) return;
-            timer = setTimeout(
-              () =>
-                s.destroy(
-                  new CoreError(
-                    'docker.timeout',
-                    `The Docker Engine on ${this.where} did not answer within ${Math.round(ms / 1000)} s.`,
-                    'dockerd on the host may be hung or overloaded: check it (systemctl status docker, journalctl -u docker), then retry.',
-                  ),
-                ),
-              ms,
-            );
-            timer.unref();
-          };
-          s.once('close', () => {
-            if (timer) clearTimeout(timer);
-          });
-        }
+        if (!sock.setTimeout) withCallDeadline(sock, this.where);
         sock.ref ??= () => undefined;
         sock.unref ??= () => undefined;
         callback?.(null, sock);
