@@ -6,8 +6,9 @@ import { CoreError } from '../../src/main/core/errors';
 import type { SshTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { acquireTenantLock, type TenantLock } from '../../src/main/core/tenants/lock';
+import type { AppEvent, CommandOutput } from '../../src/shared/contract';
 import { addSandboxHost } from '../helpers/hosts';
-import { uniqueSlug } from '../helpers/tenants';
+import { tenantHost, uniqueSlug } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -114,4 +115,53 @@ describe('session channels under many locks', () => {
     // With the channels free again, commands run.
     expect((await tr.exec(['echo', 'ok'])).stdout.trim()).toBe('ok');
   }, 60_000);
+
+  it('a fleet update at concurrency 16 on a host whose connection carries 4 channels runs one tenant at a time there and finishes', async () => {
+    // Budget 4: the per-host bound is (4 - 2) / 2 = 1, whatever the concurrency asked.
+    const core = newCore({ maxSessions: 4 });
+    await tenantHost(core, 'sb');
+    await core.backupKeys.init();
+    const slugs = [uniqueSlug('cf'), uniqueSlug('cg')];
+    const tr = await core.hosts.transport('sb');
+    try {
+      await Promise.all(
+        slugs.map((slug) =>
+          core.tenants.create({
+            slug,
+            host: 'sb',
+            plan: 'starter',
+            modules: [],
+            env: {},
+            keepOnFailure: false,
+          }),
+        ),
+      );
+      const events: Extract<AppEvent, { type: 'fleet.progress' }>[] = [];
+      const off = core.onEvent((e) => {
+        if (e.type === 'fleet.progress' && e.opId === 'conc-16') events.push(e);
+      });
+      const result = await core.dispatch('fleet.update', {
+        selection: { slugs },
+        concurrency: 16,
+        stopAfterFailures: 5,
+        opId: 'conc-16',
+      });
+      off();
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      const { outcomes } = result.value as CommandOutput<'fleet.update'>;
+      expect(outcomes.map((o) => [o.slug, o.outcome])).toEqual(slugs.map((s) => [s, 'updated']));
+      // One at a time on the host: the second starts its backup only after the first is done.
+      const [a, b] = slugs as [string, string];
+      const aDone = events.findIndex((e) => e.slug === a && e.state === 'updated');
+      const bStart = events.findIndex((e) => e.slug === b && e.state === 'backup');
+      expect(aDone).toBeGreaterThan(-1);
+      expect(bStart).toBeGreaterThan(aDone);
+    } finally {
+      for (const s of slugs) {
+        await core.fleet.deleteTenant(s, s, 'sb', true).catch(() => undefined);
+        await tr.exec(['rm', '-rf', '--', `/opt/truffles/backups/${s}`]).catch(() => undefined);
+      }
+    }
+  }, 900_000);
 });

@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
+import { CoreError } from '../../src/main/core/errors';
 import type { SshTransport } from '../../src/main/core/hosts/transport';
+import { SshConnection } from '../../src/main/core/ssh/connection';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { addSandboxHost } from '../helpers/hosts';
 import { sandbox, startExtraSshd, type ExtraSshd } from '../helpers/sandbox';
@@ -98,5 +102,42 @@ describe('connections', () => {
     expect(r.stdoutTruncated).toBe(true);
     expect(streamed).toBe(total);
     expect(sandbox().address).toBe('127.0.0.1');
+  }, 60_000);
+
+  it('an SFTP upload to a server that stopped answering fails at its deadline instead of hanging', async () => {
+    const s = await startExtraSshd();
+    servers.push(s);
+    const sb = sandbox();
+    const conn = await SshConnection.connect(
+      { address: '127.0.0.1', port: s.port, user: sb.user, label: 'stall' },
+      { privateKey: readFileSync(sb.keyPath) },
+      { kind: 'confirmed', fingerprint: s.fingerprint },
+      { sftpStallMs: 1000 },
+    );
+    const stopped: number[] = [];
+    try {
+      const remote = `/tmp/truffles-stall-${s.port}`;
+      expect((await conn.upload(Readable.from([Buffer.from('one')]), remote)).bytes).toBe(3);
+      // Freeze the sshd processes serving this connection (SFTP is internal-sftp, in them).
+      const { stdout } = await promisify(execFile)('ss', [
+        '-Htnp',
+        'state',
+        'established',
+        `( sport = :${s.port} )`,
+      ]);
+      for (const m of stdout.matchAll(/pid=(\d+)/g)) stopped.push(Number(m[1]));
+      expect(stopped.length).toBeGreaterThan(0);
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      const err = await conn.upload(Readable.from([Buffer.from('two')]), remote).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CoreError);
+      expect((err as CoreError).code).toBe('sftp.upload');
+      expect((err as CoreError).message).toMatch(/did not answer the open for 1 s/);
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      await conn
+        .exec(['rm', '-f', '--', `/tmp/truffles-stall-${s.port}`], { timeoutMs: 5000 })
+        .catch(() => undefined);
+      conn.close();
+    }
   }, 60_000);
 });

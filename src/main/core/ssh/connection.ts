@@ -78,6 +78,8 @@ export interface ConnectOptions {
   hops?: SshConnection[];
   /** How long a command waits for a free session channel before `ssh.busy` (default 3 min). */
   slotWaitMs?: number;
+  /** An SFTP request unanswered this long fails its upload (default SFTP_STALL_MS). */
+  sftpStallMs?: number;
 }
 
 export interface UploadOptions {
@@ -457,6 +459,7 @@ export class SshConnection {
   readonly sessions: Semaphore;
   readonly offered: OfferedKey;
   private readonly hops: SshConnection[];
+  private readonly sftpStallMs: number;
 
   private constructor(
     private readonly client: Client,
@@ -466,6 +469,7 @@ export class SshConnection {
   ) {
     this.offered = offered;
     this.hops = options.hops ?? [];
+    this.sftpStallMs = options.sftpStallMs ?? SFTP_STALL_MS;
     this.sessions = new Semaphore(
       Math.max(1, options.maxSessions ?? 10),
       options.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS,
@@ -888,11 +892,11 @@ export class SshConnection {
     const mode = options.mode ?? 0o644;
     let bytes: number;
     const stalled = (what: string): Error =>
-      new Error(`the host did not answer ${what} for ${Math.round(SFTP_STALL_MS / 1000)} s`);
+      new Error(`the host did not answer ${what} for ${Math.round(this.sftpStallMs / 1000)} s`);
     // Every request gets a deadline: a stalled SFTP server fails the upload instead of holding it.
     const withDeadline = <T>(what: string, p: Promise<T>): Promise<T> =>
       new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(() => reject(stalled(what)), SFTP_STALL_MS);
+        const timer = setTimeout(() => reject(stalled(what)), this.sftpStallMs);
         timer.unref();
         p.then(
           (v) => {
@@ -921,7 +925,7 @@ export class SshConnection {
         // The source is opened (and starts flowing) only now, with the handle ready.
         const input =
           typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source;
-        const out = pipelinedWriter(sftp, handle, UPLOAD_DEPTH, UPLOAD_CHUNK, SFTP_STALL_MS, stalled);
+        const out = pipelinedWriter(sftp, handle, UPLOAD_DEPTH, UPLOAD_CHUNK, this.sftpStallMs, stalled);
         await pipeline(input, out);
         bytes = out.bytesWritten;
       } finally {
