@@ -233,6 +233,7 @@ class LockMux {
   /** What ended it as the transport said it (a connect failure is reported as itself). */
   private cause: CoreError | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  private closing = false;
   private readonly input = new PassThrough();
   readonly done: Promise<void>;
 
@@ -282,8 +283,9 @@ class LockMux {
     );
   }
 
+  /** Taking new locks: not once ended, nor once its idle close began. */
   get alive(): boolean {
-    return !this.ended;
+    return !this.ended && !this.closing;
   }
 
   private data(text: string): void {
@@ -331,10 +333,14 @@ class LockMux {
 
   /** Ask for a lock: the reply, and (when locked) the id to release it with. */
   lock(slug: string, owner: string): Promise<{ id: number; reply: Reply }> {
-    if (this.ended)
+    if (this.ended || this.closing)
       return Promise.resolve({
         id: 0,
-        reply: { kind: 'error', what: this.ended.message, err: this.cause ?? this.ended },
+        reply: {
+          kind: 'error',
+          what: this.ended?.message ?? 'closing',
+          err: this.cause ?? this.ended ?? undefined,
+        },
       });
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
@@ -364,7 +370,11 @@ class LockMux {
     if (this.ended || this.held.size || this.pending.size || this.unlocking.size || this.idleTimer) return;
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
-      if (!this.held.size && !this.pending.size && !this.unlocking.size) this.input.end();
+      if (!this.held.size && !this.pending.size && !this.unlocking.size) {
+        this.closing = true;
+        this.onEnd();
+        this.input.end();
+      }
     }, MUX_IDLE_MS);
     this.idleTimer.unref();
   }
