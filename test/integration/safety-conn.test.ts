@@ -140,4 +140,38 @@ describe('connections', () => {
       conn.close();
     }
   }, 60_000);
+
+  it('a command on a server that stopped answering fails when its channel is not opened in time', async () => {
+    const s = await startExtraSshd();
+    servers.push(s);
+    const sb = sandbox();
+    const conn = await SshConnection.connect(
+      { address: '127.0.0.1', port: s.port, user: sb.user, label: 'frozen' },
+      { privateKey: readFileSync(sb.keyPath) },
+      { kind: 'confirmed', fingerprint: s.fingerprint },
+      { channelOpenMs: 1000 },
+    );
+    const stopped: number[] = [];
+    try {
+      expect((await conn.exec(['echo', 'before'])).stdout.trim()).toBe('before');
+      const { stdout } = await promisify(execFile)('ss', [
+        '-Htnp',
+        'state',
+        'established',
+        `( sport = :${s.port} )`,
+      ]);
+      for (const m of stdout.matchAll(/pid=(\d+)/g)) stopped.push(Number(m[1]));
+      expect(stopped.length).toBeGreaterThan(0);
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      const err = await conn.exec(['echo', 'during']).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CoreError);
+      expect((err as CoreError).code).toBe('ssh.channel');
+      expect((err as CoreError).message).toContain('no answer to the channel open in 1 s');
+      // The slot it waited in is free again.
+      expect(conn.sessions.inUse).toBe(0);
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      conn.close();
+    }
+  }, 60_000);
 });

@@ -80,6 +80,8 @@ export interface ConnectOptions {
   slotWaitMs?: number;
   /** An SFTP request unanswered this long fails its upload (default SFTP_STALL_MS). */
   sftpStallMs?: number;
+  /** A session channel the server has not opened within this fails with `ssh.channel` (default 60 s). */
+  channelOpenMs?: number;
 }
 
 export interface UploadOptions {
@@ -165,6 +167,9 @@ export const DOCKER_CALL_TIMEOUT_MS = 120_000;
 
 /** An SFTP request (open, write, rename) unanswered this long fails the upload. */
 export const SFTP_STALL_MS = 120_000;
+
+/** A session channel the server has not opened within this is given up (and retried). */
+const CHANNEL_OPEN_TIMEOUT_MS = 60_000;
 
 /** The SFTP session is closed after this long unused, freeing its session channel. */
 const SFTP_IDLE_MS = 10_000;
@@ -460,6 +465,7 @@ export class SshConnection {
   readonly offered: OfferedKey;
   private readonly hops: SshConnection[];
   private readonly sftpStallMs: number;
+  private readonly channelOpenMs: number;
 
   private constructor(
     private readonly client: Client,
@@ -470,6 +476,7 @@ export class SshConnection {
     this.offered = offered;
     this.hops = options.hops ?? [];
     this.sftpStallMs = options.sftpStallMs ?? SFTP_STALL_MS;
+    this.channelOpenMs = options.channelOpenMs ?? CHANNEL_OPEN_TIMEOUT_MS;
     this.sessions = new Semaphore(
       Math.max(1, options.maxSessions ?? 10),
       options.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS,
@@ -625,13 +632,29 @@ export class SshConnection {
       for (let attempt = 0; ; attempt++) {
         this.ensureOpen();
         try {
-          const value = await new Promise<T>((resolve, reject) =>
-            open((err, v) => (err ? reject(err) : resolve(v as T))),
-          );
+          // The open has a deadline too: a server that never answers must not hold the slot.
+          const value = await new Promise<T>((resolve, reject) => {
+            let late = false;
+            const timer = setTimeout(() => {
+              late = true;
+              reject(new Error(`no answer to the channel open in ${this.channelOpenMs / 1000} s`));
+            }, this.channelOpenMs);
+            timer.unref();
+            open((err, v) => {
+              clearTimeout(timer);
+              if (late) {
+                // Opened after we gave up on it: close it, nobody will use it.
+                (v as { close?: () => void; end?: () => void } | undefined)?.close?.();
+                return;
+              }
+              if (err) reject(err);
+              else resolve(v as T);
+            });
+          });
           return { value, release };
         } catch (err) {
           this.ensureOpen();
-          if (attempt >= 4) {
+          if (attempt >= 4 || /no answer to the channel open/.test((err as Error).message)) {
             throw new CoreError(
               'ssh.channel',
               `Could not open a session channel on ${endpointText(this.endpoint)}: ${(err as Error).message}`,
