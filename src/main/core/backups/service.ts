@@ -19,7 +19,7 @@ import type { ExecOptions, ExecResult } from '../ssh/connection';
 import { shellJoin } from '../ssh/quote';
 import type { HostRecord } from '../store/schema';
 import { mkdirHost, readHostFile, removeInside, tenantDir, writeHostFile } from '../tenants/hostfs';
-import { acquireTenantLock } from '../tenants/lock';
+import { acquireTenantLock, endsWithStdin, guardedByLock } from '../tenants/lock';
 import { compose, DATA_SERVICES, parseEnvFile, type TenantService } from '../tenants/service';
 import { readArchive, type BackupManifest } from './archive';
 import type { BackupKeys } from './keys';
@@ -875,16 +875,25 @@ export class BackupService {
       ),
       { timeoutMs: 10 * 60_000 },
     );
+    // Under the tenant's lock: pg_restore (in the container) stops when the lock goes (issue 11, item 4).
     const pgRestore = execOk(
       t,
       'backup.restore-pg',
       `pg_restore`,
-      inPostgres(
-        dir,
+      guardedByLock(
+        t,
         slug,
-        'exec pg_restore --exit-on-error --no-owner --no-acl -j "$2" -U "$POSTGRES_USER" -d "$POSTGRES_DB" "$1"',
-        IN_CONTAINER_DUMP,
-        String(jobs),
+        inPostgres(
+          dir,
+          slug,
+          endsWithStdin(
+            'exec pg_restore --exit-on-error --no-owner --no-acl -j "$2" -U "$POSTGRES_USER" -d "$POSTGRES_DB" "$1"',
+          ),
+          IN_CONTAINER_DUMP,
+          String(jobs),
+        ),
+        'pg_restore',
+        { stdinFromLock: true },
       ),
       { timeoutMs: 6 * 3600_000 },
     );
@@ -913,28 +922,33 @@ export class BackupService {
       t,
       'backup.restore-qdrant',
       `Restoring Qdrant`,
-      [
-        'sh',
-        '-c',
+      guardedByLock(
+        t,
+        slug,
         [
-          'set -e',
-          'ip=$1; stage=$2; shift 2',
-          'hdr=$(mktemp); trap \'rm -f "$hdr"\' EXIT; cat > "$hdr"',
-          // Collections the backup does not have go; the backup's replace what is there.
-          'for c in $(curl -fsS -H @"$hdr" "http://$ip:6333/collections" | jq -r ".result.collections[].name"); do',
-          '  curl -fsS -X DELETE -H @"$hdr" "http://$ip:6333/collections/$c" >/dev/null',
-          'done',
-          'for c in "$@"; do',
-          // A stalled upload (nothing sent or received for 10 minutes) fails the restore instead of
-          // holding the tenant's lock until the exec timeout.
-          '  curl -fsS --speed-limit 1 --speed-time 600 -H @"$hdr" -F "snapshot=@$stage/qdrant/$c.snapshot" "http://$ip:6333/collections/$c/snapshots/upload?priority=snapshot&wait=true" >/dev/null',
-          'done',
-        ].join('\n'),
-        'sh',
-        ip,
-        stageDir,
-        ...wanted,
-      ],
+          'sh',
+          '-c',
+          [
+            'set -e',
+            'ip=$1; stage=$2; shift 2',
+            'hdr=$(mktemp); trap \'rm -f "$hdr"\' EXIT; cat > "$hdr"',
+            // Collections the backup does not have go; the backup's replace what is there.
+            'for c in $(curl -fsS -H @"$hdr" "http://$ip:6333/collections" | jq -r ".result.collections[].name"); do',
+            '  curl -fsS -X DELETE -H @"$hdr" "http://$ip:6333/collections/$c" >/dev/null',
+            'done',
+            'for c in "$@"; do',
+            // A stalled upload (nothing sent or received for 10 minutes) fails the restore instead of
+            // holding the tenant's lock until the exec timeout.
+            '  curl -fsS --speed-limit 1 --speed-time 600 -H @"$hdr" -F "snapshot=@$stage/qdrant/$c.snapshot" "http://$ip:6333/collections/$c/snapshots/upload?priority=snapshot&wait=true" >/dev/null',
+            'done',
+          ].join('\n'),
+          'sh',
+          ip,
+          stageDir,
+          ...wanted,
+        ],
+        'Qdrant snapshot upload',
+      ),
       { timeoutMs: 6 * 3600_000, stdin: Readable.from([`api-key: ${env.QDRANT_API_KEY ?? ''}\n`]) },
     );
   }

@@ -50,6 +50,8 @@ export interface HostServiceOptions {
   connectTimeoutMs?: number;
   /** Session channels per connection (OpenSSH MaxSessions, default 10). */
   maxSessions?: number;
+  /** How long a command waits for a free session channel before `ssh.busy` (default 3 min). */
+  slotWaitMs?: number;
   /** The home whose `.ssh` holds the operator's OpenSSH config, known_hosts and keys; default `~`. */
   sshHome?: string;
 }
@@ -116,11 +118,17 @@ export class HostService {
     private readonly options: HostServiceOptions = {},
   ) {}
 
-  private connectOptions(): { readyTimeoutMs?: number; maxSessions?: number } {
+  private connectOptions(): { readyTimeoutMs?: number; maxSessions?: number; slotWaitMs?: number } {
     return {
       ...(this.options.connectTimeoutMs ? { readyTimeoutMs: this.options.connectTimeoutMs } : {}),
       ...(this.options.maxSessions ? { maxSessions: this.options.maxSessions } : {}),
+      ...(this.options.slotWaitMs ? { slotWaitMs: this.options.slotWaitMs } : {}),
     };
+  }
+
+  /** Session channels one connection to a host carries (what per-host concurrency is bounded by). */
+  sessionBudget(): number {
+    return Math.max(1, this.options.maxSessions ?? 10);
   }
 
   /** The inventory records of a jump chain, checked: known, SSH, pinned, no loops. */

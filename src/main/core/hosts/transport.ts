@@ -10,7 +10,55 @@ import Docker from 'dockerode';
 import { CoreError } from '../errors';
 import { tempSiblingName } from '../store/atomic';
 import { serveTunnel } from '../tunnel';
-import type { SshConnection, ExecOptions, ExecResult, Tunnel, UploadOptions } from '../ssh/connection';
+import { Agent } from 'node:http';
+import {
+  withCallDeadline,
+  DOCKER_CALL_TIMEOUT_MS,
+  EXEC_OUTPUT_LIMIT,
+  type SshConnection,
+  type ExecOptions,
+  type ExecResult,
+  type Tunnel,
+  type UploadOptions,
+} from '../ssh/connection';
+
+/**
+ * The variables a child of LocalTransport gets from the console's environment: what a shell,
+ * Docker and Compose need — never the rest (TRUFFLES_PASSPHRASE, tokens, the console's own).
+ */
+const CHILD_ENV_KEYS = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'LC_ALL',
+  'LC_CTYPE',
+  'TZ',
+  'TMPDIR',
+  'DOCKER_HOST',
+  'DOCKER_CONFIG',
+  'DOCKER_CONTEXT',
+  'DOCKER_CERT_PATH',
+  'DOCKER_TLS_VERIFY',
+  'XDG_RUNTIME_DIR',
+];
+
+/** The minimal environment of a local child: CHILD_ENV_KEYS from `from`, then the command's own. */
+export function childEnv(
+  extra: Record<string, string> | undefined,
+  from: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of CHILD_ENV_KEYS) {
+    const v = from[k];
+    if (v !== undefined) env[k] = v;
+  }
+  env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  return { ...env, ...extra };
+}
 
 /**
  * What the rest of the core needs from a host, whatever the way there: an SSH connection
@@ -129,7 +177,10 @@ export class LocalTransport implements HostTransport {
   readonly kind = 'local' as const;
   private dockerClient: Docker | null = null;
   private dockerStreamClient: Docker | null = null;
-  constructor(private readonly dockerSocket: string) {}
+  constructor(
+    private readonly dockerSocket: string,
+    private readonly options: { dockerTimeoutMs?: number } = {},
+  ) {}
 
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const [cmd, ...args] = argv;
@@ -140,12 +191,22 @@ export class LocalTransport implements HostTransport {
     return new Promise((resolve, reject) => {
       const child = spawn(cmd, args, {
         stdio: [options.stdin || options.holdStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ...options.env },
+        env: childEnv(options.env),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
       });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
+      const size = { out: 0, err: 0 };
+      const truncated = { out: false, err: false };
+      const keep = (into: Buffer[], which: 'out' | 'err', d: Buffer): void => {
+        const room = EXEC_OUTPUT_LIMIT - size[which];
+        if (room <= 0 || d.length > room) truncated[which] = true;
+        if (room <= 0) return;
+        const part = d.length > room ? d.subarray(0, room) : d;
+        into.push(part);
+        size[which] += part.length;
+      };
       if (options.stdin && child.stdin) {
         child.stdin.on('error', () => undefined); // EPIPE when the command exits early
         // An input that fails stops the command: it must not take a cut-off input as complete.
@@ -155,11 +216,11 @@ export class LocalTransport implements HostTransport {
       if (options.stdout && child.stdout) child.stdout.pipe(options.stdout);
       else
         child.stdout?.on('data', (d: Buffer) => {
-          out.push(d);
+          keep(out, 'out', d);
           options.onStdout?.(d);
         });
       child.stderr?.on('data', (d: Buffer) => {
-        err.push(d);
+        keep(err, 'err', d);
         options.onStderr?.(d);
       });
       child.on('error', (e: NodeJS.ErrnoException) => {
@@ -182,6 +243,8 @@ export class LocalTransport implements HostTransport {
           signal,
           stdout: Buffer.concat(out).toString('utf8'),
           stderr: Buffer.concat(err).toString('utf8'),
+          ...(truncated.out ? { stdoutTruncated: true } : {}),
+          ...(truncated.err ? { stderrTruncated: true } : {}),
         }),
       );
     });
@@ -192,7 +255,14 @@ export class LocalTransport implements HostTransport {
   }
 
   async docker(): Promise<Docker> {
-    this.dockerClient ??= new Docker({ socketPath: this.dockerSocket });
+    // Short calls have a deadline (a hung dockerd gives docker.timeout); streams do not.
+    this.dockerClient ??= new Docker({
+      protocol: 'http',
+      host: 'docker',
+      port: 80,
+      agent: new LocalDockerAgent(this.dockerSocket),
+      timeout: this.options.dockerTimeoutMs ?? DOCKER_CALL_TIMEOUT_MS,
+    } as Docker.DockerOptions);
     return this.dockerClient;
   }
 
@@ -239,6 +309,18 @@ export class LocalTransport implements HostTransport {
 
   close(): void {
     /* nothing held open */
+  }
+}
+
+/** Connections of the local Docker client: the unix socket, with docker-modem's timeout as a deadline. */
+class LocalDockerAgent extends Agent {
+  constructor(private readonly socketPath: string) {
+    super({ keepAlive: false });
+  }
+  override createConnection(): Duplex {
+    const sock = netConnect(this.socketPath);
+    withCallDeadline(sock as unknown as Duplex, 'this machine');
+    return sock;
   }
 }
 

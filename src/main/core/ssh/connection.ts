@@ -63,6 +63,8 @@ export interface ExecOptions {
    * how host-side locks die with their holder). Otherwise stdin is closed at once.
    */
   holdStdin?: boolean;
+  /** What this command is, in an `ssh.busy` message (default: its program name). Never secrets. */
+  label?: string;
 }
 
 export interface ConnectOptions {
@@ -72,8 +74,14 @@ export interface ConnectOptions {
   readyTimeoutMs?: number;
   /** Session channels (exec, SFTP) open at once; OpenSSH's MaxSessions defaults to 10. */
   maxSessions?: number;
-  /** Connections this one rides on (jump hosts), closed with it. */
+  /** Connections this one rides on (jump hosts), closed with it — however it ends. */
   hops?: SshConnection[];
+  /** How long a command waits for a free session channel before `ssh.busy` (default 3 min). */
+  slotWaitMs?: number;
+  /** An SFTP request unanswered this long fails its upload (default SFTP_STALL_MS). */
+  sftpStallMs?: number;
+  /** A session channel the server has not opened within this fails with `ssh.channel` (default 60 s). */
+  channelOpenMs?: number;
 }
 
 export interface UploadOptions {
@@ -82,43 +90,138 @@ export interface UploadOptions {
 
 /**
  * A counting semaphore with a FIFO queue: at most `limit` holders at once, the rest wait their
- * turn. Guards the server's session-channel budget (MaxSessions).
+ * turn — for at most `waitMs` (then `ssh.busy`, naming what holds the slots). Guards the server's
+ * session-channel budget (MaxSessions).
  */
 export class Semaphore {
   private active = 0;
-  private readonly waiters: Array<() => void> = [];
-  constructor(private readonly limit: number) {}
+  private readonly waiters: Array<{ grant: () => void }> = [];
+  private readonly holders = new Map<number, string>();
+  private nextHolder = 1;
+  constructor(
+    private readonly limit: number,
+    private readonly waitMs: number = DEFAULT_SLOT_WAIT_MS,
+    private readonly where: string = 'the host',
+  ) {}
   get inUse(): number {
     return this.active;
   }
   get queued(): number {
     return this.waiters.length;
   }
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    else this.active += 1;
+  get capacity(): number {
+    return this.limit;
+  }
+  /** What holds the slots now ("3× exec docker, 1× sftp"). */
+  describeHolders(): string {
+    const counts = new Map<string, number>();
+    for (const what of this.holders.values()) counts.set(what, (counts.get(what) ?? 0) + 1);
+    return [...counts].map(([what, n]) => `${n}× ${what}`).join(', ') || 'nothing';
+  }
+  async acquire(what = 'a command'): Promise<() => void> {
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const waiter = { grant: (): void => undefined };
+        const timer = setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(
+            new CoreError(
+              'ssh.busy',
+              `${what} waited ${Math.round(this.waitMs / 1000)} s for a session channel on ${this.where} and gave up: all ${this.limit} are in use (${this.describeHolders()}), ${this.waiters.length} more waiting.`,
+              "Other operations on this host hold its channels: let them finish (or lower the fleet concurrency), then retry. More channels: raise MaxSessions in the host's sshd_config.",
+              { inUse: this.active, limit: this.limit, holders: this.describeHolders() },
+            ),
+          );
+        }, this.waitMs);
+        timer.unref?.();
+        waiter.grant = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        this.waiters.push(waiter);
+      });
+    } else this.active += 1;
+    const id = this.nextHolder++;
+    this.holders.set(id, what);
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.holders.delete(id);
       const next = this.waiters.shift();
-      if (next) next();
+      if (next) next.grant();
       else this.active -= 1;
     };
   }
 }
+
+/** How long a command waits for a free session channel before `ssh.busy` (ConnectOptions.slotWaitMs). */
+export const DEFAULT_SLOT_WAIT_MS = 180_000;
+
+/** Output an exec keeps in memory per stream (more is dropped and the result marked truncated). */
+export const EXEC_OUTPUT_LIMIT = 8 * 1024 * 1024;
+
+/** Docker Engine API calls on the short client fail after this long without an answer. */
+export const DOCKER_CALL_TIMEOUT_MS = 120_000;
+
+/** An SFTP request (open, write, rename) unanswered this long fails the upload. */
+export const SFTP_STALL_MS = 120_000;
+
+/** A session channel the server has not opened within this is given up (and retried). */
+const CHANNEL_OPEN_TIMEOUT_MS = 60_000;
+
+/** The SFTP session is closed after this long unused, freeing its session channel. */
+const SFTP_IDLE_MS = 10_000;
 
 export interface ExecResult {
   code: number | null;
   signal: string | null;
   stdout: string;
   stderr: string;
+  /** Set when more output came than an exec keeps (EXEC_OUTPUT_LIMIT): the text is its start. */
+  stdoutTruncated?: boolean;
+  stderrTruncated?: boolean;
 }
 
 export interface OfferedKey {
   key: Buffer;
   fingerprint: string;
   algorithm: string;
+}
+
+/**
+ * docker-modem's `timeout` reaches a connection as `req.setTimeout(ms)`: here it becomes a
+ * deadline for the call (from the request on), failing it with a clear error instead of the
+ * modem's bare 'socket hang up' — a hung dockerd must not hang a health wait.
+ */
+export function withCallDeadline(
+  sock: Duplex & { setTimeout?: (ms?: number) => unknown },
+  where: string,
+): void {
+  let timer: NodeJS.Timeout | null = null;
+  sock.setTimeout = (ms?: number): Duplex => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (ms) {
+      timer = setTimeout(
+        () =>
+          sock.destroy(
+            new CoreError(
+              'docker.timeout',
+              `The Docker Engine on ${where} did not answer within ${Math.round(ms / 1000)} s.`,
+              'dockerd on the host may be hung or overloaded: check it (systemctl status docker, journalctl -u docker), then retry.',
+            ),
+          ),
+        ms,
+      );
+      timer.unref();
+    }
+    return sock;
+  };
+  sock.once('close', () => {
+    if (timer) clearTimeout(timer);
+  });
 }
 
 /**
@@ -137,6 +240,7 @@ class StreamLocalAgent extends Agent {
     private readonly openStream: () => Promise<Duplex>,
     private readonly socketPath: string,
     options: AgentOptions,
+    private readonly where: string = 'the host',
   ) {
     super(options);
   }
@@ -151,13 +255,13 @@ class StreamLocalAgent extends Agent {
         const sock = s as Duplex & {
           setKeepAlive?: () => void;
           setNoDelay?: () => void;
-          setTimeout?: () => void;
+          setTimeout?: (ms?: number) => void;
           ref?: () => void;
           unref?: () => void;
         };
         sock.setKeepAlive ??= () => undefined;
         sock.setNoDelay ??= () => undefined;
-        sock.setTimeout ??= () => undefined;
+        if (!sock.setTimeout) withCallDeadline(sock, this.where);
         sock.ref ??= () => undefined;
         sock.unref ??= () => undefined;
         callback?.(null, sock);
@@ -353,11 +457,15 @@ export class SshConnection {
   private dockerLong: Docker | null = null;
   private sftpSession: Promise<SFTPWrapper> | null = null;
   private releaseSftpSlot: (() => void) | null = null;
+  private sftpUsers = 0;
+  private sftpIdle: NodeJS.Timeout | null = null;
   private readonly tunnels = new Set<Server>();
   private readonly closeListeners = new Set<(reason: CoreError) => void>();
   readonly sessions: Semaphore;
   readonly offered: OfferedKey;
   private readonly hops: SshConnection[];
+  private readonly sftpStallMs: number;
+  private readonly channelOpenMs: number;
 
   private constructor(
     private readonly client: Client,
@@ -367,7 +475,13 @@ export class SshConnection {
   ) {
     this.offered = offered;
     this.hops = options.hops ?? [];
-    this.sessions = new Semaphore(Math.max(1, options.maxSessions ?? 10));
+    this.sftpStallMs = options.sftpStallMs ?? SFTP_STALL_MS;
+    this.channelOpenMs = options.channelOpenMs ?? CHANNEL_OPEN_TIMEOUT_MS;
+    this.sessions = new Semaphore(
+      Math.max(1, options.maxSessions ?? 10),
+      options.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS,
+      endpointText(endpoint),
+    );
     const lost = (why: string): void => {
       if (this.closed) return;
       this.markClosed(
@@ -403,6 +517,9 @@ export class SshConnection {
     this.tunnels.clear();
     for (const l of [...this.closeListeners]) l(reason);
     this.closeListeners.clear();
+    // The jump hosts this connection rode on serve nothing else: they go with it, however it
+    // ended (a drop too — else every reconnect would leave a chain of hop connections behind).
+    for (const hop of this.hops) hop.close();
   }
 
   static connect(
@@ -506,20 +623,38 @@ export class SshConnection {
    * someone else, a transient failure) is retried with backoff.
    */
   private async withSessionSlot<T>(
+    what: string,
     open: (done: (err: Error | undefined, value?: T) => void) => void,
   ): Promise<{ value: T; release: () => void }> {
-    const release = await this.sessions.acquire();
+    this.ensureOpen();
+    const release = await this.sessions.acquire(what);
     try {
       for (let attempt = 0; ; attempt++) {
         this.ensureOpen();
         try {
-          const value = await new Promise<T>((resolve, reject) =>
-            open((err, v) => (err ? reject(err) : resolve(v as T))),
-          );
+          // The open has a deadline too: a server that never answers must not hold the slot.
+          const value = await new Promise<T>((resolve, reject) => {
+            let late = false;
+            const timer = setTimeout(() => {
+              late = true;
+              reject(new Error(`no answer to the channel open in ${this.channelOpenMs / 1000} s`));
+            }, this.channelOpenMs);
+            timer.unref();
+            open((err, v) => {
+              clearTimeout(timer);
+              if (late) {
+                // Opened after we gave up on it: close it, nobody will use it.
+                (v as { close?: () => void; end?: () => void } | undefined)?.close?.();
+                return;
+              }
+              if (err) reject(err);
+              else resolve(v as T);
+            });
+          });
           return { value, release };
         } catch (err) {
           this.ensureOpen();
-          if (attempt >= 4) {
+          if (attempt >= 4 || /no answer to the channel open/.test((err as Error).message)) {
             throw new CoreError(
               'ssh.channel',
               `Could not open a session channel on ${endpointText(this.endpoint)}: ${(err as Error).message}`,
@@ -537,7 +672,7 @@ export class SshConnection {
 
   /** Run a command given as an argument array. */
   exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
-    return this.execRaw(shellJoin(argv), options);
+    return this.execRaw(shellJoin(argv), { label: commandLabel(argv), ...options });
   }
 
   /**
@@ -547,12 +682,14 @@ export class SshConnection {
   async execRaw(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (options.signal?.aborted)
       throw new CoreError('exec.cancelled', 'The command was cancelled before it started.', '');
-    const { value: stream, release } = await this.withSessionSlot<ClientChannel>((done) =>
-      this.client.exec(command, options.env ? { env: options.env } : {}, (err, ch) => done(err, ch)),
+    const { value: stream, release } = await this.withSessionSlot<ClientChannel>(
+      `exec ${options.label ?? commandLabel(command.split(' ', 1))}`,
+      (done) =>
+        this.client.exec(command, options.env ? { env: options.env } : {}, (err, ch) => done(err, ch)),
     );
     return new Promise((resolve, reject) => {
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
+      const out = new BoundedBuffer(EXEC_OUTPUT_LIMIT);
+      const errOut = new BoundedBuffer(EXEC_OUTPUT_LIMIT);
       let timer: NodeJS.Timeout | undefined;
       let aborted: CoreError | null = null;
       const stop = (reason: CoreError): void => {
@@ -620,8 +757,10 @@ export class SshConnection {
         resolve({
           code: code ?? null,
           signal: signal ?? null,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(errOut).toString('utf8'),
+          stdout: out.text(),
+          stderr: errOut.text(),
+          ...(out.truncated ? { stdoutTruncated: true } : {}),
+          ...(errOut.truncated ? { stderrTruncated: true } : {}),
         });
       });
     });
@@ -673,10 +812,12 @@ export class SshConnection {
   }
 
   private dockerAgent(socketPath: string, keepAlive: boolean): Agent {
-    return new StreamLocalAgent(() => this.openUnixStream(socketPath), socketPath, {
-      keepAlive,
-      ...(keepAlive ? { maxSockets: 6, maxFreeSockets: 6 } : {}),
-    });
+    return new StreamLocalAgent(
+      () => this.openUnixStream(socketPath),
+      socketPath,
+      { keepAlive, ...(keepAlive ? { maxSockets: 6, maxFreeSockets: 6 } : {}) },
+      endpointText(this.endpoint),
+    );
   }
 
   /** The Docker Engine API for short calls (list, inspect, version): pooled channels. */
@@ -686,6 +827,8 @@ export class SshConnection {
       host: 'docker',
       port: 80,
       agent: this.dockerAgent(socketPath, false),
+      // A hung dockerd must fail a call (docker-modem: 'socket hang up' / timeout), not hang it.
+      timeout: DOCKER_CALL_TIMEOUT_MS,
     } as Docker.DockerOptions);
     return this.dockerShort;
   }
@@ -710,10 +853,13 @@ export class SshConnection {
     await this.exec(['true'], { timeoutMs: 5000 }).catch(() => undefined);
   }
 
-  /** The connection's one SFTP session (it holds one session slot while open). */
+  /**
+   * The connection's one SFTP session. It holds one session slot while open, and is closed once
+   * unused for a few seconds (see upload), so it does not keep that slot for good.
+   */
   sftp(): Promise<SFTPWrapper> {
     if (this.sftpSession) return this.sftpSession;
-    const opening = this.withSessionSlot<SFTPWrapper>((done) =>
+    const opening = this.withSessionSlot<SFTPWrapper>('sftp', (done) =>
       this.client.sftp((err, s) => done(err, s)),
     ).then(({ value, release }) => {
       this.releaseSftpSlot = release;
@@ -740,21 +886,69 @@ export class SshConnection {
     remotePath: string,
     options: UploadOptions = {},
   ): Promise<{ bytes: number }> {
+    this.sftpUsers += 1;
+    if (this.sftpIdle) clearTimeout(this.sftpIdle);
+    this.sftpIdle = null;
+    try {
+      return await this.uploadOnce(source, remotePath, options);
+    } finally {
+      this.sftpUsers -= 1;
+      if (this.sftpUsers === 0 && this.sftpSession) {
+        const session = this.sftpSession;
+        this.sftpIdle = setTimeout(() => {
+          this.sftpIdle = null;
+          if (this.sftpUsers === 0 && this.sftpSession === session)
+            session.then((s) => s.end()).catch(() => undefined);
+        }, SFTP_IDLE_MS);
+        this.sftpIdle.unref();
+      }
+    }
+  }
+
+  private async uploadOnce(
+    source: string | Readable,
+    remotePath: string,
+    options: UploadOptions,
+  ): Promise<{ bytes: number }> {
     const sftp = await this.sftp();
     const tmp = posix.join(posix.dirname(remotePath), tempSiblingName(posix.basename(remotePath)));
     const mode = options.mode ?? 0o644;
     let bytes: number;
+    const stalled = (what: string): Error =>
+      new Error(`the host did not answer ${what} for ${Math.round(this.sftpStallMs / 1000)} s`);
+    // Every request gets a deadline: a stalled SFTP server fails the upload instead of holding it.
+    const withDeadline = <T>(what: string, p: Promise<T>): Promise<T> =>
+      new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(stalled(what)), this.sftpStallMs);
+        timer.unref();
+        p.then(
+          (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+          (e: unknown) => {
+            clearTimeout(timer);
+            reject(e as Error);
+          },
+        );
+      });
     const sftpCall = (fn: (cb: (err: Error | null | undefined) => void) => void): Promise<void> =>
-      new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+      withDeadline(
+        'a file request',
+        new Promise((resolve, reject) => fn((err) => (err ? reject(err) : resolve()))),
+      );
     try {
-      const handle = await new Promise<Buffer>((resolve, reject) =>
-        sftp.open(tmp, 'w', { mode }, (err, h) => (err ? reject(err) : resolve(h))),
+      const handle = await withDeadline(
+        'the open',
+        new Promise<Buffer>((resolve, reject) =>
+          sftp.open(tmp, 'w', { mode }, (err, h) => (err ? reject(err) : resolve(h))),
+        ),
       );
       try {
         // The source is opened (and starts flowing) only now, with the handle ready.
         const input =
           typeof source === 'string' ? createReadStream(source, { highWaterMark: 256 * 1024 }) : source;
-        const out = pipelinedWriter(sftp, handle, UPLOAD_DEPTH, UPLOAD_CHUNK);
+        const out = pipelinedWriter(sftp, handle, UPLOAD_DEPTH, UPLOAD_CHUNK, this.sftpStallMs, stalled);
         await pipeline(input, out);
         bytes = out.bytesWritten;
       } finally {
@@ -801,7 +995,37 @@ export class SshConnection {
       ),
     );
     this.client.end();
-    for (const hop of this.hops) hop.close();
+  }
+}
+
+/** The program of a command, for `ssh.busy` messages ("docker compose", "sh -c", "cat"). */
+function commandLabel(argv: readonly string[]): string {
+  const [cmd = '?', sub] = argv;
+  const base = posix.basename(cmd).slice(0, 40);
+  if (base === 'docker' && sub && /^[a-z-]+$/.test(sub)) return `docker ${sub}`;
+  if ((base === 'sh' || base === 'bash') && sub === '-c') return `${base} -c`;
+  return base;
+}
+
+/** Collects output up to `limit` bytes; the rest is counted, not kept. */
+class BoundedBuffer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly limit: number) {}
+  push(d: Buffer): void {
+    if (this.size >= this.limit) {
+      this.truncated = true;
+      return;
+    }
+    const room = this.limit - this.size;
+    const part = d.length > room ? d.subarray(0, room) : d;
+    if (part.length < d.length) this.truncated = true;
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
   }
 }
 
@@ -852,11 +1076,25 @@ function pipelinedWriter(
   handle: Buffer,
   depth: number,
   chunk: number,
+  stallMs: number,
+  stalled: (what: string) => Error,
 ): Writable & { bytesWritten: number } {
   let pos = 0;
   let inflight = 0;
   let failed: Error | null = null;
   let waiter: (() => void) | null = null;
+  // No WRITE answered for stallMs while some are in flight: the upload fails.
+  let watchdog: NodeJS.Timeout | null = null;
+  const arm = (): void => {
+    if (watchdog) clearTimeout(watchdog);
+    watchdog = null;
+    if (inflight === 0 || failed) return;
+    watchdog = setTimeout(() => {
+      if (!failed) failed = stalled('a write');
+      wake();
+    }, stallMs);
+    watchdog.unref();
+  };
   const wake = (): void => {
     const w = waiter;
     waiter = null;
@@ -870,10 +1108,12 @@ function pipelinedWriter(
         while (off < data.length && inflight < depth) {
           const len = Math.min(chunk, data.length - off);
           inflight++;
+          if (!watchdog) arm();
           sftp.write(handle, data, off, len, pos, (err) => {
             inflight--;
             if (err && !failed) failed = err;
             else if (!err) w.bytesWritten += len;
+            arm();
             wake();
           });
           pos += len;
@@ -887,6 +1127,10 @@ function pipelinedWriter(
     final(cb): void {
       const check = (): void => (failed ? cb(failed) : inflight === 0 ? cb() : void (waiter = check));
       check();
+    },
+    destroy(err, cb): void {
+      if (watchdog) clearTimeout(watchdog);
+      cb(err);
     },
   }) as Writable & { bytesWritten: number };
   w.bytesWritten = 0;

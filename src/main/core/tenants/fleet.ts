@@ -212,11 +212,44 @@ export class FleetService {
     const outcomes: FleetOutcome[] = [];
     let failures = 0;
     let stopped = false;
-    let next = 0;
+    // Per host, no more updates at once than its one connection carries: each holds about two
+    // session channels at a time (a command, a stream), and the locks and SFTP share two more.
+    // The other workers take tenants of other hosts meanwhile, or wait for a turn.
+    const perHost = fleetPerHostLimit(this.hosts.sessionBudget());
+    const running = new Map<string, number>();
+    const pending = [...queue];
+    let wake: Array<() => void> = [];
+    const take = async (): Promise<(typeof queue)[number] | null> => {
+      for (;;) {
+        if (!pending.length) return null;
+        const i = pending.findIndex((q) => (running.get(q.host) ?? 0) < perHost);
+        if (i >= 0) {
+          const [item] = pending.splice(i, 1);
+          if (item) running.set(item.host, (running.get(item.host) ?? 0) + 1);
+          return item ?? null;
+        }
+        await new Promise<void>((resolve) => wake.push(resolve));
+      }
+    };
+    const done = (host: string): void => {
+      running.set(host, (running.get(host) ?? 1) - 1);
+      const w = wake;
+      wake = [];
+      for (const f of w) f();
+    };
     const worker = async (): Promise<void> => {
       for (;;) {
-        const item = queue[next++];
+        const item = await take();
         if (!item) return;
+        try {
+          await one(item);
+        } finally {
+          done(item.host);
+        }
+      }
+    };
+    const one = async (item: (typeof queue)[number]): Promise<void> => {
+      {
         const started = Date.now();
         if (stopped || item.state !== 'running') {
           const detail = stopped
@@ -231,7 +264,7 @@ export class FleetService {
             detail,
             seconds: 0,
           });
-          continue;
+          return;
         }
         let result: FleetOutcome;
         try {
@@ -274,6 +307,7 @@ export class FleetService {
       }
     };
     await Promise.all(Array.from({ length: Math.min(input.concurrency, Math.max(queue.length, 1)) }, worker));
+    for (const f of wake) f();
     const order = new Map(queue.map((q, i) => [`${q.host}/${q.slug}`, i]));
     outcomes.sort(
       (a, b) => (order.get(`${a.host}/${a.slug}`) ?? 0) - (order.get(`${b.host}/${b.slug}`) ?? 0),
@@ -284,4 +318,9 @@ export class FleetService {
   private progress(opId: string, host: string, slug: string, state: FleetState, detail: string): void {
     this.emit({ type: 'fleet.progress', opId, host, slug, state, detail });
   }
+}
+
+/** Updates at once on one host: each about two session channels; two more for the locks and SFTP. */
+export function fleetPerHostLimit(sessionBudget: number): number {
+  return Math.max(1, Math.floor((sessionBudget - 2) / 2));
 }

@@ -8,11 +8,24 @@ import type { HostTransport } from '../hosts/transport';
 
 /**
  * A lock per tenant, held on the host, so two operators on two laptops cannot run conflicting
- * operations on one tenant. It is an exclusive `flock` held by a command on the host for as long
- * as the operation runs. The command waits on its standard input: when the operation ends the
- * console closes it; when the console dies or the connection is cut, sshd closes it — either way
- * the lock goes with its holder, and no stale lock is left to clean up. Who holds it and since
- * when is written next to it for the refusal message.
+ * operations on one tenant. It is an exclusive `flock` on `locks/<slug>.lock`, with who holds it
+ * and since when in `locks/<slug>.owner` for the refusal message.
+ *
+ * Every lock a console holds on a host lives in ONE command on that host, the lock multiplexer
+ * (one session channel per connection, however many tenants are locked): a small sh script that
+ * reads `LOCK id slug owner-json` / `UNLOCK id` lines on its stdin and holds each flock in a
+ * background subshell, answering `LOCKED`/`BUSY` lines. When its stdin ends (the console
+ * releases its last lock, quits, or the connection is cut) it ends every lock it holds; if it is
+ * killed outright, each holder sees its pipe to the multiplexer close and ends too. So a lock
+ * never outlives its holder and needs no expiry.
+ *
+ * Work that must end with the lock (issue 11, item 4) runs through `lock.guarded(argv)`: the
+ * command gets its own process group, killed when the lock goes (a watcher on a pipe the lock's
+ * holder keeps open), and holds a shared flock on `locks/<slug>.work` while it lives. The next
+ * holder of the tenant's lock checks that flock: while anything of an earlier operation still
+ * runs, the new operation is refused, naming it (pid, command, since). One-off containers carry
+ * the label `truffles.lock=<slug>` (`lock.containerLabels`); the next lock of the tenant removes
+ * any left over by an operation that is gone.
  */
 
 export const LockOwnerSchema = z.object({
@@ -24,29 +37,366 @@ export const LockOwnerSchema = z.object({
 });
 export type LockOwner = z.infer<typeof LockOwnerSchema>;
 
+/** A command of an earlier operation still running on the host (from `locks/<slug>.work-<pid>`). */
+export const RunningWorkSchema = z.object({
+  pid: z.number(),
+  since: z.string(),
+  command: z.string(),
+  operation: z.string().optional(),
+  actor: z.string().optional(),
+});
+export type RunningWork = z.infer<typeof RunningWorkSchema>;
+
 export interface TenantLock {
   readonly owner: LockOwner;
   /** Let go of the lock; idempotent. */
   release(): Promise<void>;
   /** Rejects when the lock was lost (the holding command ended: connection cut). */
   readonly lost: Promise<never>;
+  /**
+   * The argv that runs `argv` on the host so that it ends with this lock: its process group is
+   * killed when the lock goes (connection cut, console killed), and while it runs the tenant's
+   * next lock is refused naming it. Standard input, output and the exit code pass through.
+   * `what` names it in that refusal (default: the first words of argv; never put secrets there).
+   */
+  guarded(argv: readonly string[], what?: string, options?: GuardOptions): string[];
+  /** `--label` arguments for a one-off `docker run`: removed by the tenant's next lock if left over. */
+  readonly containerLabels: readonly string[];
 }
 
-const HOLD_SCRIPT = [
-  'set -e',
-  'mkdir -p -m 0750 -- "$1"',
-  'exec 9>>"$1/$2.lock"',
-  // -n: never wait; the caller reports who holds it.
-  'if ! flock -n 9; then echo BUSY; cat -- "$1/$2.owner" 2>/dev/null || true; exit 75; fi',
-  'printf "%s\\n" "$3" > "$1/$2.owner.tmp" && mv -f -- "$1/$2.owner.tmp" "$1/$2.owner"',
-  'echo LOCKED',
-  // Hold the lock until stdin ends (released, console gone, connection cut).
-  'cat >/dev/null',
-  'rm -f -- "$1/$2.owner"',
-].join('\n');
+export interface GuardOptions {
+  /**
+   * The command's standard input is the lock's pipe instead of the channel's: it reads nothing,
+   * and end-of-file the moment the lock goes. For `docker exec`/`compose exec` of a script made
+   * with `endsWithStdin`: killing the docker client does not stop what runs in the container,
+   * but its stdin closing does. (A command that needs its own input cannot have this.)
+   */
+  stdinFromLock?: boolean;
+}
+
+/**
+ * A sh script that runs `script` (with the same $1, $2…) and stops it when its standard input
+ * ends: for what runs inside a container through `docker exec -i`/`compose exec -T` under
+ * `lock.guarded(…, { stdinFromLock: true })`, so it ends with the tenant's lock.
+ */
+export function endsWithStdin(script: string): string {
+  return [
+    `( ${script}
+) </dev/null &`,
+    'p=$!',
+    'exec 4<&0',
+    '( cat <&4 >/dev/null 2>&1; kill -TERM "$p" 2>/dev/null && { sleep 3; kill -KILL "$p" 2>/dev/null; } ) >/dev/null 2>&1 &',
+    'exec 4<&-',
+    'wait "$p"',
+  ].join('\n');
+}
+
+/** The slug part of lock file names: what the multiplexer accepts (tenant slugs, `edge`). */
+const LOCK_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * The multiplexer. $1: the locks folder. Lines in: `LOCK <id> <slug> <owner-json>`, `UNLOCK <id>`.
+ * Lines out: `LOCKED <id> <pipe>`, `BUSY <id> <owner-json>`, `RUNNING <id> <work-json>`… then
+ * `REFUSED <id>`, `ERROR <id> <what>`, `UNLOCKED <id>`.
+ */
+const MUX_SCRIPT = String.raw`
+d=$1
+command -v flock >/dev/null 2>&1 || { echo "flock: not found on the host" >&2; exit 72; }
+mkdir -p -m 0750 -- "$d" || exit 71
+run=$(mktemp -d "${'${TMPDIR:-/tmp}'}/truffles-locks.XXXXXX") || exit 71
+mkfifo -m 0600 "$run/mux" || exit 71
+exec 8<>"$run/mux"
+ids=''
+finish() {
+  for i in $ids; do eval "kill \"\$p_$i\"" 2>/dev/null; done
+  for i in $ids; do eval "wait \"\$p_$i\"" 2>/dev/null; done
+  rm -rf -- "$run"
+}
+trap 'finish; exit 0' HUP INT TERM PIPE
+echo READY
+while IFS=' ' read -r cmd id slug owner; do
+  case $id in ''|*[!0-9]*) continue ;; esac
+  case $cmd in
+  LOCK)
+    case $slug in ''|-*|*[!a-z0-9-]*) echo "ERROR $id bad-name"; continue ;; esac
+    (
+      exec 8>&-
+      trap - HUP INT TERM PIPE
+      exec 9>>"$d/$slug.lock" || { echo "ERROR $id open"; exit 0; }
+      if ! flock -n 9; then
+        echo "BUSY $id $(head -c 4096 -- "$d/$slug.owner" 2>/dev/null | tr -d '\n')"
+        exit 0
+      fi
+      exec 7>>"$d/$slug.work" || { echo "ERROR $id open"; exit 0; }
+      if ! flock -n 7; then
+        for f in "$d/$slug".work-*; do
+          [ -f "$f" ] && echo "RUNNING $id $(head -c 2048 -- "$f" | tr -d '\n')"
+        done
+        echo "REFUSED $id"
+        exit 0
+      fi
+      rm -f -- "$d/$slug".work-*
+      exec 7>&-
+      if command -v docker >/dev/null 2>&1; then
+        left=$(docker ps -aq --filter "label=truffles.lock=$slug" 2>/dev/null)
+        [ -z "$left" ] || docker rm -f $left >/dev/null 2>&1 || true
+      fi
+      printf '%s\n' "$owner" > "$d/$slug.owner.tmp" && mv -f -- "$d/$slug.owner.tmp" "$d/$slug.owner"
+      mkfifo -m 0600 "$run/$id" && exec 6<>"$run/$id" || { rm -f -- "$d/$slug.owner"; echo "ERROR $id pipe"; exit 0; }
+      k=''
+      trap 'rm -f -- "$d/$slug.owner" "$run/$id"; [ -z "$k" ] || kill "$k" 2>/dev/null; exit 0' TERM
+      echo "LOCKED $id $run/$id"
+      exec >/dev/null 2>&1
+      cat <"$run/mux" >/dev/null 9>&- 6>&- &
+      k=$!
+      wait "$k"
+      rm -f -- "$d/$slug.owner" "$run/$id"
+    ) &
+    eval "p_$id=\$!"
+    ids="$ids $id"
+    ;;
+  UNLOCK)
+    eval "p=\${p_$id:-}"
+    if [ -n "$p" ]; then kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; fi
+    unset "p_$id"
+    n=''; for i in $ids; do [ "$i" = "$id" ] || n="$n $i"; done; ids=$n
+    echo "UNLOCKED $id"
+    ;;
+  esac
+done
+finish
+`;
+
+/**
+ * The guard of one long command. $1: the lock's pipe, $2: locks/<slug>.work, $3: JSON about it
+ * (an object; pid and since are added), then the command. Exit 75: the lock is already gone.
+ */
+const GUARD_SCRIPT = String.raw`
+f=$1 w=$2 info=$3 lifeline=$4
+shift 4
+[ -p "$f" ] || { echo "truffles: the tenant lock this command runs under is gone; it was not started" >&2; exit 75; }
+if [ "$lifeline" = 1 ]; then exec 3<"$f"; else exec 3<&0; fi
+exec 9>>"$w" || exit 71
+flock -s -w 30 9 || { echo "truffles: could not take the tenant's work lock" >&2; exit 75; }
+setsid "$@" <&3 3<&- &
+c=$!
+exec 3<&-
+trap 'kill -TERM "-$c" 2>/dev/null' HUP INT TERM
+printf '{"pid":%s,"since":"%s",%s\n' "$c" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "${'${info#?}'}" > "$w-$c"
+(
+  k=''
+  trap '[ -z "$k" ] || kill "$k" 2>/dev/null; exit 0' TERM
+  trap - HUP INT
+  exec 9>&-
+  cat <"$f" >/dev/null 2>&1 &
+  k=$!
+  wait "$k"
+  kill -TERM "-$c" 2>/dev/null || exit 0
+  sleep 3
+  kill -KILL "-$c" 2>/dev/null
+) </dev/null >/dev/null 2>&1 &
+g=$!
+while :; do
+  wait "$c"
+  rc=$?
+  kill -0 "$c" 2>/dev/null || break
+done
+kill "$g" 2>/dev/null
+# Its lock gone, what it left running (if anything) is for the next holder to name: keep the note.
+[ ! -p "$f" ] || rm -f -- "$w-$c"
+exit "$rc"
+`;
 
 export function locksDir(stateDir: string): string {
   return posix.join(stateDir, 'locks');
+}
+
+type Reply =
+  | { kind: 'locked'; pipe: string }
+  | { kind: 'busy'; owner: string }
+  | { kind: 'refused'; running: string[] }
+  | { kind: 'error'; what: string; err?: CoreError };
+
+interface Pending {
+  resolve: (r: Reply) => void;
+  running: string[];
+}
+
+/** One multiplexer command on a host connection, holding every lock this console has there. */
+class LockMux {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly unlocking = new Map<number, () => void>();
+  private readonly held = new Map<number, (err: CoreError) => void>();
+  private buffer = '';
+  private ended: CoreError | null = null;
+  /** What ended it as the transport said it (a connect failure is reported as itself). */
+  private cause: CoreError | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private readonly input = new PassThrough();
+  readonly done: Promise<void>;
+
+  constructor(
+    t: HostTransport,
+    dir: string,
+    private readonly onEnd: () => void,
+  ) {
+    const run = t.exec(['sh', '-c', MUX_SCRIPT, 'sh', dir], {
+      label: 'tenant locks',
+      stdin: this.input,
+      onStdout: (d) => this.data(d.toString('utf8')),
+    });
+    this.done = run.then(
+      (r) =>
+        this.end(
+          r.code === 72
+            ? new CoreError(
+                'tenant.lock-failed',
+                'flock is missing on the host.',
+                'Install util-linux (flock) on the host.',
+              )
+            : r.code === 71
+              ? new CoreError(
+                  'tenant.lock-failed',
+                  `Could not set up the tenant locks in ${dir} on the host: ${r.stderr.trim().slice(-300) || 'exit 71'}.`,
+                  'Check the state folder (truffles host check).',
+                )
+              : new CoreError(
+                  'tenant.lock-lost',
+                  `The host ended the command holding the tenant locks${r.stderr.trim() ? `: ${r.stderr.trim().slice(-300)}` : ''}.`,
+                  'Run the operation again.',
+                ),
+        ),
+      (err: unknown) => {
+        if (err instanceof CoreError) this.cause = err;
+        this.end(
+          err instanceof CoreError && !err.code.startsWith('ssh.')
+            ? err
+            : new CoreError(
+                'tenant.lock-lost',
+                `The connection holding the tenant locks was lost${err instanceof Error ? ` (${err.message})` : ''}.`,
+                'Run the same command again: it resumes.',
+              ),
+        );
+      },
+    );
+  }
+
+  /** Taking new locks: not once ended, nor once its idle close began. */
+  get alive(): boolean {
+    return !this.ended && !this.closing;
+  }
+
+  private data(text: string): void {
+    this.buffer += text;
+    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      const m = /^(LOCKED|BUSY|RUNNING|REFUSED|ERROR|UNLOCKED) (\d+) ?(.*)$/.exec(line);
+      if (!m) continue;
+      const [, kind, idText, rest = ''] = m;
+      const id = Number(idText);
+      if (kind === 'UNLOCKED') {
+        this.unlocking.get(id)?.();
+        this.unlocking.delete(id);
+        continue;
+      }
+      const p = this.pending.get(id);
+      if (!p) continue;
+      if (kind === 'RUNNING') {
+        p.running.push(rest);
+        continue;
+      }
+      this.pending.delete(id);
+      if (kind === 'LOCKED') p.resolve({ kind: 'locked', pipe: rest });
+      else if (kind === 'BUSY') p.resolve({ kind: 'busy', owner: rest });
+      else if (kind === 'REFUSED') p.resolve({ kind: 'refused', running: p.running });
+      else p.resolve({ kind: 'error', what: rest });
+      this.maybeIdle();
+    }
+  }
+
+  private end(reason: CoreError): void {
+    if (this.ended) return;
+    this.ended = reason;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.onEnd();
+    for (const p of this.pending.values())
+      p.resolve({ kind: 'error', what: reason.message, err: this.cause ?? reason });
+    this.pending.clear();
+    for (const u of this.unlocking.values()) u();
+    this.unlocking.clear();
+    for (const lose of this.held.values()) lose(reason);
+    this.held.clear();
+  }
+
+  /** Ask for a lock: the reply, and (when locked) the id to release it with. */
+  lock(slug: string, owner: string): Promise<{ id: number; reply: Reply }> {
+    if (this.ended || this.closing)
+      return Promise.resolve({
+        id: 0,
+        reply: {
+          kind: 'error',
+          what: this.ended?.message ?? 'closing',
+          err: this.cause ?? this.ended ?? undefined,
+        },
+      });
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, { resolve: (reply) => resolve({ id, reply }), running: [] });
+      this.input.write(`LOCK ${id} ${slug} ${owner}\n`);
+    });
+  }
+
+  /** Hold `id` (locked): `lose` is called if the multiplexer ends first. */
+  hold(id: number, lose: (err: CoreError) => void): void {
+    if (this.ended) lose(this.ended);
+    else this.held.set(id, lose);
+  }
+
+  async unlock(id: number): Promise<void> {
+    if (!this.held.delete(id) || this.ended) return;
+    const done = new Promise<void>((resolve) => this.unlocking.set(id, resolve));
+    this.input.write(`UNLOCK ${id}\n`);
+    await done;
+    this.maybeIdle();
+  }
+
+  /** With no lock held or asked for, the multiplexer (and its channel) goes after a short while. */
+  private maybeIdle(): void {
+    if (this.ended || this.held.size || this.pending.size || this.unlocking.size || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (!this.held.size && !this.pending.size && !this.unlocking.size) {
+        this.closing = true;
+        this.onEnd();
+        this.input.end();
+      }
+    }, MUX_IDLE_MS);
+    this.idleTimer.unref();
+  }
+}
+
+const MUX_IDLE_MS = 5_000;
+const muxes = new WeakMap<HostTransport, Map<string, LockMux>>();
+
+function muxFor(t: HostTransport, dir: string): LockMux {
+  let byDir = muxes.get(t);
+  if (!byDir) {
+    byDir = new Map();
+    muxes.set(t, byDir);
+  }
+  const existing = byDir.get(dir);
+  if (existing?.alive) return existing;
+  const map = byDir;
+  const mux: LockMux = new LockMux(t, dir, () => {
+    if (map.get(dir) === mux) map.delete(dir);
+  });
+  map.set(dir, mux);
+  return mux;
 }
 
 export async function acquireTenantLock(
@@ -55,6 +405,12 @@ export async function acquireTenantLock(
   slug: string,
   operation: string,
 ): Promise<TenantLock> {
+  if (!LOCK_NAME.test(slug))
+    throw new CoreError(
+      'tenant.lock-name',
+      `'${slug.slice(0, 80)}' cannot name a tenant lock.`,
+      'Use the tenant slug: lower-case letters, digits and dashes.',
+    );
   const owner: LockOwner = {
     actor: auditActor(),
     machine: hostname(),
@@ -62,77 +418,142 @@ export async function acquireTenantLock(
     operation,
     since: new Date().toISOString(),
   };
-  // The command holds the lock until this input ends.
-  const input = new PassThrough();
-  let out = '';
-  let onLocked: (() => void) | null = null;
-  const locked = new Promise<void>((resolve) => (onLocked = resolve));
-  const run = t.exec(['sh', '-c', HOLD_SCRIPT, 'sh', locksDir(stateDir), slug, JSON.stringify(owner)], {
-    stdin: input,
-    onStdout: (d) => {
-      out += d.toString('utf8');
-      if (out.includes('LOCKED\n')) onLocked?.();
-    },
-  });
-  const first = await Promise.race([locked.then(() => 'locked' as const), run.then((r) => r)]);
-  if (first !== 'locked') {
-    const r = first;
-    if (r.code === 75) {
-      const text = r.stdout.replace(/^BUSY\n/, '').trim();
-      const holder = parseOwner(text);
-      throw new CoreError(
-        'tenant.locked',
-        holder
-          ? `Tenant '${slug}' is busy: ${holder.actor} is running '${holder.operation}' on it since ${holder.since}.`
-          : `Tenant '${slug}' is busy: another operation holds its lock.`,
-        'Wait for that operation to finish, then retry. The lock goes away by itself if that console quits or loses its connection.',
-        holder ? { holder } : {},
-      );
-    }
+  const dir = locksDir(stateDir);
+  let mux = muxFor(t, dir);
+  let { id, reply } = await mux.lock(slug, JSON.stringify(owner));
+  // A multiplexer that went idle (or whose connection dropped) just as we asked: one more try on a new one.
+  if (reply.kind === 'error' && !mux.alive) {
+    mux = muxFor(t, dir);
+    ({ id, reply } = await mux.lock(slug, JSON.stringify(owner)));
+  }
+  if (reply.kind === 'busy') {
+    const holder = parseOwner(reply.owner);
+    throw new CoreError(
+      'tenant.locked',
+      holder
+        ? `Tenant '${slug}' is busy: ${holder.actor} is running '${holder.operation}' on it since ${holder.since}.`
+        : `Tenant '${slug}' is busy: another operation holds its lock.`,
+      'Wait for that operation to finish, then retry. The lock goes away by itself if that console quits or loses its connection.',
+      holder ? { holder } : {},
+    );
+  }
+  if (reply.kind === 'refused') {
+    const running = reply.running.map(parseWork).filter((w): w is RunningWork => !!w);
+    const named = running.length
+      ? running
+          .map(
+            (w) =>
+              `pid ${w.pid} '${w.command}'${w.operation ? ` (${w.operation}${w.actor ? ` by ${w.actor}` : ''})` : ''} since ${w.since}`,
+          )
+          .join('; ')
+      : 'a command whose details are gone';
+    throw new CoreError(
+      'tenant.work-running',
+      `Tenant '${slug}' still runs work of an earlier operation that lost its lock: ${named}. Nothing was changed.`,
+      `It is being stopped (its lock is gone); retry in a minute. If it does not end, stop it on the host: kill -TERM -- -${running[0]?.pid ?? 'PID'}`,
+      { running },
+    );
+  }
+  if (reply.kind === 'error') {
+    if (reply.err) throw reply.err;
     throw new CoreError(
       'tenant.lock-failed',
-      `Could not take the lock of tenant '${slug}' on the host: ${r.stderr.trim() || `exit ${String(r.code)}`}.`,
-      r.stderr.includes('flock')
+      `Could not take the lock of tenant '${slug}' on the host: ${reply.what}.`,
+      /flock/.test(reply.what)
         ? 'Install util-linux (flock) on the host.'
         : 'Check the state folder (truffles host check).',
     );
   }
+  const pipe = reply.pipe;
   let released = false;
-  const lost = run.then(
-    () => {
-      throw new CoreError(
-        'tenant.lock-lost',
-        `The lock of tenant '${slug}' was lost (the host ended it).`,
-        'Run the operation again.',
+  let lose: (err: CoreError) => void = () => undefined;
+  const lost = new Promise<never>((_, reject) => {
+    lose = (err) => {
+      if (released) return;
+      reject(
+        err.code === 'tenant.lock-lost'
+          ? new CoreError(
+              'tenant.lock-lost',
+              `The lock of tenant '${slug}' was lost: ${err.message}`,
+              err.hint,
+            )
+          : err,
       );
-    },
-    (err: unknown) => {
-      if (released) return new Promise<never>(() => undefined);
-      throw err instanceof CoreError && err.code.startsWith('ssh.')
-        ? new CoreError(
-            'tenant.lock-lost',
-            `The connection holding the lock of tenant '${slug}' was lost.`,
-            'Run the same command again: it resumes.',
-          )
-        : err;
-    },
-  ) as Promise<never>;
+    };
+  });
   lost.catch(() => undefined);
-  return {
+  const held = mux;
+  const lockId = id;
+  held.hold(lockId, (err) => lose(err));
+  const work = posix.join(dir, `${slug}.work`);
+  const lock: TenantLock = {
     owner,
     lost,
+    containerLabels: ['--label', `truffles.lock=${slug}`],
+    guarded(argv: readonly string[], what?: string, options: GuardOptions = {}): string[] {
+      const command = (
+        what ??
+        argv
+          .filter((a) => !a.includes('\n'))
+          .slice(0, 6)
+          .join(' ')
+      ).slice(0, 200);
+      const info = JSON.stringify({ command, operation, actor: owner.actor });
+      return ['sh', '-c', GUARD_SCRIPT, 'sh', pipe, work, info, options.stdinFromLock ? '1' : '0', ...argv];
+    },
     async release(): Promise<void> {
       if (released) return;
       released = true;
-      input.end();
-      await run.catch(() => undefined);
+      if (heldHere(t).get(slug) === lock) heldHere(t).delete(slug);
+      await held.unlock(lockId);
     },
   };
+  heldHere(t).set(slug, lock);
+  lost.catch(() => {
+    if (heldHere(t).get(slug) === lock) heldHere(t).delete(slug);
+  });
+  return lock;
+}
+
+/** The locks this console holds, per transport and tenant (for guardedByLock). */
+const heldLocks = new WeakMap<HostTransport, Map<string, TenantLock>>();
+function heldHere(t: HostTransport): Map<string, TenantLock> {
+  let m = heldLocks.get(t);
+  if (!m) {
+    m = new Map();
+    heldLocks.set(t, m);
+  }
+  return m;
+}
+
+/**
+ * `argv` guarded by the lock this console holds on tenant `slug` over `t` (see
+ * TenantLock.guarded), for call sites that do not have the lock object at hand; `argv` itself
+ * when no such lock is held (the caller runs outside any tenant operation).
+ */
+export function guardedByLock(
+  t: HostTransport,
+  slug: string,
+  argv: readonly string[],
+  what?: string,
+  options?: GuardOptions,
+): string[] {
+  const lock = heldLocks.get(t)?.get(slug);
+  return lock ? lock.guarded(argv, what, options) : [...argv];
 }
 
 function parseOwner(text: string): LockOwner | null {
   try {
     const p = LockOwnerSchema.safeParse(JSON.parse(text));
+    return p.success ? p.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseWork(text: string): RunningWork | null {
+  try {
+    const p = RunningWorkSchema.safeParse(JSON.parse(text));
     return p.success ? p.data : null;
   } catch {
     return null;

@@ -1226,6 +1226,9 @@ export class TenantService {
           '--rm',
           '--no-deps',
           '-T',
+          // A one-off left by an operation that lost its lock goes at the tenant's next lock.
+          '--label',
+          `truffles.lock=${input.slug}`,
           '--user',
           'root',
           '--volume',
@@ -1303,6 +1306,8 @@ export class TenantService {
         '--rm',
         '--no-deps',
         '-T',
+        '--label',
+        `truffles.lock=${ctx.input.slug}`,
         '--entrypoint',
         'sh',
         'n8n',
