@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlugSchema } from '../../src/shared/contract';
+import { writeArchive } from '../../src/main/core/backups/archive';
 import { Core } from '../../src/main/core/core';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
@@ -283,6 +287,54 @@ describe('backups honour tenant locks and leave no decrypted data behind (issue 
     expect(report, report.detail).toMatchObject({ ok: true });
     expect(report.safetyBackupId).toMatch(/-safety/);
   }, 900_000);
+
+  it('staging that stops making progress fails with backup.stalled instead of holding the lock forever', async () => {
+    // A valid archive of this tenant, big enough that its read can be caught and frozen mid-way.
+    const id = '20991231T000000Z-manual';
+    const archive = `${BACKUPS}/${slug}/${id}.tar.age`;
+    const sealed = await writeArchive(
+      {
+        tenant: slug,
+        createdAt: new Date().toISOString(),
+        tools: {},
+        counts: { tables: {}, points: {}, workflows: 0 },
+      },
+      [{ name: 'postgres.dump', data: randomBytes(96 * 1024 * 1024) }],
+      await core.backupKeys.recipient(),
+    );
+    await tr.upload(sealed, archive);
+    core.backups.stallMs = 3000;
+    let frozen = '';
+    let stop = false;
+    const freeze = (async () => {
+      while (!stop && !frozen) {
+        const r = await promisify(execFile)('pgrep', ['-f', '-x', `cat -- ${archive}`]).catch(() => ({
+          stdout: '',
+        }));
+        const pid = r.stdout.trim().split('\n')[0];
+        if (pid) {
+          await promisify(execFile)('kill', ['-STOP', pid]);
+          frozen = pid;
+        }
+      }
+    })();
+    try {
+      await expect(
+        core.backups.restore({ slug, host: 'sb', backupId: id, confirm: slug }),
+      ).rejects.toMatchObject({
+        code: 'backup.stalled',
+      });
+      expect(frozen).not.toBe('');
+      expect(await lockIsFree(slug)).toBe(true);
+      expect(await plaintext()).toEqual([]);
+    } finally {
+      stop = true;
+      await freeze;
+      if (frozen) await promisify(execFile)('kill', ['-KILL', frozen]).catch(() => undefined);
+      core.backups.stallMs = 10 * 60_000;
+      await tr.exec(['rm', '-f', '--', archive]);
+    }
+  }, 300_000);
 
   it('a real tenant may not take the drill prefix', () => {
     const r = SlugSchema.safeParse('drill--0123456789ab');

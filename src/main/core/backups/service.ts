@@ -122,6 +122,9 @@ export function inPostgres(dir: string, slug: string, script: string, ...args: s
 
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
 
+/** The longest a restore's or drill's staging (archive read, parts written) may take in all. */
+const STAGE_TIMEOUT_MS = 6 * 3600_000;
+
 /**
  * A drill's throw-away stack is named `drill--` + 12 hex digits: a tenant slug can never hold "--"
  * (SlugSchema), so no real tenant — nor a real `drill-…` tenant — ever shares its name, compose
@@ -681,7 +684,7 @@ export class BackupService {
     const identity = await this.keys.identity();
     const srcDir = posix.join(await this.backupDirOf(src.t, src.host), src.slug);
     const archive = posix.join(srcDir, `${src.backupId}.tar.age`);
-    const exists = await src.t.exec(['test', '-f', archive]);
+    const exists = await src.t.exec(['test', '-f', archive], { timeoutMs: 30_000 });
     if (exists.code !== 0)
       throw new CoreError(
         'backup.unknown',
@@ -689,10 +692,40 @@ export class BackupService {
         `List them: truffles backup list ${src.slug}`,
       );
     await mkdirHost(dst.t, dst.dir, '0700');
+    // Every read and write has a deadline: the whole staging STAGE_TIMEOUT_MS, and no progress
+    // (nothing read from the archive, which waits on the writes) for stallMs fails it.
     const encrypted = new PassThrough({ highWaterMark: 1 << 20 });
+    let lastProgress = Date.now();
+    encrypted.on('drain', () => (lastProgress = Date.now()));
+    const write = encrypted.write.bind(encrypted);
+    encrypted.write = ((chunk: unknown, ...rest: unknown[]) => {
+      lastProgress = Date.now();
+      return (write as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof encrypted.write;
     const abort = new AbortController();
-    const reading = src.t.exec(['cat', '--', archive], { stdout: encrypted, signal: abort.signal });
+    const reading = src.t.exec(['cat', '--', archive], {
+      stdout: encrypted,
+      signal: abort.signal,
+      timeoutMs: STAGE_TIMEOUT_MS,
+    });
     reading.catch(() => undefined);
+    const stallMs = this.stallMs;
+    let stalled: CoreError | null = null;
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastProgress < stallMs) return;
+        clearInterval(watchdog);
+        stalled = new CoreError(
+          'backup.stalled',
+          `Staging backup ${src.backupId} made no progress for ${Math.round(stallMs / 1000)} s (reading ${src.host.name}, writing ${dst.host.name}).`,
+          'Check both hosts (a hung disk, a full disk, a dead connection), then retry. The tenant was not touched.',
+        );
+        encrypted.destroy(stalled);
+        abort.abort();
+      },
+      Math.min(10_000, Math.max(100, stallMs / 4)),
+    );
+    watchdog.unref();
     const writers: Promise<unknown>[] = [];
     try {
       const manifest = await readArchive(
@@ -703,7 +736,7 @@ export class BackupService {
           const target = posix.join(dst.dir, part.name);
           const writing = dst.t.exec(
             ['sh', '-c', 'umask 077 && mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'sh', target],
-            { stdin: data },
+            { stdin: data, timeoutMs: STAGE_TIMEOUT_MS },
           );
           writers.push(writing.catch(() => undefined));
           const w = await writing;
@@ -729,7 +762,9 @@ export class BackupService {
       // A part still being written would make its folder again after the removal.
       await Promise.allSettled(writers);
       await removeInside(dst.t, posix.dirname(dst.dir), dst.dir).catch(() => undefined);
-      throw err;
+      throw stalled ?? err;
+    } finally {
+      clearInterval(watchdog);
     }
   }
 
@@ -1340,6 +1375,9 @@ export class BackupService {
   }
 
   private readonly drilling = new Set<string>();
+
+  /** How long staging may go without progress before it fails (`backup.stalled`); a test seam. */
+  stallMs = 10 * 60_000;
 
   /**
    * Restore a backup into a throw-away tenant (same host, or `into`), compare counts with the
