@@ -231,6 +231,7 @@ describe('backups honour tenant locks and leave no decrypted data behind (issue 
     // The interrupted restore's staging went at the drill's lock; the drill's own went with it.
     expect(await plaintext()).toEqual([]);
     expect(await sh('docker ps -aq --filter "label=com.docker.compose.project=$1"', name)).toBe('');
+    expect(await sh('ls -1 -- "$1/locks" | grep -F -e "$2" || true', STATE, name)).toBe('');
     // The tenant itself was not touched by the drill (its n8n is started again by its own restore later).
     expect((await core.tenants.list('sb')).tenants.some((x) => x.slug === name)).toBe(false);
   }, 900_000);
@@ -268,6 +269,7 @@ describe('backups honour tenant locks and leave no decrypted data behind (issue 
     expect(await plaintext()).toEqual([]);
     expect(await sh('docker ps -aq --filter "label=com.docker.compose.project=$1"', name)).toBe('');
     expect(await sh('docker volume ls -q --filter "label=com.docker.compose.project=$1"', name)).toBe('');
+    expect(await sh('ls -1 -- "$1/locks" | grep -F -e "$2" || true', STATE, name)).toBe('');
   }, 900_000);
 
   it('a restore cut off mid-way leaves decrypted staging, which the next agent run removes', async () => {

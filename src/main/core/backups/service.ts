@@ -22,7 +22,7 @@ import { shellJoin } from '../ssh/quote';
 import type { HostRecord } from '../store/schema';
 import { parseHostCatalog, resolveImages, type ImageKey } from '../tenants/catalog';
 import { mkdirHost, readHostFile, removeInside, tenantDir, writeHostFile } from '../tenants/hostfs';
-import { acquireTenantLock } from '../tenants/lock';
+import { acquireTenantLock, locksDir } from '../tenants/lock';
 import { renderEnv } from '../tenants/render';
 import { compose, DATA_SERVICES, parseEnvFile, type TenantService } from '../tenants/service';
 import { readArchive, type BackupManifest } from './archive';
@@ -1462,6 +1462,12 @@ export class BackupService {
       if (made) await this.drillDown(dt, dstHost, dir, target).catch(() => undefined);
       await removeInside(dt, posix.dirname(stageDir), stageDir).catch(() => undefined);
       await lock.release();
+      // A drill's name is never used again: its lock file goes too.
+      await dt
+        .exec(['rm', '-f', '--', posix.join(locksDir(dstHost.stateDir), `${target}.lock`)], {
+          timeoutMs: 15_000,
+        })
+        .catch(() => undefined);
     }
     report.seconds = (Date.now() - started) / 1000;
     await this.recordReport(src.t, src.host, input.slug, report);
