@@ -401,6 +401,12 @@ export const RESERVED_SLUGS: readonly string[] = [
 ];
 
 /**
+ * Restore drills name their throw-away stacks `drill--…`: no slug may start so (nor hold "--" at
+ * all), so a drill never shares a name with a real tenant, a real `drill-…` tenant included.
+ */
+export const DRILL_PREFIX = 'drill--';
+
+/**
  * A tenant's slug names its compose project, volumes, networks, subdomain and state folder, so it
  * is a DNS label: 3–32 of `a-z0-9-`, starting with a letter, not ending with `-`, no `--`, not reserved.
  */
@@ -413,6 +419,10 @@ export const SlugSchema = z
     'The slug may contain only lower-case latin letters, digits and "-", and must start with a letter (it becomes a DNS name).',
   )
   .refine((v) => !v.endsWith('-'), 'The slug must not end with "-".')
+  .refine(
+    (v) => !v.startsWith(DRILL_PREFIX),
+    `Slugs starting with "${DRILL_PREFIX}" are reserved for restore drills: choose another.`,
+  )
   .refine((v) => !v.includes('--'), 'The slug must not contain "--".')
   .refine((v) => !RESERVED_SLUGS.includes(v), 'This slug is reserved by the platform: choose another.');
 
@@ -572,6 +582,11 @@ export const BackupRunSchema = z.object({
   tenant: z.string(),
   kind: BackupKindSchema,
   ok: z.boolean(),
+  /**
+   * The tenant was busy (another operation held its lock): nothing was backed up, and the run is
+   * neither a success nor a failure; `error` says who held it and since when.
+   */
+  skipped: z.boolean().optional(),
   id: z.string().nullable(),
   error: z.string().nullable(),
   seconds: z.number().nonnegative(),

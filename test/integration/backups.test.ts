@@ -223,7 +223,7 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
   it('installs the agent with a daily cron line at the chosen host time', async () => {
     const info = await core.backups.schedule({ host: 'sb', at: '03:00' });
     expect(info).toMatchObject({ installed: true, via: 'cron', at: '03:00', missing: [] });
-    expect(info.agentVersion).toBe('6');
+    expect(info.agentVersion).toBe('7');
     const cron = await tr.exec(['crontab', '-l']);
     expect(cron.stdout).toMatch(
       /^0 3 \* \* \* \/opt\/truffles\/agent\/truffles-backup run --kind scheduled .*# truffles-backup$/m,
@@ -529,7 +529,7 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
   it('a drill restores the newest backup into a throw-away tenant, compares counts and removes it', async () => {
     const report = await core.backups.drill({ slug, host: 'sb' });
     expect(report, report.detail).toMatchObject({ kind: 'drill', ok: true, mismatches: [] });
-    expect(report.target).toMatch(/^drill-[0-9a-f]{6}@sb$/);
+    expect(report.target).toMatch(/^drill--[0-9a-f]{12}@sb$/);
     const listed = await core.tenants.list('sb');
     expect(listed.tenants.some((x) => x.slug.startsWith('drill-'))).toBe(false);
   });

@@ -158,6 +158,19 @@ describe('freshness: the age of the newest backup', () => {
     expect(neverRestored(null)).toBe(false);
   });
 
+  it('a run skipped because the tenant was busy is neither a success nor a failure (blue; the row keeps its freshness)', () => {
+    const skipped = run({
+      ok: false,
+      skipped: true,
+      id: null,
+      error: "skipped: busy (a@b is running 'restore' since x)",
+    });
+    expect(runTone(skipped)).toBe('info');
+    expect(summaryTone(summary({ lastRun: skipped }), NOW)).toBe('ok');
+    expect(i18n.t('backups.run.skipped', { lng: 'en' })).toBe('Skipped: tenant busy');
+    expect(i18n.t('backups.run.skipped', { lng: 'ru' })).toBe('Пропущен: клиент занят');
+  });
+
   it('runs and drills: ok green, failed red, none grey', () => {
     expect(runTone(null)).toBe('unknown');
     expect(runTone(run())).toBe('ok');

@@ -389,7 +389,9 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         [
           rows.length ? table([['ID', 'KIND', 'SIZE', 'COUNTS', '', 'RESTORED'], ...rows]) : 'No backups.',
           ...(lastRun
-            ? [`Last run ${lastRun.at}: ${lastRun.ok ? 'ok' : `FAILED: ${lastRun.error ?? ''}`}`]
+            ? [
+                `Last run ${lastRun.at}: ${lastRun.skipped ? (lastRun.error ?? 'skipped: tenant busy') : lastRun.ok ? 'ok' : `FAILED: ${lastRun.error ?? ''}`}`,
+              ]
             : []),
         ].join('\n'),
         l,

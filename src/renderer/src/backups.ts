@@ -50,9 +50,10 @@ export function freshnessTone(last: { createdAt: string } | null, now: number = 
   return 'ok';
 }
 
-/** The last run of the agent: succeeded green, failed red, none grey. */
-export function runTone(run: Pick<BackupRun, 'ok'> | null): Tone {
+/** The last run of the agent: succeeded green, failed red, skipped (tenant busy) blue, none grey. */
+export function runTone(run: Pick<BackupRun, 'ok' | 'skipped'> | null): Tone {
   if (!run) return 'unknown';
+  if (run.skipped) return 'info';
   return run.ok ? 'ok' : 'error';
 }
 
@@ -75,7 +76,7 @@ export function worseTone(a: Tone, b: Tone): Tone {
  */
 export function summaryTone(s: Pick<BackupSummary, 'last' | 'lastRun'>, now: number = Date.now()): Tone {
   const tone = freshnessTone(s.last, now);
-  return s.lastRun && !s.lastRun.ok ? worseTone(tone, 'error') : tone;
+  return s.lastRun && !s.lastRun.ok && !s.lastRun.skipped ? worseTone(tone, 'error') : tone;
 }
 
 /** Whether a backup was never restored or drilled successfully ("never restored"). */

@@ -3,9 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { posix, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import {
   BackupEntrySchema,
+  DRILL_PREFIX,
   BackupRunSchema,
   RestoreReportSchema,
   type AppEvent,
@@ -18,8 +20,10 @@ import type { HostTransport } from '../hosts/transport';
 import type { ExecOptions, ExecResult } from '../ssh/connection';
 import { shellJoin } from '../ssh/quote';
 import type { HostRecord } from '../store/schema';
+import { parseHostCatalog, resolveImages, type ImageKey } from '../tenants/catalog';
 import { mkdirHost, readHostFile, removeInside, tenantDir, writeHostFile } from '../tenants/hostfs';
-import { acquireTenantLock, endsWithStdin, guardedByLock } from '../tenants/lock';
+import { acquireTenantLock, endsWithStdin, guardedByLock, locksDir } from '../tenants/lock';
+import { renderEnv } from '../tenants/render';
 import { compose, DATA_SERVICES, parseEnvFile, type TenantService } from '../tenants/service';
 import { readArchive, type BackupManifest } from './archive';
 import type { BackupKeys } from './keys';
@@ -117,6 +121,71 @@ export function inPostgres(dir: string, slug: string, script: string, ...args: s
 }
 
 const ABS_PATH = /^\/[A-Za-z0-9._/-]*$/;
+
+/** The longest a restore's or drill's staging (archive read, parts written) may take in all. */
+const STAGE_TIMEOUT_MS = 6 * 3600_000;
+
+/**
+ * A drill's throw-away stack is named `drill--` + 12 hex digits: a tenant slug can never hold "--"
+ * (SlugSchema), so no real tenant — nor a real `drill-…` tenant — ever shares its name, compose
+ * project, volumes or networks.
+ */
+export function drillName(): string {
+  return `${DRILL_PREFIX}${randomBytes(6).toString('hex')}`;
+}
+export const DRILL_NAME = /^drill--[0-9a-f]{12}$/;
+
+/** Where a drill's stack lives on its host: outside tenants/, so it is never listed, backed up or routed. */
+export function drillsDir(stateDir: string): string {
+  return posix.join(stateDir, 'drills');
+}
+
+/**
+ * The compose file of a drill's stack, made from the backup's own: only the data services
+ * (PostgreSQL, Qdrant, Redis), on the host's current images, with no Traefik label, not on
+ * web_gateway and without the tenant label — nothing routes to it and nothing takes it for a tenant.
+ */
+export function drillCompose(
+  backupCompose: string,
+  name: string,
+  images: Partial<Record<ImageKey, string>>,
+): string {
+  const doc = (parseYaml(backupCompose) ?? {}) as {
+    name?: string;
+    services?: Record<string, Record<string, unknown>>;
+    networks?: Record<string, unknown>;
+    volumes?: Record<string, unknown>;
+  };
+  const services = doc.services ?? {};
+  for (const [svc, def] of Object.entries(services)) {
+    if (!DATA_SERVICES.includes(svc)) {
+      delete services[svc];
+      continue;
+    }
+    const image = images[svc as ImageKey];
+    if (image) def.image = image;
+    const labels: Record<string, string> = {};
+    const raw = def.labels;
+    const entries: [string, string][] = Array.isArray(raw)
+      ? (raw as string[]).map((l) => {
+          const i = String(l).indexOf('=');
+          return i < 0 ? [String(l), ''] : [String(l).slice(0, i), String(l).slice(i + 1)];
+        })
+      : Object.entries((raw ?? {}) as Record<string, string>).map(([k, v]) => [k, String(v)]);
+    for (const [k, v] of entries) if (!k.startsWith('traefik.') && k !== 'org.truffles.tenant') labels[k] = v;
+    labels['org.truffles.drill'] = name;
+    def.labels = labels;
+    if (Array.isArray(def.networks))
+      def.networks = (def.networks as string[]).filter((n) => n !== 'web_gateway');
+    else if (def.networks && typeof def.networks === 'object')
+      delete (def.networks as Record<string, unknown>).web_gateway;
+    delete def.depends_on;
+  }
+  if (doc.networks) delete doc.networks.web_gateway;
+  if (doc.volumes) delete doc.volumes.n8n_data;
+  doc.name = name;
+  return `# A restore drill's throw-away stack (Truffles Console): unrouted, removed after the drill.\n${stringifyYaml(doc)}`;
+}
 
 export interface ScheduleInput {
   host: string;
@@ -421,11 +490,17 @@ export class BackupService {
     return this.runAgent(t, host, slug, kind);
   }
 
+  /**
+   * Runs the agent for one tenant. The agent takes the tenant's lock itself (non-blocking: a busy
+   * tenant is refused with `tenant.locked`) unless the caller holds it already (`lockHeld`: the
+   * restore's safety backup), which the agent is told so that it does not wait for itself.
+   */
   async runAgent(
     t: HostTransport,
     host: HostRecord,
     slug: string,
     kind: 'manual' | 'safety' | 'pre-update' | 'final' | 'scheduled',
+    options: { lockHeld?: boolean } = {},
   ): Promise<BackupEntry> {
     const config = await this.ensureAgent(t, host);
     this.log(slug, 'info', `Backing up '${slug}' on ${host.name} (${kind})…`);
@@ -436,6 +511,7 @@ export class BackupService {
         'run',
         '--tenant',
         slug,
+        ...(options.lockHeld ? ['--lock-held'] : []),
         '--kind',
         kind,
         '--recipient',
@@ -456,6 +532,13 @@ export class BackupService {
       .filter((l) => l.startsWith('RESULT '))
       .map((l) => BackupRunSchema.safeParse(JSON.parse(l.slice(7))))
       .find((p) => p.success)?.data;
+    if (result?.skipped)
+      throw new CoreError(
+        'tenant.locked',
+        `Tenant '${slug}' was not backed up: ${result.error ?? 'it is busy'}.`,
+        'Wait for that operation to finish, then retry. Earlier backups are untouched.',
+        { run: result },
+      );
     if (r.code !== 0 || !result?.ok || !result.id) {
       const why =
         result?.error ?? (r.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${String(r.code)}`);
@@ -601,7 +684,7 @@ export class BackupService {
     const identity = await this.keys.identity();
     const srcDir = posix.join(await this.backupDirOf(src.t, src.host), src.slug);
     const archive = posix.join(srcDir, `${src.backupId}.tar.age`);
-    const exists = await src.t.exec(['test', '-f', archive]);
+    const exists = await src.t.exec(['test', '-f', archive], { timeoutMs: 30_000 });
     if (exists.code !== 0)
       throw new CoreError(
         'backup.unknown',
@@ -609,10 +692,40 @@ export class BackupService {
         `List them: truffles backup list ${src.slug}`,
       );
     await mkdirHost(dst.t, dst.dir, '0700');
+    // Every read and write has a deadline: the whole staging STAGE_TIMEOUT_MS, and no progress
+    // (nothing read from the archive, which waits on the writes) for stallMs fails it.
     const encrypted = new PassThrough({ highWaterMark: 1 << 20 });
+    let lastProgress = Date.now();
+    encrypted.on('drain', () => (lastProgress = Date.now()));
+    const write = encrypted.write.bind(encrypted);
+    encrypted.write = ((chunk: unknown, ...rest: unknown[]) => {
+      lastProgress = Date.now();
+      return (write as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof encrypted.write;
     const abort = new AbortController();
-    const reading = src.t.exec(['cat', '--', archive], { stdout: encrypted, signal: abort.signal });
+    const reading = src.t.exec(['cat', '--', archive], {
+      stdout: encrypted,
+      signal: abort.signal,
+      timeoutMs: STAGE_TIMEOUT_MS,
+    });
     reading.catch(() => undefined);
+    const stallMs = this.stallMs;
+    let stalled: CoreError | null = null;
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastProgress < stallMs) return;
+        clearInterval(watchdog);
+        stalled = new CoreError(
+          'backup.stalled',
+          `Staging backup ${src.backupId} made no progress for ${Math.round(stallMs / 1000)} s (reading ${src.host.name}, writing ${dst.host.name}).`,
+          'Check both hosts (a hung disk, a full disk, a dead connection), then retry. The tenant was not touched.',
+        );
+        encrypted.destroy(stalled);
+        abort.abort();
+      },
+      Math.min(10_000, Math.max(100, stallMs / 4)),
+    );
+    watchdog.unref();
     const writers: Promise<unknown>[] = [];
     try {
       const manifest = await readArchive(
@@ -622,8 +735,8 @@ export class BackupService {
         async (part, data) => {
           const target = posix.join(dst.dir, part.name);
           const writing = dst.t.exec(
-            ['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'sh', target],
-            { stdin: data },
+            ['sh', '-c', 'umask 077 && mkdir -p -- "$(dirname -- "$1")" && cat > "$1"', 'sh', target],
+            { stdin: data, timeoutMs: STAGE_TIMEOUT_MS },
           );
           writers.push(writing.catch(() => undefined));
           const w = await writing;
@@ -649,7 +762,9 @@ export class BackupService {
       // A part still being written would make its folder again after the removal.
       await Promise.allSettled(writers);
       await removeInside(dst.t, posix.dirname(dst.dir), dst.dir).catch(() => undefined);
-      throw err;
+      throw stalled ?? err;
+    } finally {
+      clearInterval(watchdog);
     }
   }
 
@@ -1011,6 +1126,10 @@ export class BackupService {
     const { host, t, record } = await this.tenants.locate(slug, input.host);
     const dir = tenantDir(host.stateDir, slug);
     const lock = await acquireTenantLock(t, host.stateDir, slug, 'restore');
+    // Leftovers first: a restore or drill cut off earlier left decrypted data behind.
+    await this.ensureAgent(t, host)
+      .then(() => this.sweep(t, host, slug))
+      .catch((e: unknown) => this.log(slug, 'warn', `No sweep before the restore: ${(e as Error).message}`));
     const stageDir = posix.join(
       await this.backupDirOf(t, host),
       slug,
@@ -1023,7 +1142,7 @@ export class BackupService {
       const manifest = await this.stage({ t, host, slug, backupId }, { t, host, dir: stageDir }, slug);
       if (!input.skipSafetyBackup) {
         this.log(slug, 'info', 'Taking a safety backup of the current state…');
-        safety = (await this.runAgent(t, host, slug, 'safety')).id;
+        safety = (await this.runAgent(t, host, slug, 'safety', { lockHeld: true })).id;
       }
       // Only what uses the data stops (n8n and anything but the three data services): PostgreSQL,
       // Qdrant and Redis keep running, the database is dropped and recreated under them.
@@ -1130,6 +1249,101 @@ export class BackupService {
     }
   }
 
+  // ---------- leftovers of interrupted restores and drills ----------
+
+  /**
+   * Removes decrypted staging folders and drill stacks whose operation no longer holds its lock
+   * (the agent's `sweep`; see the agent). Called right after an operation takes its lock and before
+   * it stages anything: `held` is that lock, so what is there under it is stale too. A sweep that
+   * fails is logged and does not stop the operation (the agent's next run sweeps again).
+   */
+  async sweep(t: HostTransport, host: HostRecord, held: string): Promise<void> {
+    const r = await t
+      .exec([posix.join(this.agentDir(host), AGENT_FILE), 'sweep', '--held', held], {
+        timeoutMs: 10 * 60_000,
+      })
+      .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
+    for (const l of r.stderr.split('\n')) if (l.startsWith('[sweep] ')) this.log(held, 'info', l.slice(8));
+    if (r.code !== 0)
+      this.log(held, 'warn', `Sweeping leftovers on ${host.name} failed: ${r.stderr.trim().slice(-300)}`);
+  }
+
+  /** A drill's name must be free: no tenant folder, no drill folder, no compose project of that name. */
+  private async refuseTaken(t: HostTransport, host: HostRecord, name: string): Promise<void> {
+    const r = await t.exec(
+      [
+        'sh',
+        '-c',
+        [
+          '[ ! -e "$2" ] || echo "folder $2"',
+          '[ ! -e "$3" ] || echo "folder $3"',
+          'docker ps -aq --filter "label=com.docker.compose.project=$1" | sed "s/^/container /"',
+          'docker volume ls -q --filter "label=com.docker.compose.project=$1" | sed "s/^/volume /"',
+          'docker network ls -q --filter "label=com.docker.compose.project=$1" | sed "s/^/network /"',
+        ].join('\n'),
+        'sh',
+        name,
+        tenantDir(host.stateDir, name),
+        posix.join(drillsDir(host.stateDir), name),
+      ],
+      { timeoutMs: 60_000 },
+    );
+    const taken = r.stdout.split('\n').filter(Boolean);
+    if (r.code !== 0 || taken.length)
+      throw new CoreError(
+        'backup.drill-name-taken',
+        `The drill's name ${name} is already used on ${host.name}: ${taken.join(', ') || r.stderr.trim()}.`,
+        'Nothing was touched. Run the drill again (it picks another name).',
+      );
+  }
+
+  /** The drill's stack from the staged backup's compose file (see drillCompose), fresh secrets in its .env. */
+  private async makeDrillStack(
+    t: HostTransport,
+    host: HostRecord,
+    dir: string,
+    name: string,
+    stageDir: string,
+  ): Promise<void> {
+    const backupCompose = await readHostFile(t, posix.join(stageDir, 'files', 'compose.yaml'));
+    if (backupCompose === null)
+      throw new CoreError(
+        'backup.drill-files',
+        'The backup holds no compose file.',
+        'Drill another backup; this one cannot be restored as made.',
+      );
+    const backupEnv = parseEnvFile((await readHostFile(t, posix.join(stageDir, 'files', 'env'))) ?? '');
+    const catalogText = await readHostFile(t, posix.join(host.stateDir, 'catalog.json'));
+    const images = resolveImages(
+      host,
+      parseHostCatalog(catalogText, `${host.name}:${host.stateDir}/catalog.json`),
+    ).images;
+    const secret = (): string => randomBytes(24).toString('hex');
+    const env = {
+      CLIENT_SLUG: name,
+      TENANT_DOMAIN: '',
+      TIMEZONE: backupEnv.TIMEZONE ?? 'UTC',
+      POSTGRES_DB: backupEnv.POSTGRES_DB ?? 'truffles',
+      POSTGRES_USER: backupEnv.POSTGRES_USER ?? 'truffles',
+      POSTGRES_PASSWORD: secret(),
+      QDRANT_API_KEY: secret(),
+      REDIS_PASSWORD: secret(),
+    };
+    await mkdirHost(t, drillsDir(host.stateDir), '0750');
+    await mkdirHost(t, dir, '0700');
+    await writeHostFile(t, posix.join(dir, '.env'), renderEnv(env), 0o600);
+    await writeHostFile(t, posix.join(dir, 'compose.yaml'), drillCompose(backupCompose, name, images), 0o640);
+  }
+
+  /** The drill's stack down with its volumes, then its folder. */
+  private async drillDown(t: HostTransport, host: HostRecord, dir: string, name: string): Promise<void> {
+    if (!DRILL_NAME.test(name)) return;
+    await t.exec(compose(dir, name, 'down', '--volumes', '--remove-orphans', '--timeout', '10'), {
+      timeoutMs: 5 * 60_000,
+    });
+    await removeInside(t, drillsDir(host.stateDir), dir);
+  }
+
   // ---------- drills ----------
 
   /**
@@ -1176,6 +1390,9 @@ export class BackupService {
 
   private readonly drilling = new Set<string>();
 
+  /** How long staging may go without progress before it fails (`backup.stalled`); a test seam. */
+  stallMs = 10 * 60_000;
+
   /**
    * Restore a backup into a throw-away tenant (same host, or `into`), compare counts with the
    * manifest, remove the throw-away tenant, and record the result beside the backup.
@@ -1199,29 +1416,28 @@ export class BackupService {
     const into = input.into ?? src.host.name;
     const dstHost = await this.hosts.get(into);
     const dt = await this.hosts.transport(into);
-    const target = `drill-${randomBytes(3).toString('hex')}`;
+    await this.ensureAgent(dt, dstHost);
+    // The drill's own lock, named after its stack: while it is held the stack and its staging are
+    // the drill's; once it is gone (console killed, connection cut) the next sweep removes them.
+    const target = drillName();
+    const lock = await acquireTenantLock(dt, dstHost.stateDir, target, 'drill');
     const stageDir = posix.join(await this.backupDirOf(dt, dstHost), '.drills', target);
-    let created = false;
+    const dir = posix.join(drillsDir(dstHost.stateDir), target);
+    let made = false;
     let report: RestoreReport;
     try {
+      await this.sweep(dt, dstHost, target);
+      await this.refuseTaken(dt, dstHost, target);
       this.log(input.slug, 'info', `Drill: checking backup ${backupId}…`);
+      await mkdirHost(dt, posix.dirname(stageDir), '0700');
       const manifest = await this.stage(
         { t: src.t, host: src.host, slug: input.slug, backupId },
         { t: dt, host: dstHost, dir: stageDir },
         input.slug,
       );
-      this.log(input.slug, 'info', `Drill: creating the throw-away tenant ${target} on ${into}`);
-      created = true;
-      await this.tenants.create({
-        slug: target,
-        host: into,
-        plan: src.record?.plan ?? 'starter',
-        modules: [],
-        env: {},
-        keepOnFailure: false,
-      });
-      const dir = tenantDir(dstHost.stateDir, target);
-      await stopN8n(dt, dir, target);
+      this.log(input.slug, 'info', `Drill: starting the throw-away stack ${target} on ${into} (unrouted)`);
+      made = true;
+      await this.makeDrillStack(dt, dstHost, dir, target, stageDir);
       const compared = await this.restoreData(dt, dir, target, stageDir, manifest);
       report = {
         tenant: input.slug,
@@ -1257,8 +1473,15 @@ export class BackupService {
         detail: `${info.code}: ${info.message}`,
       };
     } finally {
-      if (created) await this.tenants.delete(target, target, into).catch(() => undefined);
+      if (made) await this.drillDown(dt, dstHost, dir, target).catch(() => undefined);
       await removeInside(dt, posix.dirname(stageDir), stageDir).catch(() => undefined);
+      await lock.release();
+      // A drill's name is never used again: its lock file goes too.
+      await dt
+        .exec(['rm', '-f', '--', posix.join(locksDir(dstHost.stateDir), `${target}.lock`)], {
+          timeoutMs: 15_000,
+        })
+        .catch(() => undefined);
     }
     report.seconds = (Date.now() - started) / 1000;
     await this.recordReport(src.t, src.host, input.slug, report);
@@ -1270,8 +1493,4 @@ export class BackupService {
     this.emit({ type: 'backups.changed', host: src.host.name, slug: input.slug });
     return report;
   }
-}
-
-async function stopN8n(t: HostTransport, dir: string, slug: string): Promise<void> {
-  await t.exec(compose(dir, slug, 'stop', 'n8n'), { timeoutMs: 5 * 60_000 });
 }

@@ -80,7 +80,7 @@ export function RunBadge({
   showError = true,
   clamp = false,
 }: {
-  run: Pick<BackupRun, 'ok' | 'error'> | null;
+  run: Pick<BackupRun, 'ok' | 'error' | 'skipped'> | null;
   testId?: string;
   showError?: boolean;
   /** Show at most three lines of the error (the whole of it on hover): for tables of many rows. */
@@ -88,7 +88,13 @@ export function RunBadge({
 }): ReactElement {
   const { t } = useTranslation();
   const tone = runTone(run);
-  const label = !run ? t('backups.run.none') : run.ok ? t('backups.run.ok') : t('backups.run.failed');
+  const label = !run
+    ? t('backups.run.none')
+    : run.skipped
+      ? t('backups.run.skipped')
+      : run.ok
+        ? t('backups.run.ok')
+        : t('backups.run.failed');
   return (
     <span className="run-cell">
       <span className={`badge badge-${tone}`} data-testid={testId} data-tone={tone}>

@@ -623,6 +623,7 @@ export const en = {
     run: {
       ok: 'Succeeded',
       failed: 'Failed',
+      skipped: 'Skipped: tenant busy',
       none: 'No run yet',
     },
     drill: {

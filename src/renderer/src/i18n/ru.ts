@@ -621,6 +621,7 @@ export const ru: Messages = {
     run: {
       ok: 'Успешно',
       failed: 'Ошибка',
+      skipped: 'Пропущен: клиент занят',
       none: 'Запусков не было',
     },
     drill: {

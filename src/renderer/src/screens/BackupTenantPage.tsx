@@ -366,7 +366,7 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
                 </thead>
                 <tbody>
                   {runs.map((r, i) => (
-                    <tr key={`${r.at}-${i}`} data-ok={r.ok}>
+                    <tr key={`${r.at}-${i}`} data-ok={r.ok} data-skipped={r.skipped === true}>
                       <th scope="row">
                         <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
                       </th>
