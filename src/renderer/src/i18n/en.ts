@@ -614,6 +614,8 @@ export const en = {
       ok: 'Succeeded',
       failed: 'Failed',
       none: 'No run yet',
+      offsiteOk: 'Offsite copy made',
+      offsiteFailed: 'Offsite copy failed',
     },
     drill: {
       ok: 'Passed',

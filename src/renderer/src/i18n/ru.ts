@@ -612,6 +612,8 @@ export const ru: Messages = {
       ok: 'Успешно',
       failed: 'Ошибка',
       none: 'Запусков не было',
+      offsiteOk: 'Копия на резервном сервере',
+      offsiteFailed: 'Копия на резервный сервер не удалась',
     },
     drill: {
       ok: 'Пройдена',
