@@ -340,11 +340,11 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           '--out: give a file path.',
           'Example: --out ./truffles-backup-key.txt',
         );
+      const r = await getCore().backupKeys.exportIdentity(o.out);
       io.err(
         'WARNING: the file holds the private backup key in clear. Whoever has it can read every backup of the fleet. ' +
           'Keep it offline (a USB stick in a safe, a password manager), never on a host, and never in a repository.',
       );
-      const r = await getCore().backupKeys.exportIdentity(o.out);
       print(`Wrote the backup key to ${r.file} (mode 0600). Its public key: ${r.recipient}`, {
         file: r.file,
         recipient: r.recipient,
