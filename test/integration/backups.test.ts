@@ -194,8 +194,6 @@ beforeAll(async () => {
   await tenantHost(core, 'sb');
   tr = await core.hosts.transport('sb');
   await core.backupKeys.init();
-  // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
-  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
   slug = uniqueSlug('bk');
   created.push(slug);
   await core.tenants.create({
@@ -207,6 +205,8 @@ beforeAll(async () => {
     keepOnFailure: false,
   });
   await writeKnownData(slug);
+  // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
+  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
 }, 600_000);
 
 afterAll(async () => {

@@ -27,13 +27,13 @@ beforeAll(async () => {
   await tenantHost(core, 'sb');
   tr = await core.hosts.transport('sb');
   await core.backupKeys.init();
-  // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
-  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
   await Promise.all(
     slugs.map((slug) =>
       core.tenants.create({ slug, host: 'sb', plan: 'starter', modules: [], env: {}, keepOnFailure: false }),
     ),
   );
+  // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
+  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
 }, 600_000);
 
 afterAll(async () => {

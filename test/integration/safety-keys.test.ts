@@ -327,6 +327,11 @@ describe('backup keys: several operators, no silent re-key (issue 11, item 8; re
         target: `${sb.user}@${sb.address}:${reserve}`,
         fingerprint: sb.fingerprint,
       });
+      expect(
+        (await auditActions()).filter((x) => x.action === 'backup.schedule').pop()?.details,
+      ).toMatchObject({
+        offsite: { fingerprint: sb.fingerprint },
+      });
       expect(await readHostFile(tr, `${STATE}/agent/offsite_known_hosts`)).toMatch(
         new RegExp(`^\\[${sb.address}\\]:${sb.port} ssh-ed25519 `),
       );

@@ -574,7 +574,15 @@ export class BackupService {
     await appendAudit(t, host, {
       action: 'backup.schedule',
       subject: `host:${host.name}`,
-      details: { at: config.at, via, backupDir: config.backupDir, retention: config.retention },
+      details: {
+        at: config.at,
+        via,
+        backupDir: config.backupDir,
+        retention: config.retention,
+        offsite: config.offsite
+          ? { target: config.offsite.target, fingerprint: config.offsite.hostKey?.fingerprint ?? null }
+          : null,
+      },
     }).catch(() => undefined);
     return this.scheduleInfo(input.host);
   }
