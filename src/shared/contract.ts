@@ -590,6 +590,8 @@ export const BackupRunSchema = z.object({
   id: z.string().nullable(),
   error: z.string().nullable(),
   seconds: z.number().nonnegative(),
+  /** The offsite copy of this run's archive: ok, or failed with the reason; null/absent: none configured. */
+  offsite: z.object({ ok: z.boolean(), error: z.string().nullable() }).nullable().optional(),
 });
 
 export const CountDiffSchema = z.object({
@@ -616,6 +618,35 @@ export const RestoreReportSchema = z.object({
   detail: z.string(),
 });
 
+/** An age X25519 public key (`age1…`) a host encrypts its backups to. */
+export const AgeRecipientSchema = z
+  .string()
+  .regex(/^age1[02-9ac-hj-np-z]{58}$/, 'An age public key starts with age1 and has 62 characters.');
+
+/** Who may read a host's backups: one age public key per operator, or an offline recovery key. */
+export const BackupRecipientSchema = z.object({
+  recipient: z.string(),
+  label: z.string(),
+  addedAt: z.string(),
+  addedBy: z.string(),
+});
+
+export const BackupKeyStatusSchema = z.object({
+  host: z.string(),
+  /** The agent's settings exist on the host. */
+  configured: z.boolean(),
+  /** This console's public key (null before `backup key init`). */
+  ours: z.string().nullable(),
+  /** The host's agent encrypts to this console's key (among others). */
+  matches: z.boolean(),
+  recipients: z.array(BackupRecipientSchema.extend({ ours: z.boolean() })),
+});
+
+const RecipientLabelSchema = z
+  .string()
+  .max(64)
+  .regex(/^[\p{L}\p{N} ._@:()-]*$/u, 'A label is up to 64 letters, digits, spaces and ._@:()-.');
+
 export const BackupScheduleSchema = z.object({
   host: z.string(),
   installed: z.boolean(),
@@ -625,7 +656,17 @@ export const BackupScheduleSchema = z.object({
   agentVersion: z.string().nullable(),
   backupDir: z.string(),
   retention: z.object({ daily: z.number().int(), weekly: z.number().int() }),
-  offsite: z.object({ target: z.string(), keep: z.number().int() }).nullable(),
+  offsite: z
+    .object({
+      target: z.string(),
+      /** Days the reserve keeps archives. */
+      keep: z.number().int(),
+      /** The reserve's pinned host key (null: none pinned; the agent's copies then fail). */
+      fingerprint: z.string().nullable().optional(),
+    })
+    .nullable(),
+  /** The public keys the host's agent encrypts to (issue 11, item 8). */
+  recipients: z.array(BackupRecipientSchema).optional(),
   /** Weekday (0 = Sunday) on which consoles that are open drill each tenant's newest backup; null: never. */
   drillWeekday: z.number().int().min(0).max(6).nullable(),
   missing: z.array(z.string()),
@@ -856,7 +897,10 @@ export const commands = {
               .string()
               .max(LIMITS.path, PATH_TOO_LONG)
               .regex(/^\/[A-Za-z0-9._/-]*$/, 'The key file on the host, as an absolute path.'),
+            /** Days the reserve's receiver keeps archives (the forced command's argument). */
             keep: z.number().int().min(1).max(1000).default(14),
+            /** The reserve's host key fingerprint, as the operator verified it (asked for when absent). */
+            acceptFingerprint: FingerprintSchema.optional(),
           })
           .strict()
           .nullable()
@@ -890,6 +934,45 @@ export const commands = {
   'backups.keyInit': {
     input: Empty,
     output: z.object({ recipient: z.string(), createdAt: z.string() }),
+  },
+  /** The authorized_keys line for the reserve server: the host's offsite key, restricted to the append-only receiver. */
+  'backups.offsiteKeyLine': {
+    input: z
+      .object({
+        host: HostNameSchema,
+        receiver: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'The receiver on the reserve, as an absolute path.')
+          .optional(),
+      })
+      .strict(),
+    output: z.object({ host: z.string(), line: z.string(), folder: z.string(), receiver: z.string() }),
+  },
+  /** Which public keys a host's backups are encrypted to, and whether this console's is one. */
+  'backups.keyStatus': {
+    input: z.object({ host: HostNameSchema }).strict(),
+    output: BackupKeyStatusSchema,
+  },
+  /** Add a public key to the host's recipients: this console's (default) or another (an offline recovery key). Audited. */
+  'backups.addRecipient': {
+    input: z
+      .object({
+        host: HostNameSchema,
+        recipient: AgeRecipientSchema.optional(),
+        label: RecipientLabelSchema.optional(),
+      })
+      .strict(),
+    output: BackupKeyStatusSchema,
+  },
+  /** Remove a public key from the host's recipients (never the last one). Audited. */
+  'backups.removeRecipient': {
+    input: z.object({ host: HostNameSchema, recipient: AgeRecipientSchema }).strict(),
+    output: BackupKeyStatusSchema,
+  },
+  /** Replace every recipient of the host with this console's key; confirm is the host's name. Audited. */
+  'backups.rekey': {
+    input: z.object({ host: HostNameSchema, confirm: z.string().max(100) }).strict(),
+    output: BackupKeyStatusSchema,
   },
   /** Update many tenants, backup first and rollback each, with a concurrency limit; progress per tenant. */
   'fleet.update': {

@@ -32,6 +32,8 @@ beforeAll(async () => {
       core.tenants.create({ slug, host: 'sb', plan: 'starter', modules: [], env: {}, keepOnFailure: false }),
     ),
   );
+  // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
+  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
 }, 600_000);
 
 afterAll(async () => {

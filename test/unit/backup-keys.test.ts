@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as age from 'age-encryption';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,5 +71,40 @@ describe('the fleet backup key', () => {
   it('the private key cannot be read with another passphrase', async () => {
     await keys().init();
     await expect(keys('wrong passphrase').identity()).rejects.toThrow();
+  });
+});
+
+describe('a recovery copy of the private key (issue 11, item 8)', () => {
+  it('exports an age identity file (0600) that the age CLI decrypts with; never over an existing file', async () => {
+    const info = await keys().init();
+    const file = join(t.dir, 'recovery-key.txt');
+    const r = await keys().exportIdentity(file);
+    expect(r).toMatchObject({ file, recipient: info.recipient });
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(`# public key: ${info.recipient}`);
+    expect(text).toContain(await keys().identity());
+    // The standard tool reads what a host's agent would write for this key.
+    const sealed = join(t.dir, 'sealed.age');
+    writeFileSync(sealed, await encryptTo(info.recipient, 'tar bytes'));
+    expect(execFileSync('age', ['-d', '-i', file, sealed], { encoding: 'utf8' })).toBe('tar bytes');
+    // A second export to the same name is refused and leaves the file as it was.
+    writeFileSync(join(t.dir, 'other.txt'), 'keep me');
+    await expect(keys().exportIdentity(join(t.dir, 'other.txt'))).rejects.toMatchObject({
+      code: 'backup.export-exists',
+    });
+    expect(readFileSync(join(t.dir, 'other.txt'), 'utf8')).toBe('keep me');
+    // Another console takes it back in.
+    const home2 = new Store(join(t.dir, 'home2'));
+    const k2 = new BackupKeys(home2, new PassphraseProvider(async () => 'another passphrase'));
+    const line = text.split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1')) ?? '';
+    expect((await k2.init({ identity: line })).recipient).toBe(info.recipient);
+  });
+
+  it('needs the passphrase: a wrong one exports nothing', async () => {
+    await keys().init();
+    const file = join(t.dir, 'nope.txt');
+    await expect(keys('wrong passphrase').exportIdentity(file)).rejects.toThrow();
+    expect(() => statSync(file)).toThrow();
   });
 });

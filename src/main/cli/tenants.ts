@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
+  AgeRecipientSchema,
   BackupIdSchema,
   commands,
   DomainSchema,
@@ -13,14 +14,17 @@ import {
   NewSlugSchema,
   SlugSchema,
   type AppEvent,
+  type CommandOutput,
   type RestoreReport,
   type TenantStatus,
   type TenantView,
 } from '../../shared/contract';
 import type { Core } from '../core/core';
+import { CoreError } from '../core/errors';
 import { CREATE_STEPS } from '../core/tenants/service';
 import { collect, pairs, parseArg, UsageError } from './args';
 import { bytes, table } from './format';
+import { ask, interactive } from './prompt';
 
 export interface CliContext {
   getCore: () => Core;
@@ -334,6 +338,96 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const recipient = await getCore().backupKeys.recipient();
       print(recipient, { recipient });
     });
+  key
+    .command('export')
+    .description(
+      'write the PRIVATE backup key to a file, for a recovery copy kept offline (age identity format)',
+    )
+    .requiredOption('--out <file>', 'the file to create (mode 0600; never overwritten)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { out: string }) => {
+      if (!o.out || o.out.length > 4096 || o.out.includes('\0'))
+        throw new UsageError(
+          'usage.invalid',
+          '--out: give a file path.',
+          'Example: --out ./truffles-backup-key.txt',
+        );
+      const r = await getCore().backupKeys.exportIdentity(o.out);
+      io.err(
+        'WARNING: the file holds the private backup key in clear. Whoever has it can read every backup of the fleet. ' +
+          'Keep it offline (a USB stick in a safe, a password manager), never on a host, and never in a repository.',
+      );
+      print(`Wrote the backup key to ${r.file} (mode 0600). Its public key: ${r.recipient}`, {
+        file: r.file,
+        recipient: r.recipient,
+        createdAt: r.createdAt,
+      });
+    });
+  const keyStatusText = (s: CommandOutput<'backups.keyStatus'>): string =>
+    [
+      `${s.host}: ${!s.configured ? 'no backup agent yet' : s.matches ? "encrypts to this console's key" : "does NOT encrypt to this console's key"}`,
+      ...s.recipients.map(
+        (r) =>
+          `  ${r.recipient}${r.ours ? '  (this console)' : ''}${r.label ? `  ${r.label}` : ''}${r.addedBy ? `  added ${r.addedAt.slice(0, 16)} by ${r.addedBy}` : ''}`,
+      ),
+    ].join('\n');
+  key
+    .command('status <host>')
+    .description("the public keys a host's backups are encrypted to, and whether this console's is one")
+    .option('--json', 'machine-readable output')
+    .action(async (hostArg: string) => {
+      const s = await getCore().backups.keyStatus(parseArg(HostNameSchema, hostArg, 'HOST'));
+      print(keyStatusText(s), s);
+      if (s.configured && !s.matches) ctx.setExitCode(1);
+    });
+  key
+    .command('add-recipient <host>')
+    .description(
+      "let one more key read the host's backups: this console's (default) or --recipient age1… (audited)",
+    )
+    .option('--recipient <age1…>', 'another public key, e.g. an offline recovery key')
+    .option('--label <text>', 'who or what the key is (default: this console for its own key)')
+    .option('--json', 'machine-readable output')
+    .action(async (hostArg: string, o: { recipient?: string; label?: string }) => {
+      const input = parseArg(
+        commands['backups.addRecipient'].input,
+        {
+          host: hostArg,
+          ...(o.recipient !== undefined ? { recipient: o.recipient } : {}),
+          ...(o.label !== undefined ? { label: o.label } : {}),
+        },
+        'options',
+      );
+      const s = await getCore().backups.addRecipient(input);
+      print(keyStatusText(s), s);
+    });
+  key
+    .command('remove-recipient <host>')
+    .description("stop encrypting the host's backups to a key (never the last one; audited)")
+    .requiredOption('--recipient <age1…>', 'the public key to remove')
+    .option('--json', 'machine-readable output')
+    .action(async (hostArg: string, o: { recipient: string }) => {
+      const s = await getCore().backups.removeRecipient({
+        host: parseArg(HostNameSchema, hostArg, 'HOST'),
+        recipient: parseArg(AgeRecipientSchema, o.recipient, '--recipient'),
+      });
+      print(keyStatusText(s), s);
+    });
+  key
+    .command('rekey <host>')
+    .description("replace every key the host's backups are encrypted to with this console's (audited)")
+    .requiredOption('--confirm <host>', "the host's name again")
+    .option('--json', 'machine-readable output')
+    .action(async (hostArg: string, o: { confirm: string }) => {
+      const s = await getCore().backups.rekey({
+        host: parseArg(HostNameSchema, hostArg, 'HOST'),
+        confirm: o.confirm,
+      });
+      print(
+        `${keyStatusText(s)}\nArchives made before stay encrypted to the old keys: keep those keys to read them.`,
+        s,
+      );
+    });
 
   const hostOpt = (v: string | undefined): string | undefined =>
     v === undefined ? undefined : parseArg(HostNameSchema, v, '--host');
@@ -350,6 +444,33 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       ...(r.safetyBackupId ? [`  safety backup: ${r.safetyBackupId}`] : []),
       ...r.mismatches.map((m) => `  ✗ ${m.what}: expected ${m.expected}, found ${m.actual ?? 'nothing'}`),
     ].join('\n');
+
+  backup
+    .command('offsite-key-line <host>')
+    .description(
+      "the authorized_keys line for the reserve server: the host's offsite key, restricted to the append-only receiver",
+    )
+    .option(
+      '--receiver <path>',
+      'where truffles-offsite-receive is on the reserve (default /usr/local/bin/…)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (hostArg: string, o: { receiver?: string }) => {
+      const input = parseArg(
+        commands['backups.offsiteKeyLine'].input,
+        { host: hostArg, ...(o.receiver !== undefined ? { receiver: o.receiver } : {}) },
+        'options',
+      );
+      const r = await getCore().backups.offsiteKeyLine(input);
+      print(
+        [
+          `# On the reserve server: install templates/backup/truffles-offsite-receive as ${r.receiver},`,
+          `# create ${r.folder} (owned by the reserve user), and add this line to that user's ~/.ssh/authorized_keys:`,
+          r.line,
+        ].join('\n'),
+        r,
+      );
+    });
 
   backup
     .command('create <slug>')
@@ -390,7 +511,13 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           rows.length ? table([['ID', 'KIND', 'SIZE', 'COUNTS', '', 'RESTORED'], ...rows]) : 'No backups.',
           ...(lastRun
             ? [
-                `Last run ${lastRun.at}: ${lastRun.skipped ? (lastRun.error ?? 'skipped: tenant busy') : lastRun.ok ? 'ok' : `FAILED: ${lastRun.error ?? ''}`}`,
+                `Last run ${lastRun.at}: ${lastRun.skipped ? (lastRun.error ?? 'skipped: tenant busy') : lastRun.ok ? 'ok' : `FAILED: ${lastRun.error ?? ''}`}${
+                  lastRun.offsite
+                    ? lastRun.offsite.ok
+                      ? '; offsite ok'
+                      : `; offsite FAILED: ${lastRun.offsite.error ?? ''}`
+                    : ''
+                }`,
               ]
             : []),
         ].join('\n'),
@@ -408,7 +535,11 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--offsite <user@host:/path>', 'also copy each archive to a reserve server over SSH')
     .option('--offsite-key <path>', "the host's SSH key for the reserve server (a path on the host)")
     .option('--offsite-port <port>', "the reserve server's SSH port", '22')
-    .option('--offsite-keep <n>', 'archives kept per tenant on the reserve server', '14')
+    .option('--offsite-keep <days>', 'days the reserve server keeps archives (its receiver prunes)', '14')
+    .option(
+      '--offsite-fingerprint <SHA256:…>',
+      "the reserve server's host key fingerprint, as verified (asked for on a terminal otherwise)",
+    )
     .option('--no-offsite', 'stop copying to a reserve server')
     .option('--json', 'machine-readable output')
     .action(
@@ -423,6 +554,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           offsiteKey?: string;
           offsitePort: string;
           offsiteKeep: string;
+          offsiteFingerprint?: string;
           drillWeekday?: string;
         },
       ) => {
@@ -442,6 +574,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
             port: Number(o.offsitePort),
             identityFile: o.offsiteKey,
             keep: Number(o.offsiteKeep),
+            ...(o.offsiteFingerprint !== undefined ? { acceptFingerprint: o.offsiteFingerprint } : {}),
           };
         }
         const input = parseArg(
@@ -459,11 +592,45 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           },
           'options',
         );
-        const s = await getCore().backups.schedule(input);
+        let s;
+        try {
+          s = await getCore().backups.schedule(input);
+        } catch (err) {
+          // The reserve's host key, shown and confirmed like a host's on first connect.
+          const fp = (err as CoreError).details as { fingerprint?: string } | undefined;
+          if (
+            !(err instanceof CoreError) ||
+            err.code !== 'backup.offsite-fingerprint' ||
+            o.offsiteFingerprint !== undefined ||
+            !interactive() ||
+            !fp?.fingerprint ||
+            !input.offsite
+          )
+            throw err;
+          io.err(err.message);
+          const answer = (await ask('Trust this key for the offsite copies? Type "yes" to confirm: '))
+            .trim()
+            .toLowerCase();
+          if (answer !== 'yes')
+            throw new UsageError('usage.declined', 'Not trusted: nothing was changed.', err.hint);
+          s = await getCore().backups.schedule({
+            ...input,
+            offsite: { ...input.offsite, acceptFingerprint: fp.fingerprint },
+          });
+        }
         print(
           [
             `${s.host}: daily at ${s.at} (host time) via ${s.via}; agent ${s.agentVersion ?? '?'}`,
             `  archives in ${s.backupDir}; keep ${s.retention.daily} daily, ${s.retention.weekly} weekly`,
+            ...(s.offsite
+              ? [
+                  `  offsite to ${s.offsite.target}, kept ${s.offsite.keep} days there; reserve key ${s.offsite.fingerprint ?? 'NOT pinned'}`,
+                  `  on the reserve, authorize the host's key with: truffles backup offsite-key-line ${s.host}`,
+                ]
+              : []),
+            ...(s.recipients ?? []).map(
+              (r) => `  encrypted to ${r.recipient}${r.label ? ` (${r.label})` : ''}`,
+            ),
             ...(s.missing.length ? [`  missing on the host: ${s.missing.join(', ')}`] : []),
           ].join('\n'),
           s,

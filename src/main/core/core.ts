@@ -113,6 +113,11 @@ export class Core {
       'backups.runDueDrills': () => this.backups.runDueDrills(),
       'backups.keyInfo': () => this.backupKeys.info(),
       'backups.keyInit': () => this.backupKeys.init(),
+      'backups.keyStatus': (i) => this.backups.keyStatus(i.host),
+      'backups.addRecipient': (i) => this.backups.addRecipient(i),
+      'backups.removeRecipient': (i) => this.backups.removeRecipient(i),
+      'backups.rekey': (i) => this.backups.rekey(i),
+      'backups.offsiteKeyLine': (i) => this.backups.offsiteKeyLine(i),
       'fleet.update': (i) => this.fleet.update(i),
       'tenants.delete': (i) => this.fleet.deleteTenant(i.slug, i.confirm, i.host, i.skipFinalBackup),
     };

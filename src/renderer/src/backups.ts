@@ -57,6 +57,19 @@ export function runTone(run: Pick<BackupRun, 'ok' | 'skipped'> | null): Tone {
   return run.ok ? 'ok' : 'error';
 }
 
+/** A run's offsite copy: made green, failed red with its reason; null when none is set up. */
+export function offsiteState(run: Pick<BackupRun, 'offsite'> | null): {
+  tone: 'ok' | 'error';
+  label: 'backups.run.offsiteOk' | 'backups.run.offsiteFailed';
+  error: string | null;
+} | null {
+  const o = run?.offsite;
+  if (!o) return null;
+  return o.ok
+    ? { tone: 'ok', label: 'backups.run.offsiteOk', error: null }
+    : { tone: 'error', label: 'backups.run.offsiteFailed', error: o.error };
+}
+
 /** The last drill (or restore): passed green, failed red, none grey. */
 export function drillTone(report: Pick<RestoreReport, 'ok'> | null): Tone {
   if (!report) return 'unknown';

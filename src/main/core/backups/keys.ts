@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import * as age from 'age-encryption';
 import { CoreError } from '../errors';
 import type { SecretProvider } from '../secrets/provider';
@@ -13,7 +14,7 @@ import type { Store } from '../store/store';
  */
 
 const IDENTITY_SECRET = 'backup:identity';
-const RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+export const RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const IDENTITY = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}$/;
 
 export interface BackupKeyInfo {
@@ -75,6 +76,52 @@ export class BackupKeys {
         'Make one: truffles backup key init',
       );
     return info.recipient;
+  }
+
+  /**
+   * A recovery copy of the private key (issue 11, item 8): an age identity file as `age-keygen`
+   * writes it, readable by the `age` CLI (`age -d -i FILE`) and by `backup key init
+   * --identity-file` on another console. Decrypting the sealed identity needs the secret
+   * provider (the passphrase, or the OS keychain in the app); the file is created with mode
+   * 0600 and never over an existing file.
+   */
+  async exportIdentity(file: string): Promise<BackupKeyInfo & { file: string }> {
+    const info = await this.info();
+    const identity = await this.identity();
+    if (!info)
+      throw new CoreError(
+        'backup.no-key',
+        'There is no backup key yet.',
+        'Make one: truffles backup key init',
+      );
+    const text = [
+      `# created: ${info.createdAt}`,
+      `# public key: ${info.recipient}`,
+      '# Truffles backup identity: whoever holds this file can read every backup encrypted to it.',
+      identity,
+      '',
+    ].join('\n');
+    let handle;
+    try {
+      handle = await open(file, 'wx', 0o600);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      throw new CoreError(
+        code === 'EEXIST' ? 'backup.export-exists' : 'backup.export-failed',
+        code === 'EEXIST'
+          ? `${file} already exists; an export never overwrites a file.`
+          : `Cannot create ${file} (${code}).`,
+        code === 'EEXIST' ? 'Give a new file name (--out FILE).' : 'Give a path in a folder you can write.',
+      );
+    }
+    try {
+      await handle.chmod(0o600);
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return { ...info, file };
   }
 
   /** The private key, decrypted in memory for a restore; never written anywhere. */

@@ -18,6 +18,7 @@ import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
 import type { ExecOptions, ExecResult } from '../ssh/connection';
+import { probeHostKey } from '../ssh/connection';
 import { shellJoin } from '../ssh/quote';
 import type { HostRecord } from '../store/schema';
 import { parseHostCatalog, resolveImages, type ImageKey } from '../tenants/catalog';
@@ -26,7 +27,8 @@ import { acquireTenantLock, endsWithStdin, guardedByLock, locksDir } from '../te
 import { renderEnv } from '../tenants/render';
 import { compose, DATA_SERVICES, parseEnvFile, type TenantService } from '../tenants/service';
 import { readArchive, type BackupManifest } from './archive';
-import type { BackupKeys } from './keys';
+import { auditActor } from '../hosts/audit';
+import { RECIPIENT, type BackupKeys } from './keys';
 
 /**
  * Backups (issue 5). The work of taking a backup is the host's: an agent script
@@ -49,11 +51,28 @@ const CRON_MARK = '# truffles-backup';
 const TIMER_UNIT = 'truffles-backup.timer';
 export const REQUIRED_TOOLS = ['docker', 'age', 'jq', 'curl', 'tar', 'sha256sum', 'flock'] as const;
 
+const RecipientEntrySchema = z.object({
+  recipient: z.string().regex(RECIPIENT, 'not an age public key'),
+  label: z.string().default(''),
+  addedAt: z.string().default(''),
+  addedBy: z.string().default(''),
+});
+type RecipientEntry = z.infer<typeof RecipientEntrySchema>;
+/** Hosts' agents encrypt to at most this many keys (one per operator, plus recovery keys). */
+const MAX_RECIPIENTS = 20;
+
 const AgentConfigSchema = z.object({
   version: z.literal(1),
   stateDir: z.string(),
   backupDir: z.string(),
+  /** The first of `recipients`, kept for agents before version 7 (they read only this one). */
   recipient: z.string(),
+  /**
+   * Every public key the agent encrypts to (issue 11, item 8): `age -r` once per key, so any one
+   * of the private keys reads the archive. Settings written before this list existed have only
+   * `recipient`; they read as a list of that one key.
+   */
+  recipients: z.array(RecipientEntrySchema).max(MAX_RECIPIENTS).optional(),
   at: z.string().regex(/^\d\d:\d\d$/),
   retention: z.object({ daily: z.number().int().min(1), weekly: z.number().int().min(0) }),
   offsite: z
@@ -62,14 +81,37 @@ const AgentConfigSchema = z.object({
       port: z.number().int(),
       path: z.string(),
       identityFile: z.string(),
+      /** Days the reserve's receiver keeps archives (its forced command's argument). */
       keep: z.number().int().min(1),
+      /** The reserve's host key, pinned from the console on the operator's confirmation. */
+      hostKey: z.object({ line: z.string(), fingerprint: z.string() }).optional(),
     })
     .nullable()
     .default(null),
   /** Read by consoles, not by the agent: drills need the private key. */
   drillWeekday: z.number().int().min(0).max(6).nullable().default(null),
 });
-export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+export type AgentConfig = z.infer<typeof AgentConfigSchema> & { recipients: RecipientEntry[] };
+
+function withRecipients(c: z.infer<typeof AgentConfigSchema>): AgentConfig {
+  const recipients = c.recipients?.length
+    ? c.recipients
+    : [{ recipient: c.recipient, label: '', addedAt: '', addedBy: '' }];
+  return { ...c, recipients, recipient: recipients[0]?.recipient ?? c.recipient };
+}
+
+/** The host's agent does not encrypt to this console's key: refused, never re-keyed silently. */
+function keyMismatch(host: HostRecord, config: AgentConfig, ours: string): CoreError {
+  const theirs = config.recipients.map((r) => `${r.recipient}${r.label ? ` (${r.label})` : ''}`);
+  return new CoreError(
+    'backup.key-mismatch',
+    `The backups on ${host.name} are encrypted to ${theirs.join(', ')}, not to this console's key ${ours}.`,
+    `This console could not read them. Import the fleet's key (truffles backup key init --identity-file FILE --replace), ` +
+      `or add this console's key beside the others: truffles backup key add-recipient ${host.name}; ` +
+      `to replace every key on purpose: truffles backup key rekey ${host.name} --confirm ${host.name}`,
+    { host: host.name, recipients: config.recipients.map((r) => r.recipient), ours },
+  );
+}
 
 const SidecarSchema = BackupEntrySchema.omit({ host: true, provenAt: true });
 
@@ -187,13 +229,33 @@ export function drillCompose(
   return `# A restore drill's throw-away stack (Truffles Console): unrouted, removed after the drill.\n${stringifyYaml(doc)}`;
 }
 
+/** Where the receiver is on a reserve server unless the operator says otherwise. */
+export const OFFSITE_RECEIVER = '/usr/local/bin/truffles-offsite-receive';
+const OFFSITE_KNOWN_HOSTS = 'offsite_known_hosts';
+
+/** The key type inside an SSH public key blob (its first string): what a known_hosts line names. */
+function keyType(blob: Buffer): string {
+  const n = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + n).toString('ascii');
+}
+
+export interface OffsiteInput {
+  target: string;
+  port: number;
+  path: string;
+  identityFile: string;
+  keep: number;
+  /** The reserve's host key fingerprint as the operator verified it. */
+  acceptFingerprint?: string | undefined;
+}
+
 export interface ScheduleInput {
   host: string;
   at?: string | undefined;
   daily?: number | undefined;
   weekly?: number | undefined;
   backupDir?: string | undefined;
-  offsite?: AgentConfig['offsite'] | undefined;
+  offsite?: OffsiteInput | null | undefined;
   drillWeekday?: number | null | undefined;
 }
 
@@ -243,7 +305,7 @@ export class BackupService {
     const text = await readHostFile(t, posix.join(this.agentDir(host), 'backup.json'));
     if (text === null) return null;
     try {
-      return AgentConfigSchema.parse(JSON.parse(text));
+      return withRecipients(AgentConfigSchema.parse(JSON.parse(text)));
     } catch (err) {
       throw new CoreError(
         'backup.config-invalid',
@@ -259,6 +321,9 @@ export class BackupService {
       stateDir: host.stateDir,
       backupDir: posix.join(host.stateDir, 'backups'),
       recipient,
+      recipients: recipient
+        ? [{ recipient, label: auditActor(), addedAt: new Date().toISOString(), addedBy: auditActor() }]
+        : [],
       at: '03:00',
       retention: { daily: 7, weekly: 4 },
       offsite: null,
@@ -302,23 +367,155 @@ export class BackupService {
     await mkdirHost(t, config.backupDir);
   }
 
-  /** The agent's settings as they are, with this console's key (installed when absent). */
+  /**
+   * The agent's settings as they are (installed with this console's key when absent). Refused
+   * when the host's agent does not encrypt to this console's key: another console set the host
+   * up, and re-keying it silently would make every later backup unreadable to that console.
+   */
   private async ensureAgent(t: HostTransport, host: HostRecord): Promise<AgentConfig> {
     const recipient = await this.keys.recipient();
     const current = await this.readConfig(t, host);
-    const config = current ? { ...current, recipient } : this.defaultConfig(host, recipient);
+    if (current && !current.recipients.some((r) => r.recipient === recipient))
+      throw keyMismatch(host, current, recipient);
+    const config = current ?? this.defaultConfig(host, recipient);
     const installedVersion = await this.agentVersion(t, host);
     const ours = await this.bundledVersion();
-    if (!current || current.recipient !== recipient || installedVersion !== ours) {
-      await this.installAgent(t, host, config);
-      if (current && current.recipient !== recipient)
-        await appendAudit(t, host, {
-          action: 'backup.key-changed',
-          subject: `host:${host.name}`,
-          details: { from: current.recipient, to: recipient },
-        }).catch(() => undefined);
-    }
+    if (!current || installedVersion !== ours) await this.installAgent(t, host, config);
     return config;
+  }
+
+  // ---------- who can read a host's backups (issue 11, item 8) ----------
+
+  async keyStatus(hostName: string): Promise<CommandOutput<'backups.keyStatus'>> {
+    const host = await this.hosts.get(hostName);
+    const t = await this.hosts.transport(hostName);
+    return this.statusOf(host, await this.readConfig(t, host));
+  }
+
+  private async statusOf(
+    host: HostRecord,
+    config: AgentConfig | null,
+  ): Promise<CommandOutput<'backups.keyStatus'>> {
+    const ours = (await this.keys.info())?.recipient ?? null;
+    const recipients = (config?.recipients ?? []).map((r) => ({ ...r, ours: r.recipient === ours }));
+    return {
+      host: host.name,
+      configured: config !== null,
+      ours,
+      matches: recipients.some((r) => r.ours),
+      recipients,
+    };
+  }
+
+  /** Write new recipients into the host's settings (the agent installed when absent) and audit it. */
+  private async writeRecipients(
+    t: HostTransport,
+    host: HostRecord,
+    current: AgentConfig | null,
+    recipients: RecipientEntry[],
+    audit: { action: string; details: Record<string, unknown> },
+  ): Promise<CommandOutput<'backups.keyStatus'>> {
+    const first = recipients[0];
+    if (!first) throw new Error('no recipients');
+    const config: AgentConfig = {
+      ...(current ?? this.defaultConfig(host, first.recipient)),
+      recipient: first.recipient,
+      recipients,
+    };
+    await this.installAgent(t, host, config);
+    await appendAudit(t, host, {
+      action: audit.action,
+      subject: `host:${host.name}`,
+      details: audit.details,
+    });
+    return this.statusOf(host, config);
+  }
+
+  /**
+   * Add a public key the host's agent encrypts to: this console's own (the default: an operator
+   * joining the fleet with a key of their own) or another one (an offline recovery key).
+   */
+  async addRecipient(input: {
+    host: string;
+    recipient?: string | undefined;
+    label?: string | undefined;
+  }): Promise<CommandOutput<'backups.keyStatus'>> {
+    const host = await this.hosts.get(input.host);
+    const t = await this.hosts.transport(input.host);
+    const key = input.recipient ?? (await this.keys.recipient());
+    const current = await this.readConfig(t, host);
+    const list = current?.recipients ?? [];
+    if (list.some((r) => r.recipient === key)) return this.statusOf(host, current);
+    if (list.length >= MAX_RECIPIENTS)
+      throw new CoreError(
+        'backup.recipients-full',
+        `${host.name} already encrypts to ${MAX_RECIPIENTS} keys.`,
+        `Remove one first: truffles backup key remove-recipient ${host.name} --recipient age1…`,
+      );
+    const entry: RecipientEntry = {
+      recipient: key,
+      label: input.label ?? (input.recipient ? '' : auditActor()),
+      addedAt: new Date().toISOString(),
+      addedBy: auditActor(),
+    };
+    return this.writeRecipients(t, host, current, [...list, entry], {
+      action: 'backup.recipient-add',
+      details: { recipient: key, label: entry.label, recipients: list.length + 1 },
+    });
+  }
+
+  async removeRecipient(input: {
+    host: string;
+    recipient: string;
+  }): Promise<CommandOutput<'backups.keyStatus'>> {
+    const host = await this.hosts.get(input.host);
+    const t = await this.hosts.transport(input.host);
+    const current = await this.readConfig(t, host);
+    const list = current?.recipients ?? [];
+    if (!list.some((r) => r.recipient === input.recipient))
+      throw new CoreError(
+        'backup.recipient-unknown',
+        `${host.name} does not encrypt to ${input.recipient}.`,
+        `See its keys: truffles backup key status ${host.name}`,
+      );
+    const rest = list.filter((r) => r.recipient !== input.recipient);
+    if (!rest.length)
+      throw new CoreError(
+        'backup.recipient-last',
+        `${input.recipient} is the only key ${host.name} encrypts to; without it no backup could be read.`,
+        `Add another first (truffles backup key add-recipient ${host.name}), or replace it: truffles backup key rekey ${host.name} --confirm ${host.name}`,
+      );
+    return this.writeRecipients(t, host, current, rest, {
+      action: 'backup.recipient-remove',
+      details: { recipient: input.recipient, recipients: rest.length },
+    });
+  }
+
+  /**
+   * Replace every key the host encrypts to with this console's: what an operator does on purpose
+   * when the old keys are lost. Archives made before stay readable only with the old keys.
+   */
+  async rekey(input: { host: string; confirm: string }): Promise<CommandOutput<'backups.keyStatus'>> {
+    if (input.confirm !== input.host)
+      throw new CoreError(
+        'backup.confirm',
+        `To re-key the backups of '${input.host}', confirm with the host's name (got '${input.confirm}').`,
+        `Add --confirm ${input.host}`,
+      );
+    const host = await this.hosts.get(input.host);
+    const t = await this.hosts.transport(input.host);
+    const ours = await this.keys.recipient();
+    const current = await this.readConfig(t, host);
+    return this.writeRecipients(
+      t,
+      host,
+      current,
+      [{ recipient: ours, label: auditActor(), addedAt: new Date().toISOString(), addedBy: auditActor() }],
+      {
+        action: 'backup.rekey',
+        details: { from: (current?.recipients ?? []).map((r) => r.recipient), to: ours },
+      },
+    );
   }
 
   private async bundledVersion(): Promise<string> {
@@ -342,17 +539,24 @@ export class BackupService {
         'Give a plain absolute path, e.g. /srv/backups/truffles.',
       );
     const recipient = await this.keys.recipient();
-    const current = (await this.readConfig(t, host)) ?? this.defaultConfig(host, recipient);
+    const existing = await this.readConfig(t, host);
+    if (existing && !existing.recipients.some((r) => r.recipient === recipient))
+      throw keyMismatch(host, existing, recipient);
+    const current = existing ?? this.defaultConfig(host, recipient);
     const config: AgentConfig = {
       ...current,
-      recipient,
       at: input.at ?? current.at,
       backupDir: input.backupDir ?? current.backupDir,
       retention: {
         daily: input.daily ?? current.retention.daily,
         weekly: input.weekly ?? current.retention.weekly,
       },
-      offsite: input.offsite !== undefined ? input.offsite : current.offsite,
+      offsite:
+        input.offsite === undefined
+          ? current.offsite
+          : input.offsite === null
+            ? null
+            : await this.pinReserve(host, input.offsite),
       drillWeekday: input.drillWeekday !== undefined ? input.drillWeekday : current.drillWeekday,
     };
     if (config.offsite) {
@@ -366,6 +570,7 @@ export class BackupService {
         );
     }
     await this.installAgent(t, host, config);
+    await this.writeReserveKey(t, host, config.offsite);
     const [hh, mm] = config.at.split(':');
     const agent = posix.join(this.agentDir(host), AGENT_FILE);
     const logFile = posix.join(this.agentDir(host), 'agent.log');
@@ -438,9 +643,98 @@ export class BackupService {
     await appendAudit(t, host, {
       action: 'backup.schedule',
       subject: `host:${host.name}`,
-      details: { at: config.at, via, backupDir: config.backupDir, retention: config.retention },
+      details: {
+        at: config.at,
+        via,
+        backupDir: config.backupDir,
+        retention: config.retention,
+        offsite: config.offsite
+          ? { target: config.offsite.target, fingerprint: config.offsite.hostKey?.fingerprint ?? null }
+          : null,
+      },
     }).catch(() => undefined);
     return this.scheduleInfo(input.host);
+  }
+
+  /**
+   * The reserve server's host key, read from this console (the hosts' probe: handshake only,
+   * nothing trusted) and kept only when it is the fingerprint the operator confirmed. The host's
+   * agent then connects with StrictHostKeyChecking=yes against exactly this key.
+   */
+  private async pinReserve(host: HostRecord, o: OffsiteInput): Promise<NonNullable<AgentConfig['offsite']>> {
+    const address = o.target.slice(o.target.indexOf('@') + 1);
+    const offered = await probeHostKey(address, o.port, 20_000).catch((err: unknown) => {
+      throw new CoreError(
+        'backup.offsite-unreachable',
+        `The reserve server ${address}:${o.port} cannot be reached from this console to read its host key: ${(err as Error).message}`,
+        'Check the address and port; the console reads the key the host will have to trust.',
+      );
+    });
+    if (o.acceptFingerprint !== offered.fingerprint)
+      throw new CoreError(
+        'backup.offsite-fingerprint',
+        o.acceptFingerprint
+          ? `The reserve server ${address}:${o.port} offers ${offered.fingerprint}, not the confirmed ${o.acceptFingerprint}.`
+          : `Confirm the reserve server's host key: ${address}:${o.port} offers ${offered.algorithm} ${offered.fingerprint}.`,
+        `Compare it on the reserve (ssh-keygen -lf /etc/ssh/ssh_host_${offered.algorithm.replace(/^ssh-/, '')}_key.pub), then run again with --offsite-fingerprint ${offered.fingerprint}`,
+        { fingerprint: offered.fingerprint, algorithm: offered.algorithm, host: host.name },
+      );
+    const name = o.port === 22 ? address : `[${address}]:${o.port}`;
+    return {
+      target: o.target,
+      port: o.port,
+      path: o.path,
+      identityFile: o.identityFile,
+      keep: o.keep,
+      hostKey: {
+        line: `${name} ${keyType(offered.key)} ${offered.key.toString('base64')}`,
+        fingerprint: offered.fingerprint,
+      },
+    };
+  }
+
+  /** The agent's known_hosts for the reserve: the pinned key, and only it. */
+  private async writeReserveKey(
+    t: HostTransport,
+    host: HostRecord,
+    o: AgentConfig['offsite'],
+  ): Promise<void> {
+    const file = posix.join(this.agentDir(host), OFFSITE_KNOWN_HOSTS);
+    if (o?.hostKey) await writeHostFile(t, file, `${o.hostKey.line}\n`, 0o640);
+    else if (!o) await t.exec(['rm', '-f', '--', file], { timeoutMs: 15_000 });
+  }
+
+  /**
+   * The line the operator puts into the reserve user's ~/.ssh/authorized_keys for this host's
+   * offsite key: `restrict` (no shell, no forwarding, no pty) and a forced command, the
+   * append-only receiver, confined to this host's own folder.
+   */
+  async offsiteKeyLine(input: {
+    host: string;
+    receiver?: string | undefined;
+  }): Promise<CommandOutput<'backups.offsiteKeyLine'>> {
+    const host = await this.hosts.get(input.host);
+    const t = await this.hosts.transport(input.host);
+    const config = await this.readConfig(t, host);
+    const o = config?.offsite;
+    if (!o)
+      throw new CoreError(
+        'backup.no-offsite',
+        `${host.name} copies no backups offsite.`,
+        `Set it up first: truffles backup schedule ${host.name} --offsite USER@RESERVE:/srv/truffles --offsite-key PATH`,
+      );
+    const pub = (await readHostFile(t, `${o.identityFile}.pub`))?.trim();
+    if (!pub || !/^(ssh-ed25519|ecdsa-sha2-nistp\d+|ssh-rsa) [A-Za-z0-9+/=]+( .*)?$/.test(pub))
+      throw new CoreError(
+        'backup.offsite-key',
+        `There is no public key at ${o.identityFile}.pub on ${host.name}.`,
+        `On the host, as ${host.user}: ssh-keygen -t ed25519 -N '' -f ${o.identityFile}`,
+      );
+    const [type, blob] = pub.split(' ');
+    const receiver = input.receiver ?? OFFSITE_RECEIVER;
+    const folder = posix.join(o.path, host.name);
+    const line = `command="${receiver} ${folder} ${o.keep}",restrict ${type ?? ''} ${blob ?? ''} truffles-offsite:${host.name}`;
+    return { host: host.name, line, folder, receiver };
   }
 
   async scheduleInfo(hostName: string): Promise<BackupSchedule> {
@@ -471,8 +765,13 @@ export class BackupService {
       backupDir: base.backupDir,
       retention: base.retention,
       offsite: base.offsite
-        ? { target: `${base.offsite.target}:${base.offsite.path}`, keep: base.offsite.keep }
+        ? {
+            target: `${base.offsite.target}:${base.offsite.path}`,
+            keep: base.offsite.keep,
+            fingerprint: base.offsite.hostKey?.fingerprint ?? null,
+          }
         : null,
+      recipients: base.recipients,
       drillWeekday: base.drillWeekday,
       missing,
     };

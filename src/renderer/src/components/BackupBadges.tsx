@@ -1,7 +1,7 @@
 /** Small pieces the Backups screens share: freshness, run and drill badges, counts, sizes. */
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { drillTone, freshnessTone, runTone, summarizeCounts } from '../backups';
+import { drillTone, freshnessTone, offsiteState, runTone, summarizeCounts } from '../backups';
 import type { BackupEntry, BackupKind, BackupRun, RestoreReport } from '../backups';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../format';
 import type { UnitLabels } from '../format';
@@ -182,4 +182,30 @@ export function useCountsText(): (counts: BackupEntry['counts']) => string {
       one('workflows', c.workflows),
     ].join(' · ');
   };
+}
+
+/** The offsite copy of a run's archive: green when made, red with the reason when it failed; nothing when none is set up. */
+export function OffsiteBadge({
+  run,
+  testId,
+}: {
+  run: Pick<BackupRun, 'offsite'> | null;
+  testId?: string;
+}): ReactElement | null {
+  const { t } = useTranslation();
+  const o = offsiteState(run);
+  if (!o) return null;
+  return (
+    <span className="run-cell">
+      <span className={`badge badge-${o.tone}`} data-testid={testId} data-tone={o.tone}>
+        <ToneIcon tone={o.tone} />
+        <span className="badge-text">{t(o.label)}</span>
+      </span>
+      {o.error ? (
+        <span className="run-error" data-testid={testId ? `${testId}-error` : undefined}>
+          {o.error}
+        </span>
+      ) : null}
+    </span>
+  );
 }

@@ -9,6 +9,7 @@ import {
   FreshnessBadge,
   KindTag,
   NeverRestoredTag,
+  OffsiteBadge,
   RunBadge,
   useBytes,
   useCountsText,
@@ -375,6 +376,7 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
                       </td>
                       <td>
                         <RunBadge run={r} />
+                        <OffsiteBadge run={r} testId={`backup-run-offsite-${i}`} />
                       </td>
                       <td className="mono small">{r.id ?? t('common.none')}</td>
                       <td className="num nowrap">{seconds(r.seconds)}</td>

@@ -17,6 +17,7 @@ import {
   FreshnessBadge,
   KindTag,
   NeverRestoredTag,
+  OffsiteBadge,
   RunBadge,
   useBytes,
   useLng,
@@ -183,6 +184,7 @@ function BackupRow({
       </td>
       <td>
         <RunBadge run={row.lastRun} testId={`backup-run-${row.slug}`} clamp />
+        <OffsiteBadge run={row.lastRun} testId={`backup-offsite-${row.slug}`} />
       </td>
       <td className="nowrap">
         <DrillBadge report={row.lastDrill} testId={`backup-drill-${row.slug}`} />

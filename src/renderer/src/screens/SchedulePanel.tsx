@@ -144,6 +144,31 @@ export function SchedulePanel({ host, usable }: { host: string; usable: boolean 
                       keep: schedule.offsite.keep,
                     })
                   : t('schedule.offsiteNone')}
+                {schedule.offsite && !schedule.offsite.fingerprint ? (
+                  <span className="badge badge-error" data-testid={`schedule-offsite-unpinned-${host}`}>
+                    {t('schedule.offsiteUnpinned')}
+                  </span>
+                ) : null}
+              </dd>
+            </div>
+            <div className="fact">
+              <dt>{t('schedule.recipients')}</dt>
+              <dd data-testid={`schedule-recipients-${host}`}>
+                {schedule.recipients?.length ? (
+                  <ul className="recipient-list">
+                    {schedule.recipients.map((r) => (
+                      <li
+                        key={r.recipient}
+                        className="mono small"
+                        title={r.addedBy ? `${r.addedBy} ${r.addedAt}` : undefined}
+                      >
+                        {r.recipient.slice(0, 16)}…{r.label ? ` ${r.label}` : ''}
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  t('schedule.recipientsNone')
+                )}
               </dd>
             </div>
           </dl>
