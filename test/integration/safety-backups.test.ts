@@ -141,6 +141,8 @@ beforeAll(async () => {
     env: {},
     keepOnFailure: false,
   });
+  // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
+  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
   await core.backups.create(slug, 'sb');
   agent = await installPrivateAgent();
 }, 900_000);

@@ -136,6 +136,8 @@ describe('session channels under many locks', () => {
           }),
         ),
       );
+      // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
+      await core.backups.rekey({ host: 'sb', confirm: 'sb' });
       const events: Extract<AppEvent, { type: 'fleet.progress' }>[] = [];
       const off = core.onEvent((e) => {
         if (e.type === 'fleet.progress' && e.opId === 'conc-16') events.push(e);

@@ -198,6 +198,8 @@ describe('one real tenant: safe update refusals (item 2), domains and teardown (
     cleanup.push(() => tr.exec(['rm', '-rf', '--', `${STATE}/backups/${slug}`]));
     cleanup.push(() => core.fleet.deleteTenant(slug, slug, 'sb', true));
     await core.tenants.create(input(slug));
+    // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
+    await core.backups.rekey({ host: 'sb', confirm: 'sb' });
   }, 900_000);
 
   it('tenant update with an unknown --env name: refused, no backup, no restore, the rows in place', async () => {
