@@ -1775,11 +1775,17 @@ export class BackupService {
       if (made) await this.drillDown(dt, dstHost, dir, target).catch(() => undefined);
       await removeInside(dt, posix.dirname(stageDir), stageDir).catch(() => undefined);
       await lock.release();
-      // A drill's name is never used again: its lock file goes too.
+      // A drill's name is never used again: its lock and work-lock files go too.
       await dt
-        .exec(['rm', '-f', '--', posix.join(locksDir(dstHost.stateDir), `${target}.lock`)], {
-          timeoutMs: 15_000,
-        })
+        .exec(
+          [
+            'rm',
+            '-f',
+            '--',
+            ...['lock', 'work'].map((ext) => posix.join(locksDir(dstHost.stateDir), `${target}.${ext}`)),
+          ],
+          { timeoutMs: 15_000 },
+        )
         .catch(() => undefined);
     }
     report.seconds = (Date.now() - started) / 1000;
