@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
-import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { fleetPerHostLimit } from '../../src/main/core/tenants/fleet';
 import type { AppEvent, CommandOutput } from '../../src/shared/contract';
@@ -16,7 +15,6 @@ import { tempDir } from '../helpers/tmp';
  */
 let t: ReturnType<typeof tempDir>;
 let core: Core;
-let tr: HostTransport;
 const slugs = Array.from({ length: 10 }, (_, i) => uniqueSlug(`f${i}`));
 const ACTIVE = new Set(['backup', 'updating', 'health', 'rolling-back']);
 const FINAL = new Set(['updated', 'rolled-back', 'failed', 'skipped']);
@@ -36,7 +34,6 @@ beforeAll(async () => {
     mode: 'cli',
   });
   await tenantHost(core, 'sb');
-  tr = await core.hosts.transport('sb');
   await core.backupKeys.init();
   await inBatches(slugs, 5, (slug) =>
     core.tenants.create({ slug, host: 'sb', plan: 'starter', modules: [], env: {}, keepOnFailure: false }),
@@ -44,12 +41,21 @@ beforeAll(async () => {
 }, 1_500_000);
 
 afterAll(async () => {
-  // Also when the test failed: every tenant goes, without a final backup, and its backups too.
-  await inBatches(slugs, 5, async (s) => {
-    await core.fleet.deleteTenant(s, s, 'sb', true).catch(() => undefined);
-    await tr.exec(['rm', '-rf', '--', `/opt/truffles/backups/${s}`]).catch(() => undefined);
+  // Also when the test failed, even with a stuck connection: the first console is closed (that
+  // drops its connection and with it any lock it held) and a fresh one on the same home deletes
+  // every tenant, without a final backup, and its backups too.
+  await Promise.race([core.close(), new Promise((r) => setTimeout(r, 30_000))]).catch(() => undefined);
+  const cleaner = new Core({
+    home: join(t.dir, 'home'),
+    secrets: new PassphraseProvider(async () => 'fleet10 passphrase'),
+    mode: 'cli',
   });
-  await core.close();
+  const ct = await cleaner.hosts.transport('sb');
+  await inBatches(slugs, 5, async (s) => {
+    await cleaner.fleet.deleteTenant(s, s, 'sb', true).catch(() => undefined);
+    await ct.exec(['rm', '-rf', '--', `/opt/truffles/backups/${s}`]).catch(() => undefined);
+  });
+  await cleaner.close();
   t.cleanup();
 }, 900_000);
 
