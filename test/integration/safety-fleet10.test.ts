@@ -38,6 +38,8 @@ beforeAll(async () => {
   await inBatches(slugs, 5, (slug) =>
     core.tenants.create({ slug, host: 'sb', plan: 'starter', modules: [], env: {}, keepOnFailure: false }),
   );
+  // A fresh key on a test host other tests set up: taken over on purpose (refused otherwise).
+  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
 }, 1_500_000);
 
 afterAll(async () => {
