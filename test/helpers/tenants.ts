@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
 import type { AddHostInput } from '../../src/main/core/hosts/service';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
+import { readHostFile } from '../../src/main/core/tenants/hostfs';
+import { parseEnvFile } from '../../src/main/core/tenants/service';
 import { addSandboxHost } from './hosts';
 import { sandbox } from './sandbox';
 
@@ -68,3 +71,32 @@ export async function leftovers(
 }
 
 export const NOTHING: Leftovers = { containers: [], volumes: [], networks: [], dir: false };
+
+/**
+ * Runs fn with a pg client on the tenant's own PostgreSQL (its credentials from the tenant's .env
+ * on the host, through an SSH tunnel to the container), closed afterwards.
+ */
+export async function withTenantDb<T>(
+  core: Core,
+  tr: HostTransport,
+  slug: string,
+  fn: (db: pg.Client) => Promise<T>,
+  stateDir = '/opt/truffles',
+): Promise<T> {
+  const e = parseEnvFile((await readHostFile(tr, `${stateDir}/tenants/${slug}/.env`)) ?? '');
+  const tunnel = await tr.tunnel(await core.tenants.containerIp(tr, slug, 'postgres'), 5432);
+  const db = new pg.Client({
+    host: '127.0.0.1',
+    port: tunnel.localPort,
+    user: e.POSTGRES_USER,
+    password: e.POSTGRES_PASSWORD,
+    database: e.POSTGRES_DB,
+  });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+    tunnel.close();
+  }
+}

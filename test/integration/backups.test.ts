@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type Docker from 'dockerode';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive, writeArchive } from '../../src/main/core/backups/archive';
 import { Core } from '../../src/main/core/core';
@@ -14,7 +14,7 @@ import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { readHostFile, tenantDir } from '../../src/main/core/tenants/hostfs';
 import { compose, parseEnvFile } from '../../src/main/core/tenants/service';
 import { sandbox } from '../helpers/sandbox';
-import { tenantHost, uniqueSlug } from '../helpers/tenants';
+import { tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -35,23 +35,8 @@ async function env(s: string): Promise<Record<string, string>> {
   return parseEnvFile((await readHostFile(tr, `${STATE}/tenants/${s}/.env`)) ?? '');
 }
 
-async function withDb<T>(s: string, fn: (db: pg.Client) => Promise<T>): Promise<T> {
-  const e = await env(s);
-  const tunnel = await tr.tunnel(await core.tenants.containerIp(tr, s, 'postgres'), 5432);
-  const db = new pg.Client({
-    host: '127.0.0.1',
-    port: tunnel.localPort,
-    user: e.POSTGRES_USER,
-    password: e.POSTGRES_PASSWORD,
-    database: e.POSTGRES_DB,
-  });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-    tunnel.close();
-  }
+function withDb<T>(s: string, fn: (db: pg.Client) => Promise<T>): Promise<T> {
+  return withTenantDb(core, tr, s, fn, STATE);
 }
 
 async function withQdrant<T>(s: string, fn: (q: QdrantClient) => Promise<T>): Promise<T> {

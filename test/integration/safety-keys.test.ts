@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import * as age from 'age-encryption';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/main/core/backups/archive';
 import { Core } from '../../src/main/core/core';
@@ -13,7 +13,7 @@ import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { readHostFile, writeHostFile } from '../../src/main/core/tenants/hostfs';
 import { parseEnvFile } from '../../src/main/core/tenants/service';
 import { sandbox } from '../helpers/sandbox';
-import { tenantHost, uniqueSlug } from '../helpers/tenants';
+import { tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -91,23 +91,8 @@ async function env(): Promise<Record<string, string>> {
   return parseEnvFile((await readHostFile(tr, `${STATE}/tenants/${slug}/.env`)) ?? '');
 }
 
-async function withDb<T>(fn: (db: pg.Client) => Promise<T>): Promise<T> {
-  const e = await env();
-  const tunnel = await tr.tunnel(await a.tenants.containerIp(tr, slug, 'postgres'), 5432);
-  const db = new pg.Client({
-    host: '127.0.0.1',
-    port: tunnel.localPort,
-    user: e.POSTGRES_USER,
-    password: e.POSTGRES_PASSWORD,
-    database: e.POSTGRES_DB,
-  });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-    tunnel.close();
-  }
+function withDb<T>(fn: (db: pg.Client) => Promise<T>): Promise<T> {
+  return withTenantDb(a, tr, slug, fn, STATE);
 }
 
 async function withQdrant<T>(fn: (q: QdrantClient) => Promise<T>): Promise<T> {

@@ -1,17 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
-import { readHostFile } from '../../src/main/core/tenants/hostfs';
 import { acquireTenantLock } from '../../src/main/core/tenants/lock';
-import { N8N_STARTED_LINE, parseEnvFile } from '../../src/main/core/tenants/service';
+import { N8N_STARTED_LINE } from '../../src/main/core/tenants/service';
 import * as contract from '../../src/shared/contract';
 import { startExtraSshd, type ExtraSshd } from '../helpers/sandbox';
-import { leftovers, tenantHost, uniqueSlug } from '../helpers/tenants';
+import { leftovers, tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -173,23 +172,8 @@ describe('item 1: a tenant cannot take over another compose project', () => {
 describe('one real tenant: safe update refusals (item 2), domains and teardown (item 1)', () => {
   const slug = uniqueSlug('sft');
 
-  async function withDb<T>(fn: (db: pg.Client) => Promise<T>): Promise<T> {
-    const e = parseEnvFile((await readHostFile(tr, `${STATE}/tenants/${slug}/.env`)) ?? '');
-    const tunnel = await tr.tunnel(await core.tenants.containerIp(tr, slug, 'postgres'), 5432);
-    const db = new pg.Client({
-      host: '127.0.0.1',
-      port: tunnel.localPort,
-      user: e.POSTGRES_USER,
-      password: e.POSTGRES_PASSWORD,
-      database: e.POSTGRES_DB,
-    });
-    await db.connect();
-    try {
-      return await fn(db);
-    } finally {
-      await db.end();
-      tunnel.close();
-    }
+  function withDb<T>(fn: (db: pg.Client) => Promise<T>): Promise<T> {
+    return withTenantDb(core, tr, slug, fn, STATE);
   }
 
   beforeAll(async () => {
