@@ -621,6 +621,7 @@ export const RestoreReportSchema = z.object({
 /** An age X25519 public key (`age1…`) a host encrypts its backups to. */
 export const AgeRecipientSchema = z
   .string()
+  .max(62, 'An age public key starts with age1 and has 62 characters.')
   .regex(/^age1[02-9ac-hj-np-z]{58}$/, 'An age public key starts with age1 and has 62 characters.');
 
 /** Who may read a host's backups: one age public key per operator, or an offline recovery key. */
@@ -942,6 +943,7 @@ export const commands = {
         host: HostNameSchema,
         receiver: z
           .string()
+          .max(256, 'The receiver on the reserve, as an absolute path of at most 256 characters.')
           .regex(/^\/[A-Za-z0-9._/-]{1,255}$/, 'The receiver on the reserve, as an absolute path.')
           .optional(),
       })

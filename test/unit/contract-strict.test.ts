@@ -13,7 +13,7 @@ import { tempDir } from '../helpers/tmp';
  */
 interface Def {
   type: string;
-  checks?: { _zod: { def: { check: string } } }[];
+  checks?: { _zod: { def: { check: string; error?: (issue?: unknown) => unknown } } }[];
   shape?: Record<string, z.ZodType>;
   catchall?: z.ZodType;
   innerType?: z.ZodType;
@@ -239,5 +239,18 @@ describe('contract: every string input has a limit', () => {
       'The path is longer than 4096 characters.',
     ])
       expect(ruSchemaMessages[m], m).toBeTruthy();
+  });
+
+  it('every message the contract writes for a command input has a Russian version', () => {
+    const missing = new Set<string>();
+    for (const [name, c] of Object.entries(commands)) {
+      walk(c.input as z.ZodType, name, (_s, d) => {
+        for (const check of d.checks ?? []) {
+          const m = check._zod.def.error?.();
+          if (typeof m === 'string' && !ruSchemaMessages[m]) missing.add(m);
+        }
+      });
+    }
+    expect([...missing]).toEqual([]);
   });
 });

@@ -1089,6 +1089,8 @@ export const ruSchemaMessages: Record<string, string> = {
     'Это имя занято самой платформой: выберите другое.',
   "Slugs starting with truffles- or drill- are reserved for the console's own stacks (the edge, restore drills): choose another.":
     'Имена, начинающиеся с truffles- или drill-, заняты стеками самой консоли (шлюз, проверки восстановления): выберите другое.',
+  'Slugs starting with "drill--" are reserved for restore drills: choose another.':
+    'Имена, начинающиеся с «drill--», заняты проверками восстановления: выберите другое.',
   'Values are one line without single quotes.': 'Значение — одна строка без одинарных кавычек.',
   'A label is key=value.': 'Метка указывается как ключ=значение.',
   'Give the time as HH:MM in host time, e.g. 03:00.': 'Укажите время хоста в виде ЧЧ:ММ, например 03:00.',
@@ -1112,4 +1114,11 @@ export const ruSchemaMessages: Record<string, string> = {
     'Идентификатор копии выглядит как 20261125T030000Z-scheduled (см. truffles backup list SLUG).',
   'The reserve server as user@host.': 'Резервный сервер в виде user@host.',
   'The key file on the host, as an absolute path.': 'Файл ключа на хосте — абсолютный путь.',
+  'A label is up to 64 letters, digits, spaces and ._@:()-.':
+    'Подпись — до 64 букв, цифр, пробелов и символов ._@:()-.',
+  'An age public key starts with age1 and has 62 characters.':
+    'Открытый ключ age начинается с age1 и состоит из 62 символов.',
+  'The receiver on the reserve, as an absolute path.': 'Приёмник на резервном сервере — абсолютный путь.',
+  'The receiver on the reserve, as an absolute path of at most 256 characters.':
+    'Приёмник на резервном сервере — абсолютный путь не длиннее 256 символов.',
 };
