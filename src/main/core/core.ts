@@ -2,16 +2,17 @@ import { EventEmitter } from 'node:events';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import type { commands } from '../../shared/contract';
 import {
-  commands,
-  isCommandName,
   type AppEvent,
   type AppInfo,
+  type CommandInput,
   type CommandName,
   type CommandOutput,
   type Result,
 } from '../../shared/contract';
-import { CoreError, toErrorInfo } from './errors';
+import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
+import { CoreError } from './errors';
 import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import { PassphraseProvider, storePassphraseChecks, type SecretProvider } from './secrets/provider';
@@ -30,6 +31,8 @@ export interface CoreOptions {
   mode: AppInfo['mode'];
   hostOptions?: HostServiceOptions;
   tenantOptions?: TenantServiceOptions;
+  /** What callers may do, by a command's effect and their role (default: everything). */
+  policy?: Policy;
 }
 
 type Handlers = {
@@ -54,9 +57,11 @@ export class Core {
   readonly fleet: FleetService;
   private readonly events = new EventEmitter();
   private readonly handlers: Handlers;
+  private readonly policy: Policy;
 
   constructor(private readonly options: CoreOptions) {
     this.store = new Store(options.home);
+    this.policy = options.policy ?? allowAll;
     if (options.secrets instanceof PassphraseProvider)
       options.secrets.bindCheckStore(storePassphraseChecks(this.store));
     this.hosts = new HostService(this.store, options.secrets, (e) => this.emit(e), options.hostOptions ?? {});
@@ -132,41 +137,33 @@ export class Core {
     return () => this.events.off('event', listener);
   }
 
-  /** Validate and run one command from outside (renderer, bridge). Never throws. */
-  async dispatch(name: unknown, input: unknown): Promise<Result<unknown>> {
-    if (!isCommandName(name)) {
-      return {
-        ok: false,
-        error: {
-          code: 'contract.unknown-command',
-          message: `Unknown command ${JSON.stringify(name)}.`,
-          hint: 'The renderer and the core are out of step; reload the window.',
-        },
-      };
-    }
-    const parsed = commands[name].input.safeParse(input ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') ?? '';
-      return {
-        ok: false,
-        error: {
-          code: 'contract.invalid-input',
-          message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`,
-          hint: 'Correct the highlighted field and try again.',
-          details: {
-            issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
-          },
-        },
-      };
-    }
-    try {
-      const handler = this.handlers[name] as (i: unknown) => Promise<unknown>;
-      const value = await handler(parsed.data);
-      return { ok: true, value };
-    } catch (err) {
-      return { ok: false, error: toErrorInfo(err) };
-    }
+  /**
+   * Run one command through the one door (look up, validate, policy, run). Never throws. The
+   * desktop IPC, the browser bridge and the CLI all come here; `caller` says who asks (the
+   * console's own mode, as an owner, unless told otherwise).
+   */
+  async dispatch(name: unknown, input: unknown, caller?: Caller): Promise<Result<unknown>> {
+    return dispatch(
+      { handlers: this.handlers as Record<CommandName, Handler>, policy: this.policy },
+      name,
+      input,
+      {
+        role: 'owner',
+        via: this.options.mode,
+        ...caller,
+      },
+    );
+  }
+
+  /** `dispatch` for code that wants the typed value or a thrown CoreError (the CLI). */
+  async call<N extends CommandName>(
+    name: N,
+    input: CommandInput<N>,
+    caller?: Caller,
+  ): Promise<CommandOutput<N>> {
+    const r = await this.dispatch(name, input, caller);
+    if (!r.ok) throw new CoreError(r.error.code, r.error.message, r.error.hint, r.error.details);
+    return r.value as CommandOutput<N>;
   }
 
   async appInfo(): Promise<AppInfo> {

@@ -1,0 +1,97 @@
+import {
+  commands,
+  isCommandName,
+  type CommandName,
+  type Effect,
+  type ErrorInfo,
+  type Result,
+} from '../../shared/contract';
+import { toErrorInfo } from './errors';
+
+/**
+ * The one door into the core. The desktop IPC, the browser bridge, the CLI and the core's own
+ * scheduler all enter here, in the same order:
+ *
+ *   look up → validate (the contract's zod schema) → policy (by effect and the caller's role) → run
+ *
+ * Nothing reaches a handler that was not validated and allowed.
+ */
+
+/** Who is asking. `owner` may do everything; `support` may only look (enforced on the host by issue 17). */
+export type Role = 'owner' | 'support';
+
+export interface Caller {
+  role: Role;
+  /** Which door the command came through. */
+  via: 'electron' | 'web' | 'cli' | 'scheduler' | 'test';
+}
+
+/** A refusal says why, in the same shape as every other error; null lets the command run. */
+export type Policy = (command: { name: CommandName; effect: Effect }, caller: Caller) => ErrorInfo | null;
+
+/** Today's policy: everybody at the console is an owner. The host is where a role will be enforced. */
+export const allowAll: Policy = () => null;
+
+/**
+ * The support role as the console's interface will apply it: reads only. (A check here is for the
+ * interface; the host's read-only door is what makes it security.)
+ */
+export const readOnlyForSupport: Policy = ({ name, effect }, caller) =>
+  caller.role === 'support' && effect !== 'read'
+    ? {
+        code: 'policy.denied',
+        message: `${name} changes things (${effect}); the ${caller.role} role may only look.`,
+        hint: 'Ask an owner of this host to do it.',
+        details: { command: name, effect, role: caller.role },
+      }
+    : null;
+
+export type Handler = (input: unknown) => Promise<unknown>;
+
+export interface DispatchOptions {
+  handlers: Readonly<Record<CommandName, Handler>>;
+  policy: Policy;
+}
+
+export async function dispatch(
+  options: DispatchOptions,
+  name: unknown,
+  input: unknown,
+  caller: Caller,
+): Promise<Result<unknown>> {
+  if (!isCommandName(name)) {
+    return {
+      ok: false,
+      error: {
+        code: 'contract.unknown-command',
+        message: `Unknown command ${JSON.stringify(name)}.`,
+        hint: 'The renderer and the core are out of step; reload the window.',
+      },
+    };
+  }
+  const def = commands[name];
+  const parsed = def.input.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join('.') ?? '';
+    return {
+      ok: false,
+      error: {
+        code: 'contract.invalid-input',
+        message: `${field ? `${field}: ` : ''}${issue?.message ?? 'invalid input'}`,
+        hint: 'Correct the highlighted field and try again.',
+        details: {
+          issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+        },
+      },
+    };
+  }
+  const refusal = options.policy({ name, effect: def.effect }, caller);
+  if (refusal) return { ok: false, error: refusal };
+  try {
+    const value = await options.handlers[name](parsed.data);
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) };
+  }
+}

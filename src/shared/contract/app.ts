@@ -1,0 +1,28 @@
+/**
+ * The app's own slice: what the console is and its settings.
+ */
+import { z } from 'zod';
+import { defineSlice, Empty, LanguageSchema } from './kernel';
+
+export const SettingsSchema = z.object({
+  language: LanguageSchema,
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const AppInfoSchema = z.object({
+  version: z.string(),
+  mode: z.enum(['electron', 'web', 'cli']),
+  home: z.string(),
+  localDocker: z.object({
+    available: z.boolean(),
+    socketPath: z.string(),
+    version: z.string().nullable(),
+  }),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+export const appSlice = defineSlice('app', {
+  'app.info': { effect: 'read', input: Empty, output: AppInfoSchema },
+  'settings.get': { effect: 'read', input: Empty, output: SettingsSchema },
+  'settings.update': { effect: 'write', input: SettingsSchema.partial().strict(), output: SettingsSchema },
+});
