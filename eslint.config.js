@@ -30,6 +30,34 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', noElectron] },
   },
   {
+    // The CLI enters the core only through its one door (Core.call → dispatch): never a service.
+    files: ['src/main/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: noElectron.paths,
+          patterns: [
+            ...noElectron.patterns,
+            {
+              group: [
+                '**/core/**',
+                '!**/core/core',
+                '!**/core/errors',
+                '!**/core/paths',
+                '!**/core/version',
+                '!**/core/secrets',
+                '!**/core/secrets/provider',
+              ],
+              message:
+                'The CLI reaches features only through core.call (the one door: validation, policy); it may import core/core, core/errors, core/paths, core/version and core/secrets/provider.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The renderer talks to the core only through the typed API: no Node, no Electron.
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },

@@ -12,8 +12,10 @@
 import type { z } from 'zod';
 import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
+import { edgeSlice } from './contract/edge';
 import { fleetSlice } from './contract/fleet';
 import { hostsSlice } from './contract/hosts';
+import { imagesSlice } from './contract/images';
 import { mergeSlices, type ErrorInfo, type Effect } from './contract/kernel';
 import { tenantsSlice } from './contract/tenants';
 import type { AppEvent } from './contract/events';
@@ -21,6 +23,8 @@ import type { AppEvent } from './contract/events';
 export * from './contract/kernel';
 export * from './contract/app';
 export * from './contract/hosts';
+export * from './contract/edge';
+export * from './contract/images';
 export * from './contract/tenants';
 export * from './contract/backups';
 export * from './contract/fleet';
@@ -28,7 +32,15 @@ export * from './contract/events';
 
 // ---------- commands: the registration list ----------
 
-export const SLICES = [appSlice, hostsSlice, tenantsSlice, backupsSlice, fleetSlice] as const;
+export const SLICES = [
+  appSlice,
+  hostsSlice,
+  edgeSlice,
+  imagesSlice,
+  tenantsSlice,
+  backupsSlice,
+  fleetSlice,
+] as const;
 
 export const commands = mergeSlices(...SLICES);
 

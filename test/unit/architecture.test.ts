@@ -39,6 +39,45 @@ describe('layering', () => {
     expect(r?.messages.map((m) => m.ruleId)).toContain('no-restricted-imports');
   });
 
+  it('the lint rule refuses a service in the CLI: it enters the core only through core.call', async () => {
+    const eslint = new ESLint({ cwd: root });
+    for (const imp of [
+      '../core/tenants/service',
+      '../core/backups/keys',
+      '../core/hosts/service',
+      '../core/dispatch',
+    ]) {
+      const text = `import { X } from '${imp}';\nexport const a = X;\n`;
+      const [r] = await eslint.lintText(text, { filePath: join(root, 'src/main/cli/x.ts') });
+      expect(
+        r?.messages.map((m) => m.ruleId),
+        imp,
+      ).toContain('no-restricted-imports');
+    }
+    for (const imp of [
+      '../core/core',
+      '../core/errors',
+      '../core/secrets/provider',
+      '../../shared/contract',
+    ]) {
+      const text = `import { X } from '${imp}';\nexport const a = X;\n`;
+      const [r] = await eslint.lintText(text, { filePath: join(root, 'src/main/cli/x.ts') });
+      expect(
+        r?.messages.filter((m) => m.ruleId === 'no-restricted-imports'),
+        imp,
+      ).toEqual([]);
+    }
+  });
+
+  it('no CLI file calls a service of the core directly today', () => {
+    const offenders = filesUnder(join(root, 'src/main/cli')).filter((f) =>
+      /\b(getCore\(\)|core|c)\.(hosts|tenants|backups|backupKeys|fleet|edge|images|store)\.[a-zA-Z]+\(/.test(
+        readFileSync(f, 'utf8'),
+      ),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('no file of the core imports electron today', () => {
     const offenders = ['src/main/core', 'src/main/cli', 'src/main/web', 'src/shared']
       .flatMap((d) => filesUnder(join(root, d)))

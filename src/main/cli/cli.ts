@@ -185,7 +185,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       }
 
       const c = getCore();
-      const probe = await c.hosts.probe(address, port, jump);
+      const probe = await c.call('hosts.probe', { address, port, jump });
       io.err(
         `Host key of ${address}:${port}${jump.length ? ` (via ${jump.join(' → ')})` : ''}: ${probe.algorithm} ${probe.fingerprint}`,
       );
@@ -227,7 +227,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
           `After verifying it on the host, add --accept-fingerprint ${probe.fingerprint}`,
         );
       }
-      const view = await c.hosts.add({
+      const view = await c.call('hosts.add', {
         name,
         address,
         port,
@@ -239,7 +239,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         baseDomain,
         registryMirror,
       });
-      const check = await c.hosts.check(name);
+      const check = await c.call('hosts.check', { name });
       print(
         `Added ${name}; pinned ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}\n${checkText(check)}`,
         { host: view, check },
@@ -251,7 +251,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .description('list hosts with their last known status')
     .option('--json', 'machine-readable output')
     .action(async () => {
-      const hosts = await getCore().hosts.list();
+      const hosts = await getCore().call('hosts.list', {});
       print(hostsTable(hosts), hosts);
     });
 
@@ -261,7 +261,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .option('--json', 'machine-readable output')
     .action(async (nameArg: string) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const check = await getCore().hosts.check(name);
+      const check = await getCore().call('hosts.check', { name });
       print(checkText(check), check);
       if (['error', 'unreachable', 'key-changed', 'key-unconfirmed'].includes(check.status)) {
         const first =
@@ -278,7 +278,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .option('--json', 'machine-readable output')
     .action(async (nameArg: string) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const check = await getCore().hosts.check(name);
+      const check = await getCore().call('hosts.check', { name });
       if (!check.facts) {
         throw new CoreError(
           check.error?.code ?? 'host.facts',
@@ -306,8 +306,14 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       if (o.acceptFingerprint !== undefined) {
         fp = parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint');
       } else {
-        const h = await c.hosts.get(name);
-        const probe = await c.hosts.probe(h.address, h.port, h.jump);
+        const h = (await c.call('hosts.list', {})).find((x) => x.name === name);
+        if (!h)
+          throw new CoreError(
+            'host.unknown',
+            `There is no host named '${name}'.`,
+            'List hosts with `truffles host list`, or add it with `truffles host add`.',
+          );
+        const probe = await c.call('hosts.probe', { address: h.address, port: h.port, jump: h.jump });
         io.err(
           `${name} (${h.address}:${h.port}) offers ${probe.algorithm} ${probe.fingerprint}` +
             (probe.pinnedFingerprint ? `\n  pinned now: ${probe.pinnedFingerprint}` : '') +
@@ -333,7 +339,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
           );
         fp = probe.fingerprint;
       }
-      const view = await c.hosts.repin(name, fp);
+      const view = await c.call('hosts.repin', { name, acceptFingerprint: fp });
       if (view.auditError)
         io.err(
           `warning: ${view.auditError.message}${view.auditError.hint ? `\nhint: ${view.auditError.hint}` : ''}`,
@@ -357,7 +363,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .action(async (o: { config: string; knownHosts?: string; only?: string; dryRun?: boolean }) => {
       const c = getCore();
       const src = { configPath: o.config, ...(o.knownHosts ? { knownHostsPath: o.knownHosts } : {}) };
-      const preview = await c.hosts.importPreview(src);
+      const preview = await c.call('hosts.importPreview', src);
       const only = o.only
         ?.split(',')
         .map((a) => a.trim())
@@ -386,7 +392,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         print('Nothing to import.', { added: [], skipped: [] });
         return;
       }
-      const r = await c.hosts.importHosts(src, aliases);
+      const r = await c.call('hosts.import', { ...src, aliases });
       const unconfirmed = r.added.filter((h) => h.fingerprint === null);
       const lines = [
         `Imported ${r.added.length} host${r.added.length === 1 ? '' : 's'}${r.added.length ? `: ${r.added.map((h) => h.name).join(', ')}` : ''}.`,
@@ -414,7 +420,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         o.limit,
         '--limit',
       );
-      const entries = await getCore().hosts.audit(name, limit);
+      const entries = await getCore().call('hosts.audit', { name, limit });
       print(
         entries.length
           ? table([
@@ -432,7 +438,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     .option('--json', 'machine-readable output')
     .action(async (nameArg: string) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const r = await getCore().hosts.forget(name);
+      const r = await getCore().call('hosts.forget', { name });
       print(`Forgot ${name}.`, r);
     });
 
@@ -458,7 +464,8 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     if (rest.length) io.err(rest.join('\n'));
     if (info.hint) io.err(`hint: ${info.hint}`);
     if (json) io.out(JSON.stringify({ ok: false, error: info }, null, 2));
-    return err instanceof UsageError ? 2 : 1;
+    // A contract refusal of the input is a usage error too: the command was called wrongly.
+    return err instanceof UsageError || info.code.startsWith('contract.') ? 2 : 1;
   } finally {
     await (core as Core | null)?.close();
   }

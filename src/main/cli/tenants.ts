@@ -5,6 +5,7 @@ import {
   AgeRecipientSchema,
   BackupIdSchema,
   commands,
+  CREATE_STEPS,
   DomainSchema,
   EnvValuesSchema,
   HostNameSchema,
@@ -21,7 +22,6 @@ import {
 } from '../../shared/contract';
 import type { Core } from '../core/core';
 import { CoreError } from '../core/errors';
-import { CREATE_STEPS } from '../core/tenants/service';
 import { collect, pairs, parseArg, UsageError } from './args';
 import { bytes, table } from './format';
 import { ask, interactive } from './prompt';
@@ -127,7 +127,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         const core = getCore();
         const off = json ? () => undefined : core.onEvent(progressPrinter(io));
         try {
-          const view = await core.tenants.create({
+          const view = await core.call('tenants.create', {
             slug,
             host: hostName,
             plan,
@@ -150,7 +150,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (o: { host?: string }) => {
       const hostName = o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host');
-      const r = await getCore().tenants.list(hostName);
+      const r = await getCore().call('tenants.list', { host: hostName });
       if (!json)
         for (const u of r.unreachable) io.err(`warning: ${u.host} not reachable: ${u.error.message}`);
       // Interrupted operations (no console holds their lock): what happened and what to do.
@@ -171,10 +171,10 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (slugArg: string, o: { host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-      const s = await getCore().tenants.status(
+      const s = await getCore().call('tenants.status', {
         slug,
-        o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
-      );
+        host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+      });
       print(statusText(s), s);
     });
 
@@ -215,11 +215,14 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         const off = json ? () => undefined : core.onEvent(progressPrinter(io));
         try {
           // Safe: a backup first, and a rollback to it when the tenant does not come back healthy.
-          const v = await core.fleet.updateTenant(
+          const v = await core.call('tenants.update', {
             slug,
-            { addModules, removeModules, env, refreshImages: o.images === true },
-            o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
-          );
+            host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+            addModules,
+            removeModules,
+            env,
+            refreshImages: o.images === true,
+          });
           print(`Updated ${v.slug}: ${v.modules.map((m) => `${m.name}@${m.version}`).join(', ')}`, v);
         } finally {
           off();
@@ -241,8 +244,8 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         const hostName = o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host');
         const v =
           cmd === 'suspend'
-            ? await getCore().tenants.suspend(slug, hostName)
-            : await getCore().tenants.resume(slug, hostName);
+            ? await getCore().call('tenants.suspend', { slug, host: hostName })
+            : await getCore().call('tenants.resume', { slug, host: hostName });
         print(`${v.slug}: ${v.state}`, v);
       });
   }
@@ -254,10 +257,10 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (slugArg: string, o: { host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-      const r = await getCore().tenants.verify(
+      const r = await getCore().call('tenants.verify', {
         slug,
-        o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
-      );
+        host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+      });
       print(
         [
           `${r.slug} on ${r.host}: ${r.ok ? 'verified' : 'FAILED'}`,
@@ -283,12 +286,12 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           `--confirm must repeat the slug '${slug}' (got '${o.confirm}').`,
           `Add --confirm ${slug}`,
         );
-      const r = await getCore().fleet.deleteTenant(
+      const r = await getCore().call('tenants.delete', {
         slug,
-        o.confirm,
-        o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
-        !o.finalBackup,
-      );
+        confirm: o.confirm,
+        host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+        skipFinalBackup: !o.finalBackup,
+      });
       print(`Deleted ${slug}.${r.finalBackupId ? ` Final backup: ${r.finalBackupId}` : ''}`, r);
     });
 
@@ -324,7 +327,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
             'Give an age identity file.',
           );
       }
-      const info = await getCore().backupKeys.init({
+      const info = await getCore().call('backups.keyInit', {
         ...(identity ? { identity } : {}),
         replace: o.replace === true,
       });
@@ -335,7 +338,14 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .description('print the public key hosts encrypt backups to')
     .option('--json', 'machine-readable output')
     .action(async () => {
-      const recipient = await getCore().backupKeys.recipient();
+      const key = await getCore().call('backups.keyInfo', {});
+      if (!key)
+        throw new CoreError(
+          'backup.no-key',
+          'There is no backup key yet.',
+          'Make one: truffles backup key init',
+        );
+      const recipient = key.recipient;
       print(recipient, { recipient });
     });
   key
@@ -352,7 +362,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           '--out: give a file path.',
           'Example: --out ./truffles-backup-key.txt',
         );
-      const r = await getCore().backupKeys.exportIdentity(o.out);
+      const r = await getCore().call('backups.keyExport', { out: o.out });
       io.err(
         'WARNING: the file holds the private backup key in clear. Whoever has it can read every backup of the fleet. ' +
           'Keep it offline (a USB stick in a safe, a password manager), never on a host, and never in a repository.',
@@ -376,7 +386,9 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .description("the public keys a host's backups are encrypted to, and whether this console's is one")
     .option('--json', 'machine-readable output')
     .action(async (hostArg: string) => {
-      const s = await getCore().backups.keyStatus(parseArg(HostNameSchema, hostArg, 'HOST'));
+      const s = await getCore().call('backups.keyStatus', {
+        host: parseArg(HostNameSchema, hostArg, 'HOST'),
+      });
       print(keyStatusText(s), s);
       if (s.configured && !s.matches) ctx.setExitCode(1);
     });
@@ -398,7 +410,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         },
         'options',
       );
-      const s = await getCore().backups.addRecipient(input);
+      const s = await getCore().call('backups.addRecipient', input);
       print(keyStatusText(s), s);
     });
   key
@@ -407,7 +419,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--recipient <age1…>', 'the public key to remove')
     .option('--json', 'machine-readable output')
     .action(async (hostArg: string, o: { recipient: string }) => {
-      const s = await getCore().backups.removeRecipient({
+      const s = await getCore().call('backups.removeRecipient', {
         host: parseArg(HostNameSchema, hostArg, 'HOST'),
         recipient: parseArg(AgeRecipientSchema, o.recipient, '--recipient'),
       });
@@ -419,7 +431,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--confirm <host>', "the host's name again")
     .option('--json', 'machine-readable output')
     .action(async (hostArg: string, o: { confirm: string }) => {
-      const s = await getCore().backups.rekey({
+      const s = await getCore().call('backups.rekey', {
         host: parseArg(HostNameSchema, hostArg, 'HOST'),
         confirm: o.confirm,
       });
@@ -461,7 +473,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         { host: hostArg, ...(o.receiver !== undefined ? { receiver: o.receiver } : {}) },
         'options',
       );
-      const r = await getCore().backups.offsiteKeyLine(input);
+      const r = await getCore().call('backups.offsiteKeyLine', input);
       print(
         [
           `# On the reserve server: install templates/backup/truffles-offsite-receive as ${r.receiver},`,
@@ -482,7 +494,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const core = getCore();
       const off = logPrinter(core);
       try {
-        const b = await core.backups.create(slug, hostOpt(o.host));
+        const b = await core.call('backups.create', { slug, host: hostOpt(o.host) });
         print(`Backup ${b.id} of ${slug} on ${b.host}: ${bytes(b.size)}`, b);
       } finally {
         off();
@@ -496,7 +508,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .option('--json', 'machine-readable output')
     .action(async (slugArg: string, o: { host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-      const l = await getCore().backups.list(slug, hostOpt(o.host));
+      const l = await getCore().call('backups.list', { slug, host: hostOpt(o.host) });
       const rows = l.backups.map((b) => [
         b.id,
         b.kind,
@@ -594,7 +606,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         );
         let s;
         try {
-          s = await getCore().backups.schedule(input);
+          s = await getCore().call('backups.schedule', input);
         } catch (err) {
           // The reserve's host key, shown and confirmed like a host's on first connect.
           const fp = (err as CoreError).details as { fingerprint?: string } | undefined;
@@ -613,7 +625,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
             .toLowerCase();
           if (answer !== 'yes')
             throw new UsageError('usage.declined', 'Not trusted: nothing was changed.', err.hint);
-          s = await getCore().backups.schedule({
+          s = await getCore().call('backups.schedule', {
             ...input,
             offsite: { ...input.offsite, acceptFingerprint: fp.fingerprint },
           });
@@ -662,7 +674,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         const core = getCore();
         const off = logPrinter(core);
         try {
-          const r = await core.backups.restore({
+          const r = await core.call('backups.restore', {
             slug,
             host: hostOpt(o.host),
             backupId,
@@ -689,7 +701,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const core = getCore();
       const off = logPrinter(core);
       try {
-        const r = await core.backups.drill({
+        const r = await core.call('backups.drill', {
           slug,
           host: hostOpt(o.host),
           backupId: o.backup === undefined ? undefined : parseArg(BackupIdSchema, o.backup, '--backup'),
@@ -712,7 +724,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const core = getCore();
       const off = logPrinter(core);
       try {
-        const reports = await core.backups.runDueDrills();
+        const reports = await core.call('backups.runDueDrills', {});
         print(reports.length ? reports.map(reportText).join('\n') : 'No drill is due.', reports);
         if (reports.some((r) => !r.ok)) ctx.setExitCode(1);
       } finally {
@@ -770,7 +782,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
                 io.err(`  ${e.host}/${e.slug}: ${e.state}${e.detail ? `  ${e.detail}` : ''}`);
             });
         try {
-          const r = await core.fleet.update(input);
+          const r = await core.call('fleet.update', input);
           print(
             [
               table([
@@ -808,16 +820,18 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
         baseDomain?: string;
         httpPort: string;
         httpsPort: string;
+        force?: boolean;
       }) => {
         const hostName = parseArg(HostNameSchema, o.host, '--host');
         const email = parseArg(z.email('Give an e-mail address.'), o.acmeEmail, '--acme-email');
-        const r = await getCore().edge.install({
+        const r = await getCore().call('edge.install', {
           host: hostName,
           acmeEmail: email,
           baseDomain:
             o.baseDomain === undefined ? undefined : parseArg(DomainSchema, o.baseDomain, '--base-domain'),
           httpPort: parseArg(PortSchema, o.httpPort, '--http-port'),
           httpsPort: parseArg(PortSchema, o.httpsPort, '--https-port'),
+          force: o.force === true,
         });
         print(
           `Edge on ${hostName}: ${r.status.health}` +
@@ -833,7 +847,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--host <name>', 'the host')
     .option('--json', 'machine-readable output')
     .action(async (o: { host: string }) => {
-      const s = await getCore().edge.status(parseArg(HostNameSchema, o.host, '--host'));
+      const s = await getCore().call('edge.status', { host: parseArg(HostNameSchema, o.host, '--host') });
       print(
         `Edge on ${s.host}: ${s.running ? 'running' : 'not running'} (${s.health})${s.installed ? `, ${s.installed.image}, *.${s.installed.baseDomain}` : ''}`,
         s,
@@ -853,13 +867,21 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const hostName = parseArg(HostNameSchema, nameArg, 'NAME');
       if (!o.file && images.length === 0)
         throw new UsageError('usage.invalid', 'Nothing to ship.', 'Give image names, or --file image.tar.');
-      let last = 0;
-      const r = await getCore().images.ship(hostName, o.file ? { file: o.file } : { refs: images }, (n) => {
-        if (!json && n - last >= 64 * 2 ** 20) {
-          last = n;
-          io.err(`  ${(n / 2 ** 20).toFixed(0)} MiB sent`);
-        }
-      });
+      const core = getCore();
+      const off = json
+        ? () => undefined
+        : core.onEvent((e) => {
+            if (e.type === 'log' && e.source === `images:${hostName}`) io.err(`  ${e.message}`);
+          });
+      let r;
+      try {
+        r = await core.call(
+          'images.ship',
+          o.file ? { host: hostName, file: o.file } : { host: hostName, refs: images },
+        );
+      } finally {
+        off();
+      }
       print(
         `${r.loaded.join('\n') || 'Loaded.'}\n${(r.bytes / 2 ** 20).toFixed(1)} MiB sent to ${hostName}.`,
         r,
@@ -884,12 +906,12 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const changes: Record<string, string | null> = { ...pairs(o.set, '--set') };
       for (const k of o.unset) changes[k] = null;
       const r = Object.keys(changes).length
-        ? await core.images.set(hostName, changes)
-        : await core.images.show(hostName);
+        ? await core.call('images.set', { host: hostName, changes })
+        : await core.call('images.show', { host: hostName });
       print(
         table([
           ['IMAGE', 'REFERENCE', 'FROM'],
-          ...Object.entries(r.images).map(([k, v]) => [k, v, r.origin[k as keyof typeof r.origin]]),
+          ...Object.entries(r.images).map(([k, v]) => [k, v, r.origin[k] ?? '']),
         ]),
         r,
       );

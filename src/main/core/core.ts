@@ -91,6 +91,16 @@ export class Core {
       'hosts.add': (i) => this.hosts.add(i),
       'hosts.addLocal': (i) => this.hosts.addLocal(i.name),
       'hosts.check': (i) => this.hosts.check(i.name),
+      'edge.install': (i) => this.edge.install(i),
+      'edge.status': (i) => this.edge.status(i.host),
+      'images.show': (i) => this.images.show(i.host),
+      'images.set': (i) => this.images.set(i.host, i.changes),
+      'images.ship': (i) =>
+        this.images.ship(
+          i.host,
+          'file' in i ? { file: i.file } : { refs: i.refs },
+          shipProgress(i.host, emit),
+        ),
       'hosts.forget': (i) => this.hosts.forget(i.name),
       'hosts.importPreview': (i) => this.hosts.importPreview(i),
       'hosts.import': (i) => this.hosts.importHosts(i, i.aliases),
@@ -102,7 +112,12 @@ export class Core {
       'tenants.update': (i) =>
         this.fleet.updateTenant(
           i.slug,
-          { addModules: i.addModules, removeModules: i.removeModules, env: i.env },
+          {
+            addModules: i.addModules,
+            removeModules: i.removeModules,
+            env: i.env,
+            refreshImages: i.refreshImages,
+          },
           i.host,
         ),
       'tenants.suspend': (i) => this.tenants.suspend(i.slug, i.host),
@@ -117,7 +132,12 @@ export class Core {
       'backups.scheduleInfo': (i) => this.backups.scheduleInfo(i.host),
       'backups.runDueDrills': () => this.backups.runDueDrills(),
       'backups.keyInfo': () => this.backupKeys.info(),
-      'backups.keyInit': () => this.backupKeys.init(),
+      'backups.keyInit': (i) =>
+        this.backupKeys.init({
+          ...(i.identity !== undefined ? { identity: i.identity } : {}),
+          replace: i.replace,
+        }),
+      'backups.keyExport': (i) => this.backupKeys.exportIdentity(i.out),
       'backups.keyStatus': (i) => this.backups.keyStatus(i.host),
       'backups.addRecipient': (i) => this.backups.addRecipient(i),
       'backups.removeRecipient': (i) => this.backups.removeRecipient(i),
@@ -217,4 +237,20 @@ export class Core {
     this.events.removeAllListeners();
     await this.hosts.closeAll();
   }
+}
+
+/** Bytes shipped to a host, as a `log` event every 64 MiB (source `images:<host>`). */
+function shipProgress(host: string, emit: (e: AppEvent) => void): (bytes: number) => void {
+  let last = 0;
+  return (n) => {
+    if (n - last < 64 * 2 ** 20) return;
+    last = n;
+    emit({
+      type: 'log',
+      source: `images:${host}`,
+      level: 'info',
+      message: `${(n / 2 ** 20).toFixed(0)} MiB sent`,
+      at: new Date().toISOString(),
+    });
+  };
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   ConfirmSchema,
+  LocalFileSchema,
   Empty,
   FingerprintSchema,
   HostNameSchema,
@@ -270,10 +271,29 @@ export const backupsSlice = defineSlice('backups', {
     input: Empty,
     output: z.object({ recipient: z.string(), createdAt: z.string() }).nullable(),
   },
+  /**
+   * Make the fleet's backup key, or take another operator's identity (`identity`, an age
+   * AGE-SECRET-KEY-1…). Refused when one exists unless `replace` (danger: backups made for the
+   * old key can no longer be read here).
+   */
   'backups.keyInit': {
-    effect: 'write',
-    input: Empty,
+    effect: 'danger',
+    input: z
+      .object({
+        identity: z
+          .string()
+          .max(256, 'An age identity starts with AGE-SECRET-KEY-1 and has 74 characters.')
+          .optional(),
+        replace: z.boolean().default(false),
+      })
+      .strict(),
     output: z.object({ recipient: z.string(), createdAt: z.string() }),
+  },
+  /** Write the PRIVATE backup key to a new file on this machine (mode 0600), for an offline recovery copy. */
+  'backups.keyExport': {
+    effect: 'danger',
+    input: z.object({ out: LocalFileSchema }).strict(),
+    output: z.object({ file: z.string(), recipient: z.string(), createdAt: z.string() }),
   },
   /** The authorized_keys line for the reserve server: the host's offsite key, restricted to the append-only receiver. */
   'backups.offsiteKeyLine': {

@@ -89,6 +89,13 @@ export const LIMITS = {
 
 export const PATH_TOO_LONG = `The path is longer than ${LIMITS.path} characters.`;
 
+/** A file on the operator's machine (the console's side, never a host's). */
+export const LocalFileSchema = z
+  .string()
+  .max(LIMITS.path, PATH_TOO_LONG)
+  .min(1, 'The path is empty: give a file path.')
+  .regex(/^[^\0\n\r]*$/, 'A file path is one line.');
+
 export const HostNameSchema = z
   .string()
   .trim()

@@ -223,6 +223,8 @@ export const tenantsSlice = defineSlice('tenants', {
       addModules: z.array(ModuleNameSchema).max(50).default([]),
       removeModules: z.array(ModuleNameSchema).max(50).default([]),
       env: EnvValuesSchema.default({}),
+      /** Also move the tenant to the host catalog's current images. */
+      refreshImages: z.boolean().default(false),
     }).strict(),
     output: TenantViewSchema,
   },

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join, posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import md5 from 'apache-md5';
-import { z } from 'zod';
-import type { AppEvent } from '../../../shared/contract';
+import { EdgeInfoSchema, type AppEvent, type EdgeInfo, type EdgeStatus } from '../../../shared/contract';
 import { CoreError, toErrorInfo } from '../errors';
 import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
@@ -19,16 +18,6 @@ import { renderEdge } from './render';
  * and upgraded by the console from templates/edge, described on the host by `edge/edge.json`.
  */
 
-export const EdgeInfoSchema = z.object({
-  baseDomain: z.string(),
-  httpPort: z.number().int(),
-  httpsPort: z.number().int(),
-  image: z.string(),
-  dashboardUser: z.string(),
-  installedAt: z.string(),
-});
-export type EdgeInfo = z.infer<typeof EdgeInfoSchema>;
-
 export interface EdgeInstallInput {
   host: string;
   baseDomain?: string | undefined;
@@ -39,13 +28,6 @@ export interface EdgeInstallInput {
   dashboardPassword?: string | undefined;
   /** Re-render and restart even when the edge already runs as asked (rotates the dashboard password). */
   force?: boolean | undefined;
-}
-
-export interface EdgeStatus {
-  host: string;
-  installed: EdgeInfo | null;
-  running: boolean;
-  health: string;
 }
 
 export class EdgeService {

@@ -1091,6 +1091,11 @@ export const ruSchemaMessages: Record<string, string> = {
     'Имена, начинающиеся с truffles- или drill-, заняты стеками самой консоли (шлюз, проверки восстановления): выберите другое.',
   'Slugs starting with "drill--" are reserved for restore drills: choose another.':
     'Имена, начинающиеся с «drill--», заняты проверками восстановления: выберите другое.',
+  'Give an e-mail address.': 'Укажите адрес электронной почты.',
+  'At most 16 images.': 'Не больше 16 образов.',
+  'The path is empty: give a file path.': 'Путь не указан: введите путь к файлу.',
+  'An age identity starts with AGE-SECRET-KEY-1 and has 74 characters.':
+    'Закрытый ключ age начинается с AGE-SECRET-KEY-1 и состоит из 74 символов.',
   'Values are one line without single quotes.': 'Значение — одна строка без одинарных кавычек.',
   'A label is key=value.': 'Метка указывается как ключ=значение.',
   'Give the time as HH:MM in host time, e.g. 03:00.': 'Укажите время хоста в виде ЧЧ:ММ, например 03:00.',
