@@ -18,7 +18,7 @@ import { hostsSlice } from './contract/hosts';
 import { imagesSlice } from './contract/images';
 import { mergeSlices, type ErrorInfo, type Effect } from './contract/kernel';
 import { tenantsSlice } from './contract/tenants';
-import type { AppEvent } from './contract/events';
+import { eventsSlice, type AppEvent } from './contract/events';
 
 export * from './contract/kernel';
 export * from './contract/app';
@@ -34,6 +34,7 @@ export * from './contract/events';
 
 export const SLICES = [
   appSlice,
+  eventsSlice,
   hostsSlice,
   edgeSlice,
   imagesSlice,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AppEvent } from '../../src/shared/contract';
-import { ApiError, call, createBridgeClient, setApi } from '../../src/renderer/src/api';
+import type { AppEvent, TrufflesApi } from '../../src/shared/contract';
+import { ApiError, call, createBridgeClient, setApi, subscribingApi } from '../../src/renderer/src/api';
 import type { SocketLike } from '../../src/renderer/src/api';
 
 /** A WebSocket stand-in the test drives by hand. */
@@ -236,5 +236,65 @@ describe('call()', () => {
     expect(timers).toEqual([]); // no reconnect
     expect(sockets).toHaveLength(1);
     expect(client.connectionState).toBe('ended');
+  });
+});
+
+describe('the page subscribes to events (issue 12, item 5)', () => {
+  it('on each new socket while it has listeners, and unsubscribes when the last listener goes', async () => {
+    const h = harness();
+    h.last().open();
+    expect(h.last().frames()).toEqual([]); // no listener, no subscription
+    const off = h.client.onEvent(() => undefined);
+    const first = h.last().frames();
+    expect(first.map((f) => [f.cmd, f.input])).toEqual([['events.subscribe', { topics: ['*'] }]]);
+    h.last().reply({ id: first[0]?.id, result: { ok: true, value: { id: 'sub-1' } } });
+    await Promise.resolve();
+    // A second listener shares the subscription.
+    const off2 = h.client.onEvent(() => undefined);
+    expect(h.last().frames()).toHaveLength(1);
+    // The socket drops: the server ended its subscriptions; the new socket subscribes again.
+    h.last().drop();
+    h.fireTimer();
+    h.last().open();
+    expect(
+      h
+        .last()
+        .frames()
+        .map((f) => f.cmd),
+    ).toEqual(['events.subscribe']);
+    const again = h.last().frames()[0];
+    h.last().reply({ id: again?.id, result: { ok: true, value: { id: 'sub-2' } } });
+    await new Promise((r) => setTimeout(r, 0));
+    off();
+    off2();
+    expect(
+      h
+        .last()
+        .frames()
+        .map((f) => [f.cmd, f.input]),
+    ).toEqual([
+      ['events.subscribe', { topics: ['*'] }],
+      ['events.unsubscribe', { id: 'sub-2' }],
+    ]);
+  });
+
+  it('in Electron the page subscribes once while it has listeners', async () => {
+    const calls: [string, unknown][] = [];
+    const inner = {
+      invoke: (name: string, input: unknown) => {
+        calls.push([name, input]);
+        return Promise.resolve({ ok: true, value: { id: 'sub-9' } });
+      },
+      onEvent: () => () => undefined,
+    } as unknown as TrufflesApi;
+    const api = subscribingApi(inner);
+    const a = api.onEvent(() => undefined);
+    const b = api.onEvent(() => undefined);
+    a();
+    a();
+    expect(calls).toEqual([['events.subscribe', { topics: ['*'] }]]);
+    b();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.at(-1)).toEqual(['events.unsubscribe', { id: 'sub-9' }]);
   });
 });

@@ -291,3 +291,69 @@ describe('browser-mode bridge', () => {
     }
   });
 });
+
+describe('events over the bridge go only to subscribers (issue 12, item 5)', () => {
+  /** Every event frame a socket receives from now on. */
+  function collect(ws: WebSocket): { type: string }[] {
+    const seen: { type: string }[] = [];
+    ws.on('message', (data) => {
+      const msg = JSON.parse(String(data));
+      if (msg.event) seen.push(msg.event);
+    });
+    return seen;
+  }
+  const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));
+
+  it('a socket that did not subscribe gets no event; one that did gets its topics; closing it ends them', async () => {
+    const srv = await another();
+    const secret = await login(srv);
+    const quiet = await openBridge(secret, srv);
+    const listening = await openBridge(secret, srv);
+    const narrow = await openBridge(secret, srv);
+    const quietSeen = collect(quiet);
+    const listeningSeen = collect(listening);
+    const narrowSeen = collect(narrow);
+    const before = core.hub.count();
+    try {
+      const sub = await call(listening, 1, 'events.subscribe', { topics: ['*'] });
+      expect(sub.result.ok).toBe(true);
+      expect((await call(narrow, 1, 'events.subscribe', { topics: ['tenants.changed'] })).result.ok).toBe(
+        true,
+      );
+      const bad = await call(narrow, 2, 'events.subscribe', { topics: ['everything'] });
+      expect(bad.result.error?.code).toBe('contract.invalid-input');
+      expect(core.hub.count()).toBe(before + 2);
+
+      core.emit({ type: 'hosts.changed' });
+      core.emit({ type: 'tenants.changed', host: 'h1' });
+      await settle();
+      expect(listeningSeen).toEqual([{ type: 'hosts.changed' }, { type: 'tenants.changed', host: 'h1' }]);
+      expect(narrowSeen).toEqual([{ type: 'tenants.changed', host: 'h1' }]);
+      expect(quietSeen).toEqual([]);
+
+      // Unsubscribing by id stops them, and only for that socket.
+      const id = (sub.result.value as { id: string }).id;
+      expect((await call(quiet, 3, 'events.unsubscribe', { id })).result.value).toEqual({ removed: false });
+      expect((await call(listening, 3, 'events.unsubscribe', { id })).result.value).toEqual({
+        removed: true,
+      });
+      core.emit({ type: 'hosts.changed' });
+      await settle();
+      expect(listeningSeen).toHaveLength(2);
+
+      // Closing a socket ends its subscriptions on the server.
+      narrow.close();
+      for (let i = 0; i < 50 && core.hub.count() > before; i++) await settle();
+      expect(core.hub.count()).toBe(before);
+    } finally {
+      quiet.close();
+      listening.close();
+      narrow.close();
+    }
+  });
+
+  it('the CLI (no window, no socket) cannot subscribe: it listens in-process', async () => {
+    const r = await core.dispatch('events.subscribe', { topics: ['*'] });
+    expect(!r.ok && r.error.code).toBe('events.no-owner');
+  });
+});

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -13,6 +12,7 @@ import {
 } from '../../shared/contract';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
+import { EventHub } from './events';
 import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import { PassphraseProvider, storePassphraseChecks, type SecretProvider } from './secrets/provider';
@@ -38,6 +38,7 @@ export interface CoreOptions {
 type Handlers = {
   [N in CommandName]: (
     input: ReturnType<(typeof commands)[N]['input']['parse']>,
+    caller: Caller,
   ) => Promise<CommandOutput<N>>;
 };
 
@@ -55,7 +56,8 @@ export class Core {
   readonly backupKeys: BackupKeys;
   readonly backups: BackupService;
   readonly fleet: FleetService;
-  private readonly events = new EventEmitter();
+  /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
+  readonly hub = new EventHub();
   private readonly handlers: Handlers;
   private readonly policy: Policy;
 
@@ -77,6 +79,19 @@ export class Core {
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
     this.handlers = {
       'app.info': () => this.appInfo(),
+      'events.subscribe': async (i, caller) => {
+        const id = caller.owner === undefined ? null : this.hub.subscribe(caller.owner, i.topics);
+        if (id === null)
+          throw new CoreError(
+            'events.no-owner',
+            'Only a window or a connected page can subscribe to events.',
+            'In-process code listens with core.onEvent instead.',
+          );
+        return { id };
+      },
+      'events.unsubscribe': async (i, caller) => ({
+        removed: caller.owner !== undefined && this.hub.unsubscribe(caller.owner, i.id),
+      }),
       'settings.get': async () => (await this.store.read()).settings,
       'settings.update': async (patch) => {
         const settings = await this.store.update((d) => {
@@ -149,12 +164,12 @@ export class Core {
   }
 
   emit(event: AppEvent): void {
-    this.events.emit('event', event);
+    this.hub.publish(event);
   }
 
+  /** An in-process listener of every event (the CLI, tests); windows and sockets subscribe instead. */
   onEvent(listener: (event: AppEvent) => void): () => void {
-    this.events.on('event', listener);
-    return () => this.events.off('event', listener);
+    return this.hub.listen(listener);
   }
 
   /**
@@ -234,7 +249,7 @@ export class Core {
   async close(): Promise<void> {
     if (this.drillTimer) clearInterval(this.drillTimer);
     this.drillTimer = null;
-    this.events.removeAllListeners();
+    this.hub.close();
     await this.hosts.closeAll();
   }
 }

@@ -24,6 +24,8 @@ export interface Caller {
   role: Role;
   /** Which door the command came through. */
   via: 'electron' | 'web' | 'cli' | 'scheduler' | 'test';
+  /** The window or socket asking: what its subscriptions belong to and end with. */
+  owner?: string;
 }
 
 /** A refusal says why, in the same shape as every other error; null lets the command run. */
@@ -46,7 +48,7 @@ export const readOnlyForSupport: Policy = ({ name, effect }, caller) =>
       }
     : null;
 
-export type Handler = (input: unknown) => Promise<unknown>;
+export type Handler = (input: unknown, caller: Caller) => Promise<unknown>;
 
 export interface DispatchOptions {
   handlers: Readonly<Record<CommandName, Handler>>;
@@ -89,7 +91,7 @@ export async function dispatch(
   const refusal = options.policy({ name, effect: def.effect }, caller);
   if (refusal) return { ok: false, error: refusal };
   try {
-    const value = await options.handlers[name](parsed.data);
+    const value = await options.handlers[name](parsed.data, caller);
     return { ok: true, value };
   } catch (err) {
     return { ok: false, error: toErrorInfo(err) };

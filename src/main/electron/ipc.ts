@@ -25,14 +25,27 @@ export function bindIpc(core: Core, window: BrowserWindow, trustedUrl: (url: str
         error: { code: 'ipc.untrusted-sender', message: 'Refused a command from an untrusted frame.' },
       };
     }
-    return core.dispatch(name, input);
+    return core.dispatch(name, input, { role: 'owner', via: 'electron', owner });
   };
   ipcMain.handle(IPC_INVOKE, handler);
-  const off = core.onEvent((e) => {
-    if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, e);
+  // Events reach the window only through the subscriptions its page makes; they end when the
+  // page goes (a reload or navigation makes a new page, which subscribes again) or the window closes.
+  const owner = `window:${window.webContents.id}`;
+  const detach = core.hub.attach(owner, {
+    send: (e) => {
+      if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, e);
+    },
+    ready: () => !window.isDestroyed(),
   });
+  const endPage = (): void => void core.hub.endSubscriptions(owner);
+  window.webContents.on('did-start-navigation', (_e, _url, isInPlace, isMainFrame) => {
+    // A new document (not a hash or history change of the same page).
+    if (isMainFrame && !isInPlace) endPage();
+  });
+  window.webContents.on('render-process-gone', endPage);
+  window.on('closed', detach);
   return () => {
     ipcMain.removeHandler(IPC_INVOKE);
-    off();
+    detach();
   };
 }

@@ -242,11 +242,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     handleProtocols: (protocols) => (protocols.has(BRIDGE_PROTOCOL) ? BRIDGE_PROTOCOL : false),
   });
   const sockets = new Set<WebSocket>();
-  const offEvents = core.onEvent((event) => {
-    const msg = JSON.stringify({ event });
-    for (const s of sessions.values())
-      for (const ws of s.sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
-  });
+  let nextSocket = 1;
 
   server.on('upgrade', (req, socket, head) => {
     const deny = (status: string): void => {
@@ -269,7 +265,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       if (!live) return fatal(ws, unknownError());
       live.lastUsed = now();
       live.sockets.add(ws);
-      ws.on('close', () => live.sockets.delete(ws));
+      // Events reach this socket only through its own subscriptions, which end when it closes.
+      // A socket that does not keep up (over 1 MiB unsent) has its events queued, then dropped.
+      const owner = `ws:${nextSocket++}`;
+      const detach = core.hub.attach(owner, {
+        send: (event) => ws.send(JSON.stringify({ event })),
+        ready: () => ws.readyState === ws.OPEN && ws.bufferedAmount < 1 << 20,
+      });
+      ws.on('close', () => {
+        live.sockets.delete(ws);
+        detach();
+      });
       ws.on('message', (data) => {
         void (async () => {
           const still = lookup(sessionFromProtocols(offered));
@@ -283,7 +289,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           }
           const m = msg as { id?: unknown; cmd?: unknown; input?: unknown };
           if (typeof m.id !== 'number') return;
-          const result = await core.dispatch(m.cmd, m.input);
+          const result = await core.dispatch(m.cmd, m.input, { role: 'owner', via: 'web', owner });
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: m.id, result }));
         })();
       });
@@ -313,7 +319,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     token,
     close: async () => {
       clearInterval(sweep);
-      offEvents();
       for (const ws of sockets) ws.terminate();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));

@@ -9,7 +9,9 @@
  *   and offers it as the subprotocol `truffles.session.<secret>` beside `truffles.v1`. Protocol:
  *     client → server  { id, cmd, input }
  *     server → client  { id, result }   (result is a Result<T>)
- *     server → client  { event }        (an AppEvent)
+ *     server → client  { event }        (an AppEvent, only while this socket holds a subscription:
+ *                                        the client sends `events.subscribe` on each new socket
+ *                                        while it has listeners; it ends with the socket)
  *     server → client  { fatal }        (an ErrorInfo: the session is unknown or expired; closes)
  *   When the socket drops, every call in flight fails with `bridge.disconnected` and the client
  *   reconnects with backoff; after a `fatal` it stops, and every call fails with that error.
@@ -148,6 +150,29 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
   let closedForGood = false;
   /** Set when the server ended the session: every call fails with it from then on. */
   let fatalError: ErrorInfo | null = null;
+  /**
+   * Events come only to a socket that subscribed (the subscription ends with the socket): the
+   * socket we subscribed on, and the subscription's id once the server answered.
+   */
+  let subscribedOn: SocketLike | null = null;
+  let subscription: string | null = null;
+
+  function syncSubscription(): void {
+    const s = socket;
+    if (!s || s.readyState !== OPEN) return;
+    if (eventListeners.size > 0 && subscribedOn !== s) {
+      subscribedOn = s;
+      subscription = null;
+      void invoke('events.subscribe', { topics: ['*'] }).then((r) => {
+        if (subscribedOn === s && r.ok) subscription = r.value.id;
+      });
+    } else if (eventListeners.size === 0 && subscribedOn === s && subscription) {
+      const id = subscription;
+      subscribedOn = null;
+      subscription = null;
+      void invoke('events.unsubscribe', { id });
+    }
+  }
 
   function setState(next: ConnectionState): void {
     if (state === next) return;
@@ -249,6 +274,7 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
       attempt = 0;
       setState('open');
       flush();
+      syncSubscription();
     };
     s.onmessage = (ev) => {
       if (socket === s) onMessage(ev.data);
@@ -278,41 +304,45 @@ export function createBridgeClient(options: BridgeOptions): BridgeClient {
     }, delay);
   }
 
+  function invoke<N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutput<N>>> {
+    if (fatalError) return Promise.resolve({ ok: false, error: fatalError });
+    if (closedForGood) {
+      return Promise.resolve({
+        ok: false,
+        error: disconnectedError('The connection to the console server is closed.'),
+      });
+    }
+    const id = nextId++;
+    let frame: string;
+    try {
+      frame = JSON.stringify({ id, cmd: name, input });
+    } catch (err) {
+      return Promise.resolve({
+        ok: false,
+        error: toErrorInfo(err),
+      });
+    }
+    const promise = new Promise<Result<CommandOutput<N>>>((resolve) => {
+      pending.set(id, { id, frame, sent: false, resolve: resolve as (r: Result<unknown>) => void });
+    });
+    if (socket && socket.readyState === OPEN) flush();
+    else if (!socket) connect(); // waiting out a backoff: try right now instead
+    return promise;
+  }
+
   connect();
 
   return {
     get connectionState() {
       return state;
     },
-    invoke<N extends CommandName>(name: N, input: CommandInput<N>): Promise<Result<CommandOutput<N>>> {
-      if (fatalError) return Promise.resolve({ ok: false, error: fatalError });
-      if (closedForGood) {
-        return Promise.resolve({
-          ok: false,
-          error: disconnectedError('The connection to the console server is closed.'),
-        });
-      }
-      const id = nextId++;
-      let frame: string;
-      try {
-        frame = JSON.stringify({ id, cmd: name, input });
-      } catch (err) {
-        return Promise.resolve({
-          ok: false,
-          error: toErrorInfo(err),
-        });
-      }
-      const promise = new Promise<Result<CommandOutput<N>>>((resolve) => {
-        pending.set(id, { id, frame, sent: false, resolve: resolve as (r: Result<unknown>) => void });
-      });
-      if (socket && socket.readyState === OPEN) flush();
-      else if (!socket) connect(); // waiting out a backoff: try right now instead
-      return promise;
-    },
+    invoke,
     onEvent(listener) {
       eventListeners.add(listener);
+      syncSubscription();
       return () => {
         eventListeners.delete(listener);
+        syncSubscription();
       };
     },
     onConnection(listener) {
@@ -385,12 +415,44 @@ function browserSession(): string | null {
 
 let api: TrufflesApi | null = null;
 
+/**
+ * The preload's API, subscribing this page to every event while it has a listener (events reach
+ * a window only through its page's subscriptions, which end when the page goes).
+ */
+export function subscribingApi(inner: TrufflesApi): TrufflesApi {
+  let listeners = 0;
+  let subscription: Promise<string | null> | null = null;
+  return {
+    invoke: (name, input) => inner.invoke(name, input),
+    onEvent(listener) {
+      const off = inner.onEvent(listener);
+      listeners += 1;
+      subscription ??= inner
+        .invoke('events.subscribe', { topics: ['*'] })
+        .then((r) => (r.ok ? r.value.id : null))
+        .catch(() => null);
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        off();
+        listeners -= 1;
+        const pending = subscription;
+        if (listeners === 0 && pending) {
+          subscription = null;
+          void pending.then((id) => (id ? inner.invoke('events.unsubscribe', { id }) : undefined));
+        }
+      };
+    },
+  };
+}
+
 export function getApi(): TrufflesApi {
   if (api) return api;
   const fromPreload = browser.truffles;
   const loc = browser.location;
   if (fromPreload && typeof fromPreload.invoke === 'function') {
-    api = fromPreload;
+    api = subscribingApi(fromPreload);
   } else if (loc && (loc.protocol === 'http:' || loc.protocol === 'https:')) {
     const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
     const session = browserSession();

@@ -1,6 +1,7 @@
 /** Events: what the core tells the renderer as work goes on (progress, logs, status, changes). */
 import { z } from 'zod';
 import { HostStatusSchema } from './hosts';
+import { defineSlice } from './kernel';
 
 export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -27,6 +28,8 @@ export const AppEventSchema = z.discriminatedUnion('type', [
     at: z.string(),
   }),
   z.object({ type: z.literal('hosts.changed') }),
+  /** Events were dropped for this subscriber (it did not keep up): reload what is shown. */
+  z.object({ type: z.literal('events.dropped'), count: z.number().int().positive() }),
   z.object({ type: z.literal('tenants.changed'), host: z.string() }),
   z.object({ type: z.literal('backups.changed'), host: z.string(), slug: z.string() }),
   z.object({
@@ -49,3 +52,31 @@ export const AppEventSchema = z.discriminatedUnion('type', [
   }),
 ]);
 export type AppEvent = z.infer<typeof AppEventSchema>;
+
+/** What a subscription asks for: event types, or `*` for every event. */
+export const EVENT_TOPICS = [
+  '*',
+  ...AppEventSchema.options.map((o) => o.shape.type.value).filter((t) => t !== 'events.dropped'),
+] as const;
+export type EventTopic = AppEvent['type'] | '*';
+const EventTopicSchema = z
+  .string()
+  .max(40)
+  .refine((t) => (EVENT_TOPICS as readonly string[]).includes(t), 'An event topic is an event type or "*".');
+
+/**
+ * Subscriptions: events reach a window or a socket only while it holds one. The subscription
+ * belongs to the window or socket that asked (its owner) and ends with it.
+ */
+export const eventsSlice = defineSlice('events', {
+  'events.subscribe': {
+    effect: 'read',
+    input: z.object({ topics: z.array(EventTopicSchema).min(1).max(20) }).strict(),
+    output: z.object({ id: z.string() }),
+  },
+  'events.unsubscribe': {
+    effect: 'read',
+    input: z.object({ id: z.string().max(40) }).strict(),
+    output: z.object({ removed: z.boolean() }),
+  },
+});

@@ -1096,6 +1096,7 @@ export const ruSchemaMessages: Record<string, string> = {
   'The path is empty: give a file path.': 'Путь не указан: введите путь к файлу.',
   'An age identity starts with AGE-SECRET-KEY-1 and has 74 characters.':
     'Закрытый ключ age начинается с AGE-SECRET-KEY-1 и состоит из 74 символов.',
+  'An event topic is an event type or "*".': 'Тема событий — тип события или «*».',
   'Values are one line without single quotes.': 'Значение — одна строка без одинарных кавычек.',
   'A label is key=value.': 'Метка указывается как ключ=значение.',
   'Give the time as HH:MM in host time, e.g. 03:00.': 'Укажите время хоста в виде ЧЧ:ММ, например 03:00.',
