@@ -35,6 +35,18 @@ beforeEach(() => {
 afterEach(() => setApi(null));
 
 describe('console store', () => {
+  it('reads the hosts again after events.dropped (the page fell behind and missed some)', async () => {
+    let hosts = [view('a')];
+    const f = fakeApi({ ...base, 'hosts.list': () => ok(hosts) });
+    setApi(f.api);
+    await useConsole.getState().start();
+    hosts = [view('a'), view('c')];
+    f.emit({ type: 'events.dropped', count: 3 });
+    await flush();
+    await flush();
+    expect(useConsole.getState().hosts.map((h) => h.name)).toEqual(['a', 'c']);
+  });
+
   it('starts: loads info, settings and hosts, and selects the first host', async () => {
     let hosts = [view('a'), view('b')];
     const f = fakeApi({ ...base, 'hosts.list': () => ok(hosts) });

@@ -160,6 +160,9 @@ export const useBackups = create<BackupsState>()((set, get) => {
         }
         return;
       }
+      case 'events.dropped': // events were missed: read the overview again
+        if (get().loaded) void get().loadOverview({ quiet: true });
+        return;
       default:
         return;
     }

@@ -235,6 +235,7 @@ export const useConsole = create<ConsoleState>()((set, get) => {
   function onEvent(event: AppEvent): void {
     switch (event.type) {
       case 'hosts.changed':
+      case 'events.dropped': // events were missed: read the hosts again
         void get().loadHosts();
         break;
       case 'status':

@@ -137,6 +137,7 @@ export const useTenants = create<TenantsState>()((set, get) => {
         return;
       }
       case 'tenants.changed':
+      case 'events.dropped': // events were missed: read the tenants again
         if (get().loaded) void get().loadTenants({ quiet: true });
         return;
       default:
