@@ -15,6 +15,7 @@ import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
 import { fleetSlice } from './contract/fleet';
 import { hostsSlice } from './contract/hosts';
+import { opsSlice } from './contract/ops';
 import { imagesSlice } from './contract/images';
 import { mergeSlices, type ErrorInfo, type Effect } from './contract/kernel';
 import { tenantsSlice } from './contract/tenants';
@@ -29,12 +30,14 @@ export * from './contract/tenants';
 export * from './contract/backups';
 export * from './contract/fleet';
 export * from './contract/events';
+export * from './contract/ops';
 
 // ---------- commands: the registration list ----------
 
 export const SLICES = [
   appSlice,
   eventsSlice,
+  opsSlice,
   hostsSlice,
   edgeSlice,
   imagesSlice,

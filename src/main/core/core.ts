@@ -13,6 +13,7 @@ import {
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
 import { EventHub } from './events';
+import { Operations } from './operations';
 import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import { PassphraseProvider, storePassphraseChecks, type SecretProvider } from './secrets/provider';
@@ -58,6 +59,8 @@ export class Core {
   readonly fleet: FleetService;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
+  /** Long operations that can be cancelled (ops.cancel). */
+  readonly ops = new Operations();
   private readonly handlers: Handlers;
   private readonly policy: Policy;
 
@@ -111,11 +114,16 @@ export class Core {
       'images.show': (i) => this.images.show(i.host),
       'images.set': (i) => this.images.set(i.host, i.changes),
       'images.ship': (i) =>
-        this.images.ship(
-          i.host,
-          'file' in i ? { file: i.file } : { refs: i.refs },
-          shipProgress(i.host, emit),
+        this.ops.run(i.opId, 'images.ship', i.host, (op) =>
+          this.images.ship(
+            i.host,
+            'file' in i ? { file: i.file } : { refs: i.refs },
+            shipProgress(i.host, emit),
+            op.signal,
+          ),
         ),
+      'ops.list': async () => this.ops.list(),
+      'ops.cancel': async (i) => ({ cancelled: this.ops.cancel(i.opId) }),
       'hosts.forget': (i) => this.hosts.forget(i.name),
       'hosts.importPreview': (i) => this.hosts.importPreview(i),
       'hosts.import': (i) => this.hosts.importHosts(i, i.aliases),
@@ -140,7 +148,10 @@ export class Core {
       'tenants.verify': (i) => this.tenants.verify(i.slug, i.host),
       'backups.overview': (i) => this.backups.overview(i.host),
       'backups.list': (i) => this.backups.list(i.slug, i.host),
-      'backups.create': (i) => this.backups.create(i.slug, i.host),
+      'backups.create': (i) =>
+        this.ops.run(i.opId, 'backups.create', i.slug, (op) =>
+          this.backups.create(i.slug, i.host, 'manual', op.signal),
+        ),
       'backups.restore': (i) => this.backups.restore(i),
       'backups.drill': (i) => this.backups.drill(i),
       'backups.schedule': (i) => this.backups.schedule(i),
@@ -247,6 +258,7 @@ export class Core {
   }
 
   async close(): Promise<void> {
+    this.ops.cancelAll();
     if (this.drillTimer) clearInterval(this.drillTimer);
     this.drillTimer = null;
     this.hub.close();

@@ -13,6 +13,7 @@ import {
   PortSchema,
   defineSlice,
 } from './kernel';
+import { OpIdSchema } from './ops';
 import { TenantRefSchema } from './tenants';
 
 /** A backup's id on its host: `<UTC time>-<kind>[-n]`, e.g. 20261125T030000Z-scheduled. */
@@ -183,7 +184,12 @@ export const backupsSlice = defineSlice('backups', {
     }),
   },
   /** Back a tenant up now (the host's agent does the work; progress as `log` events). */
-  'backups.create': { effect: 'write', input: TenantRefSchema.strict(), output: BackupEntrySchema },
+  'backups.create': {
+    effect: 'write',
+    /** `opId`: to cancel it (ops.cancel) — the agent's run on the host is stopped. */
+    input: TenantRefSchema.extend({ opId: OpIdSchema.optional() }).strict(),
+    output: BackupEntrySchema,
+  },
   /** Restore a tenant to a backup: verified first, safety backup, stop, restore, health, counts. */
   'backups.restore': {
     effect: 'danger',

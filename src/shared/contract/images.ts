@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { defineSlice, HostNameSchema, LocalFileSchema } from './kernel';
+import { OpIdSchema } from './ops';
 
 export const ResolvedImagesSchema = z.object({
   images: z.record(z.string(), z.string()),
@@ -33,12 +34,19 @@ export const imagesSlice = defineSlice('images', {
   /**
    * Load images into the host: a `docker save` tarball on this machine (`file`), or images from
    * this machine's Docker (`refs`), streamed over SSH into `docker load`; bytes sent as `log` events.
+   * Cancellable by its `opId` (ops.cancel).
    */
   'images.ship': {
     effect: 'write',
     input: z.union([
-      z.object({ host: HostNameSchema, file: LocalFileSchema }).strict(),
-      z.object({ host: HostNameSchema, refs: z.array(z.string().max(512)).min(1).max(100) }).strict(),
+      z.object({ host: HostNameSchema, file: LocalFileSchema, opId: OpIdSchema.optional() }).strict(),
+      z
+        .object({
+          host: HostNameSchema,
+          refs: z.array(z.string().max(512)).min(1).max(100),
+          opId: OpIdSchema.optional(),
+        })
+        .strict(),
     ]),
     output: z.object({ host: z.string(), bytes: z.number(), loaded: z.array(z.string()) }),
   },

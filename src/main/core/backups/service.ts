@@ -784,9 +784,10 @@ export class BackupService {
     slug: string,
     hostName?: string,
     kind: 'manual' | 'safety' | 'pre-update' | 'final' = 'manual',
+    signal?: AbortSignal,
   ): Promise<BackupEntry> {
     const { host, t } = await this.tenants.locate(slug, hostName);
-    return this.runAgent(t, host, slug, kind);
+    return this.runAgent(t, host, slug, kind, signal ? { signal } : {});
   }
 
   /**
@@ -799,7 +800,7 @@ export class BackupService {
     host: HostRecord,
     slug: string,
     kind: 'manual' | 'safety' | 'pre-update' | 'final' | 'scheduled',
-    options: { lockHeld?: boolean } = {},
+    options: { lockHeld?: boolean; signal?: AbortSignal } = {},
   ): Promise<BackupEntry> {
     const config = await this.ensureAgent(t, host);
     this.log(slug, 'info', `Backing up '${slug}' on ${host.name} (${kind})…`);
@@ -818,6 +819,7 @@ export class BackupService {
       ],
       {
         timeoutMs: 6 * 3600_000,
+        ...(options.signal ? { signal: options.signal } : {}),
         onStderr: (d) => {
           pending += d.toString('utf8');
           const lines = pending.split('\n');

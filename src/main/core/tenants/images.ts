@@ -36,6 +36,7 @@ export class ImagesService {
     hostName: string,
     from: { file: string } | { refs: string[] },
     onBytes?: (n: number) => void,
+    signal?: AbortSignal,
   ): Promise<ShipResult> {
     const host = await this.hosts.get(hostName);
     let source: Readable;
@@ -77,7 +78,7 @@ export class ImagesService {
       }
     }
     const t = await this.hosts.transport(hostName);
-    const r = await shipImages(t, hostName, source, onBytes);
+    const r = await shipImages(t, hostName, source, onBytes, signal);
     await appendAudit(t, host, {
       action: 'images.ship',
       subject: `host:${hostName}`,
@@ -140,6 +141,7 @@ export async function shipImages(
   hostName: string,
   source: Readable,
   onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
 ): Promise<ShipResult> {
   let bytes = 0;
   const counter = new Transform({
@@ -151,7 +153,12 @@ export async function shipImages(
   });
   source.on('error', (e) => counter.destroy(e));
   source.pipe(counter);
-  const r = await transport.exec(['docker', 'load'], { stdin: counter, timeoutMs: 60 * 60_000 });
+  // Cancelled: the host's docker load is stopped by exec; the file here is closed too.
+  const closeSource = (): void => void source.destroy();
+  signal?.addEventListener('abort', closeSource, { once: true });
+  const r = await transport
+    .exec(['docker', 'load'], { stdin: counter, timeoutMs: 60 * 60_000, ...(signal ? { signal } : {}) })
+    .finally(() => signal?.removeEventListener('abort', closeSource));
   if (r.code !== 0)
     throw new CoreError(
       'images.load',
@@ -172,5 +179,5 @@ export async function shipImages(
 
 type HostTransportExec = (
   argv: readonly string[],
-  options?: { stdin?: Readable; timeoutMs?: number },
+  options?: { stdin?: Readable; timeoutMs?: number; signal?: AbortSignal },
 ) => Promise<{ code: number | null; stdout: string; stderr: string }>;

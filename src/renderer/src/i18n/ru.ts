@@ -1097,6 +1097,8 @@ export const ruSchemaMessages: Record<string, string> = {
   'An age identity starts with AGE-SECRET-KEY-1 and has 74 characters.':
     'Закрытый ключ age начинается с AGE-SECRET-KEY-1 и состоит из 74 символов.',
   'An event topic is an event type or "*".': 'Тема событий — тип события или «*».',
+  'An operation id is 1–80 letters, digits and ._:-':
+    'Идентификатор операции — от 1 до 80 латинских букв, цифр и символов ._:-',
   'Values are one line without single quotes.': 'Значение — одна строка без одинарных кавычек.',
   'A label is key=value.': 'Метка указывается как ключ=значение.',
   'Give the time as HH:MM in host time, e.g. 03:00.': 'Укажите время хоста в виде ЧЧ:ММ, например 03:00.',
