@@ -6,6 +6,8 @@ import WebSocket from 'ws';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
+import { createBridgeClient, type SocketLike } from '../../src/renderer/src/api';
+import type { AppEvent } from '../../src/shared/contract';
 import { tempDir } from '../helpers/tmp';
 
 let t: ReturnType<typeof tempDir>;
@@ -355,5 +357,36 @@ describe('events over the bridge go only to subscribers (issue 12, item 5)', () 
   it('the CLI (no window, no socket) cannot subscribe: it listens in-process', async () => {
     const r = await core.dispatch('events.subscribe', { topics: ['*'] });
     expect(!r.ok && r.error.code).toBe('events.no-owner');
+  });
+});
+
+describe('the page’s own bridge client against the real server', () => {
+  it('subscribes when it gets a listener and receives the core’s events; none before', async () => {
+    const srv = await another();
+    const secret = await login(srv);
+    const client = createBridgeClient({
+      url: `ws://127.0.0.1:${srv.port}/bridge`,
+      protocols: ['truffles.v1', `truffles.session.${secret}`],
+      createSocket: (url, protocols) =>
+        new WebSocket(url, protocols, {
+          headers: { origin: `http://127.0.0.1:${srv.port}` },
+        }) as unknown as SocketLike,
+    });
+    try {
+      expect((await client.invoke('settings.get', {})).ok).toBe(true);
+      const before = core.hub.count();
+      const seen: AppEvent[] = [];
+      const off = client.onEvent((e) => seen.push(e));
+      for (let i = 0; i < 50 && core.hub.count() === before; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(core.hub.count()).toBe(before + 1);
+      core.emit({ type: 'backups.changed', host: 'h1', slug: 'acme' });
+      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual([{ type: 'backups.changed', host: 'h1', slug: 'acme' }]);
+      off();
+      for (let i = 0; i < 50 && core.hub.count() > before; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(core.hub.count()).toBe(before);
+    } finally {
+      client.close();
+    }
   });
 });
