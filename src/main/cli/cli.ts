@@ -22,7 +22,9 @@ import { VERSION } from '../core/version';
 import { checkText, factsLines, hostsTable, importTable, table } from './format';
 import { parseArg, UsageError } from './args';
 import { ask, interactive, terminalPassphrase } from './prompt';
-import { registerTenantCommands } from './tenants';
+import { registerBackupCommands } from './backups';
+import { registerEdgeCommands } from './edge';
+import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -442,7 +444,11 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       print(`Forgot ${name}.`, r);
     });
 
-  registerTenantCommands(program, { getCore, print, io, json, setExitCode: (c) => (exitCode = c) });
+  const ctx = { getCore, print, io, json, setExitCode: (c: number) => (exitCode = c) };
+  registerTenantCommands(program, ctx);
+  registerBackupCommands(program, ctx);
+  registerFleetCommands(program, ctx);
+  registerEdgeCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
