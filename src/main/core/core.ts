@@ -14,6 +14,7 @@ import { allowAll, dispatch, type Caller, type Handler, type Policy } from './di
 import { CoreError } from './errors';
 import { EventHub } from './events';
 import { Operations } from './operations';
+import { Scheduler } from './scheduler';
 import { HostService, type HostServiceOptions } from './hosts/service';
 import { localDockerSocket } from './hosts/transport';
 import { PassphraseProvider, storePassphraseChecks, type SecretProvider } from './secrets/provider';
@@ -235,32 +236,26 @@ export class Core {
     };
   }
 
-  private drillTimer: NodeJS.Timeout | null = null;
+  /** Background work of an open console (drills today; health sweeps next). */
+  readonly scheduler = new Scheduler();
 
   /**
    * What an open console does in the background (the desktop app and browser mode, not the CLI):
-   * hourly, the weekly restore drills that are due (they need the private key, so hosts cannot).
+   * hourly, the weekly restore drills that are due (they need the private key, so hosts cannot),
+   * through the one door as the scheduler.
    */
   startBackground(intervalMs = 3600_000): void {
-    if (this.drillTimer) return;
-    let running = false;
-    const tick = (): void => {
-      if (running) return;
-      running = true;
-      void this.backups
-        .runDueDrills()
-        .catch(() => undefined)
-        .finally(() => (running = false));
-    };
-    this.drillTimer = setInterval(tick, intervalMs);
-    this.drillTimer.unref();
-    setTimeout(tick, 60_000).unref();
+    this.scheduler.add({
+      name: 'drills',
+      everyMs: intervalMs,
+      firstMs: 60_000,
+      run: () => this.call('backups.runDueDrills', {}, { role: 'owner', via: 'scheduler' }),
+    });
   }
 
   async close(): Promise<void> {
     this.ops.cancelAll();
-    if (this.drillTimer) clearInterval(this.drillTimer);
-    this.drillTimer = null;
+    this.scheduler.stop();
     this.hub.close();
     await this.hosts.closeAll();
   }
