@@ -308,13 +308,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       if (o.acceptFingerprint !== undefined) {
         fp = parseArg(FingerprintSchema, o.acceptFingerprint, '--accept-fingerprint');
       } else {
-        const h = (await c.call('hosts.list', {})).find((x) => x.name === name);
-        if (!h)
-          throw new CoreError(
-            'host.unknown',
-            `There is no host named '${name}'.`,
-            'List hosts with `truffles host list`, or add it with `truffles host add`.',
-          );
+        const h = await c.call('hosts.get', { name });
         const probe = await c.call('hosts.probe', { address: h.address, port: h.port, jump: h.jump });
         io.err(
           `${name} (${h.address}:${h.port}) offers ${probe.algorithm} ${probe.fingerprint}` +

@@ -110,6 +110,7 @@ export class Core {
       'hosts.add': (i) => this.hosts.add(i),
       'hosts.addLocal': (i) => this.hosts.addLocal(i.name),
       'hosts.check': (i) => this.hosts.check(i.name),
+      'hosts.get': (i) => this.hosts.view(i.name),
       'edge.install': (i) => this.edge.install(i),
       'edge.status': (i) => this.edge.status(i.host),
       'images.show': (i) => this.images.show(i.host),
@@ -189,7 +190,7 @@ export class Core {
    * desktop IPC, the browser bridge and the CLI all come here; `caller` says who asks (the
    * console's own mode, as an owner, unless told otherwise).
    */
-  async dispatch(name: unknown, input: unknown, caller?: Caller): Promise<Result<unknown>> {
+  async dispatch(name: unknown, input: unknown, caller?: Partial<Caller>): Promise<Result<unknown>> {
     return dispatch(
       { handlers: this.handlers as Record<CommandName, Handler>, policy: this.policy },
       name,
@@ -206,7 +207,7 @@ export class Core {
   async call<N extends CommandName>(
     name: N,
     input: CommandInput<N>,
-    caller?: Caller,
+    caller?: Partial<Caller>,
   ): Promise<CommandOutput<N>> {
     const r = await this.dispatch(name, input, caller);
     if (!r.ok) throw new CoreError(r.error.code, r.error.message, r.error.hint, r.error.details);
@@ -249,7 +250,7 @@ export class Core {
       name: 'drills',
       everyMs: intervalMs,
       firstMs: 60_000,
-      run: () => this.call('backups.runDueDrills', {}, { role: 'owner', via: 'scheduler' }),
+      run: () => this.call('backups.runDueDrills', {}, { via: 'scheduler' }),
     });
   }
 

@@ -8,6 +8,8 @@ import type { Core } from '../core/core';
  * top frame, loaded from our own files, are refused.
  */
 export function bindIpc(core: Core, window: BrowserWindow, trustedUrl: (url: string) => boolean): () => void {
+  /** The window's owner id: its page's subscriptions belong to it. */
+  const owner = `window:${window.webContents.id}`;
   const handler = async (
     event: IpcMainInvokeEvent,
     name: unknown,
@@ -25,12 +27,11 @@ export function bindIpc(core: Core, window: BrowserWindow, trustedUrl: (url: str
         error: { code: 'ipc.untrusted-sender', message: 'Refused a command from an untrusted frame.' },
       };
     }
-    return core.dispatch(name, input, { role: 'owner', via: 'electron', owner });
+    return core.dispatch(name, input, { owner });
   };
   ipcMain.handle(IPC_INVOKE, handler);
   // Events reach the window only through the subscriptions its page makes; they end when the
   // page goes (a reload or navigation makes a new page, which subscribes again) or the window closes.
-  const owner = `window:${window.webContents.id}`;
   const detach = core.hub.attach(owner, {
     send: (e) => {
       if (!window.isDestroyed()) window.webContents.send(IPC_EVENT, e);

@@ -289,7 +289,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
           }
           const m = msg as { id?: unknown; cmd?: unknown; input?: unknown };
           if (typeof m.id !== 'number') return;
-          const result = await core.dispatch(m.cmd, m.input, { role: 'owner', via: 'web', owner });
+          const result = await core.dispatch(m.cmd, m.input, { owner });
           if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: m.id, result }));
         })();
       });

@@ -182,6 +182,7 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 export const hostsSlice = defineSlice('hosts', {
   'hosts.list': { effect: 'read', input: Empty, output: z.array(HostViewSchema) },
+  'hosts.get': { effect: 'read', input: z.object({ name: HostNameSchema }).strict(), output: HostViewSchema },
   /** Connect far enough to read the host key; pins nothing, stores nothing. */
   'hosts.probe': {
     effect: 'read',

@@ -207,6 +207,14 @@ export class HostService {
     return data.hosts.map((h) => toView(h, data)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** One host as the renderer and the CLI see it; `host.unknown` when there is none. */
+  async view(name: string): Promise<HostView> {
+    const data = await this.store.read();
+    const host = data.hosts.find((h) => h.name === name);
+    if (!host) throw unknownHost(name);
+    return toView(host, data);
+  }
+
   async get(name: string): Promise<HostRecord> {
     const data = await this.store.read();
     const host = data.hosts.find((h) => h.name === name);
