@@ -10,6 +10,7 @@ import {
   type CommandOutput,
   type Result,
 } from '../../shared/contract';
+import { CommandJournal, type CommandAudit } from './audit';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
 import { EventHub } from './events';
@@ -64,6 +65,8 @@ export class Core {
   readonly ops = new Operations();
   private readonly handlers: Handlers;
   private readonly policy: Policy;
+  /** The one writer of the dispatch-level audit (start and outcome of every non-read command). */
+  private readonly audit: CommandAudit;
 
   constructor(private readonly options: CoreOptions) {
     this.store = new Store(options.home);
@@ -81,6 +84,13 @@ export class Core {
       join(resources ?? findResourcesDir(), 'templates'),
     );
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
+    this.audit = new CommandJournal({
+      localFile: join(options.home, 'audit.jsonl'),
+      host: async (name) => {
+        const host = (await this.store.read()).hosts.find((h) => h.name === name);
+        return host ? { transport: await this.hosts.transport(name), target: host } : null;
+      },
+    });
     this.handlers = {
       'app.info': () => this.appInfo(),
       'events.subscribe': async (i, caller) => {
@@ -192,7 +202,7 @@ export class Core {
    */
   async dispatch(name: unknown, input: unknown, caller?: Partial<Caller>): Promise<Result<unknown>> {
     return dispatch(
-      { handlers: this.handlers as Record<CommandName, Handler>, policy: this.policy },
+      { handlers: this.handlers as Record<CommandName, Handler>, policy: this.policy, audit: this.audit },
       name,
       input,
       {

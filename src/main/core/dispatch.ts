@@ -6,6 +6,7 @@ import {
   type ErrorInfo,
   type Result,
 } from '../../shared/contract';
+import type { CommandAudit } from './audit';
 import { toErrorInfo } from './errors';
 
 /**
@@ -13,6 +14,7 @@ import { toErrorInfo } from './errors';
  * scheduler all enter here, in the same order:
  *
  *   look up → validate (the contract's zod schema) → policy (by effect and the caller's role) → run
+ *   → audit (every command that is not a read: its start and its outcome, failures included)
  *
  * Nothing reaches a handler that was not validated and allowed.
  */
@@ -53,6 +55,8 @@ export type Handler = (input: unknown, caller: Caller) => Promise<unknown>;
 export interface DispatchOptions {
   handlers: Readonly<Record<CommandName, Handler>>;
   policy: Policy;
+  /** The one audit writer; without it nothing is recorded (unit tests of the door). */
+  audit?: CommandAudit;
 }
 
 export async function dispatch(
@@ -90,10 +94,14 @@ export async function dispatch(
   }
   const refusal = options.policy({ name, effect: def.effect }, caller);
   if (refusal) return { ok: false, error: refusal };
+  const recordOutcome =
+    def.effect === 'read' ? null : options.audit?.begin({ name, effect: def.effect }, parsed.data, caller);
+  let result: Result<unknown>;
   try {
-    const value = await options.handlers[name](parsed.data, caller);
-    return { ok: true, value };
+    result = { ok: true, value: await options.handlers[name](parsed.data, caller) };
   } catch (err) {
-    return { ok: false, error: toErrorInfo(err) };
+    result = { ok: false, error: toErrorInfo(err) };
   }
+  await recordOutcome?.(result.ok ? { ok: true } : { ok: false, error: result.error });
+  return result;
 }
