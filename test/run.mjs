@@ -27,8 +27,10 @@ const hasApt = existsSync('/usr/bin/apt-get');
 // 1. The real test host.
 if (process.env.TRUFFLES_SKIP_SANDBOX_SETUP !== '1') {
   if (isRoot && hasApt) {
+    const t0 = Date.now();
     if (run('bash', [join(root, 'test/sandbox/up.sh')]) !== 0)
       fail(['error: the test host (test/sandbox/up.sh) could not be set up; see its output above.']);
+    process.stdout.write(`test host ready in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
   } else if (!existsSync(join(stateDir, 'sandbox.json'))) {
     fail([
       'error: the tests need the real test host, and it can only be set up as root on Debian 12 / Ubuntu.',
@@ -63,7 +65,10 @@ if (run('npx', ['electron-vite', 'build', '--logLevel', 'warn']) !== 0)
 const projects = extra.some((a) => a.startsWith('--project')) ? [null] : ['unit', 'integration', 'e2e'];
 let code = 0;
 const totals = { passed: 0, failed: 0, skipped: 0, total: 0 };
+/** Where the time went: per suite, and the slowest files (the CI budget is watched from this). */
+const timing = [];
 for (const project of projects) {
+  const t0 = Date.now();
   const jsonOut = join(root, 'test-results', `vitest${project ? `-${project}` : ''}.json`);
   rmSync(jsonOut, { force: true });
   const c = run('npx', [
@@ -82,7 +87,15 @@ for (const project of projects) {
     totals.failed += r.numFailedTests;
     totals.skipped += r.numPendingTests + r.numTodoTests;
     totals.total += r.numTotalTests;
+    const files = r.testResults
+      .map((f) => ({ file: f.name.slice(root.length + 1), s: (f.endTime - f.startTime) / 1000 }))
+      .sort((a, b) => b.s - a.s);
+    timing.push({ project: project ?? 'selected', s: (Date.now() - t0) / 1000, files });
   }
+}
+for (const { project, s, files } of timing) {
+  process.stdout.write(`\n${project}: ${s.toFixed(1)} s, ${files.length} files; slowest:\n`);
+  for (const f of files.slice(0, 8)) process.stdout.write(`  ${f.s.toFixed(1).padStart(7)} s  ${f.file}\n`);
 }
 process.stdout.write(
   `\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`,
