@@ -522,6 +522,9 @@ mv "$STATE/sandbox.env.tmp" "$STATE/sandbox.env"
 } >"$STATE/sandbox.json.tmp"
 mv "$STATE/sandbox.json.tmp" "$STATE/sandbox.json"
 
+# What a killed test run left (tenants restart with dockerd): gone before any test starts.
+bash "$HERE/sweep.sh"
+
 log "ready in $(($(date +%s) - T0)) s: sshd $ADDRESS:$PORT, Docker $DOCKER_VERSION, Compose $COMPOSE_VERSION"
 if [ "$STATE" = /var/lib/truffles-sandbox ]; then stop_cmd="bash $HERE/down.sh"; else stop_cmd="TRUFFLES_SANDBOX_DIR=$STATE bash $HERE/down.sh"; fi
 log "state: $STATE (sandbox.env, sandbox.json); stop with: $stop_cmd"

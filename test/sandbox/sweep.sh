@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# What an interrupted test run left on the test host: its tenants (every container, volume and
+# network carrying the console's tenant label, and restore drills' stacks), their folders, backups
+# and lock files under /opt/truffles. Tenants have a restart policy, so without this a run killed
+# part-way would leave stacks that dockerd starts again with the test host and that every later
+# run carries. The edge and the base images are kept. Only for the test host: up.sh runs it before
+# any test starts (a second test run at the same time on one test host is not supported anyway).
+set -euo pipefail
+# shellcheck source=test/sandbox/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+LABEL=org.truffles.tenant
+ROOT=/opt/truffles
+
+mapfile -t containers < <(docker ps -aq --filter "label=$LABEL")
+if [ "${#containers[@]}" -gt 0 ]; then
+	log "sweep: removing ${#containers[@]} containers left by an earlier run"
+	docker rm -f "${containers[@]}" >/dev/null
+fi
+mapfile -t volumes < <(docker volume ls -q --filter "label=$LABEL")
+[ "${#volumes[@]}" -eq 0 ] || docker volume rm -f "${volumes[@]}" >/dev/null
+mapfile -t networks < <(docker network ls -q --filter "label=$LABEL")
+[ "${#networks[@]}" -eq 0 ] || docker network rm "${networks[@]}" >/dev/null
+for d in tenants backups drills locks; do
+	[ -d "$ROOT/$d" ] && find "$ROOT/$d" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
+done
+log "sweep: ${#containers[@]} containers, ${#volumes[@]} volumes, ${#networks[@]} networks removed; $ROOT/{tenants,backups,drills,locks} emptied"
