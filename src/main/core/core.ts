@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import type { commands } from '../../shared/contract';
 import {
+  commands,
   type AppEvent,
   type AppInfo,
   type CommandInput,
@@ -14,6 +14,7 @@ import { CommandJournal, type CommandAudit } from './audit';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
 import { EventHub } from './events';
+import { buildHandlers } from './features';
 import { Operations } from './operations';
 import { Scheduler } from './scheduler';
 import { HostService, type HostServiceOptions } from './hosts/service';
@@ -38,13 +39,6 @@ export interface CoreOptions {
   policy?: Policy;
 }
 
-type Handlers = {
-  [N in CommandName]: (
-    input: ReturnType<(typeof commands)[N]['input']['parse']>,
-    caller: Caller,
-  ) => Promise<CommandOutput<N>>;
-};
-
 /**
  * The core: every capability of the console, with no Electron in it. The desktop app, the
  * browser-mode bridge and the CLI all hold one of these; `dispatch` is the single entry point
@@ -63,7 +57,7 @@ export class Core {
   readonly hub = new EventHub();
   /** Long operations that can be cancelled (ops.cancel). */
   readonly ops = new Operations();
-  private readonly handlers: Handlers;
+  private readonly handlers: Record<CommandName, Handler>;
   private readonly policy: Policy;
   /** The one writer of the dispatch-level audit (start and outcome of every non-read command). */
   private readonly audit: CommandAudit;
@@ -91,99 +85,23 @@ export class Core {
         return host ? { transport: await this.hosts.transport(name), target: host } : null;
       },
     });
-    this.handlers = {
-      'app.info': () => this.appInfo(),
-      'events.subscribe': async (i, caller) => {
-        const id = caller.owner === undefined ? null : this.hub.subscribe(caller.owner, i.topics);
-        if (id === null)
-          throw new CoreError(
-            'events.no-owner',
-            'Only a window or a connected page can subscribe to events.',
-            'In-process code listens with core.onEvent instead.',
-          );
-        return { id };
+    this.handlers = buildHandlers(
+      {
+        store: this.store,
+        hosts: this.hosts,
+        tenants: this.tenants,
+        edge: this.edge,
+        images: this.images,
+        backupKeys: this.backupKeys,
+        backups: this.backups,
+        fleet: this.fleet,
+        hub: this.hub,
+        ops: this.ops,
+        emit,
+        appInfo: () => this.appInfo(),
       },
-      'events.unsubscribe': async (i, caller) => ({
-        removed: caller.owner !== undefined && this.hub.unsubscribe(caller.owner, i.id),
-      }),
-      'settings.get': async () => (await this.store.read()).settings,
-      'settings.update': async (patch) => {
-        const settings = await this.store.update((d) => {
-          d.settings = { ...d.settings, ...patch };
-          return d.settings;
-        });
-        return settings;
-      },
-      'hosts.list': () => this.hosts.list(),
-      'hosts.probe': (i) => this.hosts.probe(i.address, i.port, i.jump),
-      'hosts.repin': (i) => this.hosts.repin(i.name, i.acceptFingerprint),
-      'hosts.add': (i) => this.hosts.add(i),
-      'hosts.addLocal': (i) => this.hosts.addLocal(i.name),
-      'hosts.check': (i) => this.hosts.check(i.name),
-      'hosts.get': (i) => this.hosts.view(i.name),
-      'edge.install': (i) => this.edge.install(i),
-      'edge.status': (i) => this.edge.status(i.host),
-      'images.show': (i) => this.images.show(i.host),
-      'images.set': (i) => this.images.set(i.host, i.changes),
-      'images.ship': (i) =>
-        this.ops.run(i.opId, 'images.ship', i.host, (op) =>
-          this.images.ship(
-            i.host,
-            'file' in i ? { file: i.file } : { refs: i.refs },
-            shipProgress(i.host, emit),
-            op.signal,
-          ),
-        ),
-      'ops.list': async () => this.ops.list(),
-      'ops.cancel': async (i) => ({ cancelled: this.ops.cancel(i.opId) }),
-      'hosts.forget': (i) => this.hosts.forget(i.name),
-      'hosts.importPreview': (i) => this.hosts.importPreview(i),
-      'hosts.import': (i) => this.hosts.importHosts(i, i.aliases),
-      'hosts.audit': (i) => this.hosts.audit(i.name, i.limit),
-      'modules.catalog': () => this.tenants.moduleCatalog(),
-      'tenants.list': (i) => this.tenants.list(i.host),
-      'tenants.create': (i) => this.tenants.create(i),
-      'tenants.status': (i) => this.tenants.status(i.slug, i.host),
-      'tenants.update': (i) =>
-        this.fleet.updateTenant(
-          i.slug,
-          {
-            addModules: i.addModules,
-            removeModules: i.removeModules,
-            env: i.env,
-            refreshImages: i.refreshImages,
-          },
-          i.host,
-        ),
-      'tenants.suspend': (i) => this.tenants.suspend(i.slug, i.host),
-      'tenants.resume': (i) => this.tenants.resume(i.slug, i.host),
-      'tenants.verify': (i) => this.tenants.verify(i.slug, i.host),
-      'backups.overview': (i) => this.backups.overview(i.host),
-      'backups.list': (i) => this.backups.list(i.slug, i.host),
-      'backups.create': (i) =>
-        this.ops.run(i.opId, 'backups.create', i.slug, (op) =>
-          this.backups.create(i.slug, i.host, 'manual', op.signal),
-        ),
-      'backups.restore': (i) => this.backups.restore(i),
-      'backups.drill': (i) => this.backups.drill(i),
-      'backups.schedule': (i) => this.backups.schedule(i),
-      'backups.scheduleInfo': (i) => this.backups.scheduleInfo(i.host),
-      'backups.runDueDrills': () => this.backups.runDueDrills(),
-      'backups.keyInfo': () => this.backupKeys.info(),
-      'backups.keyInit': (i) =>
-        this.backupKeys.init({
-          ...(i.identity !== undefined ? { identity: i.identity } : {}),
-          replace: i.replace,
-        }),
-      'backups.keyExport': (i) => this.backupKeys.exportIdentity(i.out),
-      'backups.keyStatus': (i) => this.backups.keyStatus(i.host),
-      'backups.addRecipient': (i) => this.backups.addRecipient(i),
-      'backups.removeRecipient': (i) => this.backups.removeRecipient(i),
-      'backups.rekey': (i) => this.backups.rekey(i),
-      'backups.offsiteKeyLine': (i) => this.backups.offsiteKeyLine(i),
-      'fleet.update': (i) => this.fleet.update(i),
-      'tenants.delete': (i) => this.fleet.deleteTenant(i.slug, i.confirm, i.host, i.skipFinalBackup),
-    };
+      Object.keys(commands) as CommandName[],
+    );
   }
 
   emit(event: AppEvent): void {
@@ -201,16 +119,11 @@ export class Core {
    * console's own mode, as an owner, unless told otherwise).
    */
   async dispatch(name: unknown, input: unknown, caller?: Partial<Caller>): Promise<Result<unknown>> {
-    return dispatch(
-      { handlers: this.handlers as Record<CommandName, Handler>, policy: this.policy, audit: this.audit },
-      name,
-      input,
-      {
-        role: 'owner',
-        via: this.options.mode,
-        ...caller,
-      },
-    );
+    return dispatch({ handlers: this.handlers, policy: this.policy, audit: this.audit }, name, input, {
+      role: 'owner',
+      via: this.options.mode,
+      ...caller,
+    });
   }
 
   /** `dispatch` for code that wants the typed value or a thrown CoreError (the CLI). */
@@ -270,20 +183,4 @@ export class Core {
     this.hub.close();
     await this.hosts.closeAll();
   }
-}
-
-/** Bytes shipped to a host, as a `log` event every 64 MiB (source `images:<host>`). */
-function shipProgress(host: string, emit: (e: AppEvent) => void): (bytes: number) => void {
-  let last = 0;
-  return (n) => {
-    if (n - last < 64 * 2 ** 20) return;
-    last = n;
-    emit({
-      type: 'log',
-      source: `images:${host}`,
-      level: 'info',
-      message: `${(n / 2 ** 20).toFixed(0)} MiB sent`,
-      at: new Date().toISOString(),
-    });
-  };
 }

@@ -24,15 +24,18 @@ export interface CommandDef {
 }
 
 /** One feature's part of the contract: its name and its commands. */
-export interface Slice<C extends Record<string, CommandDef> = Record<string, CommandDef>> {
-  feature: string;
+export interface Slice<
+  C extends Record<string, CommandDef> = Record<string, CommandDef>,
+  F extends string = string,
+> {
+  feature: F;
   commands: C;
 }
 
-export function defineSlice<const C extends Record<string, CommandDef>>(
-  feature: string,
+export function defineSlice<const F extends string, const C extends Record<string, CommandDef>>(
+  feature: F,
   commands: C,
-): Slice<C> {
+): Slice<C, F> {
   return { feature, commands };
 }
 
