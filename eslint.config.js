@@ -29,6 +29,86 @@ export default tseslint.config(
     files: ['src/main/core/**/*.ts', 'src/main/cli/**/*.ts', 'src/main/web/**/*.ts', 'src/shared/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', noElectron] },
   },
+  // Layers of the core: kernel ← infrastructure ← features. The kernel (the door, errors, events,
+  // operations, the scheduler, paths, the feature machinery) knows no infrastructure and no feature;
+  // the infrastructure (ssh, the local store, secrets, tunnels, the tenant data adapters) knows no
+  // feature, except the host transport's type (hosts/transport), which is how it reaches a host.
+  {
+    files: ['src/main/core/{dispatch,errors,events,operations,scheduler,paths,version,feature}.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: noElectron.paths,
+          patterns: [
+            ...noElectron.patterns,
+            {
+              group: [
+                './ssh/*',
+                './store/*',
+                './secrets/*',
+                './tenantdata/*',
+                './hosts/*',
+                './tenants/*',
+                './backups/*',
+                './edge/*',
+                './images/*',
+                './fleet/*',
+                './app/*',
+                './tunnel',
+                './core',
+                './features',
+              ],
+              message:
+                'The kernel (door, errors, events, operations, scheduler) knows no infrastructure and no feature.',
+            },
+            {
+              group: ['./audit'],
+              allowTypeImports: true,
+              message: 'The kernel knows the audit writer only by its type.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/main/core/{ssh,store,secrets,tenantdata}/**/*.ts', 'src/main/core/tunnel.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: noElectron.paths,
+          patterns: [
+            ...noElectron.patterns,
+            {
+              group: [
+                '**/tenants/*',
+                '**/backups/*',
+                '**/edge/*',
+                '**/images/*',
+                '**/fleet/*',
+                '**/app/*',
+                '../core',
+                '../features',
+                '../audit',
+              ],
+              message: 'Infrastructure (ssh, store, secrets, tunnels, tenant data) knows no feature.',
+            },
+            {
+              group: ['**/hosts/*', '!**/hosts/transport'],
+              message: 'Infrastructure reaches a host only through the host transport (hosts/transport).',
+            },
+            {
+              group: ['**/hosts/transport'],
+              allowTypeImports: true,
+              message: 'Infrastructure uses the host transport by its type only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // The CLI enters the core only through its one door (Core.call → dispatch): never a service.
     files: ['src/main/cli/**/*.ts'],

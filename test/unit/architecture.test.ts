@@ -69,6 +69,44 @@ describe('layering', () => {
     }
   });
 
+  it('the lint rule keeps the core’s layers: kernel ← infrastructure ← features', async () => {
+    const eslint = new ESLint({ cwd: root });
+    const refused = async (file: string, imp: string, typeOnly = false): Promise<boolean> => {
+      const text = typeOnly
+        ? `import type { X } from '${imp}';\nexport type A = X;\n`
+        : `import { X } from '${imp}';\nexport const a = X;\n`;
+      const [r] = await eslint.lintText(text, { filePath: join(root, file) });
+      return (r?.messages ?? []).some((m) => m.ruleId === 'no-restricted-imports');
+    };
+    // The kernel knows no infrastructure and no feature.
+    for (const imp of [
+      './ssh/connection',
+      './store/store',
+      './tenants/service',
+      './hosts/transport',
+      './features',
+      './core',
+    ])
+      expect(await refused('src/main/core/dispatch.ts', imp), `dispatch ← ${imp}`).toBe(true);
+    expect(await refused('src/main/core/events.ts', './backups/service'), 'events ← backups').toBe(true);
+    expect(await refused('src/main/core/dispatch.ts', './errors')).toBe(false);
+    expect(await refused('src/main/core/dispatch.ts', './audit', true)).toBe(false);
+    expect(await refused('src/main/core/dispatch.ts', './audit')).toBe(true);
+    // Infrastructure knows no feature; it reaches a host only through the transport's type.
+    for (const [file, imp] of [
+      ['src/main/core/ssh/connection.ts', '../tenants/service'],
+      ['src/main/core/store/store.ts', '../backups/keys'],
+      ['src/main/core/tenantdata/postgres.ts', '../hosts/service'],
+      ['src/main/core/secrets/provider.ts', '../features'],
+      ['src/main/core/tenantdata/qdrant.ts', '../hosts/transport'],
+    ] as const)
+      expect(await refused(file, imp), `${file} ← ${imp}`).toBe(true);
+    expect(await refused('src/main/core/tenantdata/postgres.ts', '../hosts/transport', true)).toBe(false);
+    expect(await refused('src/main/core/ssh/connection.ts', '../errors')).toBe(false);
+    // Features may use infrastructure and the kernel.
+    expect(await refused('src/main/core/backups/service.ts', '../ssh/quote')).toBe(false);
+  });
+
   it('no CLI file calls a service of the core directly today', () => {
     const offenders = filesUnder(join(root, 'src/main/cli')).filter((f) =>
       /\b(getCore\(\)|core|c)\.(hosts|tenants|backups|backupKeys|fleet|edge|images|store)\.[a-zA-Z]+\(/.test(
