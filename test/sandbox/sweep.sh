@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What an interrupted test run left on the test host: its tenants (every container, volume and
 # network carrying the console's tenant label, and restore drills' stacks), their folders, backups
-# and lock files under /opt/truffles. Tenants have a restart policy, so without this a run killed
-# part-way would leave stacks that dockerd starts again with the test host and that every later
+# and lock files under /opt/truffles, and the extra sshds its tests started. Tenants have a restart
+# policy, so without this a run killed part-way would leave stacks that dockerd starts again with the test host and that every later
 # run carries. The edge and the base images are kept. Only for the test host: up.sh runs it before
 # any test starts (a second test run at the same time on one test host is not supported anyway).
 set -euo pipefail
@@ -23,4 +23,12 @@ mapfile -t networks < <(docker network ls -q --filter "label=$LABEL")
 for d in tenants backups drills locks; do
 	[ -d "$ROOT/$d" ] && find "$ROOT/$d" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
 done
+# Extra sshds a killed run started (test/helpers/sandbox.ts: startExtraSshd), and their folders.
+extra=$(pgrep -f "sshd -f $STATE/extra/" || true)
+if [ -n "$extra" ]; then
+	log "sweep: stopping $(echo "$extra" | wc -l) extra sshd left by an earlier run"
+	# shellcheck disable=SC2086
+	kill $extra 2>/dev/null || true
+fi
+[ -d "$STATE/extra" ] && find "$STATE/extra" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
 log "sweep: ${#containers[@]} containers, ${#volumes[@]} volumes, ${#networks[@]} networks removed; $ROOT/{tenants,backups,drills,locks} emptied"
