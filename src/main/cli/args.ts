@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { HostNameSchema } from '../../shared/contract';
 import { CoreError } from '../core/errors';
 
 /** A mistake in how the command was called: exit code 2. */
@@ -13,6 +14,11 @@ export function parseArg<S extends z.ZodType>(schema: S, value: unknown, flag: s
       `Run with --help to see the expected form.`,
     );
   return r.data;
+}
+
+/** The optional `--host NAME` of a tenant's command (found by asking every host when left out). */
+export function hostOption(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : parseArg(HostNameSchema, value, '--host');
 }
 
 /** `--flag k=v` given several times → a record; each pair checked by `check`. */

@@ -11,10 +11,10 @@ import {
 } from '../../shared/contract';
 import type { Core } from '../core/core';
 import { CoreError } from '../core/errors';
-import { parseArg, UsageError } from './args';
+import { hostOption, parseArg, UsageError } from './args';
 import { bytes, table } from './format';
 import { ask, interactive } from './prompt';
-import type { CliContext } from './context';
+import { tenantVerb, verb, type CliContext } from './context';
 
 /** `truffles backup …`: the fleet's backup key, backups, restores, drills and the schedule. */
 export function registerBackupCommands(program: Command, ctx: CliContext): void {
@@ -23,12 +23,9 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
     .command('backup')
     .description('backups of tenants (encrypted on the hosts to the fleet key)');
   const key = backup.command('key').description("the fleet's backup key: hosts hold the public half only");
-  key
-    .command('init')
-    .description('make the fleet backup key (or take another operator’s identity with --identity-file)')
+  verb(key, 'init', 'make the fleet backup key (or take another operator’s identity with --identity-file)')
     .option('--identity-file <file>', 'an age identity (AGE-SECRET-KEY-1…) to use instead of a new one')
     .option('--replace', 'replace an existing key (backups made for it can then not be read here)')
-    .option('--json', 'machine-readable output')
     .action(async (o: { identityFile?: string; replace?: boolean }) => {
       let identity: string | undefined;
       if (o.identityFile) {
@@ -57,28 +54,23 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       });
       print(`Backup key ready. Hosts encrypt to:\n${info.recipient}`, info);
     });
-  key
-    .command('export-public')
-    .description('print the public key hosts encrypt backups to')
-    .option('--json', 'machine-readable output')
-    .action(async () => {
-      const key = await getCore().call('backups.keyInfo', {});
-      if (!key)
-        throw new CoreError(
-          'backup.no-key',
-          'There is no backup key yet.',
-          'Make one: truffles backup key init',
-        );
-      const recipient = key.recipient;
-      print(recipient, { recipient });
-    });
-  key
-    .command('export')
-    .description(
-      'write the PRIVATE backup key to a file, for a recovery copy kept offline (age identity format)',
-    )
+  verb(key, 'export-public', 'print the public key hosts encrypt backups to').action(async () => {
+    const key = await getCore().call('backups.keyInfo', {});
+    if (!key)
+      throw new CoreError(
+        'backup.no-key',
+        'There is no backup key yet.',
+        'Make one: truffles backup key init',
+      );
+    const recipient = key.recipient;
+    print(recipient, { recipient });
+  });
+  verb(
+    key,
+    'export',
+    'write the PRIVATE backup key to a file, for a recovery copy kept offline (age identity format)',
+  )
     .requiredOption('--out <file>', 'the file to create (mode 0600; never overwritten)')
-    .option('--json', 'machine-readable output')
     .action(async (o: { out: string }) => {
       if (!o.out || o.out.length > 4096 || o.out.includes('\0'))
         throw new UsageError(
@@ -105,25 +97,24 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
           `  ${r.recipient}${r.ours ? '  (this console)' : ''}${r.label ? `  ${r.label}` : ''}${r.addedBy ? `  added ${r.addedAt.slice(0, 16)} by ${r.addedBy}` : ''}`,
       ),
     ].join('\n');
-  key
-    .command('status <host>')
-    .description("the public keys a host's backups are encrypted to, and whether this console's is one")
-    .option('--json', 'machine-readable output')
-    .action(async (hostArg: string) => {
-      const s = await getCore().call('backups.keyStatus', {
-        host: parseArg(HostNameSchema, hostArg, 'HOST'),
-      });
-      print(keyStatusText(s), s);
-      if (s.configured && !s.matches) ctx.setExitCode(1);
+  verb(
+    key,
+    'status <host>',
+    "the public keys a host's backups are encrypted to, and whether this console's is one",
+  ).action(async (hostArg: string) => {
+    const s = await getCore().call('backups.keyStatus', {
+      host: parseArg(HostNameSchema, hostArg, 'HOST'),
     });
-  key
-    .command('add-recipient <host>')
-    .description(
-      "let one more key read the host's backups: this console's (default) or --recipient age1… (audited)",
-    )
+    print(keyStatusText(s), s);
+    if (s.configured && !s.matches) ctx.setExitCode(1);
+  });
+  verb(
+    key,
+    'add-recipient <host>',
+    "let one more key read the host's backups: this console's (default) or --recipient age1… (audited)",
+  )
     .option('--recipient <age1…>', 'another public key, e.g. an offline recovery key')
     .option('--label <text>', 'who or what the key is (default: this console for its own key)')
-    .option('--json', 'machine-readable output')
     .action(async (hostArg: string, o: { recipient?: string; label?: string }) => {
       const input = parseArg(
         commands['backups.addRecipient'].input,
@@ -137,11 +128,12 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       const s = await getCore().call('backups.addRecipient', input);
       print(keyStatusText(s), s);
     });
-  key
-    .command('remove-recipient <host>')
-    .description("stop encrypting the host's backups to a key (never the last one; audited)")
+  verb(
+    key,
+    'remove-recipient <host>',
+    "stop encrypting the host's backups to a key (never the last one; audited)",
+  )
     .requiredOption('--recipient <age1…>', 'the public key to remove')
-    .option('--json', 'machine-readable output')
     .action(async (hostArg: string, o: { recipient: string }) => {
       const s = await getCore().call('backups.removeRecipient', {
         host: parseArg(HostNameSchema, hostArg, 'HOST'),
@@ -149,11 +141,12 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       });
       print(keyStatusText(s), s);
     });
-  key
-    .command('rekey <host>')
-    .description("replace every key the host's backups are encrypted to with this console's (audited)")
+  verb(
+    key,
+    'rekey <host>',
+    "replace every key the host's backups are encrypted to with this console's (audited)",
+  )
     .requiredOption('--confirm <host>', "the host's name again")
-    .option('--json', 'machine-readable output')
     .action(async (hostArg: string, o: { confirm: string }) => {
       const s = await getCore().call('backups.rekey', {
         host: parseArg(HostNameSchema, hostArg, 'HOST'),
@@ -165,14 +158,27 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       );
     });
 
-  const hostOpt = (v: string | undefined): string | undefined =>
-    v === undefined ? undefined : parseArg(HostNameSchema, v, '--host');
   const logPrinter = (core: Core): (() => void) =>
     json
       ? () => undefined
       : core.onEvent((e) => {
           if (e.type === 'log' && e.source.startsWith('backup:')) io.err(`  ${e.message}`);
         });
+  /** Run with the host's backup log lines printed as they come (on stderr), and stop printing after. */
+  const withBackupLog = async <T>(f: (core: Core) => Promise<T>): Promise<T> => {
+    const core = getCore();
+    const off = logPrinter(core);
+    try {
+      return await f(core);
+    } finally {
+      off();
+    }
+  };
+  /** Print a restore or drill report; a failed one exits 1. */
+  const printReport = (r: RestoreReport): void => {
+    print(reportText(r), r);
+    if (!r.ok) ctx.setExitCode(1);
+  };
   const reportText = (r: RestoreReport): string =>
     [
       `${r.kind === 'drill' ? 'Drill' : 'Restore'} of ${r.tenant} from ${r.backupId}: ${r.ok ? 'OK' : 'FAILED'} (${r.seconds.toFixed(1)} s)`,
@@ -181,16 +187,15 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       ...r.mismatches.map((m) => `  ✗ ${m.what}: expected ${m.expected}, found ${m.actual ?? 'nothing'}`),
     ].join('\n');
 
-  backup
-    .command('offsite-key-line <host>')
-    .description(
-      "the authorized_keys line for the reserve server: the host's offsite key, restricted to the append-only receiver",
-    )
+  verb(
+    backup,
+    'offsite-key-line <host>',
+    "the authorized_keys line for the reserve server: the host's offsite key, restricted to the append-only receiver",
+  )
     .option(
       '--receiver <path>',
       'where truffles-offsite-receive is on the reserve (default /usr/local/bin/…)',
     )
-    .option('--json', 'machine-readable output')
     .action(async (hostArg: string, o: { receiver?: string }) => {
       const input = parseArg(
         commands['backups.offsiteKeyLine'].input,
@@ -208,31 +213,21 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       );
     });
 
-  backup
-    .command('create <slug>')
-    .description("back a tenant up now (the host's agent does it; encrypted to the fleet key)")
-    .option('--host <name>', 'the host (found by asking every host otherwise)')
-    .option('--json', 'machine-readable output')
-    .action(async (slugArg: string, o: { host?: string }) => {
-      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-      const core = getCore();
-      const off = logPrinter(core);
-      try {
-        const b = await core.call('backups.create', { slug, host: hostOpt(o.host) });
-        print(`Backup ${b.id} of ${slug} on ${b.host}: ${bytes(b.size)}`, b);
-      } finally {
-        off();
-      }
-    });
+  tenantVerb(
+    backup,
+    'create <slug>',
+    "back a tenant up now (the host's agent does it; encrypted to the fleet key)",
+  ).action(async (slugArg: string, o: { host?: string }) => {
+    const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+    const b = await withBackupLog((core) => core.call('backups.create', { slug, host: hostOption(o.host) }));
+    print(`Backup ${b.id} of ${slug} on ${b.host}: ${bytes(b.size)}`, b);
+  });
 
-  backup
-    .command('list <slug>')
-    .description("a tenant's backups on its host, newest first, with runs and restores")
+  verb(backup, 'list <slug>', "a tenant's backups on its host, newest first, with runs and restores")
     .option('--host <name>', 'the host (needed for a deleted tenant’s final backups)')
-    .option('--json', 'machine-readable output')
     .action(async (slugArg: string, o: { host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-      const l = await getCore().call('backups.list', { slug, host: hostOpt(o.host) });
+      const l = await getCore().call('backups.list', { slug, host: hostOption(o.host) });
       const rows = l.backups.map((b) => [
         b.id,
         b.kind,
@@ -261,9 +256,11 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       );
     });
 
-  backup
-    .command('schedule <host>')
-    .description('install the backup agent on a host and its daily run (systemd timer or cron)')
+  verb(
+    backup,
+    'schedule <host>',
+    'install the backup agent on a host and its daily run (systemd timer or cron)',
+  )
     .option('--at <HH:MM>', 'host time of the daily run (default 03:00)')
     .option('--daily <n>', 'daily backups kept (default 7)')
     .option('--weekly <n>', 'weekly backups kept (default 4)')
@@ -277,7 +274,6 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       "the reserve server's host key fingerprint, as verified (asked for on a terminal otherwise)",
     )
     .option('--no-offsite', 'stop copying to a reserve server')
-    .option('--json', 'machine-readable output')
     .action(
       async (
         hostArg: string,
@@ -374,14 +370,14 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
       },
     );
 
-  backup
-    .command('restore <slug>')
-    .description('restore a tenant to a backup: verified first, safety backup, stop, restore, health, counts')
+  tenantVerb(
+    backup,
+    'restore <slug>',
+    'restore a tenant to a backup: verified first, safety backup, stop, restore, health, counts',
+  )
     .requiredOption('--backup <id>', 'the backup (see backup list)')
     .requiredOption('--confirm <slug>', 'the slug again: its current data is replaced')
     .option('--no-safety-backup', 'skip the safety backup of the current state')
-    .option('--host <name>', 'the host (found by asking every host otherwise)')
-    .option('--json', 'machine-readable output')
     .action(
       async (
         slugArg: string,
@@ -395,64 +391,41 @@ export function registerBackupCommands(program: Command, ctx: CliContext): void 
             `--confirm must repeat the slug '${slug}' (got '${o.confirm}').`,
             `Add --confirm ${slug}`,
           );
-        const core = getCore();
-        const off = logPrinter(core);
-        try {
-          const r = await core.call('backups.restore', {
-            slug,
-            host: hostOpt(o.host),
-            backupId,
-            confirm: o.confirm,
-            skipSafetyBackup: !o.safetyBackup,
-          });
-          print(reportText(r), r);
-          if (!r.ok) ctx.setExitCode(1);
-        } finally {
-          off();
-        }
+        printReport(
+          await withBackupLog((core) =>
+            core.call('backups.restore', {
+              slug,
+              host: hostOption(o.host),
+              backupId,
+              confirm: o.confirm,
+              skipSafetyBackup: !o.safetyBackup,
+            }),
+          ),
+        );
       },
     );
 
-  backup
-    .command('drill <slug>')
-    .description('restore a backup into a throw-away tenant, compare counts, remove it')
+  tenantVerb(backup, 'drill <slug>', 'restore a backup into a throw-away tenant, compare counts, remove it')
     .option('--backup <id>', 'the backup (default: the newest)')
     .option('--into <host>', 'drill on another host')
-    .option('--host <name>', 'the host (found by asking every host otherwise)')
-    .option('--json', 'machine-readable output')
     .action(async (slugArg: string, o: { backup?: string; into?: string; host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-      const core = getCore();
-      const off = logPrinter(core);
-      try {
-        const r = await core.call('backups.drill', {
-          slug,
-          host: hostOpt(o.host),
-          backupId: o.backup === undefined ? undefined : parseArg(BackupIdSchema, o.backup, '--backup'),
-          into: o.into === undefined ? undefined : parseArg(HostNameSchema, o.into, '--into'),
-        });
-        print(reportText(r), r);
-        if (!r.ok) ctx.setExitCode(1);
-      } finally {
-        off();
-      }
+      const backupId = o.backup === undefined ? undefined : parseArg(BackupIdSchema, o.backup, '--backup');
+      const into = o.into === undefined ? undefined : parseArg(HostNameSchema, o.into, '--into');
+      printReport(
+        await withBackupLog((core) =>
+          core.call('backups.drill', { slug, host: hostOption(o.host), backupId, into }),
+        ),
+      );
     });
 
-  backup
-    .command('drill-due')
-    .description(
-      "run the weekly drills that are due (what an open console does hourly; for an operator's cron)",
-    )
-    .option('--json', 'machine-readable output')
-    .action(async () => {
-      const core = getCore();
-      const off = logPrinter(core);
-      try {
-        const reports = await core.call('backups.runDueDrills', {});
-        print(reports.length ? reports.map(reportText).join('\n') : 'No drill is due.', reports);
-        if (reports.some((r) => !r.ok)) ctx.setExitCode(1);
-      } finally {
-        off();
-      }
-    });
+  verb(
+    backup,
+    'drill-due',
+    "run the weekly drills that are due (what an open console does hourly; for an operator's cron)",
+  ).action(async () => {
+    const reports = await withBackupLog((core) => core.call('backups.runDueDrills', {}));
+    print(reports.length ? reports.map(reportText).join('\n') : 'No drill is due.', reports);
+    if (reports.some((r) => !r.ok)) ctx.setExitCode(1);
+  });
 }

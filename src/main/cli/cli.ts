@@ -22,6 +22,7 @@ import { VERSION } from '../core/version';
 import { checkText, factsLines, hostsTable, importTable, table } from './format';
 import { parseArg, UsageError } from './args';
 import { ask, interactive, terminalPassphrase } from './prompt';
+import { verb } from './context';
 import { registerBackupCommands } from './backups';
 import { registerEdgeCommands } from './edge';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
@@ -35,6 +36,33 @@ const stdio: CliIo = {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
 };
+
+/**
+ * Ask on the terminal whether to trust a host key (after the fingerprint was printed); with no
+ * terminal, say how to confirm it with a flag instead. Resolves to the confirmed fingerprint.
+ */
+async function confirmOnTerminal(
+  io: CliIo,
+  fingerprint: string,
+  what: string,
+  nothingWas: 'added' | 'changed',
+): Promise<string> {
+  if (!interactive())
+    throw new UsageError(
+      'usage.confirm',
+      `${what} ${fingerprint} must be confirmed, and there is no terminal to ask on.`,
+      `After verifying it on the host, add --accept-fingerprint ${fingerprint}`,
+    );
+  io.err('Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.');
+  const answer = (await ask('Trust this key and pin it? Type "yes" to confirm: ')).trim().toLowerCase();
+  if (answer !== 'yes')
+    throw new CoreError(
+      'hostkey.declined',
+      `Host key not confirmed; nothing was ${nothingWas}.`,
+      'Run the command again when you have verified the fingerprint.',
+    );
+  return fingerprint;
+}
 
 function makeCore(): Core {
   return new Core({
@@ -212,22 +240,8 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         confirmed = accept;
       } else if (probe.known === 'match') {
         confirmed = probe.fingerprint;
-      } else if (interactive()) {
-        io.err('Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.');
-        const answer = (await ask('Trust this key and pin it? Type "yes" to confirm: ')).trim().toLowerCase();
-        if (answer !== 'yes')
-          throw new CoreError(
-            'hostkey.declined',
-            'Host key not confirmed; nothing was added.',
-            'Run the command again when you have verified the fingerprint.',
-          );
-        confirmed = probe.fingerprint;
       } else {
-        throw new UsageError(
-          'usage.confirm',
-          `The host key ${probe.fingerprint} must be confirmed, and there is no terminal to ask on.`,
-          `After verifying it on the host, add --accept-fingerprint ${probe.fingerprint}`,
-        );
+        confirmed = await confirmOnTerminal(io, probe.fingerprint, 'The host key', 'added');
       }
       const view = await c.call('hosts.add', {
         name,
@@ -248,37 +262,30 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       );
     });
 
-  host
-    .command('list')
-    .description('list hosts with their last known status')
-    .option('--json', 'machine-readable output')
-    .action(async () => {
-      const hosts = await getCore().call('hosts.list', {});
-      print(hostsTable(hosts), hosts);
-    });
+  verb(host, 'list', 'list hosts with their last known status').action(async () => {
+    const hosts = await getCore().call('hosts.list', {});
+    print(hostsTable(hosts), hosts);
+  });
 
-  host
-    .command('check <name>')
-    .description('connect (verifying the pinned key) and show facts: OS, CPU, memory, disk, Docker, Compose')
-    .option('--json', 'machine-readable output')
-    .action(async (nameArg: string) => {
-      const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const check = await getCore().call('hosts.check', { name });
-      print(checkText(check), check);
-      if (['error', 'unreachable', 'key-changed', 'key-unconfirmed'].includes(check.status)) {
-        const first =
-          check.error ??
-          (check.problems[0] ? { message: check.problems[0].message, hint: check.problems[0].fix } : null);
-        if (first) io.err(`error: ${first.message.split('\n').join(' ')}\nhint: ${first.hint ?? ''}`);
-        exitCode = 1;
-      }
-    });
+  verb(
+    host,
+    'check <name>',
+    'connect (verifying the pinned key) and show facts: OS, CPU, memory, disk, Docker, Compose',
+  ).action(async (nameArg: string) => {
+    const name = parseArg(HostNameSchema, nameArg, 'NAME');
+    const check = await getCore().call('hosts.check', { name });
+    print(checkText(check), check);
+    if (['error', 'unreachable', 'key-changed', 'key-unconfirmed'].includes(check.status)) {
+      const first =
+        check.error ??
+        (check.problems[0] ? { message: check.problems[0].message, hint: check.problems[0].fix } : null);
+      if (first) io.err(`error: ${first.message.split('\n').join(' ')}\nhint: ${first.hint ?? ''}`);
+      exitCode = 1;
+    }
+  });
 
-  host
-    .command('facts <name>')
-    .description('connect and print the host facts only (what check judges)')
-    .option('--json', 'machine-readable output')
-    .action(async (nameArg: string) => {
+  verb(host, 'facts <name>', 'connect and print the host facts only (what check judges)').action(
+    async (nameArg: string) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
       const check = await getCore().call('hosts.check', { name });
       if (!check.facts) {
@@ -289,18 +296,18 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         );
       }
       print(factsLines(check.facts).join('\n'), check.facts);
-    });
+    },
+  );
 
-  host
-    .command('repin <name>')
-    .description(
-      "pin a host's key after you verified it on the host: a changed key, or the first key of an imported host",
-    )
+  verb(
+    host,
+    'repin <name>',
+    "pin a host's key after you verified it on the host: a changed key, or the first key of an imported host",
+  )
     .option(
       '--accept-fingerprint <fp>',
       'the key fingerprint, as `ssh-keygen -lf` prints it on the host (asked for on a terminal when left out)',
     )
-    .option('--json', 'machine-readable output')
     .action(async (nameArg: string, o: { acceptFingerprint?: string }) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
       const c = getCore();
@@ -319,21 +326,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
           print(`${name}: the pinned key is the one the host offers; nothing to do.`, { unchanged: true });
           return;
         }
-        if (!interactive())
-          throw new UsageError(
-            'usage.confirm',
-            `The key ${probe.fingerprint} must be confirmed, and there is no terminal to ask on.`,
-            `After verifying it on the host, add --accept-fingerprint ${probe.fingerprint}`,
-          );
-        io.err('Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the host.');
-        const answer = (await ask('Trust this key and pin it? Type "yes" to confirm: ')).trim().toLowerCase();
-        if (answer !== 'yes')
-          throw new CoreError(
-            'hostkey.declined',
-            'Host key not confirmed; nothing was changed.',
-            'Run the command again when you have verified the fingerprint.',
-          );
-        fp = probe.fingerprint;
+        fp = await confirmOnTerminal(io, probe.fingerprint, 'The key', 'changed');
       }
       const view = await c.call('hosts.repin', { name, acceptFingerprint: fp });
       if (view.auditError)
@@ -343,11 +336,11 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       print(`Pinned ${name}: ${view.keyAlgorithm ?? ''} ${view.fingerprint ?? ''}`, view);
     });
 
-  host
-    .command('import-ssh-config')
-    .description(
-      'add hosts from an OpenSSH client config (Host, HostName, User, Port, IdentityFile, ProxyJump, Include), pinning keys found in known_hosts; nothing is connected to',
-    )
+  verb(
+    host,
+    'import-ssh-config',
+    'add hosts from an OpenSSH client config (Host, HostName, User, Port, IdentityFile, ProxyJump, Include), pinning keys found in known_hosts; nothing is connected to',
+  )
     .option('--config <file>', 'the config to read', '~/.ssh/config')
     .option(
       '--known-hosts <file>',
@@ -355,7 +348,6 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     )
     .option('--only <aliases>', 'import only these aliases, comma separated (their jump hosts come along)')
     .option('--dry-run', 'show what would be imported and change nothing')
-    .option('--json', 'machine-readable output')
     .action(async (o: { config: string; knownHosts?: string; only?: string; dryRun?: boolean }) => {
       const c = getCore();
       const src = { configPath: o.config, ...(o.knownHosts ? { knownHostsPath: o.knownHosts } : {}) };
@@ -404,11 +396,8 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       print(lines.join('\n'), r);
     });
 
-  host
-    .command('audit <name>')
-    .description("show the host's audit trail (kept on the host), newest first")
+  verb(host, 'audit <name>', "show the host's audit trail (kept on the host), newest first")
     .option('--limit <n>', 'how many lines', '50')
-    .option('--json', 'machine-readable output')
     .action(async (nameArg: string, o: { limit: string }) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
       const limit = parseArg(
@@ -428,15 +417,15 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       );
     });
 
-  host
-    .command('forget <name>')
-    .description('remove a host, its stored secrets and (when no other host uses it) its pinned key')
-    .option('--json', 'machine-readable output')
-    .action(async (nameArg: string) => {
-      const name = parseArg(HostNameSchema, nameArg, 'NAME');
-      const r = await getCore().call('hosts.forget', { name });
-      print(`Forgot ${name}.`, r);
-    });
+  verb(
+    host,
+    'forget <name>',
+    'remove a host, its stored secrets and (when no other host uses it) its pinned key',
+  ).action(async (nameArg: string) => {
+    const name = parseArg(HostNameSchema, nameArg, 'NAME');
+    const r = await getCore().call('hosts.forget', { name });
+    print(`Forgot ${name}.`, r);
+  });
 
   const ctx = { getCore, print, io, json, setExitCode: (c: number) => (exitCode = c) };
   registerTenantCommands(program, ctx);

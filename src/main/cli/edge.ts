@@ -3,24 +3,23 @@ import { z } from 'zod';
 import { DomainSchema, HostNameSchema, PortSchema } from '../../shared/contract';
 import { collect, pairs, parseArg, UsageError } from './args';
 import { table } from './format';
-import type { CliContext } from './context';
+import { verb, type CliContext } from './context';
 
 /** `truffles edge …` and the host's images (`host ship-images`, `host images`). */
 export function registerEdgeCommands(program: Command, ctx: CliContext): void {
   const { getCore, print, io, json } = ctx;
   const edge = program.command('edge').description("the host's edge (Traefik) in front of every tenant");
-  edge
-    .command('install')
-    .description(
-      'install or upgrade the edge on a host (ports 80/443, Let’s Encrypt, dashboard behind basic auth)',
-    )
+  verb(
+    edge,
+    'install',
+    'install or upgrade the edge on a host (ports 80/443, Let’s Encrypt, dashboard behind basic auth)',
+  )
     .requiredOption('--host <name>', 'the host')
     .requiredOption('--acme-email <email>', "the address Let's Encrypt writes to")
     .option('--base-domain <domain>', "tenants' parent domain (default: the host's)")
     .option('--http-port <port>', 'published HTTP port', '80')
     .option('--https-port <port>', 'published HTTPS port', '443')
     .option('--force', 'render and restart even when it already runs as asked (new dashboard password)')
-    .option('--json', 'machine-readable output')
     .action(
       async (o: {
         host: string;

@@ -14,9 +14,9 @@ import {
   type TenantStatus,
   type TenantView,
 } from '../../shared/contract';
-import { collect, pairs, parseArg, UsageError } from './args';
+import { collect, hostOption, pairs, parseArg, UsageError } from './args';
 import { table } from './format';
-import type { CliContext } from './context';
+import { tenantVerb, verb, type CliContext } from './context';
 
 function tenantsTable(tenants: TenantView[]): string {
   if (tenants.length === 0) return 'No tenants yet. Create one with: truffles tenant create SLUG --host HOST';
@@ -70,18 +70,17 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     .command('tenant')
     .description('tenant stacks (n8n, PostgreSQL, Qdrant, Redis) on the hosts');
 
-  tenant
-    .command('create <slug>')
-    .description(
-      `provision a tenant; steps: ${CREATE_STEPS.join(' → ')}; run again to resume an interrupted create`,
-    )
+  verb(
+    tenant,
+    'create <slug>',
+    `provision a tenant; steps: ${CREATE_STEPS.join(' → ')}; run again to resume an interrupted create`,
+  )
     .requiredOption('--host <name>', 'the host to put it on')
     .option('--plan <plan>', 'starter | pro | enterprise', 'starter')
     .option('--modules <list>', 'modules besides core_chat and core_admin, comma separated', '')
     .option('--domain <domain>', 'its domain (default <slug>.<host base domain>)')
     .option('--env <NAME=value>', "a module's value (API key…); repeatable", collect, [])
     .option('--keep-on-failure', 'keep what a failed create made, for inspection, instead of rolling it back')
-    .option('--json', 'machine-readable output')
     .action(
       async (
         slugArg: string,
@@ -127,13 +126,10 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       },
     );
 
-  tenant
-    .command('list')
-    .description('tenants on every host (or one)')
+  verb(tenant, 'list', 'tenants on every host (or one)')
     .option('--host <name>', 'only this host')
-    .option('--json', 'machine-readable output')
     .action(async (o: { host?: string }) => {
-      const hostName = o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host');
+      const hostName = hostOption(o.host);
       const r = await getCore().call('tenants.list', { host: hostName });
       if (!json)
         for (const u of r.unreachable) io.err(`warning: ${u.host} not reachable: ${u.error.message}`);
@@ -148,29 +144,26 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       if (r.unreachable.length) ctx.setExitCode(1);
     });
 
-  tenant
-    .command('status <slug>')
-    .description('services with health, modules, versions, last operation')
-    .option('--host <name>', 'the host (found by asking every host otherwise)')
-    .option('--json', 'machine-readable output')
-    .action(async (slugArg: string, o: { host?: string }) => {
+  tenantVerb(tenant, 'status <slug>', 'services with health, modules, versions, last operation').action(
+    async (slugArg: string, o: { host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
       const s = await getCore().call('tenants.status', {
         slug,
-        host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+        host: hostOption(o.host),
       });
       print(statusText(s), s);
-    });
+    },
+  );
 
-  tenant
-    .command('update <slug>')
-    .description('add or remove modules (migrations forward only; workflows imported or deactivated)')
+  tenantVerb(
+    tenant,
+    'update <slug>',
+    'add or remove modules (migrations forward only; workflows imported or deactivated)',
+  )
     .option('--add-modules <list>', 'modules to add, comma separated', '')
     .option('--remove-modules <list>', 'modules to remove, comma separated', '')
     .option('--env <NAME=value>', "a module's value (API key…); repeatable", collect, [])
     .option('--images', "move to the host's current image catalog and template (image updates)")
-    .option('--host <name>', 'the host (found by asking every host otherwise)')
-    .option('--json', 'machine-readable output')
     .action(
       async (
         slugArg: string,
@@ -201,7 +194,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
           // Safe: a backup first, and a rollback to it when the tenant does not come back healthy.
           const v = await core.call('tenants.update', {
             slug,
-            host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+            host: hostOption(o.host),
             addModules,
             removeModules,
             env,
@@ -218,50 +211,40 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
     ['suspend', 'stop its containers (data kept); the edge stops routing to it'],
     ['resume', 'start it again and wait until healthy and routed'],
   ] as const) {
-    tenant
-      .command(`${cmd} <slug>`)
-      .description(text)
-      .option('--host <name>', 'the host (found by asking every host otherwise)')
-      .option('--json', 'machine-readable output')
-      .action(async (slugArg: string, o: { host?: string }) => {
-        const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-        const hostName = o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host');
-        const v =
-          cmd === 'suspend'
-            ? await getCore().call('tenants.suspend', { slug, host: hostName })
-            : await getCore().call('tenants.resume', { slug, host: hostName });
-        print(`${v.slug}: ${v.state}`, v);
-      });
+    tenantVerb(tenant, `${cmd} <slug>`, text).action(async (slugArg: string, o: { host?: string }) => {
+      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+      const hostName = hostOption(o.host);
+      const v =
+        cmd === 'suspend'
+          ? await getCore().call('tenants.suspend', { slug, host: hostName })
+          : await getCore().call('tenants.resume', { slug, host: hostName });
+      print(`${v.slug}: ${v.state}`, v);
+    });
   }
 
-  tenant
-    .command('verify <slug>')
-    .description("prove health, route and isolation (from inside the tenant's network)")
-    .option('--host <name>', 'the host (found by asking every host otherwise)')
-    .option('--json', 'machine-readable output')
-    .action(async (slugArg: string, o: { host?: string }) => {
-      const slug = parseArg(SlugSchema, slugArg, 'SLUG');
-      const r = await getCore().call('tenants.verify', {
-        slug,
-        host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
-      });
-      print(
-        [
-          `${r.slug} on ${r.host}: ${r.ok ? 'verified' : 'FAILED'}`,
-          ...r.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name.padEnd(9)} ${c.detail}`),
-        ].join('\n'),
-        r,
-      );
-      if (!r.ok) ctx.setExitCode(1);
+  tenantVerb(
+    tenant,
+    'verify <slug>',
+    "prove health, route and isolation (from inside the tenant's network)",
+  ).action(async (slugArg: string, o: { host?: string }) => {
+    const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+    const r = await getCore().call('tenants.verify', {
+      slug,
+      host: hostOption(o.host),
     });
+    print(
+      [
+        `${r.slug} on ${r.host}: ${r.ok ? 'verified' : 'FAILED'}`,
+        ...r.checks.map((c) => `  ${c.ok ? '✓' : '✗'} ${c.name.padEnd(9)} ${c.detail}`),
+      ].join('\n'),
+      r,
+    );
+    if (!r.ok) ctx.setExitCode(1);
+  });
 
-  tenant
-    .command('delete <slug>')
-    .description('remove the containers, volumes, networks, files and route of a tenant')
+  tenantVerb(tenant, 'delete <slug>', 'remove the containers, volumes, networks, files and route of a tenant')
     .requiredOption('--confirm <slug>', 'the slug again, to confirm')
     .option('--no-final-backup', 'skip the final backup (taken by default and kept on the host)')
-    .option('--host <name>', 'the host (found by asking every host otherwise)')
-    .option('--json', 'machine-readable output')
     .action(async (slugArg: string, o: { confirm: string; finalBackup: boolean; host?: string }) => {
       const slug = parseArg(SlugSchema, slugArg, 'SLUG');
       if (o.confirm !== slug)
@@ -273,7 +256,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
       const r = await getCore().call('tenants.delete', {
         slug,
         confirm: o.confirm,
-        host: o.host === undefined ? undefined : parseArg(HostNameSchema, o.host, '--host'),
+        host: hostOption(o.host),
         skipFinalBackup: !o.finalBackup,
       });
       print(`Deleted ${slug}.${r.finalBackupId ? ` Final backup: ${r.finalBackupId}` : ''}`, r);
@@ -284,9 +267,7 @@ export function registerTenantCommands(program: Command, ctx: CliContext): void 
 export function registerFleetCommands(program: Command, ctx: CliContext): void {
   const { getCore, print, io, json } = ctx;
   const fleet = program.command('fleet').description('operations over many tenants');
-  fleet
-    .command('update')
-    .description('update many tenants safely (backup first, rollback each), a few at a time')
+  verb(fleet, 'update', 'update many tenants safely (backup first, rollback each), a few at a time')
     .option('--host <name>', 'every tenant of a host')
     .option('--label <key=value>', 'every tenant of hosts with this label')
     .option('--tenants <list>', 'these tenants, in this order (comma separated)')
@@ -294,7 +275,6 @@ export function registerFleetCommands(program: Command, ctx: CliContext): void {
     .option('--remove-modules <list>', 'modules to remove, comma separated', '')
     .option('--concurrency <n>', 'tenants updated at once', '1')
     .option('--stop-after <n>', 'stop after this many failures', '1')
-    .option('--json', 'machine-readable output')
     .action(
       async (o: {
         host?: string;
