@@ -20,6 +20,14 @@ export function compose(dir: string, project: string, ...args: string[]): string
   ];
 }
 
+/** The services of a tenant stack. */
+export const SERVICES = ['n8n', 'postgres', 'qdrant', 'redis'] as const;
+/**
+ * The services that hold a tenant's data. Started first (n8n comes up only once its database is
+ * migrated and its workflows imported); a restore keeps them running and stops only the rest.
+ */
+export const DATA_SERVICES = ['postgres', 'qdrant', 'redis'];
+
 /** Docker's own label naming a container's, volume's or network's compose project. */
 export const PROJECT_LABEL = 'com.docker.compose.project';
 

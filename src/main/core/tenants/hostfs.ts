@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import { CoreError } from '../errors';
 import type { HostTransport } from '../hosts/transport';
+import { listDirsCommand, mkdirCommand, readFileCommand, READ_MISSING_EXIT, removeCommand } from './commands';
 
 /**
  * Files in the platform's state folder on a host, through the host's one transport: reads by
@@ -18,10 +19,8 @@ export function tenantDir(stateDir: string, slug: string): string {
 
 /** The file's text, or null when it does not exist. */
 export async function readHostFile(t: HostTransport, path: string): Promise<string | null> {
-  const r = await t.exec(['sh', '-c', 'if test -e "$1"; then cat -- "$1"; else exit 44; fi', 'sh', path], {
-    timeoutMs: 30_000,
-  });
-  if (r.code === 44) return null;
+  const r = await t.exec(readFileCommand(path), { timeoutMs: 30_000 });
+  if (r.code === READ_MISSING_EXIT) return null;
   if (r.code !== 0)
     throw new CoreError(
       'host.read',
@@ -32,7 +31,7 @@ export async function readHostFile(t: HostTransport, path: string): Promise<stri
 }
 
 export async function mkdirHost(t: HostTransport, path: string, mode = '0750'): Promise<void> {
-  const r = await t.exec(['mkdir', '-p', '-m', mode, '--', path], { timeoutMs: 30_000 });
+  const r = await t.exec(mkdirCommand(path, mode), { timeoutMs: 30_000 });
   if (r.code !== 0)
     throw new CoreError(
       'host.mkdir',
@@ -59,7 +58,7 @@ export async function removeInside(t: HostTransport, root: string, path: string)
       `Refusing to remove ${path}: it is not inside ${root}.`,
       'This is a bug; please report it.',
     );
-  const r = await t.exec(['rm', '-rf', '--', path], { timeoutMs: 120_000 });
+  const r = await t.exec(removeCommand(path), { timeoutMs: 120_000 });
   if (r.code !== 0)
     throw new CoreError(
       'host.rm',
@@ -70,17 +69,7 @@ export async function removeInside(t: HostTransport, root: string, path: string)
 
 /** Names of the sub-folders of `dir` (none when it does not exist). */
 export async function listDirs(t: HostTransport, dir: string): Promise<string[]> {
-  const r = await t.exec(
-    [
-      'sh',
-      '-c',
-      // `if`, not `&&`: in an empty folder `*/` stays literal, and the loop must still end 0.
-      'test -d "$1" || exit 0; cd -- "$1" || exit 1; for d in */; do if test -d "$d"; then printf "%s\\n" "${d%/}"; fi; done',
-      'sh',
-      dir,
-    ],
-    { timeoutMs: 30_000 },
-  );
+  const r = await t.exec(listDirsCommand(dir), { timeoutMs: 30_000 });
   if (r.code !== 0)
     throw new CoreError(
       'host.read',

@@ -1,0 +1,90 @@
+import type { CreateStep, TenantView } from '../../../../shared/contract';
+import { CoreError, toErrorInfo } from '../../errors';
+import { DATA_SERVICES } from '../compose';
+import { waitHealthy } from '../health';
+import { acquireTenantLock } from '../lock';
+import type { TenantRecord } from '../record';
+import type { TenantRuntime } from '../runtime';
+import { STEP_TITLES, tenantView } from '../view';
+import type { Ctx } from './context';
+import { stepCollections, stepMigrate, stepWorkflows } from './data';
+import { stepImages, stepPreflight } from './preflight';
+import { afterFailure, stepRecord } from './record';
+import { stepN8n, stepRoute, stepSecrets, stepStart, stepUpload } from './stack';
+import { stepValidate } from './validate';
+
+/** Run the operation's steps in order, each with its progress; after a failure, roll back or record it. */
+export async function runOperation(rt: TenantRuntime, ctx: Ctx): Promise<TenantView> {
+  const { input } = ctx;
+  let current: CreateStep = ctx.steps[0] ?? 'validate';
+  try {
+    for (const step of ctx.steps) {
+      current = step;
+      await rt.options.beforeStep?.(step, input.slug);
+      rt.progress(ctx, step, 'running', STEP_TITLES[step]);
+      const note = await runStep(rt, step, ctx);
+      rt.progress(ctx, step, 'done', note ?? undefined);
+    }
+    const view = tenantView(ctx.host.name, ctx.record as TenantRecord);
+    rt.emit({ type: 'tenants.changed', host: ctx.host.name });
+    return view;
+  } catch (err) {
+    const info = toErrorInfo(err);
+    rt.progress(ctx, current, 'failed', info.message);
+    await afterFailure(rt, ctx, current, err);
+    throw err;
+  } finally {
+    await ctx.lock?.release();
+  }
+}
+
+async function runStep(rt: TenantRuntime, step: CreateStep, ctx: Ctx): Promise<string | null> {
+  switch (step) {
+    case 'validate':
+      return stepValidate(rt, ctx);
+    case 'lock': {
+      const lock = await acquireTenantLock(ctx.transport, ctx.host.stateDir, ctx.input.slug, ctx.kind);
+      if (ctx.kind === 'update') {
+        // The plan was checked against the record as it was: under the lock it must still be so.
+        const now = await rt.queries
+          .readRecord(ctx.transport, ctx.host.stateDir, ctx.input.slug)
+          .catch(() => null);
+        if (!now || now.updatedAt !== ctx.planned || now.state !== 'running') {
+          await lock.release();
+          throw new CoreError(
+            'tenant.changed',
+            `Tenant '${ctx.input.slug}' changed on ${ctx.host.name} while the update was being prepared${now ? ` (now ${now.state}, ${now.lastOperation.kind} by ${now.lastOperation.actor})` : ''}.`,
+            'Nothing was changed by this update; check the tenant and run it again.',
+          );
+        }
+      }
+      ctx.lock = lock;
+      return null;
+    }
+    case 'preflight':
+      return stepPreflight(rt, ctx);
+    case 'images':
+      return stepImages(rt, ctx);
+    case 'secrets':
+      return stepSecrets(rt, ctx);
+    case 'render':
+    case 'upload':
+      return step === 'render' ? null : stepUpload(rt, ctx);
+    case 'start':
+      return stepStart(rt, ctx);
+    case 'health':
+      return waitHealthy(rt, ctx.transport, ctx.input.slug, ctx, DATA_SERVICES);
+    case 'migrate':
+      return stepMigrate(rt, ctx);
+    case 'collections':
+      return stepCollections(rt, ctx);
+    case 'workflows':
+      return stepWorkflows(rt, ctx);
+    case 'n8n':
+      return stepN8n(rt, ctx);
+    case 'route':
+      return stepRoute(rt, ctx);
+    case 'record':
+      return stepRecord(rt, ctx);
+  }
+}

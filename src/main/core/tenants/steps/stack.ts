@@ -1,0 +1,114 @@
+import { join, posix } from 'node:path';
+import { CoreError } from '../../errors';
+import { startDataCommand, startN8nCommand } from '../commands';
+import { DATA_SERVICES } from '../compose';
+import { waitHealthy } from '../health';
+import { mkdirHost, readHostFile, writeHostFile } from '../hostfs';
+import { renderTenant } from '../render';
+import { parseEnvFile, secret } from '../resources';
+import { ROUTE_WAIT, waitRoute } from '../route';
+import type { TenantRuntime } from '../runtime';
+import type { Ctx } from './context';
+import { writeRecord } from './record';
+
+/** The steps that make and start the stack: secrets, files, the data services, n8n, the route. */
+
+export async function stepSecrets(rt: TenantRuntime, ctx: Ctx): Promise<string> {
+  if (ctx.kind === 'update') {
+    const env = parseEnvFile((await readHostFile(ctx.transport, posix.join(ctx.dir, '.env'))) ?? '');
+    let added = 0;
+    for (const m of ctx.modules)
+      for (const v of m.manifest.env) {
+        if (ctx.input.env[v.name] !== undefined) env[v.name] = ctx.input.env[v.name] ?? '';
+        else if (env[v.name] === undefined) {
+          env[v.name] = v.source === 'generate' ? secret() : '';
+          added += 1;
+        }
+      }
+    ctx.env = env;
+    return `kept, ${added} new`;
+  }
+  if (ctx.resumed) {
+    const text = await readHostFile(ctx.transport, posix.join(ctx.dir, '.env'));
+    if (text) {
+      ctx.env = parseEnvFile(text);
+      return 'kept from the interrupted create';
+    }
+  }
+  // Zero-state (spec §4.3): every secret new, from the OS CSPRNG, never shared between tenants.
+  const env: Record<string, string> = {
+    POSTGRES_DB: 'truffles',
+    POSTGRES_USER: 'truffles',
+    POSTGRES_PASSWORD: secret(),
+    N8N_ENCRYPTION_KEY: secret(32),
+    QDRANT_API_KEY: secret(),
+    REDIS_PASSWORD: secret(),
+  };
+  for (const m of ctx.modules)
+    for (const v of m.manifest.env) {
+      if (v.source === 'generate') env[v.name] = secret();
+      else env[v.name] = ctx.input.env[v.name] ?? '';
+    }
+  ctx.env = env;
+  return `${Object.keys(env).length} values`;
+}
+
+export async function stepUpload(rt: TenantRuntime, ctx: Ctx): Promise<string> {
+  const files = await renderTenant(join(rt.resources(), 'templates'), {
+    slug: ctx.input.slug,
+    domain: ctx.domain,
+    plan: ctx.input.plan,
+    images: ctx.images,
+    modules: ctx.modules,
+    env: ctx.env,
+    timezone: rt.options.timezone ?? 'Asia/Almaty',
+  });
+  ctx.touched = true;
+  await mkdirHost(ctx.transport, ctx.dir, '0750');
+  // The record first, so an interruption from here on is found and resumed.
+  await writeRecord(ctx, {}, { step: 'upload' });
+  await writeHostFile(ctx.transport, posix.join(ctx.dir, '.env'), files.env, 0o600);
+  await writeHostFile(ctx.transport, posix.join(ctx.dir, 'compose.yaml'), files.compose, 0o640);
+  return `${ctx.dir}`;
+}
+
+export async function stepStart(rt: TenantRuntime, ctx: Ctx): Promise<string> {
+  ctx.touched = true;
+  const r = await ctx.transport.exec(startDataCommand(ctx.dir, ctx.input.slug), {
+    timeoutMs: 10 * 60_000,
+    onStderr: (d) => {
+      for (const line of d.toString('utf8').split('\n'))
+        if (line.trim()) rt.log(ctx.input.slug, 'info', line.trim());
+    },
+  });
+  if (r.code !== 0)
+    throw new CoreError(
+      'compose.up',
+      `docker compose up failed for '${ctx.input.slug}': ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      'See the log; fix the cause and run the same create again.',
+    );
+  return DATA_SERVICES.join(', ');
+}
+
+/** n8n last: (re)created so it starts with the workflows its CLI activated. */
+export async function stepN8n(rt: TenantRuntime, ctx: Ctx): Promise<string> {
+  const r = await ctx.transport.exec(startN8nCommand(ctx.dir, ctx.input.slug), { timeoutMs: 5 * 60_000 });
+  if (r.code !== 0)
+    throw new CoreError(
+      'compose.up',
+      `Starting n8n of '${ctx.input.slug}' failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
+      'See the log; run the same create again.',
+    );
+  return waitHealthy(rt, ctx.transport, ctx.input.slug, ctx);
+}
+
+export async function stepRoute(rt: TenantRuntime, ctx: Ctx): Promise<string> {
+  return waitRoute(
+    ctx.transport,
+    ctx.host.stateDir,
+    ctx.input.slug,
+    ctx.domain,
+    rt.options.routeWait ?? ROUTE_WAIT,
+    (note) => rt.progress(ctx, 'route', 'running', note),
+  );
+}
