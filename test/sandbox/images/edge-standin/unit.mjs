@@ -4,7 +4,8 @@
 
 import { compileRule } from './lib/rules.mjs';
 import { buildStaticConfig, parseFlags } from './lib/static-config.mjs';
-import { buildConfiguration, decodeLabels, normalize } from './lib/docker.mjs';
+import { buildConfiguration } from './lib/docker-config.mjs';
+import { decodeLabels, normalize } from './lib/docker-labels.mjs';
 import { checkSecret, md5crypt } from './lib/htpasswd.mjs';
 import { buildRuntime } from './lib/runtime.mjs';
 import { routerRepresentation } from './lib/api.mjs';
@@ -165,7 +166,7 @@ const dockerOpts = {
   constraints: '',
   allowEmptyServices: false,
 };
-/** @param {Record<string, string>} labels @param {Partial<import('./lib/docker.mjs').DockerData>} [more] */
+/** @param {Record<string, string>} labels @param {Partial<import('./lib/docker-client.mjs').DockerData>} [more] */
 const container = (labels, more = {}) => ({
   id: 'c1',
   name: 'proj-n8n-1',

@@ -6,15 +6,15 @@
 import { log } from './log.mjs';
 import { compileRule } from './rules.mjs';
 import { buildMiddleware } from './middlewares.mjs';
-import { normalize } from './docker.mjs';
+import { normalize } from './docker-labels.mjs';
 
 const MAX_INT = 9223372036854775807n; // Go's math.MaxInt on 64-bit
 
 /**
- * @typedef {import('./docker.mjs').RouterConf} RouterConf
- * @typedef {import('./docker.mjs').ServiceConf} ServiceConf
- * @typedef {import('./docker.mjs').MiddlewareConf} MiddlewareConf
- * @typedef {import('./docker.mjs').HTTPConf} HTTPConf
+ * @typedef {import('./docker-labels.mjs').RouterConf} RouterConf
+ * @typedef {import('./docker-labels.mjs').ServiceConf} ServiceConf
+ * @typedef {import('./docker-labels.mjs').MiddlewareConf} MiddlewareConf
+ * @typedef {import('./docker-labels.mjs').HTTPConf} HTTPConf
  * @typedef {import('./middlewares.mjs').Middleware} Middleware
  * @typedef {import('./static-config.mjs').StaticConfig} StaticConfig
  * @typedef {{ kind: 'lb', name: string, servers: { url: string, weight: number }[], passHostHeader: boolean, pick: () => string }

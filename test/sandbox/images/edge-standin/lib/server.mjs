@@ -3,6 +3,8 @@
 // certificate) and routed among the entry point's TLS routers, anything else is plain HTTP routed
 // among its non-TLS routers. HTTP/1.1 only (no HTTP/2, no h2c). Requests are streamed both ways;
 // websocket (Upgrade) requests are passed through to the backend.
+// The headers and texts it shares with the proxy are in proxy-headers.mjs; the way to a backend
+// (forwarding, websockets) is proxy.mjs.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -11,9 +13,19 @@ import tls from 'node:tls';
 import os from 'node:os';
 import { log } from './log.mjs';
 import { handleApi } from './api.mjs';
-import { STATUS_TEXT } from './middlewares.mjs';
 import { ipChecker } from './rules.mjs';
 import { BANNER } from './version.mjs';
+import {
+  CLIENT_ADDR,
+  FORWARDED,
+  NOT_FOUND,
+  TEXT,
+  canonicalHost,
+  clfTime,
+  responseHeaderList,
+  statusText,
+} from './proxy-headers.mjs';
+import { forward, handleUpgrade } from './proxy.mjs';
 
 /**
  * @typedef {import('./middlewares.mjs').Exchange} Exchange
@@ -22,99 +34,6 @@ import { BANNER } from './version.mjs';
  * @typedef {import('./static-config.mjs').StaticConfig} StaticConfig
  * @typedef {import('./static-config.mjs').EntryPoint} EntryPoint
  */
-
-const CLIENT_ADDR = Symbol('clientAddr');
-const HOP_BY_HOP = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-];
-const FORWARDED = [
-  'x-forwarded-proto',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-port',
-  'x-forwarded-server',
-  'x-forwarded-uri',
-  'x-forwarded-method',
-  'x-forwarded-tls-client-cert',
-  'x-forwarded-tls-client-cert-info',
-  'x-real-ip',
-];
-const NOT_FOUND = '404 page not found\n';
-const TEXT = 'text/plain; charset=utf-8';
-
-/** @param {number} status */
-const statusText = (status) =>
-  STATUS_TEXT[/** @type {keyof typeof STATUS_TEXT} */ (status)] ?? http.STATUS_CODES[status] ?? '';
-
-/** @param {Record<string, string | string[] | undefined>} headers */
-function stripHopByHop(headers) {
-  const conn = headers.connection;
-  const listed = (Array.isArray(conn) ? conn.join(',') : (conn ?? ''))
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  for (const h of [...HOP_BY_HOP, ...listed]) delete headers[h];
-}
-
-/** Response headers from a raw list minus hop-by-hop ones, with the middlewares' overlay applied. */
-function responseHeaderList(
-  /** @type {string[]} */ raw,
-  /** @type {Record<string, string | null>} */ overlay,
-) {
-  const connection = [];
-  for (let i = 0; i < raw.length; i += 2)
-    if (String(raw[i]).toLowerCase() === 'connection') connection.push(String(raw[i + 1]));
-  const drop = new Set([
-    ...HOP_BY_HOP,
-    ...connection
-      .join(',')
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean),
-    ...Object.keys(overlay),
-  ]);
-  const out = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    if (!drop.has(String(raw[i]).toLowerCase())) out.push(String(raw[i]), String(raw[i + 1]));
-  }
-  for (const [k, v] of Object.entries(overlay)) if (v !== null) out.push(k, v);
-  return out;
-}
-
-/** Lower-case host without port (Traefik's canonized host). @param {string} raw */
-function canonicalHost(raw) {
-  const m = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(raw);
-  return (m?.[1] ?? raw).toLowerCase();
-}
-
-/** @param {string} a @param {string} b */
-function joinPath(a, b) {
-  if (!a || a === '/') return b;
-  return a.replace(/\/$/, '') + (b.startsWith('/') ? b : '/' + b);
-}
-
-/** @param {Error & { code?: string }} err */
-function statusFromError(err) {
-  if (err.code === 'ETIMEDOUT' || err.code === 'ESOCKETTIMEDOUT') return 504;
-  return 502;
-}
-
-/** Common Log Format, as Traefik's access log (common). */
-function clfTime(/** @type {Date} */ d) {
-  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][
-    d.getUTCMonth()
-  ];
-  const p = (/** @type {number} */ n) => String(n).padStart(2, '0');
-  return `${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
-}
 
 export class Edge {
   /**
@@ -201,7 +120,7 @@ export class Edge {
     httpServer.headersTimeout = Math.min(60000, ep.readTimeoutMs || 60000);
     httpServer.on('request', (req, res) => this.handle(ep, req, res));
     httpServer.on('upgrade', (req, socket, head) =>
-      this.handleUpgrade(ep, req, /** @type {net.Socket} */ (socket), head),
+      handleUpgrade(this, ep, req, /** @type {net.Socket} */ (socket), head),
     );
     httpServer.on('clientError', (_err, socket) => {
       if (socket.writable)
@@ -360,7 +279,7 @@ export class Edge {
     }
     const url = target.pick();
     backend = url;
-    this.forward(ex, req, res, url, target.passHostHeader, (n) => (bytes += n), false);
+    forward(this, ex, req, res, url, target.passHostHeader, (n) => (bytes += n), false);
   }
 
   /**
@@ -405,187 +324,6 @@ export class Edge {
     } else {
       ex.respond(404, { 'content-type': TEXT, 'x-content-type-options': 'nosniff' }, NOT_FOUND);
     }
-  }
-
-  /**
-   * The headers sent to the backend.
-   * @param {Exchange} ex
-   * @param {URL} target
-   * @param {boolean} passHostHeader
-   */
-  outgoingHeaders(ex, target, passHostHeader) {
-    const h = { ...ex.headers };
-    const upgradeTo = ex.upgrade ? h.upgrade : undefined;
-    stripHopByHop(h);
-    const xff = h['x-forwarded-for'];
-    const prior = Array.isArray(xff) ? xff.join(', ') : xff;
-    h['x-forwarded-for'] = prior ? `${prior}, ${ex.clientIp}` : ex.clientIp;
-    if (!passHostHeader) h.host = target.host;
-    else if (!h.host) h.host = ex.rawHost;
-    if (upgradeTo) {
-      h.connection = 'Upgrade';
-      h.upgrade = upgradeTo;
-    }
-    return h;
-  }
-
-  /**
-   * Streams a request to a backend and its response back.
-   * @param {Exchange} ex
-   * @param {http.IncomingMessage} req
-   * @param {http.ServerResponse} res
-   * @param {string} serverUrl
-   * @param {boolean} passHostHeader
-   * @param {(n: number) => void} countBytes
-   * @param {boolean} isRetry
-   */
-  forward(ex, req, res, serverUrl, passHostHeader, countBytes, isRetry) {
-    const target = new URL(serverUrl);
-    const secure = target.protocol === 'https:';
-    const preq = (secure ? https : http).request({
-      host: target.hostname.replace(/^\[|\]$/g, ''),
-      port: target.port || (secure ? 443 : 80),
-      method: ex.method,
-      path: joinPath(target.pathname, ex.url),
-      headers: this.outgoingHeaders(ex, target, passHostHeader),
-      // A retry goes on a new connection, as Go's transport does.
-      agent: isRetry ? false : secure ? this.httpsAgent : this.agent,
-      ...(secure
-        ? {
-            servername: net.isIP(target.hostname) ? undefined : target.hostname,
-            rejectUnauthorized: !this.sc.serversTransport.insecureSkipVerify,
-          }
-        : {}),
-    });
-    this.dialTimeout(preq);
-    let answered = false;
-    preq.on('response', (pres) => {
-      answered = true;
-      res.writeHead(pres.statusCode ?? 502, responseHeaderList(pres.rawHeaders, ex.responseHeaders));
-      pres.on('data', (c) => countBytes(c.length));
-      pres.pipe(res);
-      pres.on('error', () => res.destroy());
-    });
-    preq.on('error', (err) => {
-      const e = /** @type {Error & { code?: string }} */ (err);
-      const bodyless =
-        ['GET', 'HEAD', 'OPTIONS'].includes(ex.method) &&
-        !req.headers['content-length'] &&
-        !req.headers['transfer-encoding'];
-      if (
-        !answered &&
-        !isRetry &&
-        preq.reusedSocket &&
-        (e.code === 'ECONNRESET' || e.code === 'EPIPE') &&
-        bodyless
-      ) {
-        // A kept-alive connection the backend had just closed: retried once, as Go's transport does.
-        this.forward(ex, req, res, serverUrl, passHostHeader, countBytes, true);
-        return;
-      }
-      if (res.destroyed || res.writableEnded) return;
-      if (answered || res.headersSent) {
-        res.destroy();
-        return;
-      }
-      const status = statusFromError(e);
-      log.debug(`'${status} ${statusText(status)}' caused by: ${e.message}`, {
-        routerName: ex.router,
-        serviceURL: serverUrl,
-      });
-      ex.respond(status, { 'content-type': TEXT }, statusText(status));
-    });
-    res.on('close', () => {
-      if (!res.writableFinished) preq.destroy();
-    });
-    if (isRetry || req.readableEnded) preq.end();
-    else req.pipe(preq);
-  }
-
-  /** Go's dial timeout (30 s): a connection that does not open in time is a 504. @param {http.ClientRequest} preq */
-  dialTimeout(preq) {
-    preq.on('socket', (s) => {
-      if (!s.connecting) return;
-      const t = setTimeout(
-        () => preq.destroy(Object.assign(new Error('dial tcp: i/o timeout'), { code: 'ETIMEDOUT' })),
-        30000,
-      );
-      s.once('connect', () => clearTimeout(t));
-      s.once('close', () => clearTimeout(t));
-    });
-  }
-
-  /**
-   * Websocket (and any Upgrade) pass-through.
-   * @param {EntryPoint} ep
-   * @param {http.IncomingMessage} req
-   * @param {net.Socket} socket
-   * @param {Buffer} head
-   */
-  handleUpgrade(ep, req, socket, head) {
-    socket.on('error', () => socket.destroy());
-    const rawResponse = (
-      /** @type {number} */ status,
-      /** @type {string[]} */ list,
-      /** @type {string} */ body,
-    ) => {
-      let s = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
-      for (let i = 0; i < list.length; i += 2) s += `${list[i]}: ${list[i + 1]}\r\n`;
-      s += `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-      socket.end(s + body);
-    };
-    /** @type {Exchange} */
-    const ex = this.exchange(ep, req, true, (status, headers, body) =>
-      rawResponse(status, responseHeaderList(Object.entries(headers).flat(), ex.responseHeaders), body),
-    );
-    const target = this.route(ex);
-    if (!target) return;
-    if (target.kind !== 'lb') {
-      this.internal(target.name, ex);
-      return;
-    }
-    const url = new URL(target.pick());
-    const secure = url.protocol === 'https:';
-    const preq = (secure ? https : http).request({
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port || (secure ? 443 : 80),
-      method: ex.method,
-      path: joinPath(url.pathname, ex.url),
-      headers: this.outgoingHeaders(ex, url, target.passHostHeader),
-      agent: false,
-      ...(secure ? { rejectUnauthorized: !this.sc.serversTransport.insecureSkipVerify } : {}),
-    });
-    this.dialTimeout(preq);
-    preq.on('upgrade', (pres, psock, phead) => {
-      let s = `HTTP/1.1 ${pres.statusCode} ${pres.statusMessage}\r\n`;
-      const raw = responseHeaderList(pres.rawHeaders, ex.responseHeaders);
-      for (let i = 0; i < raw.length; i += 2) s += `${raw[i]}: ${raw[i + 1]}\r\n`;
-      // The Connection/Upgrade pair is hop-by-hop but is the answer itself: put it back.
-      s += `Connection: Upgrade\r\nUpgrade: ${pres.headers.upgrade ?? ''}\r\n\r\n`;
-      socket.write(s);
-      if (phead.length) socket.write(phead);
-      if (head.length) psock.write(head);
-      psock.on('error', () => socket.destroy());
-      socket.on('error', () => psock.destroy());
-      psock.on('close', () => socket.destroy());
-      socket.on('close', () => psock.destroy());
-      psock.pipe(socket);
-      socket.pipe(psock);
-    });
-    preq.on('response', (pres) => {
-      // The backend refused the upgrade: relay its answer and close.
-      let s = `HTTP/1.1 ${pres.statusCode} ${pres.statusMessage}\r\n`;
-      const raw = responseHeaderList(pres.rawHeaders, ex.responseHeaders);
-      for (let i = 0; i < raw.length; i += 2)
-        if (String(raw[i]).toLowerCase() !== 'content-length') s += `${raw[i]}: ${raw[i + 1]}\r\n`;
-      socket.write(s + 'Connection: close\r\n\r\n');
-      pres.pipe(socket);
-    });
-    preq.on('error', (err) => {
-      const status = statusFromError(/** @type {Error & { code?: string }} */ (err));
-      if (socket.writable) rawResponse(status, ['Content-Type', TEXT], statusText(status));
-    });
-    preq.end();
   }
 
   /**
