@@ -88,7 +88,7 @@ export async function restoreData(
   try {
     const jobs = await copyDumpIn(d, t, dir, slug, stageDir);
     lifted = await liftCpuLimit(d, t, dir, slug);
-    return await restoreDatabase(d, t, dir, slug, stageDir, manifest, env, jobs);
+    return await restoreDatabase(d, { t, dir, slug, stageDir }, manifest, env, jobs);
   } finally {
     if (lifted) await putCpuLimitBack(d, t, slug, lifted);
     // Also after a copy that failed half-way (a full disk): what it wrote goes.
@@ -167,14 +167,12 @@ async function putCpuLimitBack(
 
 async function restoreDatabase(
   d: BackupDeps,
-  t: HostTransport,
-  dir: string,
-  slug: string,
-  stageDir: string,
+  staged: { t: HostTransport; dir: string; slug: string; stageDir: string },
   manifest: BackupManifest,
   env: Record<string, string>,
   jobs: number,
 ): Promise<Compared> {
+  const { t, dir, slug, stageDir } = staged;
   log(d, slug, 'info', 'PostgreSQL: recreating the database and restoring the dump');
   await execOk(t, 'backup.restore-pg', `Recreating the database`, recreateDatabaseCommand(dir, slug), {
     timeoutMs: 10 * 60_000,
