@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
-import { fleetPerHostLimit } from '../../src/main/core/tenants/fleet';
+import { fleetPerHostLimit } from '../../src/main/core/fleet/service';
 import type { AppEvent, CommandOutput } from '../../src/shared/contract';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';

@@ -107,6 +107,19 @@ describe('layering', () => {
     expect(await refused('src/main/core/backups/service.ts', '../ssh/quote')).toBe(false);
   });
 
+  it('tenants and backups do not import each other’s services: fleet-level operations own both', () => {
+    const importsOf = (dir: string): string[] =>
+      filesUnder(join(root, 'src/main/core', dir)).flatMap((f) =>
+        [...readFileSync(f, 'utf8').matchAll(/from '([^']+)'/g)].map(
+          (m) => `${f.slice(root.length + 1)} ← ${m[1]}`,
+        ),
+      );
+    expect(importsOf('tenants').filter((x) => /\/(backups|fleet)\//.test(x))).toEqual([]);
+    expect(importsOf('backups').filter((x) => /tenants\/service'?$/.test(x) || /\/fleet\//.test(x))).toEqual(
+      [],
+    );
+  });
+
   it('no CLI file calls a service of the core directly today', () => {
     const offenders = filesUnder(join(root, 'src/main/cli')).filter((f) =>
       /\b(getCore\(\)|core|c)\.(hosts|tenants|backups|backupKeys|fleet|edge|images|store)\.[a-zA-Z]+\(/.test(

@@ -22,10 +22,10 @@ import { localDockerSocket } from './hosts/transport';
 import { PassphraseProvider, storePassphraseChecks, type SecretProvider } from './secrets/provider';
 import { Store } from './store/store';
 import { BackupService } from './backups/service';
-import { FleetService } from './tenants/fleet';
+import { FleetService } from './fleet/service';
 import { BackupKeys } from './backups/keys';
-import { EdgeService } from './tenants/edge';
-import { ImagesService } from './tenants/images';
+import { EdgeService } from './edge/service';
+import { ImagesService } from './images/service';
 import { findResourcesDir, TenantService, type TenantServiceOptions } from './tenants/service';
 import { VERSION } from './version';
 

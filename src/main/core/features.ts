@@ -13,10 +13,10 @@ import type { HostService } from './hosts/service';
 import { imagesFeature } from './images/handlers';
 import type { Operations } from './operations';
 import type { Store } from './store/store';
-import type { EdgeService } from './tenants/edge';
-import type { FleetService } from './tenants/fleet';
+import type { EdgeService } from './edge/service';
+import type { FleetService } from './fleet/service';
 import { tenantsFeature } from './tenants/handlers';
-import type { ImagesService } from './tenants/images';
+import type { ImagesService } from './images/service';
 import type { TenantService } from './tenants/service';
 
 /** What a feature's handlers are given: the core's services and mechanisms. */

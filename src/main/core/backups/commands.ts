@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { shellJoin } from '../ssh/quote';
-import { compose } from '../tenants/service';
+import { compose } from '../tenants/compose';
 
 /**
  * Every command the backups feature sends to a host, as data: each builder returns the exact

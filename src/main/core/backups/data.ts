@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import type { HostTransport } from '../hosts/transport';
 import { readHostFile } from '../tenants/hostfs';
 import { guardedByLock } from '../tenants/lock';
-import { DATA_SERVICES, parseEnvFile } from '../tenants/service';
+import { DATA_SERVICES } from '../tenants/compose';
+import { parseEnvFile } from '../tenants/resources';
 import type { BackupManifest } from './archive';
 import { execOk, log, type BackupDeps } from './context';
 import {

@@ -1,5 +1,5 @@
 import { endsWithStdin } from '../tenants/lock';
-import { compose, DATA_SERVICES } from '../tenants/service';
+import { compose, DATA_SERVICES } from '../tenants/compose';
 import { script, type Argv } from './commands';
 
 /**

@@ -8,7 +8,7 @@ import { parseHostCatalog, resolveImages } from '../tenants/catalog';
 import { mkdirHost, readHostFile, removeInside, tenantDir, writeHostFile } from '../tenants/hostfs';
 import { acquireTenantLock, locksDir } from '../tenants/lock';
 import { renderEnv } from '../tenants/render';
-import { parseEnvFile } from '../tenants/service';
+import { parseEnvFile } from '../tenants/resources';
 import { backupDirOf, ensureAgent, readConfig, sweep } from './agent';
 import { drillDownCommand, drillLockFilesCommand, nameTakenCommand } from './commands';
 import type { RestoreReport } from './config';

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DRILL_PREFIX } from '../../../shared/contract';
 import type { ImageKey } from '../tenants/catalog';
-import { DATA_SERVICES } from '../tenants/service';
+import { DATA_SERVICES } from '../tenants/compose';
 
 /**
  * A drill's throw-away stack is named `drill--` + 12 hex digits: a tenant slug can never hold "--"

@@ -7,11 +7,11 @@ import { CoreError, toErrorInfo } from '../errors';
 import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
-import { parseHostCatalog, resolveImages } from './catalog';
-import { compose } from './compose';
-import { mkdirHost, readHostFile, writeHostFile } from './hostfs';
-import { acquireTenantLock } from './lock';
-import { renderEdge } from './render';
+import { parseHostCatalog, resolveImages } from '../tenants/catalog';
+import { compose } from '../tenants/compose';
+import { mkdirHost, readHostFile, writeHostFile } from '../tenants/hostfs';
+import { acquireTenantLock } from '../tenants/lock';
+import { renderEdge } from '../tenants/render';
 
 /**
  * The host-level edge (spec §1.2.1): one Traefik per host in front of every tenant, installed

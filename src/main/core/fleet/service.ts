@@ -5,7 +5,7 @@ import { CoreError, toErrorInfo } from '../errors';
 import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import type { TenantView } from '../../../shared/contract';
-import type { TenantService, UpdatePlan } from './service';
+import type { TenantService, UpdatePlan } from '../tenants/service';
 
 type Emit = (event: AppEvent) => void;
 export type FleetOutcome = CommandOutput<'fleet.update'>['outcomes'][number];

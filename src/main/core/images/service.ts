@@ -14,8 +14,8 @@ import {
   resolveImages,
   type ImageKey,
   type ResolvedImages,
-} from './catalog';
-import { mkdirHost, readHostFile, writeHostFile } from './hostfs';
+} from '../tenants/catalog';
+import { mkdirHost, readHostFile, writeHostFile } from '../tenants/hostfs';
 
 /** A host's image catalog (`<state>/catalog.json` on the host): overrides of single images. */
 export class ImagesService {
