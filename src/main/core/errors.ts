@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ErrorInfo } from '../../shared/contract';
 import { InfoError } from '../../shared/errors';
 
@@ -21,4 +22,39 @@ export function toErrorInfo(err: unknown): ErrorInfo {
     message: `Unexpected error: ${message}`,
     hint: 'This is a bug in Truffles Console; please report it with the steps that led here.',
   };
+}
+
+/**
+ * A JSON document checked by its schema, or a CoreError naming where it came from and the first
+ * problem: `<where> is not JSON (…)` (or `says`), `<where>: <path>: <message>`.
+ */
+export function parseJsonAs<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  where: string,
+  errors: {
+    notJson: { code: string; hint: string; says?: string };
+    invalid: { code: string; hint: string };
+  },
+): z.output<S> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new CoreError(
+      errors.notJson.code,
+      `${where} ${errors.notJson.says ?? 'is not JSON'} (${(err as Error).message}).`,
+      errors.notJson.hint,
+    );
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new CoreError(
+      errors.invalid.code,
+      `${where}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+      errors.invalid.hint,
+    );
+  }
+  return r.data;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CoreError } from '../errors';
+import { parseJsonAs } from '../errors';
 
 /**
  * The image catalog: every image a tenant stack or the edge runs, pinned by version. A host may
@@ -72,24 +72,11 @@ export function resolveImages(host: { registryMirror: string | null }, catalog: 
 
 export function parseHostCatalog(text: string | null, where: string): HostCatalog {
   if (text === null || text.trim() === '') return { images: {} };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new CoreError(
-      'catalog.invalid',
-      `${where} is not JSON (${(err as Error).message}).`,
-      'Fix or remove the file on the host.',
-    );
-  }
-  const r = HostCatalogSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new CoreError(
-      'catalog.invalid',
-      `${where}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-      'Fix the file on the host, or set images with `truffles host images`.',
-    );
-  }
-  return r.data;
+  return parseJsonAs(HostCatalogSchema, text, where, {
+    notJson: { code: 'catalog.invalid', hint: 'Fix or remove the file on the host.' },
+    invalid: {
+      code: 'catalog.invalid',
+      hint: 'Fix the file on the host, or set images with `truffles host images`.',
+    },
+  });
 }

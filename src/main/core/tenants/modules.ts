@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CoreError } from '../errors';
+import { CoreError, parseJsonAs } from '../errors';
 
 /**
  * Platform modules (spec §4): `modules/<name>/manifest.json` plus its migrations, n8n workflows,
@@ -68,26 +68,21 @@ export async function loadModules(root: string): Promise<Map<string, LoadedModul
     if (!entry.isDirectory()) continue;
     const dir = join(root, entry.name);
     const file = join(dir, 'manifest.json');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(file, 'utf8'));
-    } catch (err) {
-      throw new CoreError(
-        'module.manifest-unreadable',
-        `${file} cannot be read as JSON (${(err as Error).message}).`,
-        'Fix the manifest; every folder under modules/ is a module.',
-      );
-    }
-    const parsed = ManifestSchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new CoreError(
-        'module.manifest-invalid',
-        `${file}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-        'Fix the manifest (see modules/README.md for its fields).',
-      );
-    }
-    const m = parsed.data;
+    const unreadable = {
+      code: 'module.manifest-unreadable',
+      hint: 'Fix the manifest; every folder under modules/ is a module.',
+      says: 'cannot be read as JSON',
+    };
+    const text = await readFile(file, 'utf8').catch((err: Error) => {
+      throw new CoreError(unreadable.code, `${file} ${unreadable.says} (${err.message}).`, unreadable.hint);
+    });
+    const m = parseJsonAs(ManifestSchema, text, file, {
+      notJson: unreadable,
+      invalid: {
+        code: 'module.manifest-invalid',
+        hint: 'Fix the manifest (see modules/README.md for its fields).',
+      },
+    });
     if (m.name !== entry.name)
       throw new CoreError(
         'module.manifest-invalid',

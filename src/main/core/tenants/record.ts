@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorInfoSchema } from '../../../shared/contract';
-import { CoreError } from '../errors';
+import { parseJsonAs } from '../errors';
 import { PLANS } from './modules';
 
 /**
@@ -39,24 +39,11 @@ export const TenantRecordSchema = z.object({
 export type TenantRecord = z.infer<typeof TenantRecordSchema>;
 
 export function parseTenantRecord(text: string, where: string): TenantRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new CoreError(
-      'tenant.record-invalid',
-      `${where} is not JSON (${(err as Error).message}).`,
-      'Inspect the file on the host.',
-    );
-  }
-  const r = TenantRecordSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new CoreError(
-      'tenant.record-invalid',
-      `${where}: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
-      'Inspect the file on the host; it may come from a newer console.',
-    );
-  }
-  return r.data;
+  return parseJsonAs(TenantRecordSchema, text, where, {
+    notJson: { code: 'tenant.record-invalid', hint: 'Inspect the file on the host.' },
+    invalid: {
+      code: 'tenant.record-invalid',
+      hint: 'Inspect the file on the host; it may come from a newer console.',
+    },
+  });
 }
