@@ -28,6 +28,7 @@ import type { HostRecord, StoreData } from '../store/schema';
 import type { Store } from '../store/store';
 import { readSshConfig } from '../ssh/sshconfig';
 import { appendAudit, DEFAULT_STATE_DIR, readAudit } from './audit';
+import { noopCommand } from './commands';
 import { gatherFacts } from './facts';
 import { knownHostsVerdict, planImport, readKnownHostsFiles } from './importer';
 import { LocalTransport, SshTransport, localDockerSocket, type HostTransport } from './transport';
@@ -726,7 +727,7 @@ export class HostService {
     try {
       const transport = await this.transport(name);
       const t0 = performance.now();
-      await transport.exec(['true'], { timeoutMs: 15_000 });
+      await transport.exec(noopCommand(), { timeoutMs: 15_000 });
       const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
       const { facts, problems } = await gatherFacts(transport, host.user, host.dockerSocket, host.stateDir);
       const status = problems.some((p) => p.severity === 'error')

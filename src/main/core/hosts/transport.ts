@@ -21,6 +21,7 @@ import {
   type Tunnel,
   type UploadOptions,
 } from '../ssh/connection';
+import { scriptCommand } from './commands';
 
 /**
  * The variables a child of LocalTransport gets from the console's environment: what a shell,
@@ -146,7 +147,7 @@ export class SshTransport implements HostTransport {
     return (await this.connection()).exec(argv, options);
   }
   async execScript(script: string, options?: ExecOptions): Promise<ExecResult> {
-    return (await this.connection()).exec(['sh', '-c', script], options);
+    return (await this.connection()).exec(scriptCommand(script), options);
   }
   async docker(): Promise<Docker> {
     return (await this.connection()).docker(this.dockerSocket);
@@ -251,7 +252,7 @@ export class LocalTransport implements HostTransport {
   }
 
   execScript(script: string, options?: ExecOptions): Promise<ExecResult> {
-    return this.exec(['sh', '-c', script], options);
+    return this.exec(scriptCommand(script), options);
   }
 
   async docker(): Promise<Docker> {

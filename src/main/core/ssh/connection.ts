@@ -19,6 +19,7 @@ import { tempSiblingName } from '../store/atomic';
 import { serveTunnel, type Tunnel } from '../tunnel';
 
 export type { Tunnel };
+import { noopCommand } from './commands';
 import { algorithmOf, fingerprintOf } from './hostkey';
 import { shellJoin } from './quote';
 
@@ -850,7 +851,7 @@ export class SshConnection {
    * hold back small packets for our delayed ACK: ~40 ms per exchange through it. A no-op exec.
    */
   async primeNoDelay(): Promise<void> {
-    await this.exec(['true'], { timeoutMs: 5000 }).catch(() => undefined);
+    await this.exec(noopCommand(), { timeoutMs: 5000 }).catch(() => undefined);
   }
 
   /**

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { Problem } from '../../src/shared/contract';
+import { CoreError } from '../../src/main/core/errors';
+import { judgeDockerError, judgeFacts, judgeStateDir } from '../../src/main/core/hosts/facts';
+
+const disk = (mount: string, used: number, size = 100) => ({
+  filesystem: '/dev/x',
+  mount,
+  sizeBytes: size,
+  usedBytes: used,
+  availableBytes: size - used,
+});
+const v2 = { version: '2.29.1', v2: true };
+
+describe('judging facts', () => {
+  it('a healthy host has no problems', () => {
+    expect(judgeFacts({ compose: v2, disks: [disk('/', 50)] }, null, null)).toEqual([]);
+  });
+
+  it('Compose missing or v1 is an error with the same fix', () => {
+    const [missing] = judgeFacts({ compose: null, disks: [] }, null, null);
+    const [v1] = judgeFacts({ compose: { version: '1.29.2', v2: false }, disks: [] }, null, null);
+    expect(missing).toEqual({
+      code: 'compose.missing',
+      severity: 'error',
+      message: 'Docker Compose is not installed.',
+      fix: 'Install the Compose v2 plugin: apt-get install docker-compose-plugin (Docker repo) or docker-compose from Debian 13.',
+    });
+    expect(v1?.code).toBe('compose.v1');
+    expect(v1?.message).toBe(
+      'Only the old docker-compose 1.29.2 (v1) is installed; tenant stacks need Compose v2 ("docker compose").',
+    );
+    expect(v1?.fix).toBe(missing?.fix);
+  });
+
+  it('disks: over 85 % a warning, over 95 % an error, an empty size never', () => {
+    const p = judgeFacts(
+      { compose: v2, disks: [disk('/', 85), disk('/a', 86), disk('/b', 96), disk('/c', 5, 0)] },
+      null,
+      null,
+    );
+    expect(p.map((x) => [x.code, x.severity, x.message])).toEqual([
+      ['disk.full', 'warning', 'Disk /a is 86 % full.'],
+      ['disk.full', 'error', 'Disk /b is 96 % full.'],
+    ]);
+    expect(p[0]?.fix).toBe('Free space on /a (docker system prune, old backups) or grow the volume.');
+  });
+
+  it('keeps the order: Docker, state folder, Compose, disks', () => {
+    const docker: Problem = { code: 'docker.missing', severity: 'error', message: 'd', fix: 'f' };
+    const state = judgeStateDir('readonly', '/opt/truffles', 'ops');
+    const p = judgeFacts({ compose: null, disks: [disk('/', 99)] }, docker, state);
+    expect(p.map((x) => x.code)).toEqual([
+      'docker.missing',
+      'state.unwritable',
+      'compose.missing',
+      'disk.full',
+    ]);
+  });
+
+  it('the state folder: writable or creatable is fine; readonly and missing say so', () => {
+    expect(judgeStateDir('writable', '/s', 'u')).toBeNull();
+    expect(judgeStateDir('creatable', '/s', 'u')).toBeNull();
+    expect(judgeStateDir('readonly', '/s', 'u')?.message).toBe(
+      '/s exists but u cannot write to it; tenants and the audit trail cannot be kept there.',
+    );
+    expect(judgeStateDir('missing', '/s', 'u')).toEqual({
+      code: 'state.unwritable',
+      severity: 'warning',
+      message: '/s does not exist and u cannot create it; tenants and the audit trail need it.',
+      fix: 'On the host, run: sudo install -d -o u -m 0750 /s',
+    });
+  });
+});
+
+describe('judging a Docker Engine that does not answer', () => {
+  const sock = '/var/run/docker.sock';
+  const prohibited = new CoreError('ssh.streamlocal-prohibited', 'h does not allow streams', 'x');
+  const failed = new CoreError('ssh.streamlocal-failed', 'h could not open', 'x');
+  const fix = 'Set "AllowStreamLocalForwarding yes" in the host\'s sshd_config and reload sshd.';
+
+  it('sshd forbids streams: its own message', () => {
+    expect(judgeDockerError(prohibited, undefined, 'ops', sock)).toEqual({
+      code: 'docker.unreachable',
+      severity: 'error',
+      message: 'h does not allow streams',
+      fix,
+    });
+  });
+
+  it('the socket is usable but the stream failed: forwarding is off', () => {
+    expect(judgeDockerError(failed, 0, 'ops', sock)).toEqual({
+      code: 'docker.unreachable',
+      severity: 'error',
+      message:
+        'The SSH server refuses to forward to /var/run/docker.sock although the socket is there and the user may use it.',
+      fix,
+    });
+  });
+
+  it('not permitted: by the socket check (4), EACCES, or the words', () => {
+    const eacces = Object.assign(new Error('x'), { code: 'EACCES' });
+    for (const [err, code] of [
+      [failed, 4],
+      [eacces, undefined],
+      [new Error('connect: Permission denied'), null],
+    ] as const) {
+      expect(judgeDockerError(err, code, 'ops', sock)).toEqual({
+        code: 'docker.denied',
+        severity: 'error',
+        message: "User 'ops' may not use Docker on this host (no access to /var/run/docker.sock).",
+        fix: 'On the host: sudo usermod -aG docker ops, then reconnect.',
+      });
+    }
+  });
+
+  it('no socket (3), or no answer', () => {
+    const fixInstall =
+      'Install Docker Engine (apt-get install docker.io) and start it (systemctl enable --now docker).';
+    expect(judgeDockerError(failed, 3, 'ops', sock)).toEqual({
+      code: 'docker.missing',
+      severity: 'error',
+      message: 'Docker Engine is not running on this host (/var/run/docker.sock does not exist).',
+      fix: fixInstall,
+    });
+    expect(judgeDockerError(new Error('socket hang up'), undefined, 'ops', sock).message).toBe(
+      'Docker Engine does not answer: socket hang up',
+    );
+  });
+});
