@@ -21,6 +21,7 @@ import {
   type Tunnel,
   type UploadOptions,
 } from '../ssh/connection';
+import { dockerViaAgent } from '../ssh/docker';
 import { scriptCommand } from './commands';
 
 /**
@@ -257,13 +258,10 @@ export class LocalTransport implements HostTransport {
 
   async docker(): Promise<Docker> {
     // Short calls have a deadline (a hung dockerd gives docker.timeout); streams do not.
-    this.dockerClient ??= new Docker({
-      protocol: 'http',
-      host: 'docker',
-      port: 80,
-      agent: new LocalDockerAgent(this.dockerSocket),
-      timeout: this.options.dockerTimeoutMs ?? DOCKER_CALL_TIMEOUT_MS,
-    } as Docker.DockerOptions);
+    this.dockerClient ??= dockerViaAgent(
+      new LocalDockerAgent(this.dockerSocket),
+      this.options.dockerTimeoutMs ?? DOCKER_CALL_TIMEOUT_MS,
+    );
     return this.dockerClient;
   }
 
