@@ -1,5 +1,8 @@
+import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import type { Problem } from '../../src/shared/contract';
+import type { HostFacts, Problem } from '../../src/shared/contract';
+import { failedCheck, passedCheck } from '../../src/main/core/hosts/check';
+import { knownHostsPathsOf, sshDirOf } from '../../src/main/core/hosts/records';
 import { CoreError } from '../../src/main/core/errors';
 import { judgeDockerError, judgeFacts, judgeStateDir } from '../../src/main/core/hosts/facts';
 
@@ -126,5 +129,72 @@ describe('judging a Docker Engine that does not answer', () => {
     expect(judgeDockerError(new Error('socket hang up'), undefined, 'ops', sock).message).toBe(
       'Docker Engine does not answer: socket hang up',
     );
+  });
+});
+
+describe('judging a check', () => {
+  const facts = {} as HostFacts;
+  const at = '2026-01-01T00:00:00.000Z';
+  const warn: Problem = { code: 'disk.full', severity: 'warning', message: 'm', fix: 'f' };
+  const err: Problem = { code: 'compose.missing', severity: 'error', message: 'm', fix: 'f' };
+
+  it('reached: ok, warning or error by the worst problem; the key ok over SSH', () => {
+    expect(passedCheck('h', 'ssh', at, 1.5, facts, [])).toEqual({
+      host: 'h',
+      checkedAt: at,
+      status: 'ok',
+      latencyMs: 1.5,
+      keyStatus: 'ok',
+      facts,
+      problems: [],
+      error: null,
+    });
+    expect(passedCheck('h', 'ssh', at, 1, facts, [warn]).status).toBe('warning');
+    expect(passedCheck('h', 'ssh', at, 1, facts, [warn, err]).status).toBe('error');
+    expect(passedCheck('h', 'local', at, 1, facts, []).keyStatus).toBe('not-applicable');
+  });
+
+  it('not reached: the key, the network, or an error', () => {
+    const info = (code: string) => ({ code, message: 'x', hint: '' });
+    const judged = (code: string, kind: 'ssh' | 'local' = 'ssh') => {
+      const c = failedCheck('h', kind, at, info(code));
+      return [c.status, c.keyStatus];
+    };
+    expect(judged('hostkey.changed')).toEqual(['key-changed', 'changed']);
+    expect(judged('hostkey.unpinned')).toEqual(['key-unconfirmed', 'unconfirmed']);
+    for (const code of [
+      'ssh.refused',
+      'ssh.dns',
+      'ssh.unreachable',
+      'ssh.timeout',
+      'ssh.reset',
+      'ssh.closed',
+    ])
+      expect(judged(code)).toEqual(['unreachable', 'ok']);
+    expect(judged('ssh.auth')).toEqual(['error', 'ok']);
+    expect(judged('ssh.connection-lost')).toEqual(['error', 'ok']);
+    expect(judged('exec.failed', 'local')).toEqual(['error', 'not-applicable']);
+    expect(failedCheck('h', 'ssh', at, info('ssh.auth'))).toEqual({
+      host: 'h',
+      checkedAt: at,
+      status: 'error',
+      latencyMs: null,
+      keyStatus: 'ok',
+      facts: null,
+      problems: [],
+      error: info('ssh.auth'),
+    });
+  });
+});
+
+describe('where the operator keeps OpenSSH files', () => {
+  it('the .ssh folder of the home given, and the known_hosts files to read', () => {
+    expect(sshDirOf('/home/ops')).toBe('/home/ops/.ssh');
+    expect(knownHostsPathsOf('/home/ops')).toEqual([
+      '/home/ops/.ssh/known_hosts',
+      '/home/ops/.ssh/known_hosts2',
+    ]);
+    expect(knownHostsPathsOf('/home/ops', '/etc/ssh/ssh_known_hosts')).toEqual(['/etc/ssh/ssh_known_hosts']);
+    expect(knownHostsPathsOf('/home/ops', '~/kh')).toEqual([`${homedir()}/kh`]);
   });
 });
