@@ -4,6 +4,10 @@ import type { HostFacts, Problem } from '../../src/shared/contract';
 import { failedCheck, passedCheck } from '../../src/main/core/hosts/check';
 import { knownHostsPathsOf, sshDirOf } from '../../src/main/core/hosts/records';
 import { CoreError } from '../../src/main/core/errors';
+import { HostConnector, pinnedPolicy } from '../../src/main/core/hosts/connector';
+import type { SecretProvider } from '../../src/main/core/secrets/provider';
+import type { HostRecord, StoreData } from '../../src/main/core/store/schema';
+import type { Store } from '../../src/main/core/store/store';
 import { judgeDockerError, judgeFacts, judgeStateDir } from '../../src/main/core/hosts/facts';
 
 const disk = (mount: string, used: number, size = 100) => ({
@@ -196,5 +200,61 @@ describe('where the operator keeps OpenSSH files', () => {
     ]);
     expect(knownHostsPathsOf('/home/ops', '/etc/ssh/ssh_known_hosts')).toEqual(['/etc/ssh/ssh_known_hosts']);
     expect(knownHostsPathsOf('/home/ops', '~/kh')).toEqual([`${homedir()}/kh`]);
+  });
+});
+
+describe('a jump chain from the inventory', () => {
+  const rec = (name: string, kind: 'ssh' | 'local' = 'ssh'): HostRecord => ({
+    name,
+    kind,
+    address: `${name}.kz`,
+    port: 22,
+    user: 'ops',
+    auth: { kind: 'agent' },
+    dockerSocket: '/var/run/docker.sock',
+    jump: [],
+    labels: {},
+    baseDomain: null,
+    registryMirror: null,
+    stateDir: '/opt/truffles',
+    addedAt: '2026-01-01T00:00:00Z',
+    lastCheck: null,
+  });
+  const data = { hosts: [rec('gw'), rec('mid'), rec('me', 'local')], knownHosts: {} } as unknown as StoreData;
+  const connector = new HostConnector({} as Store, {} as SecretProvider, {});
+  const refusal = (chain: string[], target?: string): [string, string] => {
+    try {
+      connector.jumpRecords(chain, data, target);
+    } catch (e) {
+      return [(e as CoreError).code, (e as CoreError).message];
+    }
+    return ['none', ''];
+  };
+
+  it('gives the records in order', () => {
+    expect(connector.jumpRecords(['gw', 'mid'], data, 'app').map((r) => r.name)).toEqual(['gw', 'mid']);
+    expect(connector.jumpRecords([], data)).toEqual([]);
+  });
+
+  it('refuses a loop, the host itself, an unknown host and this machine', () => {
+    expect(refusal(['gw', 'mid', 'gw'])).toEqual([
+      'host.jump-loop',
+      "The jump chain gw → mid → gw visits 'gw' twice.",
+    ]);
+    expect(refusal(['gw', 'app'], 'app')[0]).toBe('host.jump-loop');
+    expect(refusal(['nope'])).toEqual(['host.jump-unknown', "Jump host 'nope' is not in the inventory."]);
+    expect(refusal(['me'])).toEqual([
+      'host.jump-local',
+      "'me' is this machine, not an SSH host; it cannot be a jump host.",
+    ]);
+  });
+
+  it('a pin becomes the policy that accepts exactly its key', () => {
+    const key = Buffer.from('a key blob');
+    expect(pinnedPolicy({ key: key.toString('base64'), fingerprint: 'SHA256:x' })).toEqual({
+      kind: 'pinned',
+      key,
+      fingerprint: 'SHA256:x',
+    });
   });
 });

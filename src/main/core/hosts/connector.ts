@@ -31,7 +31,7 @@ export class HostConnector {
     private readonly options: HostServiceOptions,
   ) {}
 
-  connectOptions(): { readyTimeoutMs?: number; maxSessions?: number; slotWaitMs?: number } {
+  private connectOptions(): { readyTimeoutMs?: number; maxSessions?: number; slotWaitMs?: number } {
     return {
       ...(this.options.connectTimeoutMs ? { readyTimeoutMs: this.options.connectTimeoutMs } : {}),
       ...(this.options.maxSessions ? { maxSessions: this.options.maxSessions } : {}),
