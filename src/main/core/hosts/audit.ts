@@ -2,6 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { AuditEntrySchema, type AuditEntry } from '../../../shared/contract';
 import { CoreError } from '../errors';
 import type { ExecOptions, ExecResult } from '../ssh/connection';
+import { auditAppendCommand, auditReadCommand } from './commands';
 
 /** Anything that runs an argument array on the host: a HostTransport or an SshConnection. */
 export interface Exec {
@@ -32,13 +33,6 @@ export function auditActor(): string {
   return `${user}@${hostname()}`;
 }
 
-const APPEND_SCRIPT = [
-  'umask 027',
-  'mkdir -p -- "$1" 2>/dev/null || { echo "cannot create $1" >&2; exit 3; }',
-  'test -w "$1" || { echo "$1 is not writable" >&2; exit 4; }',
-  'printf "%s\\n" "$2" >> "$1/audit.jsonl"',
-].join('\n');
-
 function unwritable(dir: string, user: string, detail: string): CoreError {
   return new CoreError(
     'audit.unwritable',
@@ -61,9 +55,7 @@ export async function appendAudit(
       'An audit line is longer than 4000 bytes.',
       'Record fewer details.',
     );
-  const r = await transport.exec(['sh', '-c', APPEND_SCRIPT, 'sh', target.stateDir, line], {
-    timeoutMs: 15_000,
-  });
+  const r = await transport.exec(auditAppendCommand(target.stateDir, line), { timeoutMs: 15_000 });
   if (r.code !== 0)
     throw unwritable(target.stateDir, target.user, r.stderr.trim() || `exit ${String(r.code)}`);
   return full;
@@ -71,17 +63,7 @@ export async function appendAudit(
 
 /** The newest `limit` lines, newest first; lines that are not valid entries are skipped. */
 export async function readAudit(transport: Exec, stateDir: string, limit: number): Promise<AuditEntry[]> {
-  const r = await transport.exec(
-    [
-      'sh',
-      '-c',
-      'test -f "$1/audit.jsonl" || exit 0; tail -n "$2" -- "$1/audit.jsonl"',
-      'sh',
-      stateDir,
-      String(limit),
-    ],
-    { timeoutMs: 15_000 },
-  );
+  const r = await transport.exec(auditReadCommand(stateDir, limit), { timeoutMs: 15_000 });
   if (r.code !== 0)
     throw new CoreError(
       'audit.unreadable',

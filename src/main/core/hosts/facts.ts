@@ -1,54 +1,9 @@
 import type { HostFacts, Problem } from '../../../shared/contract';
 import { CoreError } from '../errors';
-import { shellJoin } from '../ssh/quote';
+import { dockerSocketCommand, FACT_MARK as MARK, factsScript, stateDirCommand } from './commands';
 import type { HostTransport } from './transport';
 
-/** The commands whose output makes up a host's facts, each an argument array. */
-const PROBES: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['os', ['cat', '/etc/os-release']],
-  ['kernel', ['uname', '-r']],
-  ['arch', ['uname', '-m']],
-  ['cpus', ['nproc']],
-  ['meminfo', ['cat', '/proc/meminfo']],
-  [
-    'df',
-    [
-      'df',
-      '-P',
-      '-T',
-      '-B1',
-      '-x',
-      'tmpfs',
-      '-x',
-      'devtmpfs',
-      '-x',
-      'overlay',
-      '-x',
-      'squashfs',
-      '-x',
-      'efivarfs',
-    ],
-  ],
-  ['loadavg', ['cat', '/proc/loadavg']],
-  ['uptime', ['cat', '/proc/uptime']],
-  ['compose', ['docker', 'compose', 'version', '--short']],
-  ['compose1', ['docker-compose', 'version', '--short']],
-];
-
-const MARK = '@@truffles-fact@@';
-
-/**
- * One script, one channel: every probe's output after a marker line naming it. The C locale is
- * set inside the script, so it holds whether or not the server accepts environment requests.
- */
-export function factsScript(): string {
-  return (
-    'LC_ALL=C; export LC_ALL; ' +
-    PROBES.map(
-      ([name, argv]) => `echo ${shellJoin([`${MARK}${name}`])}; ${shellJoin(argv)} 2>/dev/null`,
-    ).join('; ')
-  );
-}
+export { factsScript };
 
 export function splitSections(stdout: string): Map<string, string> {
   const sections = new Map<string, string>();
@@ -127,11 +82,6 @@ export function parseFacts(stdout: string): Omit<HostFacts, 'docker'> {
   };
 }
 
-/** Prints `writable`, `readonly`, `creatable` (missing, parent writable) or `missing`. */
-const STATE_DIR_SCRIPT =
-  'if test -d "$1"; then if test -w "$1"; then echo writable; else echo readonly; fi; ' +
-  'elif test -w "$(dirname -- "$1")"; then echo creatable; else echo missing; fi';
-
 /** The platform's state folder on the host (tenants, locks, audit trail) must be writable by the SSH user. */
 export function judgeStateDir(verdict: string, stateDir: string, user: string): Problem | null {
   if (verdict === 'writable' || verdict === 'creatable') return null;
@@ -158,29 +108,41 @@ export async function gatherFacts(
   socketPath = '/var/run/docker.sock',
   stateDir = '/opt/truffles',
 ): Promise<FactsResult> {
-  const problems: Problem[] = [];
   const [script, docker, state] = await Promise.all([
     transport.execScript(factsScript(), { timeoutMs: 30_000 }),
     dockerVersion(transport, user, socketPath),
-    transport.exec(['sh', '-c', STATE_DIR_SCRIPT, 'sh', stateDir], { timeoutMs: 30_000 }),
+    transport.exec(stateDirCommand(stateDir), { timeoutMs: 30_000 }),
   ]);
   const base = parseFacts(script.stdout);
-  if (docker.problem) problems.push(docker.problem);
-  const stateDirProblem = judgeStateDir(state.stdout.trim(), stateDir, user);
+  const problems = judgeFacts(base, docker.problem, judgeStateDir(state.stdout.trim(), stateDir, user));
+  return { facts: { ...base, docker: docker.version }, problems };
+}
+
+const COMPOSE_FIX =
+  'Install the Compose v2 plugin: apt-get install docker-compose-plugin (Docker repo) or docker-compose from Debian 13.';
+
+/** A host's problems in the order an operator reads them: Docker, the state folder, Compose, disks. */
+export function judgeFacts(
+  base: Pick<HostFacts, 'compose' | 'disks'>,
+  dockerProblem: Problem | null,
+  stateDirProblem: Problem | null,
+): Problem[] {
+  const problems: Problem[] = [];
+  if (dockerProblem) problems.push(dockerProblem);
   if (stateDirProblem) problems.push(stateDirProblem);
   if (!base.compose) {
     problems.push({
       code: 'compose.missing',
       severity: 'error',
       message: 'Docker Compose is not installed.',
-      fix: 'Install the Compose v2 plugin: apt-get install docker-compose-plugin (Docker repo) or docker-compose from Debian 13.',
+      fix: COMPOSE_FIX,
     });
   } else if (!base.compose.v2) {
     problems.push({
       code: 'compose.v1',
       severity: 'error',
       message: `Only the old docker-compose ${base.compose.version} (v1) is installed; tenant stacks need Compose v2 ("docker compose").`,
-      fix: 'Install the Compose v2 plugin: apt-get install docker-compose-plugin (Docker repo) or docker-compose from Debian 13.',
+      fix: COMPOSE_FIX,
     });
   }
   for (const d of base.disks) {
@@ -194,7 +156,7 @@ export async function gatherFacts(
       });
     }
   }
-  return { facts: { ...base, docker: docker.version }, problems };
+  return problems;
 }
 
 async function dockerVersion(
@@ -206,60 +168,60 @@ async function dockerVersion(
     const v = await (await transport.docker()).version();
     return { version: { version: v.Version, apiVersion: v.ApiVersion }, problem: null };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { statusCode?: number };
-    if (err instanceof CoreError && err.code === 'ssh.streamlocal-prohibited') {
-      return {
-        version: null,
-        problem: {
-          code: 'docker.unreachable',
-          severity: 'error',
-          message: err.message,
-          fix: 'Set "AllowStreamLocalForwarding yes" in the host\'s sshd_config and reload sshd.',
-        },
-      };
-    }
     // The socket could not be opened: missing (Docker not installed / not running) or not permitted.
-    const sock = await transport
-      .exec(
-        ['sh', '-c', 'test -S "$1" || exit 3; test -r "$1" -a -w "$1" || exit 4; exit 0', 'sh', socketPath],
-        { timeoutMs: 10_000 },
-      )
-      .catch(() => null);
-    if (sock?.code === 0 && err instanceof CoreError && err.code === 'ssh.streamlocal-failed') {
-      // The socket is there and the user may open it, yet sshd would not: stream forwarding is off.
-      return {
-        version: null,
-        problem: {
-          code: 'docker.unreachable',
-          severity: 'error',
-          message: `The SSH server refuses to forward to ${socketPath} although the socket is there and the user may use it.`,
-          fix: 'Set "AllowStreamLocalForwarding yes" in the host\'s sshd_config and reload sshd.',
-        },
-      };
-    }
-    const denied = sock?.code === 4 || e.code === 'EACCES' || /permission denied/i.test(e.message ?? '');
-    if (denied) {
-      return {
-        version: null,
-        problem: {
-          code: 'docker.denied',
-          severity: 'error',
-          message: `User '${user}' may not use Docker on this host (no access to ${socketPath}).`,
-          fix: `On the host: sudo usermod -aG docker ${user}, then reconnect.`,
-        },
-      };
-    }
+    // Asked only when sshd did not already say it forbids the stream.
+    const sock = streamLocalProhibited(err)
+      ? null
+      : await transport.exec(dockerSocketCommand(socketPath), { timeoutMs: 10_000 }).catch(() => null);
+    return { version: null, problem: judgeDockerError(err, sock?.code, user, socketPath) };
+  }
+}
+
+function streamLocalProhibited(err: unknown): err is CoreError {
+  return err instanceof CoreError && err.code === 'ssh.streamlocal-prohibited';
+}
+
+const STREAMLOCAL_FIX = 'Set "AllowStreamLocalForwarding yes" in the host\'s sshd_config and reload sshd.';
+
+/**
+ * Why the Docker Engine API did not answer, from its error and the exit code of the socket check
+ * (`dockerSocketCommand`: 0 usable, 3 no socket, 4 not permitted; absent when not run or failed).
+ */
+export function judgeDockerError(
+  err: unknown,
+  socketCheck: number | null | undefined,
+  user: string,
+  socketPath: string,
+): Problem {
+  const e = err as NodeJS.ErrnoException & { statusCode?: number };
+  if (streamLocalProhibited(err)) {
+    return { code: 'docker.unreachable', severity: 'error', message: err.message, fix: STREAMLOCAL_FIX };
+  }
+  if (socketCheck === 0 && err instanceof CoreError && err.code === 'ssh.streamlocal-failed') {
+    // The socket is there and the user may open it, yet sshd would not: stream forwarding is off.
     return {
-      version: null,
-      problem: {
-        code: 'docker.missing',
-        severity: 'error',
-        message:
-          sock?.code === 3
-            ? `Docker Engine is not running on this host (${socketPath} does not exist).`
-            : `Docker Engine does not answer: ${e.message ?? String(err)}`,
-        fix: 'Install Docker Engine (apt-get install docker.io) and start it (systemctl enable --now docker).',
-      },
+      code: 'docker.unreachable',
+      severity: 'error',
+      message: `The SSH server refuses to forward to ${socketPath} although the socket is there and the user may use it.`,
+      fix: STREAMLOCAL_FIX,
     };
   }
+  const denied = socketCheck === 4 || e.code === 'EACCES' || /permission denied/i.test(e.message ?? '');
+  if (denied) {
+    return {
+      code: 'docker.denied',
+      severity: 'error',
+      message: `User '${user}' may not use Docker on this host (no access to ${socketPath}).`,
+      fix: `On the host: sudo usermod -aG docker ${user}, then reconnect.`,
+    };
+  }
+  return {
+    code: 'docker.missing',
+    severity: 'error',
+    message:
+      socketCheck === 3
+        ? `Docker Engine is not running on this host (${socketPath} does not exist).`
+        : `Docker Engine does not answer: ${e.message ?? String(err)}`,
+    fix: 'Install Docker Engine (apt-get install docker.io) and start it (systemctl enable --now docker).',
+  };
 }

@@ -21,6 +21,8 @@ import {
   type Tunnel,
   type UploadOptions,
 } from '../ssh/connection';
+import { dockerViaAgent } from '../ssh/docker';
+import { scriptCommand } from './commands';
 
 /**
  * The variables a child of LocalTransport gets from the console's environment: what a shell,
@@ -146,7 +148,7 @@ export class SshTransport implements HostTransport {
     return (await this.connection()).exec(argv, options);
   }
   async execScript(script: string, options?: ExecOptions): Promise<ExecResult> {
-    return (await this.connection()).exec(['sh', '-c', script], options);
+    return (await this.connection()).exec(scriptCommand(script), options);
   }
   async docker(): Promise<Docker> {
     return (await this.connection()).docker(this.dockerSocket);
@@ -251,18 +253,15 @@ export class LocalTransport implements HostTransport {
   }
 
   execScript(script: string, options?: ExecOptions): Promise<ExecResult> {
-    return this.exec(['sh', '-c', script], options);
+    return this.exec(scriptCommand(script), options);
   }
 
   async docker(): Promise<Docker> {
     // Short calls have a deadline (a hung dockerd gives docker.timeout); streams do not.
-    this.dockerClient ??= new Docker({
-      protocol: 'http',
-      host: 'docker',
-      port: 80,
-      agent: new LocalDockerAgent(this.dockerSocket),
-      timeout: this.options.dockerTimeoutMs ?? DOCKER_CALL_TIMEOUT_MS,
-    } as Docker.DockerOptions);
+    this.dockerClient ??= dockerViaAgent(
+      new LocalDockerAgent(this.dockerSocket),
+      this.options.dockerTimeoutMs ?? DOCKER_CALL_TIMEOUT_MS,
+    );
     return this.dockerClient;
   }
 
