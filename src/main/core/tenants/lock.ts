@@ -227,20 +227,15 @@ export function guardedByLock(
   return lock ? lock.guarded(argv, what, options) : [...argv];
 }
 
-function parseOwner(text: string): LockOwner | null {
+/** A JSON file a console wrote on the host, or null when it is torn, foreign or from another version. */
+function parseOrNull<S extends z.ZodType>(schema: S, text: string): z.output<S> | null {
   try {
-    const p = LockOwnerSchema.safeParse(JSON.parse(text));
+    const p = schema.safeParse(JSON.parse(text));
     return p.success ? p.data : null;
   } catch {
     return null;
   }
 }
 
-function parseWork(text: string): RunningWork | null {
-  try {
-    const p = RunningWorkSchema.safeParse(JSON.parse(text));
-    return p.success ? p.data : null;
-  } catch {
-    return null;
-  }
-}
+const parseOwner = (text: string): LockOwner | null => parseOrNull(LockOwnerSchema, text);
+const parseWork = (text: string): RunningWork | null => parseOrNull(RunningWorkSchema, text);

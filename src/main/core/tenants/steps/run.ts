@@ -61,30 +61,29 @@ async function runStep(rt: TenantRuntime, step: CreateStep, ctx: Ctx): Promise<s
       ctx.lock = lock;
       return null;
     }
-    case 'preflight':
-      return stepPreflight(rt, ctx);
-    case 'images':
-      return stepImages(rt, ctx);
-    case 'secrets':
-      return stepSecrets(rt, ctx);
     case 'render':
-    case 'upload':
-      return step === 'render' ? null : stepUpload(rt, ctx);
-    case 'start':
-      return stepStart(rt, ctx);
+      return null;
     case 'health':
       return waitHealthy(rt, ctx.transport, ctx.input.slug, ctx, DATA_SERVICES);
-    case 'migrate':
-      return stepMigrate(rt, ctx);
-    case 'collections':
-      return stepCollections(rt, ctx);
-    case 'workflows':
-      return stepWorkflows(rt, ctx);
-    case 'n8n':
-      return stepN8n(rt, ctx);
-    case 'route':
-      return stepRoute(rt, ctx);
-    case 'record':
-      return stepRecord(rt, ctx);
+    default:
+      return STEP_RUNNERS[step](rt, ctx);
   }
 }
+
+/** The steps that are one function of the runtime and the operation's context. */
+const STEP_RUNNERS = {
+  preflight: stepPreflight,
+  images: stepImages,
+  secrets: stepSecrets,
+  upload: stepUpload,
+  start: stepStart,
+  migrate: stepMigrate,
+  collections: stepCollections,
+  workflows: stepWorkflows,
+  n8n: stepN8n,
+  route: stepRoute,
+  record: stepRecord,
+} satisfies Record<
+  Exclude<CreateStep, 'validate' | 'lock' | 'render' | 'health'>,
+  (rt: never, ctx: never) => unknown
+>;
