@@ -8,7 +8,7 @@ import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
 import { parseHostCatalog, resolveImages } from '../tenants/catalog';
-import { compose } from '../tenants/compose';
+import { edgeUpCommand } from './commands';
 import { mkdirHost, readHostFile, writeHostFile } from '../tenants/hostfs';
 import { acquireTenantLock } from '../tenants/lock';
 import { renderEdge } from '../tenants/render';
@@ -111,7 +111,7 @@ export class EdgeService {
       await mkdirHost(t, dir, '0750');
       await writeHostFile(t, posix.join(dir, '.env'), files.env, 0o600);
       await writeHostFile(t, posix.join(dir, 'compose.yaml'), files.compose, 0o640);
-      const up = await t.exec(compose(dir, 'truffles-edge', 'up', '--detach', '--remove-orphans'), {
+      const up = await t.exec(edgeUpCommand(dir), {
         timeoutMs: 10 * 60_000,
       });
       if (up.code !== 0)

@@ -4,6 +4,7 @@ import { Transform, type Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { localDockerSocket } from '../hosts/transport';
 import { CoreError } from '../errors';
+import { dockerLoadCommand } from './commands';
 import { appendAudit } from '../hosts/audit';
 import type { HostService } from '../hosts/service';
 import {
@@ -157,7 +158,7 @@ export async function shipImages(
   const closeSource = (): void => void source.destroy();
   signal?.addEventListener('abort', closeSource, { once: true });
   const r = await transport
-    .exec(['docker', 'load'], { stdin: counter, timeoutMs: 60 * 60_000, ...(signal ? { signal } : {}) })
+    .exec(dockerLoadCommand(), { stdin: counter, timeoutMs: 60 * 60_000, ...(signal ? { signal } : {}) })
     .finally(() => signal?.removeEventListener('abort', closeSource));
   if (r.code !== 0)
     throw new CoreError(
