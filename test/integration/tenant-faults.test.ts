@@ -125,6 +125,39 @@ describe.concurrent('a create made to fail at every step leaves nothing behind',
   }
 
   it(
+    'cancelled through ops.cancel, a create stops at the next step boundary and is rolled back: nothing left',
+    () =>
+      inLane(async () => {
+        const slug = uniqueSlug('cancel');
+        const opId = `it-cancel-${slug}`;
+        const seen: string[] = [];
+        const off = core.onEvent((e) => {
+          if (e.type === 'progress' && e.opId === opId) seen.push(`${e.step} ${e.state}`);
+        });
+        hooks.set(slug, async (s) => {
+          if (s === 'start') expect(await core.call('ops.cancel', { opId })).toEqual({ cancelled: true });
+        });
+        try {
+          const r = await core.dispatch('tenants.create', { ...input(slug), opId });
+          expect(r.ok).toBe(false);
+          expect(!r.ok && r.error.code).toBe('op.cancelled');
+        } finally {
+          hooks.delete(slug);
+          off();
+        }
+        // Its progress carried the caller's id from the first event; it never started the stack.
+        expect(seen[0]).toBe('validate running');
+        expect(seen).toContain('upload done');
+        expect(seen).not.toContain('start running');
+        expect(seen.at(-1)).toBe('start failed');
+        expect(await core.call('ops.list', {})).toEqual([]);
+        expect(await leftovers(tr, slug)).toEqual(NOTHING);
+        expect(await lockIsFree(slug)).toBe(true);
+      }),
+    WAIT,
+  );
+
+  it(
     'a real failure (a module migration that does not apply) is rolled back too',
     () =>
       inLane(async () => {

@@ -2,6 +2,7 @@
  * Tenants: slugs, plans, the module catalog, the create steps, tenant views and their commands.
  */
 import { z } from 'zod';
+import { OpIdSchema } from './ops';
 import {
   ConfirmSchema,
   DomainSchema,
@@ -211,6 +212,11 @@ export const tenantsSlice = defineSlice('tenants', {
         env: EnvValuesSchema.default({}),
         /** Keep what a failed create made, for inspection, instead of rolling it back. */
         keepOnFailure: z.boolean().default(false),
+        /**
+         * The caller's id for this create: its progress events carry it from the first one, and
+         * `ops.cancel` stops it at the next step boundary (then it is rolled back like a failure).
+         */
+        opId: OpIdSchema.optional(),
       })
       .strict(),
     output: TenantViewSchema,

@@ -3,10 +3,12 @@ import { defineFeature } from '../feature';
 import type { FeatureContext } from '../features';
 
 /** Tenants: the module catalog, create, status, update, suspend, resume, verify. */
-export const tenantsFeature = defineFeature(tenantsSlice, ({ tenants, fleet }: FeatureContext) => ({
+export const tenantsFeature = defineFeature(tenantsSlice, ({ tenants, fleet, ops }: FeatureContext) => ({
   'modules.catalog': () => tenants.moduleCatalog(),
   'tenants.list': (i) => tenants.list(i.host),
-  'tenants.create': (i) => tenants.create(i),
+  // An operation: listed by ops.list, cancelled by ops.cancel; its progress carries the caller's opId.
+  'tenants.create': (i) =>
+    ops.run(i.opId, 'tenants.create', i.slug, (op) => tenants.create({ ...i, opId: op.opId }, op.signal)),
   'tenants.status': (i) => tenants.status(i.slug, i.host),
   // An update is guarded by a safety backup, which the fleet level owns (tenants never import backups).
   'tenants.update': (i) =>

@@ -68,8 +68,9 @@ export class TenantService {
     return this.rt.queries.status(slug, hostName);
   }
 
-  create(input: CreateTenantInput): Promise<TenantView> {
-    return runOperation(this.rt, createCtx(input));
+  /** Create (or resume) a tenant; `signal` (its operation's) stops it at the next step boundary. */
+  create(input: CreateTenantInput, signal?: AbortSignal): Promise<TenantView> {
+    return runOperation(this.rt, createCtx(input), signal);
   }
 
   /** Poll until every service is healthy; fail early on an unhealthy or exited service. */

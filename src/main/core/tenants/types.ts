@@ -12,6 +12,8 @@ export interface CreateTenantInput {
   domain?: string | undefined;
   env: Record<string, string>;
   keepOnFailure: boolean;
+  /** The operation's id (progress events carry it); a new one when not given. */
+  opId?: string | undefined;
 }
 
 export interface TenantServiceOptions {

@@ -35,7 +35,7 @@ export interface Ctx {
 /** A new create's context: everything but the input is found by its steps. */
 export function createCtx(input: CreateTenantInput): Ctx {
   return {
-    opId: randomUUID(),
+    opId: input.opId ?? randomUUID(),
     input,
     host: undefined as unknown as HostRecord,
     transport: undefined as unknown as HostTransport,

@@ -14,13 +14,20 @@ import { stepN8n, stepRoute, stepSecrets, stepStart, stepUpload } from './stack'
 import { stepValidate } from './validate';
 
 /** Run the operation's steps in order, each with its progress; after a failure, roll back or record it. */
-export async function runOperation(rt: TenantRuntime, ctx: Ctx): Promise<TenantView> {
+export async function runOperation(rt: TenantRuntime, ctx: Ctx, signal?: AbortSignal): Promise<TenantView> {
   const { input } = ctx;
   let current: CreateStep = ctx.steps[0] ?? 'validate';
   try {
     for (const step of ctx.steps) {
       current = step;
       await rt.options.beforeStep?.(step, input.slug);
+      // Cancelled (ops.cancel): stop at this step boundary; what was made goes like after a failure.
+      if (signal?.aborted)
+        throw new CoreError(
+          'op.cancelled',
+          `The ${ctx.kind} of '${input.slug}' was cancelled before step ${step}.`,
+          'Run it again when you want it.',
+        );
       rt.progress(ctx, step, 'running', STEP_TITLES[step]);
       const note = await runStep(rt, step, ctx);
       rt.progress(ctx, step, 'done', note ?? undefined);
