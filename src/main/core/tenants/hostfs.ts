@@ -58,23 +58,25 @@ export async function removeInside(t: HostTransport, root: string, path: string)
       `Refusing to remove ${path}: it is not inside ${root}.`,
       'This is a bug; please report it.',
     );
-  const r = await t.exec(removeCommand(path), { timeoutMs: 120_000 });
-  if (r.code !== 0)
-    throw new CoreError(
-      'host.rm',
-      `Removing ${path} on the host failed: ${r.stderr.trim()}.`,
-      'Check its permissions.',
-    );
+  await runOrThrow(t, removeCommand(path), 120_000, 'host.rm', `Removing ${path}`);
 }
 
 /** Names of the sub-folders of `dir` (none when it does not exist). */
 export async function listDirs(t: HostTransport, dir: string): Promise<string[]> {
-  const r = await t.exec(listDirsCommand(dir), { timeoutMs: 30_000 });
+  const out = await runOrThrow(t, listDirsCommand(dir), 30_000, 'host.read', `Listing ${dir}`);
+  return out.split('\n').filter((l) => l !== '' && l !== '*');
+}
+
+/** Run a builder's command; a non-zero exit is `<what> on the host failed: <stderr>.` */
+async function runOrThrow(
+  t: HostTransport,
+  argv: string[],
+  timeoutMs: number,
+  code: string,
+  what: string,
+): Promise<string> {
+  const r = await t.exec(argv, { timeoutMs });
   if (r.code !== 0)
-    throw new CoreError(
-      'host.read',
-      `Listing ${dir} on the host failed: ${r.stderr.trim()}.`,
-      'Check its permissions.',
-    );
-  return r.stdout.split('\n').filter((l) => l !== '' && l !== '*');
+    throw new CoreError(code, `${what} on the host failed: ${r.stderr.trim()}.`, 'Check its permissions.');
+  return r.stdout;
 }
