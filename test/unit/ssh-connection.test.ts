@@ -117,7 +117,9 @@ describe('SshConnection against an in-process server', () => {
 
       const ac = new AbortController();
       const running = conn.exec(['hang', 'a'], { signal: ac.signal }).catch((e: unknown) => e);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Cancel once the server runs it (not after a fixed wait: a loaded machine opens channels late).
+      for (let i = 0; i < 200 && !seen.some((x) => x.command === 'hang a'); i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
       ac.abort();
       const cancelled = (await running) as CoreError;
       expect(cancelled.code).toBe('exec.cancelled');

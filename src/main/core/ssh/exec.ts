@@ -103,6 +103,8 @@ export function runChannel(
     const onAbort = (): void =>
       stop(new CoreError('exec.cancelled', 'The command was cancelled and stopped on the host.', ''));
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the channel was being opened: the listener above will never fire for it.
+    if (options.signal?.aborted) onAbort();
     if (options.stdout) {
       const sink = options.stdout;
       sink.on('error', (e: Error) =>
