@@ -1,0 +1,653 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { FormEvent, ReactElement, ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ErrorBanner } from '../../kit/ErrorBanner';
+import { ArrowDownIcon, ArrowUpIcon, CloseIcon } from '../../kit/Icons';
+import { schemaMessage } from '../../i18n';
+import { useConsole } from '../../app/store';
+import { validateDraft, validateField } from './validation';
+import type { AuthKind, DraftField, FieldErrors, HostDraft, LabelRow } from './validation';
+import { FingerprintDialog } from './FingerprintDialog';
+
+const FIELD_INPUT: Record<DraftField, string> = {
+  name: 'host-name',
+  address: 'host-address',
+  port: 'host-port',
+  user: 'host-user',
+  'key-path': 'host-key-path',
+  'key-text': 'host-key-text',
+  jump: 'host-jump-add',
+  labels: 'host-label-key-0',
+  'base-domain': 'host-base-domain',
+  'registry-mirror': 'host-registry-mirror',
+};
+
+/** The ProxyJump chain: inventory SSH hosts, ordered, each movable and removable. */
+function JumpChainEditor({
+  id,
+  chain,
+  candidates,
+  error,
+  onChange,
+}: {
+  id: string;
+  chain: readonly string[];
+  candidates: readonly string[];
+  error: string | undefined;
+  onChange: (next: string[]) => void;
+}): ReactElement {
+  const { t } = useTranslation();
+  const available = candidates.filter((c) => !chain.includes(c));
+  const errorId = `${id}-error`;
+  const helpId = `${id}-help`;
+  const move = (i: number, by: -1 | 1): void => {
+    const next = [...chain];
+    const j = i + by;
+    const a = next[i];
+    const b = next[j];
+    if (a === undefined || b === undefined) return;
+    next[i] = b;
+    next[j] = a;
+    onChange(next);
+  };
+  return (
+    <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-jump">
+      <span className="field-label" id={`${id}-label`}>
+        {t('form.jump')}
+      </span>
+      {chain.length === 0 ? (
+        <p className="muted small jump-empty">{t('form.jumpNone')}</p>
+      ) : (
+        <ol className="jump-chain" aria-labelledby={`${id}-label`} data-testid="host-jump-chain">
+          {chain.map((hop, i) => (
+            <li key={hop} className="jump-hop" data-testid={`host-jump-hop-${hop}`}>
+              <span className="jump-hop-index muted small">{t('form.jumpHop', { n: i + 1 })}</span>
+              <span className="mono jump-hop-name">{hop}</span>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpUp', { name: hop })}
+                title={t('form.jumpUp', { name: hop })}
+                disabled={i === 0}
+                onClick={() => move(i, -1)}
+              >
+                <ArrowUpIcon />
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpDown', { name: hop })}
+                title={t('form.jumpDown', { name: hop })}
+                disabled={i === chain.length - 1}
+                onClick={() => move(i, 1)}
+              >
+                <ArrowDownIcon />
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpRemove', { name: hop })}
+                title={t('form.jumpRemove', { name: hop })}
+                onClick={() => onChange(chain.filter((h) => h !== hop))}
+              >
+                <CloseIcon />
+              </button>
+            </li>
+          ))}
+          <li className="jump-hop jump-target muted">→ {t('form.jumpTarget')}</li>
+        </ol>
+      )}
+      {candidates.length === 0 ? (
+        <p className="field-help" id={helpId}>
+          {t('form.jumpNoHosts')}
+        </p>
+      ) : (
+        <>
+          <select
+            id={id}
+            className="jump-add"
+            data-testid="host-jump-add"
+            value=""
+            disabled={available.length === 0 || chain.length >= 8}
+            aria-label={t('form.jumpAdd')}
+            aria-invalid={Boolean(error)}
+            aria-describedby={[error ? errorId : '', helpId].filter(Boolean).join(' ')}
+            onChange={(e) => {
+              if (e.target.value) onChange([...chain, e.target.value]);
+            }}
+          >
+            <option value="">{t('form.jumpAdd')}…</option>
+            {available.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+          <p className="field-help" id={helpId}>
+            {t('form.jumpHelp')}
+          </p>
+        </>
+      )}
+      {error ? (
+        <p className="field-error" id={errorId} data-testid="field-error-jump">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** `name = value` rows. */
+function LabelsEditor({
+  id,
+  rows,
+  error,
+  onChange,
+  onBlur,
+}: {
+  id: string;
+  rows: readonly LabelRow[];
+  error: string | undefined;
+  onChange: (next: LabelRow[]) => void;
+  onBlur: (next: EventTarget | null) => void;
+}): ReactElement {
+  const { t } = useTranslation();
+  const errorId = `${id}-error`;
+  const helpId = `${id}-help`;
+  const describedBy = [error ? errorId : '', helpId].filter(Boolean).join(' ');
+  const set = (i: number, patch: Partial<LabelRow>): void =>
+    onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-labels">
+      <span className="field-label" id={`${id}-label`}>
+        {t('form.labels')}
+      </span>
+      {rows.length > 0 ? (
+        <ul className="label-rows" aria-labelledby={`${id}-label`}>
+          {rows.map((r, i) => (
+            <li key={i} className="label-row">
+              <input
+                type="text"
+                className="mono"
+                data-testid={`host-label-key-${i}`}
+                aria-label={t('form.labelKey')}
+                aria-invalid={Boolean(error)}
+                aria-describedby={describedBy}
+                placeholder="region"
+                autoComplete="off"
+                spellCheck={false}
+                value={r.key}
+                onChange={(e) => set(i, { key: e.target.value })}
+                onBlur={(e) => onBlur(e.relatedTarget)}
+              />
+              <span aria-hidden="true" className="muted">
+                =
+              </span>
+              <input
+                type="text"
+                data-testid={`host-label-value-${i}`}
+                aria-label={t('form.labelValue')}
+                aria-invalid={Boolean(error)}
+                aria-describedby={describedBy}
+                placeholder="almaty"
+                autoComplete="off"
+                value={r.value}
+                onChange={(e) => set(i, { value: e.target.value })}
+                onBlur={(e) => onBlur(e.relatedTarget)}
+              />
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.labelRemove')}
+                title={t('form.labelRemove')}
+                onClick={() => onChange(rows.filter((_, j) => j !== i))}
+              >
+                <CloseIcon />
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div>
+        <button
+          type="button"
+          className="button button-small"
+          data-testid="host-label-add"
+          onClick={() => onChange([...rows, { key: '', value: '' }])}
+        >
+          + {t('form.labelAdd')}
+        </button>
+      </div>
+      {error ? (
+        <p className="field-error" id={errorId} data-testid="field-error-labels">
+          {error}
+        </p>
+      ) : null}
+      <p className="field-help" id={helpId}>
+        {t('form.labelsHelp')}
+      </p>
+    </div>
+  );
+}
+
+interface FieldProps {
+  field: DraftField | null;
+  id: string;
+  label: string;
+  help?: string;
+  error?: string | undefined;
+  className?: string;
+  children: (aria: {
+    'aria-invalid': boolean;
+    'aria-describedby': string | undefined;
+    id: string;
+  }) => ReactNode;
+}
+
+function Field({ field, id, label, help, error, className, children }: FieldProps): ReactElement {
+  const helpId = help ? `${id}-help` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, helpId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ 'aria-invalid': Boolean(error), 'aria-describedby': describedBy, id })}
+      {error && field ? (
+        <p className="field-error" id={errorId} data-testid={`field-error-${field}`}>
+          {error}
+        </p>
+      ) : null}
+      {help ? (
+        <p className="field-help" id={helpId}>
+          {help}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The add-host form. Submitting validates with the contract's schemas, then probes the host key;
+ * the fingerprint dialog takes it from there. The draft lives in the store, so nothing typed is
+ * lost on an error or when the operator looks at another screen.
+ */
+export function AddHostForm(): ReactElement {
+  const { t, i18n } = useTranslation();
+  const draft = useConsole((s) => s.draft);
+  const updateDraft = useConsole((s) => s.updateDraft);
+  const probeDraft = useConsole((s) => s.probeDraft);
+  const closeAddForm = useConsole((s) => s.closeAddForm);
+  const probing = useConsole((s) => Boolean(s.busy['probe']));
+  const probe = useConsole((s) => s.probe);
+  const adding = useConsole((s) => Boolean(s.busy['add']));
+  const confirmAdd = useConsole((s) => s.confirmAdd);
+  const cancelProbe = useConsole((s) => s.cancelProbe);
+  const hosts = useConsole((s) => s.hosts);
+  const jumpCandidates = hosts
+    .filter((h) => h.kind === 'ssh' && h.name !== draft.name.trim())
+    .map((h) => h.name);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [touched, setTouched] = useState<Partial<Record<DraftField, boolean>>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const uid = useId();
+  const formRef = useRef<HTMLFormElement>(null);
+  const nameRef = useRef<HTMLInputElement>(null);
+  const lng = i18n.language === 'ru' ? 'ru' : 'en';
+
+  useEffect(() => {
+    nameRef.current?.focus();
+  }, []);
+
+  const shown = (f: DraftField): string | undefined => {
+    const msg = errors[f];
+    return msg && (touched[f] || submitted) ? schemaMessage(msg, lng) : undefined;
+  };
+
+  function change(patch: Partial<HostDraft>, fields: DraftField[]): void {
+    updateDraft(patch);
+    const next = { ...draft, ...patch };
+    // Once a field shows an error, re-check it as the operator types so the error clears.
+    setErrors((prev) => {
+      const out = { ...prev };
+      for (const f of fields) {
+        if (!prev[f] && !submitted) continue;
+        const msg = validateField(f, next);
+        if (msg) out[f] = msg;
+        else delete out[f];
+      }
+      return out;
+    });
+  }
+
+  function blur(f: DraftField, next: EventTarget | null): void {
+    setTouched((prev) => ({ ...prev, [f]: true }));
+    // Leaving the field for Submit or Cancel: don't show an error now — it would move the button
+    // under the pointer before the click lands. Submit validates everything anyway.
+    if (next instanceof HTMLElement && next.closest('.form-actions')) return;
+    const msg = validateField(f, draft);
+    setErrors((prev) => {
+      const out = { ...prev };
+      if (msg) out[f] = msg;
+      else delete out[f];
+      return out;
+    });
+  }
+
+  function onSubmit(e: FormEvent<HTMLFormElement>): void {
+    e.preventDefault();
+    setSubmitted(true);
+    const all = validateDraft(draft);
+    setErrors(all);
+    const first = (Object.keys(all) as DraftField[])[0];
+    if (first) {
+      formRef.current?.querySelector<HTMLElement>(`[data-testid="${FIELD_INPUT[first]}"]`)?.focus();
+      return;
+    }
+    void probeDraft();
+  }
+
+  const id = (f: string): string => `${uid}-${f}`;
+  const hasErrors = submitted && Object.keys(errors).length > 0;
+
+  return (
+    <section className="card add-host" aria-labelledby={id('title')} data-testid="add-host-form">
+      <h2 id={id('title')}>{t('form.title')}</h2>
+      <p className="muted">{t('form.intro')}</p>
+      <form ref={formRef} onSubmit={onSubmit} noValidate>
+        <div className="form-grid">
+          <Field
+            field="name"
+            id={id('name')}
+            label={t('form.name')}
+            help={t('form.nameHelp')}
+            error={shown('name')}
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                ref={nameRef}
+                type="text"
+                data-testid="host-name"
+                value={draft.name}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="almaty-1"
+                onChange={(e) => change({ name: e.target.value }, ['name'])}
+                onBlur={(e) => blur('name', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field="address"
+            id={id('address')}
+            label={t('form.address')}
+            help={t('form.addressHelp')}
+            error={shown('address')}
+            className="field-wide"
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                type="text"
+                data-testid="host-address"
+                value={draft.address}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="203.0.113.10"
+                onChange={(e) => change({ address: e.target.value }, ['address'])}
+                onBlur={(e) => blur('address', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field="port"
+            id={id('port')}
+            label={t('form.port')}
+            error={shown('port')}
+            className="field-narrow"
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                type="text"
+                inputMode="numeric"
+                data-testid="host-port"
+                value={draft.port}
+                autoComplete="off"
+                onChange={(e) => change({ port: e.target.value }, ['port'])}
+                onBlur={(e) => blur('port', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field="user"
+            id={id('user')}
+            label={t('form.user')}
+            help={t('form.userHelp')}
+            error={shown('user')}
+          >
+            {(aria) => (
+              <input
+                {...aria}
+                type="text"
+                data-testid="host-user"
+                value={draft.user}
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="root"
+                onChange={(e) => change({ user: e.target.value }, ['user'])}
+                onBlur={(e) => blur('user', e.relatedTarget)}
+              />
+            )}
+          </Field>
+          <Field
+            field={null}
+            id={id('auth')}
+            label={t('form.authKind')}
+            help={draft.authKind === 'agent' ? t('form.agentHelp') : undefined}
+          >
+            {(aria) => (
+              <select
+                {...aria}
+                data-testid="host-auth-kind"
+                value={draft.authKind}
+                onChange={(e) => {
+                  const authKind = e.target.value as AuthKind;
+                  updateDraft({ authKind });
+                  setErrors((prev) => {
+                    const out = { ...prev };
+                    delete out['key-path'];
+                    delete out['key-text'];
+                    return out;
+                  });
+                }}
+              >
+                <option value="agent">{t('auth.agent')}</option>
+                <option value="keyFile">{t('auth.keyFile')}</option>
+                <option value="storedKey">{t('auth.storedKey')}</option>
+              </select>
+            )}
+          </Field>
+          {draft.authKind === 'keyFile' ? (
+            <Field
+              field="key-path"
+              id={id('keyPath')}
+              label={t('form.keyPath')}
+              help={t('form.keyPathHelp')}
+              error={shown('key-path')}
+              className="field-wide"
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="text"
+                  data-testid="host-key-path"
+                  className="mono"
+                  value={draft.keyPath}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="~/.ssh/id_ed25519"
+                  onChange={(e) => change({ keyPath: e.target.value }, ['key-path'])}
+                  onBlur={(e) => blur('key-path', e.relatedTarget)}
+                />
+              )}
+            </Field>
+          ) : null}
+          {draft.authKind === 'storedKey' ? (
+            <Field
+              field="key-text"
+              id={id('keyText')}
+              label={t('form.keyText')}
+              help={t('form.keyTextHelp')}
+              error={shown('key-text')}
+              className="field-full"
+            >
+              {(aria) => (
+                <textarea
+                  {...aria}
+                  data-testid="host-key-text"
+                  className="mono"
+                  rows={6}
+                  value={draft.keyText}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
+                  onChange={(e) => change({ keyText: e.target.value }, ['key-text'])}
+                  onBlur={(e) => blur('key-text', e.relatedTarget)}
+                />
+              )}
+            </Field>
+          ) : null}
+          {draft.authKind !== 'agent' ? (
+            <Field
+              field={null}
+              id={id('passphrase')}
+              label={t('form.passphrase')}
+              help={t('form.passphraseHelp')}
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="password"
+                  data-testid="host-passphrase"
+                  value={draft.passphrase}
+                  autoComplete="off"
+                  onChange={(e) => updateDraft({ passphrase: e.target.value })}
+                />
+              )}
+            </Field>
+          ) : null}
+        </div>
+        <fieldset className="form-section">
+          <legend>{t('form.more')}</legend>
+          <p className="muted small">{t('form.moreHelp')}</p>
+          <div className="form-grid">
+            <JumpChainEditor
+              id={id('jump')}
+              chain={draft.jump}
+              candidates={jumpCandidates}
+              error={shown('jump')}
+              onChange={(jump) => {
+                setTouched((prev) => ({ ...prev, jump: true }));
+                change({ jump }, ['jump']);
+                const msg = validateField('jump', { ...draft, jump });
+                setErrors((prev) => {
+                  const out = { ...prev };
+                  if (msg) out.jump = msg;
+                  else delete out.jump;
+                  return out;
+                });
+              }}
+            />
+            <LabelsEditor
+              id={id('labels')}
+              rows={draft.labels}
+              error={shown('labels')}
+              onChange={(labels) => change({ labels }, ['labels'])}
+              onBlur={(next) => {
+                // Moving between the name and value inputs of the labels is not leaving the field.
+                if (next instanceof HTMLElement && next.closest('[data-testid="host-labels"]')) return;
+                blur('labels', next);
+              }}
+            />
+            <Field
+              field="base-domain"
+              id={id('baseDomain')}
+              label={t('form.baseDomain')}
+              help={t('form.baseDomainHelp')}
+              error={shown('base-domain')}
+              className="field-wide"
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="text"
+                  className="mono"
+                  data-testid="host-base-domain"
+                  value={draft.baseDomain}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="bots.example.kz"
+                  onChange={(e) => change({ baseDomain: e.target.value }, ['base-domain'])}
+                  onBlur={(e) => blur('base-domain', e.relatedTarget)}
+                />
+              )}
+            </Field>
+            <Field
+              field="registry-mirror"
+              id={id('registryMirror')}
+              label={t('form.registryMirror')}
+              help={t('form.registryMirrorHelp')}
+              error={shown('registry-mirror')}
+              className="field-wide"
+            >
+              {(aria) => (
+                <input
+                  {...aria}
+                  type="text"
+                  className="mono"
+                  data-testid="host-registry-mirror"
+                  value={draft.registryMirror}
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="registry.example.kz:5000"
+                  onChange={(e) => change({ registryMirror: e.target.value }, ['registry-mirror'])}
+                  onBlur={(e) => blur('registry-mirror', e.relatedTarget)}
+                />
+              )}
+            </Field>
+          </div>
+        </fieldset>
+        <ErrorBanner scopes={['addHost']} />
+        {hasErrors ? (
+          <p className="form-summary" role="alert">
+            {t('form.fixErrors')}
+          </p>
+        ) : null}
+        <div className="form-actions">
+          <button
+            type="submit"
+            className="button button-primary"
+            data-testid="host-add-submit"
+            disabled={probing}
+            aria-busy={probing}
+          >
+            {probing ? t('form.submitting') : t('form.submit')}
+          </button>
+          <button type="button" className="button" onClick={closeAddForm} data-testid="host-add-cancel">
+            {t('form.cancel')}
+          </button>
+        </div>
+      </form>
+      {probe ? (
+        <FingerprintDialog
+          probe={probe}
+          mode="add"
+          busy={adding}
+          onConfirm={(fp) => void confirmAdd(fp)}
+          onCancel={cancelProbe}
+        />
+      ) : null}
+    </section>
+  );
+}
