@@ -5,6 +5,7 @@
  * failures land in `error` with the scope of the place that should show them.
  */
 import { create } from 'zustand';
+import { busySetter } from '../kit/busy';
 import type { StoreApi } from 'zustand';
 import type { AppEvent, AppInfo, ErrorInfo, HostView, Language, Settings } from '../../../shared/contract';
 import { call, getApi, isConnectedApi, toErrorInfo } from '../api';
@@ -111,14 +112,7 @@ const TOAST_MS = 5000;
 const TOAST_LONG_MS = 15000;
 
 export const useConsole = create<ConsoleState>()((set, get) => {
-  function setBusy(key: string, value: boolean): void {
-    set((s) => {
-      const busy = { ...s.busy };
-      if (value) busy[key] = true;
-      else delete busy[key];
-      return { busy };
-    });
-  }
+  const setBusy = busySetter(set);
 
   function upsertHost(view: HostView): void {
     set((s) => {

@@ -123,23 +123,24 @@ export function UnknownIcon(p: IconProps): ReactElement {
   );
 }
 
+const GLYPHS: Readonly<Record<string, (p: IconProps) => ReactElement>> = {
+  ok: CheckIcon,
+  warning: WarningIcon,
+  error: ErrorIcon,
+  unknown: UnknownIcon,
+  unreachable: UnreachableIcon,
+  'key-changed': LockIcon,
+  'key-unconfirmed': KeyIcon,
+};
+
+/** The icon of a status, signal or tone (never colour alone); any other word gets the unknown icon. */
+export function GlyphIcon({ name }: { name: string }): ReactElement {
+  const Glyph = GLYPHS[name] ?? UnknownIcon;
+  return <Glyph />;
+}
+
 export function StatusIcon({ status }: { status: HostStatus }): ReactElement {
-  switch (status) {
-    case 'ok':
-      return <CheckIcon />;
-    case 'warning':
-      return <WarningIcon />;
-    case 'error':
-      return <ErrorIcon />;
-    case 'unreachable':
-      return <UnreachableIcon />;
-    case 'key-changed':
-      return <LockIcon />;
-    case 'key-unconfirmed':
-      return <KeyIcon />;
-    default:
-      return <UnknownIcon />;
-  }
+  return <GlyphIcon name={status} />;
 }
 
 export function CloseIcon(p: IconProps): ReactElement {

@@ -1,21 +1,10 @@
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Signal } from './format';
-import { CheckIcon, ErrorIcon, UnknownIcon, WarningIcon } from './Icons';
+import { GlyphIcon } from './Icons';
 
 function SignalIcon({ signal }: { signal: Signal }): ReactElement | null {
-  switch (signal) {
-    case 'ok':
-      return <CheckIcon />;
-    case 'warning':
-      return <WarningIcon />;
-    case 'error':
-      return <ErrorIcon />;
-    case 'unknown':
-      return <UnknownIcon />;
-    default:
-      return null;
-  }
+  return signal === 'na' ? null : <GlyphIcon name={signal} />;
 }
 
 /** One at-a-glance signal (reachable, key, Docker): icon, colour and word, with the value in words. */

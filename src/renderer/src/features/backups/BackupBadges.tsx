@@ -4,29 +4,12 @@ import { useTranslation } from 'react-i18next';
 import { drillTone, freshnessTone, offsiteState, runTone, summarizeCounts } from './backups';
 import type { BackupEntry, BackupKind, BackupRun, RestoreReport } from './backups';
 import { formatBytes, formatDateTime, formatNumber, formatRelative } from '../../kit/format';
-import type { UnitLabels } from '../../kit/format';
 import { ToneIcon } from '../tenants/TenantBadges';
+import { useLng, useUnits } from '../../kit/useLocale';
+import type { Lng } from '../../kit/useLocale';
 
-export type Lng = 'en' | 'ru';
-
-export function useLng(): Lng {
-  const { i18n } = useTranslation();
-  return i18n.language === 'ru' ? 'ru' : 'en';
-}
-
-export function useUnits(): UnitLabels {
-  const { t } = useTranslation();
-  return {
-    B: t('units.B'),
-    KiB: t('units.KiB'),
-    MiB: t('units.MiB'),
-    GiB: t('units.GiB'),
-    TiB: t('units.TiB'),
-    day: t('units.day'),
-    hour: t('units.hour'),
-    minute: t('units.minute'),
-  };
-}
+export { useLng, useUnits };
+export type { Lng };
 
 /** "3.8 GiB" in the UI language. */
 export function useBytes(): (n: number) => string {

@@ -32,6 +32,7 @@ import { useConsole } from '../../app/store';
 import { hostUsable } from '../tenants/tenants';
 import { BackupTenantPage } from './BackupTenantPage';
 import { SchedulePanel } from './SchedulePanel';
+import { FilterBar, NoMatch } from '../../kit/FilterBar';
 import { useRowNavigation } from '../../kit/useRowNavigation';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 
@@ -287,42 +288,21 @@ function Overview(): ReactElement {
               <span className="stat-label">{t('backups.old')}</span>
             </div>
           </section>
-          <div className="card filter-bar" role="search">
-            <div className="field">
-              <label htmlFor="backup-filter-host">{t('backups.filterHost')}</label>
-              <select
-                id="backup-filter-host"
-                data-testid="backup-filter-host"
-                value={filter.host}
-                onChange={(e) => setFilter({ host: e.target.value })}
-              >
-                <option value="">{t('backups.allHosts')}</option>
-                {hostNames.map((h) => (
-                  <option key={h} value={h}>
-                    {h}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field filter-text">
-              <label htmlFor="backup-filter-text">{t('backups.filterText')}</label>
-              <input
-                id="backup-filter-text"
-                type="search"
-                data-testid="backup-filter-text"
-                value={filter.text}
-                placeholder={t('backups.filterPlaceholder')}
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => setFilter({ text: e.target.value })}
-                onKeyDown={(e) => {
-                  if (e.key === 'ArrowDown' && rows.length > 0) {
-                    e.preventDefault();
-                    focusRow(0);
-                  }
-                }}
-              />
-            </div>
+          <FilterBar
+            prefix="backup"
+            hostLabel={t('backups.filterHost')}
+            allHostsLabel={t('backups.allHosts')}
+            hostNames={hostNames}
+            host={filter.host}
+            onHost={(host) => setFilter({ host })}
+            textLabel={t('backups.filterText')}
+            placeholder={t('backups.filterPlaceholder')}
+            text={filter.text}
+            onText={(text) => setFilter({ text })}
+            rowCount={rows.length}
+            onFirstRow={() => focusRow(0)}
+            countText={t('backups.count', { shown: rows.length, total: tenants.length })}
+          >
             <label className="checkbox-row filter-check">
               <input
                 type="checkbox"
@@ -332,21 +312,14 @@ function Overview(): ReactElement {
               />
               <span className="checkbox-label">{t('backups.attentionOnly')}</span>
             </label>
-            <p className="muted filter-count" data-testid="backup-count" aria-live="polite">
-              {t('backups.count', { shown: rows.length, total: tenants.length })}
-            </p>
-          </div>
+          </FilterBar>
           {rows.length === 0 ? (
-            <section className="card empty-state" data-testid="backups-no-match">
-              <p className="empty-body">{t('backups.noMatch')}</p>
-              <button
-                type="button"
-                className="button"
-                onClick={() => setFilter({ host: '', text: '', attention: false })}
-              >
-                {t('backups.clearFilter')}
-              </button>
-            </section>
+            <NoMatch
+              testId="backups-no-match"
+              text={t('backups.noMatch')}
+              clearLabel={t('backups.clearFilter')}
+              onClear={() => setFilter({ host: '', text: '', attention: false })}
+            />
           ) : (
             <div className="card table-card">
               <table

@@ -7,6 +7,7 @@
  * (scopes `backups`, `backup`, `schedule`) or, for a restore, into the dialog itself.
  */
 import { create } from 'zustand';
+import { busySetter } from '../../kit/busy';
 import type { AppEvent, ErrorInfo } from '../../../../shared/contract';
 import { call, getApi, toErrorInfo } from '../../api';
 import { coalesced } from '../../kit/coalesce';
@@ -121,14 +122,7 @@ function logSlug(source: string): string | null {
 }
 
 export const useBackups = create<BackupsState>()((set, get) => {
-  function setBusy(key: string, value: boolean): void {
-    set((s) => {
-      const busy = { ...s.busy };
-      if (value) busy[key] = true;
-      else delete busy[key];
-      return { busy };
-    });
-  }
+  const setBusy = busySetter(set);
 
   /** Whether something runs on this tenant now (its log lines are followed then). */
   function working(key: string): boolean {

@@ -1,6 +1,6 @@
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLng } from '../backups/BackupBadges';
+import { useLng } from '../../kit/useLocale';
 import { ToneIcon } from '../tenants/TenantBadges';
 import { fleetStateBusy, fleetStateTone } from './fleetUpdate';
 import type { FleetErrors, FleetField, FleetRowState, SelectionMode } from './fleetUpdate';

@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLng } from '../backups/BackupBadges';
+import { useLng } from '../../kit/useLocale';
 import { ConfirmDialog } from '../../kit/ConfirmDialog';
 import { RichText } from '../../kit/RichText';
 import { WarningIcon } from '../../kit/Icons';

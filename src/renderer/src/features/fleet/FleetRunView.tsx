@@ -1,6 +1,6 @@
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLng } from '../backups/BackupBadges';
+import { useLng } from '../../kit/useLocale';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, WarningIcon } from '../../kit/Icons';
 import { ToneIcon } from '../tenants/TenantBadges';

@@ -21,8 +21,8 @@ import {
   newerCheck,
   percent,
 } from '../../kit/format';
-import type { UnitLabels } from '../../kit/format';
 import { useConsole } from '../../app/store';
+import { useUnits } from '../../kit/useLocale';
 
 function Fact({
   label,
@@ -41,20 +41,6 @@ function Fact({
       <dd data-testid={testId}>{children}</dd>
     </div>
   );
-}
-
-function useUnits(): UnitLabels {
-  const { t } = useTranslation();
-  return {
-    B: t('units.B'),
-    KiB: t('units.KiB'),
-    MiB: t('units.MiB'),
-    GiB: t('units.GiB'),
-    TiB: t('units.TiB'),
-    day: t('units.day'),
-    hour: t('units.hour'),
-    minute: t('units.minute'),
-  };
 }
 
 function Facts({ facts }: { facts: HostFacts }): ReactElement {

@@ -12,7 +12,8 @@ import { useTenants } from './tenantsStore';
 import type { Creation, CreationLogLine } from './tenantsStore';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 
-import { BackLink, useLng } from './WizardFields';
+import { BackLink } from './WizardFields';
+import { useLng } from '../../kit/useLocale';
 
 function StepIcon({ state }: { state: StepView['state'] }): ReactElement {
   switch (state) {

@@ -4,23 +4,12 @@ import type { TenantServiceView, TenantView } from '../../../../shared/contract'
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { tenantBusy, tenantTone } from './tenants';
 import type { Tone } from './tenants';
-import { CheckIcon, ErrorIcon, UnknownIcon, WarningIcon } from '../../kit/Icons';
+import { GlyphIcon } from '../../kit/Icons';
 
 /** The icon of a colour: never colour alone. Blue (in progress) gets a spinner where `busy`. */
 export function ToneIcon({ tone, busy = false }: { tone: Tone; busy?: boolean }): ReactElement {
   if (busy) return <span className="spinner badge-spinner" aria-hidden="true" />;
-  switch (tone) {
-    case 'ok':
-      return <CheckIcon />;
-    case 'warning':
-      return <WarningIcon />;
-    case 'error':
-      return <ErrorIcon />;
-    case 'info':
-      return <span className="dot" aria-hidden="true" />;
-    default:
-      return <UnknownIcon />;
-  }
+  return tone === 'info' ? <span className="dot" aria-hidden="true" /> : <GlyphIcon name={tone} />;
 }
 
 /** A tenant's state: running green, creating blue with a spinner, failed red, suspended grey, deleting amber. */

@@ -11,6 +11,7 @@ import { createPoller } from '../../kit/polling';
 import { useConsole } from '../../app/store';
 import { filterTenants, tenantRouteFromHash } from './tenants';
 import { useTenants } from './tenantsStore';
+import { FilterBar, NoMatch } from '../../kit/FilterBar';
 import { useRowNavigation } from '../../kit/useRowNavigation';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { TenantPage } from './TenantPage';
@@ -232,53 +233,28 @@ function TenantList(): ReactElement {
         </section>
       ) : (
         <>
-          <div className="card filter-bar" role="search">
-            <div className="field">
-              <label htmlFor="tenant-filter-host">{t('tenants.filterHost')}</label>
-              <select
-                id="tenant-filter-host"
-                data-testid="tenant-filter-host"
-                value={filter.host}
-                onChange={(e) => setFilter({ host: e.target.value })}
-              >
-                <option value="">{t('tenants.allHosts')}</option>
-                {hostNames.map((h) => (
-                  <option key={h} value={h}>
-                    {h}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field filter-text">
-              <label htmlFor="tenant-filter-text">{t('tenants.filterText')}</label>
-              <input
-                id="tenant-filter-text"
-                type="search"
-                data-testid="tenant-filter-text"
-                value={filter.text}
-                placeholder={t('tenants.filterPlaceholder')}
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => setFilter({ text: e.target.value })}
-                onKeyDown={(e) => {
-                  if (e.key === 'ArrowDown' && rows.length > 0) {
-                    e.preventDefault();
-                    focusRow(0);
-                  }
-                }}
-              />
-            </div>
-            <p className="muted filter-count" data-testid="tenant-count" aria-live="polite">
-              {t('tenants.count', { shown: rows.length, total: tenants.length })}
-            </p>
-          </div>
+          <FilterBar
+            prefix="tenant"
+            hostLabel={t('tenants.filterHost')}
+            allHostsLabel={t('tenants.allHosts')}
+            hostNames={hostNames}
+            host={filter.host}
+            onHost={(host) => setFilter({ host })}
+            textLabel={t('tenants.filterText')}
+            placeholder={t('tenants.filterPlaceholder')}
+            text={filter.text}
+            onText={(text) => setFilter({ text })}
+            rowCount={rows.length}
+            onFirstRow={() => focusRow(0)}
+            countText={t('tenants.count', { shown: rows.length, total: tenants.length })}
+          />
           {rows.length === 0 ? (
-            <section className="card empty-state" data-testid="tenants-no-match">
-              <p className="empty-body">{t('tenants.noMatch')}</p>
-              <button type="button" className="button" onClick={() => setFilter({ host: '', text: '' })}>
-                {t('tenants.clearFilter')}
-              </button>
-            </section>
+            <NoMatch
+              testId="tenants-no-match"
+              text={t('tenants.noMatch')}
+              clearLabel={t('tenants.clearFilter')}
+              onClear={() => setFilter({ host: '', text: '' })}
+            />
           ) : (
             <div className="card table-card">
               <table

@@ -5,13 +5,7 @@ import { schemaMessage } from '../../i18n';
 import { BASE_MODULES, PLANS, TIERS, isIncluded, isToggleable } from './tenants';
 import type { FieldError, ModuleState } from './tenants';
 import { useTenants } from './tenantsStore';
-
-type Lng = 'en' | 'ru';
-
-export function useLng(): Lng {
-  const { i18n } = useTranslation();
-  return i18n.language === 'ru' ? 'ru' : 'en';
-}
+import { useLng } from '../../kit/useLocale';
 
 /** The text of a field error in the UI language. */
 export function useErrorText(): (e: FieldError | undefined) => string | undefined {

@@ -16,7 +16,8 @@ import {
 import type { FieldError, WizardErrors } from './tenants';
 import { useTenants } from './tenantsStore';
 
-import { FieldShell, ModulesSection, PlanCards, useErrorText, useLng } from './WizardFields';
+import { FieldShell, ModulesSection, PlanCards, useErrorText } from './WizardFields';
+import { useLng } from '../../kit/useLocale';
 
 /** The fields to show an error for before the first submit (as soon as they hold something). */
 const FIELD_ORDER = ['slug', 'host', 'domain'];

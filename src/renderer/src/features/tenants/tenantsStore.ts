@@ -7,6 +7,7 @@
  * `wizard`) or, for a create, to the create itself. Toasts are the console's.
  */
 import { create } from 'zustand';
+import { busySetter } from '../../kit/busy';
 import type {
   AppEvent,
   CommandInput,
@@ -108,14 +109,7 @@ let logSeq = 1;
 const browser = globalThis as unknown as { location?: { hash: string } };
 
 export const useTenants = create<TenantsState>()((set, get) => {
-  function setBusy(key: string, value: boolean): void {
-    set((s) => {
-      const busy = { ...s.busy };
-      if (value) busy[key] = true;
-      else delete busy[key];
-      return { busy };
-    });
-  }
+  const setBusy = busySetter(set);
 
   function onEvent(event: AppEvent): void {
     switch (event.type) {
