@@ -27,7 +27,7 @@ import { KeyIcon, RefreshIcon, WarningIcon } from '../../kit/Icons';
 import { RichText } from '../../kit/RichText';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { navigate } from '../../app/navigation';
-import { createPoller } from '../../kit/polling';
+import { followHash, startVisiblePolling } from '../../kit/visiblePolling';
 import { useConsole } from '../../app/store';
 import { hostUsable } from '../tenants/tenants';
 import { BackupTenantPage } from './BackupTenantPage';
@@ -41,34 +41,17 @@ export const BACKUP_OVERVIEW_INTERVAL_MS = 60_000;
 
 function useOverviewPolling(): void {
   useEffect(() => {
-    const poller = createPoller({
-      intervalMs: BACKUP_OVERVIEW_INTERVAL_MS,
-      run: () => {
-        const s = useBackups.getState();
-        return s.loadOverview({ quiet: s.loaded });
-      },
-      isVisible: () => document.visibilityState === 'visible',
+    return startVisiblePolling(BACKUP_OVERVIEW_INTERVAL_MS, () => {
+      const s = useBackups.getState();
+      return s.loadOverview({ quiet: s.loaded });
     });
-    poller.start();
-    const onVisibility = (): void => poller.visibilityChanged();
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisibility);
-      poller.stop();
-    };
   }, []);
 }
 
 /** The view follows the address: `#/backups`, `#/backups/<host>/<slug>`. */
 function useRouteFromHash(): void {
   useEffect(() => {
-    const sync = (): void => {
-      if (!location.hash.startsWith('#/backups')) return;
-      useBackups.getState().setRoute(backupsRouteFromHash(location.hash));
-    };
-    sync();
-    window.addEventListener('hashchange', sync);
-    return () => window.removeEventListener('hashchange', sync);
+    return followHash('#/backups', (hash) => useBackups.getState().setRoute(backupsRouteFromHash(hash)));
   }, []);
 }
 

@@ -15,7 +15,7 @@ import {
   labelChips,
   newerCheck,
 } from '../../kit/format';
-import { createPoller } from '../../kit/polling';
+import { startVisiblePolling } from '../../kit/visiblePolling';
 import { useConsole } from '../../app/store';
 import { AddHostForm } from './AddHostForm';
 import { KeyReviewDialog } from './FingerprintDialog';
@@ -30,18 +30,7 @@ export const HOST_CHECK_INTERVAL_MS = 30_000;
 /** Check every host on opening the screen and every 30 s while it is visible. */
 function useHostPolling(): void {
   useEffect(() => {
-    const poller = createPoller({
-      intervalMs: HOST_CHECK_INTERVAL_MS,
-      run: () => useConsole.getState().checkAll({ quiet: true }),
-      isVisible: () => document.visibilityState === 'visible',
-    });
-    poller.start();
-    const onVisibility = (): void => poller.visibilityChanged();
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisibility);
-      poller.stop();
-    };
+    return startVisiblePolling(HOST_CHECK_INTERVAL_MS, () => useConsole.getState().checkAll({ quiet: true }));
   }, []);
 }
 

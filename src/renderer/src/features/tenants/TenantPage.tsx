@@ -7,7 +7,7 @@ import { RefreshIcon, WarningIcon } from '../../kit/Icons';
 import { Modal } from '../../kit/Modal';
 import { ContainerStateBadge, HealthBadge, LastOperation, TenantStateBadge } from './TenantBadges';
 import { formatDateTime, formatRelative } from '../../kit/format';
-import { createPoller } from '../../kit/polling';
+import { startVisiblePolling } from '../../kit/visiblePolling';
 import { serviceTone, tenantKey } from './tenants';
 import { useTenants } from './tenantsStore';
 
@@ -37,18 +37,9 @@ function Fact({
 function useStatusPolling(host: string, slug: string): void {
   useEffect(() => {
     let runs = 0;
-    const poller = createPoller({
-      intervalMs: TENANT_STATUS_INTERVAL_MS,
-      run: () => useTenants.getState().loadStatus(host, slug, { quiet: runs++ > 0 }),
-      isVisible: () => document.visibilityState === 'visible',
-    });
-    poller.start();
-    const onVisibility = (): void => poller.visibilityChanged();
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisibility);
-      poller.stop();
-    };
+    return startVisiblePolling(TENANT_STATUS_INTERVAL_MS, () =>
+      useTenants.getState().loadStatus(host, slug, { quiet: runs++ > 0 }),
+    );
   }, [host, slug]);
 }
 

@@ -7,7 +7,7 @@ import { RefreshIcon, WarningIcon } from '../../kit/Icons';
 import { RichText } from '../../kit/RichText';
 import { LastOperation, TenantStateBadge } from './TenantBadges';
 import { navigate } from '../../app/navigation';
-import { createPoller } from '../../kit/polling';
+import { followHash, startVisiblePolling } from '../../kit/visiblePolling';
 import { useConsole } from '../../app/store';
 import { filterTenants, tenantRouteFromHash } from './tenants';
 import { useTenants } from './tenantsStore';
@@ -23,34 +23,17 @@ export const TENANT_LIST_INTERVAL_MS = 30_000;
 /** Read the tenants on opening and every 30 s while the screen is visible. */
 function useListPolling(): void {
   useEffect(() => {
-    const poller = createPoller({
-      intervalMs: TENANT_LIST_INTERVAL_MS,
-      run: () => {
-        const s = useTenants.getState();
-        return s.loadTenants({ quiet: s.loaded });
-      },
-      isVisible: () => document.visibilityState === 'visible',
+    return startVisiblePolling(TENANT_LIST_INTERVAL_MS, () => {
+      const s = useTenants.getState();
+      return s.loadTenants({ quiet: s.loaded });
     });
-    poller.start();
-    const onVisibility = (): void => poller.visibilityChanged();
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      document.removeEventListener('visibilitychange', onVisibility);
-      poller.stop();
-    };
   }, []);
 }
 
 /** The view follows the address: `#/tenants`, `#/tenants/new`, `#/tenants/<host>/<slug>`. */
 function useRouteFromHash(): void {
   useEffect(() => {
-    const sync = (): void => {
-      if (!location.hash.startsWith('#/tenants')) return;
-      useTenants.getState().setRoute(tenantRouteFromHash(location.hash));
-    };
-    sync();
-    window.addEventListener('hashchange', sync);
-    return () => window.removeEventListener('hashchange', sync);
+    return followHash('#/tenants', (hash) => useTenants.getState().setRoute(tenantRouteFromHash(hash)));
   }, []);
 }
 
