@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FormEvent, ReactElement } from 'react';
+import type { FormEvent, ReactElement, RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { schemaMessage } from '../../i18n';
@@ -9,6 +9,9 @@ import type { AuthKind, DraftField, FieldErrors, HostDraft } from './validation'
 import { FingerprintDialog } from './FingerprintDialog';
 
 import { FIELD_INPUT, Field, JumpChainEditor, LabelsEditor } from './HostFormParts';
+
+/** The draft's one-line text fields. */
+type TextKey = 'name' | 'address' | 'user' | 'baseDomain' | 'registryMirror';
 
 export function AddHostForm(): ReactElement {
   const { t, i18n } = useTranslation();
@@ -88,56 +91,53 @@ export function AddHostForm(): ReactElement {
   const id = (f: string): string => `${uid}-${f}`;
   const hasErrors = submitted && Object.keys(errors).length > 0;
 
+  /** A one-line text field of the draft; its label and help are `form.<key>` and `form.<key>Help`. */
+  function textField(
+    f: DraftField,
+    key: TextKey,
+    o: {
+      placeholder: string;
+      className?: string;
+      mono?: boolean;
+      inputRef?: RefObject<HTMLInputElement | null>;
+    },
+  ): ReactElement {
+    return (
+      <Field
+        field={f}
+        id={id(key)}
+        label={t(`form.${key}`)}
+        help={t(`form.${key}Help`)}
+        error={shown(f)}
+        className={o.className}
+      >
+        {(aria) => (
+          <input
+            {...aria}
+            ref={o.inputRef}
+            type="text"
+            className={o.mono ? 'mono' : undefined}
+            data-testid={`host-${f}`}
+            value={draft[key]}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={o.placeholder}
+            onChange={(e) => change({ [key]: e.target.value }, [f])}
+            onBlur={(e) => blur(f, e.relatedTarget)}
+          />
+        )}
+      </Field>
+    );
+  }
+
   return (
     <section className="card add-host" aria-labelledby={id('title')} data-testid="add-host-form">
       <h2 id={id('title')}>{t('form.title')}</h2>
       <p className="muted">{t('form.intro')}</p>
       <form ref={formRef} onSubmit={onSubmit} noValidate>
         <div className="form-grid">
-          <Field
-            field="name"
-            id={id('name')}
-            label={t('form.name')}
-            help={t('form.nameHelp')}
-            error={shown('name')}
-          >
-            {(aria) => (
-              <input
-                {...aria}
-                ref={nameRef}
-                type="text"
-                data-testid="host-name"
-                value={draft.name}
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="almaty-1"
-                onChange={(e) => change({ name: e.target.value }, ['name'])}
-                onBlur={(e) => blur('name', e.relatedTarget)}
-              />
-            )}
-          </Field>
-          <Field
-            field="address"
-            id={id('address')}
-            label={t('form.address')}
-            help={t('form.addressHelp')}
-            error={shown('address')}
-            className="field-wide"
-          >
-            {(aria) => (
-              <input
-                {...aria}
-                type="text"
-                data-testid="host-address"
-                value={draft.address}
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="203.0.113.10"
-                onChange={(e) => change({ address: e.target.value }, ['address'])}
-                onBlur={(e) => blur('address', e.relatedTarget)}
-              />
-            )}
-          </Field>
+          {textField('name', 'name', { placeholder: 'almaty-1', inputRef: nameRef })}
+          {textField('address', 'address', { placeholder: '203.0.113.10', className: 'field-wide' })}
           <Field
             field="port"
             id={id('port')}
@@ -158,27 +158,7 @@ export function AddHostForm(): ReactElement {
               />
             )}
           </Field>
-          <Field
-            field="user"
-            id={id('user')}
-            label={t('form.user')}
-            help={t('form.userHelp')}
-            error={shown('user')}
-          >
-            {(aria) => (
-              <input
-                {...aria}
-                type="text"
-                data-testid="host-user"
-                value={draft.user}
-                autoComplete="off"
-                spellCheck={false}
-                placeholder="root"
-                onChange={(e) => change({ user: e.target.value }, ['user'])}
-                onBlur={(e) => blur('user', e.relatedTarget)}
-              />
-            )}
-          </Field>
+          {textField('user', 'user', { placeholder: 'root' })}
           <Field
             field={null}
             id={id('auth')}
@@ -309,52 +289,16 @@ export function AddHostForm(): ReactElement {
                 blur('labels', next);
               }}
             />
-            <Field
-              field="base-domain"
-              id={id('baseDomain')}
-              label={t('form.baseDomain')}
-              help={t('form.baseDomainHelp')}
-              error={shown('base-domain')}
-              className="field-wide"
-            >
-              {(aria) => (
-                <input
-                  {...aria}
-                  type="text"
-                  className="mono"
-                  data-testid="host-base-domain"
-                  value={draft.baseDomain}
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="bots.example.kz"
-                  onChange={(e) => change({ baseDomain: e.target.value }, ['base-domain'])}
-                  onBlur={(e) => blur('base-domain', e.relatedTarget)}
-                />
-              )}
-            </Field>
-            <Field
-              field="registry-mirror"
-              id={id('registryMirror')}
-              label={t('form.registryMirror')}
-              help={t('form.registryMirrorHelp')}
-              error={shown('registry-mirror')}
-              className="field-wide"
-            >
-              {(aria) => (
-                <input
-                  {...aria}
-                  type="text"
-                  className="mono"
-                  data-testid="host-registry-mirror"
-                  value={draft.registryMirror}
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="registry.example.kz:5000"
-                  onChange={(e) => change({ registryMirror: e.target.value }, ['registry-mirror'])}
-                  onBlur={(e) => blur('registry-mirror', e.relatedTarget)}
-                />
-              )}
-            </Field>
+            {textField('base-domain', 'baseDomain', {
+              placeholder: 'bots.example.kz',
+              className: 'field-wide',
+              mono: true,
+            })}
+            {textField('registry-mirror', 'registryMirror', {
+              placeholder: 'registry.example.kz:5000',
+              className: 'field-wide',
+              mono: true,
+            })}
           </div>
         </fieldset>
         <ErrorBanner scopes={['addHost']} />
