@@ -8,6 +8,7 @@ import { SCREEN_VIEWS } from '../features/screens';
 import type { ScreenName } from '../features/routes';
 import { installShortcuts, screenFromHash } from './shortcuts';
 import { useConsole } from './store';
+import { LoadingLine } from '../kit/States';
 
 /** The router: the screen the current section's route registers. */
 function Screen({ screen }: { screen: ScreenName }): ReactElement {
@@ -43,9 +44,7 @@ function Splash(): ReactElement {
             </button>
           </>
         ) : (
-          <p className="muted" role="status">
-            <span className="spinner" aria-hidden="true" /> {t('app.loading')}
-          </p>
+          <LoadingLine text={t('app.loading')} />
         )}
       </div>
     </main>

@@ -20,6 +20,7 @@ import { ErrorBanner, ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, RefreshIcon, WarningIcon } from '../../kit/Icons';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { Mismatches, RestoreDialog } from './RestoreDialog';
+import { LoadingLine } from '../../kit/States';
 
 /** How many runs and restores are listed (the newest). */
 const RECENT = 15;
@@ -288,9 +289,7 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
 
       {!list ? (
         reading ? (
-          <p className="muted" role="status">
-            <span className="spinner" aria-hidden="true" /> {t('backup.loading')}
-          </p>
+          <LoadingLine text={t('backup.loading')} />
         ) : listError ? (
           <ErrorBox error={listError} />
         ) : null

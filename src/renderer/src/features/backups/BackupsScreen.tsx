@@ -35,6 +35,7 @@ import { SchedulePanel } from './SchedulePanel';
 import { FilterBar, NoMatch } from '../../kit/FilterBar';
 import { useRowNavigation } from '../../kit/useRowNavigation';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { EmptyState, LoadingLine } from '../../kit/States';
 
 /** How often the overview is read again while it is open and the page is visible. */
 export const BACKUP_OVERVIEW_INTERVAL_MS = 60_000;
@@ -232,20 +233,15 @@ function Overview(): ReactElement {
       ))}
 
       {hosts.length === 0 ? (
-        <section className="card empty-state" data-testid="backups-no-hosts">
-          <p className="empty-body">{t('backups.noHosts')}</p>
+        <EmptyState testId="backups-no-hosts" text={t('backups.noHosts')}>
           <button type="button" className="button button-primary" onClick={() => navigate('hosts')}>
             {t('backups.openHosts')}
           </button>
-        </section>
+        </EmptyState>
       ) : !loaded ? (
-        <p className="muted" role="status">
-          <span className="spinner" aria-hidden="true" /> {t('backups.loading')}
-        </p>
+        <LoadingLine text={t('backups.loading')} />
       ) : tenants.length === 0 ? (
-        <section className="card empty-state" data-testid="backups-empty">
-          <p className="empty-body">{t('backups.empty')}</p>
-        </section>
+        <EmptyState testId="backups-empty" text={t('backups.empty')} />
       ) : (
         <>
           <section className="stat-grid backup-stats" aria-label={t('backups.legend')}>

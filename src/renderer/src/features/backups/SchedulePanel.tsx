@@ -8,6 +8,7 @@ import { RefreshIcon, WarningIcon } from '../../kit/Icons';
 import { useLng } from './BackupBadges';
 import { ToneIcon } from '../tenants/TenantBadges';
 import { schemaMessage } from '../../i18n';
+import { LoadingLine } from '../../kit/States';
 
 /** Monday first; the contract counts from Sunday = 0. */
 const WEEKDAYS = ['1', '2', '3', '4', '5', '6', '0'] as const;
@@ -85,9 +86,7 @@ export function SchedulePanel({ host, usable }: { host: string; usable: boolean 
             {t('schedule.unreadable', { message: error.message })}
           </p>
         ) : (
-          <p className="muted" role="status">
-            <span className="spinner" aria-hidden="true" /> {t('schedule.loading')}
-          </p>
+          <LoadingLine text={t('schedule.loading')} />
         )
       ) : (
         <>

@@ -13,6 +13,7 @@ import { BASE_MODULES, hostUsable } from '../tenants/tenants';
 import { useTenants } from '../tenants/tenantsStore';
 
 import { FieldError, MODES, NumberField, useErrorText } from './FleetFields';
+import { LoadingLine } from '../../kit/States';
 
 export function FleetForm(): ReactElement {
   const { t } = useTranslation();
@@ -173,9 +174,7 @@ export function FleetForm(): ReactElement {
             </div>
             <FieldError id="fleet-slugs-msg" text={errorText(errors.slugs)} />
             {!tenantsLoaded ? (
-              <p className="muted" role="status">
-                <span className="spinner" aria-hidden="true" /> {t('updates.tenantsLoading')}
-              </p>
+              <LoadingLine text={t('updates.tenantsLoading')} />
             ) : sortedTenants.length === 0 ? (
               <p className="muted">{t('updates.noTenants')}</p>
             ) : (
@@ -252,9 +251,7 @@ export function FleetForm(): ReactElement {
         <h2 id={`${id}-modules`}>{t('updates.section.modules')}</h2>
         <p className="muted">{t('updates.modulesIntro')}</p>
         {!catalog ? (
-          <p className="muted" role="status">
-            <span className="spinner" aria-hidden="true" /> {t('updates.modulesLoading')}
-          </p>
+          <LoadingLine text={t('updates.modulesLoading')} />
         ) : (
           <table className="table fleet-modules" data-testid="fleet-modules">
             <thead>

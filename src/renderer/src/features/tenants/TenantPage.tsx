@@ -10,6 +10,7 @@ import { formatDateTime, formatRelative } from '../../kit/format';
 import { startVisiblePolling } from '../../kit/visiblePolling';
 import { serviceTone, tenantKey } from './tenants';
 import { useTenants } from './tenantsStore';
+import { LoadingLine } from '../../kit/States';
 
 /** How often a tenant's status is read while its page is open and visible. */
 export const TENANT_STATUS_INTERVAL_MS = 15_000;
@@ -370,22 +371,14 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
 
       {!view ? (
         refreshing ? (
-          <p className="muted" role="status">
-            <span className="spinner" aria-hidden="true" /> {t('tenant.loading')}
-          </p>
+          <LoadingLine text={t('tenant.loading')} />
         ) : statusError ? (
           <ErrorBox error={statusError} />
         ) : null
       ) : (
         <>
           <VerifyResults host={host} slug={slug} />
-          {status ? (
-            <Services status={status} />
-          ) : (
-            <p className="muted" role="status">
-              <span className="spinner" aria-hidden="true" /> {t('tenant.loading')}
-            </p>
-          )}
+          {status ? <Services status={status} /> : <LoadingLine text={t('tenant.loading')} />}
           {status?.route ? (
             <p className={status.route.ok ? 'text-ok' : 'text-error'} data-testid="tenant-route">
               {status.route.ok ? '✓' : '✗'} {t('tenant.checks.route')}: {status.route.detail}

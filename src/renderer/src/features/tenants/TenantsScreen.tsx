@@ -16,6 +16,7 @@ import { useRowNavigation } from '../../kit/useRowNavigation';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { TenantPage } from './TenantPage';
 import { TenantWizard } from './TenantWizard';
+import { EmptyState, LoadingLine } from '../../kit/States';
 
 /** How often the list is read again while it is open and the page is visible. */
 export const TENANT_LIST_INTERVAL_MS = 30_000;
@@ -196,24 +197,20 @@ function TenantList(): ReactElement {
       ))}
 
       {hosts.length === 0 ? (
-        <section className="card empty-state" data-testid="tenants-no-hosts">
-          <p className="empty-body">{t('tenants.noHosts')}</p>
+        <EmptyState testId="tenants-no-hosts" text={t('tenants.noHosts')}>
           <button type="button" className="button button-primary" onClick={() => navigate('hosts')}>
             {t('tenants.openHosts')}
           </button>
-        </section>
+        </EmptyState>
       ) : !loaded ? (
-        <p className="muted" role="status">
-          <span className="spinner" aria-hidden="true" /> {t('tenants.loading')}
-        </p>
+        <LoadingLine text={t('tenants.loading')} />
       ) : tenants.length === 0 ? (
-        <section className="card empty-state" data-testid="tenants-empty">
-          <p className="empty-body">{t('tenants.empty')}</p>
+        <EmptyState testId="tenants-empty" text={t('tenants.empty')}>
           <p className="muted">{t('tenants.emptyHint')}</p>
           <button type="button" className="button button-primary" onClick={() => open({ view: 'new' })}>
             + {t('tenants.new')}
           </button>
-        </section>
+        </EmptyState>
       ) : (
         <>
           <FilterBar

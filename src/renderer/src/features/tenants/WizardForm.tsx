@@ -18,6 +18,7 @@ import { useTenants } from './tenantsStore';
 
 import { FieldShell, ModulesSection, PlanCards, useErrorText } from './WizardFields';
 import { useLng } from '../../kit/useLocale';
+import { LoadingLine } from '../../kit/States';
 
 /** The fields to show an error for before the first submit (as soon as they hold something). */
 const FIELD_ORDER = ['slug', 'host', 'domain'];
@@ -60,9 +61,7 @@ export function WizardForm(): ReactElement {
       <>
         <ErrorBanner scopes={['wizard']} />
         {loadingCatalog ? (
-          <p className="muted" role="status">
-            <span className="spinner" aria-hidden="true" /> {t('wizard.loading')}
-          </p>
+          <LoadingLine text={t('wizard.loading')} />
         ) : (
           <div>
             <button type="button" className="button" onClick={() => void loadCatalog()}>

@@ -1,0 +1,28 @@
+import type { ReactElement, ReactNode } from 'react';
+
+/** "Loading…" with a spinner, announced to screen readers. */
+export function LoadingLine({ text }: { text: string }): ReactElement {
+  return (
+    <p className="muted" role="status">
+      <span className="spinner" aria-hidden="true" /> {text}
+    </p>
+  );
+}
+
+/** A card that says there is nothing to show yet, and what to do about it (`children`). */
+export function EmptyState({
+  testId,
+  text,
+  children,
+}: {
+  testId: string;
+  text: ReactNode;
+  children?: ReactNode;
+}): ReactElement {
+  return (
+    <section className="card empty-state" data-testid={testId}>
+      <p className="empty-body">{text}</p>
+      {children}
+    </section>
+  );
+}
