@@ -8,6 +8,7 @@ import { auditDetailsSummary, formatDateTime, formatRelative } from '../../kit/f
 import { navigate } from '../../app/navigation';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { TableHead } from '../../kit/TableHead';
 
 /** Actions the console words itself; any other is shown as its code. */
 const KNOWN_ACTIONS = ['host.pin', 'host.repin', 'host.add', 'host.import', 'host.forget'] as const;
@@ -134,15 +135,15 @@ export function AuditScreen(): ReactElement {
                 data-testid="audit-table"
                 aria-busy={loading}
               >
-                <thead>
-                  <tr>
-                    <th scope="col">{t('audit.col.at')}</th>
-                    <th scope="col">{t('audit.col.actor')}</th>
-                    <th scope="col">{t('audit.col.action')}</th>
-                    <th scope="col">{t('audit.col.subject')}</th>
-                    <th scope="col">{t('audit.col.details')}</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    t('audit.col.at'),
+                    t('audit.col.actor'),
+                    t('audit.col.action'),
+                    t('audit.col.subject'),
+                    t('audit.col.details'),
+                  ]}
+                />
                 <tbody>
                   {log.entries.map((e, i) => {
                     const text = actionText(t, e.action);

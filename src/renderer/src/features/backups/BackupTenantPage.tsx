@@ -21,6 +21,7 @@ import { CheckIcon, RefreshIcon, WarningIcon } from '../../kit/Icons';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { Mismatches, RestoreDialog } from './RestoreDialog';
 import { LoadingLine } from '../../kit/States';
+import { TableHead } from '../../kit/TableHead';
 
 /** How many runs and restores are listed (the newest). */
 const RECENT = 15;
@@ -99,21 +100,17 @@ function BackupsTable({
             aria-label={t('backup.backupsLabel', { slug })}
             data-testid="backup-entries"
           >
-            <thead>
-              <tr>
-                <th scope="col">{t('backup.col.time')}</th>
-                <th scope="col">{t('backup.col.kind')}</th>
-                <th scope="col" className="num">
-                  {t('backup.col.size')}
-                </th>
-                <th scope="col">{t('backup.col.contents')}</th>
-                <th scope="col">{t('backup.col.offsite')}</th>
-                <th scope="col">{t('backup.col.proven')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('backup.col.actions')}</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                t('backup.col.time'),
+                t('backup.col.kind'),
+                { label: t('backup.col.size'), className: 'num' },
+                t('backup.col.contents'),
+                t('backup.col.offsite'),
+                t('backup.col.proven'),
+                { label: <span className="visually-hidden">{t('backup.col.actions')}</span> },
+              ]}
+            />
             <tbody>
               {backups.map((b) => (
                 <tr key={b.id} data-testid={`backup-entry-${b.id}`} data-kind={b.kind}>
@@ -353,17 +350,15 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
               <p className="muted table-empty">{t('backup.noRuns')}</p>
             ) : (
               <table className="table runs-table" data-testid="backup-runs">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('backup.runCol.at')}</th>
-                    <th scope="col">{t('backup.runCol.kind')}</th>
-                    <th scope="col">{t('backup.runCol.result')}</th>
-                    <th scope="col">{t('backup.runCol.backup')}</th>
-                    <th scope="col" className="num">
-                      {t('backup.runCol.duration')}
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    t('backup.runCol.at'),
+                    t('backup.runCol.kind'),
+                    t('backup.runCol.result'),
+                    t('backup.runCol.backup'),
+                    { label: t('backup.runCol.duration'), className: 'num' },
+                  ]}
+                />
                 <tbody>
                   {runs.map((r, i) => (
                     <tr key={`${r.at}-${i}`} data-ok={r.ok} data-skipped={r.skipped === true}>
@@ -394,21 +389,17 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
               <p className="muted table-empty">{t('backup.noRestores')}</p>
             ) : (
               <table className="table restores-table" data-testid="backup-restores">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('backup.restoreCol.at')}</th>
-                    <th scope="col">{t('backup.restoreCol.kind')}</th>
-                    <th scope="col">{t('backup.restoreCol.backup')}</th>
-                    <th scope="col">{t('backup.restoreCol.result')}</th>
-                    <th scope="col" className="num">
-                      {t('backup.restoreCol.checked')}
-                    </th>
-                    <th scope="col">{t('backup.restoreCol.safety')}</th>
-                    <th scope="col" className="num">
-                      {t('backup.restoreCol.duration')}
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    t('backup.restoreCol.at'),
+                    t('backup.restoreCol.kind'),
+                    t('backup.restoreCol.backup'),
+                    t('backup.restoreCol.result'),
+                    { label: t('backup.restoreCol.checked'), className: 'num' },
+                    t('backup.restoreCol.safety'),
+                    { label: t('backup.restoreCol.duration'), className: 'num' },
+                  ]}
+                />
                 <tbody>
                   {restores.map((r, i) => (
                     <tr key={`${r.at}-${i}`} data-kind={r.kind} data-ok={r.ok}>

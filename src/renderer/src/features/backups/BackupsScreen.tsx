@@ -36,6 +36,7 @@ import { FilterBar, NoMatch } from '../../kit/FilterBar';
 import { useRowNavigation } from '../../kit/useRowNavigation';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { EmptyState, LoadingLine } from '../../kit/States';
+import { TableHead } from '../../kit/TableHead';
 
 /** How often the overview is read again while it is open and the page is visible. */
 export const BACKUP_OVERVIEW_INTERVAL_MS = 60_000;
@@ -306,19 +307,17 @@ function Overview(): ReactElement {
                 aria-label={t('backups.listLabel')}
                 data-testid="backup-list"
               >
-                <thead>
-                  <tr>
-                    <th scope="col">{t('backups.col.host')}</th>
-                    <th scope="col">{t('backups.col.tenant')}</th>
-                    <th scope="col">{t('backups.col.lastBackup')}</th>
-                    <th scope="col">{t('backups.col.age')}</th>
-                    <th scope="col" className="num">
-                      {t('backups.col.size')}
-                    </th>
-                    <th scope="col">{t('backups.col.lastRun')}</th>
-                    <th scope="col">{t('backups.col.drill')}</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    t('backups.col.host'),
+                    t('backups.col.tenant'),
+                    t('backups.col.lastBackup'),
+                    t('backups.col.age'),
+                    { label: t('backups.col.size'), className: 'num' },
+                    t('backups.col.lastRun'),
+                    t('backups.col.drill'),
+                  ]}
+                />
                 <tbody>
                   {rows.map((r, i) => (
                     <BackupRow

@@ -14,6 +14,7 @@ import { useTenants } from '../tenants/tenantsStore';
 
 import { FieldError, MODES, NumberField, useErrorText } from './FleetFields';
 import { LoadingLine } from '../../kit/States';
+import { TableHead } from '../../kit/TableHead';
 
 export function FleetForm(): ReactElement {
   const { t } = useTranslation();
@@ -254,12 +255,7 @@ export function FleetForm(): ReactElement {
           <LoadingLine text={t('updates.modulesLoading')} />
         ) : (
           <table className="table fleet-modules" data-testid="fleet-modules">
-            <thead>
-              <tr>
-                <th scope="col">{t('updates.moduleCol.module')}</th>
-                <th scope="col">{t('updates.moduleCol.change')}</th>
-              </tr>
-            </thead>
+            <TableHead columns={[t('updates.moduleCol.module'), t('updates.moduleCol.change')]} />
             <tbody>
               {modules.map((m) => {
                 const change = draft.addModules.includes(m.name)

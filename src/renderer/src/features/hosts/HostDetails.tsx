@@ -23,6 +23,7 @@ import {
 } from '../../kit/format';
 import { useConsole } from '../../app/store';
 import { useUnits } from '../../kit/useLocale';
+import { TableHead } from '../../kit/TableHead';
 
 function Fact({
   label,
@@ -126,13 +127,7 @@ function Facts({ facts }: { facts: HostFacts }): ReactElement {
         <>
           <h3>{t('details.disks')}</h3>
           <table className="table disks" data-testid="fact-disks">
-            <thead>
-              <tr>
-                <th scope="col">{t('details.mount')}</th>
-                <th scope="col">{t('details.filesystem')}</th>
-                <th scope="col">{t('details.usage')}</th>
-              </tr>
-            </thead>
+            <TableHead columns={[t('details.mount'), t('details.filesystem'), t('details.usage')]} />
             <tbody>
               {facts.disks.map((d) => {
                 const pct = percent(d.usedBytes, d.sizeBytes);

@@ -23,6 +23,7 @@ import { HostDetails } from './HostDetails';
 import { ImportDialog } from './ImportDialog';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Welcome } from './Welcome';
+import { TableHead } from '../../kit/TableHead';
 
 /** How often the hosts are checked while the Hosts screen is open and the page is visible. */
 export const HOST_CHECK_INTERVAL_MS = 30_000;
@@ -254,20 +255,19 @@ export function HostsScreen(): ReactElement {
         <>
           <div className="card table-card">
             <table className="table hosts-table" aria-label={t('hosts.listLabel')} data-testid="host-list">
-              <thead>
-                <tr>
-                  <th scope="col">{t('hosts.col.name')}</th>
-                  <th scope="col">{t('hosts.col.address')}</th>
-                  <th scope="col">{t('hosts.col.status')}</th>
-                  <th scope="col">{t('hosts.col.health')}</th>
-                  <th scope="col" className="num">
-                    {t('hosts.col.latency')}
-                  </th>
-                  <th scope="col" className="row-actions">
-                    <span className="visually-hidden">{t('hosts.col.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  t('hosts.col.name'),
+                  t('hosts.col.address'),
+                  t('hosts.col.status'),
+                  t('hosts.col.health'),
+                  { label: t('hosts.col.latency'), className: 'num' },
+                  {
+                    label: <span className="visually-hidden">{t('hosts.col.actions')}</span>,
+                    className: 'row-actions',
+                  },
+                ]}
+              />
               <tbody>
                 {hosts.map((h) => (
                   <HostRow key={h.name} host={h} selected={h.name === selectedHost} />

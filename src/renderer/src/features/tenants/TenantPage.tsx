@@ -11,6 +11,7 @@ import { startVisiblePolling } from '../../kit/visiblePolling';
 import { serviceTone, tenantKey } from './tenants';
 import { useTenants } from './tenantsStore';
 import { LoadingLine } from '../../kit/States';
+import { TableHead } from '../../kit/TableHead';
 
 /** How often a tenant's status is read while its page is open and visible. */
 export const TENANT_STATUS_INTERVAL_MS = 15_000;
@@ -150,17 +151,15 @@ function Services({ status }: { status: TenantStatus }): ReactElement {
         {t('tenant.services')}
       </h2>
       <table className="table services-table" data-testid="tenant-services">
-        <thead>
-          <tr>
-            <th scope="col">{t('tenant.col.service')}</th>
-            <th scope="col">{t('tenant.col.state')}</th>
-            <th scope="col">{t('tenant.col.health')}</th>
-            <th scope="col">{t('tenant.col.image')}</th>
-            <th scope="col" className="num">
-              {t('tenant.col.restarts')}
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            t('tenant.col.service'),
+            t('tenant.col.state'),
+            t('tenant.col.health'),
+            t('tenant.col.image'),
+            { label: t('tenant.col.restarts'), className: 'num' },
+          ]}
+        />
         <tbody>
           {status.services.map((s) => (
             <tr

@@ -17,6 +17,7 @@ import { ScreenHeader } from '../../kit/ScreenHeader';
 import { TenantPage } from './TenantPage';
 import { TenantWizard } from './TenantWizard';
 import { EmptyState, LoadingLine } from '../../kit/States';
+import { TableHead } from '../../kit/TableHead';
 
 /** How often the list is read again while it is open and the page is visible. */
 export const TENANT_LIST_INTERVAL_MS = 30_000;
@@ -242,17 +243,17 @@ function TenantList(): ReactElement {
                 aria-label={t('tenants.listLabel')}
                 data-testid="tenant-list"
               >
-                <thead>
-                  <tr>
-                    <th scope="col">{t('tenants.col.slug')}</th>
-                    <th scope="col">{t('tenants.col.host')}</th>
-                    <th scope="col">{t('tenants.col.state')}</th>
-                    <th scope="col">{t('tenants.col.plan')}</th>
-                    <th scope="col">{t('tenants.col.domain')}</th>
-                    <th scope="col">{t('tenants.col.modules')}</th>
-                    <th scope="col">{t('tenants.col.lastOperation')}</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    t('tenants.col.slug'),
+                    t('tenants.col.host'),
+                    t('tenants.col.state'),
+                    t('tenants.col.plan'),
+                    t('tenants.col.domain'),
+                    t('tenants.col.modules'),
+                    t('tenants.col.lastOperation'),
+                  ]}
+                />
                 <tbody>
                   {rows.map((r, i) => (
                     <TenantRow
