@@ -1,4 +1,5 @@
 import type { ReactElement, ReactNode } from 'react';
+import { RefreshIcon } from './Icons';
 
 /** "Loading…" with a spinner, announced to screen readers. */
 export function LoadingLine({ text }: { text: string }): ReactElement {
@@ -24,5 +25,34 @@ export function EmptyState({
       <p className="empty-body">{text}</p>
       {children}
     </section>
+  );
+}
+
+/** "Refresh": the arrows turn and the label says so while `busy`; disabled meanwhile. */
+export function RefreshButton({
+  busy,
+  onClick,
+  testId,
+  label,
+  busyLabel,
+}: {
+  busy: boolean;
+  onClick(): void;
+  testId: string;
+  label: string;
+  busyLabel: string;
+}): ReactElement {
+  return (
+    <button
+      type="button"
+      className="button"
+      onClick={onClick}
+      disabled={busy}
+      aria-busy={busy}
+      data-testid={testId}
+    >
+      <RefreshIcon className={busy ? 'icon-spin' : undefined} />
+      {busy ? busyLabel : label}
+    </button>
   );
 }

@@ -17,10 +17,10 @@ import {
   useSeconds,
 } from './BackupBadges';
 import { ErrorBanner, ErrorBox } from '../../kit/ErrorBanner';
-import { CheckIcon, RefreshIcon, WarningIcon } from '../../kit/Icons';
+import { CheckIcon, WarningIcon } from '../../kit/Icons';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { Mismatches, RestoreDialog } from './RestoreDialog';
-import { LoadingLine } from '../../kit/States';
+import { LoadingLine, RefreshButton } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
 
 /** How many runs and restores are listed (the newest). */
@@ -243,17 +243,13 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
           </p>
         </div>
         <div className="screen-actions">
-          <button
-            type="button"
-            className="button"
+          <RefreshButton
+            busy={reading}
             onClick={() => void loadList(host, slug)}
-            disabled={reading}
-            aria-busy={reading}
-            data-testid="backup-refresh"
-          >
-            <RefreshIcon className={reading ? 'icon-spin' : undefined} />
-            {reading ? t('backup.refreshing') : t('backup.refresh')}
-          </button>
+            testId="backup-refresh"
+            label={t('backup.refresh')}
+            busyLabel={t('backup.refreshing')}
+          />
           <button
             type="button"
             className="button button-primary"

@@ -23,7 +23,7 @@ import {
   useLng,
 } from './BackupBadges';
 import { ErrorBanner } from '../../kit/ErrorBanner';
-import { KeyIcon, RefreshIcon, WarningIcon } from '../../kit/Icons';
+import { KeyIcon, WarningIcon } from '../../kit/Icons';
 import { RichText } from '../../kit/RichText';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { navigate } from '../../app/navigation';
@@ -35,7 +35,7 @@ import { SchedulePanel } from './SchedulePanel';
 import { FilterBar, NoMatch } from '../../kit/FilterBar';
 import { useRowNavigation } from '../../kit/useRowNavigation';
 import { ScreenHeader } from '../../kit/ScreenHeader';
-import { EmptyState, LoadingLine } from '../../kit/States';
+import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
 
 /** How often the overview is read again while it is open and the page is visible. */
@@ -203,17 +203,13 @@ function Overview(): ReactElement {
   return (
     <div className="screen" data-testid="screen-backups" data-view="list">
       <ScreenHeader title={t('backups.title')} subtitle={t('backups.subtitle')}>
-        <button
-          type="button"
-          className="button"
+        <RefreshButton
+          busy={loading}
           onClick={() => void loadOverview()}
-          disabled={loading}
-          aria-busy={loading}
-          data-testid="backups-refresh"
-        >
-          <RefreshIcon className={loading ? 'icon-spin' : undefined} />
-          {loading ? t('backups.refreshing') : t('backups.refresh')}
-        </button>
+          testId="backups-refresh"
+          label={t('backups.refresh')}
+          busyLabel={t('backups.refreshing')}
+        />
       </ScreenHeader>
 
       <ErrorBanner scopes={['backups']} />

@@ -24,6 +24,7 @@ import { ImportDialog } from './ImportDialog';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Welcome } from './Welcome';
 import { TableHead } from '../../kit/TableHead';
+import { RefreshButton } from '../../kit/States';
 
 /** How often the hosts are checked while the Hosts screen is open and the page is visible. */
 export const HOST_CHECK_INTERVAL_MS = 30_000;
@@ -196,17 +197,13 @@ export function HostsScreen(): ReactElement {
     <div className="screen" data-testid="screen-hosts">
       <ScreenHeader title={t('hosts.title')} subtitle={t('hosts.subtitle')}>
         {hosts.length > 0 ? (
-          <button
-            type="button"
-            className="button"
+          <RefreshButton
+            busy={anyChecking}
             onClick={() => void checkAll()}
-            disabled={anyChecking}
-            aria-busy={anyChecking}
-            data-testid="hosts-check-all"
-          >
-            <RefreshIcon className={anyChecking ? 'icon-spin' : undefined} />
-            {anyChecking ? t('hosts.checkingAll') : t('hosts.checkAll')}
-          </button>
+            testId="hosts-check-all"
+            label={t('hosts.checkAll')}
+            busyLabel={t('hosts.checkingAll')}
+          />
         ) : null}
         <button
           type="button"

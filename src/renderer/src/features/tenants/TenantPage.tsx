@@ -3,14 +3,14 @@ import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantStatus, TenantView } from '../../../../shared/contract';
 import { ErrorBanner, ErrorBox } from '../../kit/ErrorBanner';
-import { RefreshIcon, WarningIcon } from '../../kit/Icons';
+import { WarningIcon } from '../../kit/Icons';
 import { Modal } from '../../kit/Modal';
 import { ContainerStateBadge, HealthBadge, LastOperation, TenantStateBadge } from './TenantBadges';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { startVisiblePolling } from '../../kit/visiblePolling';
 import { serviceTone, tenantKey } from './tenants';
 import { useTenants } from './tenantsStore';
-import { LoadingLine } from '../../kit/States';
+import { LoadingLine, RefreshButton } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
 
 /** How often a tenant's status is read while its page is open and visible. */
@@ -324,17 +324,13 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
           ) : null}
         </div>
         <div className="screen-actions">
-          <button
-            type="button"
-            className="button"
+          <RefreshButton
+            busy={refreshing}
             onClick={() => void loadStatus(host, slug)}
-            disabled={refreshing}
-            aria-busy={refreshing}
-            data-testid="tenant-refresh"
-          >
-            <RefreshIcon className={refreshing ? 'icon-spin' : undefined} />
-            {refreshing ? t('tenant.refreshing') : t('tenant.refresh')}
-          </button>
+            testId="tenant-refresh"
+            label={t('tenant.refresh')}
+            busyLabel={t('tenant.refreshing')}
+          />
           <button
             type="button"
             className="button button-primary"

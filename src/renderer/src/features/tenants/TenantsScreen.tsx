@@ -3,7 +3,7 @@ import type { KeyboardEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantView } from '../../../../shared/contract';
 import { ErrorBanner } from '../../kit/ErrorBanner';
-import { RefreshIcon, WarningIcon } from '../../kit/Icons';
+import { WarningIcon } from '../../kit/Icons';
 import { RichText } from '../../kit/RichText';
 import { LastOperation, TenantStateBadge } from './TenantBadges';
 import { navigate } from '../../app/navigation';
@@ -16,7 +16,7 @@ import { useRowNavigation } from '../../kit/useRowNavigation';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { TenantPage } from './TenantPage';
 import { TenantWizard } from './TenantWizard';
-import { EmptyState, LoadingLine } from '../../kit/States';
+import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
 
 /** How often the list is read again while it is open and the page is visible. */
@@ -159,17 +159,13 @@ function TenantList(): ReactElement {
   return (
     <div className="screen" data-testid="screen-tenants" data-view="list">
       <ScreenHeader title={t('tenants.title')} subtitle={t('tenants.subtitle')}>
-        <button
-          type="button"
-          className="button"
+        <RefreshButton
+          busy={listing}
           onClick={() => void loadTenants()}
-          disabled={listing}
-          aria-busy={listing}
-          data-testid="tenants-refresh"
-        >
-          <RefreshIcon className={listing ? 'icon-spin' : undefined} />
-          {listing ? t('tenants.refreshing') : t('tenants.refresh')}
-        </button>
+          testId="tenants-refresh"
+          label={t('tenants.refresh')}
+          busyLabel={t('tenants.refreshing')}
+        />
         <button
           type="button"
           className="button button-primary"
