@@ -5,10 +5,10 @@ import type { TFunction } from 'i18next';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { NavIcon, RefreshIcon } from '../../kit/Icons';
 import { auditDetailsSummary, formatDateTime, formatRelative } from '../../kit/format';
-import { navigate } from '../../app/navigation';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { TableHead } from '../../kit/TableHead';
+import { SectionLink } from '../../app/SectionLink';
 
 /** Actions the console words itself; any other is shown as its code. */
 const KNOWN_ACTIONS = ['host.pin', 'host.repin', 'host.add', 'host.import', 'host.forget'] as const;
@@ -61,16 +61,7 @@ export function AuditScreen(): ReactElement {
           </div>
           <p className="empty-body">{t('audit.noHosts')}</p>
           <p>
-            <a
-              href="#/hosts"
-              className="link"
-              onClick={(e) => {
-                e.preventDefault();
-                navigate('hosts');
-              }}
-            >
-              {t('fleet.openHosts')} →
-            </a>
+            <SectionLink screen="hosts">{t('fleet.openHosts')} →</SectionLink>
           </p>
         </section>
       ) : (

@@ -9,6 +9,7 @@ import { navigate } from '../../app/navigation';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Welcome } from '../hosts/Welcome';
+import { SectionLink } from '../../app/SectionLink';
 
 const STATUS_ORDER: readonly HostStatus[] = [
   'ok',
@@ -83,16 +84,7 @@ export function FleetScreen(): ReactElement {
               <h2 id="fleet-hosts-title">
                 {needAttention > 0 ? `${t('fleet.attention')}: ${needAttention}` : t('hosts.title')}
               </h2>
-              <a
-                href="#/hosts"
-                className="link"
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate('hosts');
-                }}
-              >
-                {t('fleet.openHosts')} →
-              </a>
+              <SectionLink screen="hosts">{t('fleet.openHosts')} →</SectionLink>
             </div>
             {needAttention === 0 && rows.length > 0 && counts.unknown === 0 ? (
               <p className="muted">{t('fleet.allGood')}</p>
