@@ -21,17 +21,21 @@ import {
   sortSummaries,
   summarizeCounts,
   summaryTone,
-} from '../../src/renderer/src/backups';
+} from '../../src/renderer/src/features/backups/backups';
 import type {
   BackupEntry,
   BackupRun,
   BackupSchedule,
   BackupSummary,
   RestoreReport,
-} from '../../src/renderer/src/backups';
-import { resetBackupsSubscriptions, restoreReady, useBackups } from '../../src/renderer/src/backupsStore';
+} from '../../src/renderer/src/features/backups/backups';
+import {
+  resetBackupsSubscriptions,
+  restoreReady,
+  useBackups,
+} from '../../src/renderer/src/features/backups/backupsStore';
 import { i18n, initI18n } from '../../src/renderer/src/i18n';
-import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/store';
+import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/app/store';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-11-25T12:00:00Z');

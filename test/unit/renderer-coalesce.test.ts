@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coalesced } from '../../src/renderer/src/coalesce';
+import { coalesced } from '../../src/renderer/src/kit/coalesce';
 
 /** A step that waits until released, counting its runs. */
 function gated(): { step: () => Promise<void>; release: () => void; runs: () => number } {

@@ -16,11 +16,19 @@ import {
   selectedTenants,
   setModuleChange,
   tallyFleet,
-} from '../../src/renderer/src/fleetUpdate';
-import type { FleetDraft, FleetInput, FleetRowState, FleetRun } from '../../src/renderer/src/fleetUpdate';
-import { resetFleetUpdateSubscriptions, useFleetUpdate } from '../../src/renderer/src/fleetUpdateStore';
+} from '../../src/renderer/src/features/fleet/fleetUpdate';
+import type {
+  FleetDraft,
+  FleetInput,
+  FleetRowState,
+  FleetRun,
+} from '../../src/renderer/src/features/fleet/fleetUpdate';
+import {
+  resetFleetUpdateSubscriptions,
+  useFleetUpdate,
+} from '../../src/renderer/src/features/fleet/fleetUpdateStore';
 import { initI18n } from '../../src/renderer/src/i18n';
-import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/store';
+import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/app/store';
 import { hostView } from '../helpers/views';
 
 const AT = '2026-11-25T12:00:00Z';

@@ -3,15 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { commands } from '../../src/shared/contract';
 import { en } from '../../src/renderer/src/i18n/en';
 import { ru, ruSchemaMessages } from '../../src/renderer/src/i18n/ru';
-import { addInputFromDraft, emptyDraft, validateDraft } from '../../src/renderer/src/validation';
-import type { HostDraft } from '../../src/renderer/src/validation';
+import {
+  addInputFromDraft,
+  emptyDraft,
+  validateDraft,
+} from '../../src/renderer/src/features/hosts/validation';
+import type { HostDraft } from '../../src/renderer/src/features/hosts/validation';
 import {
   diskLevel,
   effectiveStatus,
   formatBytes,
   formatUptime,
   hostKeyFile,
-} from '../../src/renderer/src/format';
+} from '../../src/renderer/src/kit/format';
 import type { HostCheck } from '../../src/shared/contract';
 
 const FP = FINGERPRINT;

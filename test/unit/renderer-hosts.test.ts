@@ -12,11 +12,11 @@ import {
   keyAction,
   labelChips,
   statusTone,
-} from '../../src/renderer/src/format';
+} from '../../src/renderer/src/kit/format';
 import { initI18n } from '../../src/renderer/src/i18n';
 import { ruSchemaMessages } from '../../src/renderer/src/i18n/ru';
-import { createPoller } from '../../src/renderer/src/polling';
-import { CHECK_CONCURRENCY, resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/store';
+import { createPoller } from '../../src/renderer/src/kit/polling';
+import { CHECK_CONCURRENCY, resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/app/store';
 import {
   addInputFromDraft,
   chosenAliases,
@@ -25,8 +25,8 @@ import {
   importSourceFromPaths,
   probeInputFromDraft,
   validateDraft,
-} from '../../src/renderer/src/validation';
-import type { HostDraft } from '../../src/renderer/src/validation';
+} from '../../src/renderer/src/features/hosts/validation';
+import type { HostDraft } from '../../src/renderer/src/features/hosts/validation';
 
 const FP = FINGERPRINT;
 const FP2 = 'SHA256:F31q7LTPijs8jNro0NsGsyjoRPoytwZAkNWQ2YOx3g4';

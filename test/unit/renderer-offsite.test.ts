@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offsiteState } from '../../src/renderer/src/backups';
+import { offsiteState } from '../../src/renderer/src/features/backups/backups';
 import { i18n, initI18n } from '../../src/renderer/src/i18n';
 
 /** Issue 11, item 9: a run's offsite copy is shown on the Backups screen — red with its reason when it failed. */

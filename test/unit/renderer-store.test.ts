@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostView } from '../../src/shared/contract';
 import { setApi } from '../../src/renderer/src/api';
 import { initI18n } from '../../src/renderer/src/i18n';
-import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/store';
-import { emptyDraft } from '../../src/renderer/src/validation';
+import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/app/store';
+import { emptyDraft } from '../../src/renderer/src/features/hosts/validation';
 import { fail, fakeApi, ok } from '../helpers/fakeApi';
 
 const FP = FINGERPRINT;

@@ -12,7 +12,7 @@ import type {
 import { setApi } from '../../src/renderer/src/api';
 import { initI18n } from '../../src/renderer/src/i18n';
 import { ruSchemaMessages } from '../../src/renderer/src/i18n/ru';
-import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/store';
+import { resetConsoleSubscriptions, useConsole } from '../../src/renderer/src/app/store';
 import {
   CREATE_STEPS,
   appendLog,
@@ -34,9 +34,9 @@ import {
   toggleModule,
   validateSlug,
   validateWizard,
-} from '../../src/renderer/src/tenants';
-import type { CreateProgress, TenantDraft } from '../../src/renderer/src/tenants';
-import { resetTenantsSubscriptions, useTenants } from '../../src/renderer/src/tenantsStore';
+} from '../../src/renderer/src/features/tenants/tenants';
+import type { CreateProgress, TenantDraft } from '../../src/renderer/src/features/tenants/tenants';
+import { resetTenantsSubscriptions, useTenants } from '../../src/renderer/src/features/tenants/tenantsStore';
 import { hostView } from '../helpers/views';
 
 type Env = ModuleInfo['env'][number];

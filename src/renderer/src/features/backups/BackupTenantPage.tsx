@@ -1,0 +1,429 @@
+import { useEffect, useId, useState } from 'react';
+import type { ReactElement } from 'react';
+import { useTranslation } from 'react-i18next';
+import { backupKey, newestAtFirst, newestFirst, neverRestored } from './backups';
+import type { BackupEntry, RestoreReport } from './backups';
+import { useBackups } from './backupsStore';
+import {
+  DrillBadge,
+  FreshnessBadge,
+  KindTag,
+  NeverRestoredTag,
+  OffsiteBadge,
+  RunBadge,
+  useBytes,
+  useCountsText,
+  useLng,
+  useSeconds,
+} from './BackupBadges';
+import { ErrorBanner, ErrorBox } from '../../kit/ErrorBanner';
+import { CheckIcon, WarningIcon } from '../../kit/Icons';
+import { formatDateTime, formatRelative } from '../../kit/format';
+import { Mismatches, RestoreDialog } from './RestoreDialog';
+import { LoadingLine, RefreshButton } from '../../kit/States';
+import { TableHead } from '../../kit/TableHead';
+
+/** How many runs and restores are listed (the newest). */
+const RECENT = 15;
+
+function DrillResult({ report }: { report: RestoreReport }): ReactElement {
+  const { t } = useTranslation();
+  const lng = useLng();
+  const seconds = useSeconds();
+  return (
+    <section
+      className={`card verify-card ${report.ok ? 'verify-ok' : 'verify-failed'}`}
+      aria-labelledby="drill-result-title"
+      data-testid="drill-report"
+      data-ok={report.ok}
+    >
+      <div className="card-header">
+        <h2 id="drill-result-title">{t('backup.drillTitle', { id: report.backupId })}</h2>
+        <time className="muted small" dateTime={report.at} title={formatDateTime(report.at, lng)}>
+          {formatRelative(report.at, lng)}
+        </time>
+      </div>
+      <p
+        className={report.ok ? 'text-ok verify-summary' : 'text-error verify-summary'}
+        data-testid="drill-summary"
+      >
+        {report.ok
+          ? t('backup.drillOk', { checked: report.checked })
+          : report.mismatches.length > 0
+            ? t('backup.drillFailed', { count: report.mismatches.length, checked: report.checked })
+            : t('backup.drillFailedReason')}
+      </p>
+      {!report.ok && report.mismatches.length === 0 && report.detail ? (
+        <p className="text-error" data-testid="drill-detail">
+          {report.detail}
+        </p>
+      ) : null}
+      <Mismatches report={report} testId="drill-mismatches" />
+      <p className="muted small">
+        {t('backup.drillTarget', { target: report.target, host: report.host })} {seconds(report.seconds)}
+      </p>
+      {report.detail && (report.ok || report.mismatches.length > 0) ? (
+        <p className="muted small">{report.detail}</p>
+      ) : null}
+    </section>
+  );
+}
+
+function BackupsTable({
+  slug,
+  backups,
+  onRestore,
+  disabled,
+}: {
+  slug: string;
+  backups: BackupEntry[];
+  onRestore: (b: BackupEntry) => void;
+  disabled: boolean;
+}): ReactElement {
+  const { t } = useTranslation();
+  const lng = useLng();
+  const bytes = useBytes();
+  const countsText = useCountsText();
+  return (
+    <section className="card table-card" aria-labelledby="backups-title">
+      <h2 id="backups-title" className="table-card-title">
+        {t('backup.backups')}
+      </h2>
+      {backups.length === 0 ? (
+        <p className="muted table-empty" data-testid="backup-none">
+          {t('backup.noBackups')}
+        </p>
+      ) : (
+        <div className="table-scroll">
+          <table
+            className="table entries-table"
+            aria-label={t('backup.backupsLabel', { slug })}
+            data-testid="backup-entries"
+          >
+            <TableHead
+              columns={[
+                t('backup.col.time'),
+                t('backup.col.kind'),
+                { label: t('backup.col.size'), className: 'num' },
+                t('backup.col.contents'),
+                t('backup.col.offsite'),
+                t('backup.col.proven'),
+                { label: <span className="visually-hidden">{t('backup.col.actions')}</span> },
+              ]}
+            />
+            <tbody>
+              {backups.map((b) => (
+                <tr key={b.id} data-testid={`backup-entry-${b.id}`} data-kind={b.kind}>
+                  <th scope="row">
+                    <time dateTime={b.createdAt} className="entry-time">
+                      {formatDateTime(b.createdAt, lng)}
+                    </time>
+                    <span className="mono muted small entry-id">{b.id}</span>
+                  </th>
+                  <td>
+                    <KindTag kind={b.kind} />
+                  </td>
+                  <td className="num nowrap">{bytes(b.size)}</td>
+                  <td className="small" data-testid={`backup-counts-${b.id}`}>
+                    {countsText(b.counts)}
+                  </td>
+                  <td>
+                    {b.offsite ? (
+                      <span className="tag tag-ok">
+                        <CheckIcon />
+                        {t('backup.offsiteYes')}
+                      </span>
+                    ) : (
+                      <span className="muted small">{t('backup.offsiteNo')}</span>
+                    )}
+                  </td>
+                  <td>
+                    {neverRestored(b) ? (
+                      <NeverRestoredTag testId={`backup-unproven-${b.id}`} />
+                    ) : b.provenAt ? (
+                      <span
+                        className="tag tag-ok"
+                        data-testid={`backup-proven-${b.id}`}
+                        title={formatDateTime(b.provenAt, lng)}
+                      >
+                        <CheckIcon />
+                        {t('backups.proven', { when: formatRelative(b.provenAt, lng) })}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td className="row-actions">
+                    <button
+                      type="button"
+                      className="button button-small button-danger-outline"
+                      onClick={() => onRestore(b)}
+                      disabled={disabled}
+                      aria-haspopup="dialog"
+                      aria-label={t('backup.restoreLabel', { slug, when: formatDateTime(b.createdAt, lng) })}
+                      data-testid={`backup-restore-${b.id}`}
+                    >
+                      {t('backup.restore')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** One tenant's backups: make one now, drill one, restore one; its runs, restores and drills. */
+export function BackupTenantPage({ host, slug }: { host: string; slug: string }): ReactElement {
+  const { t } = useTranslation();
+  const lng = useLng();
+  const seconds = useSeconds();
+  const id = useId();
+  const key = backupKey(host, slug);
+  const entry = useBackups((s) => s.lists[key]);
+  const listError = useBackups((s) => s.listErrors[key] ?? null);
+  const summary = useBackups((s) => s.tenants.find((x) => x.host === host && x.slug === slug));
+  const drillEntry = useBackups((s) => s.drills[key]);
+  const restore = useBackups((s) => s.restore);
+  const activity = useBackups((s) => s.activity[key]);
+  const loadList = useBackups((s) => s.loadList);
+  const loadOverview = useBackups((s) => s.loadOverview);
+  const backUpNow = useBackups((s) => s.backUpNow);
+  const drill = useBackups((s) => s.drill);
+  const openRestore = useBackups((s) => s.openRestore);
+  const open = useBackups((s) => s.open);
+  const reading = useBackups((s) => Boolean(s.busy[`list:${key}`]));
+  const creating = useBackups((s) => Boolean(s.busy[`create:${key}`]));
+  const drilling = useBackups((s) => Boolean(s.busy[`drill:${key}`]));
+  const restoring = useBackups((s) => Boolean(s.busy[`restore:${key}`]));
+  const [drillId, setDrillId] = useState('');
+  const [now] = useState(() => Date.now());
+
+  useEffect(() => {
+    void loadList(host, slug);
+    const s = useBackups.getState();
+    if (!s.loaded) void loadOverview({ quiet: true });
+  }, [host, slug, loadList, loadOverview]);
+
+  const list = entry?.list;
+  const backups = list ? newestFirst(list.backups) : [];
+  const runs = list ? newestAtFirst(list.runs).slice(0, RECENT) : [];
+  const restores = list ? newestAtFirst(list.restores).slice(0, RECENT) : [];
+  const working = creating || drilling || restoring;
+  const newest = backups[0] ?? null;
+  const chosenDrill = backups.some((b) => b.id === drillId) ? drillId : (newest?.id ?? '');
+
+  return (
+    <div className="screen" data-testid="screen-backups" data-view="tenant" data-slug={slug} data-host={host}>
+      <a
+        href="#/backups"
+        className="back-link"
+        data-testid="back-to-backups"
+        onClick={(e) => {
+          e.preventDefault();
+          open({ view: 'list' });
+        }}
+      >
+        ← {t('backup.back')}
+      </a>
+      <header className="screen-header">
+        <div>
+          <h1 tabIndex={-1} className="screen-title tenant-title">
+            <span className="mono">{slug}</span>
+            <FreshnessBadge last={newest ?? summary?.last ?? null} now={now} testId="backup-tenant-age" />
+          </h1>
+          <p className="screen-subtitle tenant-subtitle">
+            <span className="chip" data-testid="backup-tenant-host">
+              {host}
+            </span>
+            {summary ? (
+              <span className="muted">{t('backup.tenantState', { state: summary.state })}</span>
+            ) : null}
+          </p>
+        </div>
+        <div className="screen-actions">
+          <RefreshButton
+            busy={reading}
+            onClick={() => void loadList(host, slug)}
+            testId="backup-refresh"
+            label={t('backup.refresh')}
+            busyLabel={t('backup.refreshing')}
+          />
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => void backUpNow(host, slug)}
+            disabled={working}
+            aria-busy={creating}
+            data-testid="backup-now"
+          >
+            {creating ? <span className="spinner" aria-hidden="true" /> : null}
+            {creating ? t('backup.backingUp') : t('backup.backUpNow')}
+          </button>
+        </div>
+      </header>
+
+      <ErrorBanner scopes={['backup']} />
+
+      {working && activity ? (
+        <div className="callout callout-info" role="status" data-testid="backup-activity">
+          <span className="spinner" aria-hidden="true" />
+          <p className="mono small">{t('backup.working', { message: activity.message })}</p>
+        </div>
+      ) : null}
+
+      {listError && entry ? (
+        <div className="callout callout-warning" role="status" data-testid="backup-refresh-failed">
+          <WarningIcon />
+          <p>{t('backup.refreshFailed', { message: listError.message })}</p>
+        </div>
+      ) : null}
+
+      {!list ? (
+        reading ? (
+          <LoadingLine text={t('backup.loading')} />
+        ) : listError ? (
+          <ErrorBox error={listError} />
+        ) : null
+      ) : (
+        <>
+          {summary?.lastRun && !summary.lastRun.ok ? (
+            <div className="callout callout-error" role="status" data-testid="backup-last-run-failed">
+              <WarningIcon />
+              <RunBadge run={summary.lastRun} />
+            </div>
+          ) : null}
+
+          <BackupsTable
+            slug={slug}
+            backups={backups}
+            disabled={working}
+            onRestore={(b) => openRestore(host, slug, b)}
+          />
+
+          <section className="card drill-card" aria-labelledby={`${id}-drill`}>
+            <h2 id={`${id}-drill`}>{t('backup.drill')}</h2>
+            <p className="muted small">{t('backup.drillHelp')}</p>
+            <div className="drill-row">
+              <div className="field">
+                <label htmlFor={`${id}-drill-which`}>{t('backup.drillWhich')}</label>
+                <select
+                  id={`${id}-drill-which`}
+                  data-testid="drill-backup"
+                  value={chosenDrill}
+                  disabled={backups.length === 0 || working}
+                  onChange={(e) => setDrillId(e.target.value)}
+                >
+                  {backups.map((b) => (
+                    <option key={b.id} value={b.id}>
+                      {formatDateTime(b.createdAt, lng)} · {t(`backups.kind.${b.kind}`)} · {b.id}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <button
+                type="button"
+                className="button"
+                onClick={() => void drill(host, slug, chosenDrill || undefined)}
+                disabled={working || backups.length === 0}
+                aria-busy={drilling}
+                data-testid="backup-drill"
+              >
+                {drilling ? <span className="spinner" aria-hidden="true" /> : null}
+                {drilling ? t('backup.drilling') : t('backup.drill')}
+              </button>
+            </div>
+          </section>
+
+          {drillEntry ? <DrillResult report={drillEntry.report} /> : null}
+
+          <section className="card table-card" aria-labelledby={`${id}-runs`}>
+            <h2 id={`${id}-runs`} className="table-card-title">
+              {t('backup.runs')}
+            </h2>
+            {runs.length === 0 ? (
+              <p className="muted table-empty">{t('backup.noRuns')}</p>
+            ) : (
+              <table className="table runs-table" data-testid="backup-runs">
+                <TableHead
+                  columns={[
+                    t('backup.runCol.at'),
+                    t('backup.runCol.kind'),
+                    t('backup.runCol.result'),
+                    t('backup.runCol.backup'),
+                    { label: t('backup.runCol.duration'), className: 'num' },
+                  ]}
+                />
+                <tbody>
+                  {runs.map((r, i) => (
+                    <tr key={`${r.at}-${i}`} data-ok={r.ok} data-skipped={r.skipped === true}>
+                      <th scope="row">
+                        <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
+                      </th>
+                      <td>
+                        <KindTag kind={r.kind} />
+                      </td>
+                      <td>
+                        <RunBadge run={r} />
+                        <OffsiteBadge run={r} testId={`backup-run-offsite-${i}`} />
+                      </td>
+                      <td className="mono small">{r.id ?? t('common.none')}</td>
+                      <td className="num nowrap">{seconds(r.seconds)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+
+          <section className="card table-card" aria-labelledby={`${id}-restores`}>
+            <h2 id={`${id}-restores`} className="table-card-title">
+              {t('backup.restores')}
+            </h2>
+            {restores.length === 0 ? (
+              <p className="muted table-empty">{t('backup.noRestores')}</p>
+            ) : (
+              <table className="table restores-table" data-testid="backup-restores">
+                <TableHead
+                  columns={[
+                    t('backup.restoreCol.at'),
+                    t('backup.restoreCol.kind'),
+                    t('backup.restoreCol.backup'),
+                    t('backup.restoreCol.result'),
+                    { label: t('backup.restoreCol.checked'), className: 'num' },
+                    t('backup.restoreCol.safety'),
+                    { label: t('backup.restoreCol.duration'), className: 'num' },
+                  ]}
+                />
+                <tbody>
+                  {restores.map((r, i) => (
+                    <tr key={`${r.at}-${i}`} data-kind={r.kind} data-ok={r.ok}>
+                      <th scope="row">
+                        <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
+                      </th>
+                      <td>{t(`backup.reportKind.${r.kind}`)}</td>
+                      <td className="mono small">{r.backupId}</td>
+                      <td>
+                        <DrillBadge report={r} />
+                      </td>
+                      <td className="num">{r.checked}</td>
+                      <td className="mono small">{r.safetyBackupId ?? t('common.none')}</td>
+                      <td className="num nowrap">{seconds(r.seconds)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </section>
+
+          <p className="muted small table-note">
+            {t('backup.autoRefresh', { when: formatRelative(entry.at, lng) })}
+          </p>
+        </>
+      )}
+
+      {restore && restore.host === host && restore.slug === slug ? <RestoreDialog dialog={restore} /> : null}
+    </div>
+  );
+}

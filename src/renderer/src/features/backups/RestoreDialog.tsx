@@ -1,0 +1,251 @@
+import { useEffect, useId, useRef } from 'react';
+import type { ReactElement } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useBackups, restoreReady } from './backupsStore';
+import type { RestoreDialog as RestoreDialogState } from './backupsStore';
+import { backupKey } from './backups';
+import type { RestoreReport } from './backups';
+import { useLng } from './BackupBadges';
+import { ErrorBox } from '../../kit/ErrorBanner';
+import { CheckIcon, ErrorIcon, WarningIcon } from '../../kit/Icons';
+import { Modal } from '../../kit/Modal';
+import { formatDateTime, formatNumber, formatRelative } from '../../kit/format';
+
+/** The counts that differ between a backup and what was restored. */
+export function Mismatches({
+  report,
+  testId,
+}: {
+  report: RestoreReport;
+  testId: string;
+}): ReactElement | null {
+  const { t } = useTranslation();
+  const lng = useLng();
+  if (report.mismatches.length === 0) return null;
+  return (
+    <ul className="mismatches" data-testid={testId}>
+      {report.mismatches.map((m) => (
+        <li key={m.what} className="mismatch">
+          {t('backup.mismatch', {
+            what: m.what,
+            expected: formatNumber(m.expected, lng, 0),
+            actual: m.actual === null ? t('backup.missing') : formatNumber(m.actual, lng, 0),
+          })}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Report({ report }: { report: RestoreReport }): ReactElement {
+  const { t } = useTranslation();
+  const lng = useLng();
+  return (
+    <div
+      className={`report ${report.ok ? 'report-ok' : 'report-failed'}`}
+      data-testid="restore-report"
+      data-ok={report.ok}
+      role="status"
+    >
+      <p
+        className={report.ok ? 'text-ok report-summary' : 'text-error report-summary'}
+        data-testid="restore-summary"
+      >
+        {report.ok ? <CheckIcon /> : <ErrorIcon />}{' '}
+        {report.ok
+          ? t('restore.ok', { checked: report.checked })
+          : report.mismatches.length > 0
+            ? t('restore.mismatched', { count: report.mismatches.length, checked: report.checked })
+            : t('restore.failedReason')}
+      </p>
+      {!report.ok && report.mismatches.length > 0 ? (
+        <>
+          <h3>{t('restore.mismatches')}</h3>
+          <Mismatches report={report} testId="restore-mismatches" />
+        </>
+      ) : null}
+      {report.detail ? (
+        <p
+          className={
+            !report.ok && report.mismatches.length === 0
+              ? 'report-detail text-error'
+              : 'muted small report-detail'
+          }
+          data-testid="restore-detail"
+        >
+          {report.detail}
+        </p>
+      ) : null}
+      <p data-testid="restore-safety">
+        {report.safetyBackupId ? (
+          <>
+            {t('restore.safetyTaken')}{' '}
+            <code className="inline-code" data-testid="restore-safety-id">
+              {report.safetyBackupId}
+            </code>
+          </>
+        ) : (
+          t('restore.noSafety')
+        )}
+      </p>
+      <p className="muted small">{t('restore.took', { value: formatNumber(report.seconds, lng, 1) })}</p>
+    </div>
+  );
+}
+
+/**
+ * Restore a tenant to one backup. Names the tenant, its host and the backup's time; warns that the
+ * current data is replaced (after a safety backup); the Restore button stays disabled until the
+ * slug is typed again. Then the run (busy) and its report, or the error.
+ */
+export function RestoreDialog({ dialog }: { dialog: RestoreDialogState }): ReactElement {
+  const { t } = useTranslation();
+  const lng = useLng();
+  const id = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+  const setTyped = useBackups((s) => s.setRestoreTyped);
+  const setSkip = useBackups((s) => s.setSkipSafetyBackup);
+  const confirm = useBackups((s) => s.confirmRestore);
+  const close = useBackups((s) => s.closeRestore);
+  const activity = useBackups((s) => s.activity[backupKey(dialog.host, dialog.slug)]);
+  const { slug, host, phase } = dialog;
+  const running = phase === 'running';
+  const when = formatDateTime(dialog.createdAt, lng);
+  const ready = restoreReady(dialog);
+  const closeRef = useRef<HTMLButtonElement>(null);
+  const finished = phase === 'done' || phase === 'failed';
+
+  // The typed field goes away once the restore starts: when it ends, focus the way out.
+  useEffect(() => {
+    if (finished) closeRef.current?.focus();
+  }, [finished]);
+
+  return (
+    <Modal
+      labelledBy={`${id}-title`}
+      describedBy={`${id}-body`}
+      onCancel={running ? () => {} : close}
+      testId="restore-dialog"
+      tone="danger"
+      initialFocus={inputRef}
+    >
+      <h2 id={`${id}-title`} className="modal-title" data-testid="restore-title">
+        <WarningIcon className="title-icon" />
+        {t('restore.title', { slug })}
+      </h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) void confirm();
+        }}
+      >
+        <div id={`${id}-body`} className="modal-body" data-testid="restore-body" data-phase={phase}>
+          <p data-testid="restore-what">{t('restore.body', { slug, host, when })}</p>
+          <dl className="fp-facts restore-facts">
+            <dt>{t('restore.backupId')}</dt>
+            <dd className="mono" data-testid="restore-backup-id">
+              {dialog.backupId}
+            </dd>
+            <dt>{t('restore.made')}</dt>
+            <dd data-testid="restore-backup-time">
+              <time dateTime={dialog.createdAt}>{when}</time>{' '}
+              <span className="muted">({formatRelative(dialog.createdAt, lng)})</span>
+            </dd>
+          </dl>
+          {phase === 'confirm' ? (
+            <>
+              <p className="note">{t('restore.safety')}</p>
+              <label className="checkbox-row">
+                <input
+                  type="checkbox"
+                  data-testid="restore-skip-safety"
+                  checked={dialog.skipSafetyBackup}
+                  onChange={(e) => setSkip(e.target.checked)}
+                />
+                <span>
+                  <span className="checkbox-label">{t('restore.skipSafety')}</span>
+                  {dialog.skipSafetyBackup ? (
+                    <span className="field-error" role="status">
+                      {t('restore.skipSafetyWarning')}
+                    </span>
+                  ) : null}
+                </span>
+              </label>
+              <div className="field">
+                <label htmlFor={`${id}-confirm`}>
+                  {t('restore.type')} <code className="inline-code">{slug}</code>
+                </label>
+                <input
+                  id={`${id}-confirm`}
+                  ref={inputRef}
+                  type="text"
+                  className="mono"
+                  data-testid="restore-confirm-input"
+                  value={dialog.typed}
+                  autoComplete="off"
+                  spellCheck={false}
+                  onChange={(e) => setTyped(e.target.value)}
+                />
+              </div>
+            </>
+          ) : null}
+          {running ? (
+            <div className="callout callout-info restore-running" role="status" data-testid="restore-running">
+              <span className="spinner" aria-hidden="true" />
+              <div>
+                <p>{t('restore.runningNote', { slug })}</p>
+                {activity ? (
+                  <p className="mono small restore-activity" data-testid="restore-activity">
+                    {activity.message}
+                  </p>
+                ) : null}
+              </div>
+            </div>
+          ) : null}
+          {phase === 'done' && dialog.report ? <Report report={dialog.report} /> : null}
+          {phase === 'failed' && dialog.error ? (
+            <div data-testid="restore-error">
+              <h3 className="text-error">{t('restore.failedTitle')}</h3>
+              <ErrorBox error={dialog.error} />
+            </div>
+          ) : null}
+        </div>
+        <div className="modal-actions">
+          {phase === 'confirm' || running ? (
+            <>
+              <button
+                type="button"
+                className="button"
+                onClick={close}
+                disabled={running}
+                data-testid="restore-cancel"
+              >
+                {t('common.cancel')}
+              </button>
+              <button
+                type="submit"
+                className="button button-danger"
+                disabled={!ready}
+                aria-busy={running}
+                data-testid="restore-confirm"
+              >
+                {running ? <span className="spinner" aria-hidden="true" /> : null}
+                {running ? t('restore.running') : t('restore.confirm', { slug })}
+              </button>
+            </>
+          ) : (
+            <button
+              type="button"
+              ref={closeRef}
+              className="button button-primary"
+              onClick={close}
+              data-testid="restore-close"
+            >
+              {t('restore.close')}
+            </button>
+          )}
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,267 @@
+import type { ReactElement, ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ArrowDownIcon, ArrowUpIcon, CloseIcon } from '../../kit/Icons';
+import type { DraftField, LabelRow } from './validation';
+
+export const FIELD_INPUT: Record<DraftField, string> = {
+  name: 'host-name',
+  address: 'host-address',
+  port: 'host-port',
+  user: 'host-user',
+  'key-path': 'host-key-path',
+  'key-text': 'host-key-text',
+  jump: 'host-jump-add',
+  labels: 'host-label-key-0',
+  'base-domain': 'host-base-domain',
+  'registry-mirror': 'host-registry-mirror',
+};
+
+/** The ProxyJump chain: inventory SSH hosts, ordered, each movable and removable. */
+export function JumpChainEditor({
+  id,
+  chain,
+  candidates,
+  error,
+  onChange,
+}: {
+  id: string;
+  chain: readonly string[];
+  candidates: readonly string[];
+  error: string | undefined;
+  onChange: (next: string[]) => void;
+}): ReactElement {
+  const { t } = useTranslation();
+  const available = candidates.filter((c) => !chain.includes(c));
+  const errorId = `${id}-error`;
+  const helpId = `${id}-help`;
+  const move = (i: number, by: -1 | 1): void => {
+    const next = [...chain];
+    const j = i + by;
+    const a = next[i];
+    const b = next[j];
+    if (a === undefined || b === undefined) return;
+    next[i] = b;
+    next[j] = a;
+    onChange(next);
+  };
+  return (
+    <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-jump">
+      <span className="field-label" id={`${id}-label`}>
+        {t('form.jump')}
+      </span>
+      {chain.length === 0 ? (
+        <p className="muted small jump-empty">{t('form.jumpNone')}</p>
+      ) : (
+        <ol className="jump-chain" aria-labelledby={`${id}-label`} data-testid="host-jump-chain">
+          {chain.map((hop, i) => (
+            <li key={hop} className="jump-hop" data-testid={`host-jump-hop-${hop}`}>
+              <span className="jump-hop-index muted small">{t('form.jumpHop', { n: i + 1 })}</span>
+              <span className="mono jump-hop-name">{hop}</span>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpUp', { name: hop })}
+                title={t('form.jumpUp', { name: hop })}
+                disabled={i === 0}
+                onClick={() => move(i, -1)}
+              >
+                <ArrowUpIcon />
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpDown', { name: hop })}
+                title={t('form.jumpDown', { name: hop })}
+                disabled={i === chain.length - 1}
+                onClick={() => move(i, 1)}
+              >
+                <ArrowDownIcon />
+              </button>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.jumpRemove', { name: hop })}
+                title={t('form.jumpRemove', { name: hop })}
+                onClick={() => onChange(chain.filter((h) => h !== hop))}
+              >
+                <CloseIcon />
+              </button>
+            </li>
+          ))}
+          <li className="jump-hop jump-target muted">→ {t('form.jumpTarget')}</li>
+        </ol>
+      )}
+      {candidates.length === 0 ? (
+        <p className="field-help" id={helpId}>
+          {t('form.jumpNoHosts')}
+        </p>
+      ) : (
+        <>
+          <select
+            id={id}
+            className="jump-add"
+            data-testid="host-jump-add"
+            value=""
+            disabled={available.length === 0 || chain.length >= 8}
+            aria-label={t('form.jumpAdd')}
+            aria-invalid={Boolean(error)}
+            aria-describedby={[error ? errorId : '', helpId].filter(Boolean).join(' ')}
+            onChange={(e) => {
+              if (e.target.value) onChange([...chain, e.target.value]);
+            }}
+          >
+            <option value="">{t('form.jumpAdd')}…</option>
+            {available.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+          </select>
+          <p className="field-help" id={helpId}>
+            {t('form.jumpHelp')}
+          </p>
+        </>
+      )}
+      {error ? (
+        <p className="field-error" id={errorId} data-testid="field-error-jump">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** `name = value` rows. */
+export function LabelsEditor({
+  id,
+  rows,
+  error,
+  onChange,
+  onBlur,
+}: {
+  id: string;
+  rows: readonly LabelRow[];
+  error: string | undefined;
+  onChange: (next: LabelRow[]) => void;
+  onBlur: (next: EventTarget | null) => void;
+}): ReactElement {
+  const { t } = useTranslation();
+  const errorId = `${id}-error`;
+  const helpId = `${id}-help`;
+  const describedBy = [error ? errorId : '', helpId].filter(Boolean).join(' ');
+  const set = (i: number, patch: Partial<LabelRow>): void =>
+    onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  return (
+    <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-labels">
+      <span className="field-label" id={`${id}-label`}>
+        {t('form.labels')}
+      </span>
+      {rows.length > 0 ? (
+        <ul className="label-rows" aria-labelledby={`${id}-label`}>
+          {rows.map((r, i) => (
+            <li key={i} className="label-row">
+              <input
+                type="text"
+                className="mono"
+                data-testid={`host-label-key-${i}`}
+                aria-label={t('form.labelKey')}
+                aria-invalid={Boolean(error)}
+                aria-describedby={describedBy}
+                placeholder="region"
+                autoComplete="off"
+                spellCheck={false}
+                value={r.key}
+                onChange={(e) => set(i, { key: e.target.value })}
+                onBlur={(e) => onBlur(e.relatedTarget)}
+              />
+              <span aria-hidden="true" className="muted">
+                =
+              </span>
+              <input
+                type="text"
+                data-testid={`host-label-value-${i}`}
+                aria-label={t('form.labelValue')}
+                aria-invalid={Boolean(error)}
+                aria-describedby={describedBy}
+                placeholder="almaty"
+                autoComplete="off"
+                value={r.value}
+                onChange={(e) => set(i, { value: e.target.value })}
+                onBlur={(e) => onBlur(e.relatedTarget)}
+              />
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={t('form.labelRemove')}
+                title={t('form.labelRemove')}
+                onClick={() => onChange(rows.filter((_, j) => j !== i))}
+              >
+                <CloseIcon />
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div>
+        <button
+          type="button"
+          className="button button-small"
+          data-testid="host-label-add"
+          onClick={() => onChange([...rows, { key: '', value: '' }])}
+        >
+          + {t('form.labelAdd')}
+        </button>
+      </div>
+      {error ? (
+        <p className="field-error" id={errorId} data-testid="field-error-labels">
+          {error}
+        </p>
+      ) : null}
+      <p className="field-help" id={helpId}>
+        {t('form.labelsHelp')}
+      </p>
+    </div>
+  );
+}
+
+interface FieldProps {
+  field: DraftField | null;
+  id: string;
+  label: string;
+  help?: string;
+  error?: string | undefined;
+  className?: string;
+  children: (aria: {
+    'aria-invalid': boolean;
+    'aria-describedby': string | undefined;
+    id: string;
+  }) => ReactNode;
+}
+
+export function Field({ field, id, label, help, error, className, children }: FieldProps): ReactElement {
+  const helpId = help ? `${id}-help` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [errorId, helpId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ 'aria-invalid': Boolean(error), 'aria-describedby': describedBy, id })}
+      {error && field ? (
+        <p className="field-error" id={errorId} data-testid={`field-error-${field}`}>
+          {error}
+        </p>
+      ) : null}
+      {help ? (
+        <p className="field-help" id={helpId}>
+          {help}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * The add-host form. Submitting validates with the contract's schemas, then probes the host key;
+ * the fingerprint dialog takes it from there. The draft lives in the store, so nothing typed is
+ * lost on an error or when the operator looks at another screen.
+ */

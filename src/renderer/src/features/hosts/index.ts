@@ -1,0 +1,6 @@
+import { HostsScreen } from './HostsScreen';
+
+/** The feature's public entry: the screen each of its routes shows. */
+export const hostsScreens = {
+  hosts: HostsScreen,
+};

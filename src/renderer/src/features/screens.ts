@@ -1,0 +1,22 @@
+/** Each section's screen, from the features' public entries; a registered route without one fails the type check. */
+import type { ComponentType } from 'react';
+import { auditScreens } from './audit';
+import { backupsScreens } from './backups';
+import { costsScreens } from './costs';
+import { fleetScreens } from './fleet';
+import { hostsScreens } from './hosts';
+import { knowledgeScreens } from './knowledge';
+import type { ScreenName } from './routes';
+import { settingsScreens } from './settings';
+import { tenantsScreens } from './tenants';
+
+export const SCREEN_VIEWS: Readonly<Record<ScreenName, ComponentType>> = {
+  ...fleetScreens,
+  ...hostsScreens,
+  ...tenantsScreens,
+  ...backupsScreens,
+  ...costsScreens,
+  ...knowledgeScreens,
+  ...auditScreens,
+  ...settingsScreens,
+};

@@ -1,0 +1,136 @@
+/**
+ * The renderer's logic for tenants, kept apart from React so it is unit tested: the provisioning
+ * wizard's draft (module selection with dependencies and plan tiers, operator-supplied settings,
+ * validation with the contract's own schemas), the progress of one create followed by its opId,
+ * its log lines, what colour a tenant or a service is shown in, list filtering, and the
+ * `#/tenants/…` routes.
+ */
+import { CREATE_STEPS, type CreateStep } from '../../../../shared/contract';
+import type { TenantServiceView, TenantView } from '../../../../shared/contract';
+
+export { CREATE_STEPS, type CreateStep };
+export * from './modules';
+export * from './progress';
+export * from './wizardValidation';
+
+// ---------- colours ----------
+
+/** The colours of the UI: green, blue (in progress), amber, red, grey. */
+export type Tone = 'ok' | 'info' | 'warning' | 'error' | 'unknown';
+
+/** running green; creating blue (in progress); failed red; suspended grey; deleting amber. */
+export function tenantTone(state: TenantView['state']): Tone {
+  switch (state) {
+    case 'running':
+      return 'ok';
+    case 'creating':
+      return 'info';
+    case 'failed':
+      return 'error';
+    case 'deleting':
+      return 'warning';
+    default:
+      return 'unknown';
+  }
+}
+
+/** States that are on their way somewhere (shown with a spinner). */
+export function tenantBusy(state: TenantView['state']): boolean {
+  return state === 'creating' || state === 'deleting';
+}
+
+/**
+ * A service's colour: missing, exited or dead red; healthy green; starting blue; unhealthy amber
+ * (it runs but fails its check); restarting or paused amber; running without a health check grey.
+ */
+export function serviceTone(s: Pick<TenantServiceView, 'state' | 'health'>): Tone {
+  if (s.state === 'missing' || s.state === 'exited' || s.state === 'dead') return 'error';
+  if (s.state === 'restarting' || s.state === 'paused') return 'warning';
+  switch (s.health) {
+    case 'healthy':
+      return 'ok';
+    case 'starting':
+      return 'info';
+    case 'unhealthy':
+      return 'warning';
+    default:
+      return s.state === 'running' ? 'unknown' : 'warning';
+  }
+}
+
+/** What a service is shown as: its health when it has one and runs, else its Docker state. */
+export function serviceCondition(
+  s: Pick<TenantServiceView, 'state' | 'health'>,
+):
+  | 'healthy'
+  | 'starting'
+  | 'unhealthy'
+  | 'missing'
+  | 'exited'
+  | 'dead'
+  | 'restarting'
+  | 'paused'
+  | 'running'
+  | 'other' {
+  if (s.state === 'missing' || s.state === 'exited' || s.state === 'dead') return s.state;
+  if (s.state === 'restarting' || s.state === 'paused') return s.state;
+  if (s.health !== 'none') return s.health;
+  return s.state === 'running' ? 'running' : 'other';
+}
+
+// ---------- the list ----------
+
+export interface TenantFilter {
+  /** Host name, or '' for every host. */
+  host: string;
+  text: string;
+}
+
+/** Tenants on the chosen host whose slug, domain, plan, state, host or modules contain every word typed. */
+export function filterTenants(tenants: readonly TenantView[], f: TenantFilter): TenantView[] {
+  const words = f.text.toLowerCase().split(/\s+/).filter(Boolean);
+  return tenants.filter((t) => {
+    if (f.host && t.host !== f.host) return false;
+    if (words.length === 0) return true;
+    const hay = [t.slug, t.domain, t.plan, t.state, t.host, ...t.modules.map((m) => m.name)]
+      .join(' ')
+      .toLowerCase();
+    return words.every((w) => hay.includes(w));
+  });
+}
+
+export function tenantKey(host: string, slug: string): string {
+  return `${host}/${slug}`;
+}
+
+// ---------- routes ----------
+
+export type TenantRoute = { view: 'list' } | { view: 'new' } | { view: 'tenant'; host: string; slug: string };
+
+/** `#/tenants` (list), `#/tenants/new` (wizard), `#/tenants/<host>/<slug>` (a tenant's page). */
+export function tenantRouteFromHash(hash: string): TenantRoute {
+  const parts = hash.replace(/^#\/?/, '').split('/');
+  if (parts[0] !== 'tenants') return { view: 'list' };
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  if (parts.length === 2 && parts[1] === 'new') return { view: 'new' };
+  if (parts.length === 3 && parts[1] && parts[2])
+    return { view: 'tenant', host: decode(parts[1]), slug: decode(parts[2]) };
+  return { view: 'list' };
+}
+
+export function hashForTenantRoute(r: TenantRoute): string {
+  switch (r.view) {
+    case 'new':
+      return '#/tenants/new';
+    case 'tenant':
+      return `#/tenants/${encodeURIComponent(r.host)}/${encodeURIComponent(r.slug)}`;
+    default:
+      return '#/tenants';
+  }
+}
