@@ -14,6 +14,7 @@ import type {
   TenantView,
 } from '../../../../shared/contract';
 import type { Tone } from '../tenants/tenants';
+import { newOpId as newOperationId } from '../../kit/opId';
 
 export type FleetProgressEvent = Extract<AppEvent, { type: 'fleet.progress' }>;
 export type FleetRowState = FleetProgressEvent['state'];
@@ -209,18 +210,8 @@ export function fleetInputFromDraft(
 }
 
 /** A fresh id for one fleet update: its progress events carry it. */
-export function newOpId(random: () => string = randomHex): string {
-  return `fleet-${Date.now().toString(36)}-${random()}`;
-}
-
-function randomHex(): string {
-  // Typed here: the module also runs in unit tests, without the DOM's types.
-  const c = (globalThis as { crypto?: { getRandomValues(a: Uint8Array): Uint8Array } }).crypto;
-  if (c?.getRandomValues) {
-    const b = c.getRandomValues(new Uint8Array(6));
-    return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  }
-  return Math.random().toString(16).slice(2, 14);
+export function newOpId(random?: () => string): string {
+  return newOperationId('fleet', random);
 }
 
 // ---------- the run ----------
