@@ -18,36 +18,10 @@ import { tempDir } from '../helpers/tmp';
  * containers, volumes and network — no duplicates, no orphans.
  */
 let t: ReturnType<typeof tempDir>;
-/** The injected behaviour of each test's create, by slug: the tests below run two at a time. */
-const hooks = new Map<string, (step: CreateStep, slug: string) => Promise<void> | void>();
+let hook: ((step: CreateStep, slug: string) => Promise<void> | void) | null = null;
 let core: Core;
 let tr: HostTransport;
-
-/**
- * Two lanes, so that two creates run at once (most of a create is waiting on the host): each lane
- * is the same machine through a second sshd of its own, which a cut test kills to cut only its own
- * connection. A test holds a lane from start to end; the others wait for one (hence the long
- * timeouts: they include the wait).
- */
-interface Lane {
-  host: string;
-  cut: ExtraSshd;
-}
-const LANES = 2;
-const lanes: Lane[] = [];
-const waiting: ((lane: Lane) => void)[] = [];
-const free: Lane[] = [];
-async function inLane<T>(f: (lane: Lane) => Promise<T>): Promise<T> {
-  const lane = free.pop() ?? (await new Promise<Lane>((r) => waiting.push(r)));
-  try {
-    return await f(lane);
-  } finally {
-    const next = waiting.shift();
-    if (next) next(lane);
-    else free.push(lane);
-  }
-}
-const WAIT = 1_800_000;
+let cut: ExtraSshd;
 
 function newCore(resourcesDir?: string): Core {
   return new Core({
@@ -56,7 +30,7 @@ function newCore(resourcesDir?: string): Core {
     mode: 'cli',
     hostOptions: { connectTimeoutMs: 5000 },
     tenantOptions: {
-      beforeStep: (step, slug) => hooks.get(slug)?.(step as CreateStep, slug),
+      beforeStep: (step, slug) => hook?.(step as CreateStep, slug),
       ...(resourcesDir ? { resourcesDir } : {}),
     },
   });
@@ -75,24 +49,15 @@ beforeAll(async () => {
   t = tempDir();
   core = newCore();
   await tenantHost(core, 'sb');
-  // The same machine through a second sshd per lane, which the tests kill to cut the connection.
-  for (let i = 0; i < LANES; i++) {
-    const cut = await startExtraSshd();
-    const host = `cut${i}`;
-    await tenantHost(core, host, {
-      address: '127.0.0.1',
-      port: cut.port,
-      acceptFingerprint: cut.fingerprint,
-    });
-    lanes.push({ host, cut });
-  }
-  free.push(...lanes);
+  // The same machine through a second sshd, which the tests kill to cut the connection.
+  cut = await startExtraSshd();
+  await tenantHost(core, 'cut', { address: '127.0.0.1', port: cut.port, acceptFingerprint: cut.fingerprint });
   tr = await core.hosts.transport('sb');
 }, 300_000);
 
 afterAll(async () => {
   await core.close();
-  for (const l of lanes) await l.cut.stop();
+  await cut.stop();
   t.cleanup();
 }, 120_000);
 
@@ -102,157 +67,129 @@ async function lockIsFree(slug: string): Promise<boolean> {
   return lock !== null;
 }
 
-describe.concurrent('a create made to fail at every step leaves nothing behind', () => {
+describe('a create made to fail at every step leaves nothing behind', () => {
   for (const step of CREATE_STEPS) {
-    it(
-      `fails at ${step}`,
-      () =>
-        inLane(async () => {
-          const slug = uniqueSlug(`f-${step}`.slice(0, 12));
-          hooks.set(slug, (s) => {
-            if (s === step) throw new CoreError('test.injected', `injected failure at ${step}`, '');
-          });
-          try {
-            await expect(core.tenants.create(input(slug))).rejects.toMatchObject({ code: 'test.injected' });
-          } finally {
-            hooks.delete(slug);
-          }
-          expect(await leftovers(tr, slug)).toEqual(NOTHING);
-          expect(await lockIsFree(slug)).toBe(true);
-        }),
-      WAIT,
-    );
+    it(`fails at ${step}`, async () => {
+      const slug = uniqueSlug(`f-${step}`.slice(0, 12));
+      hook = (s) => {
+        if (s === step) throw new CoreError('test.injected', `injected failure at ${step}`, '');
+      };
+      try {
+        await expect(core.tenants.create(input(slug))).rejects.toMatchObject({ code: 'test.injected' });
+      } finally {
+        hook = null;
+      }
+      expect(await leftovers(tr, slug)).toEqual(NOTHING);
+      expect(await lockIsFree(slug)).toBe(true);
+    }, 300_000);
   }
 
-  it(
-    'cancelled through ops.cancel, a create stops at the next step boundary and is rolled back: nothing left',
-    () =>
-      inLane(async () => {
-        const slug = uniqueSlug('cancel');
-        const opId = `it-cancel-${slug}`;
-        const seen: string[] = [];
-        const off = core.onEvent((e) => {
-          if (e.type === 'progress' && e.opId === opId) seen.push(`${e.step} ${e.state}`);
-        });
-        hooks.set(slug, async (s) => {
-          if (s === 'start') expect(await core.call('ops.cancel', { opId })).toEqual({ cancelled: true });
-        });
-        try {
-          const r = await core.dispatch('tenants.create', { ...input(slug), opId });
-          expect(r.ok).toBe(false);
-          expect(!r.ok && r.error.code).toBe('op.cancelled');
-        } finally {
-          hooks.delete(slug);
-          off();
-        }
-        // Its progress carried the caller's id from the first event; it never started the stack.
-        expect(seen[0]).toBe('validate running');
-        expect(seen).toContain('upload done');
-        expect(seen).not.toContain('start running');
-        expect(seen.at(-1)).toBe('start failed');
-        expect(await core.call('ops.list', {})).toEqual([]);
-        expect(await leftovers(tr, slug)).toEqual(NOTHING);
-        expect(await lockIsFree(slug)).toBe(true);
-      }),
-    WAIT,
-  );
+  it('cancelled through ops.cancel, a create stops at the next step boundary and is rolled back: nothing left', async () => {
+    const slug = uniqueSlug('cancel');
+    const opId = `it-cancel-${slug}`;
+    const seen: string[] = [];
+    const off = core.onEvent((e) => {
+      if (e.type === 'progress' && e.opId === opId) seen.push(`${e.step} ${e.state}`);
+    });
+    hook = async (s) => {
+      if (s === 'start') expect(await core.call('ops.cancel', { opId })).toEqual({ cancelled: true });
+    };
+    try {
+      const r = await core.dispatch('tenants.create', { ...input(slug), opId });
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.error.code).toBe('op.cancelled');
+    } finally {
+      hook = null;
+      off();
+    }
+    // Its progress carried the caller's id from the first event; it never started the stack.
+    expect(seen[0]).toBe('validate running');
+    expect(seen).toContain('upload done');
+    expect(seen).not.toContain('start running');
+    expect(seen.at(-1)).toBe('start failed');
+    expect(await core.call('ops.list', {})).toEqual([]);
+    expect(await leftovers(tr, slug)).toEqual(NOTHING);
+    expect(await lockIsFree(slug)).toBe(true);
+  }, 300_000);
 
-  it(
-    'a real failure (a module migration that does not apply) is rolled back too',
-    () =>
-      inLane(async () => {
-        const res = join(t.dir, 'resources');
-        const root = join(import.meta.dirname, '..', '..');
-        cpSync(join(root, 'modules'), join(res, 'modules'), { recursive: true });
-        cpSync(join(root, 'templates'), join(res, 'templates'), { recursive: true });
-        writeFileSync(
-          join(res, 'modules', 'core_chat', 'migrations', '001_init.sql'),
-          'CREATE TABLE broken (;\n',
-        );
-        const c = newCore(res);
-        const slug = uniqueSlug('badmig');
-        try {
-          const err = await c.tenants.create(input(slug)).catch((e: unknown) => e);
-          expect((err as CoreError).code).toBe('tenant.migration');
-          expect((err as CoreError).message).toContain('core_chat/001_init.sql');
-          expect(await leftovers(tr, slug)).toEqual(NOTHING);
-        } finally {
-          await c.close();
-        }
-      }),
-    WAIT,
-  );
+  it('a real failure (a module migration that does not apply) is rolled back too', async () => {
+    const res = join(t.dir, 'resources');
+    const root = join(import.meta.dirname, '..', '..');
+    cpSync(join(root, 'modules'), join(res, 'modules'), { recursive: true });
+    cpSync(join(root, 'templates'), join(res, 'templates'), { recursive: true });
+    writeFileSync(
+      join(res, 'modules', 'core_chat', 'migrations', '001_init.sql'),
+      'CREATE TABLE broken (;\n',
+    );
+    const c = newCore(res);
+    const slug = uniqueSlug('badmig');
+    try {
+      const err = await c.tenants.create(input(slug)).catch((e: unknown) => e);
+      expect((err as CoreError).code).toBe('tenant.migration');
+      expect((err as CoreError).message).toContain('core_chat/001_init.sql');
+      expect(await leftovers(tr, slug)).toEqual(NOTHING);
+    } finally {
+      await c.close();
+    }
+  }, 300_000);
 
-  it(
-    'asked to keep a failed create, it is kept for inspection and marked failed; delete removes it',
-    () =>
-      inLane(async () => {
-        const slug = uniqueSlug('keep');
-        hooks.set(slug, (s) => {
-          if (s === 'migrate') throw new CoreError('test.injected', 'injected failure at migrate', '');
-        });
-        try {
-          await expect(core.tenants.create({ ...input(slug), keepOnFailure: true })).rejects.toMatchObject({
-            code: 'test.injected',
-          });
-        } finally {
-          hooks.delete(slug);
-        }
-        const kept = await leftovers(tr, slug);
-        expect(kept.dir).toBe(true);
-        expect(kept.containers.length).toBe(3);
-        const s = await core.tenants.status(slug);
-        expect(s.state).toBe('failed');
-        expect(s.lastOperation).toMatchObject({ kind: 'create', state: 'failed', step: 'migrate' });
-        await core.tenants.delete(slug, slug);
-        expect(await leftovers(tr, slug)).toEqual(NOTHING);
-      }),
-    WAIT,
-  );
+  it('asked to keep a failed create, it is kept for inspection and marked failed; delete removes it', async () => {
+    const slug = uniqueSlug('keep');
+    hook = (s) => {
+      if (s === 'migrate') throw new CoreError('test.injected', 'injected failure at migrate', '');
+    };
+    try {
+      await expect(core.tenants.create({ ...input(slug), keepOnFailure: true })).rejects.toMatchObject({
+        code: 'test.injected',
+      });
+    } finally {
+      hook = null;
+    }
+    const kept = await leftovers(tr, slug);
+    expect(kept.dir).toBe(true);
+    expect(kept.containers.length).toBe(3);
+    const s = await core.tenants.status(slug);
+    expect(s.state).toBe('failed');
+    expect(s.lastOperation).toMatchObject({ kind: 'create', state: 'failed', step: 'migrate' });
+    await core.tenants.delete(slug, slug);
+    expect(await leftovers(tr, slug)).toEqual(NOTHING);
+  }, 300_000);
 });
 
-describe.concurrent(
-  'a create whose connection is cut at every step boundary is resumed by running it again',
-  () => {
-    for (const step of CREATE_STEPS.slice(1)) {
-      it(
-        `cut before ${step}`,
-        () =>
-          inLane(async ({ host, cut }) => {
-            const slug = uniqueSlug(`c-${step}`.slice(0, 12));
-            hooks.set(slug, async (s) => {
-              if (s === step) await cut.kill();
-            });
-            let err: unknown;
-            try {
-              err = await core.tenants.create(input(slug, host)).catch((e: unknown) => e);
-            } finally {
-              hooks.delete(slug);
-              await cut.restart();
-            }
-            expect(err).toBeInstanceOf(CoreError);
-            expect((err as CoreError).code).toMatch(/^(ssh\.|tenant\.lock-lost)/);
+describe('a create whose connection is cut at every step boundary is resumed by running it again', () => {
+  for (const step of CREATE_STEPS.slice(1)) {
+    it(`cut before ${step}`, async () => {
+      const slug = uniqueSlug(`c-${step}`.slice(0, 12));
+      hook = async (s) => {
+        if (s === step) await cut.kill();
+      };
+      let err: unknown;
+      try {
+        err = await core.tenants.create(input(slug, 'cut')).catch((e: unknown) => e);
+      } finally {
+        hook = null;
+        await cut.restart();
+      }
+      expect(err).toBeInstanceOf(CoreError);
+      expect((err as CoreError).code).toMatch(/^(ssh\.|tenant\.lock-lost)/);
 
-            // The same command again, with the connection back.
-            const view = await core.tenants.create(input(slug, host));
-            expect(view.state).toBe('running');
-            const status = await core.tenants.status(slug, host);
-            expect(status.services.every((x) => x.health === 'healthy')).toBe(true);
-            const left = await leftovers(tr, slug);
-            expect(left.containers).toHaveLength(4);
-            expect(left.volumes.sort()).toEqual(
-              ['n8n_data', 'pg_data', 'qdrant_data', 'redis_data'].map((v) => `${slug}_${v}`).sort(),
-            );
-            expect(left.networks).toEqual([`${slug}_internal`]);
-
-            await core.tenants.delete(slug, slug, host);
-            expect(await leftovers(tr, slug)).toEqual(NOTHING);
-          }),
-        WAIT,
+      // The same command again, with the connection back.
+      const view = await core.tenants.create(input(slug, 'cut'));
+      expect(view.state).toBe('running');
+      const status = await core.tenants.status(slug, 'cut');
+      expect(status.services.every((x) => x.health === 'healthy')).toBe(true);
+      const left = await leftovers(tr, slug);
+      expect(left.containers).toHaveLength(4);
+      expect(left.volumes.sort()).toEqual(
+        ['n8n_data', 'pg_data', 'qdrant_data', 'redis_data'].map((v) => `${slug}_${v}`).sort(),
       );
-    }
-  },
-);
+      expect(left.networks).toEqual([`${slug}_internal`]);
+
+      await core.tenants.delete(slug, slug, 'cut');
+      expect(await leftovers(tr, slug)).toEqual(NOTHING);
+    }, 600_000);
+  }
+});
 
 describe('two operators', () => {
   it('a second operation on a tenant being created is refused with who holds the lock', async () => {
@@ -265,13 +202,13 @@ describe('two operators', () => {
     try {
       await tenantHost(other, 'sb');
       let refusal: unknown = null;
-      hooks.set(slug, async (s) => {
+      hook = async (s) => {
         if (s === 'health') refusal = await other.tenants.delete(slug, slug, 'sb').catch((e: unknown) => e);
-      });
+      };
       try {
         await core.tenants.create(input(slug));
       } finally {
-        hooks.delete(slug);
+        hook = null;
       }
       expect((refusal as CoreError).code).toBe('tenant.locked');
       expect((refusal as CoreError).message).toMatch(/running 'create' on it since/);
