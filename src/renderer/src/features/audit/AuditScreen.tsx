@@ -11,7 +11,17 @@ import { TableHead } from '../../kit/TableHead';
 import { SectionLink } from '../../app/SectionLink';
 
 /** Actions the console words itself; any other is shown as its code. */
-const KNOWN_ACTIONS = ['host.pin', 'host.repin', 'host.add', 'host.import', 'host.forget'] as const;
+const KNOWN_ACTIONS = [
+  'host.pin',
+  'host.repin',
+  'host.add',
+  'host.import',
+  'host.forget',
+  // The door's own records of every command that changes something (core/audit.ts).
+  'command.start',
+  'command.ok',
+  'command.failed',
+] as const;
 type KnownAction = (typeof KNOWN_ACTIONS)[number];
 
 function actionText(t: TFunction, action: string): string | null {

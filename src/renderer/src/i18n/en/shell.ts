@@ -175,6 +175,11 @@ export const shell = {
         import: 'Host imported',
         forget: 'Host forgotten',
       },
+      command: {
+        start: 'Command started',
+        ok: 'Command succeeded',
+        failed: 'Command failed',
+      },
     },
   },
 };

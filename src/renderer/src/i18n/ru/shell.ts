@@ -177,6 +177,11 @@ export const shell: Shape<typeof en> = {
         import: 'Хост импортирован',
         forget: 'Хост удалён из списка',
       },
+      command: {
+        start: 'Команда начата',
+        ok: 'Команда выполнена',
+        failed: 'Команда не выполнена',
+      },
     },
   },
 };
