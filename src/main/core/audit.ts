@@ -52,11 +52,12 @@ export function startRecord(
   const i = (input ?? {}) as Record<string, unknown>;
   const about: Record<string, string> = {};
   for (const k of SUBJECT_FIELDS) if (typeof i[k] === 'string') about[k] = (i[k] as string).slice(0, 200);
+  const host = commandHost(command.name, input);
   const subject =
     about.slug !== undefined
       ? `tenant:${about.slug}`
-      : commandHost(command.name, input) !== null
-        ? `host:${commandHost(command.name, input) ?? ''}`
+      : host !== null
+        ? `host:${host}`
         : `command:${command.name}`;
   return {
     action: 'command.start',

@@ -81,7 +81,8 @@ export class Core {
     this.audit = new CommandJournal({
       localFile: join(options.home, 'audit.jsonl'),
       host: async (name) => {
-        const host = (await this.store.read()).hosts.find((h) => h.name === name);
+        // Not in the inventory (a host being added): the local journal keeps the records.
+        const host = await this.hosts.get(name).catch(() => null);
         return host ? { transport: await this.hosts.transport(name), target: host } : null;
       },
     });
