@@ -18,6 +18,7 @@ import { TenantPage } from './TenantPage';
 import { TenantWizard } from './TenantWizard';
 import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
+import { useFields } from '../../kit/useFields';
 
 /** How often the list is read again while it is open and the page is visible. */
 export const TENANT_LIST_INTERVAL_MS = 30_000;
@@ -138,15 +139,11 @@ function CreationBanner(): ReactElement | null {
   );
 }
 
+const LIST = ['tenants', 'unreachable', 'loaded', 'filter', 'setFilter', 'loadTenants', 'open'] as const;
+
 function TenantList(): ReactElement {
   const { t } = useTranslation();
-  const tenants = useTenants((s) => s.tenants);
-  const unreachable = useTenants((s) => s.unreachable);
-  const loaded = useTenants((s) => s.loaded);
-  const filter = useTenants((s) => s.filter);
-  const setFilter = useTenants((s) => s.setFilter);
-  const loadTenants = useTenants((s) => s.loadTenants);
-  const open = useTenants((s) => s.open);
+  const { tenants, unreachable, loaded, filter, setFilter, loadTenants, open } = useFields(useTenants, LIST);
   const listing = useTenants((s) => Boolean(s.busy['list']));
   const hosts = useConsole((s) => s.hosts);
   const rows = filterTenants(tenants, filter);
