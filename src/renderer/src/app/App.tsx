@@ -8,6 +8,7 @@ import { SCREEN_VIEWS } from '../features/screens';
 import type { ScreenName } from '../features/routes';
 import { installShortcuts, screenFromHash } from './shortcuts';
 import { useConsole } from './store';
+import { useFields } from '../kit/useFields';
 import { LoadingLine } from '../kit/States';
 
 /** The router: the screen the current section's route registers. */
@@ -75,10 +76,12 @@ function ConnectionBanner(): ReactElement | null {
 
 export function App(): ReactElement {
   const { t } = useTranslation();
-  const phase = useConsole((s) => s.phase);
-  const screen = useConsole((s) => s.screen);
-  const setScreen = useConsole((s) => s.setScreen);
-  const start = useConsole((s) => s.start);
+  const { phase, screen, setScreen, start } = useFields(useConsole, [
+    'phase',
+    'screen',
+    'setScreen',
+    'start',
+  ]);
   const [showShortcuts, setShowShortcuts] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
   const firstScreen = useRef(true);

@@ -28,26 +28,28 @@ export function EmptyState({
   );
 }
 
-/** "Refresh": the arrows turn and the label says so while `busy`; disabled meanwhile. */
+/** "Refresh": the arrows turn and the label says so while `busy`; disabled meanwhile (and when `disabled`). */
 export function RefreshButton({
   busy,
   onClick,
   testId,
   label,
-  busyLabel,
+  busyLabel = label,
+  disabled = false,
 }: {
   busy: boolean;
   onClick(): void;
   testId: string;
   label: string;
-  busyLabel: string;
+  busyLabel?: string;
+  disabled?: boolean;
 }): ReactElement {
   return (
     <button
       type="button"
       className="button"
       onClick={onClick}
-      disabled={busy}
+      disabled={busy || disabled}
       aria-busy={busy}
       data-testid={testId}
     >

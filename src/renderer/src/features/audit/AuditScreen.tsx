@@ -3,7 +3,9 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { ErrorBanner } from '../../kit/ErrorBanner';
-import { NavIcon, RefreshIcon } from '../../kit/Icons';
+import { NavIcon } from '../../kit/Icons';
+import { RefreshButton } from '../../kit/States';
+import { useFields } from '../../kit/useFields';
 import { auditDetailsSummary, formatDateTime, formatRelative } from '../../kit/format';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
@@ -30,17 +32,14 @@ function actionText(t: TFunction, action: string): string | null {
     : null;
 }
 
+const FIELDS = ['hosts', 'auditHost', 'selectedHost', 'selectAuditHost', 'loadAudit', 'error'] as const;
+
 /** A host's audit trail (kept on the host): newest first. */
 export function AuditScreen(): ReactElement {
   const { t, i18n } = useTranslation();
   const lng = i18n.language === 'ru' ? 'ru' : 'en';
   const uid = useId();
-  const hosts = useConsole((s) => s.hosts);
-  const auditHost = useConsole((s) => s.auditHost);
-  const selectedHost = useConsole((s) => s.selectedHost);
-  const selectAuditHost = useConsole((s) => s.selectAuditHost);
-  const loadAudit = useConsole((s) => s.loadAudit);
-  const error = useConsole((s) => s.error);
+  const { hosts, auditHost, selectedHost, selectAuditHost, loadAudit, error } = useFields(useConsole, FIELDS);
   // The host shown: the one chosen here, else the one selected on the Hosts screen, else the first.
   const name =
     (auditHost && hosts.some((h) => h.name === auditHost) ? auditHost : null) ??
@@ -92,17 +91,13 @@ export function AuditScreen(): ReactElement {
                 ))}
               </select>
             </div>
-            <button
-              type="button"
-              className="button"
-              data-testid="audit-refresh"
-              disabled={!name || loading || host?.kind !== 'ssh'}
-              aria-busy={loading}
+            <RefreshButton
+              testId="audit-refresh"
+              busy={loading}
+              disabled={!name || host?.kind !== 'ssh'}
               onClick={() => name && void loadAudit(name)}
-            >
-              <RefreshIcon className={loading ? 'icon-spin' : undefined} />
-              {t('audit.refresh')}
-            </button>
+              label={t('audit.refresh')}
+            />
             {log && !failed ? (
               <p className="muted small audit-count" data-testid="audit-count">
                 {t('audit.count', { count: log.entries.length, when: formatRelative(log.loadedAt, lng) })}
