@@ -14,6 +14,7 @@ import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
 import { fleetSlice } from './contract/fleet';
+import { healthSlice } from './contract/health';
 import { hostsSlice } from './contract/hosts';
 import { opsSlice } from './contract/ops';
 import { imagesSlice } from './contract/images';
@@ -28,6 +29,7 @@ export * from './contract/edge';
 export * from './contract/images';
 export * from './contract/tenants';
 export * from './contract/backups';
+export * from './contract/health';
 export * from './contract/fleet';
 export * from './contract/events';
 export * from './contract/ops';
@@ -44,6 +46,7 @@ export const SLICES = [
   tenantsSlice,
   backupsSlice,
   fleetSlice,
+  healthSlice,
 ] as const;
 
 export const commands = mergeSlices(...SLICES);

@@ -25,6 +25,7 @@ import { ask, interactive, terminalPassphrase } from './prompt';
 import { verb } from './context';
 import { registerBackupCommands } from './backups';
 import { registerEdgeCommands } from './edge';
+import { registerHealthCommands } from './health';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
@@ -432,6 +433,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerBackupCommands(program, ctx);
   registerFleetCommands(program, ctx);
   registerEdgeCommands(program, ctx);
+  registerHealthCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -15,6 +15,7 @@ import { allowAll, dispatch, type Caller, type Handler, type Policy } from './di
 import { CoreError } from './errors';
 import { EventHub } from './events';
 import { buildHandlers } from './features';
+import { HealthService } from './health/service';
 import { Operations } from './operations';
 import { Scheduler } from './scheduler';
 import { HostService, type HostServiceOptions } from './hosts/service';
@@ -53,6 +54,7 @@ export class Core {
   readonly backupKeys: BackupKeys;
   readonly backups: BackupService;
   readonly fleet: FleetService;
+  readonly health: HealthService;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
   /** Long operations that can be cancelled (ops.cancel). */
@@ -78,6 +80,7 @@ export class Core {
       join(resources ?? findResourcesDir(), 'templates'),
     );
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
+    this.health = new HealthService(this.hosts);
     this.audit = new CommandJournal({
       localFile: join(options.home, 'audit.jsonl'),
       host: async (name) => {
@@ -96,6 +99,7 @@ export class Core {
         backupKeys: this.backupKeys,
         backups: this.backups,
         fleet: this.fleet,
+        health: this.health,
         hub: this.hub,
         ops: this.ops,
         emit,
@@ -182,6 +186,7 @@ export class Core {
     this.ops.cancelAll();
     this.scheduler.stop();
     this.hub.close();
+    this.health.close();
     await this.hosts.closeAll();
   }
 }

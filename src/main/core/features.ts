@@ -8,6 +8,8 @@ import { edgeFeature } from './edge/handlers';
 import type { EventHub } from './events';
 import type { Feature, SliceHandlers } from './feature';
 import { fleetFeature } from './fleet/handlers';
+import { healthFeature } from './health/handlers';
+import type { HealthService } from './health/service';
 import { hostsFeature } from './hosts/handlers';
 import type { HostService } from './hosts/service';
 import { imagesFeature } from './images/handlers';
@@ -29,6 +31,7 @@ export interface FeatureContext {
   backupKeys: BackupKeys;
   backups: BackupService;
   fleet: FleetService;
+  health: HealthService;
   hub: EventHub;
   ops: Operations;
   emit(event: AppEvent): void;
@@ -53,6 +56,7 @@ export const FEATURES: {
   tenants: tenantsFeature,
   backups: backupsFeature,
   fleet: fleetFeature,
+  health: healthFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

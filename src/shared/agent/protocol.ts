@@ -133,7 +133,9 @@ export interface HistorySeries {
 }
 
 /** A series: the host's (cpu %, memory used, load 1) or a container's, by name (it survives a recreate). */
-export type HistoryParams = { range: HistoryRange } & ({ scope: 'host' } | { scope: 'container'; name: string });
+export type HistoryParams = { range: HistoryRange } & (
+  { scope: 'host' } | { scope: 'container'; name: string }
+);
 
 /** Method → params and result. */
 export interface AgentMethods {
@@ -156,9 +158,7 @@ export type WatchEvent =
 
 export type AgentErrorCode = 'bad-request' | 'unknown-method' | 'not-found' | 'busy' | 'internal';
 
-export type ClientFrame =
-  | { id: number; method: string; params?: unknown }
-  | { id: number; cancel: true };
+export type ClientFrame = { id: number; method: string; params?: unknown } | { id: number; cancel: true };
 
 export type AgentFrame =
   | { hello: Hello }

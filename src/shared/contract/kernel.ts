@@ -92,6 +92,15 @@ export const LIMITS = {
 
 export const PATH_TOO_LONG = `The path is longer than ${LIMITS.path} characters.`;
 
+/** `name[:tag][@digest]` with an optional registry host; what `docker pull` accepts. */
+export const ImageRefSchema = z
+  .string()
+  .max(255)
+  .regex(
+    /^(?:[a-z0-9.-]+(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
+    'Give an image reference such as registry.example.kz/postgres:15.10.',
+  );
+
 /** A file on the operator's machine (the console's side, never a host's). */
 export const LocalFileSchema = z
   .string()

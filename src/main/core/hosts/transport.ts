@@ -81,6 +81,8 @@ export interface HostTransport {
   upload(source: string | Readable, remotePath: string, options?: UploadOptions): Promise<{ bytes: number }>;
   /** A local 127.0.0.1 port forwarded to `host:port` as the host sees it. */
   tunnel(host: string, port: number): Promise<Tunnel>;
+  /** A stream to a Unix socket on the host (over SSH: direct-streamlocal on the one connection). */
+  unixStream(socketPath: string): Promise<Duplex>;
   close(): void;
 }
 
@@ -165,6 +167,9 @@ export class SshTransport implements HostTransport {
   }
   async tunnel(host: string, port: number): Promise<Tunnel> {
     return (await this.connection()).tunnel(host, port);
+  }
+  async unixStream(socketPath: string): Promise<Duplex> {
+    return (await this.connection()).openUnixStream(socketPath);
   }
   close(): void {
     this.closed = true;
@@ -292,6 +297,22 @@ export class LocalTransport implements HostTransport {
       );
     }
     return { bytes };
+  }
+
+  unixStream(socketPath: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect(socketPath);
+      socket.once('connect', () => resolve(socket));
+      socket.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new CoreError(
+            'unix.connect',
+            `Could not connect to ${socketPath} on this machine: ${err.code ?? err.message}.`,
+            'Check that the program serving it runs and that this user may use the socket.',
+          ),
+        ),
+      );
+    });
   }
 
   async tunnel(host: string, port: number): Promise<Tunnel> {

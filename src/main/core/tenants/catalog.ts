@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ImageRefSchema } from '../../../shared/contract';
 import { parseJsonAs } from '../errors';
 
 /**
@@ -18,14 +19,7 @@ export const PRODUCTION_IMAGES: Record<ImageKey, string> = {
   traefik: 'traefik:v3.3.5',
 };
 
-/** `name[:tag][@digest]` with an optional registry host; what `docker pull` accepts. */
-export const ImageRefSchema = z
-  .string()
-  .max(255)
-  .regex(
-    /^(?:[a-z0-9.-]+(?::[0-9]{1,5})?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/,
-    'Give an image reference such as registry.example.kz/postgres:15.10.',
-  );
+export { ImageRefSchema };
 
 export const HostCatalogSchema = z
   .object({

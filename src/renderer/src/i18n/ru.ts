@@ -74,6 +74,8 @@ export const ruSchemaMessages: Record<string, string> = {
     'Имена, начинающиеся с «drill--», заняты проверками восстановления: выберите другое.',
   'Give an e-mail address.': 'Укажите адрес электронной почты.',
   'At most 16 images.': 'Не больше 16 образов.',
+  'Give an image reference such as registry.example.kz/postgres:15.10.':
+    'Укажите ссылку на образ, например registry.example.kz/postgres:15.10.',
   'The path is empty: give a file path.': 'Путь не указан: введите путь к файлу.',
   'An age identity starts with AGE-SECRET-KEY-1 and has 74 characters.':
     'Закрытый ключ age начинается с AGE-SECRET-KEY-1 и состоит из 74 символов.',

@@ -1,0 +1,239 @@
+/**
+ * truffles-agent: runs on a host (in a container the console starts, restart policy
+ * unless-stopped), watches the containers of ours from Docker's events stream, samples their
+ * stats and the host's in one-shot sweeps, keeps a bounded history on disk, and answers the
+ * console on a Unix socket. No network port, no polling of container state.
+ *
+ * Configuration (environment):
+ *   TRUFFLES_AGENT_DIR      its folder on the host, mounted here (default /agent):
+ *                           run/agent.sock (the door), data/ (history)
+ *   TRUFFLES_AGENT_GID      the group that may use the door (the Docker socket's group)
+ *   DOCKER_SOCKET           default /var/run/docker.sock
+ *   TRUFFLES_HOST_PROC      the host's /proc (default /host/proc, else /proc)
+ *   TRUFFLES_HOST_ROOT      the host's / read-only (default /host/root, else /)
+ *   TRUFFLES_SWEEP_SECONDS  the stats sweep period (default 10)
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerHealth, HostHealth, HostSnapshot, WatchEvent } from '../shared/agent/protocol';
+import { AGENT_PROTOCOL, AGENT_VERSION } from '../shared/agent/protocol';
+import { ContainerTable } from './containers';
+import { DockerApi } from './docker';
+import { History } from './history';
+import { readHost } from './hostinfo';
+import type { CpuTimes } from './hostinfo';
+import { RequestError, serveDoor } from './server';
+import type { Door } from './server';
+import { containerStats } from './stats';
+import type { CpuSample, DockerStatsJson } from './stats';
+import { sweep } from './sweep';
+
+const env = process.env;
+const dir = env['TRUFFLES_AGENT_DIR'] ?? '/agent';
+const socketPath = join(dir, 'run', 'agent.sock');
+const gid = env['TRUFFLES_AGENT_GID'] ? Number(env['TRUFFLES_AGENT_GID']) : null;
+const procRoot = env['TRUFFLES_HOST_PROC'] ?? (existsSync('/host/proc/stat') ? '/host/proc' : '/proc');
+const rootfs = env['TRUFFLES_HOST_ROOT'] ?? (existsSync('/host/root') ? '/host/root' : '/');
+const sweepMs = Math.max(1, Number(env['TRUFFLES_SWEEP_SECONDS'] ?? 10)) * 1000;
+const startedAt = new Date().toISOString();
+const methods = ['ping', 'snapshot', 'history', 'watch'];
+
+const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
+const table = new ContainerTable(docker);
+const history = new History(join(dir, 'data'));
+const watchers = new Set<(e: WatchEvent) => void>();
+const stop = new AbortController();
+
+let host: HostHealth | null = null;
+let hostCpu: CpuTimes | null = null;
+const cpuSamples = new Map<string, CpuSample>();
+let lastSweepAt: string | null = null;
+let lastSweepMs: number | null = null;
+
+function log(message: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${message}\n`);
+}
+
+function broadcast(e: WatchEvent): void {
+  for (const w of watchers) w(e);
+}
+
+// Changes go out in batches: at most one message per 100 ms, each container once.
+const pendingUpserts = new Map<string, ContainerHealth>();
+const pendingRemovals = new Set<string>();
+let flushTimer: NodeJS.Timeout | null = null;
+table.onChange((change) => {
+  if (change.kind === 'upsert') {
+    pendingRemovals.delete(change.container.id);
+    pendingUpserts.set(change.container.id, change.container);
+  } else {
+    pendingUpserts.delete(change.id);
+    pendingRemovals.add(change.id);
+    cpuSamples.delete(change.id);
+  }
+  flushTimer ??= setTimeout(flush, 100);
+});
+function flush(): void {
+  flushTimer = null;
+  if (pendingUpserts.size) broadcast({ kind: 'containers', containers: [...pendingUpserts.values()] });
+  if (pendingRemovals.size) broadcast({ kind: 'removed', ids: [...pendingRemovals] });
+  pendingUpserts.clear();
+  pendingRemovals.clear();
+}
+
+/** Follow Docker's events; on every (re)connection, list everything first: no gap goes unseen. */
+async function watchDocker(): Promise<void> {
+  let backoff = 500;
+  while (!stop.signal.aborted) {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    try {
+      await table.reconcile(stop.signal);
+      const filters = encodeURIComponent(JSON.stringify({ type: ['container'] }));
+      table.eventsConnected = true;
+      broadcast({ kind: 'gap', eventsConnected: true });
+      backoff = 500;
+      await docker.lines(
+        `/events?since=${since}&filters=${filters}`,
+        (l) => table.onEventLine(l),
+        stop.signal,
+      );
+    } catch (err) {
+      if (!stop.signal.aborted) log(`events stream: ${(err as Error).message}`);
+    }
+    if (table.eventsConnected) {
+      table.eventsConnected = false;
+      broadcast({ kind: 'gap', eventsConnected: false });
+    }
+    if (stop.signal.aborted) return;
+    await new Promise((r) => setTimeout(r, backoff));
+    backoff = Math.min(backoff * 2, 10_000);
+  }
+}
+
+/** One sweep: every running container's stats (one-shot, 5 at a time), the host's, the history. */
+async function sweepOnce(): Promise<void> {
+  const t0 = Date.now();
+  const running = table.running();
+  const answers = await sweep(
+    running.map((c) => c.id),
+    (id, signal) =>
+      docker.json<DockerStatsJson>(`/containers/${id}/stats?stream=false&one-shot=true`, {
+        signal,
+        timeoutMs: 2_100,
+      }),
+    { concurrency: 5, timeoutMs: 2_100 },
+  );
+  const at = new Date();
+  const recorded: Array<{ name: string; stats: NonNullable<ContainerHealth['stats']> }> = [];
+  for (const c of running) {
+    const raw = answers.get(c.id);
+    if (!raw || raw instanceof Error) continue;
+    const { stats, sample } = containerStats(raw, cpuSamples.get(c.id) ?? null, at);
+    cpuSamples.set(c.id, sample);
+    table.setStats(c.id, stats);
+    recorded.push({ name: c.name, stats });
+  }
+  try {
+    const read = await readHost({ procRoot, rootfs }, hostCpu);
+    host = read.host;
+    hostCpu = read.cpu;
+  } catch (err) {
+    log(`host reading: ${(err as Error).message}`);
+  }
+  await history.record(Math.floor(at.getTime() / 1000), host, recorded);
+  lastSweepAt = at.toISOString();
+  lastSweepMs = Date.now() - t0;
+  if (host) broadcast({ kind: 'host', host });
+  if (recorded.length) broadcast({ kind: 'containers', containers: table.running() });
+}
+
+function snapshot(): HostSnapshot {
+  const usage = process.cpuUsage();
+  return {
+    takenAt: new Date().toISOString(),
+    agent: {
+      version: AGENT_VERSION,
+      protocol: AGENT_PROTOCOL,
+      startedAt,
+      rssBytes: process.memoryUsage().rss,
+      cpuSeconds: (usage.user + usage.system) / 1e6,
+      eventsConnected: table.eventsConnected,
+      lastEventAt: table.lastEventAt,
+      reconciledAt: table.reconciledAt,
+      lastSweepAt,
+      lastSweepMs,
+    },
+    host,
+    containers: table.list(),
+  };
+}
+
+const door: Door = {
+  hello: () => ({
+    agent: 'truffles-agent',
+    version: AGENT_VERSION,
+    protocol: AGENT_PROTOCOL,
+    startedAt,
+    methods,
+  }),
+  methods: {
+    ping: () => ({ pong: true, at: new Date().toISOString() }),
+    snapshot,
+    history: (p) => {
+      const range = p['range'];
+      const scope = p['scope'];
+      if (range !== '1h' && range !== '24h')
+        throw new RequestError('bad-request', 'range must be "1h" or "24h".');
+      if (scope === 'host') return history.series({ scope, range }) ?? emptySeries();
+      if (scope === 'container' && typeof p['name'] === 'string') {
+        const s = history.series({ scope, range, name: p['name'] });
+        if (!s) throw new RequestError('not-found', `No history for a container named "${p['name']}".`);
+        return s;
+      }
+      throw new RequestError('bad-request', 'scope must be "host", or "container" with a "name".');
+    },
+  },
+  streams: {
+    watch: (_p, send) => {
+      watchers.add(send);
+      return () => watchers.delete(send);
+    },
+  },
+};
+
+function emptySeries(): unknown {
+  return { step: 10, fields: [], points: [] };
+}
+
+async function main(): Promise<void> {
+  await history.load();
+  const server = await serveDoor(socketPath, door, gid);
+  log(
+    `truffles-agent ${AGENT_VERSION} (protocol ${AGENT_PROTOCOL}) on ${socketPath}; host /proc ${procRoot}, / ${rootfs}`,
+  );
+  void watchDocker();
+  const tick = async (): Promise<void> => {
+    try {
+      await sweepOnce();
+    } catch (err) {
+      log(`sweep: ${(err as Error).message}`);
+    }
+    if (!stop.signal.aborted)
+      timer = setTimeout(() => void tick(), Math.max(0, sweepMs - (Date.now() % sweepMs)));
+  };
+  let timer = setTimeout(() => void tick(), 200);
+  const shutdown = (): void => {
+    stop.abort();
+    clearTimeout(timer);
+    server.close();
+    for (const w of watchers) watchers.delete(w);
+    setTimeout(() => process.exit(0), 200).unref();
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  log(`cannot start: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+/**
+ * The agent's door: a Unix socket speaking the protocol of src/shared/agent/protocol.ts. One
+ * connection per console (over its SSH connection); each request answered once, each stream
+ * fed until the console cancels it or closes the socket. Nothing listens on the network.
+ */
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { dirname } from 'node:path';
+import type { AgentErrorCode, AgentFrame, Hello } from '../shared/agent/protocol';
+import { MAX_FRAME_BYTES } from '../shared/agent/protocol';
+
+export class RequestError extends Error {
+  constructor(
+    readonly code: AgentErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A single answer. */
+export type MethodHandler = (params: Record<string, unknown>) => Promise<unknown> | unknown;
+/** A stream: call `send` per item; return the function that stops it. */
+export type StreamHandler = (params: Record<string, unknown>, send: (event: unknown) => void) => () => void;
+
+export interface Door {
+  hello(): Hello;
+  methods: Record<string, MethodHandler>;
+  streams: Record<string, StreamHandler>;
+}
+
+/** Serve `door` on `socketPath` (mode 0660, group `gid` when given); resolves once listening. */
+export async function serveDoor(socketPath: string, door: Door, gid: number | null): Promise<Server> {
+  await mkdir(dirname(socketPath), { recursive: true, mode: 0o750 });
+  await rm(socketPath, { force: true }); // a socket left by a killed agent
+  const server = createServer((socket) => serveConnection(socket, door));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  await chmod(socketPath, 0o660);
+  if (gid !== null) {
+    await chown(socketPath, 0, gid);
+    await chown(dirname(socketPath), 0, gid);
+  }
+  return server;
+}
+
+function serveConnection(socket: Socket, door: Door): void {
+  const streams = new Map<number, () => void>();
+  const send = (frame: AgentFrame): void => {
+    if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
+  };
+  const fail = (id: number, code: AgentErrorCode, message: string): void =>
+    send({ id, error: { code, message } });
+  const endAll = (): void => {
+    for (const stop of streams.values()) stop();
+    streams.clear();
+  };
+  socket.on('close', endAll);
+  socket.on('error', () => socket.destroy());
+  send({ hello: door.hello() });
+
+  let rest = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    rest += chunk;
+    if (rest.length > MAX_FRAME_BYTES && !rest.includes('\n')) {
+      send({
+        id: 0,
+        error: { code: 'bad-request', message: `A frame is longer than ${MAX_FRAME_BYTES} bytes.` },
+      });
+      socket.end();
+      return;
+    }
+    let nl = rest.indexOf('\n');
+    while (nl >= 0) {
+      const line = rest.slice(0, nl);
+      rest = rest.slice(nl + 1);
+      if (line.trim()) handleFrame(line);
+      nl = rest.indexOf('\n');
+    }
+  });
+
+  function handleFrame(line: string): void {
+    let frame: { id?: unknown; method?: unknown; params?: unknown; cancel?: unknown };
+    try {
+      frame = JSON.parse(line) as typeof frame;
+    } catch {
+      fail(0, 'bad-request', 'A frame is not JSON.');
+      return;
+    }
+    const id = frame.id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
+      fail(0, 'bad-request', 'A frame needs an "id": a positive integer.');
+      return;
+    }
+    if (frame.cancel === true) {
+      streams.get(id)?.();
+      if (streams.delete(id)) send({ id, end: true });
+      return;
+    }
+    const method = frame.method;
+    const params = frame.params ?? {};
+    if (
+      typeof method !== 'string' ||
+      typeof params !== 'object' ||
+      params === null ||
+      Array.isArray(params)
+    ) {
+      fail(id, 'bad-request', 'A request needs a "method" (a string) and optional "params" (an object).');
+      return;
+    }
+    const p = params as Record<string, unknown>;
+    const stream = Object.hasOwn(door.streams, method) ? door.streams[method] : undefined;
+    if (stream) {
+      if (streams.has(id)) return fail(id, 'bad-request', `Stream ${id} is already open.`);
+      try {
+        streams.set(
+          id,
+          stream(p, (event) => send({ id, event })),
+        );
+      } catch (err) {
+        fail(id, codeOf(err), messageOf(err));
+      }
+      return;
+    }
+    const handler = Object.hasOwn(door.methods, method) ? door.methods[method] : undefined;
+    if (!handler) {
+      const known = [...Object.keys(door.methods), ...Object.keys(door.streams)].join(', ');
+      fail(id, 'unknown-method', `This agent does not know "${method}" (it knows: ${known}).`);
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(p))
+      .then(
+        (result) => send({ id, result }),
+        (err: unknown) => fail(id, codeOf(err), messageOf(err)),
+      );
+  }
+}
+
+function codeOf(err: unknown): AgentErrorCode {
+  return err instanceof RequestError ? err.code : 'internal';
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,258 @@
+/**
+ * The console's side of the agent protocol (src/shared/agent/protocol.ts): one socket to one
+ * host's agent, opened over that host's SSH connection. Checks the agent's hello (an agent of
+ * another protocol is refused, never used), then sends requests and opens streams on it.
+ */
+import type { Duplex } from 'node:stream';
+import type { AgentFrame, AgentMethods, AgentStreams, Hello } from '../../../shared/agent/protocol';
+import { AGENT_PROTOCOL, AGENT_VERSION, MAX_FRAME_BYTES } from '../../../shared/agent/protocol';
+import { CoreError } from '../errors';
+
+const HELLO_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+export interface AgentStream {
+  close(): void;
+  /** Settles when the stream ends: by `close`, by the agent, or because the socket went away. */
+  readonly ended: Promise<void>;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+interface OpenStream {
+  onEvent(event: unknown): void;
+  end(err: Error | null): void;
+}
+
+export class AgentClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly streams = new Map<number, OpenStream>();
+  private closedWith: Error | null = null;
+  private readonly closeListeners = new Set<(err: Error) => void>();
+
+  private constructor(
+    private readonly socket: Duplex,
+    readonly hello: Hello,
+    readonly host: string,
+  ) {}
+
+  /** Open a client on `socket`: waits for the agent's hello and refuses a protocol it does not speak. */
+  static async open(socket: Duplex, host: string): Promise<AgentClient> {
+    const reader = new FrameReader();
+    let client: AgentClient | null = null;
+    const hello = await new Promise<Hello>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new CoreError(
+            'agent.silent',
+            `The agent on '${host}' did not greet the console within ${HELLO_TIMEOUT_MS / 1000} s.`,
+            `Check it with \`truffles agent status ${host}\`; reinstall it with \`truffles agent update ${host}\`.`,
+          ),
+        );
+      }, HELLO_TIMEOUT_MS);
+      socket.on('data', (chunk: Buffer) => {
+        let frames: AgentFrame[];
+        try {
+          frames = reader.push(chunk);
+        } catch (err) {
+          socket.destroy();
+          clearTimeout(timer);
+          reject(err);
+          return;
+        }
+        for (const f of frames) {
+          if (client) client.onFrame(f);
+          else if ('hello' in f) {
+            clearTimeout(timer);
+            resolve(f.hello);
+          }
+        }
+      });
+      socket.once('close', () => {
+        clearTimeout(timer);
+        reject(agentGone(host, 'closed the connection before greeting'));
+        client?.shutdown(agentGone(host, 'closed the connection'));
+      });
+      socket.on('error', () => socket.destroy());
+    });
+    checkHello(hello, host, socket);
+    client = new AgentClient(socket, hello, host);
+    return client;
+  }
+
+  get isClosed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  onClose(listener: (err: Error) => void): () => void {
+    if (this.closedWith) listener(this.closedWith);
+    else this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  request<M extends keyof AgentMethods>(
+    method: M,
+    params: AgentMethods[M]['params'],
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<AgentMethods[M]['result']> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          new CoreError(
+            'agent.timeout',
+            `The agent on '${this.host}' did not answer "${method}" within ${timeoutMs / 1000} s.`,
+            'The host may be overloaded; retry. If it persists, check the agent with `truffles agent status`.',
+          ),
+        );
+      }, timeoutMs);
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.write({ id, method, params });
+    });
+  }
+
+  stream<S extends keyof AgentStreams>(
+    method: S,
+    params: AgentStreams[S]['params'],
+    onEvent: (event: AgentStreams[S]['event']) => void,
+  ): AgentStream {
+    const id = this.nextId++;
+    let settle!: (v: void) => void;
+    const ended = new Promise<void>((r) => (settle = r));
+    if (this.closedWith) {
+      settle();
+      return { close: () => undefined, ended };
+    }
+    this.streams.set(id, {
+      onEvent: (e) => onEvent(e as AgentStreams[S]['event']),
+      end: () => settle(),
+    });
+    this.write({ id, method, params });
+    return {
+      close: () => {
+        if (!this.streams.delete(id)) return;
+        this.write({ id, cancel: true });
+        settle();
+      },
+      ended,
+    };
+  }
+
+  close(): void {
+    this.shutdown(agentGone(this.host, 'was closed by the console'));
+    this.socket.destroy();
+  }
+
+  private write(frame: object): void {
+    if (!this.socket.destroyed) this.socket.write(`${JSON.stringify(frame)}\n`);
+  }
+
+  private onFrame(f: AgentFrame): void {
+    if ('hello' in f) return;
+    const p = this.pending.get(f.id);
+    if (p) {
+      this.pending.delete(f.id);
+      clearTimeout(p.timer);
+      if ('result' in f) p.resolve(f.result);
+      else if ('error' in f) p.reject(agentRefused(this.host, f.error));
+      return;
+    }
+    const s = this.streams.get(f.id);
+    if (!s) return;
+    if ('event' in f) s.onEvent(f.event);
+    else if ('end' in f || 'error' in f) {
+      this.streams.delete(f.id);
+      s.end('error' in f ? agentRefused(this.host, f.error) : null);
+    }
+  }
+
+  private shutdown(err: Error): void {
+    if (this.closedWith) return;
+    this.closedWith = err;
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.pending.clear();
+    for (const s of this.streams.values()) s.end(err);
+    this.streams.clear();
+    for (const l of this.closeListeners) l(err);
+    this.closeListeners.clear();
+  }
+}
+
+/** Splits the agent's bytes into frames (one JSON object a line), refusing an oversized one. */
+export class FrameReader {
+  private rest = '';
+  push(chunk: Buffer | string): AgentFrame[] {
+    this.rest += chunk.toString();
+    const out: AgentFrame[] = [];
+    let nl = this.rest.indexOf('\n');
+    while (nl >= 0) {
+      const line = this.rest.slice(0, nl);
+      this.rest = this.rest.slice(nl + 1);
+      if (line.trim()) out.push(parseFrame(line));
+      nl = this.rest.indexOf('\n');
+    }
+    if (this.rest.length > MAX_FRAME_BYTES)
+      throw new CoreError(
+        'agent.protocol',
+        `The agent sent a frame longer than ${MAX_FRAME_BYTES} bytes.`,
+        'Update the agent with `truffles agent update HOST`.',
+      );
+    return out;
+  }
+}
+
+function parseFrame(line: string): AgentFrame {
+  try {
+    const v = JSON.parse(line) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as AgentFrame;
+  } catch {
+    // below
+  }
+  throw new CoreError(
+    'agent.protocol',
+    'The agent sent something that is not a protocol frame.',
+    'Is another program listening on the agent socket? Reinstall it with `truffles agent update HOST`.',
+  );
+}
+
+function checkHello(hello: Hello, host: string, socket: Duplex): void {
+  if (hello.agent !== 'truffles-agent' || typeof hello.protocol !== 'number') {
+    socket.destroy();
+    throw new CoreError(
+      'agent.protocol',
+      `The program on the agent socket of '${host}' is not a Truffles agent.`,
+      `Reinstall the agent with \`truffles agent update ${host}\`.`,
+    );
+  }
+  if (hello.protocol !== AGENT_PROTOCOL) {
+    socket.destroy();
+    throw new CoreError(
+      'agent.protocol-version',
+      `The agent on '${host}' (version ${String(hello.version)}) speaks protocol ${hello.protocol}; this console speaks protocol ${AGENT_PROTOCOL} only, so it does not use that agent.`,
+      `Install this console's agent (${AGENT_VERSION}) with \`truffles agent update ${host}\`${hello.protocol > AGENT_PROTOCOL ? ', or update the console' : ''}.`,
+    );
+  }
+}
+
+function agentGone(host: string, why: string): CoreError {
+  return new CoreError(
+    'agent.disconnected',
+    `The connection to the agent on '${host}' ${why}.`,
+    'The console reconnects on the next read; if the agent is down, check it with `truffles agent status`.',
+  );
+}
+
+function agentRefused(host: string, error: { code: string; message: string }): CoreError {
+  return new CoreError(`agent.${error.code}`, `The agent on '${host}' refused: ${error.message}`, '');
+}

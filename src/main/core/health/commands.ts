@@ -1,0 +1,114 @@
+/**
+ * The host commands of the agent's life, as argument arrays (quoted by the transport): where it
+ * lives, how its container is run, inspected and removed. Pure: each has a unit test on its
+ * exact output (test/unit/health-commands.test.ts).
+ */
+import { posix } from 'node:path';
+import { AGENT_LABEL } from '../../../shared/agent/protocol';
+
+/** The agent's container on every host. */
+export const AGENT_CONTAINER = 'truffles-agent';
+export const AGENT_BUNDLE_LABEL = 'org.truffles.agent.bundle';
+
+/** `<stateDir>/agent`: the program, `data/` (history), `run/agent.sock` (the door). */
+export function agentDir(stateDir: string): string {
+  return posix.join(stateDir, 'agent');
+}
+
+export function agentSocket(stateDir: string): string {
+  return posix.join(agentDir(stateDir), 'run', 'agent.sock');
+}
+
+export function agentProgramName(version: string, sha256: string): string {
+  return `truffles-agent-${version}-${sha256.slice(0, 12)}.mjs`;
+}
+
+/** The group id of the Docker socket (the agent's door gets the same group). */
+export function socketGroupCommand(dockerSocket: string): string[] {
+  return ['stat', '-c', '%g', '--', dockerSocket];
+}
+
+export function imagePresentCommand(image: string): string[] {
+  return ['docker', 'image', 'inspect', '--format', '{{.Id}}', '--', image];
+}
+
+/** The agent container's labels, state and restarts, as one line of JSON ("" when there is none). */
+export function agentInspectCommand(): string[] {
+  return [
+    'docker',
+    'container',
+    'inspect',
+    '--format',
+    '{{json .Config.Labels}}\t{{.State.Status}}\t{{.State.StartedAt}}\t{{.RestartCount}}\t{{.Config.Image}}',
+    '--',
+    AGENT_CONTAINER,
+  ];
+}
+
+export function agentRemoveCommand(): string[] {
+  return ['docker', 'rm', '--force', '--', AGENT_CONTAINER];
+}
+
+export interface AgentRunOptions {
+  image: string;
+  version: string;
+  sha256: string;
+  stateDir: string;
+  dockerSocket: string;
+  socketGid: number;
+  program: string;
+}
+
+/**
+ * Run the agent: restarted by Docker after a crash or a reboot, no network at all (it reaches
+ * Docker through the socket and the console reaches it through its own socket), read-only root,
+ * small limits. It reads the host's /proc and, read-only, its filesystems (for disk usage).
+ */
+export function agentRunCommand(o: AgentRunOptions): string[] {
+  const dir = agentDir(o.stateDir);
+  return [
+    'docker',
+    'run',
+    '--detach',
+    '--name',
+    AGENT_CONTAINER,
+    '--restart',
+    'unless-stopped',
+    '--label',
+    `${AGENT_LABEL}=${o.version}`,
+    '--label',
+    `${AGENT_BUNDLE_LABEL}=${o.sha256}`,
+    '--user',
+    '0:0',
+    '--network',
+    'none',
+    '--read-only',
+    '--memory',
+    '160m',
+    '--cpus',
+    '0.5',
+    '--pids-limit',
+    '64',
+    '--log-opt',
+    'max-size=5m',
+    '--log-opt',
+    'max-file=2',
+    '--env',
+    'TRUFFLES_AGENT_DIR=/agent',
+    '--env',
+    `TRUFFLES_AGENT_GID=${o.socketGid}`,
+    '--volume',
+    `${o.dockerSocket}:/var/run/docker.sock`,
+    '--volume',
+    `${dir}:/agent`,
+    '--volume',
+    '/proc:/host/proc:ro',
+    '--volume',
+    '/:/host/root:ro,rslave',
+    '--entrypoint',
+    'node',
+    '--',
+    o.image,
+    `/agent/${o.program}`,
+  ];
+}
