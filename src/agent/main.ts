@@ -128,7 +128,7 @@ async function sweepOnce(): Promise<void> {
   for (const c of running) {
     const raw = answers.get(c.id);
     if (!raw || raw instanceof Error) continue;
-    const { stats, sample } = containerStats(raw, cpuSamples.get(c.id) ?? null, at);
+    const { stats, cpu: sample } = containerStats(raw, cpuSamples.get(c.id) ?? null, at);
     cpuSamples.set(c.id, sample);
     table.setStats(c.id, stats);
     recorded.push({ name: c.name, stats });
