@@ -3,7 +3,7 @@
  * trapped inside, Escape cancels, focus goes back where it was when it closes.
  */
 import { useEffect, useRef } from 'react';
-import type { KeyboardEvent, ReactElement, ReactNode, RefObject } from 'react';
+import type { KeyboardEvent, ReactElement, ReactNode, Ref, RefObject } from 'react';
 import { createPortal } from 'react-dom';
 
 const FOCUSABLE =
@@ -13,10 +13,14 @@ function focusables(root: HTMLElement): HTMLElement[] {
   return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute('inert'));
 }
 
+function ignore(): void {}
+
 export interface ModalProps {
   labelledBy: string;
   describedBy?: string;
   onCancel: () => void;
+  /** While true, Escape does nothing (the work the dialog started can't be left half-done). */
+  busy?: boolean;
   testId?: string;
   tone?: 'normal' | 'danger';
   size?: 'normal' | 'wide';
@@ -28,6 +32,7 @@ export function Modal({
   labelledBy,
   describedBy,
   onCancel,
+  busy = false,
   testId,
   tone = 'normal',
   size = 'normal',
@@ -35,10 +40,11 @@ export function Modal({
   children,
 }: ModalProps): ReactElement {
   const ref = useRef<HTMLDivElement>(null);
-  const cancelRef = useRef(onCancel);
+  const cancel = busy ? ignore : onCancel;
+  const cancelRef = useRef(cancel);
   useEffect(() => {
-    cancelRef.current = onCancel;
-  }, [onCancel]);
+    cancelRef.current = cancel;
+  }, [cancel]);
 
   useEffect(() => {
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -114,5 +120,38 @@ export function Modal({
       </div>
     </div>,
     document.body,
+  );
+}
+
+/** A button of a dialog's `modal-actions` row; `busy` (when given) sets `aria-busy`. */
+export function DialogButton({
+  tone = 'normal',
+  buttonRef,
+  onClick,
+  disabled,
+  busy,
+  testId,
+  children,
+}: {
+  tone?: 'normal' | 'primary' | 'danger';
+  buttonRef?: Ref<HTMLButtonElement>;
+  onClick: () => void;
+  disabled?: boolean;
+  busy?: boolean;
+  testId?: string;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <button
+      type="button"
+      ref={buttonRef}
+      className={tone === 'normal' ? 'button' : `button button-${tone}`}
+      onClick={onClick}
+      disabled={disabled}
+      aria-busy={busy}
+      data-testid={testId}
+    >
+      {children}
+    </button>
   );
 }
