@@ -1,6 +1,7 @@
 import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ArrowDownIcon, ArrowUpIcon, CloseIcon } from '../../kit/Icons';
+import { FieldError, FieldHelp } from '../../kit/FieldText';
 import type { DraftField, LabelRow } from './validation';
 
 export const FIELD_INPUT: Record<DraftField, string> = {
@@ -15,6 +16,32 @@ export const FIELD_INPUT: Record<DraftField, string> = {
   'base-domain': 'host-base-domain',
   'registry-mirror': 'host-registry-mirror',
 };
+
+/** A small button showing only an icon; `label` is its accessible name and tooltip. */
+function IconButton({
+  label,
+  disabled,
+  onClick,
+  children,
+}: {
+  label: string;
+  disabled?: boolean;
+  onClick: () => void;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <button
+      type="button"
+      className="icon-button"
+      aria-label={label}
+      title={label}
+      disabled={disabled}
+      onClick={onClick}
+    >
+      {children}
+    </button>
+  );
+}
 
 /** The ProxyJump chain: inventory SSH hosts, ordered, each movable and removable. */
 export function JumpChainEditor({
@@ -57,44 +84,33 @@ export function JumpChainEditor({
             <li key={hop} className="jump-hop" data-testid={`host-jump-hop-${hop}`}>
               <span className="jump-hop-index muted small">{t('form.jumpHop', { n: i + 1 })}</span>
               <span className="mono jump-hop-name">{hop}</span>
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.jumpUp', { name: hop })}
-                title={t('form.jumpUp', { name: hop })}
+              <IconButton
+                label={t('form.jumpUp', { name: hop })}
                 disabled={i === 0}
                 onClick={() => move(i, -1)}
               >
                 <ArrowUpIcon />
-              </button>
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.jumpDown', { name: hop })}
-                title={t('form.jumpDown', { name: hop })}
+              </IconButton>
+              <IconButton
+                label={t('form.jumpDown', { name: hop })}
                 disabled={i === chain.length - 1}
                 onClick={() => move(i, 1)}
               >
                 <ArrowDownIcon />
-              </button>
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.jumpRemove', { name: hop })}
-                title={t('form.jumpRemove', { name: hop })}
+              </IconButton>
+              <IconButton
+                label={t('form.jumpRemove', { name: hop })}
                 onClick={() => onChange(chain.filter((h) => h !== hop))}
               >
                 <CloseIcon />
-              </button>
+              </IconButton>
             </li>
           ))}
           <li className="jump-hop jump-target muted">→ {t('form.jumpTarget')}</li>
         </ol>
       )}
       {candidates.length === 0 ? (
-        <p className="field-help" id={helpId}>
-          {t('form.jumpNoHosts')}
-        </p>
+        <FieldHelp id={helpId}>{t('form.jumpNoHosts')}</FieldHelp>
       ) : (
         <>
           <select
@@ -117,16 +133,12 @@ export function JumpChainEditor({
               </option>
             ))}
           </select>
-          <p className="field-help" id={helpId}>
-            {t('form.jumpHelp')}
-          </p>
+          <FieldHelp id={helpId}>{t('form.jumpHelp')}</FieldHelp>
         </>
       )}
-      {error ? (
-        <p className="field-error" id={errorId} data-testid="field-error-jump">
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={errorId} testId="field-error-jump">
+        {error}
+      </FieldError>
     </div>
   );
 }
@@ -189,15 +201,12 @@ export function LabelsEditor({
                 onChange={(e) => set(i, { value: e.target.value })}
                 onBlur={(e) => onBlur(e.relatedTarget)}
               />
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.labelRemove')}
-                title={t('form.labelRemove')}
+              <IconButton
+                label={t('form.labelRemove')}
                 onClick={() => onChange(rows.filter((_, j) => j !== i))}
               >
                 <CloseIcon />
-              </button>
+              </IconButton>
             </li>
           ))}
         </ul>
@@ -212,14 +221,10 @@ export function LabelsEditor({
           + {t('form.labelAdd')}
         </button>
       </div>
-      {error ? (
-        <p className="field-error" id={errorId} data-testid="field-error-labels">
-          {error}
-        </p>
-      ) : null}
-      <p className="field-help" id={helpId}>
-        {t('form.labelsHelp')}
-      </p>
+      <FieldError id={errorId} testId="field-error-labels">
+        {error}
+      </FieldError>
+      <FieldHelp id={helpId}>{t('form.labelsHelp')}</FieldHelp>
     </div>
   );
 }
@@ -246,16 +251,12 @@ export function Field({ field, id, label, help, error, className, children }: Fi
     <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
       <label htmlFor={id}>{label}</label>
       {children({ 'aria-invalid': Boolean(error), 'aria-describedby': describedBy, id })}
-      {error && field ? (
-        <p className="field-error" id={errorId} data-testid={`field-error-${field}`}>
+      {field ? (
+        <FieldError id={errorId} testId={`field-error-${field}`}>
           {error}
-        </p>
+        </FieldError>
       ) : null}
-      {help ? (
-        <p className="field-help" id={helpId}>
-          {help}
-        </p>
-      ) : null}
+      <FieldHelp id={helpId}>{help}</FieldHelp>
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { ErrorBanner } from '../../kit/ErrorBanner';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Fact } from '../../kit/Fact';
+import { FieldHelp } from '../../kit/FieldText';
 import { useFields } from '../../kit/useFields';
 
 /** Language names are written in their own language, as is usual in language pickers. */
@@ -44,9 +45,7 @@ export function SettingsScreen(): ReactElement {
               </option>
             ))}
           </select>
-          <p className="field-help" id={`${uid}-help`}>
-            {t('settings.languageHelp')}
-          </p>
+          <FieldHelp id={`${uid}-help`}>{t('settings.languageHelp')}</FieldHelp>
         </div>
       </section>
       {info ? (
