@@ -1,7 +1,8 @@
 import { useId, useRef } from 'react';
 import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { DialogButton, Modal } from './Modal';
+import { Modal } from './Modal';
+import { Button } from './Button';
 
 export interface ConfirmDialogProps {
   title: string;
@@ -47,10 +48,10 @@ export function ConfirmDialog({
         {body}
       </div>
       <div className="modal-actions">
-        <DialogButton buttonRef={cancelRef} onClick={onCancel} disabled={busy} testId={`${testId}-cancel`}>
+        <Button buttonRef={cancelRef} onClick={onCancel} disabled={busy} testId={`${testId}-cancel`}>
           {t('common.cancel')}
-        </DialogButton>
-        <DialogButton
+        </Button>
+        <Button
           tone={tone === 'danger' ? 'danger' : 'primary'}
           onClick={onConfirm}
           disabled={busy}
@@ -58,7 +59,7 @@ export function ConfirmDialog({
           testId={`${testId}-confirm`}
         >
           {busy && busyLabel ? busyLabel : confirmLabel}
-        </DialogButton>
+        </Button>
       </div>
     </Modal>
   );

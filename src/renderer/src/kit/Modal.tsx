@@ -3,7 +3,7 @@
  * trapped inside, Escape cancels, focus goes back where it was when it closes.
  */
 import { useEffect, useRef } from 'react';
-import type { KeyboardEvent, ReactElement, ReactNode, Ref, RefObject } from 'react';
+import type { KeyboardEvent, ReactElement, ReactNode, RefObject } from 'react';
 import { createPortal } from 'react-dom';
 
 const FOCUSABLE =
@@ -120,38 +120,5 @@ export function Modal({
       </div>
     </div>,
     document.body,
-  );
-}
-
-/** A button of a dialog's `modal-actions` row; `busy` (when given) sets `aria-busy`. */
-export function DialogButton({
-  tone = 'normal',
-  buttonRef,
-  onClick,
-  disabled,
-  busy,
-  testId,
-  children,
-}: {
-  tone?: 'normal' | 'primary' | 'danger';
-  buttonRef?: Ref<HTMLButtonElement>;
-  onClick: () => void;
-  disabled?: boolean;
-  busy?: boolean;
-  testId?: string;
-  children: ReactNode;
-}): ReactElement {
-  return (
-    <button
-      type="button"
-      ref={buttonRef}
-      className={tone === 'normal' ? 'button' : `button button-${tone}`}
-      onClick={onClick}
-      disabled={disabled}
-      aria-busy={busy}
-      data-testid={testId}
-    >
-      {children}
-    </button>
   );
 }

@@ -8,6 +8,7 @@ import { validateDraft, validateField } from './validation';
 import type { AuthKind, DraftField, FieldErrors, HostDraft } from './validation';
 import { FingerprintDialog } from './FingerprintDialog';
 import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
 import { useBusy } from './HostState';
 
 import { FIELD_INPUT, Field, JumpChainEditor, LabelsEditor } from './HostFormParts';
@@ -290,18 +291,12 @@ export function AddHostForm(): ReactElement {
           </p>
         ) : null}
         <div className="form-actions">
-          <button
-            type="submit"
-            className="button button-primary"
-            data-testid="host-add-submit"
-            disabled={probing}
-            aria-busy={probing}
-          >
+          <Button submit tone="primary" testId="host-add-submit" disabled={probing} busy={probing}>
             {probing ? t('form.submitting') : t('form.submit')}
-          </button>
-          <button type="button" className="button" onClick={closeAddForm} data-testid="host-add-cancel">
+          </Button>
+          <Button onClick={closeAddForm} testId="host-add-cancel">
             {t('form.cancel')}
-          </button>
+          </Button>
         </div>
       </form>
       {probe ? (

@@ -3,7 +3,8 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ProbeResult } from '../../../../shared/contract';
 import { CheckIcon, ErrorIcon, KeyIcon, LockIcon } from '../../kit/Icons';
-import { DialogButton, Modal } from '../../kit/Modal';
+import { Modal } from '../../kit/Modal';
+import { Button } from '../../kit/Button';
 import { hostKeyFile } from '../../kit/format';
 import { useConsole } from '../../app/store';
 import type { KeyReviewMode } from '../../app/store';
@@ -177,11 +178,11 @@ export function FingerprintDialog({
         </pre>
       </div>
       <div className="modal-actions">
-        <DialogButton buttonRef={cancelRef} onClick={onCancel} disabled={busy} testId="fingerprint-cancel">
+        <Button buttonRef={cancelRef} onClick={onCancel} disabled={busy} testId="fingerprint-cancel">
           {canConfirm ? t('fingerprint.cancel') : t('common.close')}
-        </DialogButton>
+        </Button>
         {canConfirm ? (
-          <DialogButton
+          <Button
             tone={changed ? 'danger' : 'primary'}
             onClick={() => onConfirm(probe.fingerprint)}
             disabled={busy}
@@ -189,7 +190,7 @@ export function FingerprintDialog({
             testId="fingerprint-confirm"
           >
             {confirmLabel}
-          </DialogButton>
+          </Button>
         ) : null}
       </div>
     </Modal>

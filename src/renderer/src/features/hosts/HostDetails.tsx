@@ -22,6 +22,7 @@ import { useUnits } from '../../kit/useLocale';
 import { TableHead } from '../../kit/TableHead';
 import { Fact } from '../../kit/Fact';
 import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
 import { KeyActionButton, useBusy, useHostState } from './HostState';
 
 /** Docker or Compose: its version and `extra`, or "not installed" in red. */
@@ -187,40 +188,36 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
           </p>
         </div>
         <div className="details-actions">
-          <button
-            type="button"
-            className="button button-primary"
-            data-testid="host-check"
+          <Button
+            tone="primary"
+            testId="host-check"
             onClick={() => void checkHost(host.name)}
             disabled={checking}
-            aria-busy={checking}
+            busy={checking}
           >
             {checking ? <span className="spinner" aria-hidden="true" /> : null}
             {checking ? t('details.checking') : t('details.check')}
-          </button>
+          </Button>
           {host.kind === 'ssh' && host.fingerprint && !action ? (
-            <button
-              type="button"
-              className="button"
-              data-testid="host-repin"
+            <Button
+              testId="host-repin"
               onClick={() => void reviewKey(host.name, 'repin')}
               disabled={readingKey}
-              aria-busy={readingKey}
+              busy={readingKey}
               aria-haspopup="dialog"
             >
               <KeyIcon />
               {readingKey ? t('hosts.readingKey') : t('details.repin')}
-            </button>
+            </Button>
           ) : null}
-          <button
-            type="button"
-            className="button button-danger-outline"
-            data-testid="host-forget"
+          <Button
+            tone="danger-outline"
+            testId="host-forget"
             onClick={() => setConfirmForget(true)}
             disabled={forgetting}
           >
             {t('details.forget')}
-          </button>
+          </Button>
         </div>
       </header>
 

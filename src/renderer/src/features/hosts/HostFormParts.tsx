@@ -2,6 +2,7 @@ import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ArrowDownIcon, ArrowUpIcon, CloseIcon } from '../../kit/Icons';
 import { FieldError, FieldHelp } from '../../kit/FieldText';
+import { Button } from '../../kit/Button';
 import type { DraftField, LabelRow } from './validation';
 
 export const FIELD_INPUT: Record<DraftField, string> = {
@@ -212,14 +213,9 @@ export function LabelsEditor({
         </ul>
       ) : null}
       <div>
-        <button
-          type="button"
-          className="button button-small"
-          data-testid="host-label-add"
-          onClick={() => onChange([...rows, { key: '', value: '' }])}
-        >
+        <Button small testId="host-label-add" onClick={() => onChange([...rows, { key: '', value: '' }])}>
           + {t('form.labelAdd')}
-        </button>
+        </Button>
       </div>
       <FieldError id={errorId} testId="field-error-labels">
         {error}

@@ -2,6 +2,7 @@ import type { MouseEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HostCheck, HostStatus, HostView } from '../../../../shared/contract';
 import { KeyIcon, LockIcon } from '../../kit/Icons';
+import { Button } from '../../kit/Button';
 import { effectiveStatus, keyAction, labelChips, newerCheck } from '../../kit/format';
 import { useConsole } from '../../app/store';
 
@@ -57,15 +58,13 @@ export function KeyActionButton({
 }): ReactElement {
   const { t } = useTranslation();
   return (
-    <button
-      type="button"
-      className={
-        action === 'review' ? 'button button-small button-danger' : 'button button-small button-warning'
-      }
-      data-testid={testId}
+    <Button
+      tone={action === 'review' ? 'danger' : 'warning'}
+      small
+      testId={testId}
       data-action={inRow ? action : undefined}
       disabled={readingKey}
-      aria-busy={readingKey}
+      busy={readingKey}
       aria-haspopup="dialog"
       onClick={onClick}
     >
@@ -75,6 +74,6 @@ export function KeyActionButton({
         : action === 'review'
           ? t('hosts.reviewKey')
           : t('hosts.confirmKey')}
-    </button>
+    </Button>
   );
 }

@@ -18,6 +18,7 @@ import { Welcome } from './Welcome';
 import { TableHead } from '../../kit/TableHead';
 import { RefreshButton } from '../../kit/States';
 import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
 import { KeyActionButton, useBusy, useHostState } from './HostState';
 
 /** How often the hosts are checked while the Hosts screen is open and the page is visible. */
@@ -127,12 +128,12 @@ function HostRow({ host, selected }: { host: HostView; selected: boolean }): Rea
           : t('common.none')}
       </td>
       <td className="row-actions">
-        <button
-          type="button"
-          className="button button-small button-icon"
-          data-testid={`host-check-${host.name}`}
+        <Button
+          tone="icon"
+          small
+          testId={`host-check-${host.name}`}
           disabled={checking}
-          aria-busy={checking}
+          busy={checking}
           aria-label={t('hosts.checkHost', { name: host.name })}
           title={t('hosts.checkHost', { name: host.name })}
           onClick={(e) => {
@@ -142,7 +143,7 @@ function HostRow({ host, selected }: { host: HostView; selected: boolean }): Rea
           }}
         >
           <RefreshIcon className={checking ? 'icon-spin' : undefined} />
-        </button>
+        </Button>
       </td>
     </tr>
   );
@@ -194,37 +195,23 @@ export function HostsScreen(): ReactElement {
             busyLabel={t('hosts.checkingAll')}
           />
         ) : null}
-        <button
-          type="button"
-          className="button"
-          onClick={openImport}
-          data-testid="hosts-import"
-          aria-haspopup="dialog"
-        >
+        <Button onClick={openImport} testId="hosts-import" aria-haspopup="dialog">
           <ImportIcon />
           {t('hosts.import')}
-        </button>
+        </Button>
         {hosts.length > 0 && canAddLocal ? (
-          <button
-            type="button"
-            className="button"
+          <Button
             onClick={() => void addLocal()}
             disabled={busyLocal}
-            aria-busy={busyLocal}
-            data-testid="hosts-add-local"
+            busy={busyLocal}
+            testId="hosts-add-local"
           >
             {busyLocal ? t('common.working') : t('hosts.addLocal')}
-          </button>
+          </Button>
         ) : null}
-        <button
-          type="button"
-          className="button button-primary"
-          data-testid="add-host"
-          onClick={openAddForm}
-          aria-expanded={addFormOpen}
-        >
+        <Button tone="primary" testId="add-host" onClick={openAddForm} aria-expanded={addFormOpen}>
           {t('hosts.add')}
-        </button>
+        </Button>
       </ScreenHeader>
 
       <ErrorBanner scopes={['hosts']} />

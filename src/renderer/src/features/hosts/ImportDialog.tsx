@@ -3,7 +3,8 @@ import type { FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { WarningIcon } from '../../kit/Icons';
-import { DialogButton, Modal } from '../../kit/Modal';
+import { Modal } from '../../kit/Modal';
+import { Button } from '../../kit/Button';
 import { RichText } from '../../kit/RichText';
 import { StatusBadge } from '../../kit/StatusBadge';
 import { effectiveStatus } from '../../kit/format';
@@ -123,12 +124,12 @@ export function ImportDialog(): ReactElement {
             />
           ))}
           <div className="import-source-actions">
-            <button
-              type="submit"
-              className={preview || result ? 'button' : 'button button-primary'}
-              data-testid="import-preview"
+            <Button
+              submit
+              tone={preview || result ? 'normal' : 'primary'}
+              testId="import-preview"
               disabled={previewing || importing}
-              aria-busy={previewing}
+              busy={previewing}
             >
               {previewing ? <span className="spinner" aria-hidden="true" /> : null}
               {previewing
@@ -136,7 +137,7 @@ export function ImportDialog(): ReactElement {
                 : preview || result
                   ? t('import.again')
                   : t('import.preview')}
-            </button>
+            </Button>
           </div>
         </form>
 
@@ -280,7 +281,7 @@ export function ImportDialog(): ReactElement {
             {t('import.chosen', { count: chosen.length, total: addable.length })}
           </span>
         ) : null}
-        <DialogButton
+        <Button
           buttonRef={closeRef}
           tone={result ? 'primary' : 'normal'}
           onClick={closeImport}
@@ -288,9 +289,9 @@ export function ImportDialog(): ReactElement {
           testId="import-close"
         >
           {result ? t('common.close') : t('common.cancel')}
-        </DialogButton>
+        </Button>
         {preview ? (
-          <DialogButton
+          <Button
             tone="primary"
             onClick={() => void runImport(chosen)}
             disabled={chosen.length === 0 || importing || previewing}
@@ -299,7 +300,7 @@ export function ImportDialog(): ReactElement {
           >
             {importing ? <span className="spinner" aria-hidden="true" /> : null}
             {importing ? t('import.running') : t('import.run', { count: chosen.length })}
-          </DialogButton>
+          </Button>
         ) : null}
       </div>
     </Modal>
