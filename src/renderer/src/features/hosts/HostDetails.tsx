@@ -12,7 +12,6 @@ import {
   formatBytes,
   formatDateTime,
   formatNumber,
-  formatRelative,
   formatUptime,
   jumpChainText,
   percent,
@@ -23,6 +22,7 @@ import { TableHead } from '../../kit/TableHead';
 import { Fact } from '../../kit/Fact';
 import { useFields } from '../../kit/useFields';
 import { Button } from '../../kit/Button';
+import { RelativeTime } from '../../kit/RelativeTime';
 import { KeyActionButton, useBusy, useHostState } from './HostState';
 
 /** Docker or Compose: its version and `extra`, or "not installed" in red. */
@@ -243,13 +243,7 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
       <dl className="facts facts-summary">
         <Fact label={t('details.kind')}>{t(`kind.${host.kind}`)}</Fact>
         <Fact label={t('details.lastChecked')} testId="fact-last-checked">
-          {check ? (
-            <time dateTime={check.checkedAt} title={formatDateTime(check.checkedAt, lng)}>
-              {formatRelative(check.checkedAt, lng)}
-            </time>
-          ) : (
-            t('details.never')
-          )}
+          {check ? <RelativeTime at={check.checkedAt} /> : t('details.never')}
         </Fact>
         <Fact label={t('details.latency')} testId="fact-latency">
           {check?.latencyMs != null
