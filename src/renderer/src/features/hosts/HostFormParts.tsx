@@ -164,6 +164,23 @@ export function LabelsEditor({
   const describedBy = [error ? errorId : '', helpId].filter(Boolean).join(' ');
   const set = (i: number, patch: Partial<LabelRow>): void =>
     onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  /** A label's name (mono, no spell check) or value input. */
+  const labelInput = (i: number, r: LabelRow, part: 'key' | 'value'): ReactElement => (
+    <input
+      type="text"
+      className={part === 'key' ? 'mono' : undefined}
+      data-testid={`host-label-${part}-${i}`}
+      aria-label={part === 'key' ? t('form.labelKey') : t('form.labelValue')}
+      aria-invalid={Boolean(error)}
+      aria-describedby={describedBy}
+      placeholder={part === 'key' ? 'region' : 'almaty'}
+      autoComplete="off"
+      spellCheck={part === 'key' ? false : undefined}
+      value={r[part]}
+      onChange={(e) => set(i, { [part]: e.target.value })}
+      onBlur={(e) => onBlur(e.relatedTarget)}
+    />
+  );
   return (
     <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-labels">
       <span className="field-label" id={`${id}-label`}>
@@ -173,35 +190,11 @@ export function LabelsEditor({
         <ul className="label-rows" aria-labelledby={`${id}-label`}>
           {rows.map((r, i) => (
             <li key={i} className="label-row">
-              <input
-                type="text"
-                className="mono"
-                data-testid={`host-label-key-${i}`}
-                aria-label={t('form.labelKey')}
-                aria-invalid={Boolean(error)}
-                aria-describedby={describedBy}
-                placeholder="region"
-                autoComplete="off"
-                spellCheck={false}
-                value={r.key}
-                onChange={(e) => set(i, { key: e.target.value })}
-                onBlur={(e) => onBlur(e.relatedTarget)}
-              />
+              {labelInput(i, r, 'key')}
               <span aria-hidden="true" className="muted">
                 =
               </span>
-              <input
-                type="text"
-                data-testid={`host-label-value-${i}`}
-                aria-label={t('form.labelValue')}
-                aria-invalid={Boolean(error)}
-                aria-describedby={describedBy}
-                placeholder="almaty"
-                autoComplete="off"
-                value={r.value}
-                onChange={(e) => set(i, { value: e.target.value })}
-                onBlur={(e) => onBlur(e.relatedTarget)}
-              />
+              {labelInput(i, r, 'value')}
               <IconButton
                 label={t('form.labelRemove')}
                 onClick={() => onChange(rows.filter((_, j) => j !== i))}
