@@ -149,6 +149,9 @@ function HostRow({ host, selected }: { host: HostView; selected: boolean }): Rea
   );
 }
 
+/** The host table's plain columns, headed `hosts.col.<name>` (latency and actions follow). */
+const TEXT_COLUMNS = ['name', 'address', 'status', 'health'] as const;
+
 const SCREEN = [
   'hosts',
   'hostsLoaded',
@@ -230,10 +233,7 @@ export function HostsScreen(): ReactElement {
             <table className="table hosts-table" aria-label={t('hosts.listLabel')} data-testid="host-list">
               <TableHead
                 columns={[
-                  t('hosts.col.name'),
-                  t('hosts.col.address'),
-                  t('hosts.col.status'),
-                  t('hosts.col.health'),
+                  ...TEXT_COLUMNS.map((c) => t(`hosts.col.${c}`)),
                   { label: t('hosts.col.latency'), className: 'num' },
                   {
                     label: <span className="visually-hidden">{t('hosts.col.actions')}</span>,
