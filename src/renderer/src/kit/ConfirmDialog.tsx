@@ -2,6 +2,7 @@ import { useId, useRef } from 'react';
 import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Modal } from './Modal';
+import { Button } from './Button';
 
 export interface ConfirmDialogProps {
   title: string;
@@ -34,7 +35,8 @@ export function ConfirmDialog({
     <Modal
       labelledBy={`${id}-title`}
       describedBy={`${id}-body`}
-      onCancel={busy ? () => {} : onCancel}
+      onCancel={onCancel}
+      busy={busy}
       testId={testId}
       tone={tone}
       initialFocus={cancelRef}
@@ -46,26 +48,18 @@ export function ConfirmDialog({
         {body}
       </div>
       <div className="modal-actions">
-        <button
-          type="button"
-          ref={cancelRef}
-          className="button"
-          onClick={onCancel}
-          disabled={busy}
-          data-testid={`${testId}-cancel`}
-        >
+        <Button buttonRef={cancelRef} onClick={onCancel} disabled={busy} testId={`${testId}-cancel`}>
           {t('common.cancel')}
-        </button>
-        <button
-          type="button"
-          className={tone === 'danger' ? 'button button-danger' : 'button button-primary'}
+        </Button>
+        <Button
+          tone={tone === 'danger' ? 'danger' : 'primary'}
           onClick={onConfirm}
           disabled={busy}
-          aria-busy={busy}
-          data-testid={`${testId}-confirm`}
+          busy={busy}
+          testId={`${testId}-confirm`}
         >
           {busy && busyLabel ? busyLabel : confirmLabel}
-        </button>
+        </Button>
       </div>
     </Modal>
   );

@@ -13,10 +13,14 @@ function focusables(root: HTMLElement): HTMLElement[] {
   return [...root.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => !el.hasAttribute('inert'));
 }
 
+function ignore(): void {}
+
 export interface ModalProps {
   labelledBy: string;
   describedBy?: string;
   onCancel: () => void;
+  /** While true, Escape does nothing (the work the dialog started can't be left half-done). */
+  busy?: boolean;
   testId?: string;
   tone?: 'normal' | 'danger';
   size?: 'normal' | 'wide';
@@ -28,6 +32,7 @@ export function Modal({
   labelledBy,
   describedBy,
   onCancel,
+  busy = false,
   testId,
   tone = 'normal',
   size = 'normal',
@@ -35,10 +40,11 @@ export function Modal({
   children,
 }: ModalProps): ReactElement {
   const ref = useRef<HTMLDivElement>(null);
-  const cancelRef = useRef(onCancel);
+  const cancel = busy ? ignore : onCancel;
+  const cancelRef = useRef(cancel);
   useEffect(() => {
-    cancelRef.current = onCancel;
-  }, [onCancel]);
+    cancelRef.current = cancel;
+  }, [cancel]);
 
   useEffect(() => {
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FormEvent, ReactElement, RefObject } from 'react';
+import type { ChangeEvent, FocusEvent, FormEvent, ReactElement, RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { schemaMessage } from '../../i18n';
@@ -7,24 +7,34 @@ import { useConsole } from '../../app/store';
 import { validateDraft, validateField } from './validation';
 import type { AuthKind, DraftField, FieldErrors, HostDraft } from './validation';
 import { FingerprintDialog } from './FingerprintDialog';
+import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
+import { useBusy } from './HostState';
 
 import { FIELD_INPUT, Field, JumpChainEditor, LabelsEditor } from './HostFormParts';
 
 /** The draft's one-line text fields. */
-type TextKey = 'name' | 'address' | 'user' | 'baseDomain' | 'registryMirror';
+type TextKey = 'name' | 'address' | 'user' | 'keyPath' | 'keyText' | 'baseDomain' | 'registryMirror';
+
+const FORM = [
+  'draft',
+  'updateDraft',
+  'probeDraft',
+  'closeAddForm',
+  'probe',
+  'confirmAdd',
+  'cancelProbe',
+  'hosts',
+] as const;
 
 export function AddHostForm(): ReactElement {
   const { t, i18n } = useTranslation();
-  const draft = useConsole((s) => s.draft);
-  const updateDraft = useConsole((s) => s.updateDraft);
-  const probeDraft = useConsole((s) => s.probeDraft);
-  const closeAddForm = useConsole((s) => s.closeAddForm);
-  const probing = useConsole((s) => Boolean(s.busy['probe']));
-  const probe = useConsole((s) => s.probe);
-  const adding = useConsole((s) => Boolean(s.busy['add']));
-  const confirmAdd = useConsole((s) => s.confirmAdd);
-  const cancelProbe = useConsole((s) => s.cancelProbe);
-  const hosts = useConsole((s) => s.hosts);
+  const { draft, updateDraft, probeDraft, closeAddForm, probe, confirmAdd, cancelProbe, hosts } = useFields(
+    useConsole,
+    FORM,
+  );
+  const probing = useBusy('probe');
+  const adding = useBusy('add');
   const jumpCandidates = hosts
     .filter((h) => h.kind === 'ssh' && h.name !== draft.name.trim())
     .map((h) => h.name);
@@ -91,7 +101,10 @@ export function AddHostForm(): ReactElement {
   const id = (f: string): string => `${uid}-${f}`;
   const hasErrors = submitted && Object.keys(errors).length > 0;
 
-  /** A one-line text field of the draft; its label and help are `form.<key>` and `form.<key>Help`. */
+  /**
+   * A text field of the draft (a textarea of `rows` lines, else one line); its label and help are
+   * `form.<key>` and `form.<key>Help`.
+   */
   function textField(
     f: DraftField,
     key: TextKey,
@@ -99,6 +112,7 @@ export function AddHostForm(): ReactElement {
       placeholder: string;
       className?: string;
       mono?: boolean;
+      rows?: number;
       inputRef?: RefObject<HTMLInputElement | null>;
     },
   ): ReactElement {
@@ -111,21 +125,25 @@ export function AddHostForm(): ReactElement {
         error={shown(f)}
         className={o.className}
       >
-        {(aria) => (
-          <input
-            {...aria}
-            ref={o.inputRef}
-            type="text"
-            className={o.mono ? 'mono' : undefined}
-            data-testid={`host-${f}`}
-            value={draft[key]}
-            autoComplete="off"
-            spellCheck={false}
-            placeholder={o.placeholder}
-            onChange={(e) => change({ [key]: e.target.value }, [f])}
-            onBlur={(e) => blur(f, e.relatedTarget)}
-          />
-        )}
+        {(aria) => {
+          const props = {
+            ...aria,
+            className: o.mono ? 'mono' : undefined,
+            'data-testid': `host-${f}`,
+            value: draft[key],
+            autoComplete: 'off',
+            spellCheck: false,
+            placeholder: o.placeholder,
+            onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) =>
+              change({ [key]: e.target.value }, [f]),
+            onBlur: (e: FocusEvent) => blur(f, e.relatedTarget),
+          };
+          return o.rows ? (
+            <textarea {...props} rows={o.rows} />
+          ) : (
+            <input {...props} ref={o.inputRef} type="text" />
+          );
+        }}
       </Field>
     );
   }
@@ -187,56 +205,21 @@ export function AddHostForm(): ReactElement {
               </select>
             )}
           </Field>
-          {draft.authKind === 'keyFile' ? (
-            <Field
-              field="key-path"
-              id={id('keyPath')}
-              label={t('form.keyPath')}
-              help={t('form.keyPathHelp')}
-              error={shown('key-path')}
-              className="field-wide"
-            >
-              {(aria) => (
-                <input
-                  {...aria}
-                  type="text"
-                  data-testid="host-key-path"
-                  className="mono"
-                  value={draft.keyPath}
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="~/.ssh/id_ed25519"
-                  onChange={(e) => change({ keyPath: e.target.value }, ['key-path'])}
-                  onBlur={(e) => blur('key-path', e.relatedTarget)}
-                />
-              )}
-            </Field>
-          ) : null}
-          {draft.authKind === 'storedKey' ? (
-            <Field
-              field="key-text"
-              id={id('keyText')}
-              label={t('form.keyText')}
-              help={t('form.keyTextHelp')}
-              error={shown('key-text')}
-              className="field-full"
-            >
-              {(aria) => (
-                <textarea
-                  {...aria}
-                  data-testid="host-key-text"
-                  className="mono"
-                  rows={6}
-                  value={draft.keyText}
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder="-----BEGIN OPENSSH PRIVATE KEY-----"
-                  onChange={(e) => change({ keyText: e.target.value }, ['key-text'])}
-                  onBlur={(e) => blur('key-text', e.relatedTarget)}
-                />
-              )}
-            </Field>
-          ) : null}
+          {draft.authKind === 'keyFile'
+            ? textField('key-path', 'keyPath', {
+                placeholder: '~/.ssh/id_ed25519',
+                className: 'field-wide',
+                mono: true,
+              })
+            : null}
+          {draft.authKind === 'storedKey'
+            ? textField('key-text', 'keyText', {
+                placeholder: '-----BEGIN OPENSSH PRIVATE KEY-----',
+                className: 'field-full',
+                mono: true,
+                rows: 6,
+              })
+            : null}
           {draft.authKind !== 'agent' ? (
             <Field
               field={null}
@@ -308,18 +291,12 @@ export function AddHostForm(): ReactElement {
           </p>
         ) : null}
         <div className="form-actions">
-          <button
-            type="submit"
-            className="button button-primary"
-            data-testid="host-add-submit"
-            disabled={probing}
-            aria-busy={probing}
-          >
+          <Button submit tone="primary" testId="host-add-submit" disabled={probing} busy={probing}>
             {probing ? t('form.submitting') : t('form.submit')}
-          </button>
-          <button type="button" className="button" onClick={closeAddForm} data-testid="host-add-cancel">
+          </Button>
+          <Button onClick={closeAddForm} testId="host-add-cancel">
             {t('form.cancel')}
-          </button>
+          </Button>
         </div>
       </form>
       {probe ? (

@@ -4,9 +4,12 @@ import { useTranslation } from 'react-i18next';
 import type { ProbeResult } from '../../../../shared/contract';
 import { CheckIcon, ErrorIcon, KeyIcon, LockIcon } from '../../kit/Icons';
 import { Modal } from '../../kit/Modal';
+import { Button } from '../../kit/Button';
 import { hostKeyFile } from '../../kit/format';
 import { useConsole } from '../../app/store';
 import type { KeyReviewMode } from '../../app/store';
+import { useFields } from '../../kit/useFields';
+import { useBusy } from './HostState';
 
 /**
  * Why the dialog is open: adding a new host (`add`), or reviewing the key of one already in the
@@ -109,7 +112,8 @@ export function FingerprintDialog({
     <Modal
       labelledBy={`${uid}-title`}
       describedBy={`${uid}-intro`}
-      onCancel={busy ? () => {} : onCancel}
+      onCancel={onCancel}
+      busy={busy}
       testId="fingerprint-dialog"
       tone={danger ? 'danger' : 'normal'}
       initialFocus={cancelRef}
@@ -174,39 +178,31 @@ export function FingerprintDialog({
         </pre>
       </div>
       <div className="modal-actions">
-        <button
-          type="button"
-          ref={cancelRef}
-          className="button"
-          onClick={onCancel}
-          disabled={busy}
-          data-testid="fingerprint-cancel"
-        >
+        <Button buttonRef={cancelRef} onClick={onCancel} disabled={busy} testId="fingerprint-cancel">
           {canConfirm ? t('fingerprint.cancel') : t('common.close')}
-        </button>
+        </Button>
         {canConfirm ? (
-          <button
-            type="button"
-            className={changed ? 'button button-danger' : 'button button-primary'}
+          <Button
+            tone={changed ? 'danger' : 'primary'}
             onClick={() => onConfirm(probe.fingerprint)}
             disabled={busy}
-            aria-busy={busy}
-            data-testid="fingerprint-confirm"
+            busy={busy}
+            testId="fingerprint-confirm"
           >
             {confirmLabel}
-          </button>
+          </Button>
         ) : null}
       </div>
     </Modal>
   );
 }
 
+const REVIEW = ['keyReview', 'confirmRepin', 'cancelKeyReview'] as const;
+
 /** The key dialog of a host already in the inventory (key changed, unconfirmed, or a re-pin). */
 export function KeyReviewDialog(): ReactElement | null {
-  const review = useConsole((s) => s.keyReview);
-  const busy = useConsole((s) => Boolean(s.busy['repin']));
-  const confirmRepin = useConsole((s) => s.confirmRepin);
-  const cancel = useConsole((s) => s.cancelKeyReview);
+  const { keyReview: review, confirmRepin, cancelKeyReview: cancel } = useFields(useConsole, REVIEW);
+  const busy = useBusy('repin');
   if (!review) return null;
   return (
     <FingerprintDialog

@@ -9,38 +9,50 @@ import { RichText } from '../../kit/RichText';
 import { StatusBadge } from '../../kit/StatusBadge';
 import {
   diskLevel,
-  effectiveStatus,
   formatBytes,
   formatDateTime,
   formatNumber,
-  formatRelative,
   formatUptime,
   jumpChainText,
-  keyAction,
-  labelChips,
-  newerCheck,
   percent,
 } from '../../kit/format';
 import { useConsole } from '../../app/store';
 import { useUnits } from '../../kit/useLocale';
 import { TableHead } from '../../kit/TableHead';
+import { Fact } from '../../kit/Fact';
+import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
+import { RelativeTime } from '../../kit/RelativeTime';
+import { KeyActionButton, useBusy, useHostState } from './HostState';
 
-function Fact({
+/** Docker or Compose: its version and `extra`, or "not installed" in red. */
+function ToolFact({
   label,
-  testId,
+  tool,
+  version,
   children,
-  wide,
 }: {
   label: string;
-  testId?: string;
+  tool: 'docker' | 'compose';
+  version: string | undefined;
   children: ReactNode;
-  wide?: boolean;
 }): ReactElement {
+  const { t } = useTranslation();
   return (
-    <div className={wide ? 'fact fact-wide' : 'fact'}>
-      <dt>{label}</dt>
-      <dd data-testid={testId}>{children}</dd>
-    </div>
+    <Fact label={label}>
+      {version !== undefined ? (
+        <>
+          <span className="mono" data-testid={`fact-${tool}-version`}>
+            {version}
+          </span>{' '}
+          {children}
+        </>
+      ) : (
+        <span className="text-error" data-testid={`fact-${tool}-version`} data-missing="true">
+          {t('details.notInstalled')}
+        </span>
+      )}
+    </Fact>
   );
 }
 
@@ -86,42 +98,20 @@ function Facts({ facts }: { facts: HostFacts }): ReactElement {
         <Fact label={t('details.uptime')} testId="fact-uptime">
           {formatUptime(facts.uptimeSeconds, units)}
         </Fact>
-        <Fact label={t('details.docker')}>
-          {facts.docker ? (
-            <>
-              <span className="mono" data-testid="fact-docker-version">
-                {facts.docker.version}
-              </span>{' '}
-              <span className="muted" data-testid="fact-docker-api">
-                {t('details.dockerApi', { version: facts.docker.apiVersion })}
-              </span>
-            </>
-          ) : (
-            <span className="text-error" data-testid="fact-docker-version" data-missing="true">
-              {t('details.notInstalled')}
-            </span>
-          )}
-        </Fact>
-        <Fact label={t('details.compose')}>
-          {facts.compose ? (
-            <>
-              <span className="mono" data-testid="fact-compose-version">
-                {facts.compose.version}
-              </span>{' '}
-              <span
-                className={facts.compose.v2 ? 'tag tag-ok' : 'tag tag-warning'}
-                data-testid="fact-compose-v2"
-                data-v2={facts.compose.v2}
-              >
-                {facts.compose.v2 ? t('details.composeV2') : t('details.composeLegacy')}
-              </span>
-            </>
-          ) : (
-            <span className="text-error" data-testid="fact-compose-version" data-missing="true">
-              {t('details.notInstalled')}
-            </span>
-          )}
-        </Fact>
+        <ToolFact label={t('details.docker')} tool="docker" version={facts.docker?.version}>
+          <span className="muted" data-testid="fact-docker-api">
+            {t('details.dockerApi', { version: facts.docker?.apiVersion })}
+          </span>
+        </ToolFact>
+        <ToolFact label={t('details.compose')} tool="compose" version={facts.compose?.version}>
+          <span
+            className={facts.compose?.v2 ? 'tag tag-ok' : 'tag tag-warning'}
+            data-testid="fact-compose-v2"
+            data-v2={facts.compose?.v2}
+          >
+            {facts.compose?.v2 ? t('details.composeV2') : t('details.composeLegacy')}
+          </span>
+        </ToolFact>
       </dl>
       {facts.disks.length > 0 ? (
         <>
@@ -170,22 +160,16 @@ function Facts({ facts }: { facts: HostFacts }): ReactElement {
   );
 }
 
+const DETAIL_ACTIONS = ['checkHost', 'forgetHost', 'reviewKey'] as const;
+
 export function HostDetails({ host }: { host: HostView }): ReactElement {
   const { t, i18n } = useTranslation();
   const lng = i18n.language === 'ru' ? 'ru' : 'en';
-  const check = useConsole((s) => newerCheck(s.checks[host.name], host.lastCheck));
-  const live = useConsole((s) => s.liveStatus[host.name]);
-  const checking = useConsole((s) => Boolean(s.busy[`check:${host.name}`]));
-  const forgetting = useConsole((s) => Boolean(s.busy[`forget:${host.name}`]));
-  const checkHost = useConsole((s) => s.checkHost);
-  const forgetHost = useConsole((s) => s.forgetHost);
-  const reviewKey = useConsole((s) => s.reviewKey);
-  const readingKey = useConsole((s) => Boolean(s.busy[`keyProbe:${host.name}`]));
+  const { check, status, action, chips, checking, readingKey } = useHostState(host);
+  const forgetting = useBusy(`forget:${host.name}`);
+  const { checkHost, forgetHost, reviewKey } = useFields(useConsole, DETAIL_ACTIONS);
   const [confirmForget, setConfirmForget] = useState(false);
-  const status = effectiveStatus(host, check ?? undefined, live);
   const problems = check?.problems ?? [];
-  const action = host.kind === 'ssh' ? keyAction(status) : null;
-  const chips = labelChips(host.labels);
 
   return (
     <section
@@ -204,40 +188,36 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
           </p>
         </div>
         <div className="details-actions">
-          <button
-            type="button"
-            className="button button-primary"
-            data-testid="host-check"
+          <Button
+            tone="primary"
+            testId="host-check"
             onClick={() => void checkHost(host.name)}
             disabled={checking}
-            aria-busy={checking}
+            busy={checking}
           >
             {checking ? <span className="spinner" aria-hidden="true" /> : null}
             {checking ? t('details.checking') : t('details.check')}
-          </button>
+          </Button>
           {host.kind === 'ssh' && host.fingerprint && !action ? (
-            <button
-              type="button"
-              className="button"
-              data-testid="host-repin"
+            <Button
+              testId="host-repin"
               onClick={() => void reviewKey(host.name, 'repin')}
               disabled={readingKey}
-              aria-busy={readingKey}
+              busy={readingKey}
               aria-haspopup="dialog"
             >
               <KeyIcon />
               {readingKey ? t('hosts.readingKey') : t('details.repin')}
-            </button>
+            </Button>
           ) : null}
-          <button
-            type="button"
-            className="button button-danger-outline"
-            data-testid="host-forget"
+          <Button
+            tone="danger-outline"
+            testId="host-forget"
             onClick={() => setConfirmForget(true)}
             disabled={forgetting}
           >
             {t('details.forget')}
-          </button>
+          </Button>
         </div>
       </header>
 
@@ -251,36 +231,19 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
         >
           {action === 'review' ? <LockIcon /> : <KeyIcon />}
           <p>{action === 'review' ? t('details.keyChangedNote') : t('details.keyUnconfirmedNote')}</p>
-          <button
-            type="button"
-            className={
-              action === 'review' ? 'button button-small button-danger' : 'button button-small button-warning'
-            }
-            data-testid="details-key-action"
+          <KeyActionButton
+            action={action}
+            readingKey={readingKey}
+            testId="details-key-action"
             onClick={() => void reviewKey(host.name)}
-            disabled={readingKey}
-            aria-busy={readingKey}
-            aria-haspopup="dialog"
-          >
-            {readingKey
-              ? t('hosts.readingKey')
-              : action === 'review'
-                ? t('hosts.reviewKey')
-                : t('hosts.confirmKey')}
-          </button>
+          />
         </div>
       ) : null}
 
       <dl className="facts facts-summary">
         <Fact label={t('details.kind')}>{t(`kind.${host.kind}`)}</Fact>
         <Fact label={t('details.lastChecked')} testId="fact-last-checked">
-          {check ? (
-            <time dateTime={check.checkedAt} title={formatDateTime(check.checkedAt, lng)}>
-              {formatRelative(check.checkedAt, lng)}
-            </time>
-          ) : (
-            t('details.never')
-          )}
+          {check ? <RelativeTime at={check.checkedAt} /> : t('details.never')}
         </Fact>
         <Fact label={t('details.latency')} testId="fact-latency">
           {check?.latencyMs != null

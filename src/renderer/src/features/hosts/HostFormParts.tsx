@@ -1,6 +1,8 @@
 import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ArrowDownIcon, ArrowUpIcon, CloseIcon } from '../../kit/Icons';
+import { FieldError, FieldHelp } from '../../kit/FieldText';
+import { Button } from '../../kit/Button';
 import type { DraftField, LabelRow } from './validation';
 
 export const FIELD_INPUT: Record<DraftField, string> = {
@@ -15,6 +17,32 @@ export const FIELD_INPUT: Record<DraftField, string> = {
   'base-domain': 'host-base-domain',
   'registry-mirror': 'host-registry-mirror',
 };
+
+/** A small button showing only an icon; `label` is its accessible name and tooltip. */
+function IconButton({
+  label,
+  disabled,
+  onClick,
+  children,
+}: {
+  label: string;
+  disabled?: boolean;
+  onClick: () => void;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <button
+      type="button"
+      className="icon-button"
+      aria-label={label}
+      title={label}
+      disabled={disabled}
+      onClick={onClick}
+    >
+      {children}
+    </button>
+  );
+}
 
 /** The ProxyJump chain: inventory SSH hosts, ordered, each movable and removable. */
 export function JumpChainEditor({
@@ -57,44 +85,33 @@ export function JumpChainEditor({
             <li key={hop} className="jump-hop" data-testid={`host-jump-hop-${hop}`}>
               <span className="jump-hop-index muted small">{t('form.jumpHop', { n: i + 1 })}</span>
               <span className="mono jump-hop-name">{hop}</span>
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.jumpUp', { name: hop })}
-                title={t('form.jumpUp', { name: hop })}
+              <IconButton
+                label={t('form.jumpUp', { name: hop })}
                 disabled={i === 0}
                 onClick={() => move(i, -1)}
               >
                 <ArrowUpIcon />
-              </button>
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.jumpDown', { name: hop })}
-                title={t('form.jumpDown', { name: hop })}
+              </IconButton>
+              <IconButton
+                label={t('form.jumpDown', { name: hop })}
                 disabled={i === chain.length - 1}
                 onClick={() => move(i, 1)}
               >
                 <ArrowDownIcon />
-              </button>
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.jumpRemove', { name: hop })}
-                title={t('form.jumpRemove', { name: hop })}
+              </IconButton>
+              <IconButton
+                label={t('form.jumpRemove', { name: hop })}
                 onClick={() => onChange(chain.filter((h) => h !== hop))}
               >
                 <CloseIcon />
-              </button>
+              </IconButton>
             </li>
           ))}
           <li className="jump-hop jump-target muted">→ {t('form.jumpTarget')}</li>
         </ol>
       )}
       {candidates.length === 0 ? (
-        <p className="field-help" id={helpId}>
-          {t('form.jumpNoHosts')}
-        </p>
+        <FieldHelp id={helpId}>{t('form.jumpNoHosts')}</FieldHelp>
       ) : (
         <>
           <select
@@ -117,16 +134,12 @@ export function JumpChainEditor({
               </option>
             ))}
           </select>
-          <p className="field-help" id={helpId}>
-            {t('form.jumpHelp')}
-          </p>
+          <FieldHelp id={helpId}>{t('form.jumpHelp')}</FieldHelp>
         </>
       )}
-      {error ? (
-        <p className="field-error" id={errorId} data-testid="field-error-jump">
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={errorId} testId="field-error-jump">
+        {error}
+      </FieldError>
     </div>
   );
 }
@@ -151,6 +164,23 @@ export function LabelsEditor({
   const describedBy = [error ? errorId : '', helpId].filter(Boolean).join(' ');
   const set = (i: number, patch: Partial<LabelRow>): void =>
     onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  /** A label's name (mono, no spell check) or value input. */
+  const labelInput = (i: number, r: LabelRow, part: 'key' | 'value'): ReactElement => (
+    <input
+      type="text"
+      className={part === 'key' ? 'mono' : undefined}
+      data-testid={`host-label-${part}-${i}`}
+      aria-label={part === 'key' ? t('form.labelKey') : t('form.labelValue')}
+      aria-invalid={Boolean(error)}
+      aria-describedby={describedBy}
+      placeholder={part === 'key' ? 'region' : 'almaty'}
+      autoComplete="off"
+      spellCheck={part === 'key' ? false : undefined}
+      value={r[part]}
+      onChange={(e) => set(i, { [part]: e.target.value })}
+      onBlur={(e) => onBlur(e.relatedTarget)}
+    />
+  );
   return (
     <div className={`field field-full${error ? ' field-invalid' : ''}`} data-testid="host-labels">
       <span className="field-label" id={`${id}-label`}>
@@ -160,66 +190,30 @@ export function LabelsEditor({
         <ul className="label-rows" aria-labelledby={`${id}-label`}>
           {rows.map((r, i) => (
             <li key={i} className="label-row">
-              <input
-                type="text"
-                className="mono"
-                data-testid={`host-label-key-${i}`}
-                aria-label={t('form.labelKey')}
-                aria-invalid={Boolean(error)}
-                aria-describedby={describedBy}
-                placeholder="region"
-                autoComplete="off"
-                spellCheck={false}
-                value={r.key}
-                onChange={(e) => set(i, { key: e.target.value })}
-                onBlur={(e) => onBlur(e.relatedTarget)}
-              />
+              {labelInput(i, r, 'key')}
               <span aria-hidden="true" className="muted">
                 =
               </span>
-              <input
-                type="text"
-                data-testid={`host-label-value-${i}`}
-                aria-label={t('form.labelValue')}
-                aria-invalid={Boolean(error)}
-                aria-describedby={describedBy}
-                placeholder="almaty"
-                autoComplete="off"
-                value={r.value}
-                onChange={(e) => set(i, { value: e.target.value })}
-                onBlur={(e) => onBlur(e.relatedTarget)}
-              />
-              <button
-                type="button"
-                className="icon-button"
-                aria-label={t('form.labelRemove')}
-                title={t('form.labelRemove')}
+              {labelInput(i, r, 'value')}
+              <IconButton
+                label={t('form.labelRemove')}
                 onClick={() => onChange(rows.filter((_, j) => j !== i))}
               >
                 <CloseIcon />
-              </button>
+              </IconButton>
             </li>
           ))}
         </ul>
       ) : null}
       <div>
-        <button
-          type="button"
-          className="button button-small"
-          data-testid="host-label-add"
-          onClick={() => onChange([...rows, { key: '', value: '' }])}
-        >
+        <Button small testId="host-label-add" onClick={() => onChange([...rows, { key: '', value: '' }])}>
           + {t('form.labelAdd')}
-        </button>
+        </Button>
       </div>
-      {error ? (
-        <p className="field-error" id={errorId} data-testid="field-error-labels">
-          {error}
-        </p>
-      ) : null}
-      <p className="field-help" id={helpId}>
-        {t('form.labelsHelp')}
-      </p>
+      <FieldError id={errorId} testId="field-error-labels">
+        {error}
+      </FieldError>
+      <FieldHelp id={helpId}>{t('form.labelsHelp')}</FieldHelp>
     </div>
   );
 }
@@ -246,16 +240,12 @@ export function Field({ field, id, label, help, error, className, children }: Fi
     <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
       <label htmlFor={id}>{label}</label>
       {children({ 'aria-invalid': Boolean(error), 'aria-describedby': describedBy, id })}
-      {error && field ? (
-        <p className="field-error" id={errorId} data-testid={`field-error-${field}`}>
+      {field ? (
+        <FieldError id={errorId} testId={`field-error-${field}`}>
           {error}
-        </p>
+        </FieldError>
       ) : null}
-      {help ? (
-        <p className="field-help" id={helpId}>
-          {help}
-        </p>
-      ) : null}
+      <FieldHelp id={helpId}>{help}</FieldHelp>
     </div>
   );
 }

@@ -3,18 +3,10 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HostView } from '../../../../shared/contract';
 import { ErrorBanner } from '../../kit/ErrorBanner';
-import { ImportIcon, KeyIcon, LockIcon, RefreshIcon } from '../../kit/Icons';
+import { ImportIcon, RefreshIcon } from '../../kit/Icons';
 import { SignalChip } from '../../kit/Signals';
 import { StatusBadge } from '../../kit/StatusBadge';
-import {
-  checkSignals,
-  effectiveStatus,
-  formatNumber,
-  jumpChainText,
-  keyAction,
-  labelChips,
-  newerCheck,
-} from '../../kit/format';
+import { checkSignals, formatNumber, jumpChainText } from '../../kit/format';
 import { startVisiblePolling } from '../../kit/visiblePolling';
 import { useConsole } from '../../app/store';
 import { AddHostForm } from './AddHostForm';
@@ -25,6 +17,9 @@ import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Welcome } from './Welcome';
 import { TableHead } from '../../kit/TableHead';
 import { RefreshButton } from '../../kit/States';
+import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
+import { KeyActionButton, useBusy, useHostState } from './HostState';
 
 /** How often the hosts are checked while the Hosts screen is open and the page is visible. */
 export const HOST_CHECK_INTERVAL_MS = 30_000;
@@ -36,20 +31,14 @@ function useHostPolling(): void {
   }, []);
 }
 
+const ROW_ACTIONS = ['selectHost', 'checkHost', 'reviewKey'] as const;
+
 function HostRow({ host, selected }: { host: HostView; selected: boolean }): ReactElement {
   const { t, i18n } = useTranslation();
   const lng = i18n.language === 'ru' ? 'ru' : 'en';
-  const check = useConsole((s) => newerCheck(s.checks[host.name], host.lastCheck));
-  const live = useConsole((s) => s.liveStatus[host.name]);
-  const checking = useConsole((s) => Boolean(s.busy[`check:${host.name}`]));
-  const readingKey = useConsole((s) => Boolean(s.busy[`keyProbe:${host.name}`]));
-  const selectHost = useConsole((s) => s.selectHost);
-  const checkHost = useConsole((s) => s.checkHost);
-  const reviewKey = useConsole((s) => s.reviewKey);
-  const status = effectiveStatus(host, check ?? undefined, live);
+  const { check, status, action, chips, checking, readingKey } = useHostState(host);
+  const { selectHost, checkHost, reviewKey } = useFields(useConsole, ROW_ACTIONS);
   const signals = checkSignals(host, check, status);
-  const action = host.kind === 'ssh' ? keyAction(status) : null;
-  const chips = labelChips(host.labels);
   return (
     <tr
       data-testid={`host-row-${host.name}`}
@@ -108,30 +97,16 @@ function HostRow({ host, selected }: { host: HostView; selected: boolean }): Rea
         ) : null}
         {action ? (
           <div className="row-key-action">
-            <button
-              type="button"
-              className={
-                action === 'review'
-                  ? 'button button-small button-danger'
-                  : 'button button-small button-warning'
-              }
-              data-testid={`host-key-action-${host.name}`}
-              data-action={action}
-              disabled={readingKey}
-              aria-busy={readingKey}
-              aria-haspopup="dialog"
+            <KeyActionButton
+              action={action}
+              readingKey={readingKey}
+              testId={`host-key-action-${host.name}`}
+              inRow
               onClick={(e) => {
                 e.stopPropagation();
                 void reviewKey(host.name);
               }}
-            >
-              {action === 'review' ? <LockIcon /> : <KeyIcon />}
-              {readingKey
-                ? t('hosts.readingKey')
-                : action === 'review'
-                  ? t('hosts.reviewKey')
-                  : t('hosts.confirmKey')}
-            </button>
+            />
           </div>
         ) : null}
       </td>
@@ -153,12 +128,12 @@ function HostRow({ host, selected }: { host: HostView; selected: boolean }): Rea
           : t('common.none')}
       </td>
       <td className="row-actions">
-        <button
-          type="button"
-          className="button button-small button-icon"
-          data-testid={`host-check-${host.name}`}
+        <Button
+          tone="icon"
+          small
+          testId={`host-check-${host.name}`}
           disabled={checking}
-          aria-busy={checking}
+          busy={checking}
           aria-label={t('hosts.checkHost', { name: host.name })}
           title={t('hosts.checkHost', { name: host.name })}
           onClick={(e) => {
@@ -168,25 +143,43 @@ function HostRow({ host, selected }: { host: HostView; selected: boolean }): Rea
           }}
         >
           <RefreshIcon className={checking ? 'icon-spin' : undefined} />
-        </button>
+        </Button>
       </td>
     </tr>
   );
 }
 
+/** The host table's plain columns, headed `hosts.col.<name>` (latency and actions follow). */
+const TEXT_COLUMNS = ['name', 'address', 'status', 'health'] as const;
+
+const SCREEN = [
+  'hosts',
+  'hostsLoaded',
+  'selectedHost',
+  'addFormOpen',
+  'openAddForm',
+  'addLocal',
+  'checkAll',
+  'importOpen',
+  'openImport',
+  'info',
+] as const;
+
 export function HostsScreen(): ReactElement {
   const { t } = useTranslation();
-  const hosts = useConsole((s) => s.hosts);
-  const hostsLoaded = useConsole((s) => s.hostsLoaded);
-  const selectedHost = useConsole((s) => s.selectedHost);
-  const addFormOpen = useConsole((s) => s.addFormOpen);
-  const openAddForm = useConsole((s) => s.openAddForm);
-  const addLocal = useConsole((s) => s.addLocal);
-  const checkAll = useConsole((s) => s.checkAll);
-  const importOpen = useConsole((s) => s.importOpen);
-  const openImport = useConsole((s) => s.openImport);
-  const info = useConsole((s) => s.info);
-  const busyLocal = useConsole((s) => Boolean(s.busy['addLocal']));
+  const {
+    hosts,
+    hostsLoaded,
+    selectedHost,
+    addFormOpen,
+    openAddForm,
+    addLocal,
+    checkAll,
+    importOpen,
+    openImport,
+    info,
+  } = useFields(useConsole, SCREEN);
+  const busyLocal = useBusy('addLocal');
   const anyChecking = useConsole((s) => Object.keys(s.busy).some((k) => k.startsWith('check:')));
   const selected = hosts.find((h) => h.name === selectedHost) ?? null;
   const canAddLocal = Boolean(info?.localDocker.available) && !hosts.some((h) => h.kind === 'local');
@@ -205,37 +198,23 @@ export function HostsScreen(): ReactElement {
             busyLabel={t('hosts.checkingAll')}
           />
         ) : null}
-        <button
-          type="button"
-          className="button"
-          onClick={openImport}
-          data-testid="hosts-import"
-          aria-haspopup="dialog"
-        >
+        <Button onClick={openImport} testId="hosts-import" aria-haspopup="dialog">
           <ImportIcon />
           {t('hosts.import')}
-        </button>
+        </Button>
         {hosts.length > 0 && canAddLocal ? (
-          <button
-            type="button"
-            className="button"
+          <Button
             onClick={() => void addLocal()}
             disabled={busyLocal}
-            aria-busy={busyLocal}
-            data-testid="hosts-add-local"
+            busy={busyLocal}
+            testId="hosts-add-local"
           >
             {busyLocal ? t('common.working') : t('hosts.addLocal')}
-          </button>
+          </Button>
         ) : null}
-        <button
-          type="button"
-          className="button button-primary"
-          data-testid="add-host"
-          onClick={openAddForm}
-          aria-expanded={addFormOpen}
-        >
+        <Button tone="primary" testId="add-host" onClick={openAddForm} aria-expanded={addFormOpen}>
           {t('hosts.add')}
-        </button>
+        </Button>
       </ScreenHeader>
 
       <ErrorBanner scopes={['hosts']} />
@@ -254,10 +233,7 @@ export function HostsScreen(): ReactElement {
             <table className="table hosts-table" aria-label={t('hosts.listLabel')} data-testid="host-list">
               <TableHead
                 columns={[
-                  t('hosts.col.name'),
-                  t('hosts.col.address'),
-                  t('hosts.col.status'),
-                  t('hosts.col.health'),
+                  ...TEXT_COLUMNS.map((c) => t(`hosts.col.${c}`)),
                   { label: t('hosts.col.latency'), className: 'num' },
                   {
                     label: <span className="visually-hidden">{t('hosts.col.actions')}</span>,

@@ -1,94 +1,33 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ImportCandidate } from '../../../../shared/contract';
 import { ErrorBanner } from '../../kit/ErrorBanner';
-import { CheckIcon, KeyIcon, WarningIcon } from '../../kit/Icons';
+import { WarningIcon } from '../../kit/Icons';
 import { Modal } from '../../kit/Modal';
+import { Button } from '../../kit/Button';
 import { RichText } from '../../kit/RichText';
 import { StatusBadge } from '../../kit/StatusBadge';
-import { effectiveStatus, jumpChainText } from '../../kit/format';
+import { effectiveStatus } from '../../kit/format';
 import { schemaMessage } from '../../i18n';
 import { useConsole } from '../../app/store';
 import { chosenAliases, importSourceFromPaths } from './validation';
 import type { ImportPaths } from './validation';
+import { useFields } from '../../kit/useFields';
+import { useBusy } from './HostState';
+import { CandidateRow, PATH_FIELDS, PathField } from './ImportParts';
 
-function CandidateRow({
-  c,
-  checked,
-  onToggle,
-}: {
-  c: ImportCandidate;
-  checked: boolean;
-  onToggle: (on: boolean) => void;
-}): ReactElement {
-  const { t } = useTranslation();
-  const uid = useId();
-  const can = c.action === 'add';
-  return (
-    <tr
-      data-testid={`import-row-${c.alias}`}
-      data-action={c.action}
-      className={can ? (checked ? 'row-selected' : undefined) : 'row-disabled'}
-    >
-      <td className="check-cell">
-        <input
-          type="checkbox"
-          id={`${uid}-check`}
-          data-testid={`import-check-${c.alias}`}
-          checked={can && checked}
-          disabled={!can}
-          aria-label={t('import.choose', { alias: c.alias })}
-          aria-describedby={c.note ? `${uid}-note` : undefined}
-          onChange={(e) => onToggle(e.target.checked)}
-        />
-      </td>
-      <th scope="row">
-        <label htmlFor={`${uid}-check`} className="import-name">
-          {c.name}
-        </label>
-        <span
-          className={`tag tag-${c.action === 'add' ? 'ok' : c.action === 'exists' ? 'unknown' : 'warning'}`}
-        >
-          {t(`import.action.${c.action}`)}
-        </span>
-        <div className="muted small mono" title={c.source}>
-          {c.alias !== c.name ? `${t('import.alias', { alias: c.alias })} · ` : ''}
-          {c.source}
-        </div>
-        {c.note ? (
-          <div className={`import-note import-note-${c.action} small`} id={`${uid}-note`}>
-            <RichText text={c.note} />
-          </div>
-        ) : null}
-      </th>
-      <td className="mono nowrap">
-        {c.address}:{c.port}
-      </td>
-      <td className="mono nowrap">{c.user}</td>
-      <td className="mono import-auth">{can ? (c.keyFile ?? t('import.agent')) : t('common.none')}</td>
-      <td className="mono">{c.jump.length > 0 ? jumpChainText(c.jump) : t('common.none')}</td>
-      <td className="import-key" data-testid={`import-key-${c.alias}`} data-known={c.knownKey ? 'yes' : 'no'}>
-        {c.knownKey ? (
-          <>
-            <span className="known-key">
-              <CheckIcon />
-              <code className="fingerprint fingerprint-small">{c.knownKey.fingerprint}</code>
-            </span>
-            <div className="muted small mono">{c.knownKey.source}</div>
-          </>
-        ) : can ? (
-          <span className="tag tag-warning" title={t('import.toConfirmTitle')}>
-            <KeyIcon />
-            {t('import.toConfirm')}
-          </span>
-        ) : (
-          t('common.none')
-        )}
-      </td>
-    </tr>
-  );
-}
+const IMPORT = [
+  'importPreview',
+  'importResult',
+  'importSelection',
+  'hosts',
+  'previewImport',
+  'runImport',
+  'setImportSelection',
+  'closeImport',
+  'checks',
+  'liveStatus',
+] as const;
 
 /**
  * "Import from SSH config": paths (empty = the defaults) → preview of what would be added →
@@ -98,24 +37,27 @@ function CandidateRow({
 export function ImportDialog(): ReactElement {
   const { t } = useTranslation();
   const uid = useId();
-  const preview = useConsole((s) => s.importPreview);
-  const result = useConsole((s) => s.importResult);
-  const selection = useConsole((s) => s.importSelection);
-  const hosts = useConsole((s) => s.hosts);
-  const previewing = useConsole((s) => Boolean(s.busy['import.preview']));
-  const importing = useConsole((s) => Boolean(s.busy['import.run']));
-  const previewImport = useConsole((s) => s.previewImport);
-  const runImport = useConsole((s) => s.runImport);
-  const setSelection = useConsole((s) => s.setImportSelection);
-  const closeImport = useConsole((s) => s.closeImport);
+  const {
+    importPreview: preview,
+    importResult: result,
+    importSelection: selection,
+    hosts,
+    previewImport,
+    runImport,
+    setImportSelection: setSelection,
+    closeImport,
+    checks,
+    liveStatus,
+  } = useFields(useConsole, IMPORT);
+  const previewing = useBusy('import.preview');
+  const importing = useBusy('import.run');
   const [paths, setPaths] = useState<ImportPaths>({ configPath: '', knownHostsPath: '' });
   const [pathError, setPathError] = useState<{ field: keyof ImportPaths; message: string } | null>(null);
   const configRef = useRef<HTMLInputElement>(null);
   const knownRef = useRef<HTMLInputElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
   const tableRef = useRef<HTMLTableElement>(null);
-  const checks = useConsole((s) => s.checks);
-  const liveStatus = useConsole((s) => s.liveStatus);
+  const pathRefs = { configPath: configRef, knownHostsPath: knownRef };
 
   // The button that had the focus goes away with the step it belonged to: move the focus on.
   useEffect(() => {
@@ -136,7 +78,7 @@ export function ImportDialog(): ReactElement {
     const parsed = importSourceFromPaths(paths);
     if (!parsed.ok) {
       setPathError({ field: parsed.field, message: parsed.message });
-      (parsed.field === 'configPath' ? configRef : knownRef).current?.focus();
+      pathRefs[parsed.field].current?.focus();
       return;
     }
     setPathError(null);
@@ -153,7 +95,8 @@ export function ImportDialog(): ReactElement {
     <Modal
       labelledBy={`${uid}-title`}
       describedBy={`${uid}-intro`}
-      onCancel={importing ? () => {} : closeImport}
+      onCancel={closeImport}
+      busy={importing}
       testId="import-dialog"
       size="wide"
       initialFocus={configRef}
@@ -166,57 +109,27 @@ export function ImportDialog(): ReactElement {
           {t('import.intro')}
         </p>
         <form className="import-source" onSubmit={onPreview} noValidate>
-          <div className={`field${fieldError('configPath') ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${uid}-config`}>{t('import.configPath')}</label>
-            <input
-              ref={configRef}
-              id={`${uid}-config`}
-              type="text"
-              className="mono"
-              data-testid="import-config-path"
-              placeholder="~/.ssh/config"
-              autoComplete="off"
-              spellCheck={false}
-              value={paths.configPath}
-              aria-invalid={Boolean(fieldError('configPath'))}
-              aria-describedby={`${uid}-config-help`}
-              onChange={(e) => setPaths((p) => ({ ...p, configPath: e.target.value }))}
+          {PATH_FIELDS.map((f) => (
+            <PathField
+              key={f.key}
+              id={`${uid}-${f.id}`}
+              label={t(`import.${f.key}`)}
+              help={t(`import.${f.key}Help`)}
+              error={fieldError(f.key)}
+              testId={f.testId}
+              placeholder={f.placeholder}
+              value={paths[f.key]}
+              inputRef={pathRefs[f.key]}
+              onChange={(value) => setPaths((p) => ({ ...p, [f.key]: value }))}
             />
-            {fieldError('configPath') ? <p className="field-error">{fieldError('configPath')}</p> : null}
-            <p className="field-help" id={`${uid}-config-help`}>
-              {t('import.configPathHelp')}
-            </p>
-          </div>
-          <div className={`field${fieldError('knownHostsPath') ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${uid}-known`}>{t('import.knownHostsPath')}</label>
-            <input
-              ref={knownRef}
-              id={`${uid}-known`}
-              type="text"
-              className="mono"
-              data-testid="import-known-hosts-path"
-              placeholder="~/.ssh/known_hosts"
-              autoComplete="off"
-              spellCheck={false}
-              value={paths.knownHostsPath}
-              aria-invalid={Boolean(fieldError('knownHostsPath'))}
-              aria-describedby={`${uid}-known-help`}
-              onChange={(e) => setPaths((p) => ({ ...p, knownHostsPath: e.target.value }))}
-            />
-            {fieldError('knownHostsPath') ? (
-              <p className="field-error">{fieldError('knownHostsPath')}</p>
-            ) : null}
-            <p className="field-help" id={`${uid}-known-help`}>
-              {t('import.knownHostsPathHelp')}
-            </p>
-          </div>
+          ))}
           <div className="import-source-actions">
-            <button
-              type="submit"
-              className={preview || result ? 'button' : 'button button-primary'}
-              data-testid="import-preview"
+            <Button
+              submit
+              tone={preview || result ? 'normal' : 'primary'}
+              testId="import-preview"
               disabled={previewing || importing}
-              aria-busy={previewing}
+              busy={previewing}
             >
               {previewing ? <span className="spinner" aria-hidden="true" /> : null}
               {previewing
@@ -224,7 +137,7 @@ export function ImportDialog(): ReactElement {
                 : preview || result
                   ? t('import.again')
                   : t('import.preview')}
-            </button>
+            </Button>
           </div>
         </form>
 
@@ -368,28 +281,26 @@ export function ImportDialog(): ReactElement {
             {t('import.chosen', { count: chosen.length, total: addable.length })}
           </span>
         ) : null}
-        <button
-          type="button"
-          ref={closeRef}
-          className={result ? 'button button-primary' : 'button'}
+        <Button
+          buttonRef={closeRef}
+          tone={result ? 'primary' : 'normal'}
           onClick={closeImport}
           disabled={importing}
-          data-testid="import-close"
+          testId="import-close"
         >
           {result ? t('common.close') : t('common.cancel')}
-        </button>
+        </Button>
         {preview ? (
-          <button
-            type="button"
-            className="button button-primary"
-            data-testid="import-run"
-            disabled={chosen.length === 0 || importing || previewing}
-            aria-busy={importing}
+          <Button
+            tone="primary"
             onClick={() => void runImport(chosen)}
+            disabled={chosen.length === 0 || importing || previewing}
+            busy={importing}
+            testId="import-run"
           >
             {importing ? <span className="spinner" aria-hidden="true" /> : null}
             {importing ? t('import.running') : t('import.run', { count: chosen.length })}
-          </button>
+          </Button>
         ) : null}
       </div>
     </Modal>

@@ -4,15 +4,17 @@ import { ErrorBanner } from '../../kit/ErrorBanner';
 import { ServerIcon } from '../../kit/Icons';
 import { navigate } from '../../app/navigation';
 import { useConsole } from '../../app/store';
+import { Button } from '../../kit/Button';
+import { useFields } from '../../kit/useFields';
+import { useBusy } from './HostState';
+
+const WELCOME = ['info', 'openAddForm', 'addLocal', 'openImport'] as const;
 
 /** First run: no hosts yet. */
 export function Welcome(): ReactElement {
   const { t } = useTranslation();
-  const info = useConsole((s) => s.info);
-  const busyLocal = useConsole((s) => Boolean(s.busy['addLocal']));
-  const openAddForm = useConsole((s) => s.openAddForm);
-  const addLocal = useConsole((s) => s.addLocal);
-  const openImport = useConsole((s) => s.openImport);
+  const { info, openAddForm, addLocal, openImport } = useFields(useConsole, WELCOME);
+  const busyLocal = useBusy('addLocal');
   const local = info?.localDocker;
   return (
     <section className="welcome card" data-testid="welcome" aria-labelledby="welcome-title">
@@ -21,43 +23,38 @@ export function Welcome(): ReactElement {
       <p className="welcome-body">{t('welcome.body')}</p>
       <ErrorBanner scopes={['welcome']} />
       <div className="welcome-actions">
-        <button
-          type="button"
-          className="button button-primary"
-          data-testid="welcome-add-host"
+        <Button
+          tone="primary"
+          testId="welcome-add-host"
           onClick={() => {
             openAddForm();
             navigate('hosts');
           }}
         >
           {t('welcome.addHost')}
-        </button>
-        <button
-          type="button"
-          className="button"
-          data-testid="welcome-import"
+        </Button>
+        <Button
+          testId="welcome-import"
           onClick={() => {
             navigate('hosts');
             openImport();
           }}
         >
           {t('hosts.import')}
-        </button>
+        </Button>
         {local?.available ? (
-          <button
-            type="button"
-            className="button"
-            data-testid="welcome-add-local"
+          <Button
+            testId="welcome-add-local"
             onClick={() => {
               void addLocal().then(() => {
                 if (useConsole.getState().hosts.length > 0) navigate('hosts');
               });
             }}
             disabled={busyLocal}
-            aria-busy={busyLocal}
+            busy={busyLocal}
           >
             {busyLocal ? t('common.working') : t('welcome.addLocal')}
-          </button>
+          </Button>
         ) : null}
       </div>
       {local?.available ? (

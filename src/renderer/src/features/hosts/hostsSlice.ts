@@ -6,6 +6,7 @@ import type { HostCheck, HostStatus, HostView, ProbeResult } from '../../../../s
 import { call } from '../../api';
 import type { SliceContext } from '../../app/store';
 import { coalesced } from '../../kit/coalesce';
+import { withoutKey } from '../../kit/records';
 import { effectiveStatus, newerCheck } from '../../kit/format';
 import { addInputFromDraft, emptyDraft, probeInputFromDraft } from './validation';
 import type { HostDraft } from './validation';
@@ -283,22 +284,17 @@ export function hostsSlice({ set, get, setBusy, upsertHost }: SliceContext): Hos
         keyPinnedAt.set(name, pinnedAt);
         // The last check was of the old key (or of none): it no longer says anything.
         upsertHost({ ...view, lastCheck: null });
-        set((s) => {
-          const checks = { ...s.checks };
-          delete checks[name];
-          const liveStatus = { ...s.liveStatus };
-          delete liveStatus[name];
-          return { keyReview: null, checks, liveStatus, selectedHost: name };
-        });
+        set((s) => ({
+          keyReview: null,
+          checks: withoutKey(s.checks, name),
+          liveStatus: withoutKey(s.liveStatus, name),
+          selectedHost: name,
+        }));
         get().pushToast('success', 'toast.keyPinned', { name });
         if (auditError)
           get().pushToast('warning', 'toast.auditFailed', { name, message: auditError.message });
         // A new audit line exists (or should): read it again when the Audit screen opens.
-        set((s) => {
-          const audit = { ...s.audit };
-          delete audit[name];
-          return { audit };
-        });
+        set((s) => ({ audit: withoutKey(s.audit, name) }));
         void get().checkHost(name);
       } catch (err) {
         set({ keyReview: null });
@@ -317,17 +313,11 @@ export function hostsSlice({ set, get, setBusy, upsertHost }: SliceContext): Hos
         await call('hosts.forget', { name });
         set((s) => {
           const hosts = s.hosts.filter((h) => h.name !== name);
-          const checks = { ...s.checks };
-          delete checks[name];
-          const liveStatus = { ...s.liveStatus };
-          delete liveStatus[name];
-          const audit = { ...s.audit };
-          delete audit[name];
           return {
             hosts,
-            checks,
-            liveStatus,
-            audit,
+            checks: withoutKey(s.checks, name),
+            liveStatus: withoutKey(s.liveStatus, name),
+            audit: withoutKey(s.audit, name),
             auditHost: s.auditHost === name ? null : s.auditHost,
             selectedHost: s.selectedHost === name ? (hosts[0]?.name ?? null) : s.selectedHost,
           };

@@ -5,16 +5,19 @@ import { LanguageSchema } from '../../../../shared/contract';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { Fact } from '../../kit/Fact';
+import { FieldHelp } from '../../kit/FieldText';
+import { useFields } from '../../kit/useFields';
 
 /** Language names are written in their own language, as is usual in language pickers. */
 const LANGUAGE_NAMES = { en: 'English', ru: 'Русский' } as const;
 
+const FIELDS = ['settings', 'info', 'changeLanguage'] as const;
+
 export function SettingsScreen(): ReactElement {
   const { t } = useTranslation();
-  const settings = useConsole((s) => s.settings);
-  const info = useConsole((s) => s.info);
+  const { settings, info, changeLanguage } = useFields(useConsole, FIELDS);
   const saving = useConsole((s) => Boolean(s.busy['settings']));
-  const changeLanguage = useConsole((s) => s.changeLanguage);
   const uid = useId();
   return (
     <div className="screen" data-testid="screen-settings">
@@ -42,44 +45,30 @@ export function SettingsScreen(): ReactElement {
               </option>
             ))}
           </select>
-          <p className="field-help" id={`${uid}-help`}>
-            {t('settings.languageHelp')}
-          </p>
+          <FieldHelp id={`${uid}-help`}>{t('settings.languageHelp')}</FieldHelp>
         </div>
       </section>
       {info ? (
         <section className="card settings-card" aria-labelledby={`${uid}-about`}>
           <h2 id={`${uid}-about`}>{t('settings.about')}</h2>
           <dl className="facts">
-            <div className="fact">
-              <dt>{t('settings.version')}</dt>
-              <dd data-testid="settings-version" className="mono">
-                {info.version}
-              </dd>
-            </div>
-            <div className="fact">
-              <dt>{t('settings.mode')}</dt>
-              <dd data-testid="settings-mode" data-mode={info.mode}>
-                {t(`settings.modes.${info.mode}`)}
-              </dd>
-            </div>
-            <div className="fact fact-wide">
-              <dt>{t('settings.home')}</dt>
-              <dd data-testid="settings-home" className="mono">
-                {info.home}
-              </dd>
-            </div>
-            <div className="fact fact-wide">
-              <dt>{t('settings.localDocker')}</dt>
-              <dd data-testid="settings-local-docker">
-                {info.localDocker.available
-                  ? t('settings.localDockerYes', {
-                      version: info.localDocker.version ?? t('welcome.localUnknownVersion'),
-                      socket: info.localDocker.socketPath,
-                    })
-                  : t('settings.localDockerNo', { socket: info.localDocker.socketPath })}
-              </dd>
-            </div>
+            <Fact label={t('settings.version')} testId="settings-version" value={{ className: 'mono' }}>
+              {info.version}
+            </Fact>
+            <Fact label={t('settings.mode')} testId="settings-mode" value={{ 'data-mode': info.mode }}>
+              {t(`settings.modes.${info.mode}`)}
+            </Fact>
+            <Fact label={t('settings.home')} testId="settings-home" wide value={{ className: 'mono' }}>
+              {info.home}
+            </Fact>
+            <Fact label={t('settings.localDocker')} testId="settings-local-docker" wide>
+              {info.localDocker.available
+                ? t('settings.localDockerYes', {
+                    version: info.localDocker.version ?? t('welcome.localUnknownVersion'),
+                    socket: info.localDocker.socketPath,
+                  })
+                : t('settings.localDockerNo', { socket: info.localDocker.socketPath })}
+            </Fact>
           </dl>
         </section>
       ) : null}
