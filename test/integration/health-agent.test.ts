@@ -156,8 +156,9 @@ describe('the host agent', () => {
       '2',
       '--health-start-period',
       '0s',
-      sandbox().images.base,
+      '--entrypoint',
       'sleep',
+      sandbox().images.postgres,
       'infinity',
     );
     await until(
@@ -191,8 +192,9 @@ describe('the host agent', () => {
       `org.truffles.tenant=${slug}-loop`,
       '--label',
       'com.docker.compose.service=crasher',
-      sandbox().images.base,
+      '--entrypoint',
       'sh',
+      sandbox().images.postgres,
       '-c',
       'sleep 0.3; exit 3',
     );

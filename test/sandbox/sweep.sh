@@ -22,7 +22,7 @@ mapfile -t networks < <(docker network ls -q --filter "label=$LABEL")
 [ "${#networks[@]}" -eq 0 ] || docker network rm "${networks[@]}" >/dev/null
 # The host agent (test/integration/health-agent.test.ts installs it; it has a restart policy too).
 docker rm -f truffles-agent >/dev/null 2>&1 || true
-rm -rf -- "$ROOT/agent"
+rm -rf -- "$ROOT/health"
 for d in tenants backups drills locks; do
 	[ -d "$ROOT/$d" ] && find "$ROOT/$d" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
 done

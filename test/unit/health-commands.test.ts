@@ -12,8 +12,8 @@ import {
 
 describe('agent host commands (exact argv)', () => {
   it('places the agent under the state folder', () => {
-    expect(agentDir('/var/lib/truffles')).toBe('/var/lib/truffles/agent');
-    expect(agentSocket('/var/lib/truffles')).toBe('/var/lib/truffles/agent/run/agent.sock');
+    expect(agentDir('/var/lib/truffles')).toBe('/var/lib/truffles/health');
+    expect(agentSocket('/var/lib/truffles')).toBe('/var/lib/truffles/health/run/agent.sock');
     expect(agentProgramName('1.0.0', 'ab'.repeat(32))).toBe('truffles-agent-1.0.0-abababababab.mjs');
   });
 
@@ -91,7 +91,7 @@ describe('agent host commands (exact argv)', () => {
       '--volume',
       '/run/docker.sock:/var/run/docker.sock',
       '--volume',
-      '/srv/t/agent:/agent',
+      '/srv/t/health:/agent',
       '--volume',
       '/proc:/host/proc:ro',
       '--volume',

@@ -3,7 +3,7 @@
  * console's client (src/main/core/health). Plain types and constants: no dependency, so the
  * agent's bundle stays small.
  *
- * Transport: a Unix socket on the host (`<stateDir>/agent/run/agent.sock`, mode 0660, group of
+ * Transport: a Unix socket on the host (`<stateDir>/health/run/agent.sock`, mode 0660, group of
  * the Docker socket), reached by the console over the host's one SSH connection
  * (direct-streamlocal). No network port. Frames are JSON objects, one per line (UTF-8, `\n`),
  * each at most {@link MAX_FRAME_BYTES}.

@@ -1,7 +1,8 @@
 /** Events: what the core tells the renderer as work goes on (progress, logs, status, changes). */
 import { z } from 'zod';
+import { ContainerHealthSchema, HostHealthSchema } from './health';
 import { HostStatusSchema } from './hosts';
-import { defineSlice } from './kernel';
+import { defineSlice, ErrorInfoSchema } from './kernel';
 
 export const AppEventSchema = z.discriminatedUnion('type', [
   z.object({
@@ -49,6 +50,20 @@ export const AppEventSchema = z.discriminatedUnion('type', [
       'skipped',
     ]),
     detail: z.string(),
+  }),
+  /**
+   * What a host's agent saw change (sent while someone subscribes to this topic by name): the
+   * containers that changed (whole records), those removed, the host's own sample, whether its
+   * Docker events stream is connected, or why the host's agent cannot be followed now.
+   */
+  z.object({
+    type: z.literal('health.changed'),
+    host: z.string(),
+    containers: z.array(ContainerHealthSchema).optional(),
+    removed: z.array(z.string()).optional(),
+    hostHealth: HostHealthSchema.optional(),
+    eventsConnected: z.boolean().optional(),
+    error: ErrorInfoSchema.optional(),
   }),
 ]);
 export type AppEvent = z.infer<typeof AppEventSchema>;

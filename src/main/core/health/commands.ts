@@ -10,9 +10,12 @@ import { AGENT_LABEL } from '../../../shared/agent/protocol';
 export const AGENT_CONTAINER = 'truffles-agent';
 export const AGENT_BUNDLE_LABEL = 'org.truffles.agent.bundle';
 
-/** `<stateDir>/agent`: the program, `data/` (history), `run/agent.sock` (the door). */
+/**
+ * `<stateDir>/health`: the program, `data/` (history), `run/agent.sock` (the door). Not
+ * `<stateDir>/agent`, which is the backup agent's (its settings must not be visible in here).
+ */
 export function agentDir(stateDir: string): string {
-  return posix.join(stateDir, 'agent');
+  return posix.join(stateDir, 'health');
 }
 
 export function agentSocket(stateDir: string): string {
