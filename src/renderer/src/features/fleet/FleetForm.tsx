@@ -15,26 +15,37 @@ import { useTenants } from '../tenants/tenantsStore';
 import { FieldError, MODES, NumberField, useErrorText } from './FleetFields';
 import { LoadingLine } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
+import { useFields } from '../../kit/useFields';
+
+const FORM_FIELDS = [
+  'draft',
+  'errors',
+  'updateDraft',
+  'toggleSlug',
+  'setModule',
+  'validate',
+  'start',
+] as const;
+const TENANT_FIELDS = ['tenants', 'loaded', 'unreachable', 'catalog', 'loadTenants', 'loadCatalog'] as const;
 
 export function FleetForm(): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
   const id = useId();
   const errorText = useErrorText();
-  const draft = useFleetUpdate((s) => s.draft);
-  const errors = useFleetUpdate((s) => s.errors);
-  const updateDraft = useFleetUpdate((s) => s.updateDraft);
-  const toggleSlug = useFleetUpdate((s) => s.toggleSlug);
-  const setModule = useFleetUpdate((s) => s.setModule);
-  const validate = useFleetUpdate((s) => s.validate);
-  const start = useFleetUpdate((s) => s.start);
+  const { draft, errors, updateDraft, toggleSlug, setModule, validate, start } = useFields(
+    useFleetUpdate,
+    FORM_FIELDS,
+  );
   const hosts = useConsole((s) => s.hosts);
-  const tenants = useTenants((s) => s.tenants);
-  const tenantsLoaded = useTenants((s) => s.loaded);
-  const unreachable = useTenants((s) => s.unreachable);
-  const catalog = useTenants((s) => s.catalog);
-  const loadTenants = useTenants((s) => s.loadTenants);
-  const loadCatalog = useTenants((s) => s.loadCatalog);
+  const {
+    tenants,
+    loaded: tenantsLoaded,
+    unreachable,
+    catalog,
+    loadTenants,
+    loadCatalog,
+  } = useFields(useTenants, TENANT_FIELDS);
   const [confirming, setConfirming] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
 

@@ -9,6 +9,7 @@ import { fleetStateTone, tallyFleet } from './fleetUpdate';
 import type { FleetRow, FleetRun } from './fleetUpdate';
 import { useFleetUpdate } from './fleetUpdateStore';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { useFields } from '../../kit/useFields';
 
 import { FleetStateBadge } from './FleetFields';
 
@@ -69,11 +70,12 @@ function RowsTable({ run, final }: { run: FleetRun; final: boolean }): ReactElem
   );
 }
 
+const RUN_ACTIONS = ['closeRun', 'resetDraft'] as const;
+
 export function FleetRunView({ run }: { run: FleetRun }): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
-  const closeRun = useFleetUpdate((s) => s.closeRun);
-  const resetDraft = useFleetUpdate((s) => s.resetDraft);
+  const { closeRun, resetDraft } = useFields(useFleetUpdate, RUN_ACTIONS);
   const tally = tallyFleet(run);
   const phase = run.phase;
   const title =

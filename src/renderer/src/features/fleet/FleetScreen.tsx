@@ -10,6 +10,8 @@ import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Welcome } from '../hosts/Welcome';
 import { SectionLink } from '../../app/SectionLink';
+import { useFields } from '../../kit/useFields';
+import { useLng } from '../../kit/useLocale';
 
 const STATUS_ORDER: readonly HostStatus[] = [
   'ok',
@@ -30,14 +32,12 @@ const SEVERITY: Record<HostStatus, number> = {
   ok: 6,
 };
 
+const FIELDS = ['hosts', 'hostsLoaded', 'checks', 'liveStatus', 'selectHost'] as const;
+
 export function FleetScreen(): ReactElement {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language === 'ru' ? 'ru' : 'en';
-  const hosts = useConsole((s) => s.hosts);
-  const hostsLoaded = useConsole((s) => s.hostsLoaded);
-  const checks = useConsole((s) => s.checks);
-  const liveStatus = useConsole((s) => s.liveStatus);
-  const selectHost = useConsole((s) => s.selectHost);
+  const { t } = useTranslation();
+  const lng = useLng();
+  const { hosts, hostsLoaded, checks, liveStatus, selectHost } = useFields(useConsole, FIELDS);
 
   const rows = hosts
     .map((h) => {

@@ -11,6 +11,7 @@ import type { StepView } from './tenants';
 import { useTenants } from './tenantsStore';
 import type { Creation, CreationLogLine } from './tenantsStore';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { useFields } from '../../kit/useFields';
 
 import { BackLink } from './WizardFields';
 import { useLng } from '../../kit/useLocale';
@@ -139,13 +140,12 @@ function LogPane({ lines, slug }: { lines: readonly CreationLogLine[]; slug: str
   );
 }
 
+const ACTIONS = ['retry', 'closeCreation', 'resetDraft', 'open'] as const;
+
 export function CreateProgressView({ creation }: { creation: Creation }): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
-  const retry = useTenants((s) => s.retry);
-  const closeCreation = useTenants((s) => s.closeCreation);
-  const resetDraft = useTenants((s) => s.resetDraft);
-  const open = useTenants((s) => s.open);
+  const { retry, closeCreation, resetDraft, open } = useFields(useTenants, ACTIONS);
   const retrying = useTenants((s) => Boolean(s.busy['create']));
   const { input, progress, phase } = creation;
   const stepNo = Math.max(0, progress.current + 1);

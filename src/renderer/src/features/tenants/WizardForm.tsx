@@ -19,24 +19,39 @@ import { useTenants } from './tenantsStore';
 import { FieldShell, ModulesSection, PlanCards, useErrorText } from './WizardFields';
 import { useLng } from '../../kit/useLocale';
 import { LoadingLine } from '../../kit/States';
+import { useFields } from '../../kit/useFields';
 
 /** The fields to show an error for before the first submit (as soon as they hold something). */
 const FIELD_ORDER = ['slug', 'host', 'domain'];
+
+const FIELDS = [
+  'catalog',
+  'draft',
+  'tenants',
+  'updateDraft',
+  'setEnv',
+  'create',
+  'droppedModules',
+  'open',
+  'loadCatalog',
+] as const;
 
 export function WizardForm(): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
   const errorText = useErrorText();
-  const catalog = useTenants((s) => s.catalog);
-  const draft = useTenants((s) => s.draft);
-  const tenants = useTenants((s) => s.tenants);
-  const updateDraft = useTenants((s) => s.updateDraft);
-  const setEnv = useTenants((s) => s.setEnv);
-  const create = useTenants((s) => s.create);
-  const dropped = useTenants((s) => s.droppedModules);
-  const open = useTenants((s) => s.open);
+  const {
+    catalog,
+    draft,
+    tenants,
+    updateDraft,
+    setEnv,
+    create,
+    droppedModules: dropped,
+    open,
+    loadCatalog,
+  } = useFields(useTenants, FIELDS);
   const loadingCatalog = useTenants((s) => Boolean(s.busy['catalog']));
-  const loadCatalog = useTenants((s) => s.loadCatalog);
   const hosts = useConsole((s) => s.hosts);
   const [submitted, setSubmitted] = useState(false);
   const [touched, setTouched] = useState<Record<string, boolean>>({});
