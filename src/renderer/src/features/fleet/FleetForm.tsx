@@ -3,8 +3,7 @@ import type { FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLng } from '../../kit/useLocale';
 import { ConfirmDialog } from '../../kit/ConfirmDialog';
-import { RichText } from '../../kit/RichText';
-import { WarningIcon } from '../../kit/Icons';
+import { UnreachableNotes } from '../../kit/Callout';
 import { TenantStateBadge } from '../tenants/TenantBadges';
 import { knownLabels, selectedTenants } from './fleetUpdate';
 import { useFleetUpdate } from './fleetUpdateStore';
@@ -27,6 +26,12 @@ const FORM_FIELDS = [
   'start',
 ] as const;
 const TENANT_FIELDS = ['tenants', 'loaded', 'unreachable', 'catalog', 'loadTenants', 'loadCatalog'] as const;
+
+/** The two number fields of "how": their ids, limits, test ids and `updates.*` label keys. */
+const HOW_FIELDS = [
+  { field: 'concurrency', idSuffix: 'conc', max: 16, testId: 'fleet-concurrency', label: 'concurrency' },
+  { field: 'stopAfterFailures', idSuffix: 'stop', max: 1000, testId: 'fleet-stop-after', label: 'stopAfter' },
+] as const;
 
 export function FleetForm(): ReactElement {
   const { t } = useTranslation();
@@ -228,19 +233,11 @@ export function FleetForm(): ReactElement {
             )}
           </div>
         )}
-        {unreachable.map((u) => (
-          <div
-            key={u.host}
-            className="callout callout-warning"
-            role="status"
-            data-testid={`fleet-unreachable-${u.host}`}
-          >
-            <WarningIcon />
-            <p>
-              <RichText text={t('updates.unreachable', { host: u.host, message: u.error.message })} />
-            </p>
-          </div>
-        ))}
+        <UnreachableNotes
+          hosts={unreachable}
+          testIdPrefix="fleet-unreachable"
+          text={(u) => t('updates.unreachable', { host: u.host, message: u.error.message })}
+        />
         <p
           className="fleet-preview"
           data-testid="fleet-preview"
@@ -309,30 +306,21 @@ export function FleetForm(): ReactElement {
       <section className="card wizard-section" aria-labelledby={`${id}-how`}>
         <h2 id={`${id}-how`}>{t('updates.section.how')}</h2>
         <div className="form-grid">
-          <NumberField
-            id={`${id}-conc`}
-            field="concurrency"
-            min={1}
-            max={16}
-            testId="fleet-concurrency"
-            label={t('updates.concurrency')}
-            help={t('updates.concurrencyHelp')}
-            error={errorText(errors.concurrency)}
-            value={draft.concurrency}
-            onChange={(concurrency) => updateDraft({ concurrency })}
-          />
-          <NumberField
-            id={`${id}-stop`}
-            field="stopAfterFailures"
-            min={1}
-            max={1000}
-            testId="fleet-stop-after"
-            label={t('updates.stopAfter')}
-            help={t('updates.stopAfterHelp')}
-            error={errorText(errors.stopAfterFailures)}
-            value={draft.stopAfterFailures}
-            onChange={(stopAfterFailures) => updateDraft({ stopAfterFailures })}
-          />
+          {HOW_FIELDS.map((f) => (
+            <NumberField
+              key={f.field}
+              id={`${id}-${f.idSuffix}`}
+              field={f.field}
+              min={1}
+              max={f.max}
+              testId={f.testId}
+              label={t(`updates.${f.label}`)}
+              help={t(`updates.${f.label}Help`)}
+              error={errorText(errors[f.field])}
+              value={draft[f.field]}
+              onChange={(value) => updateDraft({ [f.field]: value })}
+            />
+          ))}
         </div>
       </section>
 

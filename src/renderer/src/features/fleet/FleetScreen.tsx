@@ -4,14 +4,14 @@ import type { HostStatus } from '../../../../shared/contract';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { StatusIcon } from '../../kit/Icons';
 import { StatusBadge } from '../../kit/StatusBadge';
-import { effectiveStatus, formatDateTime, formatRelative, newerCheck } from '../../kit/format';
+import { effectiveStatus, newerCheck } from '../../kit/format';
 import { navigate } from '../../app/navigation';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Welcome } from '../hosts/Welcome';
 import { SectionLink } from '../../app/SectionLink';
 import { useFields } from '../../kit/useFields';
-import { useLng } from '../../kit/useLocale';
+import { RelativeTime } from '../../kit/RelativeTime';
 
 const STATUS_ORDER: readonly HostStatus[] = [
   'ok',
@@ -36,7 +36,6 @@ const FIELDS = ['hosts', 'hostsLoaded', 'checks', 'liveStatus', 'selectHost'] as
 
 export function FleetScreen(): ReactElement {
   const { t } = useTranslation();
-  const lng = useLng();
   const { hosts, hostsLoaded, checks, liveStatus, selectHost } = useFields(useConsole, FIELDS);
 
   const rows = hosts
@@ -107,13 +106,7 @@ export function FleetScreen(): ReactElement {
                     </span>
                     <StatusBadge status={status} />
                     <span className="fleet-host-check muted">
-                      {check ? (
-                        <time dateTime={check.checkedAt} title={formatDateTime(check.checkedAt, lng)}>
-                          {formatRelative(check.checkedAt, lng)}
-                        </time>
-                      ) : (
-                        t('fleet.notChecked')
-                      )}
+                      {check ? <RelativeTime at={check.checkedAt} /> : t('fleet.notChecked')}
                     </span>
                   </a>
                 </li>

@@ -4,7 +4,8 @@ import { useTranslation } from 'react-i18next';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { ArrowDownIcon, CheckIcon, ErrorIcon } from '../../kit/Icons';
 import { TenantStateBadge } from './TenantBadges';
-import { formatNumber } from '../../kit/format';
+import { Callout } from '../../kit/Callout';
+import { ProgressMeter } from '../../kit/ProgressMeter';
 import { useConsole } from '../../app/store';
 import { BASE_MODULES, isKnownStep } from './tenants';
 import type { StepView } from './tenants';
@@ -14,7 +15,6 @@ import { ScreenHeader } from '../../kit/ScreenHeader';
 import { useFields } from '../../kit/useFields';
 
 import { BackLink } from './WizardFields';
-import { useLng } from '../../kit/useLocale';
 
 function StepIcon({ state }: { state: StepView['state'] }): ReactElement {
   switch (state) {
@@ -144,7 +144,6 @@ const ACTIONS = ['retry', 'closeCreation', 'resetDraft', 'open'] as const;
 
 export function CreateProgressView({ creation }: { creation: Creation }): ReactElement {
   const { t } = useTranslation();
-  const lng = useLng();
   const { retry, closeCreation, resetDraft, open } = useFields(useTenants, ACTIONS);
   const retrying = useTenants((s) => Boolean(s.busy['create']));
   const { input, progress, phase } = creation;
@@ -174,7 +173,12 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
         <TenantStateBadge state={badgeState} testId="create-state" />
       </ScreenHeader>
       <section className="card progress-card" data-testid="create-progress" data-phase={phase}>
-        <div className="progress-meta">
+        <ProgressMeter
+          percent={progress.percent}
+          state={phase}
+          label={t('progress.barLabel', { slug: input.slug })}
+          testIdPrefix="create"
+        >
           <span>
             {progress.state === 'waiting' && phase === 'running'
               ? t('progress.waiting')
@@ -183,22 +187,7 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
           {creation.attempt > 1 ? (
             <span className="tag tag-unknown">{t('progress.attempt', { n: creation.attempt })}</span>
           ) : null}
-          <span className="progress-percent" data-testid="create-percent">
-            {formatNumber(progress.percent, lng, 0)}
-            {'\u00a0'}%
-          </span>
-        </div>
-        <div
-          className={`progress progress-${phase}`}
-          role="progressbar"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={progress.percent}
-          aria-label={t('progress.barLabel', { slug: input.slug })}
-          data-testid="create-bar"
-        >
-          <div className="progress-fill" style={{ width: `${progress.percent}%` }} />
-        </div>
+        </ProgressMeter>
 
         {phase === 'failed' && creation.error ? (
           <div className="create-failure" data-testid="create-failure">
@@ -223,7 +212,7 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
         ) : null}
 
         {phase === 'succeeded' && creation.result ? (
-          <div className="callout callout-ok create-success" role="status" data-testid="create-success">
+          <Callout tone="ok" className="create-success" testId="create-success">
             <CheckIcon />
             <p>
               {t('progress.doneNote', { count: progress.stepCount })}{' '}
@@ -244,13 +233,11 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
               type="button"
               className="button"
               data-testid="create-another"
-              onClick={() => {
-                resetDraft();
-              }}
+              onClick={() => resetDraft()}
             >
               {t('progress.createAnother')}
             </button>
-          </div>
+          </Callout>
         ) : null}
 
         <div className="progress-grid">
