@@ -6,6 +6,7 @@ import { BASE_MODULES, PLANS, TIERS, isIncluded, isToggleable } from './tenants'
 import type { FieldError, ModuleState } from './tenants';
 import { useTenants } from './tenantsStore';
 import { useLng } from '../../kit/useLocale';
+import { BackLink as KitBackLink } from '../../kit/BackLink';
 
 /** The text of a field error in the UI language. */
 export function useErrorText(): (e: FieldError | undefined) => string | undefined {
@@ -20,21 +21,17 @@ export function useErrorText(): (e: FieldError | undefined) => string | undefine
   };
 }
 
+/** "← Back" to the tenant list. */
 export function BackLink(): ReactElement {
   const { t } = useTranslation();
   const open = useTenants((s) => s.open);
   return (
-    <a
+    <KitBackLink
       href="#/tenants"
-      className="back-link"
-      data-testid="back-to-tenants"
-      onClick={(e) => {
-        e.preventDefault();
-        open({ view: 'list' });
-      }}
-    >
-      ← {t('wizard.back')}
-    </a>
+      testId="back-to-tenants"
+      label={t('wizard.back')}
+      onOpen={() => open({ view: 'list' })}
+    />
   );
 }
 

@@ -20,6 +20,7 @@ import { FieldShell, ModulesSection, PlanCards, useErrorText } from './WizardFie
 import { useLng } from '../../kit/useLocale';
 import { LoadingLine } from '../../kit/States';
 import { useFields } from '../../kit/useFields';
+import { CheckboxRow } from '../../kit/CheckboxRow';
 
 /** The fields to show an error for before the first submit (as soon as they hold something). */
 const FIELD_ORDER = ['slug', 'host', 'domain'];
@@ -330,18 +331,14 @@ export function WizardForm(): ReactElement {
 
       <section className="card wizard-section" aria-labelledby="wz-options">
         <h2 id="wz-options">{t('wizard.section.options')}</h2>
-        <label className="checkbox-row">
-          <input
-            type="checkbox"
-            data-testid="tenant-keep-on-failure"
-            checked={draft.keepOnFailure}
-            onChange={(e) => updateDraft({ keepOnFailure: e.target.checked })}
-          />
-          <span>
-            <span className="checkbox-label">{t('wizard.keepOnFailure')}</span>
-            <span className="field-help">{t('wizard.keepOnFailureHelp')}</span>
-          </span>
-        </label>
+        <CheckboxRow
+          testId="tenant-keep-on-failure"
+          checked={draft.keepOnFailure}
+          onChange={(keepOnFailure) => updateDraft({ keepOnFailure })}
+          label={t('wizard.keepOnFailure')}
+        >
+          <span className="field-help">{t('wizard.keepOnFailureHelp')}</span>
+        </CheckboxRow>
       </section>
 
       <div className="wizard-actions">
