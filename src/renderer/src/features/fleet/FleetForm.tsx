@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FormEvent, ReactElement } from 'react';
+import type { ChangeEvent, FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLng } from '../../kit/useLocale';
 import { ConfirmDialog } from '../../kit/ConfirmDialog';
@@ -15,6 +15,7 @@ import { FieldError, MODES, NumberField, useErrorText } from './FleetFields';
 import { LoadingLine } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
 import { useFields } from '../../kit/useFields';
+import { CodeInput, FormField } from '../../kit/FormField';
 
 const FORM_FIELDS = [
   'draft',
@@ -69,6 +70,24 @@ export function FleetForm(): ReactElement {
   );
   const title = (name: string): string => catalog?.find((m) => m.name === name)?.title[lng] ?? name;
 
+  /** The host or label field's label, error and ids (its error line is `fleet-<field>-msg`). */
+  const shell = (field: 'host' | 'label') => ({
+    id: `${id}-${field}`,
+    msgId: `fleet-${field}-msg`,
+    testId: `fleet-${field}-msg`,
+    className: 'fleet-field',
+    label: t(`updates.${field}`),
+    error: errorText(errors[field]),
+  });
+  /** What ties the host or label field to the draft: test id, focus key, value and edits. */
+  const bound = (field: 'host' | 'label') => ({
+    'data-testid': `fleet-${field}`,
+    'data-field': field,
+    value: draft[field],
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+      updateDraft({ [field]: e.target.value }),
+  });
+
   function onSubmit(e: FormEvent<HTMLFormElement>): void {
     e.preventDefault();
     const wrong = validate();
@@ -103,68 +122,49 @@ export function FleetForm(): ReactElement {
         </div>
 
         {draft.mode === 'host' ? (
-          <div className={`field fleet-field${errors.host ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-host`}>{t('updates.host')}</label>
-            <select
-              id={`${id}-host`}
-              data-testid="fleet-host"
-              data-field="host"
-              value={draft.host}
-              aria-invalid={Boolean(errors.host)}
-              aria-describedby={errors.host ? 'fleet-host-msg' : undefined}
-              onChange={(e) => updateDraft({ host: e.target.value })}
-            >
-              <option value="">{t('updates.chooseHost')}</option>
-              {hosts.map((h) => (
-                <option key={h.name} value={h.name} disabled={!hostUsable(h)}>
-                  {h.name}
-                </option>
-              ))}
-            </select>
-            <FieldError id="fleet-host-msg" text={errorText(errors.host)} />
-          </div>
+          <FormField {...shell('host')}>
+            {(aria) => (
+              <select {...aria} {...bound('host')}>
+                <option value="">{t('updates.chooseHost')}</option>
+                {hosts.map((h) => (
+                  <option key={h.name} value={h.name} disabled={!hostUsable(h)}>
+                    {h.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FormField>
         ) : draft.mode === 'label' ? (
-          <div className={`field fleet-field${errors.label ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-label`}>{t('updates.label')}</label>
-            <input
-              id={`${id}-label`}
-              type="text"
-              className="mono"
-              data-testid="fleet-label"
-              data-field="label"
-              value={draft.label}
-              placeholder="region=almaty"
-              autoComplete="off"
-              spellCheck={false}
-              aria-invalid={Boolean(errors.label)}
-              aria-describedby={`${errors.label ? 'fleet-label-msg ' : ''}${id}-label-help`}
-              onChange={(e) => updateDraft({ label: e.target.value })}
-            />
-            <FieldError id="fleet-label-msg" text={errorText(errors.label)} />
-            <p className="field-help" id={`${id}-label-help`}>
-              {t('updates.labelHelp')}{' '}
-              {labels.length === 0 ? (
-                t('updates.labelsNone')
-              ) : (
-                <>
-                  {t('updates.labelsKnown')}{' '}
-                  <span className="chips">
-                    {labels.map((l) => (
-                      <button
-                        key={l}
-                        type="button"
-                        className="chip chip-button mono"
-                        onClick={() => updateDraft({ label: l })}
-                        data-testid={`fleet-label-${l}`}
-                      >
-                        {l}
-                      </button>
-                    ))}
-                  </span>
-                </>
-              )}
-            </p>
-          </div>
+          <FormField
+            {...shell('label')}
+            help={
+              <>
+                {t('updates.labelHelp')}{' '}
+                {labels.length === 0 ? (
+                  t('updates.labelsNone')
+                ) : (
+                  <>
+                    {t('updates.labelsKnown')}{' '}
+                    <span className="chips">
+                      {labels.map((l) => (
+                        <button
+                          key={l}
+                          type="button"
+                          className="chip chip-button mono"
+                          onClick={() => updateDraft({ label: l })}
+                          data-testid={`fleet-label-${l}`}
+                        >
+                          {l}
+                        </button>
+                      ))}
+                    </span>
+                  </>
+                )}
+              </>
+            }
+          >
+            {(aria) => <CodeInput {...aria} {...bound('label')} placeholder="region=almaty" />}
+          </FormField>
         ) : (
           <div className={`fleet-tenants${errors.slugs ? ' field-invalid' : ''}`}>
             <div className="fleet-tenants-head">

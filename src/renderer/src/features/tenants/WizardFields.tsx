@@ -1,4 +1,4 @@
-import type { ReactElement, ReactNode } from 'react';
+import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ModuleInfo, PlanName } from '../../../../shared/contract';
 import { schemaMessage } from '../../i18n';
@@ -32,57 +32,6 @@ export function BackLink(): ReactElement {
       label={t('wizard.back')}
       onOpen={() => open({ view: 'list' })}
     />
-  );
-}
-
-interface FieldShellProps {
-  id: string;
-  label: ReactNode;
-  help?: ReactNode;
-  error?: string | undefined;
-  note?: string | undefined;
-  testId: string;
-  className?: string;
-  children: (aria: {
-    id: string;
-    'aria-invalid': boolean;
-    'aria-describedby': string | undefined;
-  }) => ReactNode;
-}
-
-/** A labelled field with its error (red) or note (blue) and help under it. */
-export function FieldShell({
-  id,
-  label,
-  help,
-  error,
-  note,
-  testId,
-  className,
-  children,
-}: FieldShellProps): ReactElement {
-  const helpId = help ? `${id}-help` : undefined;
-  const msgId = error || note ? `${id}-msg` : undefined;
-  const describedBy = [msgId, helpId].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
-      {error ? (
-        <p className="field-error" id={msgId} data-testid={`field-error-${testId}`} role="status">
-          {error}
-        </p>
-      ) : note ? (
-        <p className="field-note" id={msgId} data-testid={`field-note-${testId}`} role="status">
-          {note}
-        </p>
-      ) : null}
-      {help ? (
-        <p className="field-help" id={helpId}>
-          {help}
-        </p>
-      ) : null}
-    </div>
   );
 }
 

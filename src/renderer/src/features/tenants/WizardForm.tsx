@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { FormEvent, ReactElement } from 'react';
+import type { ChangeEvent, FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { useConsole } from '../../app/store';
@@ -16,11 +16,12 @@ import {
 import type { FieldError, WizardErrors } from './tenants';
 import { useTenants } from './tenantsStore';
 
-import { FieldShell, ModulesSection, PlanCards, useErrorText } from './WizardFields';
+import { ModulesSection, PlanCards, useErrorText } from './WizardFields';
 import { useLng } from '../../kit/useLocale';
 import { LoadingLine } from '../../kit/States';
 import { useFields } from '../../kit/useFields';
 import { CheckboxRow } from '../../kit/CheckboxRow';
+import { CodeInput, FormField } from '../../kit/FormField';
 
 /** The fields to show an error for before the first submit (as soon as they hold something). */
 const FIELD_ORDER = ['slug', 'host', 'domain'];
@@ -112,6 +113,15 @@ export function WizardForm(): ReactElement {
   const domain = previewDomain(draft, host);
   const title = (name: string): string => catalog.find((m) => m.name === name)?.title[lng] ?? name;
   const blocking = blockingErrors(errors);
+  /** What ties a field of the first section to the draft: test id, focus key, value, edits, leaving. */
+  const bound = (field: 'slug' | 'host' | 'domain') => ({
+    'data-testid': `tenant-${field}`,
+    'data-field': field,
+    value: draft[field],
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+      updateDraft({ [field]: e.target.value }),
+    onBlur: () => setTouched((p) => ({ ...p, [field]: true })),
+  });
 
   function onSubmit(e: FormEvent<HTMLFormElement>): void {
     e.preventDefault();
@@ -131,7 +141,7 @@ export function WizardForm(): ReactElement {
       <section className="card wizard-section" aria-labelledby="wz-place">
         <h2 id="wz-place">{t('wizard.section.place')}</h2>
         <div className="form-grid">
-          <FieldShell
+          <FormField
             id="tenant-slug"
             testId="slug"
             label={t('wizard.slug')}
@@ -140,23 +150,10 @@ export function WizardForm(): ReactElement {
             note={noteFor('slug')}
           >
             {(aria) => (
-              <input
-                {...aria}
-                ref={slugRef}
-                type="text"
-                className="mono"
-                data-testid="tenant-slug"
-                data-field="slug"
-                value={draft.slug}
-                placeholder="acme-shop"
-                autoComplete="off"
-                spellCheck={false}
-                maxLength={64}
-                onChange={(e) => updateDraft({ slug: e.target.value })}
-              />
+              <CodeInput {...aria} {...bound('slug')} ref={slugRef} placeholder="acme-shop" maxLength={64} />
             )}
-          </FieldShell>
-          <FieldShell
+          </FormField>
+          <FormField
             id="tenant-host"
             testId="host"
             label={t('wizard.host')}
@@ -175,14 +172,7 @@ export function WizardForm(): ReactElement {
             }
           >
             {(aria) => (
-              <select
-                {...aria}
-                data-testid="tenant-host"
-                data-field="host"
-                value={draft.host}
-                onChange={(e) => updateDraft({ host: e.target.value })}
-                onBlur={() => setTouched((p) => ({ ...p, host: true }))}
-              >
+              <select {...aria} {...bound('host')}>
                 {hosts.length === 0 ? <option value="">{t('wizard.noHosts')}</option> : null}
                 {hosts.map((h) => (
                   <option key={h.name} value={h.name} disabled={!hostUsable(h)}>
@@ -195,8 +185,8 @@ export function WizardForm(): ReactElement {
                 ))}
               </select>
             )}
-          </FieldShell>
-          <FieldShell
+          </FormField>
+          <FormField
             id="tenant-domain"
             testId="domain"
             label={host && !host.baseDomain ? t('wizard.domainRequired') : t('wizard.domain')}
@@ -208,23 +198,15 @@ export function WizardForm(): ReactElement {
             }
           >
             {(aria) => (
-              <input
+              <CodeInput
                 {...aria}
-                type="text"
-                className="mono"
-                data-testid="tenant-domain"
-                data-field="domain"
-                value={draft.domain}
+                {...bound('domain')}
                 placeholder={
                   host?.baseDomain ? `${draft.slug || 'slug'}.${host.baseDomain}` : 'acme.bots.example.kz'
                 }
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => updateDraft({ domain: e.target.value })}
-                onBlur={() => setTouched((p) => ({ ...p, domain: true }))}
               />
             )}
-          </FieldShell>
+          </FormField>
         </div>
         <p className="domain-preview" data-testid="domain-preview" aria-live="polite">
           {domain && !errors['domain'] ? (
@@ -274,7 +256,7 @@ export function WizardForm(): ReactElement {
               {envFields.map((f) => {
                 const key = `env:${f.name}`;
                 return (
-                  <FieldShell
+                  <FormField
                     key={f.name}
                     id={`tenant-env-${f.name}`}
                     testId={`env-${f.name}`}
@@ -303,20 +285,18 @@ export function WizardForm(): ReactElement {
                     }
                   >
                     {(aria) => (
-                      <input
+                      <CodeInput
                         {...aria}
                         type={f.secret ? 'password' : 'text'}
-                        className="mono"
                         data-testid={`tenant-env-${f.name}`}
                         data-field={key}
                         value={draft.env[f.name] ?? ''}
                         autoComplete={f.secret ? 'new-password' : 'off'}
-                        spellCheck={false}
                         onChange={(e) => setEnv(f.name, e.target.value)}
                         onBlur={() => setTouched((p) => ({ ...p, [key]: true }))}
                       />
                     )}
-                  </FieldShell>
+                  </FormField>
                 );
               })}
             </div>
