@@ -15,6 +15,7 @@ import { FieldError, MODES, NumberField, useErrorText } from './FleetFields';
 import { LoadingLine } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
 import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
 import { CodeInput, FormField } from '../../kit/FormField';
 
 const FORM_FIELDS = [
@@ -331,9 +332,9 @@ export function FleetForm(): ReactElement {
           </p>
         ) : null}
         <div className="form-actions">
-          <button type="submit" className="button button-primary" data-testid="fleet-start">
+          <Button primary type="submit" testId="fleet-start">
             {t('updates.start')}
-          </button>
+          </Button>
         </div>
       </div>
 

@@ -5,6 +5,7 @@ import { ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, WarningIcon } from '../../kit/Icons';
 import { ToneIcon } from '../tenants/TenantBadges';
 import { formatDateTime, formatNumber } from '../../kit/format';
+import { Button } from '../../kit/Button';
 import { Callout } from '../../kit/Callout';
 import { ProgressMeter } from '../../kit/ProgressMeter';
 import { fleetStateTone, tallyFleet } from './fleetUpdate';
@@ -164,17 +165,12 @@ export function FleetRunView({ run }: { run: FleetRun }): ReactElement {
 
       {phase !== 'running' ? (
         <div className="form-actions">
-          <button type="button" className="button" onClick={closeRun} data-testid="fleet-back">
+          <Button onClick={closeRun} testId="fleet-back">
             {t('updates.backToForm')}
-          </button>
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={resetDraft}
-            data-testid="fleet-new"
-          >
+          </Button>
+          <Button primary onClick={resetDraft} testId="fleet-new">
             {t('updates.newUpdate')}
-          </button>
+          </Button>
         </div>
       ) : null}
     </>

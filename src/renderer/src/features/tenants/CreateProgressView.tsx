@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { ArrowDownIcon, CheckIcon, ErrorIcon } from '../../kit/Icons';
 import { TenantStateBadge } from './TenantBadges';
+import { Button } from '../../kit/Button';
 import { Callout } from '../../kit/Callout';
 import { ProgressMeter } from '../../kit/ProgressMeter';
 import { useConsole } from '../../app/store';
@@ -156,6 +157,9 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
         : 'progress.title';
   const badgeState = phase === 'succeeded' ? 'running' : phase === 'failed' ? 'failed' : 'creating';
   const host = useConsole((s) => s.hosts.find((h) => h.name === input.host));
+  const openTenant = (r: Creation['result']): void => {
+    if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
+  };
   const domain =
     creation.result?.domain ?? input.domain ?? (host?.baseDomain ? `${input.slug}.${host.baseDomain}` : null);
 
@@ -194,18 +198,12 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
             <ErrorBox error={creation.error} />
             {input.keepOnFailure ? <p className="muted small">{t('progress.keptNote')}</p> : null}
             <div className="form-actions">
-              <button
-                type="button"
-                className="button button-primary"
-                data-testid="create-retry"
-                disabled={retrying}
-                onClick={() => void retry()}
-              >
+              <Button primary testId="create-retry" disabled={retrying} onClick={() => void retry()}>
                 {t('progress.retry')}
-              </button>
-              <button type="button" className="button" data-testid="create-edit" onClick={closeCreation}>
+              </Button>
+              <Button testId="create-edit" onClick={closeCreation}>
                 {t('progress.edit')}
-              </button>
+              </Button>
             </div>
             <p className="muted small">{t('progress.retryHint')}</p>
           </div>
@@ -218,25 +216,12 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
               {t('progress.doneNote', { count: progress.stepCount })}{' '}
               <strong className="mono">https://{creation.result.domain}</strong>
             </p>
-            <button
-              type="button"
-              className="button button-primary"
-              data-testid="open-tenant"
-              onClick={() => {
-                const r = creation.result;
-                if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
-              }}
-            >
+            <Button primary testId="open-tenant" onClick={() => openTenant(creation.result)}>
               {t('progress.openTenant')}
-            </button>
-            <button
-              type="button"
-              className="button"
-              data-testid="create-another"
-              onClick={() => resetDraft()}
-            >
+            </Button>
+            <Button testId="create-another" onClick={() => resetDraft()}>
               {t('progress.createAnother')}
-            </button>
+            </Button>
           </Callout>
         ) : null}
 

@@ -20,6 +20,7 @@ import { ModulesSection, PlanCards, useErrorText } from './WizardFields';
 import { useLng } from '../../kit/useLocale';
 import { LoadingLine } from '../../kit/States';
 import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
 import { CheckboxRow } from '../../kit/CheckboxRow';
 import { CodeInput, FormField } from '../../kit/FormField';
 
@@ -336,17 +337,12 @@ export function WizardForm(): ReactElement {
           </p>
         ) : null}
         <div className="form-actions">
-          <button type="submit" className="button button-primary" data-testid="tenant-create">
+          <Button primary type="submit" testId="tenant-create">
             {t('wizard.create')}
-          </button>
-          <button
-            type="button"
-            className="button"
-            onClick={() => open({ view: 'list' })}
-            data-testid="tenant-cancel"
-          >
+          </Button>
+          <Button onClick={() => open({ view: 'list' })} testId="tenant-cancel">
             {t('wizard.cancel')}
-          </button>
+          </Button>
         </div>
       </div>
     </form>
