@@ -72,5 +72,3 @@ export function FleetStateBadge({ state, testId }: { state: FleetRowState; testI
     </span>
   );
 }
-
-// ---------- the form ----------

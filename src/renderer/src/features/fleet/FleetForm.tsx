@@ -373,5 +373,3 @@ export function FleetForm(): ReactElement {
     </form>
   );
 }
-
-// ---------- the run ----------

@@ -176,5 +176,3 @@ export function FleetRunView({ run }: { run: FleetRun }): ReactElement {
     </>
   );
 }
-
-/** The Fleet update section: the form, or the update in progress and its outcomes. */

@@ -348,5 +348,3 @@ export function WizardForm(): ReactElement {
     </form>
   );
 }
-
-// ---------- progress ----------
