@@ -5,6 +5,7 @@ import { ToneIcon } from '../tenants/TenantBadges';
 import { fleetStateBusy, fleetStateTone } from './fleetUpdate';
 import type { FleetErrors, FleetField, FleetRowState, SelectionMode } from './fleetUpdate';
 import { schemaMessage } from '../../i18n';
+import { FormField } from '../../kit/FormField';
 
 export const MODES: readonly SelectionMode[] = ['host', 'label', 'tenants'];
 
@@ -44,25 +45,20 @@ export function NumberField(p: {
 }): ReactElement {
   const msgId = `${p.testId}-msg`;
   return (
-    <div className={`field${p.error ? ' field-invalid' : ''}`}>
-      <label htmlFor={p.id}>{p.label}</label>
-      <input
-        id={p.id}
-        type="number"
-        min={p.min}
-        max={p.max}
-        data-testid={p.testId}
-        data-field={p.field}
-        value={p.value}
-        aria-invalid={Boolean(p.error)}
-        aria-describedby={`${p.error ? `${msgId} ` : ''}${p.id}-help`}
-        onChange={(e) => p.onChange(e.target.value)}
-      />
-      <FieldError id={msgId} text={p.error} />
-      <p className="field-help" id={`${p.id}-help`}>
-        {p.help}
-      </p>
-    </div>
+    <FormField id={p.id} msgId={msgId} testId={msgId} label={p.label} help={p.help} error={p.error}>
+      {(aria) => (
+        <input
+          {...aria}
+          type="number"
+          min={p.min}
+          max={p.max}
+          data-testid={p.testId}
+          data-field={p.field}
+          value={p.value}
+          onChange={(e) => p.onChange(e.target.value)}
+        />
+      )}
+    </FormField>
   );
 }
 
@@ -76,5 +72,3 @@ export function FleetStateBadge({ state, testId }: { state: FleetRowState; testI
     </span>
   );
 }
-
-// ---------- the form ----------

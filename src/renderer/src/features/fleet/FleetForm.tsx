@@ -1,10 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import type { FormEvent, ReactElement } from 'react';
+import type { ChangeEvent, FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLng } from '../../kit/useLocale';
 import { ConfirmDialog } from '../../kit/ConfirmDialog';
-import { RichText } from '../../kit/RichText';
-import { WarningIcon } from '../../kit/Icons';
+import { UnreachableNotes } from '../../kit/Callout';
 import { TenantStateBadge } from '../tenants/TenantBadges';
 import { knownLabels, selectedTenants } from './fleetUpdate';
 import { useFleetUpdate } from './fleetUpdateStore';
@@ -15,26 +14,45 @@ import { useTenants } from '../tenants/tenantsStore';
 import { FieldError, MODES, NumberField, useErrorText } from './FleetFields';
 import { LoadingLine } from '../../kit/States';
 import { TableHead } from '../../kit/TableHead';
+import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
+import { CodeInput, FormField } from '../../kit/FormField';
+
+const FORM_FIELDS = [
+  'draft',
+  'errors',
+  'updateDraft',
+  'toggleSlug',
+  'setModule',
+  'validate',
+  'start',
+] as const;
+const TENANT_FIELDS = ['tenants', 'loaded', 'unreachable', 'catalog', 'loadTenants', 'loadCatalog'] as const;
+
+/** The two number fields of "how": their ids, limits, test ids and `updates.*` label keys. */
+const HOW_FIELDS = [
+  { field: 'concurrency', idSuffix: 'conc', max: 16, testId: 'fleet-concurrency', label: 'concurrency' },
+  { field: 'stopAfterFailures', idSuffix: 'stop', max: 1000, testId: 'fleet-stop-after', label: 'stopAfter' },
+] as const;
 
 export function FleetForm(): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
   const id = useId();
   const errorText = useErrorText();
-  const draft = useFleetUpdate((s) => s.draft);
-  const errors = useFleetUpdate((s) => s.errors);
-  const updateDraft = useFleetUpdate((s) => s.updateDraft);
-  const toggleSlug = useFleetUpdate((s) => s.toggleSlug);
-  const setModule = useFleetUpdate((s) => s.setModule);
-  const validate = useFleetUpdate((s) => s.validate);
-  const start = useFleetUpdate((s) => s.start);
+  const { draft, errors, updateDraft, toggleSlug, setModule, validate, start } = useFields(
+    useFleetUpdate,
+    FORM_FIELDS,
+  );
   const hosts = useConsole((s) => s.hosts);
-  const tenants = useTenants((s) => s.tenants);
-  const tenantsLoaded = useTenants((s) => s.loaded);
-  const unreachable = useTenants((s) => s.unreachable);
-  const catalog = useTenants((s) => s.catalog);
-  const loadTenants = useTenants((s) => s.loadTenants);
-  const loadCatalog = useTenants((s) => s.loadCatalog);
+  const {
+    tenants,
+    loaded: tenantsLoaded,
+    unreachable,
+    catalog,
+    loadTenants,
+    loadCatalog,
+  } = useFields(useTenants, TENANT_FIELDS);
   const [confirming, setConfirming] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -52,6 +70,24 @@ export function FleetForm(): ReactElement {
     (a, b) => a.host.localeCompare(b.host) || a.slug.localeCompare(b.slug),
   );
   const title = (name: string): string => catalog?.find((m) => m.name === name)?.title[lng] ?? name;
+
+  /** The host or label field's label, error and ids (its error line is `fleet-<field>-msg`). */
+  const shell = (field: 'host' | 'label') => ({
+    id: `${id}-${field}`,
+    msgId: `fleet-${field}-msg`,
+    testId: `fleet-${field}-msg`,
+    className: 'fleet-field',
+    label: t(`updates.${field}`),
+    error: errorText(errors[field]),
+  });
+  /** What ties the host or label field to the draft: test id, focus key, value and edits. */
+  const bound = (field: 'host' | 'label') => ({
+    'data-testid': `fleet-${field}`,
+    'data-field': field,
+    value: draft[field],
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+      updateDraft({ [field]: e.target.value }),
+  });
 
   function onSubmit(e: FormEvent<HTMLFormElement>): void {
     e.preventDefault();
@@ -87,68 +123,49 @@ export function FleetForm(): ReactElement {
         </div>
 
         {draft.mode === 'host' ? (
-          <div className={`field fleet-field${errors.host ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-host`}>{t('updates.host')}</label>
-            <select
-              id={`${id}-host`}
-              data-testid="fleet-host"
-              data-field="host"
-              value={draft.host}
-              aria-invalid={Boolean(errors.host)}
-              aria-describedby={errors.host ? 'fleet-host-msg' : undefined}
-              onChange={(e) => updateDraft({ host: e.target.value })}
-            >
-              <option value="">{t('updates.chooseHost')}</option>
-              {hosts.map((h) => (
-                <option key={h.name} value={h.name} disabled={!hostUsable(h)}>
-                  {h.name}
-                </option>
-              ))}
-            </select>
-            <FieldError id="fleet-host-msg" text={errorText(errors.host)} />
-          </div>
+          <FormField {...shell('host')}>
+            {(aria) => (
+              <select {...aria} {...bound('host')}>
+                <option value="">{t('updates.chooseHost')}</option>
+                {hosts.map((h) => (
+                  <option key={h.name} value={h.name} disabled={!hostUsable(h)}>
+                    {h.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </FormField>
         ) : draft.mode === 'label' ? (
-          <div className={`field fleet-field${errors.label ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-label`}>{t('updates.label')}</label>
-            <input
-              id={`${id}-label`}
-              type="text"
-              className="mono"
-              data-testid="fleet-label"
-              data-field="label"
-              value={draft.label}
-              placeholder="region=almaty"
-              autoComplete="off"
-              spellCheck={false}
-              aria-invalid={Boolean(errors.label)}
-              aria-describedby={`${errors.label ? 'fleet-label-msg ' : ''}${id}-label-help`}
-              onChange={(e) => updateDraft({ label: e.target.value })}
-            />
-            <FieldError id="fleet-label-msg" text={errorText(errors.label)} />
-            <p className="field-help" id={`${id}-label-help`}>
-              {t('updates.labelHelp')}{' '}
-              {labels.length === 0 ? (
-                t('updates.labelsNone')
-              ) : (
-                <>
-                  {t('updates.labelsKnown')}{' '}
-                  <span className="chips">
-                    {labels.map((l) => (
-                      <button
-                        key={l}
-                        type="button"
-                        className="chip chip-button mono"
-                        onClick={() => updateDraft({ label: l })}
-                        data-testid={`fleet-label-${l}`}
-                      >
-                        {l}
-                      </button>
-                    ))}
-                  </span>
-                </>
-              )}
-            </p>
-          </div>
+          <FormField
+            {...shell('label')}
+            help={
+              <>
+                {t('updates.labelHelp')}{' '}
+                {labels.length === 0 ? (
+                  t('updates.labelsNone')
+                ) : (
+                  <>
+                    {t('updates.labelsKnown')}{' '}
+                    <span className="chips">
+                      {labels.map((l) => (
+                        <button
+                          key={l}
+                          type="button"
+                          className="chip chip-button mono"
+                          onClick={() => updateDraft({ label: l })}
+                          data-testid={`fleet-label-${l}`}
+                        >
+                          {l}
+                        </button>
+                      ))}
+                    </span>
+                  </>
+                )}
+              </>
+            }
+          >
+            {(aria) => <CodeInput {...aria} {...bound('label')} placeholder="region=almaty" />}
+          </FormField>
         ) : (
           <div className={`fleet-tenants${errors.slugs ? ' field-invalid' : ''}`}>
             <div className="fleet-tenants-head">
@@ -217,19 +234,11 @@ export function FleetForm(): ReactElement {
             )}
           </div>
         )}
-        {unreachable.map((u) => (
-          <div
-            key={u.host}
-            className="callout callout-warning"
-            role="status"
-            data-testid={`fleet-unreachable-${u.host}`}
-          >
-            <WarningIcon />
-            <p>
-              <RichText text={t('updates.unreachable', { host: u.host, message: u.error.message })} />
-            </p>
-          </div>
-        ))}
+        <UnreachableNotes
+          hosts={unreachable}
+          testIdPrefix="fleet-unreachable"
+          text={(u) => t('updates.unreachable', { host: u.host, message: u.error.message })}
+        />
         <p
           className="fleet-preview"
           data-testid="fleet-preview"
@@ -298,30 +307,21 @@ export function FleetForm(): ReactElement {
       <section className="card wizard-section" aria-labelledby={`${id}-how`}>
         <h2 id={`${id}-how`}>{t('updates.section.how')}</h2>
         <div className="form-grid">
-          <NumberField
-            id={`${id}-conc`}
-            field="concurrency"
-            min={1}
-            max={16}
-            testId="fleet-concurrency"
-            label={t('updates.concurrency')}
-            help={t('updates.concurrencyHelp')}
-            error={errorText(errors.concurrency)}
-            value={draft.concurrency}
-            onChange={(concurrency) => updateDraft({ concurrency })}
-          />
-          <NumberField
-            id={`${id}-stop`}
-            field="stopAfterFailures"
-            min={1}
-            max={1000}
-            testId="fleet-stop-after"
-            label={t('updates.stopAfter')}
-            help={t('updates.stopAfterHelp')}
-            error={errorText(errors.stopAfterFailures)}
-            value={draft.stopAfterFailures}
-            onChange={(stopAfterFailures) => updateDraft({ stopAfterFailures })}
-          />
+          {HOW_FIELDS.map((f) => (
+            <NumberField
+              key={f.field}
+              id={`${id}-${f.idSuffix}`}
+              field={f.field}
+              min={1}
+              max={f.max}
+              testId={f.testId}
+              label={t(`updates.${f.label}`)}
+              help={t(`updates.${f.label}Help`)}
+              error={errorText(errors[f.field])}
+              value={draft[f.field]}
+              onChange={(value) => updateDraft({ [f.field]: value })}
+            />
+          ))}
         </div>
       </section>
 
@@ -332,9 +332,9 @@ export function FleetForm(): ReactElement {
           </p>
         ) : null}
         <div className="form-actions">
-          <button type="submit" className="button button-primary" data-testid="fleet-start">
+          <Button tone="primary" submit testId="fleet-start">
             {t('updates.start')}
-          </button>
+          </Button>
         </div>
       </div>
 
@@ -373,5 +373,3 @@ export function FleetForm(): ReactElement {
     </form>
   );
 }
-
-// ---------- the run ----------

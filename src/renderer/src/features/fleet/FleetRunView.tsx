@@ -5,10 +5,14 @@ import { ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, WarningIcon } from '../../kit/Icons';
 import { ToneIcon } from '../tenants/TenantBadges';
 import { formatDateTime, formatNumber } from '../../kit/format';
+import { Button } from '../../kit/Button';
+import { Callout } from '../../kit/Callout';
+import { ProgressMeter } from '../../kit/ProgressMeter';
 import { fleetStateTone, tallyFleet } from './fleetUpdate';
 import type { FleetRow, FleetRun } from './fleetUpdate';
 import { useFleetUpdate } from './fleetUpdateStore';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { useFields } from '../../kit/useFields';
 
 import { FleetStateBadge } from './FleetFields';
 
@@ -69,11 +73,20 @@ function RowsTable({ run, final }: { run: FleetRun; final: boolean }): ReactElem
   );
 }
 
+/** The four outcome counts under the bar, in this order, each as a badge of its tone. */
+const TALLY = [
+  { key: 'updated', tone: 'ok', testId: 'updated' },
+  { key: 'rolledBack', tone: 'warning', testId: 'rolled-back' },
+  { key: 'failed', tone: 'error', testId: 'failed' },
+  { key: 'skipped', tone: 'unknown', testId: 'skipped' },
+] as const;
+
+const RUN_ACTIONS = ['closeRun', 'resetDraft'] as const;
+
 export function FleetRunView({ run }: { run: FleetRun }): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
-  const closeRun = useFleetUpdate((s) => s.closeRun);
-  const resetDraft = useFleetUpdate((s) => s.resetDraft);
+  const { closeRun, resetDraft } = useFields(useFleetUpdate, RUN_ACTIONS);
   const tally = tallyFleet(run);
   const phase = run.phase;
   const title =
@@ -92,7 +105,12 @@ export function FleetRunView({ run }: { run: FleetRun }): ReactElement {
     <>
       <ScreenHeader title={title} subtitle={t('updates.opId', { id: run.opId })} />
       <section className="card progress-card" data-testid="fleet-progress" data-phase={phase}>
-        <div className="progress-meta">
+        <ProgressMeter
+          percent={tally.percent}
+          state={barState}
+          label={t('updates.barLabel')}
+          testIdPrefix="fleet"
+        >
           {phase === 'running' ? (
             <span className="spinner" aria-hidden="true" />
           ) : phase === 'done' && barState === 'succeeded' ? (
@@ -106,63 +124,33 @@ export function FleetRunView({ run }: { run: FleetRun }): ReactElement {
               : t('updates.progress', { finished: tally.finished, total: tally.total })}
           </span>
           <span className="muted small">{formatDateTime(run.startedAt, lng)}</span>
-          <span className="progress-percent" data-testid="fleet-percent">
-            {formatNumber(tally.percent, lng, 0)}
-            {'\u00a0%'}
-          </span>
-        </div>
-        <div
-          className={`progress progress-${barState}`}
-          role="progressbar"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={tally.percent}
-          aria-label={t('updates.barLabel')}
-          data-testid="fleet-bar"
-        >
-          <div className="progress-fill" style={{ width: `${tally.percent}%` }} />
-        </div>
+        </ProgressMeter>
         <p className="fleet-tally" data-testid="fleet-tally">
-          <span className="badge badge-ok" data-count={tally.updated} data-testid="fleet-tally-updated">
-            <ToneIcon tone="ok" />
-            <span className="badge-text">
-              {t('updates.tally.updated')}: {tally.updated}
+          {TALLY.map(({ key, tone, testId }) => (
+            <span
+              key={key}
+              className={`badge badge-${tone}`}
+              data-count={tally[key]}
+              data-testid={`fleet-tally-${testId}`}
+            >
+              <ToneIcon tone={tone} />
+              <span className="badge-text">
+                {t(`updates.tally.${key}`)}: {tally[key]}
+              </span>
             </span>
-          </span>
-          <span
-            className="badge badge-warning"
-            data-count={tally.rolledBack}
-            data-testid="fleet-tally-rolled-back"
-          >
-            <ToneIcon tone="warning" />
-            <span className="badge-text">
-              {t('updates.tally.rolledBack')}: {tally.rolledBack}
-            </span>
-          </span>
-          <span className="badge badge-error" data-count={tally.failed} data-testid="fleet-tally-failed">
-            <ToneIcon tone="error" />
-            <span className="badge-text">
-              {t('updates.tally.failed')}: {tally.failed}
-            </span>
-          </span>
-          <span className="badge badge-unknown" data-count={tally.skipped} data-testid="fleet-tally-skipped">
-            <ToneIcon tone="unknown" />
-            <span className="badge-text">
-              {t('updates.tally.skipped')}: {tally.skipped}
-            </span>
-          </span>
+          ))}
         </p>
         {phase === 'done' ? (
           run.stopped ? (
-            <div className="callout callout-warning" role="status" data-testid="fleet-stopped">
+            <Callout tone="warning" testId="fleet-stopped">
               <WarningIcon />
               <p>{t('updates.stopped', { stop: run.input.stopAfterFailures ?? 1 })}</p>
-            </div>
+            </Callout>
           ) : (
-            <div className="callout callout-ok" role="status" data-testid="fleet-complete">
+            <Callout tone="ok" testId="fleet-complete">
               <CheckIcon />
               <p>{t('updates.complete')}</p>
-            </div>
+            </Callout>
           )
         ) : null}
         {phase === 'failed' && run.error ? <ErrorBox error={run.error} /> : null}
@@ -177,21 +165,14 @@ export function FleetRunView({ run }: { run: FleetRun }): ReactElement {
 
       {phase !== 'running' ? (
         <div className="form-actions">
-          <button type="button" className="button" onClick={closeRun} data-testid="fleet-back">
+          <Button onClick={closeRun} testId="fleet-back">
             {t('updates.backToForm')}
-          </button>
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={resetDraft}
-            data-testid="fleet-new"
-          >
+          </Button>
+          <Button tone="primary" onClick={resetDraft} testId="fleet-new">
             {t('updates.newUpdate')}
-          </button>
+          </Button>
         </div>
       ) : null}
     </>
   );
 }
-
-/** The Fleet update section: the form, or the update in progress and its outcomes. */

@@ -4,12 +4,14 @@ import type { HostStatus } from '../../../../shared/contract';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { StatusIcon } from '../../kit/Icons';
 import { StatusBadge } from '../../kit/StatusBadge';
-import { effectiveStatus, formatDateTime, formatRelative, newerCheck } from '../../kit/format';
+import { effectiveStatus, newerCheck } from '../../kit/format';
 import { navigate } from '../../app/navigation';
 import { useConsole } from '../../app/store';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { Welcome } from '../hosts/Welcome';
 import { SectionLink } from '../../app/SectionLink';
+import { useFields } from '../../kit/useFields';
+import { RelativeTime } from '../../kit/RelativeTime';
 
 const STATUS_ORDER: readonly HostStatus[] = [
   'ok',
@@ -30,14 +32,11 @@ const SEVERITY: Record<HostStatus, number> = {
   ok: 6,
 };
 
+const FIELDS = ['hosts', 'hostsLoaded', 'checks', 'liveStatus', 'selectHost'] as const;
+
 export function FleetScreen(): ReactElement {
-  const { t, i18n } = useTranslation();
-  const lng = i18n.language === 'ru' ? 'ru' : 'en';
-  const hosts = useConsole((s) => s.hosts);
-  const hostsLoaded = useConsole((s) => s.hostsLoaded);
-  const checks = useConsole((s) => s.checks);
-  const liveStatus = useConsole((s) => s.liveStatus);
-  const selectHost = useConsole((s) => s.selectHost);
+  const { t } = useTranslation();
+  const { hosts, hostsLoaded, checks, liveStatus, selectHost } = useFields(useConsole, FIELDS);
 
   const rows = hosts
     .map((h) => {
@@ -107,13 +106,7 @@ export function FleetScreen(): ReactElement {
                     </span>
                     <StatusBadge status={status} />
                     <span className="fleet-host-check muted">
-                      {check ? (
-                        <time dateTime={check.checkedAt} title={formatDateTime(check.checkedAt, lng)}>
-                          {formatRelative(check.checkedAt, lng)}
-                        </time>
-                      ) : (
-                        t('fleet.notChecked')
-                      )}
+                      {check ? <RelativeTime at={check.checkedAt} /> : t('fleet.notChecked')}
                     </span>
                   </a>
                 </li>

@@ -15,6 +15,7 @@ import type {
 } from '../../../../shared/contract';
 import type { Tone } from '../tenants/tenants';
 import { newOpId as newOperationId } from '../../kit/opId';
+import type { FromDraft } from '../../kit/fromDraft';
 
 export type FleetProgressEvent = Extract<AppEvent, { type: 'fleet.progress' }>;
 export type FleetRowState = FleetProgressEvent['state'];
@@ -165,10 +166,7 @@ function intField(v: string, min: number, max: number): number | null {
 const fleetInputSchema = commands['fleet.update'].input;
 
 /** The `fleet.update` input from the form, or what is wrong with it. */
-export function fleetInputFromDraft(
-  d: FleetDraft,
-  opId: string,
-): { ok: true; input: FleetInput } | { ok: false; errors: FleetErrors } {
+export function fleetInputFromDraft(d: FleetDraft, opId: string): FromDraft<FleetInput, FleetErrors> {
   const errors: FleetErrors = {};
   let selection: FleetInput['selection'];
   if (d.mode === 'host') {

@@ -4,16 +4,18 @@ import { useTranslation } from 'react-i18next';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { ArrowDownIcon, CheckIcon, ErrorIcon } from '../../kit/Icons';
 import { TenantStateBadge } from './TenantBadges';
-import { formatNumber } from '../../kit/format';
+import { Button } from '../../kit/Button';
+import { Callout } from '../../kit/Callout';
+import { ProgressMeter } from '../../kit/ProgressMeter';
 import { useConsole } from '../../app/store';
 import { BASE_MODULES, isKnownStep } from './tenants';
 import type { StepView } from './tenants';
 import { useTenants } from './tenantsStore';
 import type { Creation, CreationLogLine } from './tenantsStore';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { useFields } from '../../kit/useFields';
 
 import { BackLink } from './WizardFields';
-import { useLng } from '../../kit/useLocale';
 
 function StepIcon({ state }: { state: StepView['state'] }): ReactElement {
   switch (state) {
@@ -139,13 +141,11 @@ function LogPane({ lines, slug }: { lines: readonly CreationLogLine[]; slug: str
   );
 }
 
+const ACTIONS = ['retry', 'closeCreation', 'resetDraft', 'open'] as const;
+
 export function CreateProgressView({ creation }: { creation: Creation }): ReactElement {
   const { t } = useTranslation();
-  const lng = useLng();
-  const retry = useTenants((s) => s.retry);
-  const closeCreation = useTenants((s) => s.closeCreation);
-  const resetDraft = useTenants((s) => s.resetDraft);
-  const open = useTenants((s) => s.open);
+  const { retry, closeCreation, resetDraft, open } = useFields(useTenants, ACTIONS);
   const retrying = useTenants((s) => Boolean(s.busy['create']));
   const { input, progress, phase } = creation;
   const stepNo = Math.max(0, progress.current + 1);
@@ -157,6 +157,9 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
         : 'progress.title';
   const badgeState = phase === 'succeeded' ? 'running' : phase === 'failed' ? 'failed' : 'creating';
   const host = useConsole((s) => s.hosts.find((h) => h.name === input.host));
+  const openTenant = (r: Creation['result']): void => {
+    if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
+  };
   const domain =
     creation.result?.domain ?? input.domain ?? (host?.baseDomain ? `${input.slug}.${host.baseDomain}` : null);
 
@@ -174,7 +177,12 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
         <TenantStateBadge state={badgeState} testId="create-state" />
       </ScreenHeader>
       <section className="card progress-card" data-testid="create-progress" data-phase={phase}>
-        <div className="progress-meta">
+        <ProgressMeter
+          percent={progress.percent}
+          state={phase}
+          label={t('progress.barLabel', { slug: input.slug })}
+          testIdPrefix="create"
+        >
           <span>
             {progress.state === 'waiting' && phase === 'running'
               ? t('progress.waiting')
@@ -183,74 +191,38 @@ export function CreateProgressView({ creation }: { creation: Creation }): ReactE
           {creation.attempt > 1 ? (
             <span className="tag tag-unknown">{t('progress.attempt', { n: creation.attempt })}</span>
           ) : null}
-          <span className="progress-percent" data-testid="create-percent">
-            {formatNumber(progress.percent, lng, 0)}
-            {'\u00a0'}%
-          </span>
-        </div>
-        <div
-          className={`progress progress-${phase}`}
-          role="progressbar"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={progress.percent}
-          aria-label={t('progress.barLabel', { slug: input.slug })}
-          data-testid="create-bar"
-        >
-          <div className="progress-fill" style={{ width: `${progress.percent}%` }} />
-        </div>
+        </ProgressMeter>
 
         {phase === 'failed' && creation.error ? (
           <div className="create-failure" data-testid="create-failure">
             <ErrorBox error={creation.error} />
             {input.keepOnFailure ? <p className="muted small">{t('progress.keptNote')}</p> : null}
             <div className="form-actions">
-              <button
-                type="button"
-                className="button button-primary"
-                data-testid="create-retry"
-                disabled={retrying}
-                onClick={() => void retry()}
-              >
+              <Button tone="primary" testId="create-retry" disabled={retrying} onClick={() => void retry()}>
                 {t('progress.retry')}
-              </button>
-              <button type="button" className="button" data-testid="create-edit" onClick={closeCreation}>
+              </Button>
+              <Button testId="create-edit" onClick={closeCreation}>
                 {t('progress.edit')}
-              </button>
+              </Button>
             </div>
             <p className="muted small">{t('progress.retryHint')}</p>
           </div>
         ) : null}
 
         {phase === 'succeeded' && creation.result ? (
-          <div className="callout callout-ok create-success" role="status" data-testid="create-success">
+          <Callout tone="ok" className="create-success" testId="create-success">
             <CheckIcon />
             <p>
               {t('progress.doneNote', { count: progress.stepCount })}{' '}
               <strong className="mono">https://{creation.result.domain}</strong>
             </p>
-            <button
-              type="button"
-              className="button button-primary"
-              data-testid="open-tenant"
-              onClick={() => {
-                const r = creation.result;
-                if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
-              }}
-            >
+            <Button tone="primary" testId="open-tenant" onClick={() => openTenant(creation.result)}>
               {t('progress.openTenant')}
-            </button>
-            <button
-              type="button"
-              className="button"
-              data-testid="create-another"
-              onClick={() => {
-                resetDraft();
-              }}
-            >
+            </Button>
+            <Button testId="create-another" onClick={() => resetDraft()}>
               {t('progress.createAnother')}
-            </button>
-          </div>
+            </Button>
+          </Callout>
         ) : null}
 
         <div className="progress-grid">

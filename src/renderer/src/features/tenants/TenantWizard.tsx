@@ -3,18 +3,18 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTenants } from './tenantsStore';
 import { ScreenHeader } from '../../kit/ScreenHeader';
+import { useFields } from '../../kit/useFields';
 
 import { CreateProgressView } from './CreateProgressView';
 import { BackLink } from './WizardFields';
 import { WizardForm } from './WizardForm';
 
+const FIELDS = ['creation', 'loadCatalog', 'loaded', 'loadTenants'] as const;
+
 /** "New tenant": the form, then the live progress of the create. */
 export function TenantWizard(): ReactElement {
   const { t } = useTranslation();
-  const creation = useTenants((s) => s.creation);
-  const loadCatalog = useTenants((s) => s.loadCatalog);
-  const loaded = useTenants((s) => s.loaded);
-  const loadTenants = useTenants((s) => s.loadTenants);
+  const { creation, loadCatalog, loaded, loadTenants } = useFields(useTenants, FIELDS);
 
   useEffect(() => {
     void loadCatalog();

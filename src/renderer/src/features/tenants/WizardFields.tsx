@@ -1,4 +1,4 @@
-import type { ReactElement, ReactNode } from 'react';
+import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ModuleInfo, PlanName } from '../../../../shared/contract';
 import { schemaMessage } from '../../i18n';
@@ -6,6 +6,7 @@ import { BASE_MODULES, PLANS, TIERS, isIncluded, isToggleable } from './tenants'
 import type { FieldError, ModuleState } from './tenants';
 import { useTenants } from './tenantsStore';
 import { useLng } from '../../kit/useLocale';
+import { BackLink as KitBackLink } from '../../kit/BackLink';
 
 /** The text of a field error in the UI language. */
 export function useErrorText(): (e: FieldError | undefined) => string | undefined {
@@ -20,72 +21,17 @@ export function useErrorText(): (e: FieldError | undefined) => string | undefine
   };
 }
 
+/** "← Back" to the tenant list. */
 export function BackLink(): ReactElement {
   const { t } = useTranslation();
   const open = useTenants((s) => s.open);
   return (
-    <a
+    <KitBackLink
       href="#/tenants"
-      className="back-link"
-      data-testid="back-to-tenants"
-      onClick={(e) => {
-        e.preventDefault();
-        open({ view: 'list' });
-      }}
-    >
-      ← {t('wizard.back')}
-    </a>
-  );
-}
-
-interface FieldShellProps {
-  id: string;
-  label: ReactNode;
-  help?: ReactNode;
-  error?: string | undefined;
-  note?: string | undefined;
-  testId: string;
-  className?: string;
-  children: (aria: {
-    id: string;
-    'aria-invalid': boolean;
-    'aria-describedby': string | undefined;
-  }) => ReactNode;
-}
-
-/** A labelled field with its error (red) or note (blue) and help under it. */
-export function FieldShell({
-  id,
-  label,
-  help,
-  error,
-  note,
-  testId,
-  className,
-  children,
-}: FieldShellProps): ReactElement {
-  const helpId = help ? `${id}-help` : undefined;
-  const msgId = error || note ? `${id}-msg` : undefined;
-  const describedBy = [msgId, helpId].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
-      {error ? (
-        <p className="field-error" id={msgId} data-testid={`field-error-${testId}`} role="status">
-          {error}
-        </p>
-      ) : note ? (
-        <p className="field-note" id={msgId} data-testid={`field-note-${testId}`} role="status">
-          {note}
-        </p>
-      ) : null}
-      {help ? (
-        <p className="field-help" id={helpId}>
-          {help}
-        </p>
-      ) : null}
-    </div>
+      testId="back-to-tenants"
+      label={t('wizard.back')}
+      onOpen={() => open({ view: 'list' })}
+    />
   );
 }
 

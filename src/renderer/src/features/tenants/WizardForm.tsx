@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { FormEvent, ReactElement } from 'react';
+import type { ChangeEvent, FormEvent, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner } from '../../kit/ErrorBanner';
 import { useConsole } from '../../app/store';
@@ -16,27 +16,45 @@ import {
 import type { FieldError, WizardErrors } from './tenants';
 import { useTenants } from './tenantsStore';
 
-import { FieldShell, ModulesSection, PlanCards, useErrorText } from './WizardFields';
+import { ModulesSection, PlanCards, useErrorText } from './WizardFields';
 import { useLng } from '../../kit/useLocale';
 import { LoadingLine } from '../../kit/States';
+import { useFields } from '../../kit/useFields';
+import { Button } from '../../kit/Button';
+import { CheckboxRow } from '../../kit/CheckboxRow';
+import { CodeInput, FormField } from '../../kit/FormField';
 
 /** The fields to show an error for before the first submit (as soon as they hold something). */
 const FIELD_ORDER = ['slug', 'host', 'domain'];
+
+const FIELDS = [
+  'catalog',
+  'draft',
+  'tenants',
+  'updateDraft',
+  'setEnv',
+  'create',
+  'droppedModules',
+  'open',
+  'loadCatalog',
+] as const;
 
 export function WizardForm(): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
   const errorText = useErrorText();
-  const catalog = useTenants((s) => s.catalog);
-  const draft = useTenants((s) => s.draft);
-  const tenants = useTenants((s) => s.tenants);
-  const updateDraft = useTenants((s) => s.updateDraft);
-  const setEnv = useTenants((s) => s.setEnv);
-  const create = useTenants((s) => s.create);
-  const dropped = useTenants((s) => s.droppedModules);
-  const open = useTenants((s) => s.open);
+  const {
+    catalog,
+    draft,
+    tenants,
+    updateDraft,
+    setEnv,
+    create,
+    droppedModules: dropped,
+    open,
+    loadCatalog,
+  } = useFields(useTenants, FIELDS);
   const loadingCatalog = useTenants((s) => Boolean(s.busy['catalog']));
-  const loadCatalog = useTenants((s) => s.loadCatalog);
   const hosts = useConsole((s) => s.hosts);
   const [submitted, setSubmitted] = useState(false);
   const [touched, setTouched] = useState<Record<string, boolean>>({});
@@ -96,6 +114,15 @@ export function WizardForm(): ReactElement {
   const domain = previewDomain(draft, host);
   const title = (name: string): string => catalog.find((m) => m.name === name)?.title[lng] ?? name;
   const blocking = blockingErrors(errors);
+  /** What ties a field of the first section to the draft: test id, focus key, value, edits, leaving. */
+  const bound = (field: 'slug' | 'host' | 'domain') => ({
+    'data-testid': `tenant-${field}`,
+    'data-field': field,
+    value: draft[field],
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+      updateDraft({ [field]: e.target.value }),
+    onBlur: () => setTouched((p) => ({ ...p, [field]: true })),
+  });
 
   function onSubmit(e: FormEvent<HTMLFormElement>): void {
     e.preventDefault();
@@ -115,7 +142,7 @@ export function WizardForm(): ReactElement {
       <section className="card wizard-section" aria-labelledby="wz-place">
         <h2 id="wz-place">{t('wizard.section.place')}</h2>
         <div className="form-grid">
-          <FieldShell
+          <FormField
             id="tenant-slug"
             testId="slug"
             label={t('wizard.slug')}
@@ -124,23 +151,10 @@ export function WizardForm(): ReactElement {
             note={noteFor('slug')}
           >
             {(aria) => (
-              <input
-                {...aria}
-                ref={slugRef}
-                type="text"
-                className="mono"
-                data-testid="tenant-slug"
-                data-field="slug"
-                value={draft.slug}
-                placeholder="acme-shop"
-                autoComplete="off"
-                spellCheck={false}
-                maxLength={64}
-                onChange={(e) => updateDraft({ slug: e.target.value })}
-              />
+              <CodeInput {...aria} {...bound('slug')} ref={slugRef} placeholder="acme-shop" maxLength={64} />
             )}
-          </FieldShell>
-          <FieldShell
+          </FormField>
+          <FormField
             id="tenant-host"
             testId="host"
             label={t('wizard.host')}
@@ -159,14 +173,7 @@ export function WizardForm(): ReactElement {
             }
           >
             {(aria) => (
-              <select
-                {...aria}
-                data-testid="tenant-host"
-                data-field="host"
-                value={draft.host}
-                onChange={(e) => updateDraft({ host: e.target.value })}
-                onBlur={() => setTouched((p) => ({ ...p, host: true }))}
-              >
+              <select {...aria} {...bound('host')}>
                 {hosts.length === 0 ? <option value="">{t('wizard.noHosts')}</option> : null}
                 {hosts.map((h) => (
                   <option key={h.name} value={h.name} disabled={!hostUsable(h)}>
@@ -179,8 +186,8 @@ export function WizardForm(): ReactElement {
                 ))}
               </select>
             )}
-          </FieldShell>
-          <FieldShell
+          </FormField>
+          <FormField
             id="tenant-domain"
             testId="domain"
             label={host && !host.baseDomain ? t('wizard.domainRequired') : t('wizard.domain')}
@@ -192,23 +199,15 @@ export function WizardForm(): ReactElement {
             }
           >
             {(aria) => (
-              <input
+              <CodeInput
                 {...aria}
-                type="text"
-                className="mono"
-                data-testid="tenant-domain"
-                data-field="domain"
-                value={draft.domain}
+                {...bound('domain')}
                 placeholder={
                   host?.baseDomain ? `${draft.slug || 'slug'}.${host.baseDomain}` : 'acme.bots.example.kz'
                 }
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => updateDraft({ domain: e.target.value })}
-                onBlur={() => setTouched((p) => ({ ...p, domain: true }))}
               />
             )}
-          </FieldShell>
+          </FormField>
         </div>
         <p className="domain-preview" data-testid="domain-preview" aria-live="polite">
           {domain && !errors['domain'] ? (
@@ -258,7 +257,7 @@ export function WizardForm(): ReactElement {
               {envFields.map((f) => {
                 const key = `env:${f.name}`;
                 return (
-                  <FieldShell
+                  <FormField
                     key={f.name}
                     id={`tenant-env-${f.name}`}
                     testId={`env-${f.name}`}
@@ -287,20 +286,18 @@ export function WizardForm(): ReactElement {
                     }
                   >
                     {(aria) => (
-                      <input
+                      <CodeInput
                         {...aria}
                         type={f.secret ? 'password' : 'text'}
-                        className="mono"
                         data-testid={`tenant-env-${f.name}`}
                         data-field={key}
                         value={draft.env[f.name] ?? ''}
                         autoComplete={f.secret ? 'new-password' : 'off'}
-                        spellCheck={false}
                         onChange={(e) => setEnv(f.name, e.target.value)}
                         onBlur={() => setTouched((p) => ({ ...p, [key]: true }))}
                       />
                     )}
-                  </FieldShell>
+                  </FormField>
                 );
               })}
             </div>
@@ -315,18 +312,14 @@ export function WizardForm(): ReactElement {
 
       <section className="card wizard-section" aria-labelledby="wz-options">
         <h2 id="wz-options">{t('wizard.section.options')}</h2>
-        <label className="checkbox-row">
-          <input
-            type="checkbox"
-            data-testid="tenant-keep-on-failure"
-            checked={draft.keepOnFailure}
-            onChange={(e) => updateDraft({ keepOnFailure: e.target.checked })}
-          />
-          <span>
-            <span className="checkbox-label">{t('wizard.keepOnFailure')}</span>
-            <span className="field-help">{t('wizard.keepOnFailureHelp')}</span>
-          </span>
-        </label>
+        <CheckboxRow
+          testId="tenant-keep-on-failure"
+          checked={draft.keepOnFailure}
+          onChange={(keepOnFailure) => updateDraft({ keepOnFailure })}
+          label={t('wizard.keepOnFailure')}
+        >
+          <span className="field-help">{t('wizard.keepOnFailureHelp')}</span>
+        </CheckboxRow>
       </section>
 
       <div className="wizard-actions">
@@ -344,21 +337,14 @@ export function WizardForm(): ReactElement {
           </p>
         ) : null}
         <div className="form-actions">
-          <button type="submit" className="button button-primary" data-testid="tenant-create">
+          <Button tone="primary" submit testId="tenant-create">
             {t('wizard.create')}
-          </button>
-          <button
-            type="button"
-            className="button"
-            onClick={() => open({ view: 'list' })}
-            data-testid="tenant-cancel"
-          >
+          </Button>
+          <Button onClick={() => open({ view: 'list' })} testId="tenant-cancel">
             {t('wizard.cancel')}
-          </button>
+          </Button>
         </div>
       </div>
     </form>
   );
 }
-
-// ---------- progress ----------
