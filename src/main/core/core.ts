@@ -15,6 +15,7 @@ import { allowAll, dispatch, type Caller, type Handler, type Policy } from './di
 import { CoreError } from './errors';
 import { EventHub } from './events';
 import { buildHandlers } from './features';
+import { followFleet } from './health/follow';
 import { HealthService } from './health/service';
 import { Operations } from './operations';
 import { Scheduler } from './scheduler';
@@ -81,6 +82,10 @@ export class Core {
     );
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
     this.health = new HealthService(this.hosts);
+    // The live health feed runs while a screen subscribes to it.
+    this.hub.onDemand('health.changed', () =>
+      followFleet(this.health, async () => (await this.hosts.list()).map((h) => h.name), emit),
+    );
     this.audit = new CommandJournal({
       localFile: join(options.home, 'audit.jsonl'),
       host: async (name) => {

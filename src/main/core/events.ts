@@ -36,8 +36,16 @@ export interface EventHubOptions {
   retryMs?: number;
 }
 
+/** Work that runs while some owner subscribes to a topic by name (`onDemand`). */
+interface Demand {
+  topic: string;
+  start: () => () => void;
+  stop: (() => void) | null;
+}
+
 export class EventHub {
   private readonly owners = new Map<string, Owner>();
+  private readonly demands = new Set<Demand>();
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private readonly maxQueue: number;
   private readonly retryMs: number;
@@ -67,6 +75,7 @@ export class EventHub {
     if (!o) return 0;
     if (o.timer) clearTimeout(o.timer);
     this.owners.delete(owner);
+    this.reviewDemands();
     return o.subscriptions.size;
   }
 
@@ -78,6 +87,7 @@ export class EventHub {
     o.subscriptions.clear();
     o.queue = [];
     o.dropped = 0;
+    this.reviewDemands();
     return n;
   }
 
@@ -87,11 +97,49 @@ export class EventHub {
     if (!o) return null;
     const id = `sub-${this.nextId++}`;
     o.subscriptions.set(id, new Set(topics));
+    this.reviewDemands();
     return id;
   }
 
   unsubscribe(owner: string, id: string): boolean {
-    return this.owners.get(owner)?.subscriptions.delete(id) ?? false;
+    const removed = this.owners.get(owner)?.subscriptions.delete(id) ?? false;
+    this.reviewDemands();
+    return removed;
+  }
+
+  /**
+   * Run `start` while at least one owner subscribes to `topic` by name (`*` does not count: a
+   * screen that wants a live feed asks for it), and the function it returns when the last such
+   * subscription ends. The health feed follows the hosts' agents only while a screen shows it.
+   */
+  onDemand(topic: string, start: () => () => void): () => void {
+    const d: Demand = { topic, start, stop: null };
+    this.demands.add(d);
+    this.reviewDemands();
+    return () => {
+      this.demands.delete(d);
+      d.stop?.();
+      d.stop = null;
+    };
+  }
+
+  /** Is some owner subscribed to `topic` by name? */
+  wants(topic: string): boolean {
+    for (const o of this.owners.values())
+      for (const t of o.subscriptions.values()) if (t.has(topic)) return true;
+    return false;
+  }
+
+  private reviewDemands(): void {
+    for (const d of this.demands) {
+      const wanted = this.wants(d.topic);
+      if (wanted && !d.stop) d.stop = d.start();
+      else if (!wanted && d.stop) {
+        const stop = d.stop;
+        d.stop = null;
+        stop();
+      }
+    }
   }
 
   /** How many subscriptions are live (of one owner, or in all). */
@@ -123,6 +171,8 @@ export class EventHub {
 
   close(): void {
     for (const owner of [...this.owners.keys()]) this.detach(owner);
+    for (const d of this.demands) d.stop?.();
+    this.demands.clear();
     this.listeners.clear();
   }
 
