@@ -4,7 +4,7 @@
  * reads the files.
  */
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DiskUsage, HostHealth } from '../shared/agent/protocol';
 
 /** The first `cpu` line of /proc/stat, in jiffies (USER_HZ). */
@@ -130,9 +130,18 @@ export interface HostPaths {
   rootfs: string;
 }
 
+/**
+ * A mount's usage as seen under rootfs; null when it cannot be read, or when it is not a mountpoint
+ * there (a mount the agent's view of the host's / does not carry: statfs would report its parent).
+ */
 async function diskUsage(rootfs: string, mount: string): Promise<DiskUsage | null> {
   try {
-    const s = await fsp.statfs(join(rootfs, mount));
+    const path = join(rootfs, mount);
+    if (mount !== '/') {
+      const [self, parent] = await Promise.all([fsp.stat(path), fsp.stat(dirname(path))]);
+      if (self.dev === parent.dev) return null;
+    }
+    const s = await fsp.statfs(path);
     return {
       mount,
       totalBytes: s.blocks * s.bsize,
@@ -146,7 +155,9 @@ async function diskUsage(rootfs: string, mount: string): Promise<DiskUsage | nul
 
 /**
  * The host's health now, and the CPU times to pass as `prev` next time (cpuPercent is null
- * without them). Disks: every filesystem of the host's init (pid 1) mount table, and always '/'.
+ * without them). Disks: every filesystem of the host's init (pid 1) mount table that is a
+ * mountpoint under rootfs (mount the host's / with `rbind`, the default, and `rslave` to see
+ * later mounts), and always '/'.
  */
 export async function readHost(
   opts: HostPaths,

@@ -164,7 +164,16 @@ describe('readHost', () => {
     expect(host.uptimeSeconds).toBe(1234.56);
     expect(host.memAvailableBytes).toBe(18123456 * 1024);
     expect(host.cpuPercent).toBeCloseTo(((cpu.total - cpu.idle) / cpu.total) * 100, 9);
-    expect(host.disks.map((d) => d.mount)).toEqual(['/', '/boot/efi']);
+    // boot/efi is a plain directory under this rootfs, not a mountpoint: its numbers would be the root's
+    expect(host.disks.map((d) => d.mount)).toEqual(['/']);
     expect(host.disks[0]!.totalBytes).toBeGreaterThan(0);
+
+    // with rootfs '/', a listed mountpoint that is one here (/proc always is) is reported; a plain directory is not
+    await writeFile(
+      join(proc, '1', 'mounts'),
+      '/dev/sdy1 /etc ext4 rw 0 0\n/dev/sdz1 /proc xfs rw 0 0\n/dev/sdc /mnt/gone ext4 rw 0 0\n',
+    );
+    const real = await readHost({ procRoot: proc, rootfs: '/' }, null);
+    expect(real.host.disks.map((d) => d.mount)).toEqual(['/', '/proc']);
   });
 });
