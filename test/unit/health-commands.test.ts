@@ -95,7 +95,7 @@ describe('agent host commands (exact argv)', () => {
       '--volume',
       '/proc:/host/proc:ro',
       '--volume',
-      '/:/host/root:ro,rslave',
+      '/:/host/root:ro',
       '--entrypoint',
       'node',
       '--',

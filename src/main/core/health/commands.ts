@@ -107,7 +107,7 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     '--volume',
     '/proc:/host/proc:ro',
     '--volume',
-    '/:/host/root:ro,rslave',
+    '/:/host/root:ro',
     '--entrypoint',
     'node',
     '--',
