@@ -138,6 +138,24 @@ export default tseslint.config(
     },
   },
   {
+    // The host agent (src/agent) is bundled alone and runs on every host: Node's built-ins, its own
+    // modules and the protocol's types, nothing else (no package, nothing of the console).
+    files: ['src/agent/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\./|\\.\\./shared/agent/protocol$)',
+              message: 'The agent imports only node: built-ins, ./ modules and ../shared/agent/protocol.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The renderer talks to the core only through the typed API: no Node, no Electron.
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },

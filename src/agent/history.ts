@@ -123,11 +123,22 @@ function values(raw: unknown, width: number): number[] | null {
   return out;
 }
 
+/** As the ring keeps it: the Float32 value, in the fewest digits (6 to 9) that bring it back exactly. */
+function encodeValue(x: number): string {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f)) return 'null';
+  for (let p = 6; p < 9; p++) {
+    const d = Number(f.toPrecision(p));
+    if (Math.fround(d) === f) return String(d);
+  }
+  return String(Number(f.toPrecision(9)));
+}
+
 function encodeValues(v: ArrayLike<number>): string {
   let s = '[';
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
-    s += (i ? ',' : '') + (Number.isFinite(x) ? String(x) : 'null');
+    s += (i ? ',' : '') + encodeValue(x);
   }
   return s + ']';
 }
