@@ -27,6 +27,8 @@ import type { Door } from './server';
 import { containerStats } from './stats';
 import type { CpuSample, DockerStatsJson } from './stats';
 import { sweep } from './sweep';
+import { followLogs } from './logs';
+import type { LogsTarget } from './logs';
 
 const env = process.env;
 const dir = env['TRUFFLES_AGENT_DIR'] ?? '/agent';
@@ -36,7 +38,7 @@ const procRoot = env['TRUFFLES_HOST_PROC'] ?? (existsSync('/host/proc/stat') ? '
 const rootfs = env['TRUFFLES_HOST_ROOT'] ?? (existsSync('/host/root') ? '/host/root' : '/');
 const sweepMs = Math.max(1, Number(env['TRUFFLES_SWEEP_SECONDS'] ?? 10)) * 1000;
 const startedAt = new Date().toISOString();
-const methods = ['ping', 'snapshot', 'history', 'watch'];
+const methods = ['ping', 'snapshot', 'history', 'watch', 'logs'];
 
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
 const table = new ContainerTable(docker);
@@ -198,8 +200,53 @@ const door: Door = {
       watchers.add(send);
       return () => watchers.delete(send);
     },
+    logs: (p, send, { end, drained }) => {
+      const targets = logTargets(p['targets']);
+      const tail = typeof p['tail'] === 'number' && p['tail'] >= 0 ? Math.min(p['tail'], 5000) : 200;
+      const until = typeof p['until'] === 'string' ? p['until'] : undefined;
+      const stop = new AbortController();
+      void (async () => {
+        const withTty = await Promise.all(
+          targets.map(async (t) => {
+            const j = await docker.json<{ Config?: { Tty?: boolean } }>(
+              `/containers/${encodeURIComponent(t.id)}/json`,
+            );
+            return { ...t, tty: j.Config?.Tty === true };
+          }),
+        );
+        await followLogs(
+          docker,
+          withTty,
+          { tail, follow: p['follow'] !== false, ...(until ? { until } : {}) },
+          send,
+          drained,
+          stop.signal,
+        );
+      })().then(
+        () => end(),
+        (err: unknown) => end(err instanceof Error ? err : new Error(String(err))),
+      );
+      return () => stop.abort();
+    },
   },
 };
+
+/** The `targets` of a logs request: containers of ours by id, each with its service and optional start. */
+function logTargets(raw: unknown): LogsTarget[] {
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > 64)
+    throw new RequestError('bad-request', 'targets must list 1 to 64 containers.');
+  const known = new Set(table.list().map((c) => c.id));
+  return raw.map((t: unknown) => {
+    const o = (t ?? {}) as Record<string, unknown>;
+    if (typeof o['id'] !== 'string' || !known.has(o['id']))
+      throw new RequestError('not-found', `No container of ours has the id ${JSON.stringify(o['id'])}.`);
+    return {
+      id: o['id'],
+      service: typeof o['service'] === 'string' ? o['service'] : o['id'],
+      ...(typeof o['since'] === 'string' ? { since: o['since'] } : {}),
+    };
+  });
+}
 
 function emptySeries(): unknown {
   return { step: 10, fields: [], points: [] };

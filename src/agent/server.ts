@@ -21,8 +21,16 @@ export class RequestError extends Error {
 
 /** A single answer. */
 export type MethodHandler = (params: Record<string, unknown>) => Promise<unknown> | unknown;
-/** A stream: call `send` per item; return the function that stops it. */
-export type StreamHandler = (params: Record<string, unknown>, send: (event: unknown) => void) => () => void;
+/**
+ * A stream: call `send` per item (false: the console's socket is full — wait for `drained`
+ * before sending more), `end` when there is no more (with the error when it failed); return the
+ * function that stops it (the console cancelled, or its socket closed).
+ */
+export type StreamHandler = (
+  params: Record<string, unknown>,
+  send: (event: unknown) => boolean,
+  ctx: { end(err?: Error): void; drained(): Promise<void> },
+) => () => void;
 
 export interface Door {
   hello(): Hello;
@@ -49,11 +57,25 @@ export async function serveDoor(socketPath: string, door: Door, gid: number | nu
 
 function serveConnection(socket: Socket, door: Door): void {
   const streams = new Map<number, () => void>();
-  const send = (frame: AgentFrame): void => {
-    if (!socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
+  const send = (frame: AgentFrame): boolean => {
+    if (socket.destroyed) return false;
+    return socket.write(`${JSON.stringify(frame)}\n`);
   };
-  const fail = (id: number, code: AgentErrorCode, message: string): void =>
+  const drained = (): Promise<void> =>
+    socket.destroyed || !socket.writableNeedDrain
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const done = (): void => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            resolve();
+          };
+          socket.on('drain', done);
+          socket.on('close', done);
+        });
+  const fail = (id: number, code: AgentErrorCode, message: string): void => {
     send({ id, error: { code, message } });
+  };
   const endAll = (): void => {
     for (const stop of streams.values()) stop();
     streams.clear();
@@ -116,13 +138,20 @@ function serveConnection(socket: Socket, door: Door): void {
     const stream = Object.hasOwn(door.streams, method) ? door.streams[method] : undefined;
     if (stream) {
       if (streams.has(id)) return fail(id, 'bad-request', `Stream ${id} is already open.`);
+      let ended = false;
+      const end = (err?: Error): void => {
+        if (ended) return;
+        ended = true;
+        streams.delete(id);
+        if (err) fail(id, codeOf(err), messageOf(err));
+        else send({ id, end: true });
+      };
       try {
-        streams.set(
-          id,
-          stream(p, (event) => send({ id, event })),
-        );
+        const stop = stream(p, (event) => !ended && send({ id, event }), { end, drained });
+        if (ended) stop();
+        else streams.set(id, stop);
       } catch (err) {
-        fail(id, codeOf(err), messageOf(err));
+        end(err instanceof Error ? err : new Error(String(err)));
       }
       return;
     }

@@ -25,7 +25,7 @@ import { ask, interactive, terminalPassphrase } from './prompt';
 import { verb } from './context';
 import { registerBackupCommands } from './backups';
 import { registerEdgeCommands } from './edge';
-import { registerHealthCommands } from './health';
+import { registerHealthCommands, registerLogsCommand } from './health';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
@@ -434,6 +434,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerFleetCommands(program, ctx);
   registerEdgeCommands(program, ctx);
   registerHealthCommands(program, ctx);
+  registerLogsCommand(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

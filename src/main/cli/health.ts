@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { HostNameSchema, SlugSchema } from '../../shared/contract';
-import type { AgentStatus, FleetHealth } from '../../shared/contract';
+import type { AgentStatus, AppEvent, FleetHealth } from '../../shared/contract';
 import type { ContainerHealth } from '../../shared/agent/protocol';
-import { hostOption, parseArg } from './args';
+import { hostOption, parseArg, UsageError } from './args';
 import { bytes, table } from './format';
 import { verb, type CliContext } from './context';
 
@@ -61,6 +61,94 @@ export function registerHealthCommands(program: Command, ctx: CliContext): void 
       print(`${slug} on ${r.host}\n${containersTable(r.containers)}`, r);
       if (r.containers.some((c) => !containerWell(c))) ctx.setExitCode(1);
     });
+}
+
+/** `truffles logs SLUG [SERVICE]`: a tenant's logs, merged or one service, optionally followed. */
+export function registerLogsCommand(program: Command, ctx: CliContext): void {
+  const { getCore, io, json } = ctx;
+  verb(program, 'logs <slug> [service]', "a tenant's logs: every service merged, or one")
+    .option('--host <name>', 'the host (found by asking every host otherwise)')
+    .option('-f, --follow', 'keep following new lines (Ctrl-C ends)')
+    .option('--since <when>', 'from this long ago (10m, 2h, 1d) or this moment (RFC 3339)')
+    .option('--tail <n>', 'start with the last N lines of each service', '200')
+    .option(
+      '--grep <re>',
+      'only lines matching this regular expression (case-sensitive when it has capitals)',
+    )
+    .action(
+      async (
+        slugArg: string,
+        service: string | undefined,
+        o: { host?: string; follow?: boolean; since?: string; tail: string; grep?: string },
+      ) => {
+        const slug = parseArg(SlugSchema, slugArg, 'SLUG');
+        const core = getCore();
+        const host = hostOption(o.host) ?? (await core.call('health.tenant', { slug })).host;
+        const tail = Number(o.tail);
+        if (!Number.isInteger(tail) || tail < 0 || tail > 5000)
+          throw new UsageError(
+            'usage.invalid',
+            `--tail ${o.tail}: give a whole number from 0 to 5000.`,
+            'Example: --tail 500',
+          );
+        let grep: RegExp | null = null;
+        if (o.grep !== undefined) {
+          try {
+            grep = new RegExp(o.grep, /[A-Z]/.test(o.grep) ? '' : 'i');
+          } catch (err) {
+            throw new UsageError(
+              'usage.invalid',
+              `--grep ${o.grep}: ${(err as Error).message}.`,
+              'Give a JavaScript regular expression, e.g. --grep "error|fatal".',
+            );
+          }
+        }
+        let streamId: string | null = null;
+        const early: AppEvent[] = [];
+        let finish!: (err: { message: string; hint?: string } | null) => void;
+        const done = new Promise<{ message: string; hint?: string } | null>((r) => (finish = r));
+        const show = (e: AppEvent): void => {
+          if (e.type !== 'logs.lines') return;
+          if (streamId === null) {
+            early.push(e);
+            return;
+          }
+          if (e.streamId !== streamId) return;
+          for (const l of e.lines) {
+            if (grep && !grep.test(l.text)) continue;
+            io.out(json ? JSON.stringify(l) : `${l.service.padEnd(9)}| ${l.text}`);
+          }
+          if (e.resumed && !json) io.err('(the connection dropped; resumed from the last line)');
+          if (e.ended) finish(e.error ?? null);
+        };
+        const off = core.onEvent(show);
+        const stopOnSignal = (): void => {
+          if (streamId) void core.call('logs.stop', { streamId });
+          finish(null);
+        };
+        process.once('SIGINT', stopOnSignal);
+        try {
+          const r = await core.call('logs.follow', {
+            host,
+            slug,
+            ...(service ? { service } : {}),
+            ...(o.since ? { since: o.since } : {}),
+            tail,
+            follow: o.follow === true,
+          });
+          streamId = r.streamId;
+          for (const e of early.splice(0)) show(e);
+          const err = await done;
+          if (err) {
+            io.err(`${err.message}${err.hint ? `\n→ ${err.hint}` : ''}`);
+            ctx.setExitCode(1);
+          }
+        } finally {
+          off();
+          process.off('SIGINT', stopOnSignal);
+        }
+      },
+    );
 }
 
 export function agentText(s: AgentStatus): string {

@@ -16,6 +16,7 @@ import { CoreError } from './errors';
 import { EventHub } from './events';
 import { buildHandlers } from './features';
 import { followFleet } from './health/follow';
+import { LogFollows } from './health/logs';
 import { HealthService } from './health/service';
 import { Operations } from './operations';
 import { Scheduler } from './scheduler';
@@ -56,6 +57,7 @@ export class Core {
   readonly backups: BackupService;
   readonly fleet: FleetService;
   readonly health: HealthService;
+  readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
   /** Long operations that can be cancelled (ops.cancel). */
@@ -82,6 +84,7 @@ export class Core {
     );
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
     this.health = new HealthService(this.hosts);
+    this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it.
     this.hub.onDemand('health.changed', () =>
       followFleet(this.health, async () => (await this.hosts.list()).map((h) => h.name), emit),
@@ -105,6 +108,7 @@ export class Core {
         backups: this.backups,
         fleet: this.fleet,
         health: this.health,
+        logs: this.logs,
         hub: this.hub,
         ops: this.ops,
         emit,
@@ -191,6 +195,7 @@ export class Core {
     this.ops.cancelAll();
     this.scheduler.stop();
     this.hub.close();
+    this.logs.close();
     this.health.close();
     await this.hosts.closeAll();
   }

@@ -46,6 +46,7 @@ interface Demand {
 export class EventHub {
   private readonly owners = new Map<string, Owner>();
   private readonly demands = new Set<Demand>();
+  private readonly gone = new Map<string, Set<() => void>>();
   private readonly listeners = new Set<(event: AppEvent) => void>();
   private readonly maxQueue: number;
   private readonly retryMs: number;
@@ -76,6 +77,7 @@ export class EventHub {
     if (o.timer) clearTimeout(o.timer);
     this.owners.delete(owner);
     this.reviewDemands();
+    this.ended(owner);
     return o.subscriptions.size;
   }
 
@@ -88,6 +90,7 @@ export class EventHub {
     o.queue = [];
     o.dropped = 0;
     this.reviewDemands();
+    this.ended(owner);
     return n;
   }
 
@@ -121,6 +124,23 @@ export class EventHub {
       d.stop?.();
       d.stop = null;
     };
+  }
+
+  /**
+   * Call `end` when `owner` detaches or ends its subscriptions (a closed socket, a reloaded
+   * window): what the owner started (a log follow) ends with it. Returns the unregistration.
+   */
+  whenGone(owner: string, end: () => void): () => void {
+    let set = this.gone.get(owner);
+    if (!set) this.gone.set(owner, (set = new Set()));
+    set.add(end);
+    return () => set.delete(end);
+  }
+
+  private ended(owner: string): void {
+    const set = this.gone.get(owner);
+    this.gone.delete(owner);
+    for (const end of set ?? []) end();
   }
 
   /** Is some owner subscribed to `topic` by name? */

@@ -9,6 +9,7 @@ import type { EventHub } from './events';
 import type { Feature, SliceHandlers } from './feature';
 import { fleetFeature } from './fleet/handlers';
 import { healthFeature } from './health/handlers';
+import type { LogFollows } from './health/logs';
 import type { HealthService } from './health/service';
 import { hostsFeature } from './hosts/handlers';
 import type { HostService } from './hosts/service';
@@ -32,6 +33,7 @@ export interface FeatureContext {
   backups: BackupService;
   fleet: FleetService;
   health: HealthService;
+  logs: LogFollows;
   hub: EventHub;
   ops: Operations;
   emit(event: AppEvent): void;

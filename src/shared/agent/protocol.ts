@@ -148,6 +148,27 @@ export interface AgentMethods {
 export interface AgentStreams {
   /** Every change of a container's state or health, batched (at most every 100 ms), then the sweeps' stats. */
   watch: { params: Record<string, never>; event: WatchEvent };
+  /**
+   * Lines of containers of ours, followed from Docker's log API: each target's lines in order,
+   * in batches. `since` (RFC 3339, nanoseconds allowed) per target: where a resumed follow goes
+   * on from. Ends by itself when not following, at the end of the lines.
+   */
+  logs: { params: LogsParams; event: LogsBatch };
+}
+
+export interface LogsParams {
+  targets: Array<{ id: string; service: string; since?: string }>;
+  /** Lines to start with, per container, when no `since` (at most 5000). */
+  tail: number;
+  follow: boolean;
+  until?: string;
+}
+
+/** [RFC 3339 nanosecond timestamp, 0 stdout / 1 stderr, text] */
+export type LogsWireLine = [string, 0 | 1, string];
+export interface LogsBatch {
+  service: string;
+  lines: LogsWireLine[];
 }
 
 export type WatchEvent =

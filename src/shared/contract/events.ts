@@ -1,6 +1,6 @@
 /** Events: what the core tells the renderer as work goes on (progress, logs, status, changes). */
 import { z } from 'zod';
-import { ContainerHealthSchema, HostHealthSchema } from './health';
+import { ContainerHealthSchema, HostHealthSchema, LogLineSchema } from './health';
 import { HostStatusSchema } from './hosts';
 import { defineSlice, ErrorInfoSchema } from './kernel';
 
@@ -63,6 +63,19 @@ export const AppEventSchema = z.discriminatedUnion('type', [
     removed: z.array(z.string()).optional(),
     hostHealth: HostHealthSchema.optional(),
     eventsConnected: z.boolean().optional(),
+    error: ErrorInfoSchema.optional(),
+  }),
+  /**
+   * Lines of a `logs.follow`, in order. `resumed`: the connection dropped and the follow went on
+   * from the last line (nothing lost, nothing repeated). `ended`: no more will come (the reason in
+   * `error` when it failed).
+   */
+  z.object({
+    type: z.literal('logs.lines'),
+    streamId: z.string(),
+    lines: z.array(LogLineSchema),
+    resumed: z.boolean().optional(),
+    ended: z.boolean().optional(),
     error: ErrorInfoSchema.optional(),
   }),
 ]);

@@ -124,6 +124,42 @@ const AgentInstallInput = z
   })
   .strict();
 
+/** One log line: when (RFC 3339 with nanoseconds, Docker's), which service, which stream, the text. */
+export const LogLineSchema = z.object({
+  t: z.string().max(40),
+  service: z.string().max(256),
+  stream: z.enum(['stdout', 'stderr']),
+  text: z.string().max(1024 * 1024),
+});
+export type LogLine = z.infer<typeof LogLineSchema>;
+
+export const LogsFollowInputSchema = z
+  .object({
+    host: HostNameSchema,
+    slug: SlugSchema,
+    /** One service (postgres, n8n …); none: the tenant's services merged. */
+    service: z
+      .string()
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'A service is a compose service name.')
+      .optional(),
+    /** Lines since this moment (RFC 3339) or this long ago (`10m`, `2h`, `1d`). */
+    since: z
+      .string()
+      .max(40)
+      .regex(
+        /^(\d+[smhd]|\d{4}-\d{2}-\d{2}T[0-9:.]+Z)$/,
+        'Give a moment (2026-12-06T07:00:00Z) or a span (10m, 2h, 1d).',
+      )
+      .optional(),
+    until: z.string().max(40).optional(),
+    /** How many of the last lines to start with (per container), at most 5000; default 200. */
+    tail: z.number().int().min(0).max(5000).default(200),
+    /** Keep following new lines (the default), or stop at the end of what is there. */
+    follow: z.boolean().default(true),
+  })
+  .strict();
+
 export const healthSlice = defineSlice('health', {
   /** Install the agent on a host, or leave it as it is when this console's agent already runs. */
   'agent.install': { effect: 'write', input: AgentInstallInput, output: AgentStatusSchema },
@@ -159,5 +195,22 @@ export const healthSlice = defineSlice('health', {
       })
       .strict(),
     output: HistorySeriesSchema,
+  },
+  /**
+   * Follow a tenant's logs (one service, or all merged): lines arrive as `logs.lines` events
+   * under the returned id, in batches, in order per service. The follow ends with `logs.stop`,
+   * at the end of the lines when not following, or when the window or socket that asked closes.
+   * After a dropped connection it resumes from the last line's moment, with no gap and no
+   * duplicate.
+   */
+  'logs.follow': {
+    effect: 'read',
+    input: LogsFollowInputSchema,
+    output: z.object({ streamId: z.string(), services: z.array(z.string()) }),
+  },
+  'logs.stop': {
+    effect: 'read',
+    input: z.object({ streamId: z.string().max(64) }).strict(),
+    output: z.object({ stopped: z.boolean() }),
   },
 });

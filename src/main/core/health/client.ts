@@ -13,8 +13,8 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface AgentStream {
   close(): void;
-  /** Settles when the stream ends: by `close`, by the agent, or because the socket went away. */
-  readonly ended: Promise<void>;
+  /** Settles when the stream ends: null by `close` or the agent's end, else the error (refused, socket gone). */
+  readonly ended: Promise<Error | null>;
 }
 
 interface Pending {
@@ -125,22 +125,22 @@ export class AgentClient {
     onEvent: (event: AgentStreams[S]['event']) => void,
   ): AgentStream {
     const id = this.nextId++;
-    let settle!: (v: void) => void;
-    const ended = new Promise<void>((r) => (settle = r));
+    let settle!: (v: Error | null) => void;
+    const ended = new Promise<Error | null>((r) => (settle = r));
     if (this.closedWith) {
-      settle();
+      settle(this.closedWith);
       return { close: () => undefined, ended };
     }
     this.streams.set(id, {
       onEvent: (e) => onEvent(e as AgentStreams[S]['event']),
-      end: () => settle(),
+      end: (err) => settle(err),
     });
     this.write({ id, method, params });
     return {
       close: () => {
         if (!this.streams.delete(id)) return;
         this.write({ id, cancel: true });
-        settle();
+        settle(null);
       },
       ended,
     };
