@@ -9,6 +9,7 @@ import { useLng } from './BackupBadges';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, ErrorIcon, WarningIcon } from '../../kit/Icons';
 import { Modal } from '../../kit/Modal';
+import { useFields } from '../../kit/useFields';
 import { formatDateTime, formatNumber, formatRelative } from '../../kit/format';
 
 /** The counts that differ between a backup and what was restored. */
@@ -93,6 +94,8 @@ function Report({ report }: { report: RestoreReport }): ReactElement {
   );
 }
 
+const DIALOG = ['setRestoreTyped', 'setSkipSafetyBackup', 'confirmRestore', 'closeRestore'] as const;
+
 /**
  * Restore a tenant to one backup. Names the tenant, its host and the backup's time; warns that the
  * current data is replaced (after a safety backup); the Restore button stays disabled until the
@@ -103,10 +106,12 @@ export function RestoreDialog({ dialog }: { dialog: RestoreDialogState }): React
   const lng = useLng();
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
-  const setTyped = useBackups((s) => s.setRestoreTyped);
-  const setSkip = useBackups((s) => s.setSkipSafetyBackup);
-  const confirm = useBackups((s) => s.confirmRestore);
-  const close = useBackups((s) => s.closeRestore);
+  const {
+    setRestoreTyped: setTyped,
+    setSkipSafetyBackup: setSkip,
+    confirmRestore: confirm,
+    closeRestore: close,
+  } = useFields(useBackups, DIALOG);
   const activity = useBackups((s) => s.activity[backupKey(dialog.host, dialog.slug)]);
   const { slug, host, phase } = dialog;
   const running = phase === 'running';

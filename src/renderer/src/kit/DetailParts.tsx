@@ -1,0 +1,147 @@
+/**
+ * The parts of a one-tenant page (Tenants, Backups): the page with its way back, its title and
+ * actions; a button that spins while its work runs; a titled table card; what shows before the
+ * first read arrives or when a later one fails.
+ */
+import type { ButtonHTMLAttributes, ReactElement, ReactNode } from 'react';
+import type { ErrorInfo } from '../../../shared/contract';
+import type { ErrorScope } from '../app/store';
+import { ErrorBanner, ErrorBox } from './ErrorBanner';
+import { WarningIcon } from './Icons';
+import { LoadingLine, RefreshButton } from './States';
+
+/** A button that shows a spinner and `busyLabel` (and says it is busy) while `busy`. */
+export function BusyButton({
+  busy,
+  label,
+  busyLabel,
+  className = 'button',
+  type = 'button',
+  ...attrs
+}: {
+  busy: boolean;
+  label: ReactNode;
+  busyLabel: ReactNode;
+  type?: 'button' | 'submit';
+} & Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'type'>): ReactElement {
+  return (
+    <button type={type} className={className} aria-busy={busy} {...attrs}>
+      {busy ? <span className="spinner" aria-hidden="true" /> : null}
+      {busy ? busyLabel : label}
+    </button>
+  );
+}
+
+/** A card with a titled table (or a line saying it is empty). */
+export function TableCard({
+  titleId,
+  title,
+  empty,
+  emptyTestId,
+  children,
+}: {
+  titleId: string;
+  title: ReactNode;
+  /** When set, this line shows instead of the table. */
+  empty?: string | null;
+  emptyTestId?: string;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <section className="card table-card" aria-labelledby={titleId}>
+      <h2 id={titleId} className="table-card-title">
+        {title}
+      </h2>
+      {empty ? (
+        <p className="muted table-empty" data-testid={emptyTestId}>
+          {empty}
+        </p>
+      ) : (
+        children
+      )}
+    </section>
+  );
+}
+
+export interface DetailScreenProps {
+  /** The section: names the screen's test id, the way back (`#/<section>`) and its test id. */
+  section: 'tenants' | 'backups';
+  host: string;
+  slug: string;
+  backLabel: string;
+  onBack: () => void;
+  /** After the slug in the title. */
+  badge?: ReactNode;
+  /** The line under the title (none when null). */
+  subtitle: ReactNode;
+  refresh: { busy: boolean; onClick: () => void; testId: string; label: string; busyLabel: string };
+  /** More actions after Refresh. */
+  actions: ReactNode;
+  errorScope: ErrorScope;
+  children: ReactNode;
+}
+
+/** A one-tenant page: the way back, the slug as its title, Refresh and the actions, its errors. */
+export function DetailScreen(p: DetailScreenProps): ReactElement {
+  return (
+    <div
+      className="screen"
+      data-testid={`screen-${p.section}`}
+      data-view="tenant"
+      data-slug={p.slug}
+      data-host={p.host}
+    >
+      <a
+        href={`#/${p.section}`}
+        className="back-link"
+        data-testid={`back-to-${p.section}`}
+        onClick={(e) => {
+          e.preventDefault();
+          p.onBack();
+        }}
+      >
+        ← {p.backLabel}
+      </a>
+      <header className="screen-header">
+        <div>
+          <h1 tabIndex={-1} className="screen-title tenant-title">
+            <span className="mono">{p.slug}</span>
+            {p.badge}
+          </h1>
+          {p.subtitle === null ? null : <p className="screen-subtitle tenant-subtitle">{p.subtitle}</p>}
+        </div>
+        <div className="screen-actions">
+          <RefreshButton {...p.refresh} />
+          {p.actions}
+        </div>
+      </header>
+
+      <ErrorBanner scopes={[p.errorScope]} />
+      {p.children}
+    </div>
+  );
+}
+
+/** A later read failed while an older one is shown: say so, with why. */
+export function StaleNotice({ testId, text }: { testId: string; text: string }): ReactElement {
+  return (
+    <div className="callout callout-warning" role="status" data-testid={testId}>
+      <WarningIcon />
+      <p>{text}</p>
+    </div>
+  );
+}
+
+/** Before the first read arrives: "Loading…" while it runs, then its error if it failed. */
+export function FirstRead({
+  reading,
+  error,
+  text,
+}: {
+  reading: boolean;
+  error: ErrorInfo | null;
+  text: string;
+}): ReactElement | null {
+  if (reading) return <LoadingLine text={text} />;
+  return error ? <ErrorBox error={error} /> : null;
+}
