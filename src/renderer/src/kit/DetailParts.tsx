@@ -5,7 +5,7 @@
  */
 import type { ButtonHTMLAttributes, ReactElement, ReactNode } from 'react';
 import type { ErrorInfo } from '../../../shared/contract';
-import type { ErrorScope } from '../app/store';
+import { useTranslation } from 'react-i18next';
 import { ErrorBanner, ErrorBox } from './ErrorBanner';
 import { WarningIcon } from './Icons';
 import { LoadingLine, RefreshButton } from './States';
@@ -63,9 +63,12 @@ export function TableCard({
   );
 }
 
+/** A section and the name of its one-tenant page (its i18n namespace, test ids and error scope). */
+const PAGE_OF = { tenants: 'tenant', backups: 'backup' } as const;
+
 export interface DetailScreenProps {
   /** The section: names the screen's test id, the way back (`#/<section>`) and its test id. */
-  section: 'tenants' | 'backups';
+  section: keyof typeof PAGE_OF;
   host: string;
   slug: string;
   backLabel: string;
@@ -74,15 +77,18 @@ export interface DetailScreenProps {
   badge?: ReactNode;
   /** The line under the title (none when null). */
   subtitle: ReactNode;
-  refresh: { busy: boolean; onClick: () => void; testId: string; label: string; busyLabel: string };
+  /** Refresh: `<page>-refresh`, worded `<page>.refresh` and `<page>.refreshing`. */
+  refreshing: boolean;
+  onRefresh: () => void;
   /** More actions after Refresh. */
   actions: ReactNode;
-  errorScope: ErrorScope;
   children: ReactNode;
 }
 
 /** A one-tenant page: the way back, the slug as its title, Refresh and the actions, its errors. */
 export function DetailScreen(p: DetailScreenProps): ReactElement {
+  const { t } = useTranslation();
+  const page = PAGE_OF[p.section];
   return (
     <div
       className="screen"
@@ -111,12 +117,18 @@ export function DetailScreen(p: DetailScreenProps): ReactElement {
           {p.subtitle === null ? null : <p className="screen-subtitle tenant-subtitle">{p.subtitle}</p>}
         </div>
         <div className="screen-actions">
-          <RefreshButton {...p.refresh} />
+          <RefreshButton
+            busy={p.refreshing}
+            onClick={p.onRefresh}
+            testId={`${page}-refresh`}
+            label={t(`${page}.refresh`)}
+            busyLabel={t(`${page}.refreshing`)}
+          />
           {p.actions}
         </div>
       </header>
 
-      <ErrorBanner scopes={[p.errorScope]} />
+      <ErrorBanner scopes={[page]} />
       {p.children}
     </div>
   );

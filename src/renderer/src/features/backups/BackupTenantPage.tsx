@@ -227,13 +227,8 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
           ) : null}
         </>
       }
-      refresh={{
-        busy: reading,
-        onClick: () => void loadList(host, slug),
-        testId: 'backup-refresh',
-        label: t('backup.refresh'),
-        busyLabel: t('backup.refreshing'),
-      }}
+      refreshing={reading}
+      onRefresh={() => void loadList(host, slug)}
       actions={
         <BusyButton
           busy={creating}
@@ -245,7 +240,6 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
           busyLabel={t('backup.backingUp')}
         />
       }
-      errorScope="backup"
     >
       {working && activity ? (
         <div className="callout callout-info" role="status" data-testid="backup-activity">

@@ -32,6 +32,7 @@ import { SchedulePanel } from './SchedulePanel';
 import { HostList, NavRow, hostNamesOf, useListSection, useViewFocus } from '../../kit/HostList';
 import type { RowNav } from '../../kit/HostList';
 import { useFields } from '../../kit/useFields';
+import { BusyButton } from '../../kit/DetailParts';
 
 /** How often the overview is read again while it is open and the page is visible. */
 export const BACKUP_OVERVIEW_INTERVAL_MS = 60_000;
@@ -73,17 +74,15 @@ function KeyBanner(): ReactElement | null {
           <p className="callout-title">{t('backups.keyMissing')}</p>
           <p className="key-banner-hint">{t('backups.keyMissingHint')}</p>
         </div>
-        <button
-          type="button"
+        <BusyButton
+          busy={making}
           className="button button-primary"
           onClick={() => void initKey()}
           disabled={making}
-          aria-busy={making}
           data-testid="backup-key-init"
-        >
-          {making ? <span className="spinner" aria-hidden="true" /> : null}
-          {making ? t('backups.keyIniting') : t('backups.keyInit')}
-        </button>
+          label={t('backups.keyInit')}
+          busyLabel={t('backups.keyIniting')}
+        />
       </div>
     );
   return (

@@ -8,6 +8,7 @@
 import { HHMMSchema, commands } from '../../../../shared/contract';
 import type { CommandInput, CommandOutput } from '../../../../shared/contract';
 import type { Tone } from '../tenants/tenants';
+import { tenantHash, tenantInHash } from '../../kit/tenantHash';
 
 export type { Tone };
 
@@ -246,24 +247,12 @@ export type BackupsRoute = { view: 'list' } | { view: 'tenant'; host: string; sl
 
 /** `#/backups` (every tenant), `#/backups/<host>/<slug>` (one tenant's backups). */
 export function backupsRouteFromHash(hash: string): BackupsRoute {
-  const parts = hash.replace(/^#\/?/, '').split('/');
-  if (parts[0] !== 'backups') return { view: 'list' };
-  const decode = (s: string): string => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  if (parts.length === 3 && parts[1] && parts[2])
-    return { view: 'tenant', host: decode(parts[1]), slug: decode(parts[2]) };
-  return { view: 'list' };
+  const tenant = tenantInHash(hash, 'backups');
+  return tenant ? { view: 'tenant', ...tenant } : { view: 'list' };
 }
 
 export function hashForBackupsRoute(r: BackupsRoute): string {
-  return r.view === 'tenant'
-    ? `#/backups/${encodeURIComponent(r.host)}/${encodeURIComponent(r.slug)}`
-    : '#/backups';
+  return r.view === 'tenant' ? tenantHash('backups', r.host, r.slug) : '#/backups';
 }
 
 export function backupKey(host: string, slug: string): string {

@@ -311,13 +311,8 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
           </>
         ) : null
       }
-      refresh={{
-        busy: refreshing,
-        onClick: () => void loadStatus(host, slug),
-        testId: 'tenant-refresh',
-        label: t('tenant.refresh'),
-        busyLabel: t('tenant.refreshing'),
-      }}
+      refreshing={refreshing}
+      onRefresh={() => void loadStatus(host, slug)}
       actions={
         <>
           <BusyButton
@@ -341,7 +336,6 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
           </button>
         </>
       }
-      errorScope="tenant"
     >
       {statusError && entry ? (
         <StaleNotice
