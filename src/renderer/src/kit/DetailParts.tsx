@@ -32,6 +32,54 @@ export function BusyButton({
   );
 }
 
+/**
+ * A confirming dialog's buttons: Cancel (`<prefix>-cancel`, off while `busy`) and the submit
+ * (`<prefix>-confirm`), a danger button that may be pressed only when `ready` and not `busy`.
+ */
+export function ConfirmButtons({
+  prefix,
+  busy,
+  ready,
+  onCancel,
+  label,
+  busyLabel,
+  spinner = false,
+}: {
+  prefix: string;
+  busy: boolean;
+  ready: boolean;
+  onCancel: () => void;
+  label: string;
+  busyLabel: string;
+  /** A spinner beside `busyLabel`. */
+  spinner?: boolean;
+}): ReactElement {
+  const { t } = useTranslation();
+  return (
+    <>
+      <button
+        type="button"
+        className="button"
+        onClick={onCancel}
+        disabled={busy}
+        data-testid={`${prefix}-cancel`}
+      >
+        {t('common.cancel')}
+      </button>
+      <button
+        type="submit"
+        className="button button-danger"
+        disabled={!ready || busy}
+        aria-busy={busy}
+        data-testid={`${prefix}-confirm`}
+      >
+        {spinner && busy ? <span className="spinner" aria-hidden="true" /> : null}
+        {busy ? busyLabel : label}
+      </button>
+    </>
+  );
+}
+
 /** A card with a titled table (or a line saying it is empty). */
 export function TableCard({
   titleId,
@@ -87,7 +135,6 @@ export interface DetailScreenProps {
 
 /** A one-tenant page: the way back, the slug as its title, Refresh and the actions, its errors. */
 export function DetailScreen(p: DetailScreenProps): ReactElement {
-  const { t } = useTranslation();
   const page = PAGE_OF[p.section];
   return (
     <div
@@ -117,13 +164,7 @@ export function DetailScreen(p: DetailScreenProps): ReactElement {
           {p.subtitle === null ? null : <p className="screen-subtitle tenant-subtitle">{p.subtitle}</p>}
         </div>
         <div className="screen-actions">
-          <RefreshButton
-            busy={p.refreshing}
-            onClick={p.onRefresh}
-            testId={`${page}-refresh`}
-            label={t(`${page}.refresh`)}
-            busyLabel={t(`${page}.refreshing`)}
-          />
+          <SectionRefresh ns={page} busy={p.refreshing} onClick={p.onRefresh} />
           {p.actions}
         </div>
       </header>
@@ -131,6 +172,28 @@ export function DetailScreen(p: DetailScreenProps): ReactElement {
       <ErrorBanner scopes={[page]} />
       {p.children}
     </div>
+  );
+}
+
+/** A section's Refresh: test id `<ns>-refresh`, worded `<ns>.refresh`, `<ns>.refreshing` while busy. */
+export function SectionRefresh({
+  ns,
+  busy,
+  onClick,
+}: {
+  ns: 'tenants' | 'backups' | 'tenant' | 'backup';
+  busy: boolean;
+  onClick: () => void;
+}): ReactElement {
+  const { t } = useTranslation();
+  return (
+    <RefreshButton
+      busy={busy}
+      onClick={onClick}
+      testId={`${ns}-refresh`}
+      label={t(`${ns}.refresh`)}
+      busyLabel={t(`${ns}.refreshing`)}
+    />
   );
 }
 

@@ -14,7 +14,8 @@ import { FilterBar, NoMatch } from './FilterBar';
 import { WarningIcon } from './Icons';
 import { RichText } from './RichText';
 import { ScreenHeader } from './ScreenHeader';
-import { EmptyState, LoadingLine, RefreshButton } from './States';
+import { EmptyState, LoadingLine } from './States';
+import { SectionRefresh } from './DetailParts';
 import { TableHead } from './TableHead';
 import type { Column } from './TableHead';
 import { useRowNavigation } from './useRowNavigation';
@@ -130,13 +131,7 @@ export function HostList<R>(p: HostListProps<R>): ReactElement {
   return (
     <div className="screen" data-testid={`screen-${ns}`} data-view="list">
       <ScreenHeader title={t(`${ns}.title`)} subtitle={t(`${ns}.subtitle`)}>
-        <RefreshButton
-          busy={p.refreshing}
-          onClick={p.onRefresh}
-          testId={`${ns}-refresh`}
-          label={t(`${ns}.refresh`)}
-          busyLabel={t(`${ns}.refreshing`)}
-        />
+        <SectionRefresh ns={ns} busy={p.refreshing} onClick={p.onRefresh} />
         {p.actions}
       </ScreenHeader>
 

@@ -4,8 +4,8 @@
  * filter. Plain functions over the store's own `set`/`get`, so the store modules stay as they are
  * to read and to test.
  */
-import type { AppEvent } from '../../../shared/contract';
-import { getApi } from '../api';
+import type { AppEvent, ErrorInfo } from '../../../shared/contract';
+import { getApi, toErrorInfo } from '../api';
 import { useConsole } from '../app/store';
 import type { ErrorScope, ScreenName } from '../app/store';
 import type { Coalesced } from './coalesce';
@@ -121,5 +121,31 @@ export function busyRunner(
       setBusy(key, false);
       work.done?.();
     }
+  };
+}
+
+/**
+ * The work of reading one entry (a tenant's backups or status, a host's schedule), for
+ * `busyRunner`: `keep` stores what was read with when (and clears the entry's error); a failure
+ * is stored with `failed`, and shown in `scope` unless `quiet` or an entry read before is still
+ * `shown()`.
+ */
+export function entryRead<T>(
+  read: () => Promise<T>,
+  keep: (value: T, at: string) => void,
+  failed: (info: ErrorInfo) => void,
+  shown: () => boolean,
+  scope: ErrorScope,
+  quiet: boolean | undefined,
+): BusyWork<void> {
+  return {
+    run: async () => {
+      const value = await read();
+      keep(value, new Date().toISOString());
+    },
+    fail: (err) => {
+      failed(toErrorInfo(err));
+      if (!quiet && !shown()) useConsole.getState().showError(scope, err);
+    },
   };
 }

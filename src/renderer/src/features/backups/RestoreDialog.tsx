@@ -10,6 +10,7 @@ import { ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, ErrorIcon, WarningIcon } from '../../kit/Icons';
 import { Modal } from '../../kit/Modal';
 import { useFields } from '../../kit/useFields';
+import { ConfirmButtons } from '../../kit/DetailParts';
 import { formatDateTime, formatNumber, formatRelative } from '../../kit/format';
 
 /** The counts that differ between a backup and what was restored. */
@@ -217,27 +218,15 @@ export function RestoreDialog({ dialog }: { dialog: RestoreDialogState }): React
         </div>
         <div className="modal-actions">
           {phase === 'confirm' || running ? (
-            <>
-              <button
-                type="button"
-                className="button"
-                onClick={close}
-                disabled={running}
-                data-testid="restore-cancel"
-              >
-                {t('common.cancel')}
-              </button>
-              <button
-                type="submit"
-                className="button button-danger"
-                disabled={!ready}
-                aria-busy={running}
-                data-testid="restore-confirm"
-              >
-                {running ? <span className="spinner" aria-hidden="true" /> : null}
-                {running ? t('restore.running') : t('restore.confirm', { slug })}
-              </button>
-            </>
+            <ConfirmButtons
+              prefix="restore"
+              busy={running}
+              ready={ready}
+              onCancel={close}
+              label={t('restore.confirm', { slug })}
+              busyLabel={t('restore.running')}
+              spinner
+            />
           ) : (
             <button
               type="button"

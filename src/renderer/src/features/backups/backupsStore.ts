@@ -14,6 +14,7 @@ import { coalesced } from '../../kit/coalesce';
 import {
   busyRunner,
   eventSubscription,
+  entryRead,
   loadHostList,
   routeChanges,
   showInAddress,
@@ -214,9 +215,9 @@ export const useBackups = create<BackupsState>()((set, get) => {
     set({ restore: { ...d, ...patch } });
   }
 
-  function keepSchedule(host: string, schedule: BackupSchedule): void {
+  function keepSchedule(host: string, schedule: BackupSchedule, at = new Date().toISOString()): void {
     set((s) => ({
-      schedules: { ...s.schedules, [host]: { schedule, at: new Date().toISOString() } },
+      schedules: { ...s.schedules, [host]: { schedule, at } },
       scheduleErrors: { ...s.scheduleErrors, [host]: null },
     }));
   }
@@ -283,20 +284,22 @@ export const useBackups = create<BackupsState>()((set, get) => {
     loadList(host, slug, opts = {}) {
       subscribe();
       const key = backupKey(host, slug);
-      return act(`list:${key}`, undefined, {
-        run: async () => {
-          const list = await call('backups.list', { slug, host });
-          set((s) => ({
-            lists: { ...s.lists, [key]: { list, at: new Date().toISOString() } },
-            listErrors: { ...s.listErrors, [key]: null },
-          }));
-        },
-        fail: (err) => {
-          const info = toErrorInfo(err);
-          set((s) => ({ listErrors: { ...s.listErrors, [key]: info } }));
-          if (!opts.quiet && !get().lists[key]) useConsole.getState().showError('backup', err);
-        },
-      });
+      return act(
+        `list:${key}`,
+        undefined,
+        entryRead(
+          () => call('backups.list', { slug, host }),
+          (list, at) =>
+            set((s) => ({
+              lists: { ...s.lists, [key]: { list, at } },
+              listErrors: { ...s.listErrors, [key]: null },
+            })),
+          (info) => set((s) => ({ listErrors: { ...s.listErrors, [key]: info } })),
+          () => Boolean(get().lists[key]),
+          'backup',
+          opts.quiet,
+        ),
+      );
     },
 
     backUpNow(host, slug) {
@@ -381,14 +384,18 @@ export const useBackups = create<BackupsState>()((set, get) => {
     },
 
     loadSchedule(host, opts = {}) {
-      return act(`scheduleInfo:${host}`, undefined, {
-        run: async () => keepSchedule(host, await call('backups.scheduleInfo', { host })),
-        fail: (err) => {
-          const info = toErrorInfo(err);
-          set((s) => ({ scheduleErrors: { ...s.scheduleErrors, [host]: info } }));
-          if (!opts.quiet) useConsole.getState().showError('schedule', err);
-        },
-      });
+      return act(
+        `scheduleInfo:${host}`,
+        undefined,
+        entryRead(
+          () => call('backups.scheduleInfo', { host }),
+          (schedule, at) => keepSchedule(host, schedule, at),
+          (info) => set((s) => ({ scheduleErrors: { ...s.scheduleErrors, [host]: info } })),
+          () => false,
+          'schedule',
+          opts.quiet,
+        ),
+      );
     },
 
     async saveSchedule(host, draft) {

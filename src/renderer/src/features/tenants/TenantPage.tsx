@@ -11,7 +11,14 @@ import { startVisiblePolling } from '../../kit/visiblePolling';
 import { serviceTone, tenantKey } from './tenants';
 import { useTenants } from './tenantsStore';
 import { LoadingLine } from '../../kit/States';
-import { BusyButton, DetailScreen, FirstRead, StaleNotice, TableCard } from '../../kit/DetailParts';
+import {
+  BusyButton,
+  ConfirmButtons,
+  DetailScreen,
+  FirstRead,
+  StaleNotice,
+  TableCard,
+} from '../../kit/DetailParts';
 import { TableHead } from '../../kit/TableHead';
 import { useFields } from '../../kit/useFields';
 
@@ -121,24 +128,14 @@ function DeleteDialog({
           </div>
         </div>
         <div className="modal-actions">
-          <button
-            type="button"
-            className="button"
-            onClick={onCancel}
-            disabled={busy}
-            data-testid="delete-cancel"
-          >
-            {t('common.cancel')}
-          </button>
-          <button
-            type="submit"
-            className="button button-danger"
-            disabled={!matches || busy}
-            aria-busy={busy}
-            data-testid="delete-confirm"
-          >
-            {busy ? t('tenant.deleting') : t('tenant.deleteConfirm', { slug: tenant.slug })}
-          </button>
+          <ConfirmButtons
+            prefix="delete"
+            busy={busy}
+            ready={matches}
+            onCancel={onCancel}
+            label={t('tenant.deleteConfirm', { slug: tenant.slug })}
+            busyLabel={t('tenant.deleting')}
+          />
         </div>
       </form>
     </Modal>

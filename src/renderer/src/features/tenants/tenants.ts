@@ -21,18 +21,12 @@ export type Tone = 'ok' | 'info' | 'warning' | 'error' | 'unknown';
 
 /** running green; creating blue (in progress); failed red; suspended grey; deleting amber. */
 export function tenantTone(state: TenantView['state']): Tone {
-  switch (state) {
-    case 'running':
-      return 'ok';
-    case 'creating':
-      return 'info';
-    case 'failed':
-      return 'error';
-    case 'deleting':
-      return 'warning';
-    default:
-      return 'unknown';
-  }
+  return toneIn({ running: 'ok', creating: 'info', failed: 'error', deleting: 'warning' }, state);
+}
+
+/** The tone `table` gives `key`; grey for any other. */
+function toneIn<K extends string>(table: Partial<Record<K, Tone>>, key: K): Tone {
+  return Object.prototype.hasOwnProperty.call(table, key) ? (table[key] ?? 'unknown') : 'unknown';
 }
 
 /** States that are on their way somewhere (shown with a spinner). */
@@ -42,16 +36,7 @@ export function tenantBusy(state: TenantView['state']): boolean {
 
 /** Health: healthy green, starting blue, unhealthy amber (running but failing its check), none grey. */
 export function healthTone(health: TenantServiceView['health']): Tone {
-  switch (health) {
-    case 'healthy':
-      return 'ok';
-    case 'starting':
-      return 'info';
-    case 'unhealthy':
-      return 'warning';
-    default:
-      return 'unknown';
-  }
+  return toneIn({ healthy: 'ok', starting: 'info', unhealthy: 'warning' }, health);
 }
 
 /**

@@ -23,6 +23,7 @@ import { coalesced } from '../../kit/coalesce';
 import {
   busyRunner,
   eventSubscription,
+  entryRead,
   loadHostList,
   routeChanges,
   showInAddress,
@@ -321,20 +322,22 @@ export const useTenants = create<TenantsState>()((set, get) => {
 
     loadStatus(host, slug, opts = {}) {
       const key = tenantKey(host, slug);
-      return act(`status:${key}`, undefined, {
-        run: async () => {
-          const view = await call('tenants.status', { slug, host });
-          set((s) => ({
-            status: { ...s.status, [key]: { view, at: new Date().toISOString() } },
-            statusError: { ...s.statusError, [key]: null },
-          }));
-        },
-        fail: (err) => {
-          const info = toErrorInfo(err);
-          set((s) => ({ statusError: { ...s.statusError, [key]: info } }));
-          if (!opts.quiet && !get().status[key]) useConsole.getState().showError('tenant', err);
-        },
-      });
+      return act(
+        `status:${key}`,
+        undefined,
+        entryRead(
+          () => call('tenants.status', { slug, host }),
+          (view, at) =>
+            set((s) => ({
+              status: { ...s.status, [key]: { view, at } },
+              statusError: { ...s.statusError, [key]: null },
+            })),
+          (info) => set((s) => ({ statusError: { ...s.statusError, [key]: info } })),
+          () => Boolean(get().status[key]),
+          'tenant',
+          opts.quiet,
+        ),
+      );
     },
 
     verifyTenant(host, slug) {
