@@ -3,12 +3,13 @@
  * actions; a button that spins while its work runs; a titled table card; what shows before the
  * first read arrives or when a later one fails.
  */
-import type { ButtonHTMLAttributes, ReactElement, ReactNode } from 'react';
+import type { ButtonHTMLAttributes, ReactElement, ReactNode, RefObject } from 'react';
 import type { ErrorInfo } from '../../../shared/contract';
 import { useTranslation } from 'react-i18next';
 import { ErrorBanner, ErrorBox } from './ErrorBanner';
 import { WarningIcon } from './Icons';
 import { LoadingLine, RefreshButton } from './States';
+import { Modal } from './Modal';
 
 /** A button that shows a spinner and `busyLabel` (and says it is busy) while `busy`. */
 export function BusyButton({
@@ -29,6 +30,57 @@ export function BusyButton({
       {busy ? <span className="spinner" aria-hidden="true" /> : null}
       {busy ? busyLabel : label}
     </button>
+  );
+}
+
+/**
+ * A dialog that asks before something that cannot be undone: a red title with a warning sign,
+ * then a form (`children`) whose submit calls `onSubmit`. It cannot be dismissed while `busy`.
+ */
+export function DangerDialog({
+  id,
+  busy,
+  onCancel,
+  testId,
+  initialFocus,
+  title,
+  titleTestId,
+  onSubmit,
+  children,
+}: {
+  /** From useId: names `<id>-title` and `<id>-body` (the form's body). */
+  id: string;
+  busy: boolean;
+  onCancel: () => void;
+  testId: string;
+  initialFocus: RefObject<HTMLElement | null>;
+  title: ReactNode;
+  titleTestId?: string;
+  onSubmit: () => void;
+  children: ReactNode;
+}): ReactElement {
+  return (
+    <Modal
+      labelledBy={`${id}-title`}
+      describedBy={`${id}-body`}
+      onCancel={busy ? () => {} : onCancel}
+      testId={testId}
+      tone="danger"
+      initialFocus={initialFocus}
+    >
+      <h2 id={`${id}-title`} className="modal-title" data-testid={titleTestId}>
+        <WarningIcon className="title-icon" />
+        {title}
+      </h2>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSubmit();
+        }}
+      >
+        {children}
+      </form>
+    </Modal>
   );
 }
 

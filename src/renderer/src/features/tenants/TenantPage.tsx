@@ -3,8 +3,6 @@ import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantStatus, TenantView } from '../../../../shared/contract';
 import { ErrorBox } from '../../kit/ErrorBanner';
-import { WarningIcon } from '../../kit/Icons';
-import { Modal } from '../../kit/Modal';
 import { ContainerStateBadge, HealthBadge, LastOperation, TenantStateBadge } from './TenantBadges';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { startVisiblePolling } from '../../kit/visiblePolling';
@@ -14,6 +12,7 @@ import { LoadingLine } from '../../kit/States';
 import {
   BusyButton,
   ConfirmButtons,
+  DangerDialog,
   DetailScreen,
   FirstRead,
   StaleNotice,
@@ -72,73 +71,65 @@ function DeleteDialog({
   const [finalBackup, setFinalBackup] = useState(true);
   const matches = typed === tenant.slug;
   return (
-    <Modal
-      labelledBy={`${id}-title`}
-      describedBy={`${id}-body`}
-      onCancel={busy ? () => {} : onCancel}
+    <DangerDialog
+      id={id}
+      busy={busy}
+      onCancel={onCancel}
       testId="delete-dialog"
-      tone="danger"
       initialFocus={inputRef}
+      title={t('tenant.deleteTitle', { slug: tenant.slug })}
+      onSubmit={() => {
+        if (matches && !busy) onConfirm(typed, !finalBackup);
+      }}
     >
-      <h2 id={`${id}-title`} className="modal-title">
-        <WarningIcon className="title-icon" />
-        {t('tenant.deleteTitle', { slug: tenant.slug })}
-      </h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (matches && !busy) onConfirm(typed, !finalBackup);
-        }}
-      >
-        <div id={`${id}-body`} className="modal-body">
-          <p>{t('tenant.deleteBody', { slug: tenant.slug, host: tenant.host, domain: tenant.domain })}</p>
-          <label className="checkbox-row">
-            <input
-              type="checkbox"
-              data-testid="delete-final-backup"
-              checked={finalBackup}
-              disabled={busy}
-              onChange={(e) => setFinalBackup(e.target.checked)}
-            />
-            <span>
-              <span className="checkbox-label">{t('tenant.deleteFinalBackup')}</span>
-              {finalBackup ? null : (
-                <span className="field-error" role="status">
-                  {t('tenant.deleteNoFinalBackup')}
-                </span>
-              )}
-            </span>
+      <div id={`${id}-body`} className="modal-body">
+        <p>{t('tenant.deleteBody', { slug: tenant.slug, host: tenant.host, domain: tenant.domain })}</p>
+        <label className="checkbox-row">
+          <input
+            type="checkbox"
+            data-testid="delete-final-backup"
+            checked={finalBackup}
+            disabled={busy}
+            onChange={(e) => setFinalBackup(e.target.checked)}
+          />
+          <span>
+            <span className="checkbox-label">{t('tenant.deleteFinalBackup')}</span>
+            {finalBackup ? null : (
+              <span className="field-error" role="status">
+                {t('tenant.deleteNoFinalBackup')}
+              </span>
+            )}
+          </span>
+        </label>
+        <div className="field">
+          <label htmlFor={`${id}-confirm`}>
+            {t('tenant.deleteType')} <code className="inline-code">{tenant.slug}</code>
           </label>
-          <div className="field">
-            <label htmlFor={`${id}-confirm`}>
-              {t('tenant.deleteType')} <code className="inline-code">{tenant.slug}</code>
-            </label>
-            <input
-              id={`${id}-confirm`}
-              ref={inputRef}
-              type="text"
-              className="mono"
-              data-testid="delete-confirm-input"
-              value={typed}
-              autoComplete="off"
-              spellCheck={false}
-              disabled={busy}
-              onChange={(e) => setTyped(e.target.value)}
-            />
-          </div>
-        </div>
-        <div className="modal-actions">
-          <ConfirmButtons
-            prefix="delete"
-            busy={busy}
-            ready={matches}
-            onCancel={onCancel}
-            label={t('tenant.deleteConfirm', { slug: tenant.slug })}
-            busyLabel={t('tenant.deleting')}
+          <input
+            id={`${id}-confirm`}
+            ref={inputRef}
+            type="text"
+            className="mono"
+            data-testid="delete-confirm-input"
+            value={typed}
+            autoComplete="off"
+            spellCheck={false}
+            disabled={busy}
+            onChange={(e) => setTyped(e.target.value)}
           />
         </div>
-      </form>
-    </Modal>
+      </div>
+      <div className="modal-actions">
+        <ConfirmButtons
+          prefix="delete"
+          busy={busy}
+          ready={matches}
+          onCancel={onCancel}
+          label={t('tenant.deleteConfirm', { slug: tenant.slug })}
+          busyLabel={t('tenant.deleting')}
+        />
+      </div>
+    </DangerDialog>
   );
 }
 
