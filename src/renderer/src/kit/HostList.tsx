@@ -222,15 +222,33 @@ export function hostNamesOf(hosts: readonly { name: string }[], rows: readonly {
 
 /**
  * A list section's address and reads: the view follows the address while it starts with
- * `hashPrefix` (`onHash`); `load` runs on opening and every `intervalMs` while the page is
- * visible. Pass module-level functions: the effects start once.
+ * `hashPrefix` (the store's `setRoute` of `fromHash`); the store's `load` runs on opening and
+ * every `intervalMs` while the page is visible, quietly once the list is shown.
  */
-export function useListSection(
+export function useListSection<
+  R,
+  K extends string,
+  S extends { loaded: boolean; setRoute(route: R): void } & Record<
+    K,
+    (opts?: { quiet?: boolean }) => Promise<void>
+  >,
+>(
+  store: { getState(): S },
   hashPrefix: string,
-  onHash: (hash: string) => void,
+  fromHash: (hash: string) => R,
   intervalMs: number,
-  load: () => Promise<unknown> | void,
+  load: K,
 ): void {
-  useEffect(() => followHash(hashPrefix, onHash), [hashPrefix, onHash]);
-  useEffect(() => startVisiblePolling(intervalMs, load), [intervalMs, load]);
+  useEffect(
+    () => followHash(hashPrefix, (hash) => store.getState().setRoute(fromHash(hash))),
+    [store, hashPrefix, fromHash],
+  );
+  useEffect(
+    () =>
+      startVisiblePolling(intervalMs, () => {
+        const s = store.getState();
+        return s[load]({ quiet: s.loaded });
+      }),
+    [store, intervalMs, load],
+  );
 }

@@ -37,17 +37,6 @@ import { BusyButton } from '../../kit/DetailParts';
 /** How often the overview is read again while it is open and the page is visible. */
 export const BACKUP_OVERVIEW_INTERVAL_MS = 60_000;
 
-/** The overview is read on opening, then quietly once it is shown. */
-function readOverview(): Promise<void> {
-  const s = useBackups.getState();
-  return s.loadOverview({ quiet: s.loaded });
-}
-
-/** The view follows the address: `#/backups`, `#/backups/<host>/<slug>`. */
-function followRoute(hash: string): void {
-  useBackups.getState().setRoute(backupsRouteFromHash(hash));
-}
-
 /** Ticks once a minute so ages and colours move on while the screen stays open. */
 function useNow(): number {
   const [now, setNow] = useState(() => Date.now());
@@ -246,7 +235,7 @@ function Overview(): ReactElement {
 export function BackupsScreen(): ReactElement {
   const route = useBackups((s) => s.route);
   const loadKey = useBackups((s) => s.loadKey);
-  useListSection('#/backups', followRoute, BACKUP_OVERVIEW_INTERVAL_MS, readOverview);
+  useListSection(useBackups, '#/backups', backupsRouteFromHash, BACKUP_OVERVIEW_INTERVAL_MS, 'loadOverview');
   useEffect(() => {
     void loadKey();
   }, [loadKey]);

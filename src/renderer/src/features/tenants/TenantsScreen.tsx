@@ -15,17 +15,6 @@ import { useFields } from '../../kit/useFields';
 /** How often the list is read again while it is open and the page is visible. */
 export const TENANT_LIST_INTERVAL_MS = 30_000;
 
-/** Read the tenants on opening, then quietly once they are shown. */
-function readList(): Promise<void> {
-  const s = useTenants.getState();
-  return s.loadTenants({ quiet: s.loaded });
-}
-
-/** The view follows the address: `#/tenants`, `#/tenants/new`, `#/tenants/<host>/<slug>`. */
-function followRoute(hash: string): void {
-  useTenants.getState().setRoute(tenantRouteFromHash(hash));
-}
-
 function TenantRow({ tenant, nav }: { tenant: TenantView; nav: RowNav }): ReactElement {
   const { t } = useTranslation();
   const open = useTenants((s) => s.open);
@@ -166,7 +155,8 @@ function TenantList(): ReactElement {
 /** The Tenants section: the list, the provisioning wizard, or one tenant's page. */
 export function TenantsScreen(): ReactElement {
   const route = useTenants((s) => s.route);
-  useListSection('#/tenants', followRoute, TENANT_LIST_INTERVAL_MS, readList);
+  // The view follows the address: `#/tenants`, `#/tenants/new`, `#/tenants/<host>/<slug>`.
+  useListSection(useTenants, '#/tenants', tenantRouteFromHash, TENANT_LIST_INTERVAL_MS, 'loadTenants');
 
   // Moving between the list, the wizard and a tenant: focus the new view's title.
   const routeKey = JSON.stringify(route);
