@@ -84,6 +84,85 @@ export function DangerDialog({
   );
 }
 
+/** A checkbox with a warning beside it while it is set the risky way (`warning` not null). */
+export function RiskyCheckbox({
+  testId,
+  label,
+  checked,
+  disabled,
+  onChange,
+  warning,
+}: {
+  testId: string;
+  label: string;
+  checked: boolean;
+  disabled?: boolean;
+  onChange: (checked: boolean) => void;
+  warning: string | null;
+}): ReactElement {
+  return (
+    <label className="checkbox-row">
+      <input
+        type="checkbox"
+        data-testid={testId}
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+      />
+      <span>
+        <span className="checkbox-label">{label}</span>
+        {warning === null ? null : (
+          <span className="field-error" role="status">
+            {warning}
+          </span>
+        )}
+      </span>
+    </label>
+  );
+}
+
+/** "Type <slug> to confirm": the field a dangerous action waits on. */
+export function TypeToConfirm({
+  id,
+  label,
+  slug,
+  inputRef,
+  testId,
+  value,
+  disabled,
+  onChange,
+}: {
+  /** The input's id. */
+  id: string;
+  label: string;
+  slug: string;
+  inputRef: RefObject<HTMLInputElement | null>;
+  testId: string;
+  value: string;
+  disabled?: boolean;
+  onChange: (value: string) => void;
+}): ReactElement {
+  return (
+    <div className="field">
+      <label htmlFor={id}>
+        {label} <code className="inline-code">{slug}</code>
+      </label>
+      <input
+        id={id}
+        ref={inputRef}
+        type="text"
+        className="mono"
+        data-testid={testId}
+        value={value}
+        autoComplete="off"
+        spellCheck={false}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </div>
+  );
+}
+
 /**
  * A confirming dialog's buttons: Cancel (`<prefix>-cancel`, off while `busy`) and the submit
  * (`<prefix>-confirm`), a danger button that may be pressed only when `ready` and not `busy`.

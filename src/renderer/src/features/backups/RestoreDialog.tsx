@@ -9,7 +9,7 @@ import { useLng } from './BackupBadges';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, ErrorIcon } from '../../kit/Icons';
 import { useFields } from '../../kit/useFields';
-import { ConfirmButtons, DangerDialog } from '../../kit/DetailParts';
+import { ConfirmButtons, DangerDialog, RiskyCheckbox, TypeToConfirm } from '../../kit/DetailParts';
 import { formatDateTime, formatNumber, formatRelative } from '../../kit/format';
 
 /** The counts that differ between a backup and what was restored. */
@@ -154,38 +154,22 @@ export function RestoreDialog({ dialog }: { dialog: RestoreDialogState }): React
         {phase === 'confirm' ? (
           <>
             <p className="note">{t('restore.safety')}</p>
-            <label className="checkbox-row">
-              <input
-                type="checkbox"
-                data-testid="restore-skip-safety"
-                checked={dialog.skipSafetyBackup}
-                onChange={(e) => setSkip(e.target.checked)}
-              />
-              <span>
-                <span className="checkbox-label">{t('restore.skipSafety')}</span>
-                {dialog.skipSafetyBackup ? (
-                  <span className="field-error" role="status">
-                    {t('restore.skipSafetyWarning')}
-                  </span>
-                ) : null}
-              </span>
-            </label>
-            <div className="field">
-              <label htmlFor={`${id}-confirm`}>
-                {t('restore.type')} <code className="inline-code">{slug}</code>
-              </label>
-              <input
-                id={`${id}-confirm`}
-                ref={inputRef}
-                type="text"
-                className="mono"
-                data-testid="restore-confirm-input"
-                value={dialog.typed}
-                autoComplete="off"
-                spellCheck={false}
-                onChange={(e) => setTyped(e.target.value)}
-              />
-            </div>
+            <RiskyCheckbox
+              testId="restore-skip-safety"
+              label={t('restore.skipSafety')}
+              checked={dialog.skipSafetyBackup}
+              onChange={setSkip}
+              warning={dialog.skipSafetyBackup ? t('restore.skipSafetyWarning') : null}
+            />
+            <TypeToConfirm
+              id={`${id}-confirm`}
+              label={t('restore.type')}
+              slug={slug}
+              inputRef={inputRef}
+              testId="restore-confirm-input"
+              value={dialog.typed}
+              onChange={setTyped}
+            />
           </>
         ) : null}
         {running ? (

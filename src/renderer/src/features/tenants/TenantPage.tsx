@@ -13,6 +13,8 @@ import {
   BusyButton,
   ConfirmButtons,
   DangerDialog,
+  RiskyCheckbox,
+  TypeToConfirm,
   DetailScreen,
   FirstRead,
   StaleNotice,
@@ -84,40 +86,24 @@ function DeleteDialog({
     >
       <div id={`${id}-body`} className="modal-body">
         <p>{t('tenant.deleteBody', { slug: tenant.slug, host: tenant.host, domain: tenant.domain })}</p>
-        <label className="checkbox-row">
-          <input
-            type="checkbox"
-            data-testid="delete-final-backup"
-            checked={finalBackup}
-            disabled={busy}
-            onChange={(e) => setFinalBackup(e.target.checked)}
-          />
-          <span>
-            <span className="checkbox-label">{t('tenant.deleteFinalBackup')}</span>
-            {finalBackup ? null : (
-              <span className="field-error" role="status">
-                {t('tenant.deleteNoFinalBackup')}
-              </span>
-            )}
-          </span>
-        </label>
-        <div className="field">
-          <label htmlFor={`${id}-confirm`}>
-            {t('tenant.deleteType')} <code className="inline-code">{tenant.slug}</code>
-          </label>
-          <input
-            id={`${id}-confirm`}
-            ref={inputRef}
-            type="text"
-            className="mono"
-            data-testid="delete-confirm-input"
-            value={typed}
-            autoComplete="off"
-            spellCheck={false}
-            disabled={busy}
-            onChange={(e) => setTyped(e.target.value)}
-          />
-        </div>
+        <RiskyCheckbox
+          testId="delete-final-backup"
+          label={t('tenant.deleteFinalBackup')}
+          checked={finalBackup}
+          disabled={busy}
+          onChange={setFinalBackup}
+          warning={finalBackup ? null : t('tenant.deleteNoFinalBackup')}
+        />
+        <TypeToConfirm
+          id={`${id}-confirm`}
+          label={t('tenant.deleteType')}
+          slug={tenant.slug}
+          inputRef={inputRef}
+          testId="delete-confirm-input"
+          value={typed}
+          disabled={busy}
+          onChange={setTyped}
+        />
       </div>
       <div className="modal-actions">
         <ConfirmButtons
