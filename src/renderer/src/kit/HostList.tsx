@@ -71,17 +71,16 @@ export function useViewFocus(routeKey: string): RefObject<HTMLDivElement | null>
   return ref;
 }
 
-export interface HostListProps<R> {
+export interface HostListProps<R extends { host: string }> {
   /** The section's i18n namespace and test id prefix: `tenants`, `backups`. */
   ns: 'tenants' | 'backups';
   /** The filter bar's prefix and the table's test id prefix: `tenant`, `backup`. */
   prefix: string;
-  hostCount: number;
-  /** The hosts the rows are on, for the host filter (with the configured ones). */
-  hostNames: readonly string[];
+  /** The configured hosts (none: the list says to add one). */
+  hosts: readonly { name: string }[];
   loaded: boolean;
   /** Every row, and those the filter lets through (in order). */
-  total: number;
+  all: readonly R[];
   rows: readonly R[];
   rowKey: (row: R) => string;
   renderRow: (row: R, nav: RowNav) => ReactNode;
@@ -112,7 +111,7 @@ export interface HostListProps<R> {
 }
 
 /** A section's list view. */
-export function HostList<R>(p: HostListProps<R>): ReactElement {
+export function HostList<R extends { host: string }>(p: HostListProps<R>): ReactElement {
   const { t } = useTranslation();
   const { ns, rows } = p;
   const { activeIndex, setActive, rowRefs, focusRow, onKey } = useRowNavigation(rows.length, (i) => {
@@ -152,7 +151,7 @@ export function HostList<R>(p: HostListProps<R>): ReactElement {
         </div>
       ))}
 
-      {p.hostCount === 0 ? (
+      {p.hosts.length === 0 ? (
         <EmptyState testId={`${ns}-no-hosts`} text={t(`${ns}.noHosts`)}>
           <button type="button" className="button button-primary" onClick={() => navigate('hosts')}>
             {t(`${ns}.openHosts`)}
@@ -160,7 +159,7 @@ export function HostList<R>(p: HostListProps<R>): ReactElement {
         </EmptyState>
       ) : !p.loaded ? (
         <LoadingLine text={t(`${ns}.loading`)} />
-      ) : p.total === 0 ? (
+      ) : p.all.length === 0 ? (
         <EmptyState testId={`${ns}-empty`} text={t(`${ns}.empty`)}>
           {p.emptyExtra}
         </EmptyState>
@@ -171,7 +170,7 @@ export function HostList<R>(p: HostListProps<R>): ReactElement {
             prefix={p.prefix}
             hostLabel={t(`${ns}.filterHost`)}
             allHostsLabel={t(`${ns}.allHosts`)}
-            hostNames={p.hostNames}
+            hostNames={hostNamesOf(p.hosts, p.all)}
             host={p.filter.host}
             onHost={(host) => p.onFilter({ host })}
             textLabel={t(`${ns}.filterText`)}
@@ -180,7 +179,7 @@ export function HostList<R>(p: HostListProps<R>): ReactElement {
             onText={(text) => p.onFilter({ text })}
             rowCount={rows.length}
             onFirstRow={() => focusRow(0)}
-            countText={t(`${ns}.count`, { shown: rows.length, total: p.total })}
+            countText={t(`${ns}.count`, { shown: rows.length, total: p.all.length })}
           >
             {p.filterExtra}
           </FilterBar>

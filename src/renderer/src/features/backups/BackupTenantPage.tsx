@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { backupKey, newestAtFirst, newestFirst, neverRestored } from './backups';
+import { backupKey, newestAtFirst, newestFirst, neverRestored, reportOutcome } from './backups';
 import type { BackupEntry, RestoreReport } from './backups';
 import { useBackups } from './backupsStore';
 import {
@@ -21,6 +21,7 @@ import { formatDateTime, formatRelative } from '../../kit/format';
 import { Mismatches, RestoreDialog } from './RestoreDialog';
 import { BusyButton, DetailScreen, FirstRead, StaleNotice, TableCard } from '../../kit/DetailParts';
 import { TableHead } from '../../kit/TableHead';
+import type { Column } from '../../kit/TableHead';
 import { useFields } from '../../kit/useFields';
 
 /** How many runs and restores are listed (the newest). */
@@ -47,11 +48,12 @@ function DrillResult({ report }: { report: RestoreReport }): ReactElement {
         className={report.ok ? 'text-ok verify-summary' : 'text-error verify-summary'}
         data-testid="drill-summary"
       >
-        {report.ok
-          ? t('backup.drillOk', { checked: report.checked })
-          : report.mismatches.length > 0
-            ? t('backup.drillFailed', { count: report.mismatches.length, checked: report.checked })
-            : t('backup.drillFailedReason')}
+        {{
+          ok: () => t('backup.drillOk', { checked: report.checked }),
+          mismatched: () =>
+            t('backup.drillFailed', { count: report.mismatches.length, checked: report.checked }),
+          failed: () => t('backup.drillFailedReason'),
+        }[reportOutcome(report)]()}
       </p>
       {!report.ok && report.mismatches.length === 0 && report.detail ? (
         <p className="text-error" data-testid="drill-detail">
@@ -171,6 +173,48 @@ function BackupsTable({
 }
 
 const PAGE = ['restore', 'loadList', 'loadOverview', 'backUpNow', 'drill', 'openRestore', 'open'] as const;
+
+/** The newest runs or restores: a titled table, a row each, the time first. */
+function HistoryCard<R extends { at: string }>({
+  titleId,
+  title,
+  emptyText,
+  className,
+  testId,
+  columns,
+  items,
+  rowData,
+  cells,
+}: {
+  titleId: string;
+  title: string;
+  emptyText: string;
+  className: string;
+  testId: string;
+  columns: readonly Column[];
+  items: readonly R[];
+  rowData: (item: R) => Record<`data-${string}`, string | boolean>;
+  cells: (item: R, index: number) => ReactNode;
+}): ReactElement {
+  const lng = useLng();
+  return (
+    <TableCard titleId={titleId} title={title} empty={items.length === 0 ? emptyText : null}>
+      <table className={`table ${className}`} data-testid={testId}>
+        <TableHead columns={columns} />
+        <tbody>
+          {items.map((r, i) => (
+            <tr key={`${r.at}-${i}`} {...rowData(r)}>
+              <th scope="row">
+                <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
+              </th>
+              {cells(r, i)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableCard>
+  );
+}
 
 /** One tenant's backups: make one now, drill one, restore one; its runs, restores and drills. */
 export function BackupTenantPage({ host, slug }: { host: string; slug: string }): ReactElement {
@@ -306,78 +350,66 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
 
           {drillEntry ? <DrillResult report={drillEntry.report} /> : null}
 
-          <TableCard
+          <HistoryCard
             titleId={`${id}-runs`}
             title={t('backup.runs')}
-            empty={runs.length === 0 ? t('backup.noRuns') : null}
-          >
-            <table className="table runs-table" data-testid="backup-runs">
-              <TableHead
-                columns={[
-                  t('backup.runCol.at'),
-                  t('backup.runCol.kind'),
-                  t('backup.runCol.result'),
-                  t('backup.runCol.backup'),
-                  { label: t('backup.runCol.duration'), className: 'num' },
-                ]}
-              />
-              <tbody>
-                {runs.map((r, i) => (
-                  <tr key={`${r.at}-${i}`} data-ok={r.ok} data-skipped={r.skipped === true}>
-                    <th scope="row">
-                      <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
-                    </th>
-                    <td>
-                      <KindTag kind={r.kind} />
-                    </td>
-                    <td>
-                      <RunBadge run={r} />
-                      <OffsiteBadge run={r} testId={`backup-run-offsite-${i}`} />
-                    </td>
-                    <td className="mono small">{r.id ?? t('common.none')}</td>
-                    <td className="num nowrap">{seconds(r.seconds)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableCard>
+            emptyText={t('backup.noRuns')}
+            className="runs-table"
+            testId="backup-runs"
+            columns={[
+              t('backup.runCol.at'),
+              t('backup.runCol.kind'),
+              t('backup.runCol.result'),
+              t('backup.runCol.backup'),
+              { label: t('backup.runCol.duration'), className: 'num' },
+            ]}
+            items={runs}
+            rowData={(r) => ({ 'data-ok': r.ok, 'data-skipped': r.skipped === true })}
+            cells={(r, i) => (
+              <>
+                <td>
+                  <KindTag kind={r.kind} />
+                </td>
+                <td>
+                  <RunBadge run={r} />
+                  <OffsiteBadge run={r} testId={`backup-run-offsite-${i}`} />
+                </td>
+                <td className="mono small">{r.id ?? t('common.none')}</td>
+                <td className="num nowrap">{seconds(r.seconds)}</td>
+              </>
+            )}
+          />
 
-          <TableCard
+          <HistoryCard
             titleId={`${id}-restores`}
             title={t('backup.restores')}
-            empty={restores.length === 0 ? t('backup.noRestores') : null}
-          >
-            <table className="table restores-table" data-testid="backup-restores">
-              <TableHead
-                columns={[
-                  t('backup.restoreCol.at'),
-                  t('backup.restoreCol.kind'),
-                  t('backup.restoreCol.backup'),
-                  t('backup.restoreCol.result'),
-                  { label: t('backup.restoreCol.checked'), className: 'num' },
-                  t('backup.restoreCol.safety'),
-                  { label: t('backup.restoreCol.duration'), className: 'num' },
-                ]}
-              />
-              <tbody>
-                {restores.map((r, i) => (
-                  <tr key={`${r.at}-${i}`} data-kind={r.kind} data-ok={r.ok}>
-                    <th scope="row">
-                      <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
-                    </th>
-                    <td>{t(`backup.reportKind.${r.kind}`)}</td>
-                    <td className="mono small">{r.backupId}</td>
-                    <td>
-                      <DrillBadge report={r} />
-                    </td>
-                    <td className="num">{r.checked}</td>
-                    <td className="mono small">{r.safetyBackupId ?? t('common.none')}</td>
-                    <td className="num nowrap">{seconds(r.seconds)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableCard>
+            emptyText={t('backup.noRestores')}
+            className="restores-table"
+            testId="backup-restores"
+            columns={[
+              t('backup.restoreCol.at'),
+              t('backup.restoreCol.kind'),
+              t('backup.restoreCol.backup'),
+              t('backup.restoreCol.result'),
+              { label: t('backup.restoreCol.checked'), className: 'num' },
+              t('backup.restoreCol.safety'),
+              { label: t('backup.restoreCol.duration'), className: 'num' },
+            ]}
+            items={restores}
+            rowData={(r) => ({ 'data-kind': r.kind, 'data-ok': r.ok })}
+            cells={(r) => (
+              <>
+                <td>{t(`backup.reportKind.${r.kind}`)}</td>
+                <td className="mono small">{r.backupId}</td>
+                <td>
+                  <DrillBadge report={r} />
+                </td>
+                <td className="num">{r.checked}</td>
+                <td className="mono small">{r.safetyBackupId ?? t('common.none')}</td>
+                <td className="num nowrap">{seconds(r.seconds)}</td>
+              </>
+            )}
+          />
 
           <p className="muted small table-note">
             {t('backup.autoRefresh', { when: formatRelative(entry.at, lng) })}

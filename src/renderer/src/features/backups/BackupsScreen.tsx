@@ -29,7 +29,7 @@ import { useConsole } from '../../app/store';
 import { hostUsable } from '../tenants/tenants';
 import { BackupTenantPage } from './BackupTenantPage';
 import { SchedulePanel } from './SchedulePanel';
-import { HostList, NavRow, hostNamesOf, useListSection, useViewFocus } from '../../kit/HostList';
+import { HostList, NavRow, useListSection, useViewFocus } from '../../kit/HostList';
 import type { RowNav } from '../../kit/HostList';
 import { useFields } from '../../kit/useFields';
 import { BusyButton } from '../../kit/DetailParts';
@@ -163,10 +163,9 @@ function Overview(): ReactElement {
     <HostList
       ns="backups"
       prefix="backup"
-      hostCount={hosts.length}
-      hostNames={hostNamesOf(hosts, tenants)}
+      hosts={hosts}
       loaded={loaded}
-      total={tenants.length}
+      all={tenants}
       rows={filterSummaries(sortSummaries(tenants, now), filter, now)}
       rowKey={(r) => `${r.host}/${r.slug}`}
       renderRow={(r, nav) => <BackupRow row={r} now={now} nav={nav} />}

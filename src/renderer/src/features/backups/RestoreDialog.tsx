@@ -3,7 +3,7 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useBackups, restoreReady } from './backupsStore';
 import type { RestoreDialog as RestoreDialogState } from './backupsStore';
-import { backupKey } from './backups';
+import { backupKey, reportOutcome } from './backups';
 import type { RestoreReport } from './backups';
 import { useLng } from './BackupBadges';
 import { ErrorBox } from '../../kit/ErrorBanner';
@@ -53,11 +53,12 @@ function Report({ report }: { report: RestoreReport }): ReactElement {
         data-testid="restore-summary"
       >
         {report.ok ? <CheckIcon /> : <ErrorIcon />}{' '}
-        {report.ok
-          ? t('restore.ok', { checked: report.checked })
-          : report.mismatches.length > 0
-            ? t('restore.mismatched', { count: report.mismatches.length, checked: report.checked })
-            : t('restore.failedReason')}
+        {{
+          ok: () => t('restore.ok', { checked: report.checked }),
+          mismatched: () =>
+            t('restore.mismatched', { count: report.mismatches.length, checked: report.checked }),
+          failed: () => t('restore.failedReason'),
+        }[reportOutcome(report)]()}
       </p>
       {!report.ok && report.mismatches.length > 0 ? (
         <>

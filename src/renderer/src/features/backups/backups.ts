@@ -93,6 +93,12 @@ export function summaryTone(s: Pick<BackupSummary, 'last' | 'lastRun'>, now: num
   return s.lastRun && !s.lastRun.ok && !s.lastRun.skipped ? worseTone(tone, 'error') : tone;
 }
 
+/** How a restore or a drill ended: every count as in the backup, some counts off, or failed before counting. */
+export function reportOutcome(r: Pick<RestoreReport, 'ok' | 'mismatches'>): 'ok' | 'mismatched' | 'failed' {
+  if (r.ok) return 'ok';
+  return r.mismatches.length > 0 ? 'mismatched' : 'failed';
+}
+
 /** Whether a backup was never restored or drilled successfully ("never restored"). */
 export function neverRestored(entry: Pick<BackupEntry, 'provenAt'> | null): boolean {
   return entry !== null && entry.provenAt === null;

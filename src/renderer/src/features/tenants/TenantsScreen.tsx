@@ -6,7 +6,7 @@ import { LastOperation, TenantStateBadge } from './TenantBadges';
 import { useConsole } from '../../app/store';
 import { filterTenants, tenantRouteFromHash } from './tenants';
 import { useTenants } from './tenantsStore';
-import { HostList, NavRow, hostNamesOf, useListSection, useViewFocus } from '../../kit/HostList';
+import { HostList, NavRow, useListSection, useViewFocus } from '../../kit/HostList';
 import type { RowNav } from '../../kit/HostList';
 import { TenantPage } from './TenantPage';
 import { TenantWizard } from './TenantWizard';
@@ -109,10 +109,9 @@ function TenantList(): ReactElement {
     <HostList
       ns="tenants"
       prefix="tenant"
-      hostCount={hosts.length}
-      hostNames={hostNamesOf(hosts, tenants)}
+      hosts={hosts}
       loaded={loaded}
-      total={tenants.length}
+      all={tenants}
       rows={filterTenants(tenants, filter)}
       rowKey={(r) => `${r.host}/${r.slug}`}
       renderRow={(r, nav) => <TenantRow tenant={r} nav={nav} />}
