@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { backupKey, newestAtFirst, newestFirst, neverRestored } from './backups';
+import { backupKey, newestAtFirst, newestFirst, neverRestored, reportOutcome } from './backups';
 import type { BackupEntry, RestoreReport } from './backups';
 import { useBackups } from './backupsStore';
 import {
@@ -16,12 +16,13 @@ import {
   useLng,
   useSeconds,
 } from './BackupBadges';
-import { ErrorBanner, ErrorBox } from '../../kit/ErrorBanner';
 import { CheckIcon, WarningIcon } from '../../kit/Icons';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { Mismatches, RestoreDialog } from './RestoreDialog';
-import { LoadingLine, RefreshButton } from '../../kit/States';
+import { BusyButton, DetailScreen, FirstRead, StaleNotice, TableCard } from '../../kit/DetailParts';
 import { TableHead } from '../../kit/TableHead';
+import type { Column } from '../../kit/TableHead';
+import { useFields } from '../../kit/useFields';
 
 /** How many runs and restores are listed (the newest). */
 const RECENT = 15;
@@ -47,11 +48,12 @@ function DrillResult({ report }: { report: RestoreReport }): ReactElement {
         className={report.ok ? 'text-ok verify-summary' : 'text-error verify-summary'}
         data-testid="drill-summary"
       >
-        {report.ok
-          ? t('backup.drillOk', { checked: report.checked })
-          : report.mismatches.length > 0
-            ? t('backup.drillFailed', { count: report.mismatches.length, checked: report.checked })
-            : t('backup.drillFailedReason')}
+        {{
+          ok: () => t('backup.drillOk', { checked: report.checked }),
+          mismatched: () =>
+            t('backup.drillFailed', { count: report.mismatches.length, checked: report.checked }),
+          failed: () => t('backup.drillFailedReason'),
+        }[reportOutcome(report)]()}
       </p>
       {!report.ok && report.mismatches.length === 0 && report.detail ? (
         <p className="text-error" data-testid="drill-detail">
@@ -85,92 +87,132 @@ function BackupsTable({
   const bytes = useBytes();
   const countsText = useCountsText();
   return (
-    <section className="card table-card" aria-labelledby="backups-title">
-      <h2 id="backups-title" className="table-card-title">
-        {t('backup.backups')}
-      </h2>
-      {backups.length === 0 ? (
-        <p className="muted table-empty" data-testid="backup-none">
-          {t('backup.noBackups')}
-        </p>
-      ) : (
-        <div className="table-scroll">
-          <table
-            className="table entries-table"
-            aria-label={t('backup.backupsLabel', { slug })}
-            data-testid="backup-entries"
-          >
-            <TableHead
-              columns={[
-                t('backup.col.time'),
-                t('backup.col.kind'),
-                { label: t('backup.col.size'), className: 'num' },
-                t('backup.col.contents'),
-                t('backup.col.offsite'),
-                t('backup.col.proven'),
-                { label: <span className="visually-hidden">{t('backup.col.actions')}</span> },
-              ]}
-            />
-            <tbody>
-              {backups.map((b) => (
-                <tr key={b.id} data-testid={`backup-entry-${b.id}`} data-kind={b.kind}>
-                  <th scope="row">
-                    <time dateTime={b.createdAt} className="entry-time">
-                      {formatDateTime(b.createdAt, lng)}
-                    </time>
-                    <span className="mono muted small entry-id">{b.id}</span>
-                  </th>
-                  <td>
-                    <KindTag kind={b.kind} />
-                  </td>
-                  <td className="num nowrap">{bytes(b.size)}</td>
-                  <td className="small" data-testid={`backup-counts-${b.id}`}>
-                    {countsText(b.counts)}
-                  </td>
-                  <td>
-                    {b.offsite ? (
-                      <span className="tag tag-ok">
-                        <CheckIcon />
-                        {t('backup.offsiteYes')}
-                      </span>
-                    ) : (
-                      <span className="muted small">{t('backup.offsiteNo')}</span>
-                    )}
-                  </td>
-                  <td>
-                    {neverRestored(b) ? (
-                      <NeverRestoredTag testId={`backup-unproven-${b.id}`} />
-                    ) : b.provenAt ? (
-                      <span
-                        className="tag tag-ok"
-                        data-testid={`backup-proven-${b.id}`}
-                        title={formatDateTime(b.provenAt, lng)}
-                      >
-                        <CheckIcon />
-                        {t('backups.proven', { when: formatRelative(b.provenAt, lng) })}
-                      </span>
-                    ) : null}
-                  </td>
-                  <td className="row-actions">
-                    <button
-                      type="button"
-                      className="button button-small button-danger-outline"
-                      onClick={() => onRestore(b)}
-                      disabled={disabled}
-                      aria-haspopup="dialog"
-                      aria-label={t('backup.restoreLabel', { slug, when: formatDateTime(b.createdAt, lng) })}
-                      data-testid={`backup-restore-${b.id}`}
+    <TableCard
+      titleId="backups-title"
+      title={t('backup.backups')}
+      empty={backups.length === 0 ? t('backup.noBackups') : null}
+      emptyTestId="backup-none"
+    >
+      <div className="table-scroll">
+        <table
+          className="table entries-table"
+          aria-label={t('backup.backupsLabel', { slug })}
+          data-testid="backup-entries"
+        >
+          <TableHead
+            columns={[
+              t('backup.col.time'),
+              t('backup.col.kind'),
+              { label: t('backup.col.size'), className: 'num' },
+              t('backup.col.contents'),
+              t('backup.col.offsite'),
+              t('backup.col.proven'),
+              { label: <span className="visually-hidden">{t('backup.col.actions')}</span> },
+            ]}
+          />
+          <tbody>
+            {backups.map((b) => (
+              <tr key={b.id} data-testid={`backup-entry-${b.id}`} data-kind={b.kind}>
+                <th scope="row">
+                  <time dateTime={b.createdAt} className="entry-time">
+                    {formatDateTime(b.createdAt, lng)}
+                  </time>
+                  <span className="mono muted small entry-id">{b.id}</span>
+                </th>
+                <td>
+                  <KindTag kind={b.kind} />
+                </td>
+                <td className="num nowrap">{bytes(b.size)}</td>
+                <td className="small" data-testid={`backup-counts-${b.id}`}>
+                  {countsText(b.counts)}
+                </td>
+                <td>
+                  {b.offsite ? (
+                    <span className="tag tag-ok">
+                      <CheckIcon />
+                      {t('backup.offsiteYes')}
+                    </span>
+                  ) : (
+                    <span className="muted small">{t('backup.offsiteNo')}</span>
+                  )}
+                </td>
+                <td>
+                  {neverRestored(b) ? (
+                    <NeverRestoredTag testId={`backup-unproven-${b.id}`} />
+                  ) : b.provenAt ? (
+                    <span
+                      className="tag tag-ok"
+                      data-testid={`backup-proven-${b.id}`}
+                      title={formatDateTime(b.provenAt, lng)}
                     >
-                      {t('backup.restore')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+                      <CheckIcon />
+                      {t('backups.proven', { when: formatRelative(b.provenAt, lng) })}
+                    </span>
+                  ) : null}
+                </td>
+                <td className="row-actions">
+                  <button
+                    type="button"
+                    className="button button-small button-danger-outline"
+                    onClick={() => onRestore(b)}
+                    disabled={disabled}
+                    aria-haspopup="dialog"
+                    aria-label={t('backup.restoreLabel', { slug, when: formatDateTime(b.createdAt, lng) })}
+                    data-testid={`backup-restore-${b.id}`}
+                  >
+                    {t('backup.restore')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </TableCard>
+  );
+}
+
+const PAGE = ['restore', 'loadList', 'loadOverview', 'backUpNow', 'drill', 'openRestore', 'open'] as const;
+
+/** The newest runs or restores: a titled table, a row each, the time first. */
+function HistoryCard<R extends { at: string }>({
+  titleId,
+  title,
+  emptyText,
+  className,
+  testId,
+  columns,
+  items,
+  rowData,
+  cells,
+}: {
+  titleId: string;
+  title: string;
+  emptyText: string;
+  className: string;
+  testId: string;
+  columns: readonly Column[];
+  items: readonly R[];
+  rowData: (item: R) => Record<`data-${string}`, string | boolean>;
+  cells: (item: R, index: number) => ReactNode;
+}): ReactElement {
+  const lng = useLng();
+  return (
+    <TableCard titleId={titleId} title={title} empty={items.length === 0 ? emptyText : null}>
+      <table className={`table ${className}`} data-testid={testId}>
+        <TableHead columns={columns} />
+        <tbody>
+          {items.map((r, i) => (
+            <tr key={`${r.at}-${i}`} {...rowData(r)}>
+              <th scope="row">
+                <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
+              </th>
+              {cells(r, i)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableCard>
   );
 }
 
@@ -185,14 +227,11 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
   const listError = useBackups((s) => s.listErrors[key] ?? null);
   const summary = useBackups((s) => s.tenants.find((x) => x.host === host && x.slug === slug));
   const drillEntry = useBackups((s) => s.drills[key]);
-  const restore = useBackups((s) => s.restore);
   const activity = useBackups((s) => s.activity[key]);
-  const loadList = useBackups((s) => s.loadList);
-  const loadOverview = useBackups((s) => s.loadOverview);
-  const backUpNow = useBackups((s) => s.backUpNow);
-  const drill = useBackups((s) => s.drill);
-  const openRestore = useBackups((s) => s.openRestore);
-  const open = useBackups((s) => s.open);
+  const { restore, loadList, loadOverview, backUpNow, drill, openRestore, open } = useFields(
+    useBackups,
+    PAGE,
+  );
   const reading = useBackups((s) => Boolean(s.busy[`list:${key}`]));
   const creating = useBackups((s) => Boolean(s.busy[`create:${key}`]));
   const drilling = useBackups((s) => Boolean(s.busy[`drill:${key}`]));
@@ -215,57 +254,37 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
   const chosenDrill = backups.some((b) => b.id === drillId) ? drillId : (newest?.id ?? '');
 
   return (
-    <div className="screen" data-testid="screen-backups" data-view="tenant" data-slug={slug} data-host={host}>
-      <a
-        href="#/backups"
-        className="back-link"
-        data-testid="back-to-backups"
-        onClick={(e) => {
-          e.preventDefault();
-          open({ view: 'list' });
-        }}
-      >
-        ← {t('backup.back')}
-      </a>
-      <header className="screen-header">
-        <div>
-          <h1 tabIndex={-1} className="screen-title tenant-title">
-            <span className="mono">{slug}</span>
-            <FreshnessBadge last={newest ?? summary?.last ?? null} now={now} testId="backup-tenant-age" />
-          </h1>
-          <p className="screen-subtitle tenant-subtitle">
-            <span className="chip" data-testid="backup-tenant-host">
-              {host}
-            </span>
-            {summary ? (
-              <span className="muted">{t('backup.tenantState', { state: summary.state })}</span>
-            ) : null}
-          </p>
-        </div>
-        <div className="screen-actions">
-          <RefreshButton
-            busy={reading}
-            onClick={() => void loadList(host, slug)}
-            testId="backup-refresh"
-            label={t('backup.refresh')}
-            busyLabel={t('backup.refreshing')}
-          />
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => void backUpNow(host, slug)}
-            disabled={working}
-            aria-busy={creating}
-            data-testid="backup-now"
-          >
-            {creating ? <span className="spinner" aria-hidden="true" /> : null}
-            {creating ? t('backup.backingUp') : t('backup.backUpNow')}
-          </button>
-        </div>
-      </header>
-
-      <ErrorBanner scopes={['backup']} />
-
+    <DetailScreen
+      section="backups"
+      host={host}
+      slug={slug}
+      backLabel={t('backup.back')}
+      onBack={() => open({ view: 'list' })}
+      badge={<FreshnessBadge last={newest ?? summary?.last ?? null} now={now} testId="backup-tenant-age" />}
+      subtitle={
+        <>
+          <span className="chip" data-testid="backup-tenant-host">
+            {host}
+          </span>
+          {summary ? (
+            <span className="muted">{t('backup.tenantState', { state: summary.state })}</span>
+          ) : null}
+        </>
+      }
+      refreshing={reading}
+      onRefresh={() => void loadList(host, slug)}
+      actions={
+        <BusyButton
+          busy={creating}
+          className="button button-primary"
+          onClick={() => void backUpNow(host, slug)}
+          disabled={working}
+          data-testid="backup-now"
+          label={t('backup.backUpNow')}
+          busyLabel={t('backup.backingUp')}
+        />
+      }
+    >
       {working && activity ? (
         <div className="callout callout-info" role="status" data-testid="backup-activity">
           <span className="spinner" aria-hidden="true" />
@@ -274,18 +293,14 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
       ) : null}
 
       {listError && entry ? (
-        <div className="callout callout-warning" role="status" data-testid="backup-refresh-failed">
-          <WarningIcon />
-          <p>{t('backup.refreshFailed', { message: listError.message })}</p>
-        </div>
+        <StaleNotice
+          testId="backup-refresh-failed"
+          text={t('backup.refreshFailed', { message: listError.message })}
+        />
       ) : null}
 
       {!list ? (
-        reading ? (
-          <LoadingLine text={t('backup.loading')} />
-        ) : listError ? (
-          <ErrorBox error={listError} />
-        ) : null
+        <FirstRead reading={reading} error={listError} text={t('backup.loading')} />
       ) : (
         <>
           {summary?.lastRun && !summary.lastRun.ok ? (
@@ -322,100 +337,79 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
                   ))}
                 </select>
               </div>
-              <button
-                type="button"
-                className="button"
+              <BusyButton
+                busy={drilling}
                 onClick={() => void drill(host, slug, chosenDrill || undefined)}
                 disabled={working || backups.length === 0}
-                aria-busy={drilling}
                 data-testid="backup-drill"
-              >
-                {drilling ? <span className="spinner" aria-hidden="true" /> : null}
-                {drilling ? t('backup.drilling') : t('backup.drill')}
-              </button>
+                label={t('backup.drill')}
+                busyLabel={t('backup.drilling')}
+              />
             </div>
           </section>
 
           {drillEntry ? <DrillResult report={drillEntry.report} /> : null}
 
-          <section className="card table-card" aria-labelledby={`${id}-runs`}>
-            <h2 id={`${id}-runs`} className="table-card-title">
-              {t('backup.runs')}
-            </h2>
-            {runs.length === 0 ? (
-              <p className="muted table-empty">{t('backup.noRuns')}</p>
-            ) : (
-              <table className="table runs-table" data-testid="backup-runs">
-                <TableHead
-                  columns={[
-                    t('backup.runCol.at'),
-                    t('backup.runCol.kind'),
-                    t('backup.runCol.result'),
-                    t('backup.runCol.backup'),
-                    { label: t('backup.runCol.duration'), className: 'num' },
-                  ]}
-                />
-                <tbody>
-                  {runs.map((r, i) => (
-                    <tr key={`${r.at}-${i}`} data-ok={r.ok} data-skipped={r.skipped === true}>
-                      <th scope="row">
-                        <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
-                      </th>
-                      <td>
-                        <KindTag kind={r.kind} />
-                      </td>
-                      <td>
-                        <RunBadge run={r} />
-                        <OffsiteBadge run={r} testId={`backup-run-offsite-${i}`} />
-                      </td>
-                      <td className="mono small">{r.id ?? t('common.none')}</td>
-                      <td className="num nowrap">{seconds(r.seconds)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+          <HistoryCard
+            titleId={`${id}-runs`}
+            title={t('backup.runs')}
+            emptyText={t('backup.noRuns')}
+            className="runs-table"
+            testId="backup-runs"
+            columns={[
+              t('backup.runCol.at'),
+              t('backup.runCol.kind'),
+              t('backup.runCol.result'),
+              t('backup.runCol.backup'),
+              { label: t('backup.runCol.duration'), className: 'num' },
+            ]}
+            items={runs}
+            rowData={(r) => ({ 'data-ok': r.ok, 'data-skipped': r.skipped === true })}
+            cells={(r, i) => (
+              <>
+                <td>
+                  <KindTag kind={r.kind} />
+                </td>
+                <td>
+                  <RunBadge run={r} />
+                  <OffsiteBadge run={r} testId={`backup-run-offsite-${i}`} />
+                </td>
+                <td className="mono small">{r.id ?? t('common.none')}</td>
+                <td className="num nowrap">{seconds(r.seconds)}</td>
+              </>
             )}
-          </section>
+          />
 
-          <section className="card table-card" aria-labelledby={`${id}-restores`}>
-            <h2 id={`${id}-restores`} className="table-card-title">
-              {t('backup.restores')}
-            </h2>
-            {restores.length === 0 ? (
-              <p className="muted table-empty">{t('backup.noRestores')}</p>
-            ) : (
-              <table className="table restores-table" data-testid="backup-restores">
-                <TableHead
-                  columns={[
-                    t('backup.restoreCol.at'),
-                    t('backup.restoreCol.kind'),
-                    t('backup.restoreCol.backup'),
-                    t('backup.restoreCol.result'),
-                    { label: t('backup.restoreCol.checked'), className: 'num' },
-                    t('backup.restoreCol.safety'),
-                    { label: t('backup.restoreCol.duration'), className: 'num' },
-                  ]}
-                />
-                <tbody>
-                  {restores.map((r, i) => (
-                    <tr key={`${r.at}-${i}`} data-kind={r.kind} data-ok={r.ok}>
-                      <th scope="row">
-                        <time dateTime={r.at}>{formatDateTime(r.at, lng)}</time>
-                      </th>
-                      <td>{t(`backup.reportKind.${r.kind}`)}</td>
-                      <td className="mono small">{r.backupId}</td>
-                      <td>
-                        <DrillBadge report={r} />
-                      </td>
-                      <td className="num">{r.checked}</td>
-                      <td className="mono small">{r.safetyBackupId ?? t('common.none')}</td>
-                      <td className="num nowrap">{seconds(r.seconds)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+          <HistoryCard
+            titleId={`${id}-restores`}
+            title={t('backup.restores')}
+            emptyText={t('backup.noRestores')}
+            className="restores-table"
+            testId="backup-restores"
+            columns={[
+              t('backup.restoreCol.at'),
+              t('backup.restoreCol.kind'),
+              t('backup.restoreCol.backup'),
+              t('backup.restoreCol.result'),
+              { label: t('backup.restoreCol.checked'), className: 'num' },
+              t('backup.restoreCol.safety'),
+              { label: t('backup.restoreCol.duration'), className: 'num' },
+            ]}
+            items={restores}
+            rowData={(r) => ({ 'data-kind': r.kind, 'data-ok': r.ok })}
+            cells={(r) => (
+              <>
+                <td>{t(`backup.reportKind.${r.kind}`)}</td>
+                <td className="mono small">{r.backupId}</td>
+                <td>
+                  <DrillBadge report={r} />
+                </td>
+                <td className="num">{r.checked}</td>
+                <td className="mono small">{r.safetyBackupId ?? t('common.none')}</td>
+                <td className="num nowrap">{seconds(r.seconds)}</td>
+              </>
             )}
-          </section>
+          />
 
           <p className="muted small table-note">
             {t('backup.autoRefresh', { when: formatRelative(entry.at, lng) })}
@@ -424,6 +418,6 @@ export function BackupTenantPage({ host, slug }: { host: string; slug: string })
       )}
 
       {restore && restore.host === host && restore.slug === slug ? <RestoreDialog dialog={restore} /> : null}
-    </div>
+    </DetailScreen>
   );
 }

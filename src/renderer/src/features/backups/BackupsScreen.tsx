@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
-import type { KeyboardEvent, ReactElement } from 'react';
+import { useEffect, useState } from 'react';
+import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { HostView } from '../../../../shared/contract';
 import {
@@ -23,39 +23,19 @@ import {
   useLng,
 } from './BackupBadges';
 import { ErrorBanner } from '../../kit/ErrorBanner';
-import { KeyIcon, WarningIcon } from '../../kit/Icons';
-import { RichText } from '../../kit/RichText';
+import { KeyIcon } from '../../kit/Icons';
 import { formatDateTime, formatRelative } from '../../kit/format';
-import { navigate } from '../../app/navigation';
-import { followHash, startVisiblePolling } from '../../kit/visiblePolling';
 import { useConsole } from '../../app/store';
 import { hostUsable } from '../tenants/tenants';
 import { BackupTenantPage } from './BackupTenantPage';
 import { SchedulePanel } from './SchedulePanel';
-import { FilterBar, NoMatch } from '../../kit/FilterBar';
-import { useRowNavigation } from '../../kit/useRowNavigation';
-import { ScreenHeader } from '../../kit/ScreenHeader';
-import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
-import { TableHead } from '../../kit/TableHead';
+import { HostList, NavRow, useListSection, useViewFocus } from '../../kit/HostList';
+import type { RowNav } from '../../kit/HostList';
+import { useFields } from '../../kit/useFields';
+import { BusyButton } from '../../kit/DetailParts';
 
 /** How often the overview is read again while it is open and the page is visible. */
 export const BACKUP_OVERVIEW_INTERVAL_MS = 60_000;
-
-function useOverviewPolling(): void {
-  useEffect(() => {
-    return startVisiblePolling(BACKUP_OVERVIEW_INTERVAL_MS, () => {
-      const s = useBackups.getState();
-      return s.loadOverview({ quiet: s.loaded });
-    });
-  }, []);
-}
-
-/** The view follows the address: `#/backups`, `#/backups/<host>/<slug>`. */
-function useRouteFromHash(): void {
-  useEffect(() => {
-    return followHash('#/backups', (hash) => useBackups.getState().setRoute(backupsRouteFromHash(hash)));
-  }, []);
-}
 
 /** Ticks once a minute so ages and colours move on while the screen stays open. */
 function useNow(): number {
@@ -83,17 +63,15 @@ function KeyBanner(): ReactElement | null {
           <p className="callout-title">{t('backups.keyMissing')}</p>
           <p className="key-banner-hint">{t('backups.keyMissingHint')}</p>
         </div>
-        <button
-          type="button"
+        <BusyButton
+          busy={making}
           className="button button-primary"
           onClick={() => void initKey()}
           disabled={making}
-          aria-busy={making}
           data-testid="backup-key-init"
-        >
-          {making ? <span className="spinner" aria-hidden="true" /> : null}
-          {making ? t('backups.keyIniting') : t('backups.keyInit')}
-        </button>
+          label={t('backups.keyInit')}
+          busyLabel={t('backups.keyIniting')}
+        />
       </div>
     );
   return (
@@ -107,23 +85,7 @@ function KeyBanner(): ReactElement | null {
   );
 }
 
-function BackupRow({
-  row,
-  index,
-  active,
-  now,
-  rowRef,
-  onKey,
-  onFocus,
-}: {
-  row: BackupSummary;
-  index: number;
-  active: boolean;
-  now: number;
-  rowRef: (el: HTMLTableRowElement | null) => void;
-  onKey: (e: KeyboardEvent<HTMLTableRowElement>, index: number) => void;
-  onFocus: (index: number) => void;
-}): ReactElement {
+function BackupRow({ row, now, nav }: { row: BackupSummary; now: number; nav: RowNav }): ReactElement {
   const { t } = useTranslation();
   const lng = useLng();
   const bytes = useBytes();
@@ -131,17 +93,14 @@ function BackupRow({
   const tone = summaryTone(row, now);
   const last = row.last;
   return (
-    <tr
-      ref={rowRef}
-      tabIndex={active ? 0 : -1}
+    <NavRow
+      {...nav}
       className={`backup-row tone-row tone-row-${tone}`}
       data-testid={`backup-row-${row.slug}`}
       data-host={row.host}
       data-tone={tone}
       aria-label={t('backups.open', { slug: row.slug, host: row.host })}
-      onClick={() => open({ view: 'tenant', host: row.host, slug: row.slug })}
-      onKeyDown={(e) => onKey(e, index)}
-      onFocus={() => onFocus(index)}
+      onOpen={() => open({ view: 'tenant', host: row.host, slug: row.slug })}
     >
       <td className="nowrap">{row.host}</td>
       <th scope="row">
@@ -175,170 +134,86 @@ function BackupRow({
       <td className="nowrap">
         <DrillBadge report={row.lastDrill} testId={`backup-drill-${row.slug}`} />
       </td>
-    </tr>
+    </NavRow>
   );
 }
 
+/** How many tenants' newest backups are fresh, stale and old: one tile each. */
+const STATS = [
+  ['ok', 'backups.fresh'],
+  ['warning', 'backups.stale'],
+  ['error', 'backups.old'],
+] as const;
+
+const OVERVIEW = ['tenants', 'unreachable', 'loaded', 'filter', 'setFilter', 'loadOverview', 'open'] as const;
+
 function Overview(): ReactElement {
   const { t } = useTranslation();
-  const tenants = useBackups((s) => s.tenants);
-  const unreachable = useBackups((s) => s.unreachable);
-  const loaded = useBackups((s) => s.loaded);
-  const filter = useBackups((s) => s.filter);
-  const setFilter = useBackups((s) => s.setFilter);
-  const loadOverview = useBackups((s) => s.loadOverview);
-  const open = useBackups((s) => s.open);
+  const { tenants, unreachable, loaded, filter, setFilter, loadOverview, open } = useFields(
+    useBackups,
+    OVERVIEW,
+  );
   const loading = useBackups((s) => Boolean(s.busy['overview']));
   const hosts = useConsole((s) => s.hosts);
   const now = useNow();
-  const rows = filterSummaries(sortSummaries(tenants, now), filter, now);
   const counts = freshnessCounts(tenants, now);
-  const { activeIndex, setActive, rowRefs, focusRow, onKey } = useRowNavigation(rows.length, (i) => {
-    const r = rows[i];
-    if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
-  });
-  const hostNames = [...new Set([...hosts.map((h) => h.name), ...tenants.map((x) => x.host)])].sort();
   const scheduleHosts: HostView[] = hosts;
 
   return (
-    <div className="screen" data-testid="screen-backups" data-view="list">
-      <ScreenHeader title={t('backups.title')} subtitle={t('backups.subtitle')}>
-        <RefreshButton
-          busy={loading}
-          onClick={() => void loadOverview()}
-          testId="backups-refresh"
-          label={t('backups.refresh')}
-          busyLabel={t('backups.refreshing')}
-        />
-      </ScreenHeader>
-
-      <ErrorBanner scopes={['backups']} />
-      <KeyBanner />
-
-      {unreachable.map((u) => (
-        <div
-          key={u.host}
-          className="callout callout-warning"
-          role="status"
-          data-testid={`backups-unreachable-${u.host}`}
-        >
-          <WarningIcon />
-          <p>
-            <RichText text={t('backups.unreachable', { host: u.host, message: u.error })} />
-          </p>
-        </div>
-      ))}
-
-      {hosts.length === 0 ? (
-        <EmptyState testId="backups-no-hosts" text={t('backups.noHosts')}>
-          <button type="button" className="button button-primary" onClick={() => navigate('hosts')}>
-            {t('backups.openHosts')}
-          </button>
-        </EmptyState>
-      ) : !loaded ? (
-        <LoadingLine text={t('backups.loading')} />
-      ) : tenants.length === 0 ? (
-        <EmptyState testId="backups-empty" text={t('backups.empty')} />
-      ) : (
-        <>
-          <section className="stat-grid backup-stats" aria-label={t('backups.legend')}>
+    <HostList
+      ns="backups"
+      prefix="backup"
+      hosts={hosts}
+      loaded={loaded}
+      all={tenants}
+      rows={filterSummaries(sortSummaries(tenants, now), filter, now)}
+      rowKey={(r) => `${r.host}/${r.slug}`}
+      renderRow={(r, nav) => <BackupRow row={r} now={now} nav={nav} />}
+      onOpen={(r) => open({ view: 'tenant', host: r.host, slug: r.slug })}
+      refreshing={loading}
+      onRefresh={() => void loadOverview()}
+      errorScope="backups"
+      banners={<KeyBanner />}
+      unreachable={unreachable.map((u) => ({ host: u.host, message: u.error }))}
+      summary={
+        <section className="stat-grid backup-stats" aria-label={t('backups.legend')}>
+          {STATS.map(([tone, label]) => (
             <div
-              className={`stat stat-ok${counts.ok === 0 ? ' stat-zero' : ''}`}
-              data-testid="backups-count-ok"
+              key={tone}
+              className={`stat stat-${tone}${counts[tone] === 0 ? ' stat-zero' : ''}`}
+              data-testid={`backups-count-${tone}`}
             >
-              <span className="stat-value">{counts.ok}</span>
-              <span className="stat-label">{t('backups.fresh')}</span>
+              <span className="stat-value">{counts[tone]}</span>
+              <span className="stat-label">{t(label)}</span>
             </div>
-            <div
-              className={`stat stat-warning${counts.warning === 0 ? ' stat-zero' : ''}`}
-              data-testid="backups-count-warning"
-            >
-              <span className="stat-value">{counts.warning}</span>
-              <span className="stat-label">{t('backups.stale')}</span>
-            </div>
-            <div
-              className={`stat stat-error${counts.error === 0 ? ' stat-zero' : ''}`}
-              data-testid="backups-count-error"
-            >
-              <span className="stat-value">{counts.error}</span>
-              <span className="stat-label">{t('backups.old')}</span>
-            </div>
-          </section>
-          <FilterBar
-            prefix="backup"
-            hostLabel={t('backups.filterHost')}
-            allHostsLabel={t('backups.allHosts')}
-            hostNames={hostNames}
-            host={filter.host}
-            onHost={(host) => setFilter({ host })}
-            textLabel={t('backups.filterText')}
-            placeholder={t('backups.filterPlaceholder')}
-            text={filter.text}
-            onText={(text) => setFilter({ text })}
-            rowCount={rows.length}
-            onFirstRow={() => focusRow(0)}
-            countText={t('backups.count', { shown: rows.length, total: tenants.length })}
-          >
-            <label className="checkbox-row filter-check">
-              <input
-                type="checkbox"
-                data-testid="backup-filter-attention"
-                checked={filter.attention}
-                onChange={(e) => setFilter({ attention: e.target.checked })}
-              />
-              <span className="checkbox-label">{t('backups.attentionOnly')}</span>
-            </label>
-          </FilterBar>
-          {rows.length === 0 ? (
-            <NoMatch
-              testId="backups-no-match"
-              text={t('backups.noMatch')}
-              clearLabel={t('backups.clearFilter')}
-              onClear={() => setFilter({ host: '', text: '', attention: false })}
-            />
-          ) : (
-            <div className="card table-card">
-              <table
-                className="table backups-table"
-                aria-label={t('backups.listLabel')}
-                data-testid="backup-list"
-              >
-                <TableHead
-                  columns={[
-                    t('backups.col.host'),
-                    t('backups.col.tenant'),
-                    t('backups.col.lastBackup'),
-                    t('backups.col.age'),
-                    { label: t('backups.col.size'), className: 'num' },
-                    t('backups.col.lastRun'),
-                    t('backups.col.drill'),
-                  ]}
-                />
-                <tbody>
-                  {rows.map((r, i) => (
-                    <BackupRow
-                      key={`${r.host}/${r.slug}`}
-                      row={r}
-                      index={i}
-                      active={i === activeIndex}
-                      now={now}
-                      rowRef={(el) => {
-                        rowRefs.current[i] = el;
-                      }}
-                      onKey={onKey}
-                      onFocus={setActive}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          <p className="muted small table-note">
-            {t('backups.legend')} {t('backups.keyboardHint')} {t('backups.autoRefresh')}
-          </p>
-        </>
-      )}
-
+          ))}
+        </section>
+      }
+      filter={filter}
+      onFilter={setFilter}
+      filterExtra={
+        <label className="checkbox-row filter-check">
+          <input
+            type="checkbox"
+            data-testid="backup-filter-attention"
+            checked={filter.attention}
+            onChange={(e) => setFilter({ attention: e.target.checked })}
+          />
+          <span className="checkbox-label">{t('backups.attentionOnly')}</span>
+        </label>
+      }
+      onClearFilter={() => setFilter({ host: '', text: '', attention: false })}
+      columns={[
+        t('backups.col.host'),
+        t('backups.col.tenant'),
+        t('backups.col.lastBackup'),
+        t('backups.col.age'),
+        { label: t('backups.col.size'), className: 'num' },
+        t('backups.col.lastRun'),
+        t('backups.col.drill'),
+      ]}
+      note={`${t('backups.legend')} ${t('backups.keyboardHint')} ${t('backups.autoRefresh')}`}
+    >
       {scheduleHosts.length > 0 ? (
         <section className="schedules" aria-labelledby="schedules-title" data-testid="schedules">
           <h2 id="schedules-title">{t('schedule.title')}</h2>
@@ -351,7 +226,7 @@ function Overview(): ReactElement {
           </div>
         </section>
       ) : null}
-    </div>
+    </HostList>
   );
 }
 
@@ -359,23 +234,13 @@ function Overview(): ReactElement {
 export function BackupsScreen(): ReactElement {
   const route = useBackups((s) => s.route);
   const loadKey = useBackups((s) => s.loadKey);
-  const ref = useRef<HTMLDivElement>(null);
-  const first = useRef(true);
-  useRouteFromHash();
-  useOverviewPolling();
+  useListSection(useBackups, '#/backups', backupsRouteFromHash, BACKUP_OVERVIEW_INTERVAL_MS, 'loadOverview');
   useEffect(() => {
     void loadKey();
   }, [loadKey]);
 
   const routeKey = JSON.stringify(route);
-  useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    ref.current?.querySelector<HTMLElement>('.screen-title')?.focus();
-    ref.current?.closest('.main')?.scrollTo?.({ top: 0 });
-  }, [routeKey]);
+  const ref = useViewFocus(routeKey);
 
   return (
     <div ref={ref} className="tenants-root">

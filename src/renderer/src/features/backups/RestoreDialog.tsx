@@ -3,12 +3,13 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useBackups, restoreReady } from './backupsStore';
 import type { RestoreDialog as RestoreDialogState } from './backupsStore';
-import { backupKey } from './backups';
+import { backupKey, reportOutcome } from './backups';
 import type { RestoreReport } from './backups';
 import { useLng } from './BackupBadges';
 import { ErrorBox } from '../../kit/ErrorBanner';
-import { CheckIcon, ErrorIcon, WarningIcon } from '../../kit/Icons';
-import { Modal } from '../../kit/Modal';
+import { CheckIcon, ErrorIcon } from '../../kit/Icons';
+import { useFields } from '../../kit/useFields';
+import { ConfirmButtons, DangerDialog, RiskyCheckbox, TypeToConfirm } from '../../kit/DetailParts';
 import { formatDateTime, formatNumber, formatRelative } from '../../kit/format';
 
 /** The counts that differ between a backup and what was restored. */
@@ -52,11 +53,12 @@ function Report({ report }: { report: RestoreReport }): ReactElement {
         data-testid="restore-summary"
       >
         {report.ok ? <CheckIcon /> : <ErrorIcon />}{' '}
-        {report.ok
-          ? t('restore.ok', { checked: report.checked })
-          : report.mismatches.length > 0
-            ? t('restore.mismatched', { count: report.mismatches.length, checked: report.checked })
-            : t('restore.failedReason')}
+        {{
+          ok: () => t('restore.ok', { checked: report.checked }),
+          mismatched: () =>
+            t('restore.mismatched', { count: report.mismatches.length, checked: report.checked }),
+          failed: () => t('restore.failedReason'),
+        }[reportOutcome(report)]()}
       </p>
       {!report.ok && report.mismatches.length > 0 ? (
         <>
@@ -93,6 +95,8 @@ function Report({ report }: { report: RestoreReport }): ReactElement {
   );
 }
 
+const DIALOG = ['setRestoreTyped', 'setSkipSafetyBackup', 'confirmRestore', 'closeRestore'] as const;
+
 /**
  * Restore a tenant to one backup. Names the tenant, its host and the backup's time; warns that the
  * current data is replaced (after a safety backup); the Restore button stays disabled until the
@@ -103,10 +107,12 @@ export function RestoreDialog({ dialog }: { dialog: RestoreDialogState }): React
   const lng = useLng();
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
-  const setTyped = useBackups((s) => s.setRestoreTyped);
-  const setSkip = useBackups((s) => s.setSkipSafetyBackup);
-  const confirm = useBackups((s) => s.confirmRestore);
-  const close = useBackups((s) => s.closeRestore);
+  const {
+    setRestoreTyped: setTyped,
+    setSkipSafetyBackup: setSkip,
+    confirmRestore: confirm,
+    closeRestore: close,
+  } = useFields(useBackups, DIALOG);
   const activity = useBackups((s) => s.activity[backupKey(dialog.host, dialog.slug)]);
   const { slug, host, phase } = dialog;
   const running = phase === 'running';
@@ -121,131 +127,96 @@ export function RestoreDialog({ dialog }: { dialog: RestoreDialogState }): React
   }, [finished]);
 
   return (
-    <Modal
-      labelledBy={`${id}-title`}
-      describedBy={`${id}-body`}
-      onCancel={running ? () => {} : close}
+    <DangerDialog
+      id={id}
+      busy={running}
+      onCancel={close}
       testId="restore-dialog"
-      tone="danger"
       initialFocus={inputRef}
+      title={t('restore.title', { slug })}
+      titleTestId="restore-title"
+      onSubmit={() => {
+        if (ready) void confirm();
+      }}
     >
-      <h2 id={`${id}-title`} className="modal-title" data-testid="restore-title">
-        <WarningIcon className="title-icon" />
-        {t('restore.title', { slug })}
-      </h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (ready) void confirm();
-        }}
-      >
-        <div id={`${id}-body`} className="modal-body" data-testid="restore-body" data-phase={phase}>
-          <p data-testid="restore-what">{t('restore.body', { slug, host, when })}</p>
-          <dl className="fp-facts restore-facts">
-            <dt>{t('restore.backupId')}</dt>
-            <dd className="mono" data-testid="restore-backup-id">
-              {dialog.backupId}
-            </dd>
-            <dt>{t('restore.made')}</dt>
-            <dd data-testid="restore-backup-time">
-              <time dateTime={dialog.createdAt}>{when}</time>{' '}
-              <span className="muted">({formatRelative(dialog.createdAt, lng)})</span>
-            </dd>
-          </dl>
-          {phase === 'confirm' ? (
-            <>
-              <p className="note">{t('restore.safety')}</p>
-              <label className="checkbox-row">
-                <input
-                  type="checkbox"
-                  data-testid="restore-skip-safety"
-                  checked={dialog.skipSafetyBackup}
-                  onChange={(e) => setSkip(e.target.checked)}
-                />
-                <span>
-                  <span className="checkbox-label">{t('restore.skipSafety')}</span>
-                  {dialog.skipSafetyBackup ? (
-                    <span className="field-error" role="status">
-                      {t('restore.skipSafetyWarning')}
-                    </span>
-                  ) : null}
-                </span>
-              </label>
-              <div className="field">
-                <label htmlFor={`${id}-confirm`}>
-                  {t('restore.type')} <code className="inline-code">{slug}</code>
-                </label>
-                <input
-                  id={`${id}-confirm`}
-                  ref={inputRef}
-                  type="text"
-                  className="mono"
-                  data-testid="restore-confirm-input"
-                  value={dialog.typed}
-                  autoComplete="off"
-                  spellCheck={false}
-                  onChange={(e) => setTyped(e.target.value)}
-                />
-              </div>
-            </>
-          ) : null}
-          {running ? (
-            <div className="callout callout-info restore-running" role="status" data-testid="restore-running">
-              <span className="spinner" aria-hidden="true" />
-              <div>
-                <p>{t('restore.runningNote', { slug })}</p>
-                {activity ? (
-                  <p className="mono small restore-activity" data-testid="restore-activity">
-                    {activity.message}
-                  </p>
-                ) : null}
-              </div>
+      <div id={`${id}-body`} className="modal-body" data-testid="restore-body" data-phase={phase}>
+        <p data-testid="restore-what">{t('restore.body', { slug, host, when })}</p>
+        <dl className="fp-facts restore-facts">
+          <dt>{t('restore.backupId')}</dt>
+          <dd className="mono" data-testid="restore-backup-id">
+            {dialog.backupId}
+          </dd>
+          <dt>{t('restore.made')}</dt>
+          <dd data-testid="restore-backup-time">
+            <time dateTime={dialog.createdAt}>{when}</time>{' '}
+            <span className="muted">({formatRelative(dialog.createdAt, lng)})</span>
+          </dd>
+        </dl>
+        {phase === 'confirm' ? (
+          <>
+            <p className="note">{t('restore.safety')}</p>
+            <RiskyCheckbox
+              testId="restore-skip-safety"
+              label={t('restore.skipSafety')}
+              checked={dialog.skipSafetyBackup}
+              onChange={setSkip}
+              warning={dialog.skipSafetyBackup ? t('restore.skipSafetyWarning') : null}
+            />
+            <TypeToConfirm
+              id={`${id}-confirm`}
+              label={t('restore.type')}
+              slug={slug}
+              inputRef={inputRef}
+              testId="restore-confirm-input"
+              value={dialog.typed}
+              onChange={setTyped}
+            />
+          </>
+        ) : null}
+        {running ? (
+          <div className="callout callout-info restore-running" role="status" data-testid="restore-running">
+            <span className="spinner" aria-hidden="true" />
+            <div>
+              <p>{t('restore.runningNote', { slug })}</p>
+              {activity ? (
+                <p className="mono small restore-activity" data-testid="restore-activity">
+                  {activity.message}
+                </p>
+              ) : null}
             </div>
-          ) : null}
-          {phase === 'done' && dialog.report ? <Report report={dialog.report} /> : null}
-          {phase === 'failed' && dialog.error ? (
-            <div data-testid="restore-error">
-              <h3 className="text-error">{t('restore.failedTitle')}</h3>
-              <ErrorBox error={dialog.error} />
-            </div>
-          ) : null}
-        </div>
-        <div className="modal-actions">
-          {phase === 'confirm' || running ? (
-            <>
-              <button
-                type="button"
-                className="button"
-                onClick={close}
-                disabled={running}
-                data-testid="restore-cancel"
-              >
-                {t('common.cancel')}
-              </button>
-              <button
-                type="submit"
-                className="button button-danger"
-                disabled={!ready}
-                aria-busy={running}
-                data-testid="restore-confirm"
-              >
-                {running ? <span className="spinner" aria-hidden="true" /> : null}
-                {running ? t('restore.running') : t('restore.confirm', { slug })}
-              </button>
-            </>
-          ) : (
-            <button
-              type="button"
-              ref={closeRef}
-              className="button button-primary"
-              onClick={close}
-              data-testid="restore-close"
-            >
-              {t('restore.close')}
-            </button>
-          )}
-        </div>
-      </form>
-    </Modal>
+          </div>
+        ) : null}
+        {phase === 'done' && dialog.report ? <Report report={dialog.report} /> : null}
+        {phase === 'failed' && dialog.error ? (
+          <div data-testid="restore-error">
+            <h3 className="text-error">{t('restore.failedTitle')}</h3>
+            <ErrorBox error={dialog.error} />
+          </div>
+        ) : null}
+      </div>
+      <div className="modal-actions">
+        {phase === 'confirm' || running ? (
+          <ConfirmButtons
+            prefix="restore"
+            busy={running}
+            ready={ready}
+            onCancel={close}
+            label={t('restore.confirm', { slug })}
+            busyLabel={t('restore.running')}
+            spinner
+          />
+        ) : (
+          <button
+            type="button"
+            ref={closeRef}
+            className="button button-primary"
+            onClick={close}
+            data-testid="restore-close"
+          >
+            {t('restore.close')}
+          </button>
+        )}
+      </div>
+    </DangerDialog>
   );
 }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { FormEvent, ReactElement } from 'react';
+import type { FormEvent, InputHTMLAttributes, ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { scheduleDraftFrom } from './backups';
 import type { ScheduleDraft, ScheduleErrors } from './backups';
@@ -9,10 +9,50 @@ import { useLng } from './BackupBadges';
 import { ToneIcon } from '../tenants/TenantBadges';
 import { schemaMessage } from '../../i18n';
 import { LoadingLine } from '../../kit/States';
+import { BusyButton } from '../../kit/DetailParts';
 
 /** Monday first; the contract counts from Sunday = 0. */
 const WEEKDAYS = ['1', '2', '3', '4', '5', '6', '0'] as const;
 type Weekday = (typeof WEEKDAYS)[number];
+
+/**
+ * One field of the schedule form: its label, its input, why it is wrong (`message`, when it is)
+ * and a help line; the input is described by both.
+ */
+function ScheduleField({
+  id,
+  label,
+  message,
+  help,
+  className,
+  input,
+}: {
+  id: string;
+  label: string;
+  message: string | null;
+  help?: string;
+  className?: string;
+  input: InputHTMLAttributes<HTMLInputElement> & { 'data-testid': string };
+}): ReactElement {
+  const invalid = message !== null;
+  const describedBy = [invalid ? `${id}-msg` : null, help ? `${id}-help` : null].filter(Boolean).join(' ');
+  return (
+    <div className={['field', className, invalid ? 'field-invalid' : null].filter(Boolean).join(' ')}>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} {...input} aria-invalid={invalid} aria-describedby={describedBy || undefined} />
+      {invalid ? (
+        <p className="field-error" id={`${id}-msg`} role="status">
+          {message}
+        </p>
+      ) : null}
+      {help ? (
+        <p className="field-help" id={`${id}-help`}>
+          {help}
+        </p>
+      ) : null}
+    </div>
+  );
+}
 
 /**
  * One host's backup schedule: whether the agent is installed and how (systemd, cron), the time,
@@ -175,89 +215,64 @@ export function SchedulePanel({ host, usable }: { host: string; usable: boolean 
       )}
       {usable && (schedule || error) ? (
         <form className="schedule-form" onSubmit={(e) => void onSubmit(e)} noValidate>
-          <div className={`field${errors.at ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-at`}>{t('schedule.at')}</label>
-            <input
-              id={`${id}-at`}
-              type="text"
-              inputMode="numeric"
-              className="mono"
-              data-testid={`schedule-at-${host}`}
-              value={draft.at}
-              maxLength={5}
-              placeholder="03:00"
-              aria-invalid={Boolean(errors.at)}
-              aria-describedby={errors.at ? `${id}-at-msg` : undefined}
-              onChange={(e) => setDraft({ ...draft, at: e.target.value })}
-            />
-            {errors.at ? (
-              <p className="field-error" id={`${id}-at-msg`} role="status">
-                {t('schedule.errors.at')}
-              </p>
-            ) : null}
-          </div>
-          <div className={`field${errors.daily ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-daily`}>{t('schedule.daily')}</label>
-            <input
-              id={`${id}-daily`}
-              type="number"
-              min={1}
-              max={90}
-              data-testid={`schedule-daily-${host}`}
-              value={draft.daily}
-              aria-invalid={Boolean(errors.daily)}
-              aria-describedby={errors.daily ? `${id}-daily-msg` : undefined}
-              onChange={(e) => setDraft({ ...draft, daily: e.target.value })}
-            />
-            {errors.daily ? (
-              <p className="field-error" id={`${id}-daily-msg`} role="status">
-                {t('schedule.errors.daily')}
-              </p>
-            ) : null}
-          </div>
-          <div className={`field${errors.weekly ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-weekly`}>{t('schedule.weekly')}</label>
-            <input
-              id={`${id}-weekly`}
-              type="number"
-              min={0}
-              max={52}
-              data-testid={`schedule-weekly-${host}`}
-              value={draft.weekly}
-              aria-invalid={Boolean(errors.weekly)}
-              aria-describedby={errors.weekly ? `${id}-weekly-msg` : undefined}
-              onChange={(e) => setDraft({ ...draft, weekly: e.target.value })}
-            />
-            {errors.weekly ? (
-              <p className="field-error" id={`${id}-weekly-msg`} role="status">
-                {t('schedule.errors.weekly')}
-              </p>
-            ) : null}
-          </div>
-          <div className={`field field-dir${errors.backupDir ? ' field-invalid' : ''}`}>
-            <label htmlFor={`${id}-dir`}>{t('schedule.backupDir')}</label>
-            <input
-              id={`${id}-dir`}
-              type="text"
-              className="mono"
-              data-testid={`schedule-dir-${host}`}
-              value={draft.backupDir}
-              placeholder="/opt/truffles/backups"
-              autoComplete="off"
-              spellCheck={false}
-              aria-invalid={Boolean(errors.backupDir)}
-              aria-describedby={`${errors.backupDir ? `${id}-dir-msg ` : ''}${id}-dir-help`}
-              onChange={(e) => setDraft({ ...draft, backupDir: e.target.value })}
-            />
-            {errors.backupDir ? (
-              <p className="field-error" id={`${id}-dir-msg`} role="status">
-                {schemaMessage(errors.backupDir, lng)}
-              </p>
-            ) : null}
-            <p className="field-help" id={`${id}-dir-help`}>
-              {t('schedule.backupDirHelp')}
-            </p>
-          </div>
+          <ScheduleField
+            id={`${id}-at`}
+            label={t('schedule.at')}
+            message={errors.at ? t('schedule.errors.at') : null}
+            input={{
+              type: 'text',
+              inputMode: 'numeric',
+              className: 'mono',
+              maxLength: 5,
+              placeholder: '03:00',
+              'data-testid': `schedule-at-${host}`,
+              value: draft.at,
+              onChange: (e) => setDraft({ ...draft, at: e.target.value }),
+            }}
+          />
+          <ScheduleField
+            id={`${id}-daily`}
+            label={t('schedule.daily')}
+            message={errors.daily ? t('schedule.errors.daily') : null}
+            input={{
+              type: 'number',
+              min: 1,
+              max: 90,
+              'data-testid': `schedule-daily-${host}`,
+              value: draft.daily,
+              onChange: (e) => setDraft({ ...draft, daily: e.target.value }),
+            }}
+          />
+          <ScheduleField
+            id={`${id}-weekly`}
+            label={t('schedule.weekly')}
+            message={errors.weekly ? t('schedule.errors.weekly') : null}
+            input={{
+              type: 'number',
+              min: 0,
+              max: 52,
+              'data-testid': `schedule-weekly-${host}`,
+              value: draft.weekly,
+              onChange: (e) => setDraft({ ...draft, weekly: e.target.value }),
+            }}
+          />
+          <ScheduleField
+            id={`${id}-dir`}
+            className="field-dir"
+            label={t('schedule.backupDir')}
+            message={errors.backupDir ? schemaMessage(errors.backupDir, lng) : null}
+            help={t('schedule.backupDirHelp')}
+            input={{
+              type: 'text',
+              className: 'mono',
+              placeholder: '/opt/truffles/backups',
+              autoComplete: 'off',
+              spellCheck: false,
+              'data-testid': `schedule-dir-${host}`,
+              value: draft.backupDir,
+              onChange: (e) => setDraft({ ...draft, backupDir: e.target.value }),
+            }}
+          />
           <div className="field field-drill">
             <label htmlFor={`${id}-drill`}>{t('schedule.drillWeekday')}</label>
             <select
@@ -279,16 +294,15 @@ export function SchedulePanel({ host, usable }: { host: string; usable: boolean 
             </p>
           </div>
           <div className="schedule-actions">
-            <button
+            <BusyButton
               type="submit"
+              busy={saving}
               className={installed ? 'button' : 'button button-primary'}
               disabled={saving}
-              aria-busy={saving}
               data-testid={`schedule-save-${host}`}
-            >
-              {saving ? <span className="spinner" aria-hidden="true" /> : null}
-              {saving ? t('schedule.saving') : installed ? t('schedule.save') : t('schedule.install')}
-            </button>
+              label={installed ? t('schedule.save') : t('schedule.install')}
+              busyLabel={t('schedule.saving')}
+            />
           </div>
         </form>
       ) : null}

@@ -8,6 +8,7 @@
 import { HHMMSchema, commands } from '../../../../shared/contract';
 import type { CommandInput, CommandOutput } from '../../../../shared/contract';
 import type { Tone } from '../tenants/tenants';
+import { tenantHash, tenantInHash } from '../../kit/tenantHash';
 
 export type { Tone };
 
@@ -90,6 +91,12 @@ export function worseTone(a: Tone, b: Tone): Tone {
 export function summaryTone(s: Pick<BackupSummary, 'last' | 'lastRun'>, now: number = Date.now()): Tone {
   const tone = freshnessTone(s.last, now);
   return s.lastRun && !s.lastRun.ok && !s.lastRun.skipped ? worseTone(tone, 'error') : tone;
+}
+
+/** How a restore or a drill ended: every count as in the backup, some counts off, or failed before counting. */
+export function reportOutcome(r: Pick<RestoreReport, 'ok' | 'mismatches'>): 'ok' | 'mismatched' | 'failed' {
+  if (r.ok) return 'ok';
+  return r.mismatches.length > 0 ? 'mismatched' : 'failed';
 }
 
 /** Whether a backup was never restored or drilled successfully ("never restored"). */
@@ -246,24 +253,12 @@ export type BackupsRoute = { view: 'list' } | { view: 'tenant'; host: string; sl
 
 /** `#/backups` (every tenant), `#/backups/<host>/<slug>` (one tenant's backups). */
 export function backupsRouteFromHash(hash: string): BackupsRoute {
-  const parts = hash.replace(/^#\/?/, '').split('/');
-  if (parts[0] !== 'backups') return { view: 'list' };
-  const decode = (s: string): string => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  if (parts.length === 3 && parts[1] && parts[2])
-    return { view: 'tenant', host: decode(parts[1]), slug: decode(parts[2]) };
-  return { view: 'list' };
+  const tenant = tenantInHash(hash, 'backups');
+  return tenant ? { view: 'tenant', ...tenant } : { view: 'list' };
 }
 
 export function hashForBackupsRoute(r: BackupsRoute): string {
-  return r.view === 'tenant'
-    ? `#/backups/${encodeURIComponent(r.host)}/${encodeURIComponent(r.slug)}`
-    : '#/backups';
+  return r.view === 'tenant' ? tenantHash('backups', r.host, r.slug) : '#/backups';
 }
 
 export function backupKey(host: string, slug: string): string {

@@ -9,8 +9,16 @@
 import { create } from 'zustand';
 import { busySetter } from '../../kit/busy';
 import type { AppEvent, ErrorInfo } from '../../../../shared/contract';
-import { call, getApi, toErrorInfo } from '../../api';
+import { call, toErrorInfo } from '../../api';
 import { coalesced } from '../../kit/coalesce';
+import {
+  busyRunner,
+  eventSubscription,
+  entryRead,
+  loadHostList,
+  routeChanges,
+  showInAddress,
+} from '../../kit/listStore';
 import {
   backupKey,
   hashForBackupsRoute,
@@ -109,11 +117,8 @@ export function restoreReady(d: RestoreDialog | null): boolean {
   return d !== null && d.phase === 'confirm' && restoreConfirmMatches(d.typed, d.slug);
 }
 
-let unsubscribe: (() => void) | null = null;
+const events = eventSubscription();
 const overviewLoad = coalesced();
-
-/** The page's address, typed here so this module also runs in unit tests (no DOM there). */
-const browser = globalThis as unknown as { location?: { hash: string } };
 
 /** The tenant a log line is about, when its source names one (`tenant:<slug>`, `backup:<slug>`). */
 function logSlug(source: string): string | null {
@@ -123,6 +128,7 @@ function logSlug(source: string): string | null {
 
 export const useBackups = create<BackupsState>()((set, get) => {
   const setBusy = busySetter(set);
+  const act = busyRunner(() => get().busy, setBusy);
 
   /** Whether something runs on this tenant now (its log lines are followed then). */
   function working(key: string): boolean {
@@ -163,7 +169,7 @@ export const useBackups = create<BackupsState>()((set, get) => {
   }
 
   function subscribe(): void {
-    if (!unsubscribe) unsubscribe = getApi().onEvent(onEvent);
+    events.ensure(onEvent);
   }
 
   function clearActivity(key: string): void {
@@ -174,6 +180,46 @@ export const useBackups = create<BackupsState>()((set, get) => {
       delete activity[key];
       return { activity };
     });
+  }
+
+  /** After a backup, drill or restore of a tenant: its log line goes, its list and the overview are read again. */
+  function afterWork(host: string, slug: string): void {
+    clearActivity(backupKey(host, slug));
+    void get().loadList(host, slug, { quiet: true });
+    void get().loadOverview({ quiet: true });
+  }
+
+  /** A backup or a drill of one tenant (`kind:<host>/<slug>` busy meanwhile); null when it failed. */
+  function onTenant<T>(
+    kind: 'create' | 'drill',
+    host: string,
+    slug: string,
+    run: () => Promise<T>,
+  ): Promise<T | null> {
+    subscribe();
+    return act<T | null>(`${kind}:${backupKey(host, slug)}`, null, {
+      clearsError: true,
+      run,
+      fail: (err) => {
+        useConsole.getState().showError('backup', err);
+        return null;
+      },
+      done: () => afterWork(host, slug),
+    });
+  }
+
+  /** The restore dialog's fields, while it still asks for confirmation. */
+  function editRestore(patch: Pick<Partial<RestoreDialog>, 'typed' | 'skipSafetyBackup'>): void {
+    const d = get().restore;
+    if (!d || d.phase !== 'confirm') return;
+    set({ restore: { ...d, ...patch } });
+  }
+
+  function keepSchedule(host: string, schedule: BackupSchedule, at = new Date().toISOString()): void {
+    set((s) => ({
+      schedules: { ...s.schedules, [host]: { schedule, at } },
+      scheduleErrors: { ...s.scheduleErrors, [host]: null },
+    }));
   }
 
   return {
@@ -195,19 +241,11 @@ export const useBackups = create<BackupsState>()((set, get) => {
 
     open(route) {
       get().setRoute(route);
-      useConsole.getState().setScreen('backups');
-      const loc = browser.location;
-      if (loc) {
-        const hash = hashForBackupsRoute(route);
-        if (loc.hash !== hash) loc.hash = hash;
-      }
+      showInAddress('backups', hashForBackupsRoute(route));
     },
 
     setRoute(route) {
-      if (JSON.stringify(get().route) === JSON.stringify(route)) return;
-      const error = useConsole.getState().error;
-      if (error && error.scope !== 'global') useConsole.getState().clearError();
-      set({ route });
+      if (routeChanges(get().route, route)) set({ route });
     },
 
     setFilter(patch) {
@@ -216,115 +254,69 @@ export const useBackups = create<BackupsState>()((set, get) => {
 
     loadOverview(opts = {}) {
       subscribe();
-      return overviewLoad.run(
-        async () => {
-          const r = await call('backups.overview', {});
-          set({
-            tenants: r.tenants,
-            unreachable: r.unreachable,
-            loaded: true,
-            loadedAt: new Date().toISOString(),
-          });
-        },
-        {
-          busy: (on) => setBusy('overview', on),
-          fail: (err) => {
-            if (!opts.quiet) useConsole.getState().showError('backups', err);
-          },
-        },
-      );
+      const read = () => call('backups.overview', {});
+      return loadHostList(overviewLoad, read, set, (on) => setBusy('overview', on), 'backups', opts.quiet);
     },
 
-    async loadKey() {
-      if (get().busy['key']) return;
-      setBusy('key', true);
-      try {
-        const key = await call('backups.keyInfo', {});
-        set({ key });
-      } catch (err) {
-        useConsole.getState().showError('backups', err);
-      } finally {
-        setBusy('key', false);
-      }
+    loadKey() {
+      return act('key', undefined, {
+        run: async () => set({ key: await call('backups.keyInfo', {}) }),
+        fail: (err) => useConsole.getState().showError('backups', err),
+      });
     },
 
     async initKey() {
-      if (get().busy['keyInit'] || get().key) return;
-      setBusy('keyInit', true);
-      useConsole.getState().clearError();
-      try {
-        const key = await call('backups.keyInit', {});
-        set({ key });
-        useConsole.getState().pushToast('success', 'toast.backupKeyCreated');
-      } catch (err) {
-        useConsole.getState().showError('backups', err);
-        // Someone else may have made it meanwhile: read what is there.
-        void get().loadKey();
-      } finally {
-        setBusy('keyInit', false);
-      }
+      if (get().key) return;
+      await act('keyInit', undefined, {
+        clearsError: true,
+        run: async () => {
+          set({ key: await call('backups.keyInit', {}) });
+          useConsole.getState().pushToast('success', 'toast.backupKeyCreated');
+        },
+        fail: (err) => {
+          useConsole.getState().showError('backups', err);
+          // Someone else may have made it meanwhile: read what is there.
+          void get().loadKey();
+        },
+      });
     },
 
-    async loadList(host, slug, opts = {}) {
+    loadList(host, slug, opts = {}) {
       subscribe();
       const key = backupKey(host, slug);
-      if (get().busy[`list:${key}`]) return;
-      setBusy(`list:${key}`, true);
-      try {
-        const list = await call('backups.list', { slug, host });
-        set((s) => ({
-          lists: { ...s.lists, [key]: { list, at: new Date().toISOString() } },
-          listErrors: { ...s.listErrors, [key]: null },
-        }));
-      } catch (err) {
-        const info = toErrorInfo(err);
-        set((s) => ({ listErrors: { ...s.listErrors, [key]: info } }));
-        if (!opts.quiet && !get().lists[key]) useConsole.getState().showError('backup', err);
-      } finally {
-        setBusy(`list:${key}`, false);
-      }
+      return act(
+        `list:${key}`,
+        undefined,
+        entryRead(
+          () => call('backups.list', { slug, host }),
+          (list, at) =>
+            set((s) => ({
+              lists: { ...s.lists, [key]: { list, at } },
+              listErrors: { ...s.listErrors, [key]: null },
+            })),
+          (info) => set((s) => ({ listErrors: { ...s.listErrors, [key]: info } })),
+          () => Boolean(get().lists[key]),
+          'backup',
+          opts.quiet,
+        ),
+      );
     },
 
-    async backUpNow(host, slug) {
-      subscribe();
-      const key = backupKey(host, slug);
-      if (get().busy[`create:${key}`]) return null;
-      setBusy(`create:${key}`, true);
-      useConsole.getState().clearError();
-      try {
+    backUpNow(host, slug) {
+      return onTenant('create', host, slug, async () => {
         const entry = await call('backups.create', { slug, host });
         useConsole.getState().pushToast('success', 'toast.backupCreated', { slug, id: entry.id });
         return entry;
-      } catch (err) {
-        useConsole.getState().showError('backup', err);
-        return null;
-      } finally {
-        setBusy(`create:${key}`, false);
-        clearActivity(key);
-        void get().loadList(host, slug, { quiet: true });
-        void get().loadOverview({ quiet: true });
-      }
+      });
     },
 
-    async drill(host, slug, backupId) {
-      subscribe();
-      const key = backupKey(host, slug);
-      if (get().busy[`drill:${key}`]) return null;
-      setBusy(`drill:${key}`, true);
-      useConsole.getState().clearError();
-      try {
+    drill(host, slug, backupId) {
+      return onTenant('drill', host, slug, async () => {
         const report = await call('backups.drill', backupId ? { slug, host, backupId } : { slug, host });
+        const key = backupKey(host, slug);
         set((s) => ({ drills: { ...s.drills, [key]: { report, at: new Date().toISOString() } } }));
         return report;
-      } catch (err) {
-        useConsole.getState().showError('backup', err);
-        return null;
-      } finally {
-        setBusy(`drill:${key}`, false);
-        clearActivity(key);
-        void get().loadList(host, slug, { quiet: true });
-        void get().loadOverview({ quiet: true });
-      }
+      });
     },
 
     openRestore(host, slug, entry) {
@@ -345,15 +337,11 @@ export const useBackups = create<BackupsState>()((set, get) => {
     },
 
     setRestoreTyped(typed) {
-      const d = get().restore;
-      if (!d || d.phase !== 'confirm') return;
-      set({ restore: { ...d, typed } });
+      editRestore({ typed });
     },
 
     setSkipSafetyBackup(on) {
-      const d = get().restore;
-      if (!d || d.phase !== 'confirm') return;
-      set({ restore: { ...d, skipSafetyBackup: on } });
+      editRestore({ skipSafetyBackup: on });
     },
 
     async confirmRestore() {
@@ -361,36 +349,33 @@ export const useBackups = create<BackupsState>()((set, get) => {
       if (!d || !restoreReady(d)) return;
       subscribe();
       const key = backupKey(d.host, d.slug);
-      if (get().busy[`restore:${key}`]) return;
-      setBusy(`restore:${key}`, true);
-      set({ restore: { ...d, phase: 'running', error: null } });
-      try {
-        const report = await call('backups.restore', {
-          slug: d.slug,
-          host: d.host,
-          backupId: d.backupId,
-          confirm: d.typed,
-          skipSafetyBackup: d.skipSafetyBackup,
-        });
+      /** The dialog moves on only if it still shows this backup. */
+      const finish = (patch: Partial<RestoreDialog>): void => {
         const now = get().restore;
-        if (now && now.backupId === d.backupId) set({ restore: { ...now, phase: 'done', report } });
-        useConsole
-          .getState()
-          .pushToast(
-            report.ok ? 'success' : 'warning',
-            report.ok ? 'toast.restored' : 'toast.restoreFailed',
-            { slug: d.slug, id: d.backupId },
-          );
-      } catch (err) {
-        const now = get().restore;
-        if (now && now.backupId === d.backupId)
-          set({ restore: { ...now, phase: 'failed', error: toErrorInfo(err) } });
-      } finally {
-        setBusy(`restore:${key}`, false);
-        clearActivity(key);
-        void get().loadList(d.host, d.slug, { quiet: true });
-        void get().loadOverview({ quiet: true });
-      }
+        if (now && now.backupId === d.backupId) set({ restore: { ...now, ...patch } });
+      };
+      await act(`restore:${key}`, undefined, {
+        run: async () => {
+          set({ restore: { ...d, phase: 'running', error: null } });
+          const report = await call('backups.restore', {
+            slug: d.slug,
+            host: d.host,
+            backupId: d.backupId,
+            confirm: d.typed,
+            skipSafetyBackup: d.skipSafetyBackup,
+          });
+          finish({ phase: 'done', report });
+          useConsole
+            .getState()
+            .pushToast(
+              report.ok ? 'success' : 'warning',
+              report.ok ? 'toast.restored' : 'toast.restoreFailed',
+              { slug: d.slug, id: d.backupId },
+            );
+        },
+        fail: (err) => finish({ phase: 'failed', error: toErrorInfo(err) }),
+        done: () => afterWork(d.host, d.slug),
+      });
     },
 
     closeRestore() {
@@ -398,42 +383,32 @@ export const useBackups = create<BackupsState>()((set, get) => {
       set({ restore: null });
     },
 
-    async loadSchedule(host, opts = {}) {
-      if (get().busy[`scheduleInfo:${host}`]) return;
-      setBusy(`scheduleInfo:${host}`, true);
-      try {
-        const schedule = await call('backups.scheduleInfo', { host });
-        set((s) => ({
-          schedules: { ...s.schedules, [host]: { schedule, at: new Date().toISOString() } },
-          scheduleErrors: { ...s.scheduleErrors, [host]: null },
-        }));
-      } catch (err) {
-        const info = toErrorInfo(err);
-        set((s) => ({ scheduleErrors: { ...s.scheduleErrors, [host]: info } }));
-        if (!opts.quiet) useConsole.getState().showError('schedule', err);
-      } finally {
-        setBusy(`scheduleInfo:${host}`, false);
-      }
+    loadSchedule(host, opts = {}) {
+      return act(
+        `scheduleInfo:${host}`,
+        undefined,
+        entryRead(
+          () => call('backups.scheduleInfo', { host }),
+          (schedule, at) => keepSchedule(host, schedule, at),
+          (info) => set((s) => ({ scheduleErrors: { ...s.scheduleErrors, [host]: info } })),
+          () => false,
+          'schedule',
+          opts.quiet,
+        ),
+      );
     },
 
     async saveSchedule(host, draft) {
       const parsed = scheduleInputFromDraft(host, draft);
       if (!parsed.ok) return parsed.errors;
-      if (get().busy[`schedule:${host}`]) return null;
-      setBusy(`schedule:${host}`, true);
-      useConsole.getState().clearError();
-      try {
-        const schedule = await call('backups.schedule', parsed.input);
-        set((s) => ({
-          schedules: { ...s.schedules, [host]: { schedule, at: new Date().toISOString() } },
-          scheduleErrors: { ...s.scheduleErrors, [host]: null },
-        }));
-        useConsole.getState().pushToast('success', 'toast.scheduleSaved', { host });
-      } catch (err) {
-        useConsole.getState().showError('schedule', err);
-      } finally {
-        setBusy(`schedule:${host}`, false);
-      }
+      await act(`schedule:${host}`, undefined, {
+        clearsError: true,
+        run: async () => {
+          keepSchedule(host, await call('backups.schedule', parsed.input));
+          useConsole.getState().pushToast('success', 'toast.scheduleSaved', { host });
+        },
+        fail: (err) => useConsole.getState().showError('schedule', err),
+      });
       return null;
     },
   };
@@ -441,7 +416,6 @@ export const useBackups = create<BackupsState>()((set, get) => {
 
 /** For tests: drop the event subscription so a fresh API can be wired. */
 export function resetBackupsSubscriptions(): void {
-  unsubscribe?.();
-  unsubscribe = null;
+  events.reset();
   overviewLoad.reset();
 }

@@ -2,7 +2,7 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantServiceView, TenantView } from '../../../../shared/contract';
 import { formatDateTime, formatRelative } from '../../kit/format';
-import { tenantBusy, tenantTone } from './tenants';
+import { healthTone, tenantBusy, tenantTone } from './tenants';
 import type { Tone } from './tenants';
 import { GlyphIcon } from '../../kit/Icons';
 
@@ -45,20 +45,6 @@ export function containerTone(state: string): Tone {
   if (state === 'running') return 'ok';
   if (state === 'missing' || state === 'exited' || state === 'dead') return 'error';
   return 'warning';
-}
-
-/** Health: healthy green, starting blue, unhealthy amber (running but failing its check), none grey. */
-export function healthTone(health: TenantServiceView['health']): Tone {
-  switch (health) {
-    case 'healthy':
-      return 'ok';
-    case 'starting':
-      return 'info';
-    case 'unhealthy':
-      return 'warning';
-    default:
-      return 'unknown';
-  }
 }
 
 const KNOWN_STATES = ['running', 'missing', 'exited', 'dead', 'restarting', 'paused', 'created'] as const;

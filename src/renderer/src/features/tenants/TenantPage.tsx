@@ -2,16 +2,26 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantStatus, TenantView } from '../../../../shared/contract';
-import { ErrorBanner, ErrorBox } from '../../kit/ErrorBanner';
-import { WarningIcon } from '../../kit/Icons';
-import { Modal } from '../../kit/Modal';
+import { ErrorBox } from '../../kit/ErrorBanner';
 import { ContainerStateBadge, HealthBadge, LastOperation, TenantStateBadge } from './TenantBadges';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { startVisiblePolling } from '../../kit/visiblePolling';
 import { serviceTone, tenantKey } from './tenants';
 import { useTenants } from './tenantsStore';
-import { LoadingLine, RefreshButton } from '../../kit/States';
+import { LoadingLine } from '../../kit/States';
+import {
+  BusyButton,
+  ConfirmButtons,
+  DangerDialog,
+  RiskyCheckbox,
+  TypeToConfirm,
+  DetailScreen,
+  FirstRead,
+  StaleNotice,
+  TableCard,
+} from '../../kit/DetailParts';
 import { TableHead } from '../../kit/TableHead';
+import { useFields } from '../../kit/useFields';
 
 /** How often a tenant's status is read while its page is open and visible. */
 export const TENANT_STATUS_INTERVAL_MS = 15_000;
@@ -63,93 +73,56 @@ function DeleteDialog({
   const [finalBackup, setFinalBackup] = useState(true);
   const matches = typed === tenant.slug;
   return (
-    <Modal
-      labelledBy={`${id}-title`}
-      describedBy={`${id}-body`}
-      onCancel={busy ? () => {} : onCancel}
+    <DangerDialog
+      id={id}
+      busy={busy}
+      onCancel={onCancel}
       testId="delete-dialog"
-      tone="danger"
       initialFocus={inputRef}
+      title={t('tenant.deleteTitle', { slug: tenant.slug })}
+      onSubmit={() => {
+        if (matches && !busy) onConfirm(typed, !finalBackup);
+      }}
     >
-      <h2 id={`${id}-title`} className="modal-title">
-        <WarningIcon className="title-icon" />
-        {t('tenant.deleteTitle', { slug: tenant.slug })}
-      </h2>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (matches && !busy) onConfirm(typed, !finalBackup);
-        }}
-      >
-        <div id={`${id}-body`} className="modal-body">
-          <p>{t('tenant.deleteBody', { slug: tenant.slug, host: tenant.host, domain: tenant.domain })}</p>
-          <label className="checkbox-row">
-            <input
-              type="checkbox"
-              data-testid="delete-final-backup"
-              checked={finalBackup}
-              disabled={busy}
-              onChange={(e) => setFinalBackup(e.target.checked)}
-            />
-            <span>
-              <span className="checkbox-label">{t('tenant.deleteFinalBackup')}</span>
-              {finalBackup ? null : (
-                <span className="field-error" role="status">
-                  {t('tenant.deleteNoFinalBackup')}
-                </span>
-              )}
-            </span>
-          </label>
-          <div className="field">
-            <label htmlFor={`${id}-confirm`}>
-              {t('tenant.deleteType')} <code className="inline-code">{tenant.slug}</code>
-            </label>
-            <input
-              id={`${id}-confirm`}
-              ref={inputRef}
-              type="text"
-              className="mono"
-              data-testid="delete-confirm-input"
-              value={typed}
-              autoComplete="off"
-              spellCheck={false}
-              disabled={busy}
-              onChange={(e) => setTyped(e.target.value)}
-            />
-          </div>
-        </div>
-        <div className="modal-actions">
-          <button
-            type="button"
-            className="button"
-            onClick={onCancel}
-            disabled={busy}
-            data-testid="delete-cancel"
-          >
-            {t('common.cancel')}
-          </button>
-          <button
-            type="submit"
-            className="button button-danger"
-            disabled={!matches || busy}
-            aria-busy={busy}
-            data-testid="delete-confirm"
-          >
-            {busy ? t('tenant.deleting') : t('tenant.deleteConfirm', { slug: tenant.slug })}
-          </button>
-        </div>
-      </form>
-    </Modal>
+      <div id={`${id}-body`} className="modal-body">
+        <p>{t('tenant.deleteBody', { slug: tenant.slug, host: tenant.host, domain: tenant.domain })}</p>
+        <RiskyCheckbox
+          testId="delete-final-backup"
+          label={t('tenant.deleteFinalBackup')}
+          checked={finalBackup}
+          disabled={busy}
+          onChange={setFinalBackup}
+          warning={finalBackup ? null : t('tenant.deleteNoFinalBackup')}
+        />
+        <TypeToConfirm
+          id={`${id}-confirm`}
+          label={t('tenant.deleteType')}
+          slug={tenant.slug}
+          inputRef={inputRef}
+          testId="delete-confirm-input"
+          value={typed}
+          disabled={busy}
+          onChange={setTyped}
+        />
+      </div>
+      <div className="modal-actions">
+        <ConfirmButtons
+          prefix="delete"
+          busy={busy}
+          ready={matches}
+          onCancel={onCancel}
+          label={t('tenant.deleteConfirm', { slug: tenant.slug })}
+          busyLabel={t('tenant.deleting')}
+        />
+      </div>
+    </DangerDialog>
   );
 }
 
 function Services({ status }: { status: TenantStatus }): ReactElement {
   const { t } = useTranslation();
   return (
-    <section className="card table-card" aria-labelledby="tenant-services-title">
-      <h2 id="tenant-services-title" className="table-card-title">
-        {t('tenant.services')}
-      </h2>
+    <TableCard titleId="tenant-services-title" title={t('tenant.services')}>
       <table className="table services-table" data-testid="tenant-services">
         <TableHead
           columns={[
@@ -190,7 +163,7 @@ function Services({ status }: { status: TenantStatus }): ReactElement {
           ))}
         </tbody>
       </table>
-    </section>
+    </TableCard>
   );
 }
 
@@ -248,6 +221,8 @@ function VerifyResults({ host, slug }: { host: string; slug: string }): ReactEle
   );
 }
 
+const PAGE = ['catalog', 'loadCatalog', 'loadStatus', 'verifyTenant', 'deleteTenant', 'open'] as const;
+
 /** One tenant: what it is, how its services are, verification, and deletion. */
 export function TenantPage({ host, slug }: { host: string; slug: string }): ReactElement {
   const { t, i18n } = useTranslation();
@@ -256,12 +231,7 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
   const entry = useTenants((s) => s.status[key]);
   const statusError = useTenants((s) => s.statusError[key] ?? null);
   const listed = useTenants((s) => s.tenants.find((x) => x.host === host && x.slug === slug));
-  const catalog = useTenants((s) => s.catalog);
-  const loadCatalog = useTenants((s) => s.loadCatalog);
-  const loadStatus = useTenants((s) => s.loadStatus);
-  const verifyTenant = useTenants((s) => s.verifyTenant);
-  const deleteTenant = useTenants((s) => s.deleteTenant);
-  const open = useTenants((s) => s.open);
+  const { catalog, loadCatalog, loadStatus, verifyTenant, deleteTenant, open } = useFields(useTenants, PAGE);
   const refreshing = useTenants((s) => Boolean(s.busy[`status:${key}`]));
   const verifying = useTenants((s) => Boolean(s.busy[`verify:${key}`]));
   const deleting = useTenants((s) => Boolean(s.busy[`delete:${key}`]));
@@ -278,70 +248,56 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
   const op = view?.lastOperation;
 
   return (
-    <div className="screen" data-testid="screen-tenants" data-view="tenant" data-slug={slug} data-host={host}>
-      <a
-        href="#/tenants"
-        className="back-link"
-        data-testid="back-to-tenants"
-        onClick={(e) => {
-          e.preventDefault();
-          open({ view: 'list' });
-        }}
-      >
-        ← {t('wizard.back')}
-      </a>
-      <header className="screen-header">
-        <div>
-          <h1 tabIndex={-1} className="screen-title tenant-title">
-            <span className="mono">{slug}</span>
-            {view ? (
-              <TenantStateBadge
-                state={view.state}
-                interrupted={view.lastOperation.state === 'interrupted'}
-                testId="tenant-state"
-              />
-            ) : null}
-          </h1>
-          {view ? (
-            <p className="screen-subtitle tenant-subtitle">
-              <a
-                className="link mono"
-                href={`https://${view.domain}`}
-                target="_blank"
-                rel="noopener noreferrer"
-                data-testid="tenant-domain"
-                title={t('tenant.openDomain', { domain: view.domain })}
-              >
-                https://{view.domain}
-              </a>
-              <span className={`tag tag-plan tag-plan-${view.plan}`} data-testid="tenant-plan">
-                {t(`plan.${view.plan}`)}
-              </span>
-              <span className="chip" data-testid="tenant-host">
-                {host}
-              </span>
-            </p>
-          ) : null}
-        </div>
-        <div className="screen-actions">
-          <RefreshButton
-            busy={refreshing}
-            onClick={() => void loadStatus(host, slug)}
-            testId="tenant-refresh"
-            label={t('tenant.refresh')}
-            busyLabel={t('tenant.refreshing')}
+    <DetailScreen
+      section="tenants"
+      host={host}
+      slug={slug}
+      backLabel={t('wizard.back')}
+      onBack={() => open({ view: 'list' })}
+      badge={
+        view ? (
+          <TenantStateBadge
+            state={view.state}
+            interrupted={view.lastOperation.state === 'interrupted'}
+            testId="tenant-state"
           />
-          <button
-            type="button"
+        ) : null
+      }
+      subtitle={
+        view ? (
+          <>
+            <a
+              className="link mono"
+              href={`https://${view.domain}`}
+              target="_blank"
+              rel="noopener noreferrer"
+              data-testid="tenant-domain"
+              title={t('tenant.openDomain', { domain: view.domain })}
+            >
+              https://{view.domain}
+            </a>
+            <span className={`tag tag-plan tag-plan-${view.plan}`} data-testid="tenant-plan">
+              {t(`plan.${view.plan}`)}
+            </span>
+            <span className="chip" data-testid="tenant-host">
+              {host}
+            </span>
+          </>
+        ) : null
+      }
+      refreshing={refreshing}
+      onRefresh={() => void loadStatus(host, slug)}
+      actions={
+        <>
+          <BusyButton
+            busy={verifying}
             className="button button-primary"
             onClick={() => void verifyTenant(host, slug)}
             disabled={verifying || !view}
-            aria-busy={verifying}
             data-testid="tenant-verify"
-          >
-            {verifying ? <span className="spinner" aria-hidden="true" /> : null}
-            {verifying ? t('tenant.verifying') : t('tenant.verify')}
-          </button>
+            label={t('tenant.verify')}
+            busyLabel={t('tenant.verifying')}
+          />
           <button
             type="button"
             className="button button-danger-outline"
@@ -352,24 +308,18 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
           >
             {t('tenant.delete')}
           </button>
-        </div>
-      </header>
-
-      <ErrorBanner scopes={['tenant']} />
-
+        </>
+      }
+    >
       {statusError && entry ? (
-        <div className="callout callout-warning" role="status" data-testid="tenant-refresh-failed">
-          <WarningIcon />
-          <p>{t('tenant.refreshFailed', { message: statusError.message })}</p>
-        </div>
+        <StaleNotice
+          testId="tenant-refresh-failed"
+          text={t('tenant.refreshFailed', { message: statusError.message })}
+        />
       ) : null}
 
       {!view ? (
-        refreshing ? (
-          <LoadingLine text={t('tenant.loading')} />
-        ) : statusError ? (
-          <ErrorBox error={statusError} />
-        ) : null
+        <FirstRead reading={refreshing} error={statusError} text={t('tenant.loading')} />
       ) : (
         <>
           <VerifyResults host={host} slug={slug} />
@@ -410,15 +360,12 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
                 ) : null}
               </Fact>
             </dl>
-            {op?.state === 'failed' && op.error ? (
-              <div className="op-error" data-testid="tenant-last-error">
-                <h3>{t('tenant.lastError')}</h3>
-                <ErrorBox error={op.error} />
-              </div>
-            ) : null}
-            {op?.state === 'interrupted' && op.error ? (
-              <div className="op-error" data-testid="tenant-interrupted">
-                <h3>{t('tenant.interrupted')}</h3>
+            {op?.error && (op.state === 'failed' || op.state === 'interrupted') ? (
+              <div
+                className="op-error"
+                data-testid={op.state === 'failed' ? 'tenant-last-error' : 'tenant-interrupted'}
+              >
+                <h3>{op.state === 'failed' ? t('tenant.lastError') : t('tenant.interrupted')}</h3>
                 <ErrorBox error={op.error} />
               </div>
             ) : null}
@@ -456,6 +403,6 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
           }}
         />
       ) : null}
-    </div>
+    </DetailScreen>
   );
 }

@@ -1,77 +1,35 @@
-import { useEffect, useRef } from 'react';
-import type { KeyboardEvent, ReactElement } from 'react';
+import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TenantView } from '../../../../shared/contract';
-import { ErrorBanner } from '../../kit/ErrorBanner';
 import { WarningIcon } from '../../kit/Icons';
-import { RichText } from '../../kit/RichText';
 import { LastOperation, TenantStateBadge } from './TenantBadges';
-import { navigate } from '../../app/navigation';
-import { followHash, startVisiblePolling } from '../../kit/visiblePolling';
 import { useConsole } from '../../app/store';
 import { filterTenants, tenantRouteFromHash } from './tenants';
 import { useTenants } from './tenantsStore';
-import { FilterBar, NoMatch } from '../../kit/FilterBar';
-import { useRowNavigation } from '../../kit/useRowNavigation';
-import { ScreenHeader } from '../../kit/ScreenHeader';
+import { HostList, NavRow, useListSection, useViewFocus } from '../../kit/HostList';
+import type { RowNav } from '../../kit/HostList';
 import { TenantPage } from './TenantPage';
 import { TenantWizard } from './TenantWizard';
-import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
-import { TableHead } from '../../kit/TableHead';
 import { useFields } from '../../kit/useFields';
 
 /** How often the list is read again while it is open and the page is visible. */
 export const TENANT_LIST_INTERVAL_MS = 30_000;
 
-/** Read the tenants on opening and every 30 s while the screen is visible. */
-function useListPolling(): void {
-  useEffect(() => {
-    return startVisiblePolling(TENANT_LIST_INTERVAL_MS, () => {
-      const s = useTenants.getState();
-      return s.loadTenants({ quiet: s.loaded });
-    });
-  }, []);
-}
-
-/** The view follows the address: `#/tenants`, `#/tenants/new`, `#/tenants/<host>/<slug>`. */
-function useRouteFromHash(): void {
-  useEffect(() => {
-    return followHash('#/tenants', (hash) => useTenants.getState().setRoute(tenantRouteFromHash(hash)));
-  }, []);
-}
-
-function TenantRow({
-  tenant,
-  index,
-  active,
-  rowRef,
-  onKey,
-  onFocus,
-}: {
-  tenant: TenantView;
-  index: number;
-  active: boolean;
-  rowRef: (el: HTMLTableRowElement | null) => void;
-  onKey: (e: KeyboardEvent<HTMLTableRowElement>, index: number) => void;
-  onFocus: (index: number) => void;
-}): ReactElement {
+function TenantRow({ tenant, nav }: { tenant: TenantView; nav: RowNav }): ReactElement {
   const { t } = useTranslation();
   const open = useTenants((s) => s.open);
   const shown = tenant.modules.slice(0, 3);
   const more = tenant.modules.length - shown.length;
   const id = `${tenant.host}-${tenant.slug}`;
   return (
-    <tr
-      ref={rowRef}
-      tabIndex={active ? 0 : -1}
+    <NavRow
+      {...nav}
       className="tenant-row"
       data-testid={`tenant-row-${tenant.slug}`}
       data-host={tenant.host}
       data-state={tenant.state}
       aria-label={t('tenants.open', { slug: tenant.slug, host: tenant.host })}
-      onClick={() => open({ view: 'tenant', host: tenant.host, slug: tenant.slug })}
-      onKeyDown={(e) => onKey(e, index)}
-      onFocus={() => onFocus(index)}
+      onOpen={() => open({ view: 'tenant', host: tenant.host, slug: tenant.slug })}
     >
       <th scope="row">
         <span className="tenant-slug mono">{tenant.slug}</span>
@@ -105,7 +63,7 @@ function TenantRow({
       <td>
         <LastOperation tenant={tenant} testId={`tenant-op-${id}`} />
       </td>
-    </tr>
+    </NavRow>
   );
 }
 
@@ -146,152 +104,62 @@ function TenantList(): ReactElement {
   const { tenants, unreachable, loaded, filter, setFilter, loadTenants, open } = useFields(useTenants, LIST);
   const listing = useTenants((s) => Boolean(s.busy['list']));
   const hosts = useConsole((s) => s.hosts);
-  const rows = filterTenants(tenants, filter);
-  const { activeIndex, setActive, rowRefs, focusRow, onKey } = useRowNavigation(rows.length, (i) => {
-    const r = rows[i];
-    if (r) open({ view: 'tenant', host: r.host, slug: r.slug });
-  });
-  const hostNames = [...new Set([...hosts.map((h) => h.name), ...tenants.map((x) => x.host)])].sort();
-
+  const newTenant = (): void => open({ view: 'new' });
   return (
-    <div className="screen" data-testid="screen-tenants" data-view="list">
-      <ScreenHeader title={t('tenants.title')} subtitle={t('tenants.subtitle')}>
-        <RefreshButton
-          busy={listing}
-          onClick={() => void loadTenants()}
-          testId="tenants-refresh"
-          label={t('tenants.refresh')}
-          busyLabel={t('tenants.refreshing')}
-        />
-        <button
-          type="button"
-          className="button button-primary"
-          onClick={() => open({ view: 'new' })}
-          data-testid="tenant-new"
-        >
+    <HostList
+      ns="tenants"
+      prefix="tenant"
+      hosts={hosts}
+      loaded={loaded}
+      all={tenants}
+      rows={filterTenants(tenants, filter)}
+      rowKey={(r) => `${r.host}/${r.slug}`}
+      renderRow={(r, nav) => <TenantRow tenant={r} nav={nav} />}
+      onOpen={(r) => open({ view: 'tenant', host: r.host, slug: r.slug })}
+      refreshing={listing}
+      onRefresh={() => void loadTenants()}
+      actions={
+        <button type="button" className="button button-primary" onClick={newTenant} data-testid="tenant-new">
           + {t('tenants.new')}
         </button>
-      </ScreenHeader>
-
-      <ErrorBanner scopes={['tenants']} />
-      <CreationBanner />
-
-      {unreachable.map((u) => (
-        <div
-          key={u.host}
-          className="callout callout-warning"
-          role="status"
-          data-testid={`tenants-unreachable-${u.host}`}
-        >
-          <WarningIcon />
-          <p>
-            <RichText text={t('tenants.unreachable', { host: u.host, message: u.error.message })} />
-          </p>
-        </div>
-      ))}
-
-      {hosts.length === 0 ? (
-        <EmptyState testId="tenants-no-hosts" text={t('tenants.noHosts')}>
-          <button type="button" className="button button-primary" onClick={() => navigate('hosts')}>
-            {t('tenants.openHosts')}
-          </button>
-        </EmptyState>
-      ) : !loaded ? (
-        <LoadingLine text={t('tenants.loading')} />
-      ) : tenants.length === 0 ? (
-        <EmptyState testId="tenants-empty" text={t('tenants.empty')}>
+      }
+      errorScope="tenants"
+      banners={<CreationBanner />}
+      unreachable={unreachable.map((u) => ({ host: u.host, message: u.error.message }))}
+      emptyExtra={
+        <>
           <p className="muted">{t('tenants.emptyHint')}</p>
-          <button type="button" className="button button-primary" onClick={() => open({ view: 'new' })}>
+          <button type="button" className="button button-primary" onClick={newTenant}>
             + {t('tenants.new')}
           </button>
-        </EmptyState>
-      ) : (
-        <>
-          <FilterBar
-            prefix="tenant"
-            hostLabel={t('tenants.filterHost')}
-            allHostsLabel={t('tenants.allHosts')}
-            hostNames={hostNames}
-            host={filter.host}
-            onHost={(host) => setFilter({ host })}
-            textLabel={t('tenants.filterText')}
-            placeholder={t('tenants.filterPlaceholder')}
-            text={filter.text}
-            onText={(text) => setFilter({ text })}
-            rowCount={rows.length}
-            onFirstRow={() => focusRow(0)}
-            countText={t('tenants.count', { shown: rows.length, total: tenants.length })}
-          />
-          {rows.length === 0 ? (
-            <NoMatch
-              testId="tenants-no-match"
-              text={t('tenants.noMatch')}
-              clearLabel={t('tenants.clearFilter')}
-              onClear={() => setFilter({ host: '', text: '' })}
-            />
-          ) : (
-            <div className="card table-card">
-              <table
-                className="table tenants-table"
-                aria-label={t('tenants.listLabel')}
-                data-testid="tenant-list"
-              >
-                <TableHead
-                  columns={[
-                    t('tenants.col.slug'),
-                    t('tenants.col.host'),
-                    t('tenants.col.state'),
-                    t('tenants.col.plan'),
-                    t('tenants.col.domain'),
-                    t('tenants.col.modules'),
-                    t('tenants.col.lastOperation'),
-                  ]}
-                />
-                <tbody>
-                  {rows.map((r, i) => (
-                    <TenantRow
-                      key={`${r.host}/${r.slug}`}
-                      tenant={r}
-                      index={i}
-                      active={i === activeIndex}
-                      rowRef={(el) => {
-                        rowRefs.current[i] = el;
-                      }}
-                      onKey={onKey}
-                      onFocus={setActive}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          <p className="muted small table-note">
-            {t('tenants.keyboardHint')} {t('tenants.autoRefresh')}
-          </p>
         </>
-      )}
-    </div>
+      }
+      filter={filter}
+      onFilter={setFilter}
+      onClearFilter={() => setFilter({ host: '', text: '' })}
+      columns={[
+        t('tenants.col.slug'),
+        t('tenants.col.host'),
+        t('tenants.col.state'),
+        t('tenants.col.plan'),
+        t('tenants.col.domain'),
+        t('tenants.col.modules'),
+        t('tenants.col.lastOperation'),
+      ]}
+      note={`${t('tenants.keyboardHint')} ${t('tenants.autoRefresh')}`}
+    />
   );
 }
 
 /** The Tenants section: the list, the provisioning wizard, or one tenant's page. */
 export function TenantsScreen(): ReactElement {
   const route = useTenants((s) => s.route);
-  const ref = useRef<HTMLDivElement>(null);
-  const first = useRef(true);
-  useRouteFromHash();
-  useListPolling();
+  // The view follows the address: `#/tenants`, `#/tenants/new`, `#/tenants/<host>/<slug>`.
+  useListSection(useTenants, '#/tenants', tenantRouteFromHash, TENANT_LIST_INTERVAL_MS, 'loadTenants');
 
   // Moving between the list, the wizard and a tenant: focus the new view's title.
   const routeKey = JSON.stringify(route);
-  useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    ref.current?.querySelector<HTMLElement>('.screen-title')?.focus();
-    ref.current?.closest('.main')?.scrollTo?.({ top: 0 });
-  }, [routeKey]);
+  const ref = useViewFocus(routeKey);
 
   return (
     <div ref={ref} className="tenants-root">

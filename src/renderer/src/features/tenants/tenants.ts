@@ -7,6 +7,7 @@
  */
 import { CREATE_STEPS, type CreateStep } from '../../../../shared/contract';
 import type { TenantServiceView, TenantView } from '../../../../shared/contract';
+import { tenantHash, tenantInHash } from '../../kit/tenantHash';
 
 export { CREATE_STEPS, type CreateStep };
 export * from './modules';
@@ -20,23 +21,22 @@ export type Tone = 'ok' | 'info' | 'warning' | 'error' | 'unknown';
 
 /** running green; creating blue (in progress); failed red; suspended grey; deleting amber. */
 export function tenantTone(state: TenantView['state']): Tone {
-  switch (state) {
-    case 'running':
-      return 'ok';
-    case 'creating':
-      return 'info';
-    case 'failed':
-      return 'error';
-    case 'deleting':
-      return 'warning';
-    default:
-      return 'unknown';
-  }
+  return toneIn({ running: 'ok', creating: 'info', failed: 'error', deleting: 'warning' }, state);
+}
+
+/** The tone `table` gives `key`; grey for any other. */
+function toneIn<K extends string>(table: Partial<Record<K, Tone>>, key: K): Tone {
+  return Object.prototype.hasOwnProperty.call(table, key) ? (table[key] ?? 'unknown') : 'unknown';
 }
 
 /** States that are on their way somewhere (shown with a spinner). */
 export function tenantBusy(state: TenantView['state']): boolean {
   return state === 'creating' || state === 'deleting';
+}
+
+/** Health: healthy green, starting blue, unhealthy amber (running but failing its check), none grey. */
+export function healthTone(health: TenantServiceView['health']): Tone {
+  return toneIn({ healthy: 'ok', starting: 'info', unhealthy: 'warning' }, health);
 }
 
 /**
@@ -46,16 +46,9 @@ export function tenantBusy(state: TenantView['state']): boolean {
 export function serviceTone(s: Pick<TenantServiceView, 'state' | 'health'>): Tone {
   if (s.state === 'missing' || s.state === 'exited' || s.state === 'dead') return 'error';
   if (s.state === 'restarting' || s.state === 'paused') return 'warning';
-  switch (s.health) {
-    case 'healthy':
-      return 'ok';
-    case 'starting':
-      return 'info';
-    case 'unhealthy':
-      return 'warning';
-    default:
-      return s.state === 'running' ? 'unknown' : 'warning';
-  }
+  const tone = healthTone(s.health);
+  if (tone !== 'unknown') return tone;
+  return s.state === 'running' ? 'unknown' : 'warning';
 }
 
 /** What a service is shown as: its health when it has one and runs, else its Docker state. */
@@ -110,18 +103,9 @@ export type TenantRoute = { view: 'list' } | { view: 'new' } | { view: 'tenant';
 /** `#/tenants` (list), `#/tenants/new` (wizard), `#/tenants/<host>/<slug>` (a tenant's page). */
 export function tenantRouteFromHash(hash: string): TenantRoute {
   const parts = hash.replace(/^#\/?/, '').split('/');
-  if (parts[0] !== 'tenants') return { view: 'list' };
-  const decode = (s: string): string => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  if (parts.length === 2 && parts[1] === 'new') return { view: 'new' };
-  if (parts.length === 3 && parts[1] && parts[2])
-    return { view: 'tenant', host: decode(parts[1]), slug: decode(parts[2]) };
-  return { view: 'list' };
+  if (parts[0] === 'tenants' && parts.length === 2 && parts[1] === 'new') return { view: 'new' };
+  const tenant = tenantInHash(hash, 'tenants');
+  return tenant ? { view: 'tenant', ...tenant } : { view: 'list' };
 }
 
 export function hashForTenantRoute(r: TenantRoute): string {
@@ -129,7 +113,7 @@ export function hashForTenantRoute(r: TenantRoute): string {
     case 'new':
       return '#/tenants/new';
     case 'tenant':
-      return `#/tenants/${encodeURIComponent(r.host)}/${encodeURIComponent(r.slug)}`;
+      return tenantHash('tenants', r.host, r.slug);
     default:
       return '#/tenants';
   }

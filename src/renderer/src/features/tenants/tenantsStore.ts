@@ -18,8 +18,16 @@ import type {
   TenantStatus,
   TenantView,
 } from '../../../../shared/contract';
-import { call, getApi, toErrorInfo } from '../../api';
+import { call, toErrorInfo } from '../../api';
 import { coalesced } from '../../kit/coalesce';
+import {
+  busyRunner,
+  eventSubscription,
+  entryRead,
+  loadHostList,
+  routeChanges,
+  showInAddress,
+} from '../../kit/listStore';
 import { useConsole } from '../../app/store';
 import {
   appendLog,
@@ -101,15 +109,13 @@ export interface TenantsState {
   deleteTenant(host: string, slug: string, confirm: string, skipFinalBackup?: boolean): Promise<boolean>;
 }
 
-let unsubscribe: (() => void) | null = null;
+const events = eventSubscription();
 const listLoad = coalesced();
 let logSeq = 1;
 
-/** The page's address, typed here so this module also runs in unit tests (no DOM there). */
-const browser = globalThis as unknown as { location?: { hash: string } };
-
 export const useTenants = create<TenantsState>()((set, get) => {
   const setBusy = busySetter(set);
+  const act = busyRunner(() => get().busy, setBusy);
 
   function onEvent(event: AppEvent): void {
     switch (event.type) {
@@ -140,7 +146,7 @@ export const useTenants = create<TenantsState>()((set, get) => {
   }
 
   function subscribe(): void {
-    if (!unsubscribe) unsubscribe = getApi().onEvent(onEvent);
+    events.ensure(onEvent);
   }
 
   async function runCreate(
@@ -239,20 +245,11 @@ export const useTenants = create<TenantsState>()((set, get) => {
 
     open(route) {
       get().setRoute(route);
-      const consoleState = useConsole.getState();
-      consoleState.setScreen('tenants');
-      const loc = browser.location;
-      if (loc) {
-        const hash = hashForTenantRoute(route);
-        if (loc.hash !== hash) loc.hash = hash;
-      }
+      showInAddress('tenants', hashForTenantRoute(route));
     },
 
     setRoute(route) {
-      const current = get().route;
-      if (JSON.stringify(current) === JSON.stringify(route)) return;
-      const error = useConsole.getState().error;
-      if (error && error.scope !== 'global') useConsole.getState().clearError();
+      if (!routeChanges(get().route, route)) return;
       // Coming back to the wizard after a finished create: a fresh form.
       if (route.view === 'new' && get().creation?.phase === 'succeeded')
         set({ creation: null, draft: { ...emptyTenantDraft, host: get().draft.host }, droppedModules: [] });
@@ -261,36 +258,16 @@ export const useTenants = create<TenantsState>()((set, get) => {
 
     loadTenants(opts = {}) {
       subscribe();
-      return listLoad.run(
-        async () => {
-          const r = await call('tenants.list', {});
-          set({
-            tenants: r.tenants,
-            unreachable: r.unreachable,
-            loaded: true,
-            loadedAt: new Date().toISOString(),
-          });
-        },
-        {
-          busy: (on) => setBusy('list', on),
-          fail: (err) => {
-            if (!opts.quiet) useConsole.getState().showError('tenants', err);
-          },
-        },
-      );
+      const read = () => call('tenants.list', {});
+      return loadHostList(listLoad, read, set, (on) => setBusy('list', on), 'tenants', opts.quiet);
     },
 
     async loadCatalog() {
-      if (get().catalog || get().busy['catalog']) return;
-      setBusy('catalog', true);
-      try {
-        const catalog = await call('modules.catalog', {});
-        set({ catalog });
-      } catch (err) {
-        useConsole.getState().showError('wizard', err);
-      } finally {
-        setBusy('catalog', false);
-      }
+      if (get().catalog) return;
+      await act('catalog', undefined, {
+        run: async () => set({ catalog: await call('modules.catalog', {}) }),
+        fail: (err) => useConsole.getState().showError('wizard', err),
+      });
     },
 
     setFilter(patch) {
@@ -343,38 +320,36 @@ export const useTenants = create<TenantsState>()((set, get) => {
       set({ creation: null });
     },
 
-    async loadStatus(host, slug, opts = {}) {
+    loadStatus(host, slug, opts = {}) {
       const key = tenantKey(host, slug);
-      if (get().busy[`status:${key}`]) return;
-      setBusy(`status:${key}`, true);
-      try {
-        const view = await call('tenants.status', { slug, host });
-        set((s) => ({
-          status: { ...s.status, [key]: { view, at: new Date().toISOString() } },
-          statusError: { ...s.statusError, [key]: null },
-        }));
-      } catch (err) {
-        const info = toErrorInfo(err);
-        set((s) => ({ statusError: { ...s.statusError, [key]: info } }));
-        if (!opts.quiet && !get().status[key]) useConsole.getState().showError('tenant', err);
-      } finally {
-        setBusy(`status:${key}`, false);
-      }
+      return act(
+        `status:${key}`,
+        undefined,
+        entryRead(
+          () => call('tenants.status', { slug, host }),
+          (view, at) =>
+            set((s) => ({
+              status: { ...s.status, [key]: { view, at } },
+              statusError: { ...s.statusError, [key]: null },
+            })),
+          (info) => set((s) => ({ statusError: { ...s.statusError, [key]: info } })),
+          () => Boolean(get().status[key]),
+          'tenant',
+          opts.quiet,
+        ),
+      );
     },
 
-    async verifyTenant(host, slug) {
+    verifyTenant(host, slug) {
       const key = tenantKey(host, slug);
-      if (get().busy[`verify:${key}`]) return;
-      setBusy(`verify:${key}`, true);
-      useConsole.getState().clearError();
-      try {
-        const r = await call('tenants.verify', { slug, host });
-        set((s) => ({ verify: { ...s.verify, [key]: { ...r, at: new Date().toISOString() } } }));
-      } catch (err) {
-        useConsole.getState().showError('tenant', err);
-      } finally {
-        setBusy(`verify:${key}`, false);
-      }
+      return act(`verify:${key}`, undefined, {
+        clearsError: true,
+        run: async () => {
+          const r = await call('tenants.verify', { slug, host });
+          set((s) => ({ verify: { ...s.verify, [key]: { ...r, at: new Date().toISOString() } } }));
+        },
+        fail: (err) => useConsole.getState().showError('tenant', err),
+      });
     },
 
     async deleteTenant(host, slug, confirm, skipFinalBackup = false) {
@@ -419,8 +394,7 @@ export const useTenants = create<TenantsState>()((set, get) => {
 
 /** For tests: drop the event subscription so a fresh API can be wired. */
 export function resetTenantsSubscriptions(): void {
-  unsubscribe?.();
-  unsubscribe = null;
+  events.reset();
   listLoad.reset();
   logSeq = 1;
 }
