@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { ErrorBanner, ErrorBox } from './ErrorBanner';
 import { WarningIcon } from './Icons';
 import { LoadingLine, RefreshButton } from './States';
+import { CheckboxRow } from './CheckboxRow';
 import { Modal } from './Modal';
 
 /** A button that shows a spinner and `busyLabel` (and says it is busy) while `busy`. */
@@ -101,23 +102,19 @@ export function RiskyCheckbox({
   warning: string | null;
 }): ReactElement {
   return (
-    <label className="checkbox-row">
-      <input
-        type="checkbox"
-        data-testid={testId}
-        checked={checked}
-        disabled={disabled}
-        onChange={(e) => onChange(e.target.checked)}
-      />
-      <span>
-        <span className="checkbox-label">{label}</span>
-        {warning === null ? null : (
-          <span className="field-error" role="status">
-            {warning}
-          </span>
-        )}
-      </span>
-    </label>
+    <CheckboxRow
+      testId={testId}
+      checked={checked}
+      disabled={disabled ?? false}
+      onChange={onChange}
+      label={label}
+    >
+      {warning === null ? null : (
+        <span className="field-error" role="status">
+          {warning}
+        </span>
+      )}
+    </CheckboxRow>
   );
 }
 
