@@ -74,6 +74,9 @@ export const ruSchemaMessages: Record<string, string> = {
     'Имена, начинающиеся с «drill--», заняты проверками восстановления: выберите другое.',
   'Give an e-mail address.': 'Укажите адрес электронной почты.',
   'At most 16 images.': 'Не больше 16 образов.',
+  'A service is a compose service name.': 'Сервис — это имя сервиса в compose.',
+  'Give a moment (2026-12-06T07:00:00Z) or a span (10m, 2h, 1d).':
+    'Укажите момент (2026-12-06T07:00:00Z) или промежуток (10m, 2h, 1d).',
   'Give an image reference such as registry.example.kz/postgres:15.10.':
     'Укажите ссылку на образ, например registry.example.kz/postgres:15.10.',
   'The path is empty: give a file path.': 'Путь не указан: введите путь к файлу.',
