@@ -62,6 +62,7 @@ function fleet(containers: ContainerHealth[], unreachable = false): FleetHealth 
   };
   return {
     takenAt: 'now',
+    agentVersion: '1.0.0',
     hosts: [
       { host: 'sb', snapshot, error: null, ms: 3 },
       ...(unreachable

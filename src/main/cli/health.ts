@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { HostNameSchema, SlugSchema } from '../../shared/contract';
 import type { AgentStatus, AppEvent, FleetHealth } from '../../shared/contract';
 import type { ContainerHealth } from '../../shared/agent/protocol';
+import { AGENT_VERSION } from '../../shared/agent/protocol';
 import { hostOption, parseArg, UsageError } from './args';
 import { bytes, table } from './format';
 import { verb, type CliContext } from './context';
@@ -46,6 +47,7 @@ export function registerHealthCommands(program: Command, ctx: CliContext): void 
       const fleet: FleetHealth = host
         ? await core.call('health.host', { host }).then((snapshot) => ({
             takenAt: snapshot.takenAt,
+            agentVersion: AGENT_VERSION,
             hosts: [{ host, snapshot, error: null, ms: 0 }],
           }))
         : await core.call('health.fleet', {});
@@ -208,11 +210,14 @@ export function fleetText(f: FleetHealth): string {
       const key = c.tenant ?? `(${c.service})`;
       byTenant.set(key, [...(byTenant.get(key) ?? []), c]);
     }
+    const agent = h.snapshot.agent.version;
     rows.push([
       h.host,
       '',
       String(h.snapshot.containers.length),
-      'host',
+      agent === f.agentVersion
+        ? 'host'
+        : `host (agent ${agent} is outdated: truffles agent update ${h.host})`,
       host?.cpuPercent != null ? `${host.cpuPercent.toFixed(0)} %` : '-',
       host ? `${bytes(host.memTotalBytes - host.memAvailableBytes)} / ${bytes(host.memTotalBytes)}` : '-',
     ]);

@@ -104,6 +104,8 @@ export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 
 export const FleetHealthSchema = z.object({
   takenAt: z.string(),
+  /** This console's agent version: a host whose agent reports another is shown as outdated. */
+  agentVersion: z.string(),
   hosts: z.array(
     z.object({
       host: z.string(),

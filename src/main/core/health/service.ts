@@ -105,7 +105,7 @@ export class HealthService {
         }
       }),
     );
-    return { takenAt: new Date().toISOString(), hosts: rows };
+    return { takenAt: new Date().toISOString(), agentVersion: AGENT_VERSION, hosts: rows };
   }
 
   /** A tenant's containers: on the host given, else on the first host whose agent knows it. */
