@@ -100,6 +100,7 @@ describe('agent host commands (exact argv)', () => {
       'node',
       '--',
       'truffles/n8n:1.123',
+      '--max-semi-space-size=1',
       '/agent/truffles-agent-1.0.0-ffffffffffff.mjs',
     ]);
   });

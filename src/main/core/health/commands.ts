@@ -112,6 +112,9 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     'node',
     '--',
     o.image,
+    // A young generation of 1 MiB semi-spaces: the agent allocates little at a time, and V8's
+    // default (16 MiB) alone is a third of its memory goal.
+    '--max-semi-space-size=1',
     `/agent/${o.program}`,
   ];
 }
