@@ -24,6 +24,7 @@ import { useFields } from '../../kit/useFields';
 import { Button } from '../../kit/Button';
 import { RelativeTime } from '../../kit/RelativeTime';
 import { KeyActionButton, useBusy, useHostState } from './HostState';
+import { HostHealthPanel } from '../health';
 
 /** Docker or Compose: its version and `extra`, or "not installed" in red. */
 function ToolFact({
@@ -351,6 +352,8 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
       ) : (
         <p className="muted no-facts">{t('details.noFacts')}</p>
       )}
+
+      <HostHealthPanel key={host.name} host={host.name} />
 
       <p className="muted small">
         {t('details.added')}: <time dateTime={host.addedAt}>{formatDateTime(host.addedAt, lng)}</time>
