@@ -1,9 +1,9 @@
+import { health } from './en/health';
 import { shell } from './en/shell';
 import { hosts } from './en/hosts';
 import { tenants } from './en/tenants';
 import { backups } from './en/backups';
 import { updates } from './en/updates';
-import { health } from './en/health';
 
 /**
  * English UI strings, one file per feature (`en/<feature>.ts`), merged here. They define the
@@ -11,12 +11,12 @@ import { health } from './en/health';
  * enforces it). Interpolation uses {{name}}.
  */
 export const en = {
+  ...health,
   ...shell,
   ...hosts,
   ...tenants,
   ...backups,
   ...updates,
-  ...health,
 };
 
 export type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

@@ -1,10 +1,10 @@
+import { health } from './ru/health';
 import type { Messages } from './en';
 import { shell } from './ru/shell';
 import { hosts } from './ru/hosts';
 import { tenants } from './ru/tenants';
 import { backups } from './ru/backups';
 import { updates } from './ru/updates';
-import { health } from './ru/health';
 
 /** Russian UI strings: the same keys as en.ts, one file per feature (`ru/<feature>.ts`). */
 export const ru: Messages = {

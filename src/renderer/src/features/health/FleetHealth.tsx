@@ -17,7 +17,14 @@ import { tenantHash } from '../../kit/tenantHash';
 import { useRowNavigation } from '../../kit/useRowNavigation';
 import { fleetCounts, fleetLines, fleetRows, filterFleet, labelChoices } from './health';
 import type { FleetCounts, FleetFilter, HostRow, TenantRow } from './health';
-import { AgentButton, ConditionBadge, DiskPercent, useHealthFeed, useHealthFormat } from './HealthParts';
+import {
+  AgentButton,
+  ConditionBadge,
+  DiskPercent,
+  columnsOf,
+  useHealthFeed,
+  useHealthFormat,
+} from './HealthParts';
 import { useHealth } from './healthStore';
 
 const COUNTS: readonly { key: keyof FleetCounts; tone: string }[] = [
@@ -56,6 +63,20 @@ interface Nav {
   onKey: (e: KeyboardEvent<HTMLTableRowElement>) => void;
   onFocus: () => void;
   onOpen: () => void;
+}
+
+/** What row `i` needs of the list's keyboard navigation. */
+function rowNav(i: number, n: ReturnType<typeof useRowNavigation>, onOpen: () => void): Nav {
+  const rowRef = (el: HTMLTableRowElement | null): void => {
+    n.rowRefs.current[i] = el;
+  };
+  return {
+    active: i === n.activeIndex,
+    rowRef,
+    onKey: (e) => n.onKey(e, i),
+    onFocus: () => n.setActive(i),
+    onOpen,
+  };
 }
 
 /** A row of the list: the one tab stop while active; keys on its buttons stay theirs. */
@@ -189,16 +210,9 @@ export function FleetHealth(): ReactElement {
       navigate('hosts');
     }
   };
-  const { activeIndex, setActive, rowRefs, focusRow, onKey } = useRowNavigation(lines.length, open);
-  const navOf = (i: number): Nav => ({
-    active: i === activeIndex,
-    rowRef: (el) => {
-      rowRefs.current[i] = el;
-    },
-    onKey: (e) => onKey(e, i),
-    onFocus: () => setActive(i),
-    onOpen: () => open(i),
-  });
+  const nav = useRowNavigation(lines.length, open);
+  const navOf = (i: number): Nav => rowNav(i, nav, () => open(i));
+  const columns = columnsOf(t, 'health.fleet.col', ['name', 'state'], ['cpu', 'memory', 'disk']);
   const tenantsShown = rows.reduce((n, r) => n + r.tenants.length, 0);
 
   return (
@@ -219,7 +233,7 @@ export function FleetHealth(): ReactElement {
         text={filter.text}
         onText={(text) => setFilter((x) => ({ ...x, text }))}
         rowCount={lines.length}
-        onFirstRow={() => focusRow(0)}
+        onFirstRow={() => nav.focusRow(0)}
         countText={t('health.fleet.shown', { hosts: rows.length, tenants: tenantsShown })}
       />
       {!loaded && Object.keys(entries).length === 0 ? (
@@ -238,15 +252,7 @@ export function FleetHealth(): ReactElement {
             aria-label={t('health.fleet.title')}
             data-testid="health-list"
           >
-            <TableHead
-              columns={[
-                t('health.fleet.col.name'),
-                t('health.fleet.col.state'),
-                { label: t('health.fleet.col.cpu'), className: 'num' },
-                { label: t('health.fleet.col.memory'), className: 'num' },
-                { label: t('health.fleet.col.disk'), className: 'num' },
-              ]}
-            />
+            <TableHead columns={columns} />
             <tbody>
               {lines.map((line, i) =>
                 line.kind === 'host' ? (

@@ -2,11 +2,13 @@
  * One small line chart of a health series (recharts): the history read once, with the live
  * samples the feed brings appended. The container carries the number of points it draws.
  */
+import { useState } from 'react';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChartPoint } from './health';
 import type { Range } from './healthStore';
+import { useSeries } from './HealthParts';
 
 export interface HealthChartProps {
   testId: string;
@@ -101,6 +103,56 @@ export function RangeToggle({
           {t(`health.chart.${r}`)}
         </button>
       ))}
+    </div>
+  );
+}
+
+/** One chart of a group: its test id's end, title, field and how values are written. */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  field: string;
+  format: (v: number) => string;
+  max?: number;
+}
+
+/**
+ * A host's series (or one container's, by name) as a row of charts with the 1 h / 24 h toggle:
+ * test ids `<prefix>-range`, `<prefix>-chart-<id>`.
+ */
+export function ChartGroup({
+  host,
+  container,
+  heading,
+  prefix,
+  charts,
+}: {
+  host: string;
+  container?: string;
+  heading: string;
+  prefix: string;
+  charts: readonly ChartSpec[];
+}): ReactElement {
+  const [range, setRange] = useState<Range>('1h');
+  const { points, error } = useSeries(host, range, container);
+  return (
+    <div className="health-charts-block">
+      <div className="health-subhead">
+        <h4>{heading}</h4>
+        <RangeToggle range={range} onRange={setRange} testId={`${prefix}-range`} />
+      </div>
+      <div className="health-charts">
+        {charts.map((c) => (
+          <HealthChart
+            key={c.id}
+            testId={`${prefix}-chart-${c.id}`}
+            {...c}
+            points={points}
+            range={range}
+            error={error}
+          />
+        ))}
+      </div>
     </div>
   );
 }

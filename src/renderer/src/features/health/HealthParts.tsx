@@ -4,12 +4,13 @@ import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { GlyphIcon } from '../../kit/Icons';
 import { Button } from '../../kit/Button';
+import type { Column } from '../../kit/TableHead';
 import { formatBytes, formatNumber } from '../../kit/format';
 import { useLng, useUnits } from '../../kit/useLocale';
 import type { ErrorScope } from '../../app/store';
 import type { DiskUsage } from '../../../../shared/agent/protocol';
 import { conditionTone, diskTone, mergePoints, percentOf } from './health';
-import type { ChartPoint, Condition } from './health';
+import type { ChartPoint, Condition, Tone } from './health';
 import { historyKey, liveKey, useHealth } from './healthStore';
 import type { Range } from './healthStore';
 
@@ -43,13 +44,31 @@ export function ConditionBadge({
 export function useHealthFormat(): {
   pct: (v: number | null) => string;
   bytes: (v: number | null) => string;
+  num: (v: number) => string;
 } {
   const lng = useLng();
   const units = useUnits();
   return {
     pct: (v) => (v === null || !Number.isFinite(v) ? '—' : `${formatNumber(v, lng, v < 10 ? 1 : 0)}\u00a0%`),
     bytes: (v) => (v === null ? '—' : formatBytes(v, lng, units)),
+    num: (v) => formatNumber(v, lng, 2),
   };
+}
+
+/** A share used as a bar (a meter for screen readers) in the tone's colour. */
+export function UsageBar({ pct, tone, label }: { pct: number; tone: Tone; label: string }): ReactElement {
+  return (
+    <div
+      className={`bar bar-${tone}`}
+      role="meter"
+      aria-label={label}
+      aria-valuenow={Math.round(pct)}
+      aria-valuemin={0}
+      aria-valuemax={100}
+    >
+      <div className="bar-fill" style={{ width: `${pct.toFixed(1)}%` }} />
+    </div>
+  );
 }
 
 /** A disk's share used, amber from 85 % and red from 95 % (with an icon then). */
@@ -77,16 +96,7 @@ export function DiskBars({ disks, testId }: { disks: readonly DiskUsage[]; testI
         return (
           <li key={d.mount} className="health-disk" data-testid={`health-disk-${d.mount}`} data-tone={tone}>
             <span className="mono health-disk-mount">{d.mount}</span>
-            <div
-              className={`bar bar-${tone}`}
-              role="meter"
-              aria-valuemin={0}
-              aria-valuemax={100}
-              aria-valuenow={Math.round(pct)}
-              aria-label={d.mount}
-            >
-              <div className="bar-fill" style={{ width: `${pct.toFixed(1)}%` }} />
-            </div>
+            <UsageBar pct={pct} tone={tone} label={d.mount} />
             <span className="health-disk-text">
               <DiskPercent pct={pct} /> ·{' '}
               {t('health.host.diskValue', { used: f.bytes(d.usedBytes), size: f.bytes(d.totalBytes) })}
@@ -136,6 +146,20 @@ export function AgentButton({
       {label}
     </Button>
   );
+}
+
+/** A table's columns from the i18n keys under `prefix`: words first, then right-aligned numbers. */
+export function columnsOf(
+  t: (key: never) => string,
+  prefix: 'health.fleet.col' | 'health.tenant.col',
+  words: readonly string[],
+  numbers: readonly string[],
+): Column[] {
+  const word = t as unknown as (key: string) => string;
+  return [
+    ...words.map((w) => word(`${prefix}.${w}`)),
+    ...numbers.map((n) => ({ label: word(`${prefix}.${n}`), className: 'num' })),
+  ];
 }
 
 /** Keep the live feed while the calling view is shown. */

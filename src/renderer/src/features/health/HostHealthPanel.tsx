@@ -3,19 +3,16 @@
  * Docker's events reach it; Install or Update), the host's CPU, memory and load over 1 h or 24 h
  * (history read once, then the live samples), and its disks as bars. Live while shown.
  */
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentStatus } from '../../../../shared/contract';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { Fact } from '../../kit/Fact';
 import { GlyphIcon } from '../../kit/Icons';
-import { formatNumber } from '../../kit/format';
-import { useLng } from '../../kit/useLocale';
-import { HealthChart, RangeToggle } from './HealthChart';
-import { AgentButton, DiskBars, useHealthFeed, useHealthFormat, useSeries } from './HealthParts';
+import { ChartGroup } from './HealthChart';
+import { AgentButton, DiskBars, useHealthFeed, useHealthFormat } from './HealthParts';
 import { useHealth } from './healthStore';
-import type { Range } from './healthStore';
 
 const AGENT_TONE: Record<AgentStatus['state'], string> = {
   answering: 'ok',
@@ -29,7 +26,6 @@ const AGENT_TONE: Record<AgentStatus['state'], string> = {
 function AgentFacts({ host, status }: { host: string; status: AgentStatus }): ReactElement {
   const { t } = useTranslation();
   const f = useHealthFormat();
-  const lng = useLng();
   const tone = AGENT_TONE[status.state];
   const canUpdate = status.state === 'outdated' || status.state === 'incompatible';
   const canInstall = status.state === 'missing' || status.state === 'stopped';
@@ -55,7 +51,7 @@ function AgentFacts({ host, status }: { host: string; status: AgentStatus }): Re
           {status.rssBytes !== null
             ? t('health.agent.footprintValue', {
                 memory: f.bytes(status.rssBytes),
-                cpu: formatNumber(status.cpuSeconds ?? 0, lng, 1),
+                cpu: f.num(status.cpuSeconds ?? 0),
               })
             : '—'}
         </Fact>
@@ -91,46 +87,17 @@ function AgentFacts({ host, status }: { host: string; status: AgentStatus }): Re
 function HostCharts({ host }: { host: string }): ReactElement {
   const { t } = useTranslation();
   const f = useHealthFormat();
-  const lng = useLng();
-  const [range, setRange] = useState<Range>('1h');
-  const { points, error } = useSeries(host, range);
   return (
-    <div className="health-charts-block">
-      <div className="health-subhead">
-        <h4>{t('health.host.charts')}</h4>
-        <RangeToggle range={range} onRange={setRange} testId="host-range" />
-      </div>
-      <div className="health-charts">
-        <HealthChart
-          testId="host-chart-cpu"
-          title={t('health.chart.cpu')}
-          points={points}
-          field="cpuPercent"
-          format={(v) => f.pct(v)}
-          max={100}
-          range={range}
-          error={error}
-        />
-        <HealthChart
-          testId="host-chart-memory"
-          title={t('health.chart.memory')}
-          points={points}
-          field="memUsedBytes"
-          format={(v) => f.bytes(v)}
-          range={range}
-          error={error}
-        />
-        <HealthChart
-          testId="host-chart-load"
-          title={t('health.chart.load')}
-          points={points}
-          field="load1"
-          format={(v) => formatNumber(v, lng, 2)}
-          range={range}
-          error={error}
-        />
-      </div>
-    </div>
+    <ChartGroup
+      host={host}
+      heading={t('health.host.charts')}
+      prefix="host"
+      charts={[
+        { id: 'cpu', title: t('health.chart.cpu'), field: 'cpuPercent', format: f.pct, max: 100 },
+        { id: 'memory', title: t('health.chart.memory'), field: 'memUsedBytes', format: f.bytes },
+        { id: 'load', title: t('health.chart.load'), field: 'load1', format: f.num },
+      ]}
+    />
   );
 }
 

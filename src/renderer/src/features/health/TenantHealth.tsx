@@ -10,10 +10,9 @@ import type { ContainerHealth } from '../../../../shared/agent/protocol';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { TableHead } from '../../kit/TableHead';
 import { containerCondition, tenantRows } from './health';
-import { HealthChart, RangeToggle } from './HealthChart';
-import { ConditionBadge, useHealthFeed, useHealthFormat, useSeries } from './HealthParts';
+import { ChartGroup } from './HealthChart';
+import { ConditionBadge, columnsOf, useHealthFeed, useHealthFormat } from './HealthParts';
 import { useHealth } from './healthStore';
-import type { Range } from './healthStore';
 
 function ContainerLine({
   c,
@@ -76,52 +75,10 @@ function ContainerLine({
   );
 }
 
-function ServiceCharts({
-  host,
-  container,
-  service,
-}: {
-  host: string;
-  container: string;
-  service: string;
-}): ReactElement {
-  const { t } = useTranslation();
-  const f = useHealthFormat();
-  const [range, setRange] = useState<Range>('1h');
-  const { points, error } = useSeries(host, range, container);
-  return (
-    <div className="health-charts-block">
-      <div className="health-subhead">
-        <h4>{t('health.tenant.chartsOf', { service })}</h4>
-        <RangeToggle range={range} onRange={setRange} testId="tenant-range" />
-      </div>
-      <div className="health-charts">
-        <HealthChart
-          testId="tenant-chart-cpu"
-          title={t('health.chart.cpu')}
-          points={points}
-          field="cpuPercent"
-          format={(v) => f.pct(v)}
-          range={range}
-          error={error}
-        />
-        <HealthChart
-          testId="tenant-chart-memory"
-          title={t('health.chart.memory')}
-          points={points}
-          field="memBytes"
-          format={(v) => f.bytes(v)}
-          range={range}
-          error={error}
-        />
-      </div>
-    </div>
-  );
-}
-
 export function TenantHealth({ host, slug }: { host: string; slug: string }): ReactElement {
   const { t } = useTranslation();
   const entry = useHealth((s) => s.entries[host]);
+  const f = useHealthFormat();
   const [chosen, setChosen] = useState<string | null>(null);
   useHealthFeed();
   useEffect(() => {
@@ -147,14 +104,12 @@ export function TenantHealth({ host, slug }: { host: string; slug: string }): Re
         <>
           <table className="table health-containers" data-testid="tenant-health-containers">
             <TableHead
-              columns={[
-                t('health.tenant.col.service'),
-                t('health.tenant.col.state'),
-                { label: t('health.tenant.col.restarts'), className: 'num' },
-                { label: t('health.tenant.col.exit'), className: 'num' },
-                { label: t('health.tenant.col.cpu'), className: 'num' },
-                { label: t('health.tenant.col.memory'), className: 'num' },
-              ]}
+              columns={columnsOf(
+                t,
+                'health.tenant.col',
+                ['service', 'state'],
+                ['restarts', 'exit', 'cpu', 'memory'],
+              )}
             />
             <tbody>
               {containers.map((c) => (
@@ -162,7 +117,19 @@ export function TenantHealth({ host, slug }: { host: string; slug: string }): Re
               ))}
             </tbody>
           </table>
-          {picked ? <ServiceCharts host={host} container={picked.name} service={picked.service} /> : null}
+          {picked ? (
+            <ChartGroup
+              key={picked.name}
+              host={host}
+              container={picked.name}
+              heading={t('health.tenant.chartsOf', { service: picked.service })}
+              prefix="tenant"
+              charts={[
+                { id: 'cpu', title: t('health.chart.cpu'), field: 'cpuPercent', format: f.pct },
+                { id: 'memory', title: t('health.chart.memory'), field: 'memBytes', format: f.bytes },
+              ]}
+            />
+          ) : null}
         </>
       )}
     </section>

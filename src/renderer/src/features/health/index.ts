@@ -2,3 +2,4 @@
 export { FleetHealth } from './FleetHealth';
 export { HostHealthPanel } from './HostHealthPanel';
 export { TenantHealth } from './TenantHealth';
+export { UsageBar } from './HealthParts';
