@@ -2,13 +2,15 @@
  * One small line chart of a health series (recharts): the history read once, with the live
  * samples the feed brings appended. The container carries the number of points it draws.
  */
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { ChartPoint } from './health';
 import type { Range } from './healthStore';
 import { useSeries } from './HealthParts';
+
+/** The plot, with recharts, loaded when a chart is first shown (the app's bundle stays small). */
+const HealthPlot = lazy(() => import('./HealthPlot'));
 
 export interface HealthChartProps {
   testId: string;
@@ -19,13 +21,7 @@ export interface HealthChartProps {
   format: (v: number) => string;
   /** A fixed top of the scale (100 for percentages), else the data's. */
   max?: number;
-  range: Range;
   error?: string | null;
-}
-
-function timeText(t: number): string {
-  const d = new Date(t);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
 export function HealthChart(p: HealthChartProps): ReactElement {
@@ -38,40 +34,9 @@ export function HealthChart(p: HealthChartProps): ReactElement {
         <p className="muted small health-chart-empty">{p.error ?? t('health.chart.noData')}</p>
       ) : (
         <div className="health-chart-plot">
-          <ResponsiveContainer width="100%" height={150}>
-            <LineChart data={p.points as ChartPoint[]} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
-              <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
-              <XAxis
-                dataKey="t"
-                type="number"
-                scale="time"
-                domain={['dataMin', 'dataMax']}
-                tickFormatter={(v: number) => timeText(v)}
-                tick={{ fontSize: 11 }}
-                minTickGap={40}
-              />
-              <YAxis
-                width={56}
-                tick={{ fontSize: 11 }}
-                domain={[0, p.max ?? 'auto']}
-                tickFormatter={(v: number) => p.format(v)}
-              />
-              <Tooltip
-                labelFormatter={(v) => new Date(Number(v)).toLocaleTimeString()}
-                formatter={(v) => (typeof v === 'number' ? p.format(v) : String(v))}
-              />
-              <Line
-                type="monotone"
-                dataKey={p.field}
-                name={p.title}
-                stroke="var(--accent)"
-                strokeWidth={1.6}
-                dot={false}
-                isAnimationActive={false}
-                connectNulls={false}
-              />
-            </LineChart>
-          </ResponsiveContainer>
+          <Suspense fallback={<span className="spinner" aria-hidden="true" />}>
+            <HealthPlot points={p.points} field={p.field} title={p.title} format={p.format} max={p.max} />
+          </Suspense>
         </div>
       )}
     </figure>
@@ -143,14 +108,7 @@ export function ChartGroup({
       </div>
       <div className="health-charts">
         {charts.map((c) => (
-          <HealthChart
-            key={c.id}
-            testId={`${prefix}-chart-${c.id}`}
-            {...c}
-            points={points}
-            range={range}
-            error={error}
-          />
+          <HealthChart key={c.id} testId={`${prefix}-chart-${c.id}`} {...c} points={points} error={error} />
         ))}
       </div>
     </div>
