@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerHealth, HostHealth, HostSnapshot } from '../../src/shared/agent/protocol';
 import type { FleetHealth } from '../../src/shared/contract';
 import { setApi } from '../../src/renderer/src/api';
+import type { ConnectedApi, ConnectionState } from '../../src/renderer/src/api';
 import {
   applyFleet,
   applyHealthEvent,
@@ -298,6 +299,36 @@ describe('health store: the live feed by name, only while a view holds it', () =
     expect(f.calls.filter((c) => c.name === 'events.unsubscribe').map((c) => c.input)).toEqual([
       { id: 'sub-7' },
     ]);
+  });
+
+  it('after a dropped socket (browser mode) it subscribes again by name and reads the fleet again', async () => {
+    const f = fakeApi({
+      'events.subscribe': () => ok({ id: 'sub-1' }),
+      'events.unsubscribe': () => ok({ removed: true }),
+      'health.fleet': () => ok({ takenAt: '', hosts: [] }),
+    });
+    let onState: (s: ConnectionState) => void = () => {};
+    const api: ConnectedApi = {
+      ...f.api,
+      connectionState: 'open',
+      onConnection: (l) => {
+        onState = l;
+        return () => {
+          onState = () => {};
+        };
+      },
+    };
+    setApi(api);
+    const off = useHealth.getState().follow();
+    onState('open');
+    const count = (name: string): number => f.calls.filter((c) => c.name === name).length;
+    expect(count('events.subscribe')).toBe(1);
+    onState('closed');
+    onState('open');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(count('events.subscribe')).toBe(2);
+    expect(count('health.fleet')).toBe(1);
+    off();
   });
 
   it('a host that cannot be read keeps its reason; install reads the host again', async () => {

@@ -142,13 +142,17 @@ export const useHealth = create<HealthState>()((set, get) => {
         // In browser mode the subscription ends with the socket: ask again on a new one, and
         // read the fleet again (what changed meanwhile was not sent).
         const api = getApi();
-        if (isConnectedApi(api))
+        if (isConnectedApi(api)) {
+          let dropped = false;
           connectionOff = api.onConnection((state) => {
-            if (state === 'open' && followers > 0) {
+            if (state === 'closed') dropped = true;
+            if (state === 'open' && dropped && followers > 0) {
+              dropped = false;
               subscribeByName();
               void get().loadFleet();
             }
           });
+        }
       }
       let done = false;
       return () => {
