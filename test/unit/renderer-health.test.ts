@@ -195,7 +195,8 @@ describe('health: the store’s picture from the fleet read and the events', () 
     };
     const newer = { ...emptyEntry('sb'), seen: true, eventAt: 2_000 };
     const out = applyFleet({ sb: newer }, fleet, 1_000);
-    expect(out.sb).toBe(newer);
+    expect(out['sb']?.containers).toEqual({});
+    expect(out['sb']?.agent?.version).toBe('1.0.0');
     const rows = fleetRows(
       [
         { name: 'sb', labels: {} },

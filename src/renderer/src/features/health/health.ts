@@ -75,7 +75,12 @@ export function applyFleet(entries: HostEntries, fleet: FleetHealth, startedAt: 
   for (const row of fleet.hosts) {
     const current = entries[row.host];
     if (current && current.eventAt > startedAt) {
-      out[row.host] = current;
+      // The events say nothing of the agent itself: take that from the read.
+      const snap = row.snapshot;
+      out[row.host] =
+        snap && !current.error
+          ? { ...current, agent: current.agent ?? snap.agent, hostHealth: current.hostHealth ?? snap.host }
+          : current;
     } else if (row.snapshot) {
       out[row.host] = entryFromSnapshot(row.host, row.snapshot, current?.eventAt ?? 0);
     } else {
