@@ -96,7 +96,9 @@ describe('health through the UI on the real test host (edge and Qdrant are STAND
     const host = page.getByTestId(`health-host-${HOST}`);
     await host.waitFor(WAIT);
     await expect.poll(() => host.getAttribute('data-state'), WAIT).toBe('ok');
-    expect(await page.getByTestId(`health-host-agent-${HOST}`).textContent()).toMatch(/Agent \d+\.\d+\.\d+/);
+    await expect
+      .poll(() => page.getByTestId(`health-host-agent-${HOST}`).textContent(), WAIT)
+      .toMatch(/Agent \d+\.\d+\.\d+/);
     await tenantRow().waitFor(WAIT);
     expect(await tenantRow().getAttribute('data-host')).toBe(HOST);
     // Just created: its services may still be starting; healthy within a minute.
