@@ -1,3 +1,4 @@
+import { health } from './en/health';
 import { shell } from './en/shell';
 import { hosts } from './en/hosts';
 import { tenants } from './en/tenants';
@@ -10,6 +11,7 @@ import { updates } from './en/updates';
  * enforces it). Interpolation uses {{name}}.
  */
 export const en = {
+  ...health,
   ...shell,
   ...hosts,
   ...tenants,

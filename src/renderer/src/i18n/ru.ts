@@ -1,3 +1,4 @@
+import { health } from './ru/health';
 import type { Messages } from './en';
 import { shell } from './ru/shell';
 import { hosts } from './ru/hosts';
@@ -12,6 +13,7 @@ export const ru: Messages = {
   ...tenants,
   ...backups,
   ...updates,
+  ...health,
 };
 
 /**

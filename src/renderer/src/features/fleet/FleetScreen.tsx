@@ -12,6 +12,7 @@ import { Welcome } from '../hosts/Welcome';
 import { SectionLink } from '../../app/SectionLink';
 import { useFields } from '../../kit/useFields';
 import { RelativeTime } from '../../kit/RelativeTime';
+import { FleetHealth } from '../health';
 
 const STATUS_ORDER: readonly HostStatus[] = [
   'ok',
@@ -113,7 +114,7 @@ export function FleetScreen(): ReactElement {
               ))}
             </ul>
           </section>
-          <p className="muted small">{t('fleet.tenantsNote')}</p>
+          <FleetHealth />
         </>
       )}
     </div>

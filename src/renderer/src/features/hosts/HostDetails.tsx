@@ -24,6 +24,7 @@ import { useFields } from '../../kit/useFields';
 import { Button } from '../../kit/Button';
 import { RelativeTime } from '../../kit/RelativeTime';
 import { KeyActionButton, useBusy, useHostState } from './HostState';
+import { HostHealthPanel, UsageBar } from '../health';
 
 /** Docker or Compose: its version and `extra`, or "not installed" in red. */
 function ToolFact({
@@ -128,16 +129,7 @@ function Facts({ facts }: { facts: HostFacts }): ReactElement {
                     <td className="mono muted">{d.filesystem}</td>
                     <td>
                       <div className="disk-usage">
-                        <div
-                          className={`bar bar-${level}`}
-                          role="meter"
-                          aria-valuemin={0}
-                          aria-valuemax={100}
-                          aria-valuenow={Math.round(pct)}
-                          aria-label={d.mount}
-                        >
-                          <div className="bar-fill" style={{ width: `${pct.toFixed(1)}%` }} />
-                        </div>
+                        <UsageBar pct={pct} tone={level} label={d.mount} />
                         <span className={`disk-text disk-${level}`}>
                           {level !== 'ok' ? level === 'error' ? <ErrorIcon /> : <WarningIcon /> : null}
                           {formatNumber(pct, lng, 0)}
@@ -351,6 +343,8 @@ export function HostDetails({ host }: { host: HostView }): ReactElement {
       ) : (
         <p className="muted no-facts">{t('details.noFacts')}</p>
       )}
+
+      <HostHealthPanel key={host.name} host={host.name} />
 
       <p className="muted small">
         {t('details.added')}: <time dateTime={host.addedAt}>{formatDateTime(host.addedAt, lng)}</time>
