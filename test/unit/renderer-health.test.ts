@@ -183,6 +183,7 @@ describe('health: the store’s picture from the fleet read and the events', () 
   it('a fleet read keeps what an event said after it began; a missing agent is "no-agent"', () => {
     const fleet: FleetHealth = {
       takenAt: '',
+      agentVersion: '1.0.0',
       hosts: [
         { host: 'sb', snapshot: snap(acme), error: null, ms: 1 },
         {
