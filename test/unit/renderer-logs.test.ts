@@ -7,6 +7,8 @@ import {
   downloadName,
   entryAsText,
   formatClock,
+  mergeByTime,
+  momentKey,
   parseMoment,
   serviceColour,
 } from '../../src/renderer/src/features/logs/lines';
@@ -241,6 +243,27 @@ describe('how a line is written', () => {
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.123`,
     );
     expect(formatClock('garbage')).toBe('garbage');
+  });
+
+  it('merges the services’ lines that came together in time order, each service’s order kept', () => {
+    expect(momentKey('2026-12-06T07:00:00.1Z') > momentKey('2026-12-06T07:00:00.05Z')).toBe(true);
+    expect(momentKey('2026-12-06T07:00:00Z')).toBe('2026-12-06T07:00:00.000000000Z');
+    const at = (t: string, service: string, text: string) => ({
+      t: `2026-12-06T07:00:0${t}Z`,
+      service,
+      text,
+    });
+    const merged = mergeByTime([
+      at('1.1', 'redis', 'r1'),
+      at('3', 'redis', 'r2'),
+      at('3', 'redis', 'r3'),
+      at('0.9', 'n8n', 'n1'),
+      at('3', 'n8n', 'n2'),
+      at('2.05', 'postgres', 'p1'),
+    ]);
+    expect(merged.map((l) => l.text)).toEqual(['n1', 'r1', 'p1', 'r2', 'r3', 'n2']);
+    const one = [at('5', 'redis', 'a'), at('1', 'redis', 'b')];
+    expect(mergeByTime(one)).toBe(one);
   });
 
   it('gives each service the same colour on every follow, whatever order they come in', () => {

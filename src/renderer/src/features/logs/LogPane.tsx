@@ -60,6 +60,7 @@ export function LogPane({
   const phase = useLogs((s) => s.phase);
   const error = useLogs((s) => s.error);
   const followed = useLogs((s) => s.services);
+  const target = useLogs((s) => s.target);
 
   useEffect(() => {
     void useLogs.getState().start({ host, slug, service, since: since || null });
@@ -122,6 +123,8 @@ export function LogPane({
       aria-labelledby="tenant-logs-title"
       data-testid="logs-card"
       data-phase={phase}
+      data-service={target?.service ?? 'all'}
+      data-since={target?.since ?? 'live'}
     >
       <div className="card-header logs-header">
         <h2 id="tenant-logs-title">{t('logs.title')}</h2>

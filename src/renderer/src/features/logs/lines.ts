@@ -15,6 +15,27 @@ export function parseMoment(t: string): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
+/**
+ * A moment as text that sorts in time order: Docker trims the fraction's trailing zeros
+ * (`.1Z` is later than `.05Z` but sorts before it as given), so the fraction is padded to 9 digits.
+ */
+export function momentKey(t: string): string {
+  const m = /^([^.Z+]*?)(?:\.(\d+))?(Z)$/.exec(t);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : t;
+}
+
+/**
+ * The lines that arrived together, merged in time order (stable: a service's own order is kept
+ * for equal moments). Lines of one service are already in order and come back as they are.
+ */
+export function mergeByTime<T extends { t: string; service: string }>(lines: T[]): T[] {
+  if (lines.length < 2 || lines.every((l) => l.service === lines[0]!.service)) return lines;
+  return lines
+    .map((l, i) => ({ l, k: momentKey(l.t), i }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
+    .map((x) => x.l);
+}
+
 /** Local HH:MM:SS.mmm, or the text as given when it is not a moment. */
 export function formatClock(t: string): string {
   const d = parseMoment(t);

@@ -9,6 +9,7 @@ import type { AppEvent, ErrorInfo, LogLine } from '../../../../shared/contract';
 import { call, getApi, toErrorInfo } from '../../api';
 import { LogBuffer, type LogNotice } from './buffer';
 import { frameQueue, type FrameQueue, type Schedule } from './batcher';
+import { mergeByTime } from './lines';
 
 /** What the pane follows: a tenant's services merged (`service` null) or one, live or since a span ago. */
 export interface LogTarget {
@@ -56,10 +57,21 @@ export function createLogsStore(schedule?: Schedule) {
 
     const queue: FrameQueue<Incoming> = frameQueue((items) => {
       const { buffer } = get();
+      // What came in one frame goes in time order (the services' first lines come as one block each).
+      let run: LogLine[] = [];
+      const flushRun = (): void => {
+        if (run.length) buffer.pushLines(mergeByTime(run));
+        run = [];
+      };
       for (const item of items) {
-        if ('lines' in item) buffer.pushLines(item.lines);
-        else buffer.pushNotice(item.notice, item.text);
+        if ('lines' in item) {
+          for (const l of item.lines) run.push(l);
+          continue;
+        }
+        flushRun();
+        buffer.pushNotice(item.notice, item.text);
       }
+      flushRun();
       set({ version: get().version + 1 });
     }, schedule);
 
