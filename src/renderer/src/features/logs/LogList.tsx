@@ -108,7 +108,7 @@ export const LogList = forwardRef<
   const [pausedAt, setPausedAt] = useState<number | null>(null);
   const followingRef = useRef(true);
   /** Where the view stands while paused: the top row's entry, and how far into it. */
-  const anchor = useRef<{ seq: number; offset: number } | null>(null);
+  const [anchor, setAnchor] = useState<{ seq: number; offset: number } | null>(null);
 
   const setFollow = (on: boolean): void => {
     followingRef.current = on;
@@ -119,7 +119,7 @@ export const LogList = forwardRef<
   const jumpToEnd = (): void => {
     const el = scroller.current;
     setFollow(true);
-    anchor.current = null;
+    setAnchor(null);
     if (el) el.scrollTop = el.scrollHeight;
   };
   useImperativeHandle(ref, () => ({ jumpToEnd }));
@@ -131,12 +131,9 @@ export const LogList = forwardRef<
     setViewHeight(el.clientHeight);
     const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT / 2;
     if (atBottom !== followingRef.current) setFollow(atBottom);
-    if (atBottom) anchor.current = null;
-    else {
-      const i = Math.floor(el.scrollTop / ROW_HEIGHT);
-      const seq = rows.seqAt(i);
-      anchor.current = seq === undefined ? null : { seq, offset: el.scrollTop - i * ROW_HEIGHT };
-    }
+    const i = Math.floor(el.scrollTop / ROW_HEIGHT);
+    const seq = atBottom ? undefined : rows.seqAt(i);
+    setAnchor(seq === undefined ? null : { seq, offset: el.scrollTop - i * ROW_HEIGHT });
   };
 
   // A new buffer (the follow restarted): follow its end.
@@ -145,11 +142,17 @@ export const LogList = forwardRef<
     setSeenBuffer(buffer);
     setFollowing(true);
     setPausedAt(null);
+    setAnchor(null);
   }
   useLayoutEffect(() => {
     followingRef.current = following;
-    if (following) anchor.current = null;
   }, [following]);
+
+  const total = rows.count * ROW_HEIGHT;
+  const end = Math.max(0, total - viewHeight);
+  // Paused: the anchored entry stays at the top even as older ones are dropped from the front.
+  const anchored = anchor ? Math.min(end, rows.indexOfSeq(anchor.seq) * ROW_HEIGHT + anchor.offset) : null;
+  const top = following ? end : (anchored ?? scrollTop);
 
   // After new entries: to the end while following; otherwise keep the same entry at the top.
   useLayoutEffect(() => {
@@ -160,14 +163,9 @@ export const LogList = forwardRef<
       el.scrollTop = el.scrollHeight;
       return;
     }
-    const a = anchor.current;
-    if (!a) return;
-    const want = rows.indexOfSeq(a.seq) * ROW_HEIGHT + a.offset;
-    if (Math.abs(el.scrollTop - want) > 1) el.scrollTop = want;
-  }, [version, rows, viewHeight]);
+    if (anchored !== null && Math.abs(el.scrollTop - anchored) > 1) el.scrollTop = anchored;
+  }, [version, rows, viewHeight, anchored]);
 
-  const total = rows.count * ROW_HEIGHT;
-  const top = following ? Math.max(0, total - viewHeight) : scrollTop;
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.count, Math.ceil((top + viewHeight) / ROW_HEIGHT) + OVERSCAN);
   const shown: LogEntry[] = [];
