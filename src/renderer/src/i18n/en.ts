@@ -14,9 +14,9 @@ export const en = {
   ...shell,
   ...hosts,
   ...tenants,
+  ...logs,
   ...backups,
   ...updates,
-  ...logs,
 };
 
 export type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

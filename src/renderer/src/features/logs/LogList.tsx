@@ -96,9 +96,11 @@ export const LogList = forwardRef<
     services: readonly string[];
     version: number;
     expandedSeq: number | null;
+    /** What to say over the list while it has no rows. */
+    empty: string | null;
     onToggle: (seq: number) => void;
   }
->(function LogList({ buffer, rows, re, services, version, expandedSeq, onToggle }, ref): ReactElement {
+>(function LogList({ buffer, rows, re, services, version, expandedSeq, empty, onToggle }, ref): ReactElement {
   const { t } = useTranslation();
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -205,6 +207,11 @@ export const LogList = forwardRef<
           </div>
         </div>
       </div>
+      {empty ? (
+        <p className="muted small logs-empty" data-testid="logs-empty">
+          {empty}
+        </p>
+      ) : null}
       {!following ? (
         <button
           type="button"

@@ -113,6 +113,14 @@ export function LogPane({
     download(out.join('\n') + '\n', downloadName(slug, service));
   };
 
+  const emptyText =
+    phase === 'starting'
+      ? t('logs.starting')
+      : error
+        ? null
+        : onlyMatching && re
+          ? t('logs.noMatches')
+          : t('logs.empty');
   const expanded = expandedSeq === null ? undefined : buffer.bySeq(expandedSeq);
   const matchCount = index?.count ?? 0;
 
@@ -170,24 +178,22 @@ export function LogPane({
           onChange={(e) => setQuery(e.target.value)}
           data-testid="logs-search"
         />
-        <label className="logs-toggle" title={t('logs.regexTitle')}>
-          <input
-            type="checkbox"
-            checked={regex}
-            onChange={(e) => setRegex(e.target.checked)}
-            data-testid="logs-regex"
-          />
-          {t('logs.regex')}
-        </label>
-        <label className="logs-toggle">
-          <input
-            type="checkbox"
-            checked={onlyMatching}
-            onChange={(e) => setOnlyMatching(e.target.checked)}
-            data-testid="logs-only-matching"
-          />
-          {t('logs.onlyMatching')}
-        </label>
+        {(
+          [
+            ['regex', regex, setRegex, t('logs.regex'), t('logs.regexTitle')],
+            ['only-matching', onlyMatching, setOnlyMatching, t('logs.onlyMatching'), undefined],
+          ] as const
+        ).map(([id, on, set, label, title]) => (
+          <label key={id} className="logs-toggle" title={title}>
+            <input
+              type="checkbox"
+              checked={on}
+              onChange={(e) => set(e.target.checked)}
+              data-testid={`logs-${id}`}
+            />
+            {label}
+          </label>
+        ))}
         <span className="muted small logs-match-count" data-testid="logs-match-count" data-count={matchCount}>
           {queryError && query
             ? queryError === 'empty'
@@ -223,27 +229,14 @@ export function LogPane({
         </button>
       </div>
 
-      {buffer.dropped > 0 ? (
-        <p className="muted small logs-dropped" data-testid="logs-dropped" data-count={buffer.dropped}>
-          {t('logs.dropped', { count: buffer.dropped })}
-        </p>
-      ) : null}
-
-      {error ? (
-        <div data-testid="logs-error">
-          <ErrorBox error={error} />
-        </div>
-      ) : null}
-
-      {phase === 'starting' && !rows.count ? (
-        <p className="muted small logs-empty" data-testid="logs-starting">
-          {t('logs.starting')}
-        </p>
-      ) : phase !== 'starting' && !rows.count && !error ? (
-        <p className="muted small logs-empty" data-testid="logs-empty">
-          {onlyMatching && re ? t('logs.noMatches') : t('logs.empty')}
-        </p>
-      ) : null}
+      <p
+        className="muted small logs-dropped"
+        data-testid="logs-dropped"
+        data-count={buffer.dropped}
+        hidden={buffer.dropped === 0}
+      >
+        {t('logs.dropped', { count: buffer.dropped })}
+      </p>
 
       <LogList
         ref={list}
@@ -253,9 +246,15 @@ export function LogPane({
         services={services}
         version={version}
         expandedSeq={expandedSeq}
+        empty={rows.count ? null : emptyText}
         onToggle={(seq) => setExpandedSeq((s) => (s === seq ? null : seq))}
       />
 
+      {error ? (
+        <div data-testid="logs-error">
+          <ErrorBox error={error} />
+        </div>
+      ) : null}
       {expanded && !expanded.notice ? (
         <div className="log-detail" data-testid="log-detail">
           <div className="log-detail-head">
