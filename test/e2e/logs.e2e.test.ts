@@ -250,6 +250,8 @@ describe('a tenant’s live logs on its page (real core, agent and services; edg
       .first()
       .waitFor({ state: 'attached', ...WAIT });
     await page.getByTestId('logs-search').fill('saved');
+    // Only the matching lines, so Redis's saves are in view whatever the other services wrote since.
+    await page.getByTestId('logs-only-matching').check();
     await expect.poll(() => list().locator('mark').count(), WAIT).toBeGreaterThan(0);
     expect(await page.getByTestId('logs-match-count').textContent()).toMatch(/Совпадающих строк: \d+/);
     await page.getByTestId('logs-card').scrollIntoViewIfNeeded();
