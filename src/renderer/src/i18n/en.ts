@@ -4,6 +4,7 @@ import { hosts } from './en/hosts';
 import { tenants } from './en/tenants';
 import { backups } from './en/backups';
 import { updates } from './en/updates';
+import { logs } from './en/logs';
 
 /**
  * English UI strings, one file per feature (`en/<feature>.ts`), merged here. They define the
@@ -15,6 +16,7 @@ export const en = {
   ...shell,
   ...hosts,
   ...tenants,
+  ...logs,
   ...backups,
   ...updates,
 };

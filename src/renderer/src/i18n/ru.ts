@@ -5,6 +5,7 @@ import { hosts } from './ru/hosts';
 import { tenants } from './ru/tenants';
 import { backups } from './ru/backups';
 import { updates } from './ru/updates';
+import { logs } from './ru/logs';
 
 /** Russian UI strings: the same keys as en.ts, one file per feature (`ru/<feature>.ts`). */
 export const ru: Messages = {
@@ -14,6 +15,7 @@ export const ru: Messages = {
   ...backups,
   ...updates,
   ...health,
+  ...logs,
 };
 
 /**

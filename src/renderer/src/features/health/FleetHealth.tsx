@@ -42,7 +42,7 @@ function Counts({ counts }: { counts: FleetCounts }): ReactElement {
       {COUNTS.map(({ key, tone }) => (
         <div
           key={key}
-          className={`stat health-stat health-stat-${tone}${counts[key] === 0 ? ' stat-zero' : ''}`}
+          className={`stat health-stat ${tone === 'unreachable' ? 'health-stat-unreachable' : `stat-${tone}`}${counts[key] === 0 ? ' stat-zero' : ''}`}
           data-testid={`health-count-${key}`}
           data-count={counts[key]}
         >

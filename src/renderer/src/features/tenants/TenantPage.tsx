@@ -22,6 +22,8 @@ import {
 } from '../../kit/DetailParts';
 import { TableHead } from '../../kit/TableHead';
 import { useFields } from '../../kit/useFields';
+import { LogPane } from '../logs/LogPane';
+import { TenantHealth } from '../health';
 
 /** How often a tenant's status is read while its page is open and visible. */
 export const TENANT_STATUS_INTERVAL_MS = 15_000;
@@ -329,6 +331,9 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
               {status.route.ok ? '✓' : '✗'} {t('tenant.checks.route')}: {status.route.detail}
             </p>
           ) : null}
+
+          <TenantHealth host={host} slug={slug} />
+          <LogPane host={host} slug={slug} services={status?.services.map((s) => s.service)} />
 
           <section className="card" aria-labelledby="tenant-about-title">
             <h2 id="tenant-about-title">{t('tenant.about')}</h2>
