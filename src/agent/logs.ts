@@ -111,10 +111,30 @@ export async function followLogs(
   send: (e: LogsEvent) => boolean,
   drained: () => Promise<void>,
   signal: AbortSignal,
+  waitRunning: (id: string, signal: AbortSignal) => Promise<boolean> = async () => false,
 ): Promise<void> {
-  await Promise.all(targets.map((t) => followOne(docker, t, opts, send, drained, signal)));
+  await Promise.all(
+    targets.map(async (t) => {
+      // Docker ends a follow when the container stops; a restarted container's lines go on in
+      // the same follow, from the last line sent (the console drops the overlap at that moment).
+      let since = t.since;
+      for (;;) {
+        const last = await followOne(
+          docker,
+          { ...t, ...(since ? { since } : {}) },
+          opts,
+          send,
+          drained,
+          signal,
+        );
+        since = last ?? since ?? new Date().toISOString();
+        if (!opts.follow || signal.aborted || !(await waitRunning(t.id, signal))) return;
+      }
+    }),
+  );
 }
 
+/** One request of Docker's log API; resolves with the moment of the last line it sent. */
 function followOne(
   docker: DockerApi,
   t: LogsTarget & { tty: boolean },
@@ -122,7 +142,7 @@ function followOne(
   send: (e: LogsEvent) => boolean,
   drained: () => Promise<void>,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<string | undefined> {
   const q = new URLSearchParams({
     stdout: '1',
     stderr: '1',
@@ -134,6 +154,7 @@ function followOne(
   if (opts.until) q.set('until', dockerTime(opts.until));
   const demux = new LogDemux(t.tty);
   let batch: WireLine[] = [];
+  let lastAt: string | undefined;
   let timer: NodeJS.Timeout | null = null;
   let res: IncomingMessage | null = null;
   const flush = (): void => {
@@ -149,11 +170,14 @@ function followOne(
     }
   };
   const take = (lines: WireLine[]): void => {
-    for (const l of lines) batch.push(l);
+    for (const l of lines) {
+      batch.push(l);
+      lastAt = l[0] || lastAt;
+    }
     if (batch.length >= BATCH_LINES) flush();
     else timer ??= setTimeout(flush, BATCH_MS);
   };
-  return new Promise<void>((resolve, reject) => {
+  return new Promise<string | undefined>((resolve, reject) => {
     const req = request(
       { socketPath: docker.socketPath, path: `/containers/${encodeURIComponent(t.id)}/logs?${q}`, signal },
       (r) => {
@@ -167,12 +191,12 @@ function followOne(
         r.on('end', () => {
           take(demux.flush());
           flush();
-          resolve();
+          resolve(lastAt);
         });
-        r.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
+        r.on('error', (e) => (signal.aborted ? resolve(lastAt) : reject(e)));
       },
     );
-    req.on('error', (e) => (signal.aborted ? resolve() : reject(e)));
+    req.on('error', (e) => (signal.aborted ? resolve(lastAt) : reject(e)));
     req.end();
   });
 }

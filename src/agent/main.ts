@@ -221,6 +221,7 @@ const door: Door = {
           send,
           drained,
           stop.signal,
+          waitRunning,
         );
       })().then(
         () => end(),
@@ -230,6 +231,27 @@ const door: Door = {
     },
   },
 };
+
+/** Resolves true when the container runs (again), false when it is removed or `signal` aborts. */
+function waitRunning(id: string, signal: AbortSignal): Promise<boolean> {
+  const now = table.list().find((c) => c.id === id);
+  if (!now) return Promise.resolve(false);
+  if (now.state === 'running') return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const done = (v: boolean): void => {
+      off();
+      signal.removeEventListener('abort', onAbort);
+      resolve(v);
+    };
+    const onAbort = (): void => done(false);
+    const off = table.onChange((change) => {
+      if (change.kind === 'remove' && change.id === id) done(false);
+      else if (change.kind === 'upsert' && change.container.id === id && change.container.state === 'running')
+        done(true);
+    });
+    signal.addEventListener('abort', onAbort);
+  });
+}
 
 /** The `targets` of a logs request: containers of ours by id, each with its service and optional start. */
 function logTargets(raw: unknown): LogsTarget[] {

@@ -152,4 +152,23 @@ describe('live logs through the agent', () => {
     const firstSwitch = got.lines.findIndex((l, i) => i > 0 && l.service !== got.lines[i - 1]?.service);
     expect(firstSwitch).toBeGreaterThan(0);
   }, 60_000);
+
+  it('a follow goes on across a restart of the container (Docker ends its follow when the container stops)', async () => {
+    const slug = uniqueSlug('rst');
+    const name = generator(slug, 'gen', 1_000, 2_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    let id: string | null = null;
+    const got = collect(() => id);
+    const r = await core.call('logs.follow', { host: 'sb', slug, tail: 5000, follow: true });
+    id = r.streamId;
+    await expect.poll(() => got.lines.length, { timeout: 10_000 }).toBe(1_000);
+    docker('restart', '--time', '1', name);
+    // The restarted program prints its 1,000 lines again: they arrive in the same follow.
+    await expect.poll(() => got.lines.length, { timeout: 20_000 }).toBe(2_000);
+    expect(seqs(got.lines, 'gen')).toEqual([
+      ...Array.from({ length: 1_000 }, (_, i) => i + 1),
+      ...Array.from({ length: 1_000 }, (_, i) => i + 1),
+    ]);
+    await core.call('logs.stop', { streamId: id });
+  }, 60_000);
 });
