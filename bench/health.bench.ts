@@ -116,7 +116,7 @@ try {
             [
               'run',
               '--detach',
-              '--rm',
+              '--no-healthcheck',
               '--name',
               name,
               '--label',
@@ -146,6 +146,7 @@ try {
   } catch {
     // not installed yet
   }
+  await sleep(15_000); // dockerd settles after 200 starts
   const idleCpu = await dockerCpu(30);
   const inst = await core.call('agent.install', { host: 'h0' });
   console.log(`agent: ${inst.state}, version ${inst.version}, on ${inst.image}`);
@@ -234,7 +235,7 @@ try {
   docker(
     'run',
     '--detach',
-    '--rm',
+    '--no-healthcheck',
     '--name',
     gen,
     '--label',
@@ -261,7 +262,10 @@ try {
   });
   const la = performance.now();
   await core.call('logs.follow', { host: 'h0', slug: 'bench-logs', tail: 5000, since: '1h', follow: false });
-  await finished;
+  // A promise nobody resolves would let Node exit here without the cleanup below: bound it.
+  const keepAlive = setInterval(() => undefined, 1000);
+  await Promise.race([finished, sleep(120_000)]);
+  clearInterval(keepAlive);
   const ours = performance.now() - la;
   offLogs();
   const pa = performance.now();
