@@ -195,12 +195,15 @@ describe('a tenant’s live logs on its page (real core, agent and services; edg
     const still = await scroll();
     expect(Math.abs(still.top - held.top)).toBeLessThanOrEqual(1);
     expect(still.atEnd).toBe(false);
+    // The follow goes on; the pane says the list is held.
+    expect(await page.getByTestId('logs-phase').textContent()).toBe('Paused: scrolled up');
     await shot('logs-03-paused', 'logs-card');
 
     await marker.click();
     await expect.poll(() => list().getAttribute('data-following'), WAIT).toBe('true');
     await expect.poll(async () => (await scroll()).atEnd, WAIT).toBe(true);
     await expect.poll(() => marker.count()).toBe(0);
+    expect(await page.getByTestId('logs-phase').textContent()).toBe('Following');
     expect(await rows('redis').filter({ hasText: 'DB saved on disk' }).count()).toBeGreaterThan(0);
   }, 120_000);
 

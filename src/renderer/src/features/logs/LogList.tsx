@@ -99,8 +99,13 @@ export const LogList = forwardRef<
     /** What to say over the list while it has no rows. */
     empty: string | null;
     onToggle: (seq: number) => void;
+    /** Told when the list stops following the end (scrolled up) or follows it again. */
+    onFollowChange?: (following: boolean) => void;
   }
->(function LogList({ buffer, rows, re, services, version, expandedSeq, empty, onToggle }, ref): ReactElement {
+>(function LogList(
+  { buffer, rows, re, services, version, expandedSeq, empty, onToggle, onFollowChange },
+  ref,
+): ReactElement {
   const { t } = useTranslation();
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -113,6 +118,7 @@ export const LogList = forwardRef<
   const [anchor, setAnchor] = useState<{ seq: number; offset: number } | null>(null);
 
   const setFollow = (on: boolean): void => {
+    if (on !== followingRef.current) onFollowChange?.(on);
     followingRef.current = on;
     setFollowing(on);
     setPausedAt(on ? null : buffer.endSeq);

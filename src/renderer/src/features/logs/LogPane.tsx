@@ -58,6 +58,9 @@ export function LogPane({
   const buffer = useLogs((s) => s.buffer);
   const version = useLogs((s) => s.version);
   const phase = useLogs((s) => s.phase);
+  /** Scrolled up: the follow goes on, the list holds still. */
+  const [paused, setPaused] = useState(false);
+  const shownPhase = phase === 'following' && paused ? 'paused' : phase;
   const error = useLogs((s) => s.error);
   const followed = useLogs((s) => s.services);
   const target = useLogs((s) => s.target);
@@ -136,8 +139,8 @@ export function LogPane({
     >
       <div className="card-header logs-header">
         <h2 id="tenant-logs-title">{t('logs.title')}</h2>
-        <span className={`logs-phase logs-phase-${phase}`} data-testid="logs-phase">
-          {t(`logs.phase.${phase}`)}
+        <span className={`logs-phase logs-phase-${shownPhase}`} data-testid="logs-phase">
+          {t(`logs.phase.${shownPhase}`)}
         </span>
       </div>
 
@@ -248,6 +251,7 @@ export function LogPane({
         expandedSeq={expandedSeq}
         empty={rows.count ? null : emptyText}
         onToggle={(seq) => setExpandedSeq((s) => (s === seq ? null : seq))}
+        onFollowChange={(on) => setPaused(!on)}
       />
 
       {error ? (

@@ -36,6 +36,7 @@ export const logs = {
       idle: 'Stopped',
       starting: 'Connecting…',
       following: 'Following',
+      paused: 'Paused: scrolled up',
       ended: 'Ended',
       failed: 'Failed',
     },

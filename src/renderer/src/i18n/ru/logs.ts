@@ -39,6 +39,7 @@ export const logs: Shape<typeof en> = {
       idle: 'Остановлено',
       starting: 'Подключение…',
       following: 'Слежение',
+      paused: 'Пауза: список прокручен вверх',
       ended: 'Завершено',
       failed: 'Ошибка',
     },
