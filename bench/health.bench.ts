@@ -160,7 +160,7 @@ try {
       ` (+${(sampledCpu - idleCpu).toFixed(2)} %; goal ≤ 1 %), sweep of ${snapAfter.containers.length} containers: ${snapAfter.agent.lastSweepMs} ms`,
   );
   console.log(
-    `agent: ${(snapAfter.agent.rssBytes / 2 ** 20).toFixed(1)} MB resident (goal ≤ 50 MB), ${agentCpu.toFixed(2)} % of a core`,
+    `agent: ${(snapAfter.agent.rssBytes / 2 ** 20).toFixed(1)} MB resident, of which ${((snapAfter.agent.anonBytes ?? NaN) / 2 ** 20).toFixed(1)} MB its own (RssAnon; the rest is the Node binary's shared file pages) (goal ≤ 50 MB), ${agentCpu.toFixed(2)} % of a core`,
   );
 
   // Plain tool: `docker stats --no-stream` over every container, the same job as one sweep.

@@ -13,7 +13,7 @@
  *   TRUFFLES_HOST_ROOT      the host's / read-only (default /host/root, else /)
  *   TRUFFLES_SWEEP_SECONDS  the stats sweep period (default 10)
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerHealth, HostHealth, HostSnapshot, WatchEvent } from '../shared/agent/protocol';
 import { AGENT_PROTOCOL, AGENT_VERSION } from '../shared/agent/protocol';
@@ -158,6 +158,7 @@ function snapshot(): HostSnapshot {
       protocol: AGENT_PROTOCOL,
       startedAt,
       rssBytes: process.memoryUsage().rss,
+      ...anonBytes(),
       cpuSeconds: (usage.user + usage.system) / 1e6,
       eventsConnected: table.eventsConnected,
       lastEventAt: table.lastEventAt,
@@ -268,6 +269,16 @@ function logTargets(raw: unknown): LogsTarget[] {
       ...(typeof o['since'] === 'string' ? { since: o['since'] } : {}),
     };
   });
+}
+
+/** RssAnon of /proc/self/status, in bytes (none where it cannot be read). */
+function anonBytes(): { anonBytes?: number } {
+  try {
+    const m = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? { anonBytes: Number(m[1]) * 1024 } : {};
+  } catch {
+    return {};
+  }
 }
 
 function emptySeries(): unknown {

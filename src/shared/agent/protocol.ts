@@ -106,6 +106,11 @@ export interface AgentSelf {
   protocol: number;
   startedAt: string;
   rssBytes: number;
+  /**
+   * Its own memory: resident minus file-backed pages (RssAnon). The Node binary's pages, shared
+   * with the page cache, are most of the rest of `rssBytes`.
+   */
+  anonBytes?: number;
   /** CPU time the agent used since it started. */
   cpuSeconds: number;
   /** Is Docker's events stream connected (false: a gap, the snapshot may be behind). */

@@ -61,6 +61,7 @@ export const HostSnapshotSchema = z.object({
     protocol: z.number().int(),
     startedAt: Iso,
     rssBytes: Count,
+    anonBytes: Count.optional(),
     cpuSeconds: Count,
     eventsConnected: z.boolean(),
     lastEventAt: Iso.nullable(),
