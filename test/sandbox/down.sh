@@ -84,6 +84,11 @@ fi
 # 2. The sandbox sshd.
 stop_sshd "$STATE" "the sandbox sshd"
 
+# The host agent the health tests install runs with a restart policy: it goes even when dockerd stays.
+if command -v docker >/dev/null 2>&1; then
+	timeout 20 docker rm -f truffles-agent >/dev/null 2>&1 || true
+fi
+
 # 3. dockerd, only if up.sh started it.
 if [ -f "$STATE/dockerd.started-by-sandbox" ]; then
 	p=$(pid_from "$STATE/dockerd.pid" dockerd)
