@@ -5,6 +5,7 @@
  */
 import { request } from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { LineSplitter } from '../shared/agent/protocol';
 
 export class DockerError extends Error {
   constructor(
@@ -76,18 +77,10 @@ export class DockerApi {
             );
             return;
           }
-          let rest = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            rest += chunk;
-            let nl = rest.indexOf('\n');
-            while (nl >= 0) {
-              const line = rest.slice(0, nl).trim();
-              rest = rest.slice(nl + 1);
-              if (line) onLine(line);
-              nl = rest.indexOf('\n');
-            }
-            if (rest.length > 1024 * 1024) rest = ''; // a line this long is not an event
+          const splitter = new LineSplitter();
+          res.on('data', (chunk: Buffer) => {
+            for (const line of splitter.push(chunk)) if (line.trim()) onLine(line.trim());
+            if (splitter.pending > 1024 * 1024) splitter.clear(); // a line this long is not an event
           });
           res.on('end', () => resolve());
           res.on('error', reject);

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { AgentErrorCode, AgentFrame, Hello } from '../shared/agent/protocol';
-import { MAX_FRAME_BYTES } from '../shared/agent/protocol';
+import { LineSplitter, MAX_FRAME_BYTES } from '../shared/agent/protocol';
 
 export class RequestError extends Error {
   constructor(
@@ -84,24 +84,15 @@ function serveConnection(socket: Socket, door: Door): void {
   socket.on('error', () => socket.destroy());
   send({ hello: door.hello() });
 
-  let rest = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    rest += chunk;
-    if (rest.length > MAX_FRAME_BYTES && !rest.includes('\n')) {
+  const splitter = new LineSplitter();
+  socket.on('data', (chunk: Buffer) => {
+    for (const line of splitter.push(chunk)) if (line.trim()) handleFrame(line);
+    if (splitter.pending > MAX_FRAME_BYTES) {
       send({
         id: 0,
         error: { code: 'bad-request', message: `A frame is longer than ${MAX_FRAME_BYTES} bytes.` },
       });
       socket.end();
-      return;
-    }
-    let nl = rest.indexOf('\n');
-    while (nl >= 0) {
-      const line = rest.slice(0, nl);
-      rest = rest.slice(nl + 1);
-      if (line.trim()) handleFrame(line);
-      nl = rest.indexOf('\n');
     }
   });
 

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AGENT_PROTOCOL, AGENT_VERSION } from '../../src/shared/agent/protocol';
 import type { Hello } from '../../src/shared/agent/protocol';
 import { RequestError, serveDoor, type Door } from '../../src/agent/server';
-import { AgentClient } from '../../src/main/core/health/client';
+import { AgentClient, FrameReader } from '../../src/main/core/health/client';
 import { CoreError } from '../../src/main/core/errors';
 
 // The console's client against the agent's real door (src/agent/server.ts) on a real Unix socket.
@@ -141,5 +141,13 @@ describe('agent protocol: the console client against the agent door', () => {
     c.close();
     expect(((await pending) as CoreError).code).toBe('agent.disconnected');
     await expect.poll(() => stopped).toBe(2);
+  });
+
+  it('reads a frame whose Cyrillic text is cut between two chunks in the middle of a character', () => {
+    const bytes = Buffer.from(`${JSON.stringify({ id: 7, event: { text: 'Привет, мир' } })}\n`, 'utf8');
+    const cut = bytes.indexOf(Buffer.from('и', 'utf8')) + 1; // inside the two bytes of «и»
+    const reader = new FrameReader();
+    expect(reader.push(bytes.subarray(0, cut))).toEqual([]);
+    expect(reader.push(bytes.subarray(cut))).toEqual([{ id: 7, event: { text: 'Привет, мир' } }]);
   });
 });

@@ -192,3 +192,28 @@ export type AgentFrame =
   | { id: number; error: { code: AgentErrorCode; message: string } }
   | { id: number; event: unknown }
   | { id: number; end: true };
+
+/**
+ * Splits a stream into its lines (`\n`), for both ends of this protocol and for Docker's events.
+ * Bytes are decoded as UTF-8 across chunks, so a character cut between two chunks stays whole.
+ * `pending` is what waits for its newline: a caller refuses or drops it past its own limit.
+ */
+export class LineSplitter {
+  private rest = '';
+  private readonly decoder = new TextDecoder();
+
+  push(chunk: Uint8Array | string): string[] {
+    this.rest += typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    const lines = this.rest.split('\n');
+    this.rest = lines.pop() ?? '';
+    return lines;
+  }
+
+  get pending(): number {
+    return this.rest.length;
+  }
+
+  clear(): void {
+    this.rest = '';
+  }
+}

@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { AgentFrame, AgentMethods, AgentStreams, Hello } from '../../../shared/agent/protocol';
-import { AGENT_PROTOCOL, AGENT_VERSION, MAX_FRAME_BYTES } from '../../../shared/agent/protocol';
+import { AGENT_PROTOCOL, AGENT_VERSION, LineSplitter, MAX_FRAME_BYTES } from '../../../shared/agent/protocol';
 import { CoreError } from '../errors';
 
 const HELLO_TIMEOUT_MS = 5_000;
@@ -191,18 +191,13 @@ export class AgentClient {
 
 /** Splits the agent's bytes into frames (one JSON object a line), refusing an oversized one. */
 export class FrameReader {
-  private rest = '';
+  private readonly splitter = new LineSplitter();
   push(chunk: Buffer | string): AgentFrame[] {
-    this.rest += chunk.toString();
-    const out: AgentFrame[] = [];
-    let nl = this.rest.indexOf('\n');
-    while (nl >= 0) {
-      const line = this.rest.slice(0, nl);
-      this.rest = this.rest.slice(nl + 1);
-      if (line.trim()) out.push(parseFrame(line));
-      nl = this.rest.indexOf('\n');
-    }
-    if (this.rest.length > MAX_FRAME_BYTES)
+    const out = this.splitter
+      .push(chunk)
+      .filter((line) => line.trim())
+      .map(parseFrame);
+    if (this.splitter.pending > MAX_FRAME_BYTES)
       throw new CoreError(
         'agent.protocol',
         `The agent sent a frame longer than ${MAX_FRAME_BYTES} bytes.`,
