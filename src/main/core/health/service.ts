@@ -4,6 +4,7 @@
  * lives; a fleet read is one request per host, all at once.
  */
 import { posix } from 'node:path';
+import type { z } from 'zod';
 import { Readable } from 'node:stream';
 import type { AgentStatus, FleetHealth } from '../../../shared/contract';
 import { HistorySeriesSchema, HostSnapshotSchema } from '../../../shared/contract';
@@ -24,6 +25,7 @@ import { AgentClient } from './client';
 import type { AgentStream } from './client';
 import {
   AGENT_BUNDLE_LABEL,
+  AGENT_CONTAINER,
   agentDir,
   agentInspectCommand,
   agentProgramName,
@@ -110,11 +112,13 @@ export class HealthService {
 
   /** A tenant's containers: on the host given, else on the first host whose agent knows it. */
   async tenant(slug: string, hostName?: string): Promise<{ host: string; containers: ContainerHealth[] }> {
-    const names = hostName ? [hostName] : (await this.hosts.list()).map((h) => h.name);
-    for (const name of names) {
-      const snap = hostName ? await this.snapshot(name) : await this.snapshot(name).catch(() => null);
-      const containers = snap?.containers.filter((c) => c.tenant === slug) ?? [];
-      if (containers.length) return { host: name, containers };
+    // One host named: its agent (its failure is the answer). Else every host's, all at once.
+    const snapshots = hostName
+      ? [{ host: hostName, snapshot: await this.snapshot(hostName) }]
+      : (await this.fleet()).hosts;
+    for (const { host, snapshot } of snapshots) {
+      const containers = snapshot?.containers.filter((c) => c.tenant === slug) ?? [];
+      if (containers.length) return { host, containers };
     }
     throw new CoreError(
       'health.tenant-unknown',
@@ -159,7 +163,7 @@ export class HealthService {
       containers: null,
       problem: null,
     };
-    if (!container) return { ...base, problem: `No agent container (${'truffles-agent'}) on this host.` };
+    if (!container) return { ...base, problem: `No agent container (${AGENT_CONTAINER}) on this host.` };
     if (container.status !== 'running' && container.status !== 'restarting')
       return { ...base, state: 'stopped', problem: `Its container is ${container.status}.` };
     try {
@@ -313,14 +317,8 @@ async function inspectAgent(t: HostTransport): Promise<AgentContainer | null> {
   };
 }
 
-function checked<T>(
-  schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
-  },
-  raw: unknown,
-  host: string,
-  what: string,
-): T {
+/** An agent's answer checked against the contract's schema for it. */
+function checked<S extends z.ZodType>(schema: S, raw: unknown, host: string, what: string): z.output<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   throw new CoreError(
