@@ -16,6 +16,8 @@ export interface InspectJson {
   Config?: { Image?: string; Labels?: Record<string, string> | null };
   State?: {
     Status?: string;
+    /** The container's first process on the host (0 when it is not running): its cgroup and network are read through it. */
+    Pid?: number;
     ExitCode?: number;
     StartedAt?: string;
     FinishedAt?: string;
@@ -96,6 +98,8 @@ interface DockerEvent {
 
 export class ContainerTable {
   private readonly byId = new Map<string, ContainerHealth>();
+  /** Each running container's first process on the host (not part of the record: the console has no use for it). */
+  private readonly pids = new Map<string, number>();
   private readonly listeners = new Set<(change: TableChange) => void>();
   /** Inspects in flight, and whether another event came meanwhile (then one more inspect). */
   private readonly inflight = new Map<string, boolean>();
@@ -121,6 +125,12 @@ export class ContainerTable {
 
   running(): ContainerHealth[] {
     return this.list().filter((c) => c.state === 'running');
+  }
+
+  /** The running container's first process on the host; null when unknown or not running. */
+  pidOf(id: string): number | null {
+    const pid = this.pids.get(id);
+    return pid && pid > 0 ? pid : null;
   }
 
   /** Keep a sweep's stats on the record (no change event: stats go out with the sweep). */
@@ -190,6 +200,8 @@ export class ContainerTable {
     }
     const next = containerFromInspect(j, this.now());
     if (!next) return;
+    if (j.State?.Pid && j.State.Pid > 0) this.pids.set(j.Id, j.State.Pid);
+    else this.pids.delete(j.Id);
     const prev = this.byId.get(j.Id);
     if (prev && sameState(prev, next)) return;
     next.stats = prev?.stats ?? null;
@@ -200,6 +212,7 @@ export class ContainerTable {
   private remove(id: string): void {
     const full = this.byId.has(id) ? id : [...this.byId.keys()].find((k) => k.startsWith(id));
     if (!full || !this.byId.delete(full)) return;
+    this.pids.delete(full);
     this.emit({ kind: 'remove', id: full });
   }
 

@@ -11,6 +11,8 @@
  *   DOCKER_SOCKET           default /var/run/docker.sock
  *   TRUFFLES_HOST_PROC      the host's /proc (default /host/proc, else /proc)
  *   TRUFFLES_HOST_ROOT      the host's / read-only (default /host/root, else /)
+ *   TRUFFLES_HOST_CGROUP    the host's /sys/fs/cgroup read-only (default /host/cgroup, else
+ *                           /sys/fs/cgroup); without it, stats come from Docker's API
  *   TRUFFLES_SWEEP_SECONDS  the stats sweep period (default 10)
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,8 +27,8 @@ import type { CpuTimes } from './hostinfo';
 import { RequestError, serveDoor } from './server';
 import type { Door } from './server';
 import { containerStats } from './stats';
-import type { CpuSample, DockerStatsJson } from './stats';
-import { sweep } from './sweep';
+import type { CpuSample } from './stats';
+import { Sampler } from './sampler';
 import { followLogs } from './logs';
 import type { LogsTarget } from './logs';
 
@@ -36,12 +38,15 @@ const socketPath = join(dir, 'run', 'agent.sock');
 const gid = env['TRUFFLES_AGENT_GID'] ? Number(env['TRUFFLES_AGENT_GID']) : null;
 const procRoot = env['TRUFFLES_HOST_PROC'] ?? (existsSync('/host/proc/stat') ? '/host/proc' : '/proc');
 const rootfs = env['TRUFFLES_HOST_ROOT'] ?? (existsSync('/host/root') ? '/host/root' : '/');
+const cgroupRoot =
+  env['TRUFFLES_HOST_CGROUP'] ?? (existsSync('/host/cgroup') ? '/host/cgroup' : '/sys/fs/cgroup');
 const sweepMs = Math.max(1, Number(env['TRUFFLES_SWEEP_SECONDS'] ?? 10)) * 1000;
 const startedAt = new Date().toISOString();
 const methods = ['ping', 'snapshot', 'history', 'watch', 'logs'];
 
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
 const table = new ContainerTable(docker);
+const sampler = new Sampler(docker, cgroupRoot, procRoot);
 const history = new History(join(dir, 'data'));
 const watchers = new Set<(e: WatchEvent) => void>();
 const stop = new AbortController();
@@ -112,18 +117,32 @@ async function watchDocker(): Promise<void> {
   }
 }
 
-/** One sweep: every running container's stats (one-shot, 5 at a time), the host's, the history. */
+/**
+ * One sweep: the host's counters, then every running container's (from the kernel's cgroup files,
+ * or Docker's one-shot stats API where they cannot be read), then the history.
+ */
 async function sweepOnce(): Promise<void> {
   const t0 = Date.now();
+  try {
+    const read = await readHost({ procRoot, rootfs }, hostCpu);
+    host = read.host;
+    hostCpu = read.cpu;
+  } catch (err) {
+    log(`host reading: ${(err as Error).message}`);
+  }
   const running = table.running();
-  const answers = await sweep(
-    running.map((c) => c.id),
-    (id, signal) =>
-      docker.json<DockerStatsJson>(`/containers/${id}/stats?stream=false&one-shot=true`, {
-        signal,
-        timeoutMs: 2_100,
-      }),
-    { concurrency: 5, timeoutMs: 2_100 },
+  const ctx =
+    host && hostCpu
+      ? {
+          // /proc/stat counts USER_HZ (100 on every Linux Docker runs on) ticks; Docker reports ns.
+          systemNs: hostCpu.total * 1e7,
+          onlineCpus: host.cores,
+          hostMemBytes: host.memTotalBytes,
+        }
+      : null;
+  const answers = await sampler.sample(
+    running.map((c) => ({ id: c.id, pid: table.pidOf(c.id) })),
+    ctx,
   );
   const at = new Date();
   const recorded: Array<{ name: string; stats: NonNullable<ContainerHealth['stats']> }> = [];
@@ -134,13 +153,6 @@ async function sweepOnce(): Promise<void> {
     cpuSamples.set(c.id, sample);
     table.setStats(c.id, stats);
     recorded.push({ name: c.name, stats });
-  }
-  try {
-    const read = await readHost({ procRoot, rootfs }, hostCpu);
-    host = read.host;
-    hostCpu = read.cpu;
-  } catch (err) {
-    log(`host reading: ${(err as Error).message}`);
   }
   await history.record(Math.floor(at.getTime() / 1000), host, recorded);
   lastSweepAt = at.toISOString();
@@ -165,6 +177,7 @@ function snapshot(): HostSnapshot {
       reconciledAt: table.reconciledAt,
       lastSweepAt,
       lastSweepMs,
+      ...(sampler.source ? { statsSource: sampler.source } : {}),
     },
     host,
     containers: table.list(),
@@ -289,7 +302,7 @@ async function main(): Promise<void> {
   await history.load();
   const server = await serveDoor(socketPath, door, gid);
   log(
-    `truffles-agent ${AGENT_VERSION} (protocol ${AGENT_PROTOCOL}) on ${socketPath}; host /proc ${procRoot}, / ${rootfs}`,
+    `truffles-agent ${AGENT_VERSION} (protocol ${AGENT_PROTOCOL}) on ${socketPath}; host /proc ${procRoot}, / ${rootfs}, cgroups ${cgroupRoot}`,
   );
   void watchDocker();
   const tick = async (): Promise<void> => {

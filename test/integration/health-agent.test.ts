@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerHealth, WatchEvent } from '../../src/shared/agent/protocol';
@@ -223,6 +224,16 @@ describe('the host agent', () => {
     expect(snap.host?.disks.some((d) => d.mount === '/')).toBe(true);
     const pg = snap.containers.find((c) => c.tenant === slug && c.service === 'postgres');
     expect(pg?.stats?.memBytes).toBeGreaterThan(0);
+    // Stats come from the host's cgroup files, not Docker's stats API, and agree with docker stats.
+    const status = await core.call('agent.status', { host: 'sb' });
+    expect(status.statsSource).toBe(
+      existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'cgroup-v2' : 'cgroup-v1',
+    );
+    const usage = docker('stats', '--no-stream', '--format', '{{.MemUsage}}', pg!.name).split(' / ')[0]!;
+    const m = /^([\d.]+)(B|KiB|MiB|GiB)$/.exec(usage);
+    const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m![2] as 'B'];
+    const fresh = (await container(pg!.name))?.stats?.memBytes ?? 0;
+    expect(Math.abs(fresh - Number(m![1]) * unit) / (Number(m![1]) * unit)).toBeLessThan(0.25);
 
     const pid = docker('inspect', '--format', '{{.State.Pid}}', 'truffles-agent');
     execFileSync('kill', ['-9', pid]);

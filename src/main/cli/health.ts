@@ -166,6 +166,10 @@ export function agentText(s: AgentStatus): string {
     lines.push(
       `  watching  ${s.containers} containers, Docker events ${s.eventsConnected ? 'connected' : 'NOT connected'}`,
     );
+  if (s.statsSource)
+    lines.push(
+      `  stats     ${s.statsSource === 'docker-api' ? "Docker's stats API (no cgroup files readable)" : s.statsSource === 'mixed' ? "cgroup files, some from Docker's stats API" : `${s.statsSource.replace('cgroup-', 'cgroup ')} files`}`,
+    );
   if (s.problem) lines.push(`  → ${s.problem}`);
   return lines.join('\n');
 }

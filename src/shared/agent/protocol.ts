@@ -120,6 +120,11 @@ export interface AgentSelf {
   reconciledAt: string | null;
   lastSweepAt: string | null;
   lastSweepMs: number | null;
+  /**
+   * How the last sweep read the containers' counters: the kernel's cgroup files (v1 or v2; costs
+   * Docker nothing), Docker's one-shot stats API, or both. Absent before the first sweep.
+   */
+  statsSource?: 'cgroup-v1' | 'cgroup-v2' | 'docker-api' | 'mixed';
 }
 
 export interface HostSnapshot {

@@ -68,6 +68,7 @@ export const HostSnapshotSchema = z.object({
     reconciledAt: Iso.nullable(),
     lastSweepAt: Iso.nullable(),
     lastSweepMs: Count.nullable(),
+    statsSource: z.enum(['cgroup-v1', 'cgroup-v2', 'docker-api', 'mixed']).optional(),
   }),
   host: HostHealthSchema.nullable(),
   containers: z.array(ContainerHealthSchema).max(10_000),
@@ -98,6 +99,8 @@ export const AgentStatusSchema = z.object({
   cpuSeconds: z.number().nonnegative().nullable(),
   eventsConnected: z.boolean().nullable(),
   containers: z.number().int().nonnegative().nullable(),
+  /** How it reads container stats: cgroup files (costs Docker nothing) or Docker's stats API. */
+  statsSource: z.enum(['cgroup-v1', 'cgroup-v2', 'docker-api', 'mixed']).nullable(),
   /** Why it is not answering, in words, when it is not. */
   problem: z.string().nullable(),
 });

@@ -65,7 +65,8 @@ export interface AgentRunOptions {
 /**
  * Run the agent: restarted by Docker after a crash or a reboot, no network at all (it reaches
  * Docker through the socket and the console reaches it through its own socket), read-only root,
- * small limits. It reads the host's /proc and, read-only, its filesystems (for disk usage).
+ * small limits. It reads the host's /proc, its cgroup tree (container stats without asking Docker)
+ * and, read-only, its filesystems (for disk usage).
  */
 export function agentRunCommand(o: AgentRunOptions): string[] {
   const dir = agentDir(o.stateDir);
@@ -85,6 +86,9 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     '0:0',
     '--network',
     'none',
+    // The host's cgroup namespace: /proc/<pid>/cgroup of a container then names its full path.
+    '--cgroupns',
+    'host',
     '--read-only',
     '--memory',
     '160m',
@@ -108,6 +112,8 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     '/proc:/host/proc:ro',
     '--volume',
     '/:/host/root:ro',
+    '--volume',
+    '/sys/fs/cgroup:/host/cgroup:ro',
     '--entrypoint',
     'node',
     '--',

@@ -161,6 +161,7 @@ export class HealthService {
       cpuSeconds: null,
       eventsConnected: null,
       containers: null,
+      statsSource: null,
       problem: null,
     };
     if (!container) return { ...base, problem: `No agent container (${AGENT_CONTAINER}) on this host.` };
@@ -179,6 +180,7 @@ export class HealthService {
         cpuSeconds: snap.agent.cpuSeconds,
         eventsConnected: snap.agent.eventsConnected,
         containers: snap.containers.length,
+        statsSource: snap.agent.statsSource ?? null,
         problem: outdated
           ? 'It runs an older build than this console’s; `truffles agent update` replaces it.'
           : null,
