@@ -101,8 +101,11 @@ export class LogDemux {
 
 /**
  * Follow the logs of `targets`: each container's lines in order, sent as they come in batches
- * (at most every 50 ms or 1000 lines). Resolves when every container's stream has ended (at the
- * end of the lines when not following); `signal` stops it.
+ * (at most every 50 ms or 1000 lines). When a followed container stops, `next` says which
+ * container carries its lines on: the same one started again, or the one that replaced it (a
+ * compose recreate gives the service a new container); the follow goes on there from the last
+ * line's moment. Resolves when every target has ended (at the end of the lines when not
+ * following, or when `next` gives none); `signal` stops it.
  */
 export async function followLogs(
   docker: DockerApi,
@@ -111,24 +114,18 @@ export async function followLogs(
   send: (e: LogsEvent) => boolean,
   drained: () => Promise<void>,
   signal: AbortSignal,
-  waitRunning: (id: string, signal: AbortSignal) => Promise<boolean> = async () => false,
+  next: (id: string, signal: AbortSignal) => Promise<string | null> = async () => null,
 ): Promise<void> {
   await Promise.all(
-    targets.map(async (t) => {
-      // Docker ends a follow when the container stops; a restarted container's lines go on in
-      // the same follow, from the last line sent (the console drops the overlap at that moment).
-      let since = t.since;
+    targets.map(async (target) => {
+      let t = target;
       for (;;) {
-        const last = await followOne(
-          docker,
-          { ...t, ...(since ? { since } : {}) },
-          opts,
-          send,
-          drained,
-          signal,
-        );
-        since = last ?? since ?? new Date().toISOString();
-        if (!opts.follow || signal.aborted || !(await waitRunning(t.id, signal))) return;
+        const last = await followOne(docker, t, opts, send, drained, signal);
+        const since = last ?? t.since ?? new Date().toISOString();
+        if (!opts.follow || signal.aborted) return;
+        const id = await next(t.id, signal);
+        if (!id) return;
+        t = { ...t, id, since };
       }
     }),
   );

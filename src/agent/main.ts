@@ -216,6 +216,13 @@ const door: Door = {
     },
     logs: (p, send, { end, drained }) => {
       const targets = logTargets(p['targets']);
+      // Each target's tenant and service, kept for finding its successor once it is removed.
+      const identity = new Map(
+        table
+          .list()
+          .filter((c) => targets.some((t) => t.id === c.id))
+          .map((c) => [c.id, { tenant: c.tenant, service: c.service }] as const),
+      );
       const tail = typeof p['tail'] === 'number' && p['tail'] >= 0 ? Math.min(p['tail'], 5000) : 200;
       const until = typeof p['until'] === 'string' ? p['until'] : undefined;
       const stop = new AbortController();
@@ -235,7 +242,14 @@ const door: Door = {
           send,
           drained,
           stop.signal,
-          waitRunning,
+          (id, signal) => {
+            const who = identity.get(id);
+            if (!who) return Promise.resolve(null);
+            return nextRunning(id, who, signal).then((heir) => {
+              if (heir) identity.set(heir, who);
+              return heir;
+            });
+          },
         );
       })().then(
         () => end(),
@@ -246,22 +260,42 @@ const door: Door = {
   },
 };
 
-/** Resolves true when the container runs (again), false when it is removed or `signal` aborts. */
-function waitRunning(id: string, signal: AbortSignal): Promise<boolean> {
-  const now = table.list().find((c) => c.id === id);
-  if (!now) return Promise.resolve(false);
-  if (now.state === 'running') return Promise.resolve(true);
-  return new Promise<boolean>((resolve) => {
-    const done = (v: boolean): void => {
+/** How long a follow waits for a removed container's successor (a recreate) before it ends. */
+const SUCCESSOR_WAIT_MS = 120_000;
+
+/**
+ * The container that carries `id`'s lines on once it stopped: itself when it runs again, or,
+ * once it is removed, the running container of the same tenant and service (compose recreated
+ * it); null when none comes within two minutes, or `signal` aborts.
+ */
+function nextRunning(
+  id: string,
+  who: { tenant: string | null; service: string },
+  signal: AbortSignal,
+): Promise<string | null> {
+  const pick = (): string | null => {
+    const all = table.list();
+    const self = all.find((c) => c.id === id);
+    if (self) return self.state === 'running' ? id : null;
+    const heir = all
+      .filter((c) => c.tenant === who.tenant && c.service === who.service && c.state === 'running')
+      .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''))[0];
+    return heir?.id ?? null;
+  };
+  const now = pick();
+  if (now || signal.aborted) return Promise.resolve(now);
+  return new Promise<string | null>((resolve) => {
+    const done = (v: string | null): void => {
       off();
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
       resolve(v);
     };
-    const onAbort = (): void => done(false);
-    const off = table.onChange((change) => {
-      if (change.kind === 'remove' && change.id === id) done(false);
-      else if (change.kind === 'upsert' && change.container.id === id && change.container.state === 'running')
-        done(true);
+    const onAbort = (): void => done(null);
+    const timer = setTimeout(() => done(null), SUCCESSOR_WAIT_MS);
+    const off = table.onChange(() => {
+      const found = pick();
+      if (found) done(found);
     });
     signal.addEventListener('abort', onAbort);
   });

@@ -30,9 +30,9 @@ export class Sampler {
     private readonly procRoot: string,
   ) {}
 
-  private async cgroups(): Promise<CgroupReader | null> {
+  private cgroups(): CgroupReader | null {
     if (this.reader === undefined) {
-      const mode: CgroupMode | null = this.cgroupRoot ? await CgroupReader.detect(this.cgroupRoot) : null;
+      const mode: CgroupMode | null = this.cgroupRoot ? CgroupReader.detect(this.cgroupRoot) : null;
       this.reader = mode && this.cgroupRoot ? new CgroupReader(this.cgroupRoot, this.procRoot, mode) : null;
     }
     return this.reader;
@@ -44,27 +44,22 @@ export class Sampler {
     ctx: SweepContext | null,
   ): Promise<Map<string, DockerStatsJson | Error>> {
     const out = new Map<string, DockerStatsJson | Error>();
-    const reader = ctx ? await this.cgroups() : null;
+    const reader = ctx ? this.cgroups() : null;
     const viaApi: string[] = [];
     let viaFiles = 0;
     if (reader && ctx) {
-      const read = await Promise.all(
-        targets.map(async (t) => {
-          if (t.pid === null) return null;
-          try {
-            return await reader.read(t.pid, ctx);
-          } catch {
-            return null; // the process ended, or its files are not visible: ask Docker
-          }
-        }),
-      );
-      targets.forEach((t, i) => {
-        const r = read[i];
+      for (const t of targets) {
+        let r: DockerStatsJson | null = null;
+        try {
+          if (t.pid !== null) r = reader.read(t.pid, ctx);
+        } catch {
+          r = null; // the process ended, or its files are not visible: ask Docker
+        }
         if (r) {
           out.set(t.id, r);
           viaFiles++;
         } else viaApi.push(t.id);
-      });
+      }
     } else {
       viaApi.push(...targets.map((t) => t.id));
     }

@@ -163,6 +163,24 @@ describe('a tenant’s live logs on its page (real core, agent and services; edg
     await shot('logs-01-tenant-logs', 'logs-card');
   }, 180_000);
 
+  it('shows the services live from the host’s agent: state with health, restarts, and a CPU chart', async () => {
+    await page.getByTestId('tenant-health-containers').waitFor(WAIT);
+    expect(await page.getByTestId('tenant-health-not-live').count()).toBe(0);
+    for (const service of ['n8n', 'postgres', 'qdrant', 'redis']) {
+      const row = page.getByTestId(`health-container-${service}`);
+      await expect.poll(() => row.getAttribute('data-condition'), WAIT).toBe('healthy');
+      expect(await row.getAttribute('data-state')).toBe('running');
+      expect(await page.getByTestId(`health-container-restarts-${service}`).textContent()).toBe('0');
+    }
+    // The first service's CPU over the last hour, drawn from the agent's samples.
+    const cpu = page.getByTestId('tenant-chart-cpu');
+    await cpu.scrollIntoViewIfNeeded();
+    await expect.poll(() => cpu.locator('svg path.recharts-curve').count(), WAIT).toBeGreaterThan(0);
+    expect(await cpu.locator('svg path.recharts-curve').first().getAttribute('d')).toMatch(/^M/);
+    await page.getByTestId('tenant-health').scrollIntoViewIfNeeded();
+    await shot('logs-00-tenant-services-live', 'tenant-health');
+  }, 120_000);
+
   it('follows: new lines appear at the end while the list is at the bottom', async () => {
     const before = await count();
     redisSaves(60);

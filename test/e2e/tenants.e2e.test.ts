@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
@@ -65,6 +66,9 @@ beforeAll(async () => {
   });
   // The host as an operator would have prepared it: base domain, image catalog, edge installed.
   await tenantHost(core, HOST);
+  // No host agent (another e2e file may have left one): the tenant page then shows the services
+  // as the tenant status reads them, and says why they are not live (health.e2e covers the live view).
+  execFileSync('docker', ['rm', '--force', 'truffles-agent'], { stdio: 'ignore' });
   // And one that cannot be read (imported from an SSH config, key not confirmed; never connected to).
   const imported = await importUnreachableHost(core, t.dir, OFFLINE);
   expect(imported.added.map((h) => h.name)).toEqual([OFFLINE]);
@@ -218,6 +222,7 @@ describe('tenants through the UI on the real test host (edge = Traefik STAND-IN,
       .locator(`[data-testid="screen-tenants"][data-view="tenant"][data-slug="${slug}"]`)
       .waitFor(WAIT);
     await page.getByTestId('tenant-services').waitFor(WAIT);
+    expect(await page.getByTestId('tenant-health-not-live').textContent()).toMatch(/agent/);
     for (const service of ['n8n', 'postgres', 'qdrant', 'redis']) {
       await expect
         .poll(() => page.getByTestId(`service-health-${service}`).getAttribute('data-health'), WAIT)

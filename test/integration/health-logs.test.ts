@@ -171,4 +171,30 @@ describe('live logs through the agent', () => {
     ]);
     await core.call('logs.stop', { streamId: id });
   }, 60_000);
+  it('a follow goes on across a recreate: the service’s new container (a new id) carries on', async () => {
+    const slug = uniqueSlug('rcr');
+    const name = generator(slug, 'gen', 1_000, 2_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    let id: string | null = null;
+    const got = collect(() => id);
+    let ended = false;
+    void got.ended.then(() => (ended = true));
+    const r = await core.call('logs.follow', { host: 'sb', slug, tail: 5000, follow: true });
+    id = r.streamId;
+    await expect.poll(() => got.lines.length, { timeout: 10_000 }).toBe(1_000);
+    // What compose does to recreate a service: the old container removed, a new one of the same
+    // tenant and service started.
+    const oldId = docker('inspect', '--format', '{{.Id}}', name);
+    docker('rm', '--force', name);
+    started.splice(started.indexOf(name), 1);
+    generator(slug, 'gen', 500, 2_000);
+    expect(docker('inspect', '--format', '{{.Id}}', name)).not.toBe(oldId);
+    await expect.poll(() => got.lines.length, { timeout: 20_000 }).toBe(1_500);
+    expect(seqs(got.lines, 'gen')).toEqual([
+      ...Array.from({ length: 1_000 }, (_, i) => i + 1),
+      ...Array.from({ length: 500 }, (_, i) => i + 1),
+    ]);
+    expect(ended).toBe(false);
+    await core.call('logs.stop', { streamId: id });
+  }, 60_000);
 });

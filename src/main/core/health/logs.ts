@@ -69,7 +69,7 @@ export class LogFollows {
 
   async follow(input: FollowInput): Promise<{ streamId: string; services: string[]; stop: () => void }> {
     const { containers } = await this.health.tenant(input.slug, input.host);
-    const chosen = input.service ? containers.filter((c) => c.service === input.service) : containers;
+    let chosen = input.service ? containers.filter((c) => c.service === input.service) : containers;
     if (chosen.length === 0)
       throw new CoreError(
         'logs.no-service',
@@ -99,6 +99,11 @@ export class LogFollows {
       for (;;) {
         let failure: Error | null;
         try {
+          // After a break, a service may run in a new container (recreated): follow it by service.
+          if (resumed) {
+            const now = (await this.health.tenant(input.slug, input.host)).containers;
+            chosen = chosen.map((c) => now.find((n) => n.service === c.service) ?? c);
+          }
           const client = await this.health.client(input.host);
           const targets = chosen.map((c) => {
             const from = point.since(c.service) ?? (resumed ? (since ?? startedAt) : since);

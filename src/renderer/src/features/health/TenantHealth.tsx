@@ -4,7 +4,7 @@
  * CPU and memory of one chosen service over 1 h or 24 h. For the tenant page.
  */
 import { useEffect, useState } from 'react';
-import type { ReactElement } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ContainerHealth } from '../../../../shared/agent/protocol';
 import { ErrorBox } from '../../kit/ErrorBanner';
@@ -75,7 +75,20 @@ function ContainerLine({
   );
 }
 
-export function TenantHealth({ host, slug }: { host: string; slug: string }): ReactElement {
+/**
+ * The tenant's services, live from the host's agent. Until the agent answers (none installed, an
+ * old one, the host unreachable) the page's `fallback` shows instead (the tenant status read every
+ * 15 s), under a line that says why the live view is missing.
+ */
+export function TenantHealth({
+  host,
+  slug,
+  fallback,
+}: {
+  host: string;
+  slug: string;
+  fallback?: ReactNode;
+}): ReactElement {
   const { t } = useTranslation();
   const entry = useHealth((s) => s.entries[host]);
   const f = useHealthFormat();
@@ -87,6 +100,17 @@ export function TenantHealth({ host, slug }: { host: string; slug: string }): Re
   const row = entry ? tenantRows(entry).find((r) => r.slug === slug) : undefined;
   const containers = row?.containers ?? [];
   const picked = containers.find((c) => c.service === chosen) ?? containers[0];
+  const live = Boolean(entry?.agent) && !entry?.error;
+  if (fallback !== undefined && entry && !live) {
+    return (
+      <>
+        <p className="muted small health-not-live" data-testid="tenant-health-not-live">
+          {t('health.tenant.notLive', { reason: entry.error?.message ?? t('health.tenant.noAgent') })}
+        </p>
+        {fallback}
+      </>
+    );
+  }
   return (
     <section className="card health-tenant" aria-labelledby="health-tenant-title" data-testid="tenant-health">
       <div className="card-header">

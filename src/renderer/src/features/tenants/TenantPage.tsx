@@ -325,14 +325,17 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
       ) : (
         <>
           <VerifyResults host={host} slug={slug} />
-          {status ? <Services status={status} /> : <LoadingLine text={t('tenant.loading')} />}
+          <TenantHealth
+            host={host}
+            slug={slug}
+            fallback={status ? <Services status={status} /> : <LoadingLine text={t('tenant.loading')} />}
+          />
           {status?.route ? (
             <p className={status.route.ok ? 'text-ok' : 'text-error'} data-testid="tenant-route">
               {status.route.ok ? '✓' : '✗'} {t('tenant.checks.route')}: {status.route.detail}
             </p>
           ) : null}
 
-          <TenantHealth host={host} slug={slug} />
           <LogPane host={host} slug={slug} services={status?.services.map((s) => s.service)} />
 
           <section className="card" aria-labelledby="tenant-about-title">

@@ -103,7 +103,10 @@ export const health = {
       diskValue: '{{used}} of {{size}}',
     },
     tenant: {
-      title: 'Containers',
+      title: 'Services',
+      notLive:
+        'Live state, CPU and memory come from the host’s agent, which does not answer ({{reason}}); until it does, this list is read every 15 s.',
+      noAgent: 'no agent',
       loading: 'Asking the host’s agent…',
       none: 'The host’s agent sees no container of this tenant.',
       choose: 'Show the charts of {{service}}',
