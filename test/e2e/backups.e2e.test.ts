@@ -1,18 +1,15 @@
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openConsole, TONE, type E2EWorld } from '../helpers/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/main/core/backups/archive';
-import { Core } from '../../src/main/core/core';
+import type { Core } from '../../src/main/core/core';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
-import { PassphraseProvider } from '../../src/main/core/secrets/provider';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
+import type { WebServer } from '../../src/main/web/server';
 import type { CommandOutput } from '../../src/shared/contract';
-import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
+import { screenshots } from '../helpers/browser';
 import { importUnreachableHost } from '../helpers/hosts';
-import { sandbox } from '../helpers/sandbox';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
-import { tempDir } from '../helpers/tmp';
 
 /**
  * End to end, as an operator would: the Backups screen on the real test host, through Debian's
@@ -31,14 +28,10 @@ const WAIT = { timeout: 60_000 };
 const LONG = { timeout: 420_000 };
 
 /** The colours of styles.css, as the browser computes them. */
-const GREEN = 'rgb(26, 127, 55)';
-const RED = 'rgb(196, 37, 47)';
-const AMBER = 'rgb(138, 90, 0)';
 
-let t: ReturnType<typeof tempDir>;
+let w: E2EWorld;
 let core: Core;
 let server: WebServer;
-let browser: Browser;
 let page: Page;
 let tr: HostTransport;
 let backupsDir = '/opt/truffles/backups';
@@ -47,20 +40,13 @@ let created = false;
 let backup: CommandOutput<'backups.create'>;
 
 beforeAll(async () => {
-  sandbox();
-  checkBrowserPrerequisites();
-  t = tempDir();
-  core = new Core({
-    home: join(t.dir, 'home'),
-    secrets: new PassphraseProvider(async () => 'e2e backups passphrase'),
-    mode: 'web',
-    hostOptions: { sshHome: join(t.dir, 'operator') },
-  });
+  w = await openConsole({ passphrase: 'e2e backups passphrase' });
+  ({ core, server, page } = w);
   // The host as an operator would have prepared it: base domain, image catalog, edge installed.
   await tenantHost(core, HOST);
   tr = await core.hosts.transport(HOST);
   // One that cannot be read (imported from an SSH config, key not confirmed; never connected to).
-  await importUnreachableHost(core, t.dir, OFFLINE);
+  await importUnreachableHost(core, w.dir, OFFLINE);
   // A tenant, plan starter with the base modules, through the core.
   created = true;
   await core.tenants.create({
@@ -71,18 +57,13 @@ beforeAll(async () => {
     env: {},
     keepOnFailure: false,
   });
-  server = await startWebServer({ core, staticDir: STATIC, port: 0 });
-  ({ browser, page } = await openBrowser());
 }, 600_000);
 
 afterAll(async () => {
   // A failed run must not leave its tenant (or its archives) on the shared test host.
   if (created && core) await core.fleet.deleteTenant(slug, slug, HOST, true).catch(() => undefined);
   if (tr) await tr.exec(['rm', '-rf', '--', `${backupsDir}/${slug}`]).catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-  await core?.close();
-  t?.cleanup();
+  await w?.close();
 }, 300_000);
 
 const { shot, shotLong } = screenshots(() => page);
@@ -113,7 +94,7 @@ describe('backups through the UI on the real test host (edge = Traefik STAND-IN,
     await page.getByTestId(`backup-row-${slug}`).waitFor(WAIT);
     expect(await page.getByTestId(`backup-row-${slug}`).getAttribute('data-tone')).toBe('error');
     expect(await page.getByTestId(`backup-age-${slug}`).getAttribute('data-tone')).toBe('error');
-    expect(await color(`backup-age-${slug}`)).toBe(RED);
+    expect(await color(`backup-age-${slug}`)).toBe(TONE.red);
     expect(await page.getByTestId(`backup-none-${slug}`).textContent()).toBe('No backup');
     await shotLong('backups-01-no-key');
 
@@ -139,14 +120,14 @@ describe('backups through the UI on the real test host (edge = Traefik STAND-IN,
     await expect
       .poll(() => page.getByTestId(`backup-age-${slug}`).getAttribute('data-tone'), WAIT)
       .toBe('ok');
-    expect(await color(`backup-age-${slug}`)).toBe(GREEN);
+    expect(await color(`backup-age-${slug}`)).toBe(TONE.green);
     expect(await page.getByTestId(`backup-row-${slug}`).getAttribute('data-tone')).toBe('ok');
     expect(await page.getByTestId(`backup-last-${slug}`).textContent()).toContain('Manual');
     expect(await page.getByTestId(`backup-run-${slug}`).textContent()).toBe('Succeeded');
     expect(await page.getByTestId(`backup-drill-${slug}`).textContent()).toBe('Never drilled');
     // Not restored or drilled yet: marked in amber.
     expect(await page.getByTestId(`backup-unproven-${slug}`).textContent()).toContain('never restored');
-    expect(await color(`backup-unproven-${slug}`)).toBe(AMBER);
+    expect(await color(`backup-unproven-${slug}`)).toBe(TONE.amber);
     // The host's schedule panel: installed, how, and retention.
     await page.getByTestId(`schedule-reread-${HOST}`).click();
     await expect

@@ -1,14 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openConsole, TONE, visibleMarks, type E2EWorld } from '../helpers/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
-import { PassphraseProvider } from '../../src/main/core/secrets/provider';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
-import { sandbox } from '../helpers/sandbox';
+import type { Core } from '../../src/main/core/core';
+import type { WebServer } from '../../src/main/web/server';
+import { screenshots } from '../helpers/browser';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
-import { tempDir } from '../helpers/tmp';
 
 /**
  * Issue 13 end to end, as a person would: the Fleet screen shows the test host and its tenant
@@ -24,13 +21,10 @@ const WAIT = { timeout: 60_000 };
 const LIVE_WAIT = { timeout: 10_000 };
 
 /** The green and red of the app's tokens, as the browser computes them. */
-const GREEN = 'rgb(26, 127, 55)';
-const RED = 'rgb(196, 37, 47)';
 
-let t: ReturnType<typeof tempDir>;
+let w: E2EWorld;
 let core: Core;
 let server: WebServer;
-let browser: Browser;
 let page: Page;
 const slug = uniqueSlug('hui');
 let postgres = '';
@@ -41,15 +35,8 @@ function docker(...args: string[]): string {
 }
 
 beforeAll(async () => {
-  sandbox();
-  checkBrowserPrerequisites();
-  t = tempDir();
-  core = new Core({
-    home: join(t.dir, 'home'),
-    secrets: new PassphraseProvider(async () => 'e2e passphrase'),
-    mode: 'web',
-    hostOptions: { sshHome: join(t.dir, 'operator') },
-  });
+  w = await openConsole({ passphrase: 'e2e passphrase' });
+  ({ core, server, page } = w);
   await tenantHost(core, HOST, { labels: { region: 'e2e' } });
   await core.call('agent.install', { host: HOST });
   await core.tenants.create({
@@ -63,8 +50,6 @@ beforeAll(async () => {
   const { containers } = await core.call('health.tenant', { slug, host: HOST });
   postgres = containers.find((c) => c.service === 'postgres')?.name ?? '';
   expect(postgres).not.toBe('');
-  server = await startWebServer({ core, staticDir: STATIC, port: 0 });
-  ({ browser, page } = await openBrowser());
 }, 600_000);
 
 afterAll(async () => {
@@ -76,10 +61,7 @@ afterAll(async () => {
     }
   }
   await core?.tenants.delete(slug, slug, HOST).catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-  await core?.close();
-  t?.cleanup();
+  await w?.close();
 }, 180_000);
 
 const { shot, shotLong } = screenshots(() => page);
@@ -104,7 +86,7 @@ describe('health through the UI on the real test host (edge and Qdrant are STAND
     // Just created: its services may still be starting; healthy within a minute.
     await expect.poll(() => tenantRow().getAttribute('data-condition'), WAIT).toBe('healthy');
     expect(await page.getByTestId(`health-tenant-state-${slug}`).textContent()).toBe('Healthy');
-    expect(await color(`health-tenant-state-${slug}`)).toBe(GREEN);
+    expect(await color(`health-tenant-state-${slug}`)).toBe(TONE.green);
     expect(await page.getByTestId(`health-tenant-count-${slug}`).textContent()).toBe('4/4 running');
     expect(Number(await page.getByTestId('health-count-healthy').getAttribute('data-count'))).toBeGreaterThan(
       0,
@@ -127,7 +109,7 @@ describe('health through the UI on the real test host (edge and Qdrant are STAND
     console.log(`docker kill → red row: ${Date.now() - before} ms`);
     expect(await page.evaluate('window.__healthNoReload === true')).toBe(true);
     expect(await page.getByTestId(`health-tenant-state-${slug}`).textContent()).toBe('Down');
-    expect(await color(`health-tenant-state-${slug}`)).toBe(RED);
+    expect(await color(`health-tenant-state-${slug}`)).toBe(TONE.red);
     expect(await page.getByTestId(`health-tenant-count-${slug}`).textContent()).toBe('3/4 running');
     expect(Number(await page.getByTestId('health-count-down').getAttribute('data-count'))).toBeGreaterThan(0);
     await shotLong('health-02-postgres-killed');
@@ -167,10 +149,7 @@ describe('health through the UI on the real test host (edge and Qdrant are STAND
     await expect
       .poll(async () => Number(await cpu.getAttribute('data-points')), { timeout: 25_000 })
       .toBeGreaterThanOrEqual(2);
-    await expect
-      .poll(() => cpu.locator('svg path.recharts-curve').count(), { timeout: 10_000 })
-      .toBeGreaterThan(0);
-    expect(await cpu.locator('svg path.recharts-curve').first().getAttribute('d')).toMatch(/^M/);
+    await expect.poll(() => visibleMarks(cpu), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await page.getByTestId('host-health-disks').locator('li').count()).toBeGreaterThan(0);
     await shot('health-04-host-details', 'host-health');
     // 24 h reads the coarse history.

@@ -1,15 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { openConsole, visibleMarks, type E2EWorld } from '../helpers/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
-import { PassphraseProvider } from '../../src/main/core/secrets/provider';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
-import { sandbox } from '../helpers/sandbox';
+import type { Core } from '../../src/main/core/core';
+import type { WebServer } from '../../src/main/web/server';
+import { screenshots } from '../helpers/browser';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
-import { tempDir } from '../helpers/tmp';
 
 /**
  * End to end, as an operator would: a tenant's page shows its services' logs merged, live, through
@@ -22,10 +19,9 @@ const HOST = 'sb';
 /** Upper bounds for something to show up; not timing assertions. */
 const WAIT = { timeout: 60_000 };
 
-let t: ReturnType<typeof tempDir>;
+let w: E2EWorld;
 let core: Core;
 let server: WebServer;
-let browser: Browser;
 let page: Page;
 const slug = uniqueSlug('e2elog');
 let created = false;
@@ -42,15 +38,8 @@ function redisSaves(n: number): void {
 }
 
 beforeAll(async () => {
-  sandbox();
-  checkBrowserPrerequisites();
-  t = tempDir();
-  core = new Core({
-    home: join(t.dir, 'home'),
-    secrets: new PassphraseProvider(async () => 'e2e logs passphrase'),
-    mode: 'web',
-    hostOptions: { sshHome: join(t.dir, 'operator') },
-  });
+  w = await openConsole({ passphrase: 'e2e logs passphrase' });
+  ({ core, server, page } = w);
   // The host as an operator would have prepared it: base domain, image catalog, edge installed.
   await tenantHost(core, HOST);
   // The agent follows the logs (left installed afterwards: other tests use it too).
@@ -67,17 +56,12 @@ beforeAll(async () => {
   const health = await core.call('health.tenant', { slug, host: HOST });
   redis = health.containers.find((c) => c.service === 'redis')?.name ?? '';
   expect(redis).not.toBe('');
-  server = await startWebServer({ core, staticDir: STATIC, port: 0 });
-  ({ browser, page } = await openBrowser());
 }, 600_000);
 
 afterAll(async () => {
   // A failed run must not leave its tenant on the shared test host.
   if (created && core) await core.fleet.deleteTenant(slug, slug, HOST, true).catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-  await core?.close();
-  t?.cleanup();
+  await w?.close();
 }, 300_000);
 
 const { shot, shotLong } = screenshots(() => page);
@@ -175,8 +159,7 @@ describe('a tenant’s live logs on its page (real core, agent and services; edg
     // The first service's CPU over the last hour, drawn from the agent's samples.
     const cpu = page.getByTestId('tenant-chart-cpu');
     await cpu.scrollIntoViewIfNeeded();
-    await expect.poll(() => cpu.locator('svg path.recharts-curve').count(), WAIT).toBeGreaterThan(0);
-    expect(await cpu.locator('svg path.recharts-curve').first().getAttribute('d')).toMatch(/^M/);
+    await expect.poll(() => visibleMarks(cpu), WAIT).toBeGreaterThan(0);
     await page.getByTestId('tenant-health').scrollIntoViewIfNeeded();
     await shot('logs-00-tenant-services-live', 'tenant-health');
   }, 120_000);

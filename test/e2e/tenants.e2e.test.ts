@@ -1,17 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { checkBrowserPrerequisites, openBrowser, screenshots, STATIC } from '../helpers/browser';
+import type { Page } from 'playwright-core';
+import { screenshots } from '../helpers/browser';
 import { importUnreachableHost } from '../helpers/hosts';
+import { openConsole, TONE, type E2EWorld } from '../helpers/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Core } from '../../src/main/core/core';
+import type { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
-import { PassphraseProvider } from '../../src/main/core/secrets/provider';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
+import type { WebServer } from '../../src/main/web/server';
 import { leftovers, NOTHING, TEST_BASE_DOMAIN, tenantHost, uniqueSlug } from '../helpers/tenants';
-import { sandbox } from '../helpers/sandbox';
-import { tempDir } from '../helpers/tmp';
 
 /**
  * End to end, as a person would: open the provisioning wizard, create a tenant on the real test
@@ -28,12 +25,10 @@ const CREATE_WAIT = { timeout: 300_000 };
 const WAIT = { timeout: 60_000 };
 
 /** The greens, blue and amber of styles.css, as the browser computes them. */
-const GREEN = 'rgb(26, 127, 55)';
 
-let t: ReturnType<typeof tempDir>;
+let w: E2EWorld;
 let core: Core;
 let server: WebServer;
-let browser: Browser;
 let page: Page;
 let tr: HostTransport;
 let stateDir: string;
@@ -43,39 +38,34 @@ let created = false;
 let injectFailure = true;
 
 beforeAll(async () => {
-  sandbox();
-  checkBrowserPrerequisites();
-  t = tempDir();
-  core = new Core({
-    home: join(t.dir, 'home'),
-    secrets: new PassphraseProvider(async () => 'e2e passphrase'),
-    mode: 'web',
-    hostOptions: { sshHome: join(t.dir, 'operator') },
-    tenantOptions: {
-      beforeStep: (step, s) => {
-        if (s === slug && step === 'preflight' && injectFailure) {
-          injectFailure = false;
-          throw new CoreError(
-            'test.injected',
-            'Injected by the e2e test: the preflight check was cut off.',
-            'Retry: the create runs again from the start.',
-          );
-        }
+  w = await openConsole({
+    passphrase: 'e2e passphrase',
+    core: {
+      tenantOptions: {
+        beforeStep: (step, s) => {
+          if (s === slug && step === 'preflight' && injectFailure) {
+            injectFailure = false;
+            throw new CoreError(
+              'test.injected',
+              'Injected by the e2e test: the preflight check was cut off.',
+              'Retry: the create runs again from the start.',
+            );
+          }
+        },
       },
     },
   });
+  ({ core, server, page } = w);
   // The host as an operator would have prepared it: base domain, image catalog, edge installed.
   await tenantHost(core, HOST);
   // No host agent (another e2e file may have left one): the tenant page then shows the services
   // as the tenant status reads them, and says why they are not live (health.e2e covers the live view).
   execFileSync('docker', ['rm', '--force', 'truffles-agent'], { stdio: 'ignore' });
   // And one that cannot be read (imported from an SSH config, key not confirmed; never connected to).
-  const imported = await importUnreachableHost(core, t.dir, OFFLINE);
+  const imported = await importUnreachableHost(core, w.dir, OFFLINE);
   expect(imported.added.map((h) => h.name)).toEqual([OFFLINE]);
   tr = await core.hosts.transport(HOST);
   stateDir = (await core.hosts.get(HOST)).stateDir;
-  server = await startWebServer({ core, staticDir: STATIC, port: 0 });
-  ({ browser, page } = await openBrowser());
 }, 300_000);
 
 afterAll(async () => {
@@ -83,10 +73,7 @@ afterAll(async () => {
   if (created && core) {
     await core.tenants.delete(slug, slug, HOST).catch(() => undefined);
   }
-  await browser?.close();
-  await server?.close();
-  await core?.close();
-  t?.cleanup();
+  await w?.close();
 }, 180_000);
 
 const { shot, shotLong } = screenshots(() => page);
@@ -229,11 +216,11 @@ describe('tenants through the UI on the real test host (edge = Traefik STAND-IN,
         .toBe('healthy');
       expect(await page.getByTestId(`service-health-${service}`).textContent()).toBe('Healthy');
       expect(await page.getByTestId(`service-state-${service}`).textContent()).toBe('Running');
-      expect(await color(`service-health-${service}`)()).toBe(GREEN);
+      expect(await color(`service-health-${service}`)()).toBe(TONE.green);
       expect(await page.getByTestId(`service-${service}`).getAttribute('data-tone')).toBe('ok');
     }
     expect(await page.getByTestId('tenant-state').getAttribute('data-state')).toBe('running');
-    expect(await color('tenant-state')()).toBe(GREEN);
+    expect(await color('tenant-state')()).toBe(TONE.green);
     expect(await page.getByTestId('tenant-domain').getAttribute('href')).toBe(
       `https://${slug}.${TEST_BASE_DOMAIN}`,
     );

@@ -11,6 +11,12 @@ function timeText(t: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** A sample with no neighbour on either side draws no line: it gets a dot, or it would not show. */
+function lonely(points: readonly ChartPoint[], field: string, i: number): boolean {
+  const has = (j: number): boolean => typeof points[j]?.[field] === 'number';
+  return has(i) && !has(i - 1) && !has(i + 1);
+}
+
 export default function HealthPlot(p: {
   points: readonly ChartPoint[];
   field: string;
@@ -20,7 +26,7 @@ export default function HealthPlot(p: {
 }): ReactElement {
   return (
     <ResponsiveContainer width="100%" height={150}>
-      <LineChart data={p.points as ChartPoint[]} margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
+      <LineChart data={p.points as ChartPoint[]} margin={{ top: 10, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" vertical={false} />
         <XAxis
           dataKey="t"
@@ -32,7 +38,7 @@ export default function HealthPlot(p: {
           minTickGap={40}
         />
         <YAxis
-          width={56}
+          width={68}
           tick={{ fontSize: 11 }}
           domain={[0, p.max ?? 'auto']}
           tickFormatter={(v: number) => p.format(v)}
@@ -47,7 +53,16 @@ export default function HealthPlot(p: {
           name={p.title}
           stroke="var(--accent)"
           strokeWidth={1.6}
-          dot={false}
+          dot={(d: { cx?: number; cy?: number; index?: number }) =>
+            d.index !== undefined &&
+            d.cx !== undefined &&
+            d.cy !== undefined &&
+            lonely(p.points, p.field, d.index) ? (
+              <circle key={d.index} cx={d.cx} cy={d.cy} r={2.5} fill="var(--accent)" />
+            ) : (
+              <g key={d.index} />
+            )
+          }
           isAnimationActive={false}
           connectNulls={false}
         />
