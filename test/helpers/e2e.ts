@@ -70,9 +70,9 @@ export async function openConsole(opts: {
  * point) plus the dots of samples with no neighbour. 0 means nothing visible is drawn.
  */
 export async function visibleMarks(chart: Locator): Promise<number> {
-  const paths = await chart
-    .locator('svg path.recharts-curve')
-    .evaluateAll((ps) => ps.filter((p) => /[LC]/.test(p.getAttribute('d') ?? '')).length);
+  let paths = 0;
+  for (const path of await chart.locator('svg path.recharts-curve').all())
+    if (/[LC]/.test((await path.getAttribute('d')) ?? '')) paths++;
   const dots = await chart.locator('svg circle').count();
   return paths + dots;
 }
