@@ -74,12 +74,15 @@ export interface TelegramClientOptions {
 
 export class TelegramClient {
   readonly #token: string;
+  readonly #base: string;
+  /** The base URL, redacted (for logs). */
   readonly baseUrl: string;
   readonly timeoutMs: number;
 
   constructor(opts: TelegramClientOptions) {
     this.#token = opts.token;
-    this.baseUrl = (opts.baseUrl ?? TELEGRAM_API).replace(/\/+$/, '');
+    this.#base = (opts.baseUrl ?? TELEGRAM_API).replace(/\/+$/, '');
+    this.baseUrl = redact(this.#base, opts.token);
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }
 
@@ -99,9 +102,9 @@ export class TelegramClient {
         reject(new TelegramNetworkError(redact(`Telegram ${method}: ${message}`, token), status));
       let url: URL;
       try {
-        url = new URL(`${this.baseUrl}/bot${token}/${method}`);
+        url = new URL(`${this.#base}/bot${token}/${method}`);
       } catch {
-        fail(`bad base URL ${JSON.stringify(redact(this.baseUrl, token))}`);
+        fail(`bad base URL ${JSON.stringify(this.baseUrl)}`);
         return;
       }
       const body = Buffer.from(JSON.stringify(params));
