@@ -268,7 +268,9 @@ export const EVALUATORS: Record<AlertKind, Evaluator> = {
     const fw = o.security?.firewall;
     if (!fw) return fw === null ? [] : null;
     const allowed = new Set(param(rule({}), 'allowedPorts', [22, 80, 443]));
-    const extra = [...new Set(fw.openPorts)].filter((p) => !allowed.has(p)).sort((a, b) => a - b);
+    const extra: Array<number | 'all'> = fw.openAll
+      ? ['all']
+      : [...new Set(fw.openPorts)].filter((p) => !allowed.has(p)).sort((a, b) => a - b);
     return [
       {
         subject: {},
@@ -280,7 +282,7 @@ export const EVALUATORS: Record<AlertKind, Evaluator> = {
           extraPorts: extra.join(','),
           allowed: [...allowed].join(','),
         },
-        fix: fw.active ? 'firewall-ports' : 'firewall-enable',
+        fix: !fw.active ? 'firewall-enable' : fw.openAll ? 'firewall-default' : 'firewall-ports',
       },
     ];
   },

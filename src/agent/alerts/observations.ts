@@ -85,8 +85,8 @@ export interface CertObservation {
  * alert, if any, ends). No firewall tool at all is `{active: false, tool: 'none', openPorts: []}`.
  */
 export interface SecurityObservation {
-  /** `openPorts`: TCP ports reachable from anywhere. */
-  firewall?: { active: boolean; tool: string; openPorts: number[] } | null;
+  /** `openPorts`: TCP ports reachable from anywhere; `openAll`: every port is (a default of accept, or allow any). */
+  firewall?: { active: boolean; tool: string; openPorts: number[]; openAll?: boolean } | null;
   fail2ban?: { running: boolean; sshJail: boolean; tool: string } | null;
   sshd?: { passwordAuthentication: boolean } | null;
 }

@@ -73,8 +73,8 @@ export interface QueueOptions {
   /** The journal (e.g. `data/alerts-queue.jsonl`). */
   file: string;
   send: Sender;
-  /** The text of a digest of these messages' summary lines. */
-  renderDigest: (host: string, summaries: string[]) => string;
+  /** The text of a digest of these messages' summary lines, for this destination (its language). */
+  renderDigest: (host: string, summaries: string[], dest: Destination) => string;
   limits?: Partial<RateLimits>;
   digest?: { threshold?: number; windowMs?: number };
   backoff?: { initialMs?: number; maxMs?: number };
@@ -311,6 +311,7 @@ export class DeliveryQueue {
             text: this.opts.renderDigest(
               first.host,
               batch.map((m) => m.summary ?? ''),
+              dest,
             ),
             silent: batch.every((m) => m.silent),
           }

@@ -231,6 +231,12 @@ export const FIXES: Record<string, Fix> = {
     code(
       'ufw default deny incoming && ufw allow 22/tcp && ufw allow 80/tcp && ufw allow 443/tcp && ufw enable',
     ),
+  'firewall-default': (_a, l) =>
+    (l === 'ru' ? 'закройте всё, кроме нужного: ' : 'close everything but what is needed: ') +
+    code('ufw default deny incoming && ufw status numbered') +
+    (l === 'ru'
+      ? ', затем удалите правила allow без порта.'
+      : ', then delete the allow rules without a port.'),
   'firewall-ports': (a) =>
     str(a.facts['extraPorts'])
       .split(',')
