@@ -147,8 +147,27 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!node:|\\./|\\.\\./shared/agent/protocol$)',
-              message: 'The agent imports only node: built-ins, ./ modules and ../shared/agent/protocol.',
+              regex: '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts)$)',
+              message:
+                'The agent imports only node: built-ins, ./ modules and ../shared/agent/protocol or alerts.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Its alerts (src/agent/alerts): the same, one folder down; never the agent's other modules.
+    files: ['src/agent/alerts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\./|\\.\\./\\.\\./shared/agent/(protocol|alerts)$)',
+              message:
+                "The agent's alerts import only node: built-ins, ./ modules and ../../shared/agent/protocol or alerts.",
             },
           ],
         },
