@@ -33,6 +33,7 @@ export * from './contract/health';
 export * from './contract/fleet';
 export * from './contract/events';
 export * from './contract/ops';
+export * from './contract/alerts';
 
 // ---------- commands: the registration list ----------
 

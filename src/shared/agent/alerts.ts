@@ -243,3 +243,64 @@ export interface AlertNotice {
   resolvedAt?: number;
   reason?: AlertEpisode['reason'];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The agent's door for alerts (methods beside ping/snapshot/history; the console's alerts slice
+// calls them). Every change names who made it (`by`); the agent keeps it in the alert's state.
+
+/** A message the delivery queue gave up on (Telegram refused it: 400/403), for the screen. */
+export interface DeliveryFailure {
+  ids: string[];
+  chatId: string;
+  threadId?: number;
+  at: number;
+  error: string;
+}
+
+/** Everything about a host's alerts, in one answer. */
+export interface AlertsView {
+  /** The config the agent runs with; null: never configured (the default rules run, nothing is sent). */
+  config: AlertsConfig | null;
+  /** Whether a Telegram bot token is set (the token itself never leaves the host). */
+  telegramToken: boolean;
+  /** The rules in force: the defaults with the config's rules. */
+  rules: AlertRule[];
+  /** Pending and firing alerts. */
+  active: AlertRecord[];
+  silences: Silence[];
+  maintenance: MaintenanceWindow[];
+  /** Finished episodes, newest first (at most `limit` asked, default 100). */
+  history: AlertEpisode[];
+  delivery: {
+    /** Messages waiting to be sent. */
+    pending: number;
+    failures: DeliveryFailure[];
+    /** Why nothing can be sent now (no token, Telegram refuses the token, no destination), or null. */
+    blocked: string | null;
+    lastSentAt: number | null;
+  };
+  /** When the rules were last evaluated. */
+  evaluatedAt: number | null;
+  /** What the agent could not read for the rules (a corrupt state file, backup records …). */
+  problems: string[];
+}
+
+export interface AlertsMethods {
+  alerts: { params: { limit?: number }; result: AlertsView };
+  /** `ref`: an alert's episode id or its key. */
+  'alerts.ack': { params: { ref: number | string; by: string; note?: string }; result: AlertRecord };
+  'alerts.silence': {
+    params: { rule: string; subject: string; until: number; by: string; reason?: string };
+    result: Silence;
+  };
+  'alerts.maintenance': {
+    params: { start: number; end: number; rule?: string; subject?: string; by: string; reason?: string };
+    result: MaintenanceWindow;
+  };
+  /** End a silence or a maintenance window early. */
+  'alerts.unhold': { params: { id: string; by: string }; result: { removed: boolean } };
+  /** Replace the config; `token`: a new bot token, null to remove it, absent to keep it. */
+  'alerts.configure': { params: { config: AlertsConfig; token?: string | null }; result: AlertsView };
+  /** One test message through every configured destination. */
+  'alerts.test': { params: { by: string }; result: { queued: number } };
+}

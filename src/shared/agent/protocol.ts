@@ -19,6 +19,7 @@
  * A console refuses an agent whose `protocol` is not one it speaks (and says which to install);
  * the agent refuses a method it does not know with `unknown-method`.
  */
+import type { AlertNotice } from './alerts';
 
 /** The protocol this code speaks. A change that an older peer would misread bumps it. */
 export const AGENT_PROTOCOL = 1;
@@ -185,7 +186,9 @@ export type WatchEvent =
   | { kind: 'containers'; containers: ContainerHealth[] }
   | { kind: 'removed'; ids: string[] }
   | { kind: 'host'; host: HostHealth }
-  | { kind: 'gap'; eventsConnected: boolean };
+  | { kind: 'gap'; eventsConnected: boolean }
+  /** The alert rules fired, escalated, repeated or resolved something (and how many are active now). */
+  | { kind: 'alerts'; notices: AlertNotice[]; active: number };
 
 export type AgentErrorCode = 'bad-request' | 'unknown-method' | 'not-found' | 'busy' | 'internal';
 

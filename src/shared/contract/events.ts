@@ -1,5 +1,6 @@
 /** Events: what the core tells the renderer as work goes on (progress, logs, status, changes). */
 import { z } from 'zod';
+import { AlertRecordSchema } from './alerts';
 import { ContainerHealthSchema, HostHealthSchema, LogLineSchema } from './health';
 import { HostStatusSchema } from './hosts';
 import { defineSlice, ErrorInfoSchema } from './kernel';
@@ -64,6 +65,35 @@ export const AppEventSchema = z.discriminatedUnion('type', [
     hostHealth: HostHealthSchema.optional(),
     eventsConnected: z.boolean().optional(),
     error: ErrorInfoSchema.optional(),
+  }),
+  /**
+   * A host's alert rules fired, escalated, repeated or resolved something (its agent says so while
+   * someone follows `health.changed` or `alerts.changed` by name), or the console itself lost or
+   * found a host (`unreachable`: only a console can tell). `active`: how many are active there now.
+   * The open console shows a desktop notification; Telegram is the agent's alone.
+   */
+  z.object({
+    type: z.literal('alerts.changed'),
+    host: z.string(),
+    notices: z
+      .array(
+        z.object({
+          id: z.string().max(4096),
+          type: z.enum(['fire', 'escalate', 'repeat', 'resolve']),
+          at: z.number(),
+          silent: z.boolean(),
+          alert: AlertRecordSchema,
+          resolvedAt: z.number().optional(),
+          reason: z.enum(['cleared', 'gone', 'disabled']).optional(),
+        }),
+      )
+      .optional(),
+    active: z.number().int().nonnegative().optional(),
+    /** The console cannot reach the host since this moment (ISO); null: it can again. */
+    unreachable: z
+      .object({ since: z.string(), minutes: z.number().nonnegative(), error: ErrorInfoSchema })
+      .nullable()
+      .optional(),
   }),
   /**
    * Lines of a `logs.follow`, in order. `resumed`: the connection dropped and the follow went on

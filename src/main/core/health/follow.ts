@@ -95,5 +95,7 @@ function toAppEvent(host: string, e: WatchEvent): AppEvent {
       return { type: 'health.changed', host, hostHealth: e.host };
     case 'gap':
       return { type: 'health.changed', host, eventsConnected: e.eventsConnected };
+    case 'alerts':
+      return { type: 'alerts.changed', host, notices: e.notices, active: e.active };
   }
 }
