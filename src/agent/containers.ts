@@ -93,7 +93,19 @@ interface DockerEvent {
   Action?: string;
   status?: string;
   id?: string;
-  Actor?: { ID?: string };
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  /** Nanoseconds since the epoch. */
+  timeNano?: number;
+}
+
+/** A container event as the alert rules need it: what happened, to which container (by name), when. */
+export interface ContainerEventNote {
+  action: string;
+  id: string;
+  name: string | null;
+  /** ms since the epoch. */
+  at: number;
+  attributes: Record<string, string>;
 }
 
 export class ContainerTable {
@@ -101,6 +113,7 @@ export class ContainerTable {
   /** Each running container's first process on the host (not part of the record: the console has no use for it). */
   private readonly pids = new Map<string, number>();
   private readonly listeners = new Set<(change: TableChange) => void>();
+  private readonly eventListeners = new Set<(e: ContainerEventNote) => void>();
   /** Inspects in flight, and whether another event came meanwhile (then one more inspect). */
   private readonly inflight = new Map<string, boolean>();
   eventsConnected = false;
@@ -115,6 +128,12 @@ export class ContainerTable {
   onChange(listener: (change: TableChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Every container event of ours as it comes (die with its exit code, kill, stop …), before the inspect. */
+  onEvent(listener: (e: ContainerEventNote) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
   }
 
   list(): ContainerHealth[] {
@@ -167,6 +186,17 @@ export class ContainerTable {
     const id = ev.Actor?.ID ?? ev.id;
     if ((ev.Type && ev.Type !== 'container') || !id || action.startsWith('exec_')) return;
     this.lastEventAt = this.now().toISOString();
+    const attributes = ev.Actor?.Attributes ?? {};
+    if (this.eventListeners.size && isOurs(attributes)) {
+      const note: ContainerEventNote = {
+        action,
+        id,
+        name: attributes['name'] ?? null,
+        at: ev.timeNano ? Math.floor(ev.timeNano / 1e6) : this.now().getTime(),
+        attributes,
+      };
+      for (const l of this.eventListeners) l(note);
+    }
     if (action === 'destroy') this.remove(id);
     else void this.refresh(id);
   }

@@ -14,6 +14,12 @@
  *   TRUFFLES_HOST_CGROUP    the host's /sys/fs/cgroup read-only (default /host/cgroup, else
  *                           /sys/fs/cgroup); without it, stats come from Docker's API
  *   TRUFFLES_SWEEP_SECONDS  the stats sweep period (default 10)
+ *   TRUFFLES_STATE_DIR      the console's state folder as the host names it (tenant records,
+ *                           backup records; read under TRUFFLES_HOST_ROOT)
+ *   TRUFFLES_HOST_NAME      the host's name in the console (alert messages, until configured)
+ *   TRUFFLES_EDGE_TLS       where the edge serves TLS, host:port (default 127.0.0.1:443)
+ *   TRUFFLES_TELEGRAM_API   the Bot API's base URL when the alert config names none
+ *   TRUFFLES_ALERTS_SIDE_SECONDS  how often backups, certificates and posture are read (default 60)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +36,10 @@ import { containerStats } from './stats';
 import type { CpuSample } from './stats';
 import { Sampler } from './sampler';
 import { followLogs } from './logs';
+import { Alerter } from './alerts/alerter';
+import type { AlerterDeps } from './alerts/alerter';
+import { readBackups, readCerts, readSecurity, readTenants } from './alerts/sources';
+import { alertsMethods } from './alertsDoor';
 import type { LogsTarget } from './logs';
 
 const env = process.env;
@@ -42,7 +52,22 @@ const cgroupRoot =
   env['TRUFFLES_HOST_CGROUP'] ?? (existsSync('/host/cgroup') ? '/host/cgroup' : '/sys/fs/cgroup');
 const sweepMs = Math.max(1, Number(env['TRUFFLES_SWEEP_SECONDS'] ?? 10)) * 1000;
 const startedAt = new Date().toISOString();
-const methods = ['ping', 'snapshot', 'history', 'watch', 'logs'];
+const stateDir = env['TRUFFLES_STATE_DIR'] ?? null;
+const [edgeHost = '127.0.0.1', edgePort = '443'] = (env['TRUFFLES_EDGE_TLS'] ?? '127.0.0.1:443').split(':');
+const methods = [
+  'ping',
+  'snapshot',
+  'history',
+  'watch',
+  'logs',
+  'alerts',
+  'alerts.ack',
+  'alerts.silence',
+  'alerts.maintenance',
+  'alerts.unhold',
+  'alerts.configure',
+  'alerts.test',
+];
 
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
 const table = new ContainerTable(docker);
@@ -79,7 +104,10 @@ table.onChange((change) => {
     cpuSamples.delete(change.id);
   }
   flushTimer ??= setTimeout(flush, 100);
+  alerter?.changed();
 });
+table.onEvent((e) => alerter?.noteEvent(e));
+let alerter: Alerter | null = null;
 function flush(): void {
   flushTimer = null;
   if (pendingUpserts.size) broadcast({ kind: 'containers', containers: [...pendingUpserts.values()] });
@@ -159,6 +187,26 @@ async function sweepOnce(): Promise<void> {
   lastSweepMs = Date.now() - t0;
   if (host) broadcast({ kind: 'host', host });
   if (recorded.length) broadcast({ kind: 'containers', containers: table.running() });
+  void alerter?.evaluateNow();
+}
+
+/** Backups, certificates and the host's posture, for the alert rules (null: not read). */
+async function sideReads(): Promise<Awaited<ReturnType<AlerterDeps['side']>>> {
+  const paths = { rootfs, procRoot, stateDir: stateDir ?? '/nonexistent' };
+  const tenants = stateDir ? await readTenants(paths) : [];
+  const [backups, certs, security] = await Promise.all([
+    stateDir ? readBackups(paths, tenants) : { value: null, problem: null },
+    stateDir
+      ? readCerts(tenants, { host: edgeHost, port: Number(edgePort) || 443 })
+      : { value: null, problem: null },
+    readSecurity(paths),
+  ]);
+  return {
+    backups: backups.value,
+    certs: certs.value,
+    security: security.value,
+    problems: [backups.problem, certs.problem, security.problem].filter((x): x is string => x !== null),
+  };
 }
 
 function snapshot(): HostSnapshot {
@@ -334,6 +382,18 @@ function emptySeries(): unknown {
 
 async function main(): Promise<void> {
   await history.load();
+  alerter = await Alerter.open({
+    dir: join(dir, 'alerts'),
+    defaultHost: env['TRUFFLES_HOST_NAME'] ?? 'host',
+    containers: () => table.list(),
+    host: () => host,
+    side: sideReads,
+    sideEveryMs: Math.max(1, Number(env['TRUFFLES_ALERTS_SIDE_SECONDS'] ?? 60)) * 1000,
+    ...(env['TRUFFLES_TELEGRAM_API'] ? { telegramApi: env['TRUFFLES_TELEGRAM_API'] } : {}),
+    log,
+    announce: (notices, active) => broadcast({ kind: 'alerts', notices, active }),
+  });
+  Object.assign(door.methods, alertsMethods(alerter));
   const server = await serveDoor(socketPath, door, gid);
   log(
     `truffles-agent ${AGENT_VERSION} (protocol ${AGENT_PROTOCOL}) on ${socketPath}; host /proc ${procRoot}, / ${rootfs}, cgroups ${cgroupRoot}`,
@@ -351,6 +411,7 @@ async function main(): Promise<void> {
   let timer = setTimeout(() => void tick(), 200);
   const shutdown = (): void => {
     stop.abort();
+    void alerter?.stop();
     clearTimeout(timer);
     server.close();
     for (const w of watchers) watchers.delete(w);

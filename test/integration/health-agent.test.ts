@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerHealth, WatchEvent } from '../../src/shared/agent/protocol';
@@ -89,10 +89,30 @@ describe('the host agent', () => {
     const again = await core.call('agent.install', { host: 'sb' });
     expect(again.state).toBe('answering');
     expect(docker('inspect', '--format', '{{.State.StartedAt}}', 'truffles-agent')).toBe(started);
-    // It listens on no network port: its container has no network but none.
-    expect(docker('inspect', '--format', '{{json .NetworkSettings.Networks}}', 'truffles-agent')).toContain(
-      '"none"',
+    // It listens on no network port: none of its process's sockets is a listening TCP socket or a
+    // bound UDP one (it has the host's network, to reach Telegram and the edge, not to be reached).
+    const pid = docker('inspect', '--format', '{{.State.Pid}}', 'truffles-agent');
+    const inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return readlinkSync(`/proc/${pid}/fd/${fd}`);
+          } catch {
+            return '';
+          }
+        })
+        .filter((l) => l.startsWith('socket:['))
+        .map((l) => l.slice(8, -1)),
     );
+    expect(inodes.size).toBeGreaterThan(0);
+    const listening = ['tcp', 'tcp6', 'udp', 'udp6'].flatMap((f) =>
+      readFileSync(`/proc/${pid}/net/${f}`, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/))
+        .filter((c) => c.length > 9 && inodes.has(c[9]!) && (f.startsWith('udp') || c[3] === '0A')),
+    );
+    expect(listening).toEqual([]);
   }, 120_000);
 
   it("sees the tenant's four services, and killing its PostgreSQL reaches a watcher within 1 s of the Docker event", async () => {

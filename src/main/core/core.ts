@@ -17,7 +17,7 @@ import { EventHub } from './events';
 import { buildHandlers } from './features';
 import { followFleet } from './health/follow';
 import { LogFollows } from './health/logs';
-import { HealthService } from './health/service';
+import { HealthService, type HealthServiceOptions } from './health/service';
 import { Operations } from './operations';
 import { Scheduler } from './scheduler';
 import { HostService, type HostServiceOptions } from './hosts/service';
@@ -38,6 +38,7 @@ export interface CoreOptions {
   mode: AppInfo['mode'];
   hostOptions?: HostServiceOptions;
   tenantOptions?: TenantServiceOptions;
+  healthOptions?: HealthServiceOptions;
   /** What callers may do, by a command's effect and their role (default: everything). */
   policy?: Policy;
 }
@@ -83,7 +84,7 @@ export class Core {
       join(resources ?? findResourcesDir(), 'templates'),
     );
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
-    this.health = new HealthService(this.hosts);
+    this.health = new HealthService(this.hosts, options.healthOptions);
     this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it.
     this.hub.onDemand('health.changed', () =>

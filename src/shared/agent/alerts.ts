@@ -136,6 +136,13 @@ export interface AlertsConfig {
   /** The time zone messages show times in (IANA name; default UTC). */
   timeZone?: string;
   telegram?: TelegramDestination[];
+  /**
+   * The Bot API's base URL: default https://api.telegram.org; a site that reaches the internet only
+   * through a relay (air-gapped installs) names its relay here.
+   */
+  telegramApi?: string;
+  /** More messages than this from the host within a minute go as one digest (default 5). */
+  digestAfter?: number;
 }
 
 export interface AlertAck {

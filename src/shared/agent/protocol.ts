@@ -19,7 +19,7 @@
  * A console refuses an agent whose `protocol` is not one it speaks (and says which to install);
  * the agent refuses a method it does not know with `unknown-method`.
  */
-import type { AlertNotice } from './alerts';
+import type { AlertNotice, AlertsMethods } from './alerts';
 
 /** The protocol this code speaks. A change that an older peer would misread bumps it. */
 export const AGENT_PROTOCOL = 1;
@@ -148,8 +148,8 @@ export type HistoryParams = { range: HistoryRange } & (
   { scope: 'host' } | { scope: 'container'; name: string }
 );
 
-/** Method → params and result. */
-export interface AgentMethods {
+/** Method → params and result (the alert methods: src/shared/agent/alerts.ts). */
+export interface AgentMethods extends AlertsMethods {
   ping: { params: Record<string, never>; result: { pong: true; at: string } };
   snapshot: { params: Record<string, never>; result: HostSnapshot };
   history: { params: HistoryParams; result: HistorySeries };

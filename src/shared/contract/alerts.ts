@@ -102,6 +102,8 @@ export const AlertsConfigSchema = z.object({
   language: z.enum(['en', 'ru']).optional(),
   timeZone: TimeZone.optional(),
   telegram: z.array(TelegramDestinationSchema).max(10).optional(),
+  telegramApi: z.string().url().max(512).optional(),
+  digestAfter: z.number().int().min(1).max(1000).optional(),
 }) as unknown as z.ZodType<AlertsConfig>;
 
 export const AlertRecordSchema = z.object({
@@ -284,6 +286,14 @@ export const alertsSlice = defineSlice('alerts', {
           .optional(),
         language: z.enum(['en', 'ru']).optional(),
         timeZone: TimeZone.optional(),
+        /** The Bot API's base URL, or a relay's (air-gapped sites); default https://api.telegram.org. */
+        telegramApi: z
+          .string()
+          .regex(/^https?:\/\/[^\s]+$/, 'The Bot API address is an http(s) URL.')
+          .max(512)
+          .optional(),
+        /** More messages than this from the host within a minute go as one digest (default 5). */
+        digestAfter: z.number().int().min(1).max(1000).optional(),
         quietHours: z.object({ from: Hhmm, to: Hhmm, timeZone: TimeZone }).nullable().optional(),
         overrides: z.array(OverrideSchema).max(500).optional(),
       })

@@ -60,11 +60,16 @@ export interface AgentRunOptions {
   dockerSocket: string;
   socketGid: number;
   program: string;
+  /** The host's name in the console (the agent's alert messages name it until configured). */
+  hostName: string;
+  /** More environment for the agent (tests: how often it reads backups, certificates, posture). */
+  env?: Record<string, string>;
 }
 
 /**
- * Run the agent: restarted by Docker after a crash or a reboot, no network at all (it reaches
- * Docker through the socket and the console reaches it through its own socket), read-only root,
+ * Run the agent: restarted by Docker after a crash or a reboot; the host's network (it sends
+ * alerts to Telegram and reads the certificates the edge serves on 127.0.0.1:443) but no listening
+ * port (the console reaches it through its Unix socket, over SSH), read-only root,
  * small limits. It reads the host's /proc, its cgroup tree (container stats without asking Docker)
  * and, read-only, its filesystems (for disk usage).
  */
@@ -85,7 +90,7 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     '--user',
     '0:0',
     '--network',
-    'none',
+    'host',
     // The host's cgroup namespace: /proc/<pid>/cgroup of a container then names its full path.
     '--cgroupns',
     'host',
@@ -104,6 +109,11 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     'TRUFFLES_AGENT_DIR=/agent',
     '--env',
     `TRUFFLES_AGENT_GID=${o.socketGid}`,
+    '--env',
+    `TRUFFLES_STATE_DIR=${o.stateDir}`,
+    '--env',
+    `TRUFFLES_HOST_NAME=${o.hostName}`,
+    ...Object.entries(o.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     '--volume',
     `${o.dockerSocket}:/var/run/docker.sock`,
     '--volume',

@@ -38,6 +38,11 @@ import {
 
 const READY_WAIT_MS = 20_000;
 
+export interface HealthServiceOptions {
+  /** More environment for the agents this console installs (a test seam: e.g. faster side reads). */
+  agentEnv?: Record<string, string>;
+}
+
 interface AgentContainer {
   labels: Record<string, string>;
   status: string;
@@ -49,7 +54,10 @@ interface AgentContainer {
 export class HealthService {
   private readonly clients = new Map<string, Promise<AgentClient>>();
 
-  constructor(private readonly hosts: HostService) {}
+  constructor(
+    private readonly hosts: HostService,
+    private readonly options: HealthServiceOptions = {},
+  ) {}
 
   /** The host's agent client, opened on first use and reopened after it closes. */
   async client(hostName: string): Promise<AgentClient> {
@@ -248,6 +256,8 @@ export class HealthService {
         dockerSocket: host.dockerSocket,
         socketGid,
         program,
+        hostName: input.host,
+        ...(this.options.agentEnv ? { env: this.options.agentEnv } : {}),
       }),
       'starting the agent',
     );

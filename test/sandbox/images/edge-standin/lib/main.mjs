@@ -7,7 +7,7 @@ import { loadStaticConfig } from './static-config.mjs';
 import { buildRuntime } from './runtime.mjs';
 import { runDockerProvider } from './docker.mjs';
 import { Edge } from './server.mjs';
-import { defaultCertificate, checkAcmeStorage } from './tls.mjs';
+import { acmeCertificates, defaultCertificate, checkAcmeStorage } from './tls.mjs';
 import { VERSION, CODENAME, BANNER } from './version.mjs';
 
 const USAGE = `traefik (truffles stand-in ${VERSION}, NOT Traefik)
@@ -103,7 +103,7 @@ async function run(args) {
   for (const n of sc.notices) log.standin(n);
   for (const [name, r] of sc.resolvers) {
     log.standin(
-      `certificate resolver ${name}: ACME (Let's Encrypt) is not run by the stand-in; TLS routers get the default self-signed certificate`,
+      `certificate resolver ${name}: ACME (Let's Encrypt) is not run by the stand-in; certificates put into its storage are served by SNI, other names get the default self-signed certificate`,
       {
         email: r.email,
         storage: r.storage,
@@ -123,7 +123,11 @@ async function run(args) {
     );
     return 1;
   }
-  const edge = new Edge(sc, cert.context);
+  const edge = new Edge(
+    sc,
+    cert.context,
+    acmeCertificates([...sc.resolvers.values()].map((r) => r.storage)),
+  );
   edge.setRuntime(buildRuntime(sc, { routers: {}, services: {}, middlewares: {} }));
   try {
     await edge.start();

@@ -39,10 +39,12 @@ export class Edge {
   /**
    * @param {StaticConfig} sc
    * @param {tls.SecureContext} secureContext
+   * @param {(servername: string) => tls.SecureContext | null} [byName] certificates by SNI (the ACME storage's)
    */
-  constructor(sc, secureContext) {
+  constructor(sc, secureContext, byName = () => null) {
     this.sc = sc;
     this.secureContext = secureContext;
+    this.byName = byName;
     /** @type {Runtime | null} */
     this.runtime = null;
     /** @type {net.Server[]} */
@@ -143,6 +145,7 @@ export class Edge {
           const t = new tls.TLSSocket(sock, {
             isServer: true,
             secureContext: this.secureContext,
+            SNICallback: (name, cb) => cb(null, this.byName(name) ?? this.secureContext),
             ALPNProtocols: ['http/1.1'],
           });
           /** @type {any} */ (t)[CLIENT_ADDR] = sock.remoteAddress ?? '';

@@ -75,3 +75,61 @@ export function checkAcmeStorage(resolver, storage) {
     log.debug('ACME storage checked', { resolver, storage });
   }
 }
+
+/**
+ * Certificates from the ACME storage files, as Traefik serves them: a resolver's certificates in
+ * `acme.json` ({"<resolver>": {"Certificates": [{"domain": {"main", "sans"}, "certificate",
+ * "key"}]}}, PEM in base64) are served to a TLS client whose SNI names one of their domains; every
+ * other name gets the default certificate. The stand-in obtains none itself (no ACME here): tests
+ * put certificates into the storage (e.g. one expiring in 10 days). Files are read again when
+ * they change.
+ * @param {string[]} storages
+ * @returns {(servername: string) => tls.SecureContext | null}
+ */
+export function acmeCertificates(storages) {
+  /** @type {Map<string, { mtimeMs: number, byName: Map<string, tls.SecureContext> }>} */
+  const cache = new Map();
+  /** @param {string} path */
+  const load = (path) => {
+    let mtimeMs;
+    try {
+      mtimeMs = statSync(path).mtimeMs;
+    } catch {
+      cache.delete(path);
+      return null;
+    }
+    const hit = cache.get(path);
+    if (hit && hit.mtimeMs === mtimeMs) return hit.byName;
+    /** @type {Map<string, tls.SecureContext>} */
+    const byName = new Map();
+    try {
+      const text = readFileSync(path, 'utf8');
+      const store = text.trim() ? JSON.parse(text) : {};
+      for (const resolver of Object.values(store ?? {})) {
+        for (const c of /** @type {any} */ (resolver)?.Certificates ?? []) {
+          const context = tls.createSecureContext({
+            cert: Buffer.from(String(c.certificate ?? ''), 'base64'),
+            key: Buffer.from(String(c.key ?? ''), 'base64'),
+          });
+          for (const name of [c.domain?.main, ...(c.domain?.sans ?? [])])
+            if (typeof name === 'string' && name) byName.set(name.toLowerCase(), context);
+        }
+      }
+    } catch (e) {
+      log.error(`Unable to read the ACME storage ${path}: ${/** @type {Error} */ (e).message}`);
+    }
+    cache.set(path, { mtimeMs, byName });
+    return byName;
+  };
+  return (servername) => {
+    const name = String(servername ?? '').toLowerCase();
+    for (const path of storages) {
+      const byName = load(path);
+      const exact = byName?.get(name);
+      if (exact) return exact;
+      const wildcard = byName?.get(`*.${name.split('.').slice(1).join('.')}`);
+      if (wildcard) return wildcard;
+    }
+    return null;
+  };
+}
