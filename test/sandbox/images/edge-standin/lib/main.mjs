@@ -123,11 +123,7 @@ async function run(args) {
     );
     return 1;
   }
-  const edge = new Edge(
-    sc,
-    cert.context,
-    acmeCertificates([...sc.resolvers.values()].map((r) => r.storage)),
-  );
+  const edge = new Edge(sc, cert.context, acmeCertificates([...sc.resolvers.values()].map((r) => r.storage)));
   edge.setRuntime(buildRuntime(sc, { routers: {}, services: {}, middlewares: {} }));
   try {
     await edge.start();
