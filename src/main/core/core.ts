@@ -10,6 +10,7 @@ import {
   type CommandOutput,
   type Result,
 } from '../../shared/contract';
+import { AlertsService } from './alerts/service';
 import { CommandJournal, type CommandAudit } from './audit';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
@@ -57,6 +58,7 @@ export class Core {
   readonly backups: BackupService;
   readonly fleet: FleetService;
   readonly health: HealthService;
+  readonly alerts: AlertsService;
   readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
@@ -84,6 +86,12 @@ export class Core {
     );
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
     this.health = new HealthService(this.hosts);
+    this.alerts = new AlertsService({
+      client: (host) => this.health.client(host),
+      hostNames: async () => (await this.hosts.list()).map((h) => h.name),
+      store: this.store,
+      secrets: options.secrets,
+    });
     this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it.
     this.hub.onDemand('health.changed', () =>
@@ -108,6 +116,7 @@ export class Core {
         backups: this.backups,
         fleet: this.fleet,
         health: this.health,
+        alerts: this.alerts,
         logs: this.logs,
         hub: this.hub,
         ops: this.ops,
