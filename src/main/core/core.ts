@@ -11,6 +11,7 @@ import {
   type Result,
 } from '../../shared/contract';
 import { AlertsService } from './alerts/service';
+import { DEFAULT_UNREACHABLE_MINUTES } from './alerts/unreachable';
 import { CommandJournal, type CommandAudit } from './audit';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
@@ -93,9 +94,13 @@ export class Core {
       secrets: options.secrets,
     });
     this.logs = new LogFollows(this.health, emit);
-    // The live health feed runs while a screen subscribes to it.
-    this.hub.onDemand('health.changed', () =>
-      followFleet(this.health, async () => (await this.hosts.list()).map((h) => h.name), emit),
+    // The live health feed runs while a screen subscribes to it, or to the alerts it brings (the
+    // agents' notices and the console's own rule: a host unreachable for N minutes).
+    this.hub.onDemand(['health.changed', 'alerts.changed'], () =>
+      followFleet(this.health, async () => (await this.hosts.list()).map((h) => h.name), emit, {
+        minutes: async () =>
+          (await this.store.read()).settings.alertsUnreachableMinutes ?? DEFAULT_UNREACHABLE_MINUTES,
+      }),
     );
     this.audit = new CommandJournal({
       localFile: join(options.home, 'audit.jsonl'),
