@@ -42,4 +42,22 @@ describe('EventHub.onDemand: work that runs while a topic is subscribed by name'
     hub.close();
     expect(running).toBe(false);
   });
+
+  it('work wanted by several topics runs once while any of them is subscribed', () => {
+    const hub = new EventHub();
+    const log: string[] = [];
+    hub.onDemand(['health.changed', 'alerts.changed'], () => {
+      log.push('start');
+      return () => log.push('stop');
+    });
+    hub.attach('win', sink);
+    hub.attach('shell', sink);
+    hub.subscribe('shell', ['alerts.changed']);
+    const a = hub.subscribe('win', ['health.changed', 'alerts.changed'])!;
+    expect(log).toEqual(['start']);
+    hub.unsubscribe('win', a);
+    expect(log).toEqual(['start']);
+    hub.detach('shell');
+    expect(log).toEqual(['start', 'stop']);
+  });
 });

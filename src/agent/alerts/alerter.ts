@@ -172,7 +172,9 @@ export class Alerter {
     attributes: Record<string, string>;
   }): void {
     if (!e.name) return;
-    if (e.action === 'kill' || e.action === 'stop')
+    // `docker stop` sends TERM (then KILL); `docker kill -s USR1` asks for no stop.
+    const stopSignal = /^(SIG)?(TERM|KILL|INT|QUIT|15|9|2|3)$/i.test(e.attributes['signal'] ?? 'TERM');
+    if (e.action === 'stop' || (e.action === 'kill' && stopSignal))
       this.tracks = noteStopRequested(this.tracks, e.name, e.at);
     else if (e.action === 'die') {
       const code = Number(e.attributes['exitCode']);

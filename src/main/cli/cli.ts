@@ -23,6 +23,7 @@ import { checkText, factsLines, hostsTable, importTable, table } from './format'
 import { parseArg, UsageError } from './args';
 import { ask, interactive, terminalPassphrase } from './prompt';
 import { verb } from './context';
+import { registerAlertsCommands } from './alerts';
 import { registerBackupCommands } from './backups';
 import { registerEdgeCommands } from './edge';
 import { registerHealthCommands, registerLogsCommand } from './health';
@@ -435,6 +436,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerEdgeCommands(program, ctx);
   registerHealthCommands(program, ctx);
   registerLogsCommand(program, ctx);
+  registerAlertsCommands(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

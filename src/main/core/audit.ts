@@ -14,7 +14,8 @@ import { appendAudit, auditActor, type Exec } from './hosts/audit';
  * host cannot be reached, in the console's own journal `<home>/audit.jsonl`.
  *
  * The records name the command and what it was done to, never its input: only the fields listed
- * in SUBJECT_FIELDS are copied (no passphrase, key, env value or path reaches a record).
+ * in SUBJECT_FIELDS are copied (no passphrase, key, token, env value or path reaches a record), and
+ * an error's message is copied with anything shaped like a bot token redacted.
  *
  * The start is written while the command runs (an unreachable host must not double the wait),
  * and the outcome after both have ended, to the same place as the start.
@@ -29,8 +30,22 @@ export interface CommandAudit {
   ): (outcome: { ok: true } | { ok: false; error: ErrorInfo }) => Promise<void>;
 }
 
-/** Input fields that say what a command was done to; nothing else of the input is recorded. */
-const SUBJECT_FIELDS = ['host', 'name', 'slug', 'backupId', 'opId', 'plan'] as const;
+/**
+ * Input fields that say what a command was done to; nothing else of the input is recorded.
+ * (`ref`: the alert an `alerts.ack` acknowledged, its episode id or key.)
+ */
+const SUBJECT_FIELDS = ['host', 'name', 'slug', 'backupId', 'opId', 'plan', 'ref'] as const;
+
+/** A Telegram bot token's shape (`<bot id>:<secret>`), wherever it might appear in text. */
+const BOT_TOKEN = /\b\d{3,20}:[A-Za-z0-9_-]{20,100}/g;
+
+/**
+ * `text` with anything shaped like a secret the console knows the form of (a Telegram bot token)
+ * replaced by `<redacted>`: what an error quotes must not reach a record.
+ */
+export function redactSecretShapes(text: string): string {
+  return text.replace(BOT_TOKEN, '<redacted>');
+}
 
 export type AuditRecord = Pick<AuditEntry, 'action' | 'subject' | 'details'>;
 
@@ -51,7 +66,11 @@ export function startRecord(
 ): AuditRecord {
   const i = (input ?? {}) as Record<string, unknown>;
   const about: Record<string, string> = {};
-  for (const k of SUBJECT_FIELDS) if (typeof i[k] === 'string') about[k] = (i[k] as string).slice(0, 200);
+  for (const k of SUBJECT_FIELDS) {
+    const v = i[k];
+    if (typeof v === 'string') about[k] = v.slice(0, 200);
+    else if (typeof v === 'number' && Number.isFinite(v)) about[k] = String(v);
+  }
   const host = commandHost(command.name, input);
   const subject =
     about.slug !== undefined
@@ -86,7 +105,9 @@ export function outcomeRecord(
       id,
       command,
       ms,
-      ...(outcome.ok ? {} : { code: outcome.error.code, message: outcome.error.message.slice(0, 500) }),
+      ...(outcome.ok
+        ? {}
+        : { code: outcome.error.code, message: redactSecretShapes(outcome.error.message).slice(0, 500) }),
     },
   };
 }

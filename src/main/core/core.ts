@@ -10,6 +10,8 @@ import {
   type CommandOutput,
   type Result,
 } from '../../shared/contract';
+import { AlertsService } from './alerts/service';
+import { DEFAULT_UNREACHABLE_MINUTES } from './alerts/unreachable';
 import { CommandJournal, type CommandAudit } from './audit';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
@@ -58,6 +60,7 @@ export class Core {
   readonly backups: BackupService;
   readonly fleet: FleetService;
   readonly health: HealthService;
+  readonly alerts: AlertsService;
   readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
@@ -85,10 +88,20 @@ export class Core {
     );
     this.fleet = new FleetService(this.hosts, this.tenants, this.backups, emit);
     this.health = new HealthService(this.hosts, options.healthOptions);
+    this.alerts = new AlertsService({
+      client: (host) => this.health.client(host),
+      hostNames: async () => (await this.hosts.list()).map((h) => h.name),
+      store: this.store,
+      secrets: options.secrets,
+    });
     this.logs = new LogFollows(this.health, emit);
-    // The live health feed runs while a screen subscribes to it.
-    this.hub.onDemand('health.changed', () =>
-      followFleet(this.health, async () => (await this.hosts.list()).map((h) => h.name), emit),
+    // The live health feed runs while a screen subscribes to it, or to the alerts it brings (the
+    // agents' notices and the console's own rule: a host unreachable for N minutes).
+    this.hub.onDemand(['health.changed', 'alerts.changed'], () =>
+      followFleet(this.health, async () => (await this.hosts.list()).map((h) => h.name), emit, {
+        minutes: async () =>
+          (await this.store.read()).settings.alertsUnreachableMinutes ?? DEFAULT_UNREACHABLE_MINUTES,
+      }),
     );
     this.audit = new CommandJournal({
       localFile: join(options.home, 'audit.jsonl'),
@@ -109,6 +122,7 @@ export class Core {
         backups: this.backups,
         fleet: this.fleet,
         health: this.health,
+        alerts: this.alerts,
         logs: this.logs,
         hub: this.hub,
         ops: this.ops,

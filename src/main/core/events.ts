@@ -38,7 +38,7 @@ export interface EventHubOptions {
 
 /** Work that runs while some owner subscribes to a topic by name (`onDemand`). */
 interface Demand {
-  topic: string;
+  topics: readonly string[];
   start: () => () => void;
   stop: (() => void) | null;
 }
@@ -111,12 +111,13 @@ export class EventHub {
   }
 
   /**
-   * Run `start` while at least one owner subscribes to `topic` by name (`*` does not count: a
-   * screen that wants a live feed asks for it), and the function it returns when the last such
-   * subscription ends. The health feed follows the hosts' agents only while a screen shows it.
+   * Run `start` while at least one owner subscribes to `topic` (or any of several topics) by name
+   * (`*` does not count: a screen that wants a live feed asks for it), and the function it returns
+   * when the last such subscription ends. The health feed follows the hosts' agents only while a
+   * screen shows it (or the desktop shell wants alerts).
    */
-  onDemand(topic: string, start: () => () => void): () => void {
-    const d: Demand = { topic, start, stop: null };
+  onDemand(topic: string | readonly string[], start: () => () => void): () => void {
+    const d: Demand = { topics: typeof topic === 'string' ? [topic] : topic, start, stop: null };
     this.demands.add(d);
     this.reviewDemands();
     return () => {
@@ -152,7 +153,7 @@ export class EventHub {
 
   private reviewDemands(): void {
     for (const d of this.demands) {
-      const wanted = this.wants(d.topic);
+      const wanted = d.topics.some((t) => this.wants(t));
       if (wanted && !d.stop) d.stop = d.start();
       else if (!wanted && d.stop) {
         const stop = d.stop;

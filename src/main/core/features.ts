@@ -1,4 +1,6 @@
 import type { AppEvent, AppInfo, CommandName, SLICES } from '../../shared/contract';
+import { alertsFeature } from './alerts/handlers';
+import type { AlertsService } from './alerts/service';
 import { appFeature, eventsFeature, opsFeature } from './app/handlers';
 import { backupsFeature } from './backups/handlers';
 import type { BackupKeys } from './backups/keys';
@@ -33,6 +35,7 @@ export interface FeatureContext {
   backups: BackupService;
   fleet: FleetService;
   health: HealthService;
+  alerts: AlertsService;
   logs: LogFollows;
   hub: EventHub;
   ops: Operations;
@@ -59,6 +62,7 @@ export const FEATURES: {
   backups: backupsFeature,
   fleet: fleetFeature,
   health: healthFeature,
+  alerts: alertsFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

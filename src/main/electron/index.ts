@@ -50,9 +50,14 @@ async function createWindow(): Promise<void> {
   });
   const unbind = bindIpc(core, win, trusted);
   const offNotify = core.onEvent(notifyOn);
+  // Alerts reach the desktop while the app is open: the shell holds a subscription to them, so
+  // the live feed (the agents' notices, the console's unreachable rule) runs with no screen on it.
+  const detachShell = core.hub.attach('shell:notifications', { send: () => undefined, ready: () => true });
+  core.hub.subscribe('shell:notifications', ['alerts.changed']);
   win.on('closed', () => {
     unbind();
     offNotify();
+    detachShell();
     void core.close();
   });
   win.once('ready-to-show', () => win.show());

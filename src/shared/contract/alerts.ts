@@ -67,7 +67,23 @@ const OverrideSchema = z.object({
   set: z.object(SettingsShape).partial().strict(),
 });
 
-const Hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (00:00 to 23:59).');
+/** The same change as an input: every object strict (a misspelt setting is refused, not dropped). */
+const OverrideInputSchema = z
+  .object({
+    rule: z.string().min(1).max(64),
+    host: z.string().max(64).optional(),
+    tenant: SlugSchema.optional(),
+    set: z
+      .object({ ...SettingsShape, params: ParamsSchema.strict().optional() })
+      .partial()
+      .strict(),
+  })
+  .strict();
+
+const Hhmm = z
+  .string()
+  .max(5)
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (00:00 to 23:59).');
 /** An IANA time zone name the runtime knows (Asia/Almaty, Europe/Moscow, UTC …). */
 const TimeZone = z
   .string()
@@ -85,6 +101,7 @@ export const TelegramDestinationSchema = z
   .object({
     chatId: z
       .string()
+      .max(64)
       .regex(
         /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/,
         'A chat is its numeric id (-100… for a group) or @channelname.',
@@ -246,8 +263,8 @@ export const alertsSlice = defineSlice('alerts', {
     input: z
       .object({
         host: HostNameSchema,
-        start: z.string().datetime({ offset: true }),
-        end: z.string().datetime({ offset: true }),
+        start: z.string().max(64).datetime({ offset: true }),
+        end: z.string().max(64).datetime({ offset: true }),
         rule: Glob.optional(),
         subject: Glob.optional(),
         reason: Reason,
@@ -278,6 +295,7 @@ export const alertsSlice = defineSlice('alerts', {
         /** A new bot token (`123456:ABC…`), or null to remove it; absent keeps it. */
         token: z
           .string()
+          .max(130)
           .regex(
             /^\d{3,20}:[A-Za-z0-9_-]{20,100}$/,
             'A bot token looks like 123456789:AA… (from @BotFather).',
@@ -294,8 +312,8 @@ export const alertsSlice = defineSlice('alerts', {
           .optional(),
         /** More messages than this from the host within a minute go as one digest (default 5). */
         digestAfter: z.number().int().min(1).max(1000).optional(),
-        quietHours: z.object({ from: Hhmm, to: Hhmm, timeZone: TimeZone }).nullable().optional(),
-        overrides: z.array(OverrideSchema).max(500).optional(),
+        quietHours: z.object({ from: Hhmm, to: Hhmm, timeZone: TimeZone }).strict().nullable().optional(),
+        overrides: z.array(OverrideInputSchema).max(500).optional(),
       })
       .strict(),
     output: AlertsViewSchema,

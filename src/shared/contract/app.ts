@@ -6,6 +6,8 @@ import { defineSlice, Empty, LanguageSchema } from './kernel';
 
 export const SettingsSchema = z.object({
   language: LanguageSchema,
+  /** Alerts: the console tells when it has not reached a host's agent for this many minutes (absent: 5). */
+  alertsUnreachableMinutes: z.number().int().min(1).max(1440).optional(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 

@@ -4,11 +4,24 @@
  * another protocol is refused, never used), then sends requests and opens streams on it.
  */
 import type { Duplex } from 'node:stream';
+import type { AlertsMethods } from '../../../shared/agent/alerts';
 import type { AgentFrame, AgentMethods, AgentStreams, Hello } from '../../../shared/agent/protocol';
 import { AGENT_PROTOCOL, AGENT_VERSION, LineSplitter, MAX_FRAME_BYTES } from '../../../shared/agent/protocol';
 import { CoreError } from '../errors';
 
 const HELLO_TIMEOUT_MS = 5_000;
+
+/** Every request method of the agent's door: the health reads and the alerts' (issue 14). */
+export type DoorMethods = AgentMethods & AlertsMethods;
+
+/** What a feature needs of an agent connection to send it requests. */
+export interface AgentRequester {
+  request<M extends keyof DoorMethods>(
+    method: M,
+    params: DoorMethods[M]['params'],
+    timeoutMs?: number,
+  ): Promise<DoorMethods[M]['result']>;
+}
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface AgentStream {
@@ -28,7 +41,7 @@ interface OpenStream {
   end(err: Error | null): void;
 }
 
-export class AgentClient {
+export class AgentClient implements AgentRequester {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, OpenStream>();
@@ -96,11 +109,11 @@ export class AgentClient {
     return () => this.closeListeners.delete(listener);
   }
 
-  request<M extends keyof AgentMethods>(
+  request<M extends keyof DoorMethods>(
     method: M,
-    params: AgentMethods[M]['params'],
+    params: DoorMethods[M]['params'],
     timeoutMs = REQUEST_TIMEOUT_MS,
-  ): Promise<AgentMethods[M]['result']> {
+  ): Promise<DoorMethods[M]['result']> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -330,7 +330,12 @@ async function inspectAgent(t: HostTransport): Promise<AgentContainer | null> {
 }
 
 /** An agent's answer checked against the contract's schema for it. */
-function checked<S extends z.ZodType>(schema: S, raw: unknown, host: string, what: string): z.output<S> {
+export function checked<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  host: string,
+  what: string,
+): z.output<S> {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
   throw new CoreError(

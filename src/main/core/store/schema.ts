@@ -64,7 +64,11 @@ export const StoreDataSchema = z.object({
    * directly has its plain known_hosts name.
    */
   knownHosts: z.record(z.string(), PinnedKeySchema),
-  settings: z.object({ language: LanguageSchema }),
+  settings: z.object({
+    language: LanguageSchema,
+    /** The console's alert rule: a host unreachable this many minutes (absent: 5). */
+    alertsUnreachableMinutes: z.number().int().min(1).max(1440).optional(),
+  }),
   secrets: z.record(z.string(), EncryptedSecretSchema),
   /**
    * The passphrase vault's check value: a known plaintext sealed under the passphrase (own salt
