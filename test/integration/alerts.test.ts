@@ -109,7 +109,10 @@ function fillDisk(pct: number): void {
 }
 
 async function view(): Promise<AlertsView> {
-  return (await core.health.client('sb')).request('alerts', { limit: 200 });
+  const r = await core.call('alerts.list', { host: 'sb', limit: 200 });
+  const v = r.hosts[0]?.view;
+  if (!v) throw new Error(`no alerts view: ${JSON.stringify(r.hosts[0]?.error)}`);
+  return v;
 }
 
 function newCore(): Core {
@@ -269,18 +272,15 @@ describe('alerts on the host, with no console connected (Telegram = STAND-IN)', 
 
   it('fires, resolves and delivers everything in order across 429s and an agent restart', async () => {
     tg.setMode({ tooManyRequests: { forMs: 60_000, retryAfter: 5 } });
-    const configured = await (
-      await core.health.client('sb')
-    ).request('alerts.configure', {
-      config: {
-        host: 'sb',
-        telegram: [{ chatId: CHAT, language: 'en' }],
-        telegramApi: tg.url,
-        digestAfter: 100,
-      },
+    const configured = await core.call('alerts.configure', {
+      host: 'sb',
+      telegram: [{ chatId: CHAT, language: 'en' }],
+      telegramApi: tg.url,
+      digestAfter: 100,
       token: tg.token,
     });
     expect(configured.telegramToken).toBe(true);
+    expect(JSON.stringify(configured)).not.toContain(tg.token);
     await core.close(); // no console from here on
 
     const t0 = Date.now();
@@ -421,4 +421,27 @@ describe('alerts on the host, with no console connected (Telegram = STAND-IN)', 
     const v = await view();
     expect(v.active.map((a) => a.ruleId)).toEqual(expect.arrayContaining(['backup-stale', 'backup-failed']));
   }, 120_000);
+
+  it('people acknowledge and silence through the console; both are in the host’s audit trail', async () => {
+    const disk = (await view()).active.find((a) => a.ruleId === 'disk' && a.subject.mount === DISK_MOUNT);
+    expect(disk?.phase).toBe('firing');
+    const acked = await core.call('alerts.ack', { host: 'sb', ref: disk!.id, note: 'filling on purpose' });
+    expect(acked.ack?.by).toMatch(/@/);
+    const silence = await core.call('alerts.silence', {
+      host: 'sb',
+      rule: 'cert-expiry',
+      subject: `cert=${slug}.*`,
+      minutes: 60,
+      reason: 'renewal booked',
+    });
+    expect(silence.until).toBeGreaterThan(Date.now() + 59 * 60_000);
+    const v = await view();
+    expect(v.active.find((a) => a.id === disk!.id)?.ack?.note).toBe('filling on purpose');
+    expect(v.silences.map((x) => x.id)).toContain(silence.id);
+    const audit = await core.call('hosts.audit', { name: 'sb', limit: 50 });
+    const text = JSON.stringify(audit);
+    expect(text).toContain('alerts.ack');
+    expect(text).toContain('alerts.silence');
+    expect(text).not.toContain(tg.token);
+  }, 60_000);
 });
