@@ -273,6 +273,13 @@ describe('truffles alerts: parsing the flags', () => {
       });
       // Only `--no-token` removes it: commander's default for the negatable flag (true) keeps it.
       expect(await configureInput('h1', { token: true }, io, zone)).toEqual({ host: 'h1' });
+      // A relay for a site without direct internet, and the digest threshold.
+      expect(
+        await configureInput('h1', { telegramApi: 'http://relay.local:8081', digestAfter: '20' }, io, zone),
+      ).toEqual({ host: 'h1', telegramApi: 'http://relay.local:8081', digestAfter: 20 });
+      await expect(configureInput('h1', { digestAfter: 'many' }, io, zone)).rejects.toThrow(
+        /--digest-after many: give a whole number/,
+      );
       await expect(configureInput('h1', { quiet: '10pm-6am' }, io, zone)).rejects.toThrow(
         /--quiet 10pm-6am: give the hours as FROM-TO/,
       );

@@ -143,6 +143,14 @@ export function registerAlertsCommands(program: Command, ctx: CliContext): void 
     .addOption(new Option('--language <lang>', 'the messages’ language').choices(['en', 'ru']))
     .option('--time-zone <zone>', 'the time zone messages show times in (IANA, e.g. Asia/Almaty)')
     .option('--quiet <from-to>', 'hold non-critical alerts in these hours, e.g. 22:00-08:00; "off" ends them')
+    .option(
+      '--telegram-api <url>',
+      'the Bot API address, or a relay for a site that reaches the internet only through one (default https://api.telegram.org)',
+    )
+    .option(
+      '--digest-after <n>',
+      'more messages than this from the host in a minute go as one digest (default 5)',
+    )
     .action(async (hostArg: string, o: ConfigureFlags) => {
       const host = parseArg(HostNameSchema, hostArg, 'HOST');
       const core = getCore();
@@ -181,6 +189,8 @@ export interface ConfigureFlags {
   language?: 'en' | 'ru';
   timeZone?: string;
   quiet?: string;
+  telegramApi?: string;
+  digestAfter?: string;
 }
 
 /** The `alerts.configure` input the flags ask for (the token read from its file or stdin). */
@@ -211,6 +221,16 @@ export async function configureInput(
   } else if (o.token === false) input.token = null;
   if (o.language) input.language = o.language;
   if (o.timeZone !== undefined) input.timeZone = o.timeZone;
+  if (o.telegramApi !== undefined) input.telegramApi = o.telegramApi;
+  if (o.digestAfter !== undefined) {
+    const n = Number(o.digestAfter);
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw new UsageError(
+        'usage.invalid',
+        `--digest-after ${o.digestAfter}: give a whole number from 1 to 1000.`,
+      );
+    input.digestAfter = n;
+  }
   if (o.quiet !== undefined) {
     if (['off', 'none'].includes(o.quiet)) input.quietHours = null;
     else {
