@@ -10,6 +10,7 @@
  * Adding a feature: write its slice, add it to `SLICES` below. Nothing else here changes.
  */
 import type { z } from 'zod';
+import { alertsSlice } from './contract/alerts';
 import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
@@ -48,6 +49,7 @@ export const SLICES = [
   backupsSlice,
   fleetSlice,
   healthSlice,
+  alertsSlice,
 ] as const;
 
 export const commands = mergeSlices(...SLICES);

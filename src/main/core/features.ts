@@ -1,3 +1,4 @@
+import { alertsSlice } from '../../shared/contract';
 import type { AppEvent, AppInfo, CommandName, SLICES } from '../../shared/contract';
 import { appFeature, eventsFeature, opsFeature } from './app/handlers';
 import { backupsFeature } from './backups/handlers';
@@ -17,6 +18,8 @@ import { imagesFeature } from './images/handlers';
 import type { Operations } from './operations';
 import type { Store } from './store/store';
 import type { EdgeService } from './edge/service';
+import { CoreError } from './errors';
+import { defineFeature } from './feature';
 import type { FleetService } from './fleet/service';
 import { tenantsFeature } from './tenants/handlers';
 import type { ImagesService } from './images/service';
@@ -43,6 +46,29 @@ export interface FeatureContext {
 type SliceName = (typeof SLICES)[number]['feature'];
 
 /**
+ * PLACEHOLDER (branch alerts-ui only): the alerts slice is registered so the renderer's types
+ * resolve; its real handlers come with the core's alerts work (branch alerts-core), which replaces
+ * this whole block with `import { alertsFeature } from './alerts/handlers'`.
+ */
+const notYet = (): Promise<never> =>
+  Promise.reject(
+    new CoreError(
+      'alerts.unavailable',
+      'Alerts are not wired into this build of the console yet.',
+      'Use a build that includes the core side of alerts (issue 14).',
+    ),
+  );
+const alertsFeature = defineFeature(alertsSlice, () => ({
+  'alerts.list': notYet,
+  'alerts.ack': notYet,
+  'alerts.silence': notYet,
+  'alerts.maintenance': notYet,
+  'alerts.unhold': notYet,
+  'alerts.configure': notYet,
+  'alerts.test': notYet,
+}));
+
+/**
  * The core's registration list: one feature per slice of the contract (the type demands an entry
  * for every slice, so a new slice without its handlers fails the type check here).
  */
@@ -59,6 +85,7 @@ export const FEATURES: {
   backups: backupsFeature,
   fleet: fleetFeature,
   health: healthFeature,
+  alerts: alertsFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

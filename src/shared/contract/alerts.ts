@@ -33,13 +33,15 @@ const SubjectSchema = z.object({
 
 const AckSchema = z.object({ by: z.string().max(256), at: Ms, note: z.string().max(1000).optional() });
 
-const ParamsSchema = z.object({
-  windowMs: Ms.optional(),
-  stableMs: Ms.optional(),
-  graceMs: Ms.optional(),
-  maxAgeMs: Ms.optional(),
-  allowedPorts: z.array(z.number().int().min(1).max(65535)).max(100).optional(),
-});
+const ParamsSchema = z
+  .object({
+    windowMs: Ms.optional(),
+    stableMs: Ms.optional(),
+    graceMs: Ms.optional(),
+    maxAgeMs: Ms.optional(),
+    allowedPorts: z.array(z.number().int().min(1).max(65535)).max(100).optional(),
+  })
+  .strict();
 
 const SettingsShape = {
   enabled: z.boolean(),
@@ -60,14 +62,19 @@ export const AlertRuleSchema = z.object({
   ...SettingsShape,
 }) as unknown as z.ZodType<AlertRule>;
 
-const OverrideSchema = z.object({
-  rule: z.string().min(1).max(64),
-  host: z.string().max(64).optional(),
-  tenant: SlugSchema.optional(),
-  set: z.object(SettingsShape).partial().strict(),
-});
+const OverrideSchema = z
+  .object({
+    rule: z.string().min(1).max(64),
+    host: z.string().max(64).optional(),
+    tenant: SlugSchema.optional(),
+    set: z.object(SettingsShape).partial().strict(),
+  })
+  .strict();
 
-const Hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (00:00 to 23:59).');
+const Hhmm = z
+  .string()
+  .max(5)
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'A time is HH:MM (00:00 to 23:59).');
 /** An IANA time zone name the runtime knows (Asia/Almaty, Europe/Moscow, UTC …). */
 const TimeZone = z
   .string()
@@ -85,6 +92,7 @@ export const TelegramDestinationSchema = z
   .object({
     chatId: z
       .string()
+      .max(64)
       .regex(
         /^(-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31})$/,
         'A chat is its numeric id (-100… for a group) or @channelname.',
@@ -244,8 +252,8 @@ export const alertsSlice = defineSlice('alerts', {
     input: z
       .object({
         host: HostNameSchema,
-        start: z.string().datetime({ offset: true }),
-        end: z.string().datetime({ offset: true }),
+        start: z.string().max(64).datetime({ offset: true }),
+        end: z.string().max(64).datetime({ offset: true }),
         rule: Glob.optional(),
         subject: Glob.optional(),
         reason: Reason,
@@ -276,6 +284,7 @@ export const alertsSlice = defineSlice('alerts', {
         /** A new bot token (`123456:ABC…`), or null to remove it; absent keeps it. */
         token: z
           .string()
+          .max(128)
           .regex(
             /^\d{3,20}:[A-Za-z0-9_-]{20,100}$/,
             'A bot token looks like 123456789:AA… (from @BotFather).',
@@ -284,7 +293,7 @@ export const alertsSlice = defineSlice('alerts', {
           .optional(),
         language: z.enum(['en', 'ru']).optional(),
         timeZone: TimeZone.optional(),
-        quietHours: z.object({ from: Hhmm, to: Hhmm, timeZone: TimeZone }).nullable().optional(),
+        quietHours: z.object({ from: Hhmm, to: Hhmm, timeZone: TimeZone }).strict().nullable().optional(),
         overrides: z.array(OverrideSchema).max(500).optional(),
       })
       .strict(),
