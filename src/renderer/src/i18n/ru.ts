@@ -119,4 +119,12 @@ export const ruSchemaMessages: Record<string, string> = {
   'The receiver on the reserve, as an absolute path.': 'Приёмник на резервном сервере — абсолютный путь.',
   'The receiver on the reserve, as an absolute path of at most 256 characters.':
     'Приёмник на резервном сервере — абсолютный путь не длиннее 256 символов.',
+  'A maintenance window ends after it starts.': 'Окно обслуживания должно заканчиваться после начала.',
+  'A chat is its numeric id (-100… for a group) or @channelname.':
+    'Чат — его числовой id (-100… для группы) или @имяканала.',
+  'A bot token looks like 123456789:AA… (from @BotFather).':
+    'Токен бота выглядит как 123456789:AA… (его выдаёт @BotFather).',
+  'Not a time zone: use an IANA name such as Asia/Almaty or UTC.':
+    'Это не часовой пояс: укажите имя IANA, например Asia/Almaty или UTC.',
+  'A time is HH:MM (00:00 to 23:59).': 'Время указывается как ЧЧ:ММ (от 00:00 до 23:59).',
 };
