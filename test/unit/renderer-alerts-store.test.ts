@@ -37,7 +37,15 @@ function changed(over: Partial<AlertsChanged> = {}): AlertsChanged {
 describe('alerts store: the feed, the reads and the actions', () => {
   beforeEach(() => {
     resetAlertsSubscriptions();
-    useAlerts.setState({ hosts: {}, loaded: false, unreachable: {}, busy: {}, done: {}, notify: 'electron' });
+    useAlerts.setState({
+      hosts: {},
+      loaded: false,
+      listError: null,
+      unreachable: {},
+      busy: {},
+      done: {},
+      notify: 'electron',
+    });
   });
   afterEach(() => setApi(null));
 
@@ -84,6 +92,14 @@ describe('alerts store: the feed, the reads and the actions', () => {
     expect(f.calls.filter((c) => c.name === 'events.unsubscribe').map((c) => c.input)).toEqual([
       { id: 'sub-3' },
     ]);
+  });
+
+  it('a first read that fails is kept for the screen to show in place of the list', async () => {
+    const f = fakeApi({ 'alerts.list': () => fail('alerts.unavailable', 'Not wired.') });
+    setApi(f.api);
+    await useAlerts.getState().load();
+    expect(useAlerts.getState().loaded).toBe(false);
+    expect(useAlerts.getState().listError?.code).toBe('alerts.unavailable');
   });
 
   it('acknowledge shows the answer at once and reads the host again; a refusal comes back to the dialog', async () => {

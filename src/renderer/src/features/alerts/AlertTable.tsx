@@ -2,7 +2,7 @@
  * The alerts table: one row per alert across every host (worst first; the history newest first),
  * moving with the arrow keys; Enter or a click opens a row's details (its key, values, messages
  * and fix). Each live row has Acknowledge and Silence; a history row says how long it lasted and
- * why it ended. Security findings show their fix in the row itself.
+ * why it ended. Security findings show their fix under the row without opening it.
  */
 import { Fragment, useState } from 'react';
 import type { KeyboardEvent, ReactElement } from 'react';
@@ -45,7 +45,9 @@ function RowState({ row, testKey }: { row: AlertRow; testKey: string }): ReactEl
       {row.ack ? (
         <span className="small alert-ackby" data-testid={`alert-ackby-${testKey}`}>
           {t('alerts.ackBy', { by: row.ack.by })} · <Moment at={row.ack.at} />
-          {row.ack.note ? <span className="alert-ack-note">“{row.ack.note}”</span> : null}
+          {row.ack.note ? (
+            <span className="alert-ack-note">{t('alerts.quoted', { text: row.ack.note })}</span>
+          ) : null}
         </span>
       ) : null}
     </div>
@@ -101,9 +103,32 @@ function Details({
           ) : null}
         </dl>
         {rec?.phase === 'pending' ? <p className="muted small">{t('alerts.pendingNote')}</p> : null}
-        {rec && !FIX_IN_ROW.has(rec.kind) ? (
-          <FixBlock record={rec} host={row.host} testId={`alert-fix-${testKey}`} />
+        {!row.notified && rec?.phase !== 'pending' ? (
+          <p className="muted small" data-testid={`alert-not-sent-${testKey}`}>
+            {t('alerts.notSent')}
+          </p>
         ) : null}
+        {rec ? <FixBlock record={rec} host={row.host} testId={`alert-fix-${testKey}`} /> : null}
+      </td>
+    </tr>
+  );
+}
+
+/** A security finding's fix, always shown under its row (the details show it when open). */
+function FixRow({
+  row,
+  testKey,
+  colSpan,
+}: {
+  row: AlertRow;
+  testKey: string;
+  colSpan: number;
+}): ReactElement | null {
+  if (!row.record?.fix) return null;
+  return (
+    <tr className={`alert-fix-row alert-row-${row.mark}`}>
+      <td colSpan={colSpan}>
+        <FixBlock record={row.record} host={row.host} testId={`alert-fix-${testKey}`} />
       </td>
     </tr>
   );
@@ -158,9 +183,6 @@ function Row({
         <span className="alert-kind">{t(`alerts.kind.${row.kind}`)}</span>{' '}
         <span className="muted small mono">{t('alerts.id', { id: row.id })}</span>
         {row.record ? <WhatLine record={row.record} /> : null}
-        {row.record && FIX_IN_ROW.has(row.kind) ? (
-          <FixBlock record={row.record} host={row.host} testId={`alert-fix-${key}`} />
-        ) : null}
       </th>
       <td>
         <SubjectText subject={row.subject} />
@@ -174,9 +196,9 @@ function Row({
       <td>
         <RowState row={row} testKey={key} />
       </td>
-      <td className="nowrap alert-actions">
+      <td className="alert-actions">
         {live ? (
-          <>
+          <div className="alert-action-buttons">
             {row.ack === null && row.record?.phase === 'firing' ? (
               <Button
                 small
@@ -202,7 +224,7 @@ function Row({
             >
               {t('alerts.silence.button')}
             </Button>
-          </>
+          </div>
         ) : null}
       </td>
     </tr>
@@ -287,7 +309,11 @@ export function AlertTable({
                     onFocus: () => nav.setActive(i),
                   }}
                 />
-                {open ? <Details row={r} testKey={rowTestKey(r)} colSpan={columns.length} /> : null}
+                {open ? (
+                  <Details row={r} testKey={rowTestKey(r)} colSpan={columns.length} />
+                ) : FIX_IN_ROW.has(r.kind) ? (
+                  <FixRow row={r} testKey={rowTestKey(r)} colSpan={columns.length} />
+                ) : null}
               </Fragment>
             );
           })}

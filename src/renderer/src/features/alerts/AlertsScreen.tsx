@@ -18,7 +18,8 @@ import { FilterBar, NoMatch } from '../../kit/FilterBar';
 import { hostNamesOf } from '../../kit/HostList';
 import { CloseIcon, GlyphIcon, UnreachableIcon, WarningIcon } from '../../kit/Icons';
 import { ScreenHeader } from '../../kit/ScreenHeader';
-import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
+import { FirstRead } from '../../kit/DetailParts';
+import { EmptyState, RefreshButton } from '../../kit/States';
 import { useFields } from '../../kit/useFields';
 import { followHash, startVisiblePolling } from '../../kit/visiblePolling';
 import {
@@ -45,7 +46,7 @@ const SUMMARY = [
   ['critical', 'error'],
   ['warning', 'warning'],
   ['pending', 'unknown'],
-  ['acknowledged', 'ok'],
+  ['acknowledged', 'unknown'],
   ['silenced', 'unknown'],
 ] as const;
 
@@ -126,11 +127,25 @@ function useRowWords(): (r: AlertRow) => string {
   return (r) => t(`alerts.kind.${r.kind}`);
 }
 
-const STORE = ['hosts', 'loaded', 'unreachable', 'route', 'text', 'busy', 'open', 'setText', 'load'] as const;
+const STORE = [
+  'hosts',
+  'loaded',
+  'listError',
+  'unreachable',
+  'route',
+  'text',
+  'busy',
+  'open',
+  'setText',
+  'load',
+] as const;
 
 export function AlertsScreen(): ReactElement {
   const { t } = useTranslation();
-  const { hosts, loaded, unreachable, route, text, busy, open, setText, load } = useFields(useAlerts, STORE);
+  const { hosts, loaded, listError, unreachable, route, text, busy, open, setText, load } = useFields(
+    useAlerts,
+    STORE,
+  );
   const consoleHosts = useConsole((s) => s.hosts);
   const now = useNow();
   const words = useRowWords();
@@ -151,10 +166,13 @@ export function AlertsScreen(): ReactElement {
     [],
   );
 
-  const rows = alertRows(hosts, now);
+  // The host and tenant asked for narrow everything (tiles, tabs); the text only the table.
+  const every = alertRows(hosts, now);
+  const scope = { host: route.host, tenant: route.tenant, text: '' };
+  const rows = { live: filterRows(every.live, scope), history: filterRows(every.history, scope) };
   const counts = tabCounts(rows);
   const all = tabRows(rows, route.tab);
-  const shown = filterRows(all, { host: route.host, tenant: route.tenant, text }, words);
+  const shown = filterRows(all, { ...scope, text }, words);
   const table = useAlertTable(shown);
   const summary = summaryCounts(rows.live);
   const hostNames = hostNamesOf(
@@ -206,7 +224,11 @@ export function AlertsScreen(): ReactElement {
           </button>
         </EmptyState>
       ) : !loaded ? (
-        <LoadingLine text={t('alerts.loading')} />
+        <FirstRead
+          reading={!listError || Boolean(busy['list'])}
+          error={listError}
+          text={t('alerts.loading')}
+        />
       ) : (
         <>
           <section className="stat-grid alert-stats" aria-label={t('alerts.countsLabel')}>

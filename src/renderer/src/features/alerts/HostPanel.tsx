@@ -135,7 +135,7 @@ function Holds({ host, view }: { host: string; view: AlertsView }): ReactElement
                   {' '}
                   · {t('alerts.silence.until', { until: f.when(s.until) })} ·{' '}
                   {t('alerts.host.holdBy', { by: s.by })}
-                  {s.reason ? ` · “${s.reason}”` : ''}
+                  {s.reason ? ` · ${t('alerts.quoted', { text: s.reason })}` : ''}
                 </span>
               </span>
               {endButton(s.id)}
@@ -163,7 +163,7 @@ function Holds({ host, view }: { host: string; view: AlertsView }): ReactElement
                     {t('alerts.host.holdLine', { rule: w.rule ?? '*', subject: w.subject ?? '*' })}
                   </span>{' '}
                   · {t('alerts.host.holdBy', { by: w.by })}
-                  {w.reason ? ` · “${w.reason}”` : ''}
+                  {w.reason ? ` · ${t('alerts.quoted', { text: w.reason })}` : ''}
                 </span>
               </span>
               {endButton(w.id)}

@@ -59,6 +59,8 @@ export interface AlertRow {
   reason: AlertEpisode['reason'] | null;
   ack: AlertAck | null;
   hold: Hold | null;
+  /** Whether a message was sent for it (a held or quiet one may not have been). */
+  notified: boolean;
   /** The live record (null in the history). */
   record: AlertRecord | null;
   peak: number | null;
@@ -141,6 +143,7 @@ function liveRow(host: string, view: AlertsView, rec: AlertRecord, now: number):
     reason: null,
     ack: rec.ack,
     hold,
+    notified: rec.notifiedSeverity !== null,
     record: rec,
     peak: rec.peak,
   };
@@ -163,6 +166,7 @@ function historyRow(host: string, ep: AlertEpisode): AlertRow {
     reason: ep.reason,
     ack: ep.ack,
     hold: null,
+    notified: ep.notified,
     record: null,
     peak: ep.peak,
   };

@@ -36,6 +36,8 @@ export interface AlertsState {
   hosts: Record<string, HostAlerts>;
   /** Whether every host was read once. */
   loaded: boolean;
+  /** Why the last read of every host failed (null once one succeeds). */
+  listError: ErrorInfo | null;
   unreachable: Record<string, Unreachable>;
   route: AlertsRoute;
   text: string;
@@ -141,6 +143,7 @@ export const useAlerts = create<AlertsState>()((set, get) => {
   return {
     hosts: {},
     loaded: false,
+    listError: null,
     unreachable: {},
     route: { ...DEFAULT_ROUTE },
     text: '',
@@ -195,13 +198,15 @@ export const useAlerts = create<AlertsState>()((set, get) => {
               hosts[h.host] =
                 current && current.at > startedAt ? current : { view: h.view, error: h.error, at: startedAt };
             }
-            return { hosts, loaded: true };
+            return { hosts, loaded: true, listError: null };
           });
         },
         {
           busy: (on) => setBusy('list', on),
           fail: (err) => {
-            if (!opts?.quiet) useConsole.getState().showError('alerts', err);
+            set({ listError: toErrorInfo(err) });
+            // Before the first read the screen shows the error in place of the list.
+            if (!opts?.quiet && get().loaded) useConsole.getState().showError('alerts', err);
           },
         },
       );

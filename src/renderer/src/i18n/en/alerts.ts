@@ -73,9 +73,9 @@ export const alerts = {
       silence: 'Silenced until {{until}}',
       maintenance: 'Maintenance until {{until}}',
     },
+    quoted: '“{{text}}”',
     notSent: 'No message was sent for it.',
     pendingNote: 'Watching: fires if it lasts.',
-    details: 'Details',
     detailsOf: 'Details of alert {{id}} on {{host}}',
     key: 'Key',
     value: 'Value now',
@@ -209,7 +209,6 @@ export const alerts = {
         'Per host: where its agent sends alerts, what holds them back now, its rules. Changes are kept in the host’s audit trail.',
       notConfigured:
         'Not set up: the default rules run and show here, but nothing is sent. Add a Telegram chat and a bot token in Settings.',
-      delivery: 'Delivery',
       telegram: 'Telegram',
       noChats: 'no chat',
       topic: 'topic {{thread}}',
