@@ -7,6 +7,7 @@ describe('renderer routes (the one list the sidebar, router and shortcuts are bu
   it('lists the sections in sidebar order, each once, each with its own G-key', () => {
     expect(SCREENS).toEqual([
       'fleet',
+      'alerts',
       'hosts',
       'tenants',
       'backups',

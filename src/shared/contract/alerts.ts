@@ -33,13 +33,15 @@ const SubjectSchema = z.object({
 
 const AckSchema = z.object({ by: z.string().max(256), at: Ms, note: z.string().max(1000).optional() });
 
-const ParamsSchema = z.object({
-  windowMs: Ms.optional(),
-  stableMs: Ms.optional(),
-  graceMs: Ms.optional(),
-  maxAgeMs: Ms.optional(),
-  allowedPorts: z.array(z.number().int().min(1).max(65535)).max(100).optional(),
-});
+const ParamsSchema = z
+  .object({
+    windowMs: Ms.optional(),
+    stableMs: Ms.optional(),
+    graceMs: Ms.optional(),
+    maxAgeMs: Ms.optional(),
+    allowedPorts: z.array(z.number().int().min(1).max(65535)).max(100).optional(),
+  })
+  .strict();
 
 const SettingsShape = {
   enabled: z.boolean(),
@@ -60,12 +62,14 @@ export const AlertRuleSchema = z.object({
   ...SettingsShape,
 }) as unknown as z.ZodType<AlertRule>;
 
-const OverrideSchema = z.object({
-  rule: z.string().min(1).max(64),
-  host: z.string().max(64).optional(),
-  tenant: SlugSchema.optional(),
-  set: z.object(SettingsShape).partial().strict(),
-});
+const OverrideSchema = z
+  .object({
+    rule: z.string().min(1).max(64),
+    host: z.string().max(64).optional(),
+    tenant: SlugSchema.optional(),
+    set: z.object(SettingsShape).partial().strict(),
+  })
+  .strict();
 
 /** The same change as an input: every object strict (a misspelt setting is refused, not dropped). */
 const OverrideInputSchema = z

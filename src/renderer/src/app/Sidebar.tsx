@@ -2,6 +2,7 @@ import { useId } from 'react';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ROUTES } from '../features/routes';
+import { NAV_BADGES } from '../features/screens';
 import { hrefFor, navigate } from './navigation';
 import { useConsole } from './store';
 import { KeyboardIcon, NavIcon } from '../kit/Icons';
@@ -30,24 +31,28 @@ export function Sidebar({
       </div>
       <nav aria-label={t('nav.label')} className="nav">
         <ul>
-          {ROUTES.map(({ screen: s }, i) => (
-            <li key={s}>
-              <a
-                href={hrefFor(s)}
-                className="nav-link"
-                data-testid={`nav-${s}`}
-                aria-current={screen === s ? 'page' : undefined}
-                aria-keyshortcuts={`Alt+${i + 1}`}
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate(s);
-                }}
-              >
-                <NavIcon name={s} />
-                <span className="nav-label">{t(`nav.${s}`)}</span>
-              </a>
-            </li>
-          ))}
+          {ROUTES.map(({ screen: s }, i) => {
+            const Badge = NAV_BADGES[s];
+            return (
+              <li key={s}>
+                <a
+                  href={hrefFor(s)}
+                  className="nav-link"
+                  data-testid={`nav-${s}`}
+                  aria-current={screen === s ? 'page' : undefined}
+                  aria-keyshortcuts={i < 9 ? `Alt+${i + 1}` : undefined}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(s);
+                  }}
+                >
+                  <NavIcon name={s} />
+                  <span className="nav-label">{t(`nav.${s}`)}</span>
+                  {Badge ? <Badge /> : null}
+                </a>
+              </li>
+            );
+          })}
         </ul>
       </nav>
       <div className="sidebar-footer">
@@ -71,7 +76,11 @@ export function Sidebar({
               {ROUTES.map(({ screen: s, key }, i) => (
                 <tr key={s}>
                   <td>
-                    <kbd>Alt</kbd>+<kbd>{i + 1}</kbd>
+                    {i < 9 ? (
+                      <>
+                        <kbd>Alt</kbd>+<kbd>{i + 1}</kbd>
+                      </>
+                    ) : null}
                   </td>
                   <td>
                     <kbd>G</kbd> <kbd>{key.letter}</kbd>

@@ -41,7 +41,8 @@ export type ErrorScope =
   | 'backups'
   | 'backup'
   | 'schedule'
-  | 'updates';
+  | 'updates'
+  | 'alerts';
 export interface ShownError extends ErrorInfo {
   scope: ErrorScope;
 }

@@ -4,6 +4,7 @@
  * React), so the store and the unit tests can name screens; each feature's screens are bound to
  * these names in `screens.ts`, where the compiler refuses a route without a screen.
  */
+import { alertsRoute } from './alerts/routes';
 import { auditRoute } from './audit/routes';
 import { backupsRoute } from './backups/routes';
 import { costsRoute } from './costs/routes';
@@ -15,6 +16,7 @@ import { tenantsRoute } from './tenants/routes';
 
 export const ROUTES = [
   fleetRoute,
+  alertsRoute,
   hostsRoute,
   tenantsRoute,
   backupsRoute,

@@ -1,5 +1,6 @@
 /** Each section's screen, from the features' public entries; a registered route without one fails the type check. */
 import type { ComponentType } from 'react';
+import { AlertsNavBadge, alertsScreens } from './alerts';
 import { auditScreens } from './audit';
 import { backupsScreens } from './backups';
 import { costsScreens } from './costs';
@@ -12,6 +13,7 @@ import { tenantsScreens } from './tenants';
 
 export const SCREEN_VIEWS: Readonly<Record<ScreenName, ComponentType>> = {
   ...fleetScreens,
+  ...alertsScreens,
   ...hostsScreens,
   ...tenantsScreens,
   ...backupsScreens,
@@ -19,4 +21,9 @@ export const SCREEN_VIEWS: Readonly<Record<ScreenName, ComponentType>> = {
   ...knowledgeScreens,
   ...auditScreens,
   ...settingsScreens,
+};
+
+/** A section's count in the sidebar, beside its name (the Alerts section's firing alerts). */
+export const NAV_BADGES: Readonly<Partial<Record<ScreenName, ComponentType>>> = {
+  alerts: AlertsNavBadge,
 };

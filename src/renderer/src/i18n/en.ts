@@ -5,6 +5,7 @@ import { tenants } from './en/tenants';
 import { backups } from './en/backups';
 import { updates } from './en/updates';
 import { logs } from './en/logs';
+import { alerts } from './en/alerts';
 
 /**
  * English UI strings, one file per feature (`en/<feature>.ts`), merged here. They define the
@@ -19,6 +20,7 @@ export const en = {
   ...logs,
   ...backups,
   ...updates,
+  ...alerts,
 };
 
 export type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

@@ -6,6 +6,7 @@ import { tenants } from './ru/tenants';
 import { backups } from './ru/backups';
 import { updates } from './ru/updates';
 import { logs } from './ru/logs';
+import { alerts } from './ru/alerts';
 
 /** Russian UI strings: the same keys as en.ts, one file per feature (`ru/<feature>.ts`). */
 export const ru: Messages = {
@@ -16,6 +17,7 @@ export const ru: Messages = {
   ...updates,
   ...health,
   ...logs,
+  ...alerts,
 };
 
 /**

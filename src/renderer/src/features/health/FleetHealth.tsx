@@ -26,6 +26,7 @@ import {
   useHealthFormat,
 } from './HealthParts';
 import { useHealth } from './healthStore';
+import { AlertBadge } from '../alerts';
 
 const COUNTS: readonly { key: keyof FleetCounts; tone: string }[] = [
   { key: 'healthy', tone: 'ok' },
@@ -106,7 +107,7 @@ function HostLine({ row, nav }: { row: HostRow; nav: Nav }): ReactElement {
       aria-label={t('health.fleet.openHost', { host: row.host })}
     >
       <th scope="row">
-        <span className="health-host-name">{row.host}</span>
+        <span className="health-host-name">{row.host}</span> <AlertBadge host={row.host} />
       </th>
       <td data-testid={`health-host-agent-${row.host}`}>
         {row.agentState === 'ok' ? (
@@ -166,7 +167,7 @@ function TenantLine({ row, nav }: { row: TenantRow; nav: Nav }): ReactElement {
       aria-label={t('health.fleet.openTenant', { slug: row.slug, host: row.host })}
     >
       <th scope="row" className="health-tenant-name">
-        <span className="mono">{row.slug}</span>
+        <span className="mono">{row.slug}</span> <AlertBadge host={row.host} tenant={row.slug} />
       </th>
       <td>
         <ConditionBadge condition={row.condition} testId={`health-tenant-state-${row.slug}`} />{' '}

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { TenantStatus, TenantView } from '../../../../shared/contract';
 import { ErrorBox } from '../../kit/ErrorBanner';
 import { ContainerStateBadge, HealthBadge, LastOperation, TenantStateBadge } from './TenantBadges';
+import { AlertBadge } from '../alerts';
 import { formatDateTime, formatRelative } from '../../kit/format';
 import { startVisiblePolling } from '../../kit/visiblePolling';
 import { serviceTone, tenantKey } from './tenants';
@@ -257,13 +258,16 @@ export function TenantPage({ host, slug }: { host: string; slug: string }): Reac
       backLabel={t('wizard.back')}
       onBack={() => open({ view: 'list' })}
       badge={
-        view ? (
-          <TenantStateBadge
-            state={view.state}
-            interrupted={view.lastOperation.state === 'interrupted'}
-            testId="tenant-state"
-          />
-        ) : null
+        <>
+          {view ? (
+            <TenantStateBadge
+              state={view.state}
+              interrupted={view.lastOperation.state === 'interrupted'}
+              testId="tenant-state"
+            />
+          ) : null}
+          <AlertBadge host={host} tenant={slug} />
+        </>
       }
       subtitle={
         view ? (

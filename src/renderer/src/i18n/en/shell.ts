@@ -35,6 +35,7 @@ export const shell = {
   nav: {
     label: 'Sections',
     fleet: 'Fleet',
+    alerts: 'Alerts',
     hosts: 'Hosts',
     tenants: 'Tenants',
     backups: 'Backups',

@@ -38,6 +38,7 @@ export const shell: Shape<typeof en> = {
   nav: {
     label: 'Разделы',
     fleet: 'Обзор',
+    alerts: 'Оповещения',
     hosts: 'Хосты',
     tenants: 'Клиенты',
     backups: 'Резервные копии',
