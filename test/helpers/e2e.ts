@@ -34,7 +34,7 @@ export interface E2EWorld {
  */
 export async function openConsole(opts: {
   passphrase: string;
-  core?: Partial<Pick<CoreOptions, 'tenantOptions' | 'policy'>>;
+  core?: Partial<Pick<CoreOptions, 'tenantOptions' | 'policy' | 'healthOptions'>>;
 }): Promise<E2EWorld> {
   sandbox();
   checkBrowserPrerequisites();
