@@ -356,6 +356,7 @@ export class Alerter {
 
   /** New settings (and a new token, or none); saved before they are used. */
   async configure(config: AlertsConfig, token: string | null | undefined): Promise<AlertsView> {
+    const couldSend = this.canSend();
     await atomicWrite(join(this.deps.dir, 'config.json'), JSON.stringify(config, null, 2));
     this.config = config;
     const tokenFile = join(this.deps.dir, 'telegram.token');
@@ -369,8 +370,24 @@ export class Alerter {
     }
     this.client = this.makeClient();
     this.blocked = null;
-    await this.evaluateNow();
+    // The first time messages can go somewhere, what already fires is sent (it was "told" to no one).
+    if (!couldSend && this.canSend())
+      await this.change((s) => {
+        const next = structuredClone(s);
+        for (const r of Object.values(next.records))
+          if (r.phase === 'firing') {
+            r.notifiedSeverity = null;
+            r.lastNotifiedAt = null;
+          }
+        return { state: next, value: undefined };
+      });
+    else await this.evaluateNow();
     return this.view();
+  }
+
+  /** A token and at least one chat: messages can go out. */
+  private canSend(): boolean {
+    return this.token !== null && (this.config?.telegram?.length ?? 0) > 0;
   }
 
   async test(): Promise<{ queued: number }> {
