@@ -130,6 +130,19 @@ describe('HostService against an in-process server', () => {
     expect(tr.opened).toBe(1);
   });
 
+  it('two first uses at once share one transport (a command and its audit record)', async () => {
+    await hosts.closeAll();
+    const [a, b, c] = await Promise.all([
+      hosts.transport('app'),
+      hosts.transport('app'),
+      hosts.transport('app'),
+    ]);
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    await Promise.all([a.exec(['true']), b.exec(['true'])]);
+    expect((a as SshTransport).opened).toBe(1);
+  });
+
   it('a re-pin to a fingerprint the host does not offer changes nothing', async () => {
     const err = (await hosts.repin('app', 'SHA256:other').catch((e: unknown) => e)) as CoreError;
     expect(err.code).toBe('hostkey.mismatch');

@@ -305,6 +305,10 @@ export class HostService {
     const cached = this.connections.get(name);
     if (cached) return cached;
     const host = await this.get(name);
+    // Two first uses at once (a command and its audit record) must share one connection, not
+    // leave the first one open and forgotten.
+    const raced = this.connections.get(name);
+    if (raced) return raced;
     const transport: HostTransport =
       host.kind === 'local'
         ? new LocalTransport(host.dockerSocket)
