@@ -386,6 +386,7 @@ async function main(): Promise<void> {
     dir: join(dir, 'alerts'),
     defaultHost: env['TRUFFLES_HOST_NAME'] ?? 'host',
     containers: () => table.list(),
+    containersReady: () => table.reconciledAt !== null,
     host: () => host,
     side: sideReads,
     sideEveryMs: Math.max(1, Number(env['TRUFFLES_ALERTS_SIDE_SECONDS'] ?? 60)) * 1000,

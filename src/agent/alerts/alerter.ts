@@ -52,6 +52,12 @@ export interface AlerterDeps {
   /** The host's name before the console configured one (from the environment). */
   defaultHost: string;
   containers: () => ContainerHealth[];
+  /**
+   * Whether the container list is whole (Docker's full list read once since the agent started):
+   * before that the containers are not observed — an empty list would resolve every container
+   * alert as gone, and fire them again a moment later.
+   */
+  containersReady?: () => boolean;
   host: () => HostHealth | null;
   /** Slower reads, refreshed every `sideEveryMs`: null when a section cannot be read. */
   side: () => Promise<{
@@ -212,9 +218,12 @@ export class Alerter {
   }
 
   private observe(now: number): Observation {
-    const t = trackContainers(this.tracks, this.deps.containers(), now);
-    this.tracks = t.tracks;
-    const obs: Observation = { containers: t.observations };
+    const obs: Observation = {};
+    if (this.deps.containersReady?.() ?? true) {
+      const t = trackContainers(this.tracks, this.deps.containers(), now);
+      this.tracks = t.tracks;
+      obs.containers = t.observations;
+    }
     const host = this.deps.host();
     if (host) {
       obs.host = {
