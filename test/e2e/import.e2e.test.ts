@@ -265,6 +265,10 @@ describe('import from an SSH config, live status, key confirmation, audit', () =
       await addSandboxHost(core, 'sb-rotating', { port: extra.port, acceptFingerprint: extra.fingerprint });
       await page.getByTestId('host-row-sb-rotating').waitFor(WAIT);
       const newFp = await extra.rotateHostKey();
+      // A reinstall also ends the sessions of the old system: the console's one connection to the
+      // host (authenticated under the old key) goes with them, and the next one meets the new key.
+      await extra.kill();
+      await extra.restart();
       await page.getByTestId('host-check-sb-rotating').click();
       await expect.poll(attr('host-status-sb-rotating', 'data-status'), WAIT).toBe('key-changed');
       expect(await page.getByTestId('host-key-sb-rotating').getAttribute('data-state')).toBe('error');
