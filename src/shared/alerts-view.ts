@@ -4,19 +4,11 @@
  * the renderer. Globs are the agent's: `*` any run of characters, everything else literal.
  */
 import type { AlertRecord, AlertsView } from './agent/alerts';
+import { globMatch } from './agent/alerts';
+
+export { globMatch };
 
 export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'silenced';
-
-export function globMatch(pattern: string, text: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-    's',
-  );
-  return re.test(text);
-}
 
 /** The silence or maintenance window holding `rec`'s messages at `now`, if any. */
 export function holdOn(

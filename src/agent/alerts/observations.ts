@@ -7,7 +7,6 @@
  * are (neither fired nor cleared). A section that is present is the whole truth: an alert whose
  * subject is not in it has gone (the container was removed, the tenant deleted) and resolves.
  */
-import type { AlertSubject } from '../../shared/agent/alerts';
 
 export type ContainerRunState =
   'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -109,26 +108,5 @@ export interface Observation {
   budgets?: BudgetObservation[];
 }
 
-/** `tenant=acme,service=postgres`, `mount=/`, `cert=bot.example.com`; `host` for the host itself. */
-export function subjectKey(s: AlertSubject): string {
-  const parts: string[] = [];
-  if (s.tenant) parts.push(`tenant=${s.tenant}`);
-  if (s.service) parts.push(`service=${s.service}`);
-  if (s.mount) parts.push(`mount=${s.mount}`);
-  if (s.cert) parts.push(`cert=${s.cert}`);
-  return parts.length ? parts.join(',') : 'host';
-}
-
-/** A glob: `*` is any run of characters (none included), everything else itself. */
-export function globMatch(pattern: string, text: string): boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('*')
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*') +
-      '$',
-    's',
-  );
-  return re.test(text);
-}
+/** One subject key and one glob for the agent, the console and the renderer. */
+export { globMatch, subjectKey } from '../../shared/agent/alerts';

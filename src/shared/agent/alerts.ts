@@ -46,6 +46,28 @@ export const ALERT_KINDS: readonly AlertKind[] = [
   'budget',
 ];
 
+/** A glob over rule ids or subject keys: `*` is any run of characters (none included), everything else itself. */
+export function globMatch(pattern: string, text: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    's',
+  );
+  return re.test(text);
+}
+
+/** `tenant=acme,service=postgres`, `mount=/`, `cert=bot.example.com`; `host` for the host itself. */
+export function subjectKey(s: AlertSubject): string {
+  const parts: string[] = [];
+  if (s.tenant) parts.push(`tenant=${s.tenant}`);
+  if (s.service) parts.push(`service=${s.service}`);
+  if (s.mount) parts.push(`mount=${s.mount}`);
+  if (s.cert) parts.push(`cert=${s.cert}`);
+  return parts.length ? parts.join(',') : 'host';
+}
+
 /** What an alert is about, on its host (the host itself when every field is absent). */
 export interface AlertSubject {
   tenant?: string;

@@ -15,6 +15,7 @@ import type {
   MaintenanceWindow,
   Silence,
 } from '../../../../shared/agent/alerts';
+import { globMatch, subjectKey } from '../../../../shared/agent/alerts';
 import type { ErrorInfo } from '../../../../shared/contract';
 
 /** One host's alerts as last read: its view, or why it could not be read. */
@@ -68,27 +69,9 @@ export interface AlertRow {
 
 // ---------- subjects and globs (as the agent has them: src/agent/alerts/observations.ts) ----------
 
-/** `tenant=acme,service=postgres`, `mount=/data`, or `host` for the host itself. */
-export function subjectKeyOf(s: AlertSubject): string {
-  const parts: string[] = [];
-  if (s.tenant) parts.push(`tenant=${s.tenant}`);
-  if (s.service) parts.push(`service=${s.service}`);
-  if (s.mount) parts.push(`mount=${s.mount}`);
-  if (s.cert) parts.push(`cert=${s.cert}`);
-  return parts.length ? parts.join(',') : 'host';
-}
-
-/** A glob: `*` is any run of characters (none included), everything else itself. */
-export function globMatch(pattern: string, text: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-    's',
-  );
-  return re.test(text);
-}
+/** `tenant=acme,service=postgres`, `mount=/data`, or `host` for the host itself (the agent's own). */
+export const subjectKeyOf = subjectKey;
+export { globMatch };
 
 /** The longest silence or maintenance window holding this alert now, or null. */
 export function holdOf(
