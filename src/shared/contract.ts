@@ -11,6 +11,7 @@
  */
 import type { z } from 'zod';
 import { alertsSlice } from './contract/alerts';
+import { kbSlice } from './contract/kb';
 import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
@@ -35,6 +36,7 @@ export * from './contract/fleet';
 export * from './contract/events';
 export * from './contract/ops';
 export * from './contract/alerts';
+export * from './contract/kb';
 
 // ---------- commands: the registration list ----------
 
@@ -50,6 +52,7 @@ export const SLICES = [
   fleetSlice,
   healthSlice,
   alertsSlice,
+  kbSlice,
 ] as const;
 
 export const commands = mergeSlices(...SLICES);

@@ -27,6 +27,7 @@ import { registerAlertsCommands } from './alerts';
 import { registerBackupCommands } from './backups';
 import { registerEdgeCommands } from './edge';
 import { registerHealthCommands, registerLogsCommand } from './health';
+import { registerKbCommands } from './kb';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
@@ -433,6 +434,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerTenantCommands(program, ctx);
   registerBackupCommands(program, ctx);
   registerFleetCommands(program, ctx);
+  registerKbCommands(program, ctx);
   registerEdgeCommands(program, ctx);
   registerHealthCommands(program, ctx);
   registerLogsCommand(program, ctx);

@@ -20,6 +20,7 @@ import { buildHandlers } from './features';
 import { followFleet } from './health/follow';
 import { LogFollows } from './health/logs';
 import { HealthService, type HealthServiceOptions } from './health/service';
+import { KbService, type KbServiceOptions } from './kb/service';
 import { Operations } from './operations';
 import { Scheduler } from './scheduler';
 import { HostService, type HostServiceOptions } from './hosts/service';
@@ -41,6 +42,8 @@ export interface CoreOptions {
   hostOptions?: HostServiceOptions;
   tenantOptions?: TenantServiceOptions;
   healthOptions?: HealthServiceOptions;
+  /** The knowledge-base workers' environment (tests: shorter retry waits). */
+  kbOptions?: KbServiceOptions;
   /** What callers may do, by a command's effect and their role (default: everything). */
   policy?: Policy;
 }
@@ -61,6 +64,7 @@ export class Core {
   readonly fleet: FleetService;
   readonly health: HealthService;
   readonly alerts: AlertsService;
+  readonly kb: KbService;
   readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
@@ -94,6 +98,7 @@ export class Core {
       store: this.store,
       secrets: options.secrets,
     });
+    this.kb = new KbService(this.hosts, this.tenants, emit, options.kbOptions ?? {});
     this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it, or to the alerts it brings (the
     // agents' notices and the console's own rule: a host unreachable for N minutes).
@@ -123,6 +128,7 @@ export class Core {
         fleet: this.fleet,
         health: this.health,
         alerts: this.alerts,
+        kb: this.kb,
         logs: this.logs,
         hub: this.hub,
         ops: this.ops,
@@ -212,6 +218,7 @@ export class Core {
     this.hub.close();
     this.logs.close();
     this.health.close();
+    this.kb.close();
     await this.hosts.closeAll();
   }
 }

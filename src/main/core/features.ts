@@ -16,6 +16,8 @@ import type { HealthService } from './health/service';
 import { hostsFeature } from './hosts/handlers';
 import type { HostService } from './hosts/service';
 import { imagesFeature } from './images/handlers';
+import { kbFeature } from './kb/handlers';
+import type { KbService } from './kb/service';
 import type { Operations } from './operations';
 import type { Store } from './store/store';
 import type { EdgeService } from './edge/service';
@@ -36,6 +38,7 @@ export interface FeatureContext {
   fleet: FleetService;
   health: HealthService;
   alerts: AlertsService;
+  kb: KbService;
   logs: LogFollows;
   hub: EventHub;
   ops: Operations;
@@ -63,6 +66,7 @@ export const FEATURES: {
   fleet: fleetFeature,
   health: healthFeature,
   alerts: alertsFeature,
+  kb: kbFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

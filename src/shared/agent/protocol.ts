@@ -38,7 +38,8 @@ export const COARSE_STEP_S = 60;
 export const COARSE_POINTS = 1440; // 24 h
 
 export interface Hello {
-  agent: 'truffles-agent';
+  /** The program: the host agent, or the knowledge-base worker (src/kbworker), which speaks the same frames. */
+  agent: 'truffles-agent' | 'truffles-kb';
   version: string;
   protocol: number;
   startedAt: string;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AlertRecordSchema } from './alerts';
 import { ContainerHealthSchema, HostHealthSchema, LogLineSchema } from './health';
 import { HostStatusSchema } from './hosts';
+import { KbJobSchema } from './kb';
 import { defineSlice, ErrorInfoSchema } from './kernel';
 
 export const AppEventSchema = z.discriminatedUnion('type', [
@@ -94,6 +95,13 @@ export const AppEventSchema = z.discriminatedUnion('type', [
       .object({ since: z.string(), minutes: z.number().nonnegative(), error: ErrorInfoSchema })
       .nullable()
       .optional(),
+  }),
+  /** Knowledge-base jobs of a tenant changed (phase, progress): sent while a `kb.watch` runs, and on upload. */
+  z.object({
+    type: z.literal('kb.progress'),
+    host: z.string(),
+    tenant: z.string(),
+    jobs: z.array(KbJobSchema),
   }),
   /**
    * Lines of a `logs.follow`, in order. `resumed`: the connection dropped and the follow went on

@@ -41,7 +41,29 @@ interface OpenStream {
   end(err: Error | null): void;
 }
 
-export class AgentClient implements AgentRequester {
+/** Which program a door must greet as: the host agent, or another of ours speaking its frames (the kb worker). */
+export interface DoorIdentity {
+  name: Hello['agent'];
+  protocol: number;
+  version: string;
+}
+const AGENT_IDENTITY: DoorIdentity = {
+  name: 'truffles-agent',
+  protocol: AGENT_PROTOCOL,
+  version: AGENT_VERSION,
+};
+
+interface MethodMap {
+  [method: string]: { params: unknown; result: unknown };
+}
+interface StreamMap {
+  [method: string]: { params: unknown; event: unknown };
+}
+
+export class AgentClient<
+  M extends MethodMap = DoorMethods & MethodMap,
+  St extends StreamMap = AgentStreams & StreamMap,
+> {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, OpenStream>();
@@ -55,9 +77,12 @@ export class AgentClient implements AgentRequester {
   ) {}
 
   /** Open a client on `socket`: waits for the agent's hello and refuses a protocol it does not speak. */
-  static async open(socket: Duplex, host: string): Promise<AgentClient> {
+  static async open<
+    M2 extends MethodMap = DoorMethods & MethodMap,
+    S2 extends StreamMap = AgentStreams & StreamMap,
+  >(socket: Duplex, host: string, expect: DoorIdentity = AGENT_IDENTITY): Promise<AgentClient<M2, S2>> {
     const reader = new FrameReader();
-    let client: AgentClient | null = null;
+    let client: AgentClient<M2, S2> | null = null;
     const hello = await new Promise<Hello>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -94,8 +119,8 @@ export class AgentClient implements AgentRequester {
       });
       socket.on('error', () => socket.destroy());
     });
-    checkHello(hello, host, socket);
-    client = new AgentClient(socket, hello, host);
+    checkHello(hello, host, socket, expect);
+    client = new AgentClient<M2, S2>(socket, hello, host);
     return client;
   }
 
@@ -109,11 +134,11 @@ export class AgentClient implements AgentRequester {
     return () => this.closeListeners.delete(listener);
   }
 
-  request<M extends keyof DoorMethods>(
-    method: M,
-    params: DoorMethods[M]['params'],
+  request<K extends keyof M & string>(
+    method: K,
+    params: M[K]['params'],
     timeoutMs = REQUEST_TIMEOUT_MS,
-  ): Promise<DoorMethods[M]['result']> {
+  ): Promise<M[K]['result']> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -132,10 +157,10 @@ export class AgentClient implements AgentRequester {
     });
   }
 
-  stream<S extends keyof AgentStreams>(
-    method: S,
-    params: AgentStreams[S]['params'],
-    onEvent: (event: AgentStreams[S]['event']) => void,
+  stream<K extends keyof St & string>(
+    method: K,
+    params: St[K]['params'],
+    onEvent: (event: St[K]['event']) => void,
   ): AgentStream {
     const id = this.nextId++;
     let settle!: (v: Error | null) => void;
@@ -145,7 +170,7 @@ export class AgentClient implements AgentRequester {
       return { close: () => undefined, ended };
     }
     this.streams.set(id, {
-      onEvent: (e) => onEvent(e as AgentStreams[S]['event']),
+      onEvent: (e) => onEvent(e as St[K]['event']),
       end: (err) => settle(err),
     });
     this.write({ id, method, params });
@@ -234,21 +259,21 @@ function parseFrame(line: string): AgentFrame {
   );
 }
 
-function checkHello(hello: Hello, host: string, socket: Duplex): void {
-  if (hello.agent !== 'truffles-agent' || typeof hello.protocol !== 'number') {
+function checkHello(hello: Hello, host: string, socket: Duplex, expect: DoorIdentity): void {
+  if (hello.agent !== expect.name || typeof hello.protocol !== 'number') {
     socket.destroy();
     throw new CoreError(
       'agent.protocol',
-      `The program on the agent socket of '${host}' is not a Truffles agent.`,
+      `The program on the ${expect.name} socket of '${host}' is not ${expect.name}.`,
       `Reinstall the agent with \`truffles agent update ${host}\`.`,
     );
   }
-  if (hello.protocol !== AGENT_PROTOCOL) {
+  if (hello.protocol !== expect.protocol) {
     socket.destroy();
     throw new CoreError(
       'agent.protocol-version',
-      `The agent on '${host}' (version ${String(hello.version)}) speaks protocol ${hello.protocol}; this console speaks protocol ${AGENT_PROTOCOL} only, so it does not use that agent.`,
-      `Install this console's agent (${AGENT_VERSION}) with \`truffles agent update ${host}\`${hello.protocol > AGENT_PROTOCOL ? ', or update the console' : ''}.`,
+      `${expect.name} on '${host}' (version ${String(hello.version)}) speaks protocol ${hello.protocol}; this console speaks protocol ${expect.protocol} only, so it does not use it.`,
+      `Install this console's ${expect.name} (${expect.version}) with \`truffles agent update ${host}\`${hello.protocol > expect.protocol ? ', or update the console' : ''}.`,
     );
   }
 }

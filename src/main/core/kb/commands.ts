@@ -1,0 +1,113 @@
+/**
+ * The knowledge-base worker's place on a host, as paths and argument arrays (quoted by the
+ * transport). Pure: test/unit/kb-commands.test.ts checks their exact output.
+ */
+import { posix } from 'node:path';
+
+export const KB_CONTAINER = 'truffles-kb';
+export const KB_LABEL = 'org.truffles.kb';
+export const KB_BUNDLE_LABEL = 'org.truffles.kb.bundle';
+
+/** `<stateDir>/kb`: program/, run/kb.sock, tenants/<slug>/{incoming,files,jobs}. */
+export function kbDir(stateDir: string): string {
+  return posix.join(stateDir, 'kb');
+}
+
+export function kbSocket(stateDir: string): string {
+  return posix.join(kbDir(stateDir), 'run', 'kb.sock');
+}
+
+export function kbIncoming(stateDir: string, slug: string): string {
+  return posix.join(kbDir(stateDir), 'tenants', slug, 'incoming');
+}
+
+export function kbProgramName(version: string, sha256: string): string {
+  return `truffles-kb-${version}-${sha256.slice(0, 12)}.mjs`;
+}
+
+export function kbInspectCommand(): string[] {
+  return [
+    'docker',
+    'container',
+    'inspect',
+    '--format',
+    '{{json .Config.Labels}}\t{{.State.Status}}\t{{.State.StartedAt}}\t{{.RestartCount}}\t{{.Config.Image}}',
+    '--',
+    KB_CONTAINER,
+  ];
+}
+
+export function kbRemoveCommand(): string[] {
+  return ['docker', 'rm', '--force', '--', KB_CONTAINER];
+}
+
+export interface KbRunOptions {
+  image: string;
+  version: string;
+  sha256: string;
+  stateDir: string;
+  dockerSocket: string;
+  socketGid: number;
+  program: string;
+  env?: Record<string, string>;
+}
+
+/**
+ * Run the worker: restarted by Docker after a crash or a reboot (unfinished jobs resume); the
+ * host's network (the tenants' containers on their internal networks, the tenants' LLM
+ * endpoints); its own folder read-write, the tenants' folders read-only (their `.env`: database
+ * login, Qdrant key, LLM endpoint); read-only root. Its own limits, apart from the host agent's:
+ * a large PDF must not take health and alerts down with it.
+ */
+export function kbRunCommand(o: KbRunOptions): string[] {
+  const dir = kbDir(o.stateDir);
+  return [
+    'docker',
+    'run',
+    '--detach',
+    '--name',
+    KB_CONTAINER,
+    '--restart',
+    'unless-stopped',
+    '--label',
+    `${KB_LABEL}=${o.version}`,
+    '--label',
+    `${KB_BUNDLE_LABEL}=${o.sha256}`,
+    '--user',
+    '0:0',
+    '--network',
+    'host',
+    '--read-only',
+    '--tmpfs',
+    '/tmp:size=64m',
+    '--memory',
+    '768m',
+    '--cpus',
+    '1',
+    '--pids-limit',
+    '64',
+    '--log-opt',
+    'max-size=5m',
+    '--log-opt',
+    'max-file=2',
+    '--env',
+    'TRUFFLES_KB_DIR=/kb',
+    '--env',
+    'TRUFFLES_TENANTS_DIR=/tenants',
+    '--env',
+    `TRUFFLES_KB_GID=${o.socketGid}`,
+    ...Object.entries(o.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+    '--volume',
+    `${o.dockerSocket}:/var/run/docker.sock`,
+    '--volume',
+    `${dir}:/kb`,
+    '--volume',
+    `${posix.join(o.stateDir, 'tenants')}:/tenants:ro`,
+    '--entrypoint',
+    'node',
+    '--',
+    o.image,
+    '--max-old-space-size=512',
+    `/kb/program/${o.program}`,
+  ];
+}
