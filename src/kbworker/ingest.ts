@@ -23,6 +23,8 @@ export interface IngestDeps {
   /** Where the job's file is kept on the host. */
   filePath(job: KbJob): string;
   retry?: RetryPolicy;
+  /** Inputs per embeddings request (default MAX_BATCH_INPUTS). */
+  batchInputs?: number;
 }
 
 export async function runJob(job: KbJob, deps: IngestDeps, signal: AbortSignal): Promise<void> {
@@ -153,7 +155,10 @@ async function index(
   let done = total - todo.length;
   await set({ phase: 'embedding', done, total });
   let ensured = !!existing;
-  for (const [from, to] of batches(todo.map((x) => x.tokenCount))) {
+  for (const [from, to] of batches(
+    todo.map((x) => x.tokenCount),
+    deps.batchInputs,
+  )) {
     signal.throwIfAborted();
     const part = todo.slice(from, to);
     const call = await embed(

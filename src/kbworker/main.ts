@@ -12,6 +12,7 @@
  *   TRUFFLES_KB_GID         the group that may use the door (the Docker socket's group)
  *   TRUFFLES_KB_CONCURRENCY documents processed at once (default 2)
  *   TRUFFLES_KB_RETRY_MAX_WAIT_MS  the longest wait between retries of an LLM call (default 60000)
+ *   TRUFFLES_KB_BATCH       texts per embeddings request (default 64)
  *   DOCKER_SOCKET           default /var/run/docker.sock (to find the tenants' containers)
  */
 import { createHash } from 'node:crypto';
@@ -27,7 +28,7 @@ import * as db from './db';
 import { errorOf } from './errors';
 import { runJob } from './ingest';
 import { JobStore, MAX_ATTEMPTS, newJobId } from './jobs';
-import { DEFAULT_RETRY } from './llm';
+import { DEFAULT_RETRY, MAX_BATCH_INPUTS } from './llm';
 import * as qd from './qdrant';
 import { Queue } from './queue';
 import { ask, testSearch } from './search';
@@ -39,6 +40,7 @@ const tenantsDir = env['TRUFFLES_TENANTS_DIR'] ?? '/tenants';
 const gid = env['TRUFFLES_KB_GID'] ? Number(env['TRUFFLES_KB_GID']) : null;
 const concurrency = Math.max(1, Number(env['TRUFFLES_KB_CONCURRENCY'] ?? 2));
 const maxWaitMs = Number(env['TRUFFLES_KB_RETRY_MAX_WAIT_MS'] ?? DEFAULT_RETRY.maxWaitMs);
+const batchInputs = Math.max(1, Math.min(2048, Number(env['TRUFFLES_KB_BATCH'] ?? MAX_BATCH_INPUTS)));
 const startedAt = new Date().toISOString();
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
 const store = new JobStore(kbDir);
@@ -49,7 +51,7 @@ const fileOf = (job: Pick<KbJob, 'tenant' | 'sha256'>): string =>
 const queue = new Queue(
   store,
   (job, signal) =>
-    runJob(job, { store, access, filePath: fileOf, retry: { ...DEFAULT_RETRY, maxWaitMs } }, signal),
+    runJob(job, { store, access, filePath: fileOf, retry: { ...DEFAULT_RETRY, maxWaitMs }, batchInputs }, signal),
   concurrency,
 );
 
