@@ -3,7 +3,7 @@ import cl100k_base from 'js-tiktoken/ranks/cl100k_base';
 import o200k_base from 'js-tiktoken/ranks/o200k_base';
 import OpenAI from 'openai';
 import type { APIError } from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { classifyIntent, NO_ANSWER, parseContext } from '../helpers/llm-standin/chat';
 import { cosine, embed, fromBase64, similarity } from '../helpers/llm-standin/embed';
 import { start } from '../helpers/llm-standin/server';
@@ -498,9 +498,17 @@ describe('models, auth, headers', () => {
     });
   });
 
-  it('gives 127.0.0.1 in its url when listening on 0.0.0.0', async () => {
-    const any = await start({ host: '0.0.0.0' });
+  it('gives 127.0.0.1 in its url when listening on 0.0.0.0, and logs that it is a stand-in', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let logged = '';
+    const any = await start({ host: '0.0.0.0', quiet: false }).finally(() => {
+      logged = write.mock.calls.map((c) => String(c[0])).join('');
+      write.mockRestore();
+    });
     try {
+      expect(logged).toContain(
+        `OpenAI API STAND-IN for Truffles tests (NOT OpenAI, no model) listening on http://127.0.0.1:${any.port}`,
+      );
       expect(any.url).toBe(`http://127.0.0.1:${any.port}`);
       expect(any.baseUrl).toBe(`${any.url}/v1`);
       const c = new OpenAI({ baseURL: any.baseUrl, apiKey: 'anything', maxRetries: 0 });
