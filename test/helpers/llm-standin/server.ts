@@ -365,7 +365,15 @@ function route(method: string, path: string): Route | null {
   if (method === 'POST' && path === '/v1/chat/completions') return { kind: 'chat' };
   if (method === 'GET' && path === '/v1/models') return { kind: 'models' };
   const m = /^\/v1\/models\/(.+)$/.exec(path);
-  if (method === 'GET' && m) return { kind: 'model', id: decodeURIComponent(m[1]!) };
+  if (method === 'GET' && m) {
+    let id = m[1]!;
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // a malformed escape: the id as sent (it names no model)
+    }
+    return { kind: 'model', id };
+  }
   return null;
 }
 
@@ -459,7 +467,10 @@ export async function start(opts: LlmStandinOptions = {}): Promise<LlmStandin> {
       'openai-organization': OWNED_BY,
       ...rateHeaders(Date.now()),
     });
-    const raw = await readBody(req);
+    const raw = await readBody(req).catch((e: unknown) => {
+      entry.status = e instanceof ApiError ? e.status : 500;
+      throw e;
+    });
     let parsed: unknown = null;
     let parseError = false;
     if (raw.trim()) {
@@ -654,7 +665,7 @@ export async function start(opts: LlmStandinOptions = {}): Promise<LlmStandin> {
     port: actual,
     requests: () => requests.slice(),
     setMode,
-    mode: () => mode,
+    mode: () => structuredClone(mode),
     reset,
     close: () =>
       new Promise<void>((resolve) => {
