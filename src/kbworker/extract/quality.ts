@@ -1,7 +1,7 @@
 /**
  * Is extracted text real text, or garbage that needs OCR? Pure heuristics on the text: replacement, private-use
  * and control characters; Cyrillic read in the wrong encoding (UTF-8 or cp1251 bytes shown as Latin-1 «Ð¿Ñ€Ð¸»,
- * «Ïðèâåò», KOI8 read as cp1251 «пПХБЕР», box-drawing characters); too few letters among the symbols; words
+ * «Ïðèâåò», KOI8 read as cp1251 «дПУФБЧЛБ», box-drawing characters); too few letters among the symbols; words
  * without vowels. Russian, Kazakh and English pass.
  */
 
@@ -17,6 +17,7 @@ export interface TextQuality {
   boxDrawing: number;
   letterShare: number;
   caseSwapWords: number; // of words
+  upperCase: number; // of letters
   vowellessWords: number; // of words of 4+ letters
 }
 
@@ -34,7 +35,7 @@ function pct(x: number): string {
   return `${Math.round(x * 100)}%`;
 }
 
-/** Judges text; below ~40 letters there is too little to judge and it passes (emptiness is judged elsewhere). */
+/** Judges text; below ~40 non-space characters there is too little to judge and it passes (emptiness is judged elsewhere). */
 export function assessText(text: string): TextQuality {
   let nonSpace = 0;
   let letters = 0;
@@ -42,6 +43,7 @@ export function assessText(text: string): TextQuality {
   let bad = 0;
   let accented = 0;
   let box = 0;
+  let upper = 0;
   for (const ch of text) {
     const c = ch.codePointAt(0) ?? 0;
     if (/\s/.test(ch)) continue;
@@ -51,6 +53,7 @@ export function assessText(text: string): TextQuality {
     else if (c >= 0x2500 && c <= 0x259f) box++;
     else if (/\p{L}/u.test(ch)) {
       letters++;
+      if (/\p{Lu}/u.test(ch)) upper++;
       if (c >= 0xc0 && c <= 0xff && c !== 0xd7 && c !== 0xf7) accented++;
     } else if (/\p{N}/u.test(ch)) digits++;
   }
@@ -79,9 +82,10 @@ export function assessText(text: string): TextQuality {
     boxDrawing: share(box, nonSpace),
     letterShare: share(letters + digits, nonSpace),
     caseSwapWords: share(caseSwap, words),
+    upperCase: share(upper, letters),
     vowellessWords: share(vowelless, longWords),
   };
-  if (letters + bad + box < 40) return q;
+  if (nonSpace < 40) return q;
   const reason =
     q.bad > 0.05
       ? `${pct(q.bad)} of the characters are unreadable (replacement, private-use or control characters): the fonts have no text mapping`
@@ -91,8 +95,8 @@ export function assessText(text: string): TextQuality {
           ? `the text is Cyrillic read as Latin-1 («Ïðèâåò»-like: ${pct(q.latin1Accented)} of the letters are accented Latin)`
           : q.boxDrawing > 0.05
             ? `${pct(q.boxDrawing)} of the characters are box-drawing characters: Cyrillic in the wrong code page`
-            : q.caseSwapWords > 0.25
-              ? `${pct(q.caseSwapWords)} of the words mix cases inside the word: Cyrillic in the wrong code page`
+            : q.caseSwapWords > 0.25 || (q.upperCase > 0.5 && q.caseSwapWords > 0.03)
+              ? `${pct(q.caseSwapWords)} of the words mix cases inside the word («дПУФБЧЛБ»): Cyrillic in the wrong code page`
               : q.letterShare < 0.5
                 ? `only ${pct(q.letterShare)} of the characters are letters or digits: symbol soup`
                 : q.vowellessWords > 0.35

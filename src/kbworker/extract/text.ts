@@ -3,21 +3,24 @@ import type { Section } from './types';
 
 /**
  * Plain text into Sections: paragraphs are separated by blank lines; a short line that stands alone before a
- * paragraph (no final punctuation), an ALL-CAPS line or a numbered one («1.», «2.3») starts a heading path.
+ * paragraph (no final punctuation), an ALL-CAPS line or a numbered one («1.», «2.3») starts a heading path
+ * (keep it simple: no attempt at a document's real outline beyond that).
  */
 
 const NUMBERED = /^(\d+(?:\.\d+)*)\.?\s+\S/;
 
-function headingLevel(line: string, standsAlone: boolean): number | undefined {
+type HeadingKind = { numbered: number } | 'caps' | 'plain';
+
+function headingKind(line: string, standsAlone: boolean): HeadingKind | undefined {
   const t = line.trim();
   if (t.length === 0 || t.length > 80 || t.split(/\s+/).length > 12) return undefined;
   if (/[.,;:!?…]$/.test(t) && !/^\d+(\.\d+)*\.$/.test(t)) return undefined;
   if (!/^[\p{Lu}\d]/u.test(t)) return undefined;
   const numbered = NUMBERED.exec(t);
-  if (numbered?.[1]) return numbered[1].split('.').length;
+  if (numbered?.[1]) return { numbered: numbered[1].split('.').length };
   const letters = t.replace(/[^\p{L}]/gu, '');
-  if (letters.length >= 3 && letters === letters.toUpperCase()) return 1;
-  return standsAlone ? 1 : undefined;
+  if (letters.length >= 3 && letters === letters.toUpperCase()) return 'caps';
+  return standsAlone ? 'plain' : undefined;
 }
 
 export function textSections(text: string): Section[] {
@@ -27,13 +30,22 @@ export function textSections(text: string): Section[] {
     .map((b) => b.replace(/^\n+|\n+$/g, ''))
     .filter((b) => b.trim() !== '');
   const out = new SectionBuilder();
+  // ALL-CAPS and plain headings are level 1; numbered ones nest by their depth, under an ALL-CAPS one if any came.
+  let capsSeen = false;
+  const headingLevel = (line: string, standsAlone: boolean): number | undefined => {
+    const kind = headingKind(line, standsAlone);
+    if (kind === undefined) return undefined;
+    if (kind === 'caps') capsSeen = true;
+    return typeof kind === 'object' ? kind.numbered + (capsSeen ? 1 : 0) : 1;
+  };
   blocks.forEach((block, i) => {
     const lines = block.split('\n');
     const first = lines[0] ?? '';
     const next = blocks[i + 1];
     if (lines.length === 1) {
-      // A lone short line is a heading when a paragraph follows it (not another lone line, as in a list).
-      const nextIsParagraph = next !== undefined && (next.includes('\n') || next.length > 80);
+      // A lone short line is a heading when a paragraph (a sentence, not another lone line as in a list) follows.
+      const nextIsParagraph =
+        next !== undefined && (next.includes('\n') || next.length > 80 || /[.!?…;:]$/.test(next.trim()));
       const level = headingLevel(first, nextIsParagraph);
       if (level !== undefined && next !== undefined) return out.heading(level, first);
       return out.paragraph(block);
