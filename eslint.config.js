@@ -175,6 +175,26 @@ export default tseslint.config(
     },
   },
   {
+    // The knowledge-base worker (src/kbworker) is bundled alone and runs on the host: Node's built-ins, its own
+    // modules, the agent's shared protocol, and only the packages it is bundled with — nothing of the console.
+    files: ['src/kbworker/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!node:|\\./|(\\.\\./)+shared/agent/[a-z]+$|(unpdf|mammoth|iconv-lite|chardet|marked)$|js-tiktoken(/lite|/ranks/(cl100k|o200k)_base)?$)',
+              message:
+                'The KB worker imports only node: built-ins, ./ modules, ../shared/agent/*, and unpdf, mammoth, iconv-lite, chardet, js-tiktoken, marked.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The renderer talks to the core only through the typed API: no Node, no Electron.
     files: ['src/renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
