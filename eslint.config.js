@@ -176,7 +176,8 @@ export default tseslint.config(
   },
   {
     // The knowledge-base worker (src/kbworker) is bundled alone and runs on the host: Node's built-ins, its own
-    // modules, the agent's shared protocol, and only the packages it is bundled with — nothing of the console.
+    // modules, the shared agent and kb protocols, the agent's door server and Docker client, and only the
+    // packages it is bundled with — nothing of the console.
     files: ['src/kbworker/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -185,9 +186,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!node:|\\./|(\\.\\./)+shared/agent/[a-z]+$|(unpdf|mammoth|iconv-lite|chardet|marked)$|js-tiktoken(/lite|/ranks/(cl100k|o200k)_base)?$)',
+                '^(?!node:|\\./|(\\.\\./)+shared/(agent|kb)/[a-z]+$|\\.\\./agent/(docker|server)$|(unpdf|mammoth|iconv-lite|chardet|marked|pg)$|js-tiktoken(/lite|/ranks/(cl100k|o200k)_base)?$)',
               message:
-                'The KB worker imports only node: built-ins, ./ modules, ../shared/agent/*, and unpdf, mammoth, iconv-lite, chardet, js-tiktoken, marked.',
+                'The KB worker imports only node: built-ins, ./ modules, ../shared/agent/* and ../shared/kb/*, ../agent/docker and ../agent/server, and unpdf, mammoth, iconv-lite, chardet, js-tiktoken, marked, pg.',
             },
           ],
         },

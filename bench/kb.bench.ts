@@ -58,30 +58,44 @@ try {
 
   // Ingest: the FAQ set (markdown, cp1251 text, DOCX) …
   const set = loadFaqSet();
-  const paths = FAQ_DOCUMENTS.map((name) => {
+  const paths: string[] = [];
+  for (const name of FAQ_DOCUMENTS) {
     const text = set.documents.find((d) => d.name === name)!.text;
     const p = join(files, fileName(name));
     if (name === 'hours-contacts.txt') writeFileSync(p, cp1251Txt(text));
-    else if (name === 'delivery.md') writeFileSync(p, docxFromMarkdown(text));
-    else return faqFilePath(name).pathname;
-    return p;
-  });
+    else if (name === 'delivery.md') writeFileSync(p, await docxFromMarkdown(text));
+    paths.push(name === 'hours-contacts.txt' || name === 'delivery.md' ? p : faqFilePath(name).pathname);
+  }
   let t0 = performance.now();
   let jobs = await core.call('kb.upload', { slug, paths });
-  let done = await waitJobs(core, slug, jobs.map((j) => j.id), 600_000);
+  let done = await waitJobs(
+    core,
+    slug,
+    jobs.map((j) => j.id),
+    600_000,
+  );
   let s = (performance.now() - t0) / 1000;
   const faqChunks = done.reduce((n, j) => n + (j.chunkCount ?? 0), 0);
-  console.log(`FAQ set: ${done.length} documents, ${faqChunks} chunks in ${s.toFixed(2)} s (${(faqChunks / s).toFixed(1)} chunks/s); ${done.filter((j) => j.phase !== 'done').length} not done`);
+  console.log(
+    `FAQ set: ${done.length} documents, ${faqChunks} chunks in ${s.toFixed(2)} s (${(faqChunks / s).toFixed(1)} chunks/s); ${done.filter((j) => j.phase !== 'done').length} not done`,
+  );
 
   // … and a 100-page PDF.
   const pdf = join(files, 'catalog-100.pdf');
   writeFileSync(pdf, await russianPdf({ pages: 100 }));
   t0 = performance.now();
   jobs = await core.call('kb.upload', { slug, paths: [pdf] });
-  done = await waitJobs(core, slug, jobs.map((j) => j.id), 900_000);
+  done = await waitJobs(
+    core,
+    slug,
+    jobs.map((j) => j.id),
+    900_000,
+  );
   s = (performance.now() - t0) / 1000;
   const pj = done[0]!;
-  console.log(`100-page PDF: ${pj.phase}, ${pj.chunkCount} chunks, ${pj.embeddingCalls} embedding calls in ${s.toFixed(2)} s: ${(100 / s).toFixed(1)} pages/s, ${((pj.chunkCount ?? 0) / s).toFixed(1)} chunks/s`);
+  console.log(
+    `100-page PDF: ${pj.phase}, ${pj.chunkCount} chunks, ${pj.embeddingCalls} embedding calls in ${s.toFixed(2)} s: ${(100 / s).toFixed(1)} pages/s, ${((pj.chunkCount ?? 0) / s).toFixed(1)} chunks/s`,
+  );
 
   // Recall@5 on the labelled questions.
   const labelled = set.questions.filter((q) => q.kind === 'faq' && q.document);
@@ -100,9 +114,14 @@ try {
     if (fromDoc.some((h) => q.answer_contains.some((a) => norm(h.content).includes(norm(a))))) hit++;
     else missed.push(`${q.id} ${q.question}`);
   }
-  console.log(`recall@5 (chunk holds the answer): ${((hit / labelled.length) * 100).toFixed(1)} % (${hit}/${labelled.length}); document-level: ${((docHit / labelled.length) * 100).toFixed(1)} %`);
-  if (missed.length) console.log(`  missed: ${missed.slice(0, 10).join(' | ')}${missed.length > 10 ? ' …' : ''}`);
-  console.log(`test search through the console: p50 ${pct(lat, 50).toFixed(0)} ms, p95 ${pct(lat, 95).toFixed(0)} ms (${lat.length} searches)`);
+  console.log(
+    `recall@5 (chunk holds the answer): ${((hit / labelled.length) * 100).toFixed(1)} % (${hit}/${labelled.length}); document-level: ${((docHit / labelled.length) * 100).toFixed(1)} %`,
+  );
+  if (missed.length)
+    console.log(`  missed: ${missed.slice(0, 10).join(' | ')}${missed.length > 10 ? ' …' : ''}`);
+  console.log(
+    `test search through the console: p50 ${pct(lat, 50).toFixed(0)} ms, p95 ${pct(lat, 95).toFixed(0)} ms (${lat.length} searches)`,
+  );
 
   // The plain way from this machine: embed here, search Qdrant through an SSH tunnel.
   const env = parseEnvFile((await readHostFile(tr, `/opt/truffles/tenants/${slug}/.env`)) ?? '');
@@ -120,9 +139,13 @@ try {
       plain.push(performance.now() - t);
     }
   });
-  console.log(`plain embed + Qdrant search over an SSH tunnel: p50 ${pct(plain, 50).toFixed(0)} ms, p95 ${pct(plain, 95).toFixed(0)} ms`);
+  console.log(
+    `plain embed + Qdrant search over an SSH tunnel: p50 ${pct(plain, 50).toFixed(0)} ms, p95 ${pct(plain, 95).toFixed(0)} ms`,
+  );
   const st = await (await core.kb.client('sb')).request('kb.status', {});
-  const mem = execFileSync('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', 'truffles-kb'], { encoding: 'utf8' }).trim();
+  const mem = execFileSync('docker', ['stats', '--no-stream', '--format', '{{.MemUsage}}', 'truffles-kb'], {
+    encoding: 'utf8',
+  }).trim();
   console.log(`worker: ${(st.rssBytes / 2 ** 20).toFixed(1)} MB resident (docker: ${mem})`);
 } finally {
   await core.tenants.delete(slug, slug, 'sb').catch(() => undefined);

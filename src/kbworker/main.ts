@@ -51,7 +51,11 @@ const fileOf = (job: Pick<KbJob, 'tenant' | 'sha256'>): string =>
 const queue = new Queue(
   store,
   (job, signal) =>
-    runJob(job, { store, access, filePath: fileOf, retry: { ...DEFAULT_RETRY, maxWaitMs }, batchInputs }, signal),
+    runJob(
+      job,
+      { store, access, filePath: fileOf, retry: { ...DEFAULT_RETRY, maxWaitMs }, batchInputs },
+      signal,
+    ),
   concurrency,
 );
 

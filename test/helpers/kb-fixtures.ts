@@ -321,3 +321,41 @@ export function cp1251Txt(text: string): Buffer {
 export function koi8rTxt(text: string): Buffer {
   return iconv.encode(text, 'koi8-r');
 }
+
+/**
+ * A Markdown document (headings `#`–`###`, paragraphs, list items) as DOCX sections: each heading
+ * starts a section, each paragraph or list item (markers and emphasis removed) is a paragraph.
+ */
+export function markdownSections(md: string): DocxSection[] {
+  const out: DocxSection[] = [];
+  let cur: DocxSection | null = null;
+  let para: string[] = [];
+  const flush = (): void => {
+    if (para.length) {
+      cur ??= { heading: 'Документ', level: 1, paragraphs: [] };
+      if (!out.includes(cur)) out.push(cur);
+      cur.paragraphs!.push(para.join(' '));
+    }
+    para = [];
+  };
+  for (const raw of md.split('\n')) {
+    const line = raw.trim();
+    const h = /^(#{1,3})\s+(.*)$/.exec(line);
+    if (h) {
+      flush();
+      cur = { heading: h[2]!.replace(/[*_`]/g, ''), level: h[1]!.length as 1 | 2 | 3, paragraphs: [] };
+      out.push(cur);
+    } else if (!line) flush();
+    else if (/^([-*+]|\d+\.)\s+/.test(line)) {
+      flush();
+      para.push(line.replace(/^([-*+]|\d+\.)\s+/, '').replace(/[*_`]/g, ''));
+      flush();
+    } else para.push(line.replace(/[*_`]/g, ''));
+  }
+  flush();
+  return out;
+}
+
+export function docxFromMarkdown(md: string): Promise<Buffer> {
+  return docxFile(markdownSections(md));
+}

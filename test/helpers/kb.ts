@@ -18,9 +18,13 @@ const FINAL = ['done', 'error', 'cancelled'];
  * tenant's OPENAI_BASE_URL names it there.
  */
 export function gatewayAddress(): string {
-  const raw = execFileSync('docker', ['network', 'inspect', 'web_gateway', '--format', '{{json .IPAM.Config}}'], {
-    encoding: 'utf8',
-  });
+  const raw = execFileSync(
+    'docker',
+    ['network', 'inspect', 'web_gateway', '--format', '{{json .IPAM.Config}}'],
+    {
+      encoding: 'utf8',
+    },
+  );
   const cfg = JSON.parse(raw) as Array<{ Gateway?: string }>;
   const gw = cfg.find((c) => c.Gateway)?.Gateway;
   if (!gw) throw new Error('web_gateway has no gateway address');
@@ -28,7 +32,12 @@ export function gatewayAddress(): string {
 }
 
 /** Wait until every job is final (done, error, cancelled); answers the jobs as the worker last saw them. */
-export async function waitJobs(core: Core, slug: string, ids: string[], timeoutMs = 300_000): Promise<KbJobView[]> {
+export async function waitJobs(
+  core: Core,
+  slug: string,
+  ids: string[],
+  timeoutMs = 300_000,
+): Promise<KbJobView[]> {
   const deadline = Date.now() + timeoutMs;
   let last: KbList | null = null;
   while (Date.now() < deadline) {
@@ -37,21 +46,37 @@ export async function waitJobs(core: Core, slug: string, ids: string[], timeoutM
     if (jobs.every((j) => j && FINAL.includes(j.phase))) return jobs as KbJobView[];
     await sleep(500);
   }
-  throw new Error(`jobs not final after ${timeoutMs} ms: ${JSON.stringify(last?.jobs.filter((j) => ids.includes(j.id)).map((j) => [j.filename, j.phase, j.done, j.total, j.error]))}`);
+  throw new Error(
+    `jobs not final after ${timeoutMs} ms: ${JSON.stringify(last?.jobs.filter((j) => ids.includes(j.id)).map((j) => [j.filename, j.phase, j.done, j.total, j.error]))}`,
+  );
 }
 
 /** A document's chunk rows in PostgreSQL and its points in Qdrant, counted on the tenant's own services. */
-export async function kbCounts(core: Core, tr: HostTransport, slug: string, documentId: string): Promise<{ chunks: number; points: number; docs: number }> {
+export async function kbCounts(
+  core: Core,
+  tr: HostTransport,
+  slug: string,
+  documentId: string,
+): Promise<{ chunks: number; points: number; docs: number }> {
   const { chunks, docs } = await withTenantDb(core, tr, slug, async (db) => {
-    const c = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM knowledge_chunks WHERE document_id = $1', [documentId]);
-    const d = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM knowledge_documents WHERE id = $1', [documentId]);
+    const c = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM knowledge_chunks WHERE document_id = $1',
+      [documentId],
+    );
+    const d = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM knowledge_documents WHERE id = $1',
+      [documentId],
+    );
     return { chunks: c.rows[0]!.n, docs: d.rows[0]!.n };
   });
   const env = parseEnvFile((await readHostFile(tr, `/opt/truffles/tenants/${slug}/.env`)) ?? '');
   const points = await withTenantQdrant(tr, slug, env['QDRANT_API_KEY'], async (q) => {
     const exists = await q.collectionExists('knowledge');
     if (!exists.exists) return 0;
-    const r = await q.count('knowledge', { filter: { must: [{ key: 'document_id', match: { value: documentId } }] }, exact: true });
+    const r = await q.count('knowledge', {
+      filter: { must: [{ key: 'document_id', match: { value: documentId } }] },
+      exact: true,
+    });
     return r.count;
   });
   return { chunks, points, docs };

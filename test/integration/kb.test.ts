@@ -26,7 +26,8 @@ const slug = uniqueSlug('kb');
 const API_KEY = 'sk-standin-kb';
 const docs = new Map<string, string>(); // fixture name → document id
 
-const embeddingCalls = (): number => llm.requests().filter((r) => r.path.endsWith('/embeddings') && r.status === 200).length;
+const embeddingCalls = (): number =>
+  llm.requests().filter((r) => r.path.endsWith('/embeddings') && r.status === 200).length;
 
 beforeAll(async () => {
   t = tempDir();
@@ -59,15 +60,21 @@ afterAll(async () => {
 describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)', () => {
   it('Markdown, a cp1251 TXT and a DOCX reach ready with their Cyrillic intact; rows and vectors agree', async () => {
     const set = loadFaqSet();
-    const paths = FAQ_DOCUMENTS.map((name) => {
+    const paths: string[] = [];
+    for (const name of FAQ_DOCUMENTS) {
       const text = set.documents.find((d) => d.name === name)!.text;
-      if (name === 'hours-contacts.txt') return writeFixture(t.dir, name, cp1251Txt(text));
-      if (name === 'delivery.md') return writeFixture(t.dir, 'delivery.docx', docxFromMarkdown(text));
-      return faqFilePath(name).pathname;
-    });
+      if (name === 'hours-contacts.txt') paths.push(writeFixture(t.dir, name, cp1251Txt(text)));
+      else if (name === 'delivery.md')
+        paths.push(writeFixture(t.dir, 'delivery.docx', await docxFromMarkdown(text)));
+      else paths.push(faqFilePath(name).pathname);
+    }
     const jobs = await core.call('kb.upload', { slug, paths });
     expect(jobs.map((j) => j.phase)).toEqual(FAQ_DOCUMENTS.map(() => 'queued'));
-    const done = await waitJobs(core, slug, jobs.map((j) => j.id));
+    const done = await waitJobs(
+      core,
+      slug,
+      jobs.map((j) => j.id),
+    );
     for (const j of done) {
       expect(j, `${j.filename}: ${JSON.stringify(j.error)}`).toMatchObject({ phase: 'done', error: null });
       docs.set(j.filename, j.documentId!);
@@ -80,20 +87,36 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
     expect(list.documents.filter((d) => d.status === 'ready')).toHaveLength(5);
     expect(list.summary.points).toBe(list.summary.chunks);
     // The Cyrillic as the customer will read it, from each of the converted files.
-    const text = await withTenantDb(core, tr, slug, async (db) =>
-      (await db.query<{ filename: string; content: string }>(
-        'SELECT d.filename, c.content FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id',
-      )).rows,
+    const text = await withTenantDb(
+      core,
+      tr,
+      slug,
+      async (db) =>
+        (
+          await db.query<{ filename: string; content: string }>(
+            'SELECT d.filename, c.content FROM knowledge_chunks c JOIN knowledge_documents d ON d.id = c.document_id',
+          )
+        ).rows,
     );
-    const of = (f: string): string => text.filter((r) => r.filename === f).map((r) => r.content).join('\n');
+    const of = (f: string): string =>
+      text
+        .filter((r) => r.filename === f)
+        .map((r) => r.content)
+        .join('\n');
     expect(of('hours-contacts.txt')).toContain('Толе би');
     expect(of('delivery.docx')).toMatch(/[Дд]оставк/);
     expect(of('delivery.docx')).not.toMatch(/Ð|Ñ|�/);
     // Every embedding call is one billing row, with its tokens.
-    const bills = await withTenantDb(core, tr, slug, async (db) =>
-      (await db.query<{ n: number; tokens: number }>(
-        "SELECT count(*)::int AS n, sum(input_tokens)::int AS tokens FROM billing_events WHERE event_type = 'embedding' AND metadata->>'stage' = 'ingest'",
-      )).rows[0]!,
+    const bills = await withTenantDb(
+      core,
+      tr,
+      slug,
+      async (db) =>
+        (
+          await db.query<{ n: number; tokens: number }>(
+            "SELECT count(*)::int AS n, sum(input_tokens)::int AS tokens FROM billing_events WHERE event_type = 'embedding' AND metadata->>'stage' = 'ingest'",
+          )
+        ).rows[0]!,
     );
     expect(bills.n).toBe(done.reduce((s, j) => s + j.embeddingCalls, 0));
     expect(bills.tokens).toBeGreaterThan(0);
@@ -123,7 +146,10 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
     expect(calls()).toBe(n); // no LLM call at all
 
     n = calls();
-    const q = await core.call('kb.ask', { slug, question: 'Во сколько открывается магазин на Толе би в субботу?' });
+    const q = await core.call('kb.ask', {
+      slug,
+      question: 'Во сколько открывается магазин на Толе би в субботу?',
+    });
     expect(q.intent).toBe('faq');
     expect(q.model).toBe('gpt-4.1-mini');
     expect(q.sources.length).toBeGreaterThan(0);
@@ -140,12 +166,16 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
 
     const cx = await core.call('kb.ask', {
       slug,
-      question: 'Объясните, что выгоднее: заказать букет с доставкой в третью зону или забрать самому и почему?',
+      question:
+        'Объясните, что выгоднее: заказать букет с доставкой в третью зону или забрать самому и почему?',
     });
     expect(cx.intent).toBe('complex');
     expect(cx.model).toBe('gpt-4.1');
     // History: the answer request of the third question carried the earlier exchange.
-    const last = llm.requests().filter((r) => r.path.endsWith('/chat/completions')).at(-1)!;
+    const last = llm
+      .requests()
+      .filter((r) => r.path.endsWith('/chat/completions'))
+      .at(-1)!;
     expect(last.model).toBe('gpt-4.1');
     expect(last.historyLength ?? 0).toBeGreaterThanOrEqual(2);
   }, 300_000);
@@ -191,10 +221,19 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
     llm.setMode({ rateLimit: { ratio: 0.3, retryAfter: 1, seed: 7 } });
     try {
       const paths = [1, 2, 3].map((k) =>
-        writeFixture(t.dir, `notes-${k}.md`, `# Заметки ${k}\n\n${'Цветы любят прохладу и свежую воду. '.repeat(200 + k * 40)}\n\n## Раздел ${k}\n\n${'Курьер звонит за час до доставки. '.repeat(300)}`),
+        writeFixture(
+          t.dir,
+          `notes-${k}.md`,
+          `# Заметки ${k}\n\n${'Цветы любят прохладу и свежую воду. '.repeat(200 + k * 40)}\n\n## Раздел ${k}\n\n${'Курьер звонит за час до доставки. '.repeat(300)}`,
+        ),
       );
       const jobs = await core.call('kb.upload', { slug, paths });
-      const done = await waitJobs(core, slug, jobs.map((j) => j.id), 600_000);
+      const done = await waitJobs(
+        core,
+        slug,
+        jobs.map((j) => j.id),
+        600_000,
+      );
       for (const j of done) {
         expect(j, JSON.stringify(j.error)).toMatchObject({ phase: 'done' });
         const c = await kbCounts(core, tr, slug, j.documentId!);
@@ -210,7 +249,7 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
   it('the worker killed while indexing: the document ends ready (resumed), never processing', async () => {
     llm.setMode({ latencyMs: 400 });
     try {
-      const pdf = writeFixture(t.dir, 'catalog-60.pdf', await russianPdf({ pages: 60, seed: 2 }));
+      const pdf = writeFixture(t.dir, 'catalog-60.pdf', await russianPdf({ pages: 60 }));
       const [job] = await core.call('kb.upload', { slug, paths: [pdf] });
       // Wait until it is embedding, then kill the worker's process as a crash would.
       const deadline = Date.now() + 120_000;
@@ -220,7 +259,9 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
         if (Date.now() > deadline) throw new Error(`never embedding: ${j.phase}`);
         await new Promise((r) => setTimeout(r, 200));
       }
-      const pid = execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', 'truffles-kb'], { encoding: 'utf8' }).trim();
+      const pid = execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', 'truffles-kb'], {
+        encoding: 'utf8',
+      }).trim();
       execFileSync('kill', ['-9', pid]);
       // The console also loses its connection to the worker; the next read reconnects.
       const [done] = await waitJobs(core, slug, [job!.id], 600_000);

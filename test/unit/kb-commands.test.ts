@@ -65,7 +65,11 @@ describe('kb: host paths and the worker container', () => {
     ]);
     expect(pairs('--env')).toContain('TRUFFLES_KB_GID=998');
     expect(pairs('--env')).toContain('TRUFFLES_KB_BATCH=16');
-    expect(argv.slice(-3)).toEqual(['n8n:1', '--max-old-space-size=512', '/kb/program/truffles-kb-1.0.0-ffffffffffff.mjs']);
+    expect(argv.slice(-3)).toEqual([
+      'n8n:1',
+      '--max-old-space-size=512',
+      '/kb/program/truffles-kb-1.0.0-ffffffffffff.mjs',
+    ]);
   });
 
   it('knows the document types by extension', () => {
@@ -87,7 +91,9 @@ describe('kb worker: jobs on disk and the queue', () => {
       await a.add(running);
       await a.add(finished);
       await a.update(running, { phase: 'indexing' });
-      const file = JSON.parse(readFileSync(join(dir, 'tenants', 'acme', 'jobs', `${running.id}.json`), 'utf8')) as KbJob;
+      const file = JSON.parse(
+        readFileSync(join(dir, 'tenants', 'acme', 'jobs', `${running.id}.json`), 'utf8'),
+      ) as KbJob;
       expect(file.phase).toBe('indexing');
 
       const b = new JobStore(dir);

@@ -31,7 +31,8 @@ async function scripted(
   };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
   (_q: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
@@ -88,7 +89,11 @@ describe('kb worker: the LLM endpoint client', () => {
   });
 
   it('retries 429 and 5xx, waiting what the server asks, and answers vectors in input order', async () => {
-    const s = await scripted([json(429, { error: { message: 'slow down' } }, { 'retry-after-ms': '30' }), json(503, { error: 'busy' }), vectors]);
+    const s = await scripted([
+      json(429, { error: { message: 'slow down' } }, { 'retry-after-ms': '30' }),
+      json(503, { error: 'busy' }),
+      vectors,
+    ]);
     closeAll.push(s.close);
     const retries: Array<number | string> = [];
     const started = Date.now();
@@ -109,14 +114,18 @@ describe('kb worker: the LLM endpoint client', () => {
   it('gives up after its attempts with a rate-limit error, and refuses a 401 at once', async () => {
     const s = await scripted([json(429, { error: { message: 'quota' } })]);
     closeAll.push(s.close);
-    const err = await postJson({ baseUrl: s.url, apiKey: null }, '/embeddings', {}, { retry: FAST }).catch((e: unknown) => e);
+    const err = await postJson({ baseUrl: s.url, apiKey: null }, '/embeddings', {}, { retry: FAST }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkerError);
     expect((err as WorkerError).code).toBe('llm-rate-limited');
     expect(s.calls).toHaveLength(5);
 
     const a = await scripted([json(401, { error: { message: 'Incorrect API key' } })]);
     closeAll.push(a.close);
-    const e2 = await postJson({ baseUrl: a.url, apiKey: 'bad' }, '/embeddings', {}, { retry: FAST }).catch((e: unknown) => e);
+    const e2 = await postJson({ baseUrl: a.url, apiKey: 'bad' }, '/embeddings', {}, { retry: FAST }).catch(
+      (e: unknown) => e,
+    );
     expect((e2 as WorkerError).code).toBe('llm-not-configured');
     expect((e2 as WorkerError).message).toContain('Incorrect API key');
     expect(a.calls).toHaveLength(1);
@@ -131,15 +140,24 @@ describe('kb worker: the LLM endpoint client', () => {
     const slow = await scripted([json(429, {}, { 'retry-after': '30' })]);
     closeAll.push(slow.close);
     const ac = new AbortController();
-    const p = postJson({ baseUrl: slow.url, apiKey: null }, '/embeddings', {}, { signal: ac.signal, retry: { attempts: 5, maxWaitMs: 60_000, baseWaitMs: 10 } });
+    const p = postJson(
+      { baseUrl: slow.url, apiKey: null },
+      '/embeddings',
+      {},
+      { signal: ac.signal, retry: { attempts: 5, maxWaitMs: 60_000, baseWaitMs: 10 } },
+    );
     setTimeout(() => ac.abort(new Error('cancelled')), 50);
     await expect(p).rejects.toThrow('cancelled');
   });
 
   it('refuses an answer with the wrong number of vectors', async () => {
-    const s = await scripted([json(200, { data: [{ index: 0, embedding: [1] }], usage: { prompt_tokens: 1 } })]);
+    const s = await scripted([
+      json(200, { data: [{ index: 0, embedding: [1] }], usage: { prompt_tokens: 1 } }),
+    ]);
     closeAll.push(s.close);
-    await expect(embed({ baseUrl: s.url, apiKey: null }, 'm', ['a', 'b'], { retry: FAST })).rejects.toThrow('1 vectors for 2 inputs');
+    await expect(embed({ baseUrl: s.url, apiKey: null }, 'm', ['a', 'b'], { retry: FAST })).rejects.toThrow(
+      '1 vectors for 2 inputs',
+    );
   });
 });
 
@@ -150,7 +168,14 @@ describe('kb worker: small pieces', () => {
   });
 
   it('prices a call by the longest model prefix, and leaves an unknown model unpriced', () => {
-    const r = { ...DEFAULT_ROUTER, prices_usd_per_1m: { 'gpt-4.1': [2, 8] as [number, number], 'gpt-4.1-mini': [0.4, 1.6] as [number, number], 'text-embedding-3-small': [0.02, 0] as [number, number] } };
+    const r = {
+      ...DEFAULT_ROUTER,
+      prices_usd_per_1m: {
+        'gpt-4.1': [2, 8] as [number, number],
+        'gpt-4.1-mini': [0.4, 1.6] as [number, number],
+        'text-embedding-3-small': [0.02, 0] as [number, number],
+      },
+    };
     expect(priceOf(r, 'gpt-4.1-mini-2025', 1_000_000, 1_000_000)).toBe(2);
     expect(priceOf(r, 'gpt-4.1', 1000, 500)).toBe(0.006);
     expect(priceOf(r, 'text-embedding-3-small', 50_000)).toBe(0.001);

@@ -22,7 +22,10 @@ const Phase = z.enum([
 ]);
 const DocType = z.enum(['pdf', 'docx', 'txt', 'md']);
 const Id = z.string().min(1).max(100);
-const DocId = z.string().regex(/^[0-9a-f-]{36}$/i, 'A document id is a UUID.');
+const DocId = z
+  .string()
+  .max(36)
+  .regex(/^[0-9a-f-]{36}$/i, 'A document id is a UUID.');
 const Sha = z.string().max(64);
 
 export const KbJobSchema = z.object({
@@ -166,35 +169,36 @@ export const kbSlice = defineSlice('kb', {
     input: z.object({ ...Tenant, paths: z.array(z.string().min(1).max(4096)).min(1).max(100) }).strict(),
     output: z.array(KbJobSchema),
   },
-  /** Start an upload whose bytes come in parts (`kb.upload.part`), ended by `kb.upload.close`. */
-  'kb.upload.open': {
+  /** Start an upload whose bytes come in parts (`kb.uploadPart`), ended by `kb.uploadClose`. */
+  'kb.uploadOpen': {
     effect: 'write',
     input: z
       .object({ ...Tenant, filename: FileName, sizeBytes: z.number().int().min(1).max(KB_MAX_FILE_BYTES) })
       .strict(),
     output: z.object({ id: z.string(), host: z.string() }),
   },
-  'kb.upload.part': {
+  'kb.uploadPart': {
     effect: 'write',
     input: z
       .object({ id: Id, offset: z.number().int().nonnegative(), data: z.string().max(6 * 1024 * 1024) })
       .strict(),
     output: z.object({ received: z.number().int() }),
   },
-  'kb.upload.close': {
+  'kb.uploadClose': {
     effect: 'write',
     input: z
       .object({
         id: Id,
         sha256: z
           .string()
+          .max(64)
           .regex(/^[0-9a-f]{64}$/i)
           .optional(),
       })
       .strict(),
     output: KbJobSchema,
   },
-  'kb.upload.abort': {
+  'kb.uploadAbort': {
     effect: 'write',
     input: z.object({ id: Id }).strict(),
     output: z.object({ aborted: z.boolean() }),

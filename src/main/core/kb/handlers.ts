@@ -18,19 +18,19 @@ export const kbFeature = defineFeature(kbSlice, ({ kb, hub }: FeatureContext) =>
   return {
     'kb.list': (i) => kb.list(i.slug, i.host),
     'kb.upload': (i) => kb.uploadPaths(i.slug, i.paths, auditActor(), i.host),
-    'kb.upload.open': async (i, caller) => {
+    'kb.uploadOpen': async (i, caller) => {
       const up = await kb.uploadOpen(i.slug, i.filename, i.sizeBytes, auditActor(), i.host);
       if (caller.owner !== undefined) hub.whenGone(caller.owner, () => kb.abort(up.id));
       return up;
     },
-    'kb.upload.part': (i) => {
+    'kb.uploadPart': (i) => {
       const data = Buffer.from(i.data, 'base64');
       if (data.toString('base64') !== i.data.replace(/\s/g, ''))
         throw new CoreError('kb.upload-part', 'A part is not base64.', 'This is a bug in the caller.');
       return kb.uploadPart(i.id, i.offset, data);
     },
-    'kb.upload.close': (i) => kb.uploadClose(i.id, i.sha256),
-    'kb.upload.abort': async (i) => {
+    'kb.uploadClose': (i) => kb.uploadClose(i.id, i.sha256),
+    'kb.uploadAbort': async (i) => {
       kb.abort(i.id);
       return { aborted: true };
     },

@@ -122,6 +122,8 @@ export const ruSchemaMessages: Record<string, string> = {
   'The receiver on the reserve, as an absolute path of at most 256 characters.':
     'Приёмник на резервном сервере — абсолютный путь не длиннее 256 символов.',
   'A maintenance window ends after it starts.': 'Окно обслуживания заканчивается позже, чем начинается.',
+  'A file name has no slashes.': 'В имени файла не может быть косой черты.',
+  'A document id is a UUID.': 'Идентификатор документа — это UUID.',
   'A chat is its numeric id (-100… for a group) or @channelname.':
     'Чат — это его числовой id (-100… для группы) или @имяканала.',
   'A bot token looks like 123456789:AA… (from @BotFather).':
