@@ -118,6 +118,9 @@ export class AgentClient<
         client?.shutdown(agentGone(host, 'closed the connection'));
       });
       socket.on('error', () => socket.destroy());
+      // The program ended its side (it exited: over SSH, its death arrives as the channel's EOF,
+      // and the channel closes only once this side ends too): nothing more will be answered.
+      socket.once('end', () => socket.destroy());
     });
     checkHello(hello, host, socket, expect);
     client = new AgentClient<M2, S2>(socket, hello, host);

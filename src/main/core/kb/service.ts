@@ -159,7 +159,8 @@ export class KbService {
       current &&
       !replace &&
       current.labels[KB_BUNDLE_LABEL] === bundle.sha256 &&
-      current.status === 'running'
+      // running, or being restarted by Docker after a crash: left alone
+      (current.status === 'running' || current.status === 'restarting')
     )
       return { installed: false, version: bundle.version };
     const text = await readHostFile(t, posix.join(host.stateDir, 'catalog.json'));
@@ -220,12 +221,36 @@ export class KbService {
     slug: string,
     hostName?: string,
   ): Promise<{ host: string } & KbMethods['kb.documents']['result'] & { jobs: KbJob[] }> {
-    const { host, client } = await this.forTenant(slug, hostName);
-    const [docs, jobs] = await Promise.all([
-      client.request('kb.documents', { tenant: slug }, 60_000),
-      client.request('kb.jobs', { tenant: slug }),
-    ]);
-    return { host, ...docs, jobs };
+    return this.read(slug, hostName, async (client, host) => {
+      const [docs, jobs] = await Promise.all([
+        client.request('kb.documents', { tenant: slug }, 60_000),
+        client.request('kb.jobs', { tenant: slug }),
+      ]);
+      return { host, ...docs, jobs };
+    });
+  }
+
+  /**
+   * A read on the tenant's worker, tried again (for up to ~10 s) when the worker went away under
+   * it — it crashed and Docker is restarting it, or it was replaced: reads are safe to repeat,
+   * and the new worker answers from the same files and tables.
+   */
+  private async read<T>(
+    slug: string,
+    hostName: string | undefined,
+    fn: (c: KbClient, host: string) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { host, client } = await this.forTenant(slug, hostName);
+        return await fn(client, host);
+      } catch (err) {
+        const code = err instanceof CoreError ? err.code : '';
+        if (attempt >= 20 || !['agent.disconnected', 'kb.unreachable', 'agent.silent'].includes(code))
+          throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   /** Upload files from this machine (the CLI, the desktop app): each streamed, then queued. */
@@ -412,8 +437,9 @@ export class KbService {
     limit: number,
     hostName?: string,
   ): Promise<KbMethods['kb.chunks']['result']> {
-    const { client } = await this.forTenant(slug, hostName);
-    return client.request('kb.chunks', { tenant: slug, document, offset, limit }, 60_000);
+    return this.read(slug, hostName, (client) =>
+      client.request('kb.chunks', { tenant: slug, document, offset, limit }, 60_000),
+    );
   }
 
   async search(
