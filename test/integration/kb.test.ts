@@ -52,7 +52,9 @@ beforeAll(async () => {
   // that answers it score 0.15–0.5 (OpenAI's models: 0.3–0.7), so the tenant's min_score is set
   // lower, as an operator would for a weaker model.
   await withTenantDb(core, tr, slug, (db) =>
-    db.query("UPDATE settings SET value = jsonb_set(value, '{min_score}', '0.05') WHERE key = 'model_router'"),
+    db.query(
+      "UPDATE settings SET value = jsonb_set(value, '{min_score}', '0.05') WHERE key = 'model_router'",
+    ),
   );
 }, 600_000);
 
@@ -280,4 +282,61 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
       llm.setMode({ latencyMs: 0 });
     }
   }, 900_000);
+  it('the LLM endpoint down: the document ends in error with the reason, not processing; re-indexed once it is back: ready', async () => {
+    llm.setMode({ failNext: 1_000_000, failWith: 503 });
+    let id: string;
+    try {
+      const p = writeFixture(
+        t.dir,
+        'down.md',
+        `# Акция\n\n${'Скидка 10 % на все букеты по средам. '.repeat(120)}`,
+      );
+      const [job] = await core.call('kb.upload', { slug, paths: [p] });
+      const [j] = await waitJobs(core, slug, [job!.id], 300_000);
+      expect(j).toMatchObject({ phase: 'error' });
+      expect(j!.error?.code).toBe('llm-unreachable');
+      expect(j!.error?.message).toContain('503');
+      id = j!.documentId!;
+      const doc = (await core.call('kb.list', { slug })).documents.find((d) => d.id === id)!;
+      expect(doc.status).toBe('error');
+      expect(doc.error).toContain('llm-unreachable');
+    } finally {
+      llm.setMode({ failNext: 0 });
+    }
+    const [re] = await core.call('kb.reindex', { slug, document: id });
+    const [r] = await waitJobs(core, slug, [re!.id]);
+    expect(r).toMatchObject({ phase: 'done', documentId: id });
+    const c = await kbCounts(core, tr, slug, id);
+    expect(c.points).toBe(c.chunks);
+    expect((await core.call('kb.list', { slug })).documents.find((d) => d.id === id)?.status).toBe('ready');
+  }, 600_000);
+
+  it("the console's connection cut while indexing changes nothing on the host; a cancelled new document leaves no rows or vectors", async () => {
+    llm.setMode({ latencyMs: 300 });
+    try {
+      const a = writeFixture(t.dir, 'cut.pdf', await russianPdf({ pages: 30 }));
+      const [ja] = await core.call('kb.upload', { slug, paths: [a] });
+      // Cut the console's SSH connection (as a laptop closing its lid would): every sshd session
+      // of the console's user ends; the next read opens a new connection.
+      execFileSync('pkill', ['-f', '^sshd: truffles-op']);
+      const [da] = await waitJobs(core, slug, [ja!.id], 300_000);
+      expect(da).toMatchObject({ phase: 'done', attempts: 0 });
+
+      const b = writeFixture(t.dir, 'cancel.pdf', await russianPdf({ pages: 40 }));
+      const [jb] = await core.call('kb.upload', { slug, paths: [b] });
+      for (let i = 0; ; i++) {
+        const j = (await core.call('kb.list', { slug })).jobs.find((x) => x.id === jb!.id)!;
+        if (j.phase === 'embedding' && j.documentId) break;
+        if (i > 600) throw new Error(`never embedding: ${j.phase}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const docId = (await core.call('kb.list', { slug })).jobs.find((x) => x.id === jb!.id)!.documentId!;
+      await core.call('kb.cancel', { slug, job: jb!.id });
+      const [cb] = await waitJobs(core, slug, [jb!.id]);
+      expect(cb!.phase).toBe('cancelled');
+      expect(await kbCounts(core, tr, slug, docId)).toEqual({ chunks: 0, points: 0, docs: 0 });
+    } finally {
+      llm.setMode({ latencyMs: 0 });
+    }
+  }, 600_000);
 });
