@@ -22,7 +22,10 @@ const Phase = z.enum([
 ]);
 const DocType = z.enum(['pdf', 'docx', 'txt', 'md']);
 const Id = z.string().min(1).max(100);
-const DocId = z.string().regex(/^[0-9a-f-]{36}$/i, 'A document id is a UUID.');
+const DocId = z
+  .string()
+  .max(36)
+  .regex(/^[0-9a-f-]{36}$/i, 'A document id is a UUID.');
 const Sha = z.string().max(64);
 
 export const KbJobSchema = z.object({
@@ -188,6 +191,7 @@ export const kbSlice = defineSlice('kb', {
         id: Id,
         sha256: z
           .string()
+          .max(64)
           .regex(/^[0-9a-f]{64}$/i)
           .optional(),
       })

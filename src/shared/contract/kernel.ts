@@ -48,8 +48,8 @@ type MergedCommands<T extends readonly Slice[]> = T extends readonly [
 
 /**
  * The one contract from the features' slices. Refuses (throws at start-up, and in a unit test) a
- * command name two slices declare, a name that is not `area.verb`, and a command without a valid
- * effect.
+ * command name two slices declare, a name that is not `area.verb` (or `area.noun.verb`, as
+ * `kb.upload.open`), and a command without a valid effect.
  */
 export function mergeSlices<const T extends readonly Slice[]>(...slices: T): MergedCommands<T> {
   const merged: Record<string, CommandDef> = {};
@@ -58,7 +58,7 @@ export function mergeSlices<const T extends readonly Slice[]>(...slices: T): Mer
     for (const [name, def] of Object.entries(slice.commands)) {
       if (Object.prototype.hasOwnProperty.call(merged, name))
         throw new Error(`contract: command ${name} is declared by both ${owner[name]} and ${slice.feature}`);
-      if (!/^[a-z]+\.[a-zA-Z]+$/.test(name))
+      if (!/^[a-z]+(\.[a-zA-Z]+){1,2}$/.test(name))
         throw new Error(`contract: command name ${JSON.stringify(name)} (${slice.feature}) is not area.verb`);
       if (!(EFFECTS as readonly string[]).includes((def as Partial<CommandDef>).effect as string))
         throw new Error(

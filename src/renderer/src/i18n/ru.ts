@@ -130,4 +130,6 @@ export const ruSchemaMessages: Record<string, string> = {
     'Это не часовой пояс: укажите имя IANA, например Asia/Almaty или UTC.',
   'A time is HH:MM (00:00 to 23:59).': 'Время пишется как ЧЧ:ММ (от 00:00 до 23:59).',
   'The Bot API address is an http(s) URL.': 'Адрес Bot API — это URL http(s).',
+  'A file name has no slashes.': 'В имени файла не должно быть слешей.',
+  'A document id is a UUID.': 'Идентификатор документа — это UUID.',
 };
