@@ -118,6 +118,8 @@ export const shell = {
     restoreFailed: 'The restore of “{{slug}}” finished, but its counts differ from the backup.',
     scheduleSaved: 'Backup schedule of {{host}} saved.',
     fleetDone: 'Fleet update finished: {{updated}} of {{total}} updated.',
+    kbDeleted: '“{{name}}” deleted from the knowledge base, with its chunks and vectors.',
+    kbReindex: 'Re-indexing queued for {{count}} document(s). Progress is under “Jobs”.',
   },
   units: {
     B: 'B',
