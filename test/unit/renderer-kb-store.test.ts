@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvent, KbJobView } from '../../src/shared/contract';
 import { setApi } from '../../src/renderer/src/api';
+import type { ConnectedApi, ConnectionState } from '../../src/renderer/src/api';
 import { useConsole } from '../../src/renderer/src/app/store';
 import { resetKnowledgeStore, useKnowledge } from '../../src/renderer/src/features/knowledge/kbStore';
 import type { UploadSource } from '../../src/renderer/src/features/knowledge/upload';
@@ -161,6 +162,31 @@ describe('knowledge store', () => {
     expect(g.calls.filter((c) => c.name === 'kb.unwatch').map((c) => c.input)).toEqual([
       { watchId: 'kbw-1' },
     ]);
+  });
+
+  it('in browser mode, watches again and reads the list again after the socket came back', async () => {
+    const f = core();
+    const conn = new Set<(s: ConnectionState) => void>();
+    const api: ConnectedApi = {
+      ...f.api,
+      connectionState: 'open',
+      onConnection: (l) => {
+        conn.add(l);
+        return () => conn.delete(l);
+      },
+    };
+    setApi(api);
+    useKnowledge.getState().selectTenant(T);
+    const stop = useKnowledge.getState().watch(T);
+    await flush();
+    const count = (n: string): number => f.calls.filter((c) => c.name === n).length;
+    expect([count('kb.watch'), count('kb.list')]).toEqual([1, 1]);
+    conn.forEach((l) => l('closed'));
+    conn.forEach((l) => l('open'));
+    await flush();
+    expect([count('kb.watch'), count('kb.list')]).toEqual([2, 2]);
+    stop();
+    expect(conn.size).toBe(0);
   });
 
   it('uploads a file in 1 MiB base64 parts at their offsets, then closes it and shows its job', async () => {

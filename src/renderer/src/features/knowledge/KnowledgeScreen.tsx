@@ -227,7 +227,9 @@ export function KnowledgeScreen(): ReactElement {
 
   // No tenant in the address and none shown yet: the one chosen last time, else the first.
   useEffect(() => {
-    if (host || !tenantsLoaded) return;
+    // Read the store and the address now: the effect above may have just chosen the address's tenant.
+    if (!tenantsLoaded || useKnowledge.getState().tenant) return;
+    if (knowledgeTenantFromHash(location.hash)) return;
     const pick = defaultTenant(tenants, rememberedTenant());
     if (pick) useKnowledge.getState().selectTenant(pick);
   }, [host, tenantsLoaded, tenants]);

@@ -17,7 +17,7 @@ import type {
   KbSearchView,
 } from '../../../../shared/contract';
 import type { CommandOutput } from '../../../../shared/contract';
-import { call, toErrorInfo } from '../../api';
+import { call, getApi, isConnectedApi, toErrorInfo } from '../../api';
 import { useConsole } from '../../app/store';
 import { busySetter } from '../../kit/busy';
 import { coalesced } from '../../kit/coalesce';
@@ -306,21 +306,40 @@ export const useKnowledge = create<KnowledgeState>()((set, get) => {
       events.ensure(onEvent);
       let stopped = false;
       let watchId: string | null = null;
-      void call('kb.watch', { slug: t.slug, host: t.host }).then(
-        (r) => {
-          if (stopped) void call('kb.unwatch', { watchId: r.watchId }).catch(noop);
-          else {
-            watchId = r.watchId;
-            if (sameTenant(get().tenant, t)) set({ watchError: null });
-          }
-        },
-        (err: unknown) => {
-          if (!stopped && sameTenant(get().tenant, t)) set({ watchError: toErrorInfo(err) });
-        },
-      );
+      const start = (): void => {
+        void call('kb.watch', { slug: t.slug, host: t.host }).then(
+          (r) => {
+            if (stopped) void call('kb.unwatch', { watchId: r.watchId }).catch(noop);
+            else {
+              watchId = r.watchId;
+              if (sameTenant(get().tenant, t)) set({ watchError: null });
+            }
+          },
+          (err: unknown) => {
+            if (!stopped && sameTenant(get().tenant, t)) set({ watchError: toErrorInfo(err) });
+          },
+        );
+      };
+      start();
+      // In browser mode the watch ends with the socket: watch again on a new one, and read the
+      // list again (what changed meanwhile was not sent).
+      const api = getApi();
+      let dropped = false;
+      const connectionOff = isConnectedApi(api)
+        ? api.onConnection((state) => {
+            if (state === 'closed') dropped = true;
+            if (state === 'open' && dropped && !stopped) {
+              dropped = false;
+              watchId = null;
+              start();
+              void get().load({ quiet: true });
+            }
+          })
+        : noop;
       return () => {
         if (stopped) return;
         stopped = true;
+        connectionOff();
         if (watchId) void call('kb.unwatch', { watchId }).catch(noop);
       };
     },
