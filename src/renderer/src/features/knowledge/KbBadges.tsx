@@ -37,6 +37,7 @@ export function DocStatusBadge({ view, testId }: { view: DocStatusView; testId?:
       data-tone={view.tone}
       data-phase={view.job?.phase}
       data-code={view.code ?? undefined}
+      title={view.reason ?? undefined}
     >
       <ToneIcon tone={view.tone} busy={view.busy} />
       <span className="badge-text">{text}</span>
