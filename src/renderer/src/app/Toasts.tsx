@@ -45,6 +45,10 @@ function toastText(t: TFunction, toast: Toast): string {
         updated: toast.values['updated'] ?? '0',
         total: toast.values['total'] ?? '0',
       });
+    case 'toast.kbDeleted':
+      return t('toast.kbDeleted', { name });
+    case 'toast.kbReindex':
+      return t('toast.kbReindex', { count: toast.values['count'] ?? '0' });
   }
 }
 

@@ -42,7 +42,8 @@ export type ErrorScope =
   | 'backup'
   | 'schedule'
   | 'updates'
-  | 'alerts';
+  | 'alerts'
+  | 'knowledge';
 export interface ShownError extends ErrorInfo {
   scope: ErrorScope;
 }
@@ -62,7 +63,9 @@ export type ToastKey =
   | 'toast.restored'
   | 'toast.restoreFailed'
   | 'toast.scheduleSaved'
-  | 'toast.fleetDone';
+  | 'toast.fleetDone'
+  | 'toast.kbDeleted'
+  | 'toast.kbReindex';
 export interface Toast {
   id: number;
   kind: 'success' | 'info' | 'warning' | 'error';

@@ -6,6 +6,7 @@ import { backups } from './en/backups';
 import { updates } from './en/updates';
 import { logs } from './en/logs';
 import { alerts } from './en/alerts';
+import { knowledge } from './en/knowledge';
 
 /**
  * English UI strings, one file per feature (`en/<feature>.ts`), merged here. They define the
@@ -21,6 +22,7 @@ export const en = {
   ...backups,
   ...updates,
   ...alerts,
+  ...knowledge,
 };
 
 export type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

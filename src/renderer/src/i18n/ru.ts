@@ -7,6 +7,7 @@ import { backups } from './ru/backups';
 import { updates } from './ru/updates';
 import { logs } from './ru/logs';
 import { alerts } from './ru/alerts';
+import { knowledge } from './ru/knowledge';
 
 /** Russian UI strings: the same keys as en.ts, one file per feature (`ru/<feature>.ts`). */
 export const ru: Messages = {
@@ -18,6 +19,7 @@ export const ru: Messages = {
   ...health,
   ...logs,
   ...alerts,
+  ...knowledge,
 };
 
 /**

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { NavIcon } from './Icons';
 import { ScreenHeader } from './ScreenHeader';
 
-export type PlaceholderName = 'costs' | 'knowledge';
+export type PlaceholderName = 'costs';
 
 /** A section that is not built yet: says plainly what will be here. */
 export function PlaceholderScreen({ name }: { name: PlaceholderName }): ReactElement {

@@ -92,13 +92,6 @@ export const shell = {
       p2: 'Budgets and alerts',
       p3: 'Charts per tenant and model',
     },
-    knowledge: {
-      title: 'Knowledge bases',
-      body: 'Each tenant’s documents and their indexing status; upload PDF, DOCX, TXT and MD, re-index or delete.',
-      p1: 'Chunking with overlap, embeddings into Qdrant',
-      p2: 'A search box to test what the bot would retrieve',
-      p3: 'Per-document status: waiting, indexing, ready or failed',
-    },
   },
   toast: {
     hostAdded: 'Host “{{name}}” added. Checking it now…',
@@ -118,6 +111,8 @@ export const shell = {
     restoreFailed: 'The restore of “{{slug}}” finished, but its counts differ from the backup.',
     scheduleSaved: 'Backup schedule of {{host}} saved.',
     fleetDone: 'Fleet update finished: {{updated}} of {{total}} updated.',
+    kbDeleted: '“{{name}}” deleted from the knowledge base, with its chunks and vectors.',
+    kbReindex: 'Re-indexing queued for {{count}} document(s). Progress is under “Jobs”.',
   },
   units: {
     B: 'B',
