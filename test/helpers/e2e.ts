@@ -34,7 +34,7 @@ export interface E2EWorld {
  */
 export async function openConsole(opts: {
   passphrase: string;
-  core?: Partial<Pick<CoreOptions, 'tenantOptions' | 'policy' | 'healthOptions'>>;
+  core?: Partial<Pick<CoreOptions, 'tenantOptions' | 'policy' | 'healthOptions' | 'kbOptions'>>;
 }): Promise<E2EWorld> {
   sandbox();
   checkBrowserPrerequisites();

@@ -125,28 +125,30 @@ export function AskPanel(): ReactElement {
           {a.calls.length > 0 ? (
             <>
               <h3 className="kb-subtitle">{t('kb.ask.calls')}</h3>
-              <table className="table kb-calls" data-testid="kb-ask-calls">
-                <TableHead
-                  columns={[
-                    t('kb.ask.col.stage'),
-                    t('kb.ask.col.model'),
-                    { label: t('kb.ask.col.tokensIn'), className: 'num' },
-                    { label: t('kb.ask.col.tokensOut'), className: 'num' },
-                    { label: t('kb.ask.col.cost'), className: 'num' },
-                  ]}
-                />
-                <tbody>
-                  {a.calls.map((c, i) => (
-                    <tr key={i}>
-                      <td>{c.stage}</td>
-                      <td className="mono">{c.model}</td>
-                      <td className="num">{formatNumber(c.inputTokens, lng, 0)}</td>
-                      <td className="num">{formatNumber(c.outputTokens, lng, 0)}</td>
-                      <td className="num mono">{cost(c.costUsd)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <div className="kb-calls-wrap">
+                <table className="table kb-calls" data-testid="kb-ask-calls">
+                  <TableHead
+                    columns={[
+                      t('kb.ask.col.stage'),
+                      t('kb.ask.col.model'),
+                      { label: t('kb.ask.col.tokensIn'), className: 'num' },
+                      { label: t('kb.ask.col.tokensOut'), className: 'num' },
+                      { label: t('kb.ask.col.cost'), className: 'num' },
+                    ]}
+                  />
+                  <tbody>
+                    {a.calls.map((c, i) => (
+                      <tr key={i}>
+                        <td>{c.stage}</td>
+                        <td className="mono">{c.model}</td>
+                        <td className="num">{formatNumber(c.inputTokens, lng, 0)}</td>
+                        <td className="num">{formatNumber(c.outputTokens, lng, 0)}</td>
+                        <td className="num mono">{cost(c.costUsd)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </>
           ) : null}
         </div>

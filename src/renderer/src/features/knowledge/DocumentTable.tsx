@@ -110,33 +110,35 @@ function Row({
         <RelativeTime at={doc.createdAt} />
       </td>
       <td className="row-actions">
-        <Button
-          small
-          onClick={() => void openChunks(doc.id, doc.filename)}
-          aria-label={t('kb.docs.viewChunksLabel', { name: doc.filename })}
-          testId="kb-doc-chunks"
-        >
-          {t('kb.docs.viewChunks')}
-        </Button>
-        <Button
-          small
-          onClick={() => onAsk({ kind: 'reindex', doc })}
-          disabled={view.busy}
-          aria-label={t('kb.docs.reindexLabel', { name: doc.filename })}
-          testId="kb-doc-reindex"
-        >
-          {t('kb.docs.reindex')}
-        </Button>
-        <Button
-          small
-          tone="danger-outline"
-          onClick={() => onAsk({ kind: 'delete', doc })}
-          disabled={deleting}
-          aria-label={t('kb.docs.deleteLabel', { name: doc.filename })}
-          testId="kb-doc-delete"
-        >
-          {t('kb.docs.delete')}
-        </Button>
+        <div className="kb-doc-actions">
+          <Button
+            small
+            onClick={() => void openChunks(doc.id, doc.filename)}
+            aria-label={t('kb.docs.viewChunksLabel', { name: doc.filename })}
+            testId="kb-doc-chunks"
+          >
+            {t('kb.docs.viewChunks')}
+          </Button>
+          <Button
+            small
+            onClick={() => onAsk({ kind: 'reindex', doc })}
+            disabled={view.busy}
+            aria-label={t('kb.docs.reindexLabel', { name: doc.filename })}
+            testId="kb-doc-reindex"
+          >
+            {t('kb.docs.reindex')}
+          </Button>
+          <Button
+            small
+            tone="danger-outline"
+            onClick={() => onAsk({ kind: 'delete', doc })}
+            disabled={deleting}
+            aria-label={t('kb.docs.deleteLabel', { name: doc.filename })}
+            testId="kb-doc-delete"
+          >
+            {t('kb.docs.delete')}
+          </Button>
+        </div>
       </td>
     </tr>
   );
