@@ -9,7 +9,8 @@
  *   TRUFFLES_KB_DIR         its folder (default /kb, the host's <stateDir>/kb): run/kb.sock,
  *                           tenants/<slug>/{incoming,files,jobs}
  *   TRUFFLES_TENANTS_DIR    the tenants' folders, read-only (default /tenants: <stateDir>/tenants)
- *   TRUFFLES_KB_GID         the group that may use the door (the Docker socket's group)
+ *   TRUFFLES_KB_GID         the group that may use the door, when it runs as root (the console runs it
+ *                           as the state folder's owner, who owns the door)
  *   TRUFFLES_KB_CONCURRENCY documents processed at once (default 2)
  *   TRUFFLES_KB_RETRY_MAX_WAIT_MS  the longest wait between retries of an LLM call (default 60000)
  *   TRUFFLES_KB_BATCH       texts per embeddings request (default 64)

@@ -84,9 +84,9 @@ fi
 # 2. The sandbox sshd.
 stop_sshd "$STATE" "the sandbox sshd"
 
-# The host agent the health tests install runs with a restart policy: it goes even when dockerd stays.
+# The host agent and the knowledge-base worker the tests install run with a restart policy: they go even when dockerd stays.
 if command -v docker >/dev/null 2>&1; then
-	timeout 20 docker rm -f truffles-agent >/dev/null 2>&1 || true
+	timeout 20 docker rm -f truffles-agent truffles-kb >/dev/null 2>&1 || true
 fi
 
 # 3. dockerd, only if up.sh started it.

@@ -20,9 +20,10 @@ mapfile -t volumes < <(docker volume ls -q --filter "label=$LABEL")
 [ "${#volumes[@]}" -eq 0 ] || docker volume rm -f "${volumes[@]}" >/dev/null
 mapfile -t networks < <(docker network ls -q --filter "label=$LABEL")
 [ "${#networks[@]}" -eq 0 ] || docker network rm "${networks[@]}" >/dev/null
-# The host agent (test/integration/health-agent.test.ts installs it; it has a restart policy too).
-docker rm -f truffles-agent >/dev/null 2>&1 || true
-rm -rf -- "$ROOT/health"
+# The host agent (test/integration/health-agent.test.ts installs it; it has a restart policy too)
+# and the knowledge-base worker (the kb tests install it on first use).
+docker rm -f truffles-agent truffles-kb >/dev/null 2>&1 || true
+rm -rf -- "$ROOT/health" "$ROOT/kb"
 for d in tenants backups drills locks; do
 	[ -d "$ROOT/$d" ] && find "$ROOT/$d" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
 done

@@ -50,6 +50,7 @@ describe('kb: host paths and the worker container', () => {
       stateDir: '/opt/truffles',
       dockerSocket: '/var/run/docker.sock',
       socketGid: 998,
+      user: '1001:1001',
       program: 'truffles-kb-1.0.0-ffffffffffff.mjs',
       env: { TRUFFLES_KB_BATCH: '16' },
     });
@@ -63,7 +64,8 @@ describe('kb: host paths and the worker container', () => {
       '/opt/truffles/kb:/kb',
       '/opt/truffles/tenants:/tenants:ro',
     ]);
-    expect(pairs('--env')).toContain('TRUFFLES_KB_GID=998');
+    expect(pairs('--user')).toEqual(['1001:1001']);
+    expect(pairs('--group-add')).toEqual(['998']);
     expect(pairs('--env')).toContain('TRUFFLES_KB_BATCH=16');
     expect(argv.slice(-3)).toEqual([
       'n8n:1',

@@ -68,7 +68,10 @@ describe('teardown', () => {
       'volume acme_n8n_data',
       'network n1',
     ]);
-    expect(execs).toEqual([['rm', '-rf', '--', '/st/tenants/acme']]);
+    expect(execs).toEqual([
+      ['rm', '-rf', '--', '/st/tenants/acme'],
+      ['rm', '-rf', '--', '/st/kb/tenants/acme'],
+    ]);
     expect(events).toEqual([
       {
         type: 'log',

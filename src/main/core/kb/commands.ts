@@ -48,6 +48,8 @@ export interface KbRunOptions {
   stateDir: string;
   dockerSocket: string;
   socketGid: number;
+  /** uid:gid of the state folder's owner (the SSH user): the worker runs as it. */
+  user: string;
   program: string;
   env?: Record<string, string>;
 }
@@ -74,7 +76,10 @@ export function kbRunCommand(o: KbRunOptions): string[] {
     '--label',
     `${KB_BUNDLE_LABEL}=${o.sha256}`,
     '--user',
-    '0:0',
+    o.user,
+    // The Docker socket's group: it finds the tenants' containers.
+    '--group-add',
+    String(o.socketGid),
     '--network',
     'host',
     '--read-only',
@@ -94,8 +99,6 @@ export function kbRunCommand(o: KbRunOptions): string[] {
     'TRUFFLES_KB_DIR=/kb',
     '--env',
     'TRUFFLES_TENANTS_DIR=/tenants',
-    '--env',
-    `TRUFFLES_KB_GID=${o.socketGid}`,
     ...Object.entries(o.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     '--volume',
     `${o.dockerSocket}:/var/run/docker.sock`,

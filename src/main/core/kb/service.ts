@@ -181,6 +181,17 @@ export class KbService {
         `Could not read the group of ${host.dockerSocket} on '${hostName}'.`,
         'Check the host with `truffles host check`.',
       );
+    // The worker runs as the owner of the state folder (the SSH user), not as root: the files it
+    // writes are the console's to remove (a tenant's delete), and the tenants' .env (0600, theirs)
+    // are readable to it.
+    const owner = await t.exec(['stat', '-c', '%u:%g', '--', host.stateDir], { timeoutMs: 15_000 });
+    const user = owner.stdout.trim();
+    if (owner.code !== 0 || !/^\d+:\d+$/.test(user))
+      throw new CoreError(
+        'kb.install',
+        `Could not read the owner of ${host.stateDir} on '${hostName}'.`,
+        'Check the host with `truffles host check`.',
+      );
     const dir = kbDir(host.stateDir);
     await mkdirHost(t, dir, '0750');
     await mkdirHost(t, posix.join(dir, 'program'), '0750');
@@ -197,6 +208,7 @@ export class KbService {
         stateDir: host.stateDir,
         dockerSocket: host.dockerSocket,
         socketGid,
+        user,
         program,
         ...(this.options.workerEnv ? { env: this.options.workerEnv } : {}),
       }),

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { HostTransport } from '../hosts/transport';
 import { projectResources, type Owned } from './containers';
 import { TEMPLATE_NETWORKS, TEMPLATE_VOLUMES, TENANT_LABEL } from './compose';
@@ -40,4 +41,7 @@ export async function teardown(
   if (skipped.length)
     rt.log(slug, 'warn', `Left alone (not this tenant's: no ${TENANT_LABEL}=${slug}): ${skipped.join(', ')}`);
   await removeInside(t, stateDir, dir);
+  // Its knowledge-base files on the host (uploads kept for re-indexing, job records): the worker's
+  // folder for it, `<stateDir>/kb/tenants/<slug>` (core/kb/commands.ts), written as the SSH user.
+  await removeInside(t, stateDir, posix.join(stateDir, 'kb', 'tenants', slug));
 }
