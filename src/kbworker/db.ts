@@ -245,6 +245,10 @@ export async function putChunks(
   return { rows, removed: gone.rows.map((g) => g.id) };
 }
 
+export async function forgetVectors(c: pg.Client, documentId: string): Promise<void> {
+  await c.query('UPDATE knowledge_chunks SET vector_id = NULL WHERE document_id = $1', [documentId]);
+}
+
 export async function markIndexed(c: pg.Client, ids: string[]): Promise<void> {
   if (ids.length)
     await c.query('UPDATE knowledge_chunks SET vector_id = id::text WHERE id = ANY($1::uuid[])', [ids]);

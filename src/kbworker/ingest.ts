@@ -89,6 +89,10 @@ export async function runJob(job: KbJob, deps: IngestDeps, signal: AbortSignal):
         await set({ documentId: id });
       } else {
         await db.setStatus(c, job.documentId, 'processing', { error: null, metadata: meta });
+        // A re-index embeds every chunk again (the model may have changed): on its first start
+        // its chunks forget their vectors; a resumed re-index keeps what it embedded already.
+        if (job.kind === 'reindex' && job.attempts === 0 && !job.done)
+          await db.forgetVectors(c, job.documentId);
       }
       const documentId = job.documentId!;
       const { rows, removed } = await db.putChunks(

@@ -29,7 +29,7 @@ import * as db from './db';
 import { errorOf } from './errors';
 import { runJob } from './ingest';
 import { JobStore, MAX_ATTEMPTS, newJobId } from './jobs';
-import { DEFAULT_RETRY, MAX_BATCH_INPUTS } from './llm';
+import { DEFAULT_RETRY, embed, MAX_BATCH_INPUTS } from './llm';
 import * as qd from './qdrant';
 import { Queue } from './queue';
 import { ask, testSearch } from './search';
@@ -254,6 +254,7 @@ const methods: { [K in keyof KbMethods]: MethodHandler } = {
     const one = p['document'] === undefined ? null : str(p, 'document', 64);
     const docs = await db.withDb(t, async (c) => (one ? [await db.document(c, one)] : await db.documents(c)));
     if (one && !docs[0]) throw new RequestError('not-found', 'No such document.');
+    if (!one) await fitCollection(t);
     const jobs: KbJob[] = [];
     for (const d of docs) {
       if (!d || !d.sha256) continue;
@@ -286,6 +287,27 @@ const methods: { [K in keyof KbMethods]: MethodHandler } = {
     return ask(t, str(p, 'question', 4096), phone);
   }),
 };
+
+/**
+ * Before every document is embedded again: when the tenant's embedding model now gives vectors
+ * of another length than the collection holds (the operator changed model_router.embedding), the
+ * collection is made again at the new length — the old vectors could not be searched with the new
+ * model anyway. One probe embedding (billed, stage `reindex_probe`) tells the length.
+ */
+async function fitCollection(t: Awaited<ReturnType<typeof access>>): Promise<void> {
+  const now = await qd.collectionSize(t.qdrant);
+  if (!now) return;
+  await db.withDb(t, async (c) => {
+    const r = await db.router(c);
+    const probe = await embed(t.llm, r.embedding, ['probe'], { retry: { ...DEFAULT_RETRY, maxWaitMs } });
+    await db.bill(c, r, probe, { stage: 'reindex_probe' });
+    const size = probe.vectors[0]!.length;
+    if (size !== now.size) {
+      await qd.ensureCollection(t.qdrant, size, true);
+      await c.query('UPDATE knowledge_chunks SET vector_id = NULL');
+    }
+  });
+}
 
 const door: Door = {
   hello: () => ({

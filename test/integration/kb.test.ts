@@ -339,4 +339,40 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
       llm.setMode({ latencyMs: 0 });
     }
   }, 600_000);
+  it('the embedding model changed to one of another length: re-indexing all remakes the collection and every document is ready again', async () => {
+    // The same model first: one document re-indexed is embedded again, every chunk of it.
+    const one = docs.get('returns.md')!;
+    const n0 = embeddingCalls();
+    const [rj] = await core.call('kb.reindex', { slug, document: one });
+    const [rd] = await waitJobs(core, slug, [rj!.id]);
+    expect(rd).toMatchObject({ phase: 'done', documentId: one });
+    expect(rd!.embeddingCalls).toBeGreaterThan(0);
+    expect(embeddingCalls()).toBeGreaterThan(n0);
+    await withTenantDb(core, tr, slug, (db) =>
+      db.query(
+        "UPDATE settings SET value = jsonb_set(value, '{embedding}', '\"text-embedding-3-large\"') WHERE key = 'model_router'",
+      ),
+    );
+    const before = await core.call('kb.list', { slug });
+    expect(before.summary.dimensions).toBe(1536);
+    const calls = embeddingCalls();
+    const jobs = await core.call('kb.reindex', { slug });
+    expect(jobs).toHaveLength(before.documents.length);
+    const done = await waitJobs(
+      core,
+      slug,
+      jobs.map((j) => j.id),
+      600_000,
+    );
+    for (const j of done)
+      expect(j, `${j.filename}: ${JSON.stringify(j.error)}`).toMatchObject({ phase: 'done' });
+    // Every chunk was embedded again (not only the ones without a vector).
+    expect(embeddingCalls() - calls).toBeGreaterThanOrEqual(before.documents.length + 1);
+    const after = await core.call('kb.list', { slug });
+    expect(after.summary).toMatchObject({ dimensions: 3072, ready: before.documents.length, error: 0 });
+    expect(after.summary.points).toBe(after.summary.chunks);
+    const r = await core.call('kb.search', { slug, query: 'Сколько стоит доставка в пределах первой зоны?' });
+    expect(r.model).toBe('text-embedding-3-large');
+    expect(r.hits[0]?.filename).toBe('delivery.docx');
+  }, 600_000);
 });

@@ -120,12 +120,17 @@ export class TenantQueries {
     const names = hostName ? [hostName] : (await this.hosts.list()).map((h) => h.name);
     for (const n of names) {
       const host = await this.hosts.get(n);
-      try {
-        const t = await this.hosts.transport(n);
-        const record = await this.readRecord(t, host.stateDir, slug);
-        if (record) return { host, t, record };
-      } catch (err) {
-        if (hostName) throw err;
+      // A connection that just dropped fails its first command and is opened again on the next:
+      // a host is asked twice before it counts as unreachable.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        try {
+          const t = await this.hosts.transport(n);
+          const record = await this.readRecord(t, host.stateDir, slug);
+          if (record) return { host, t, record };
+          break;
+        } catch (err) {
+          if (attempt === 2 && hostName) throw err;
+        }
       }
     }
     throw new CoreError(
