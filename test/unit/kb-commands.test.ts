@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kbIncoming, kbProgramName, kbRunCommand, kbSocket } from '../../src/main/core/kb/commands';
-import { docTypeOf } from '../../src/main/core/kb/service';
+import { docTypeOf } from '../../src/main/core/kb/uploads';
 import { JobStore } from '../../src/kbworker/jobs';
 import { Queue } from '../../src/kbworker/queue';
 import type { KbJob } from '../../src/shared/kb/protocol';

@@ -35,8 +35,11 @@ export function imagePresentCommand(image: string): string[] {
   return ['docker', 'image', 'inspect', '--format', '{{.Id}}', '--', image];
 }
 
-/** The agent container's labels, state and restarts, as one line of JSON ("" when there is none). */
-export function agentInspectCommand(): string[] {
+/**
+ * A program container's labels, state and restarts, as one line of JSON and tabs ("" when there
+ * is none): the agent's, and the knowledge-base worker's (core/kb).
+ */
+export function containerInspectCommand(name: string): string[] {
   return [
     'docker',
     'container',
@@ -44,12 +47,20 @@ export function agentInspectCommand(): string[] {
     '--format',
     '{{json .Config.Labels}}\t{{.State.Status}}\t{{.State.StartedAt}}\t{{.RestartCount}}\t{{.Config.Image}}',
     '--',
-    AGENT_CONTAINER,
+    name,
   ];
 }
 
+export function containerRemoveCommand(name: string): string[] {
+  return ['docker', 'rm', '--force', '--', name];
+}
+
+export function agentInspectCommand(): string[] {
+  return containerInspectCommand(AGENT_CONTAINER);
+}
+
 export function agentRemoveCommand(): string[] {
-  return ['docker', 'rm', '--force', '--', AGENT_CONTAINER];
+  return containerRemoveCommand(AGENT_CONTAINER);
 }
 
 export interface AgentRunOptions {

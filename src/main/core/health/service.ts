@@ -27,7 +27,7 @@ import {
   AGENT_BUNDLE_LABEL,
   AGENT_CONTAINER,
   agentDir,
-  agentInspectCommand,
+  containerInspectCommand,
   agentProgramName,
   agentRemoveCommand,
   agentRunCommand,
@@ -43,7 +43,7 @@ export interface HealthServiceOptions {
   agentEnv?: Record<string, string>;
 }
 
-interface AgentContainer {
+export interface ProgramContainer {
   labels: Record<string, string>;
   status: string;
   startedAt: string | null;
@@ -245,8 +245,8 @@ export class HealthService {
     const program = agentProgramName(bundle.version, bundle.sha256);
     await t.upload(Readable.from([bundle.code]), posix.join(dir, program), { mode: 0o644 });
     this.forget(input.host);
-    if (current) await run(t, agentRemoveCommand(), 'removing the old agent');
-    await run(
+    if (current) await runInstallStep(t, agentRemoveCommand(), 'removing the old agent');
+    await runInstallStep(
       t,
       agentRunCommand({
         image,
@@ -300,18 +300,29 @@ export class HealthService {
   }
 }
 
-async function run(t: HostTransport, argv: string[], what: string): Promise<void> {
+/** One step of installing a program of ours on a host; its failure says which and how to go on. */
+export async function runInstallStep(
+  t: HostTransport,
+  argv: string[],
+  what: string,
+  code = 'agent.install',
+): Promise<void> {
   const r = await t.exec(argv, { timeoutMs: 120_000 });
   if (r.code !== 0)
     throw new CoreError(
-      'agent.install',
+      code,
       `${what[0]?.toUpperCase()}${what.slice(1)} failed: ${r.stderr.trim() || `exit ${String(r.code)}`}.`,
       'Check Docker on the host (`truffles host check`), then retry: installing is safe to repeat.',
     );
 }
 
-async function inspectAgent(t: HostTransport): Promise<AgentContainer | null> {
-  const r = await t.exec(agentInspectCommand(), { timeoutMs: 15_000 });
+function inspectAgent(t: HostTransport): Promise<ProgramContainer | null> {
+  return inspectContainer(t, AGENT_CONTAINER);
+}
+
+/** A program container of ours (the agent, the kb worker): its labels and state, or null when there is none. */
+export async function inspectContainer(t: HostTransport, name: string): Promise<ProgramContainer | null> {
+  const r = await t.exec(containerInspectCommand(name), { timeoutMs: 15_000 });
   if (r.code !== 0) return null;
   const [labels, status, startedAt, restarts, image] = r.stdout.trim().split('\t');
   let parsed: Record<string, string>;

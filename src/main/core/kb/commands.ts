@@ -25,22 +25,6 @@ export function kbProgramName(version: string, sha256: string): string {
   return `truffles-kb-${version}-${sha256.slice(0, 12)}.mjs`;
 }
 
-export function kbInspectCommand(): string[] {
-  return [
-    'docker',
-    'container',
-    'inspect',
-    '--format',
-    '{{json .Config.Labels}}\t{{.State.Status}}\t{{.State.StartedAt}}\t{{.RestartCount}}\t{{.Config.Image}}',
-    '--',
-    KB_CONTAINER,
-  ];
-}
-
-export function kbRemoveCommand(): string[] {
-  return ['docker', 'rm', '--force', '--', KB_CONTAINER];
-}
-
 export interface KbRunOptions {
   image: string;
   version: string;

@@ -17,21 +17,21 @@ export const kbFeature = defineFeature(kbSlice, ({ kb, hub }: FeatureContext) =>
   };
   return {
     'kb.list': (i) => kb.list(i.slug, i.host),
-    'kb.upload': (i) => kb.uploadPaths(i.slug, i.paths, auditActor(), i.host),
+    'kb.upload': (i) => kb.uploads.fromPaths(i.slug, i.paths, auditActor(), i.host),
     'kb.uploadOpen': async (i, caller) => {
-      const up = await kb.uploadOpen(i.slug, i.filename, i.sizeBytes, auditActor(), i.host);
-      if (caller.owner !== undefined) hub.whenGone(caller.owner, () => kb.abort(up.id));
+      const up = await kb.uploads.open(i.slug, i.filename, i.sizeBytes, auditActor(), i.host);
+      if (caller.owner !== undefined) hub.whenGone(caller.owner, () => kb.uploads.abort(up.id));
       return up;
     },
     'kb.uploadPart': (i) => {
       const data = Buffer.from(i.data, 'base64');
       if (data.toString('base64') !== i.data.replace(/\s/g, ''))
         throw new CoreError('kb.upload-part', 'A part is not base64.', 'This is a bug in the caller.');
-      return kb.uploadPart(i.id, i.offset, data);
+      return kb.uploads.part(i.id, i.offset, data);
     },
-    'kb.uploadClose': (i) => kb.uploadClose(i.id, i.sha256),
+    'kb.uploadClose': (i) => kb.uploads.finish(i.id, i.sha256),
     'kb.uploadAbort': async (i) => {
-      kb.abort(i.id);
+      kb.uploads.abort(i.id);
       return { aborted: true };
     },
     'kb.cancel': (i) => kb.cancel(i.slug, i.job, i.host),

@@ -1,42 +1,32 @@
 /**
  * Knowledge bases (issue 15), the console's side: it streams an operator's file to the tenant's
- * host (sha256 computed on the way), hands it to the host's knowledge-base worker and from then
- * on only reads: documents, jobs and their progress, chunks, the test search, the bot's answer.
+ * host (`uploads.ts`: sha256 computed on the way), hands it to the host's knowledge-base worker and
+ * from then on only reads: documents, jobs and their progress, chunks, the test search, the bot's answer.
  * Everything long runs on the host (src/kbworker), so closing the laptop stops nothing.
  *
  * The worker is installed on first use like the host agent: its program uploaded into
  * `<stateDir>/kb/program/`, run by the Node.js of the host's n8n image.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename, posix } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
 import type { KbJob, KbMethods, KbStreams } from '../../../shared/kb/protocol';
-import { KB_EXTENSIONS, KB_MAX_FILE_BYTES, KB_PROTOCOL, KB_VERSION } from '../../../shared/kb/protocol';
+import { KB_PROTOCOL, KB_VERSION } from '../../../shared/kb/protocol';
 import { parseHostCatalog, resolveImages } from '../tenants/catalog';
 import type { AppEvent } from '../../../shared/contract';
 import { CoreError } from '../errors';
 import { AgentClient } from '../health/client';
 import type { AgentStream } from '../health/client';
 import { programBundle } from '../health/bundle';
-import { imagePresentCommand, socketGroupCommand } from '../health/commands';
+import { KbUploads } from './uploads';
+import { containerRemoveCommand, imagePresentCommand, socketGroupCommand } from '../health/commands';
+import { inspectContainer, runInstallStep } from '../health/service';
 import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
 import { mkdirHost, readHostFile } from '../tenants/hostfs';
 import type { TenantService } from '../tenants/service';
-import {
-  KB_BUNDLE_LABEL,
-  kbDir,
-  kbIncoming,
-  kbInspectCommand,
-  kbProgramName,
-  kbRemoveCommand,
-  kbRunCommand,
-  kbSocket,
-} from './commands';
+import { KB_BUNDLE_LABEL, KB_CONTAINER, kbDir, kbProgramName, kbRunCommand, kbSocket } from './commands';
 
-type KbClient = AgentClient<
+export type KbClient = AgentClient<
   KbMethods & Record<string, { params: unknown; result: unknown }>,
   KbStreams & Record<string, { params: unknown; event: unknown }>
 >;
@@ -47,49 +37,8 @@ export interface KbServiceOptions {
 }
 
 const READY_WAIT_MS = 30_000;
-/** A browser upload with no part for this long is dropped (its partial file removed). */
-const UPLOAD_IDLE_MS = 5 * 60_000;
-const PART_MAX_BYTES = 4 * 1024 * 1024;
-
-interface OpenUpload {
-  id: string;
-  slug: string;
-  host: string;
-  filename: string;
-  sizeBytes: number;
-  received: number;
-  by: string;
-  hash: ReturnType<typeof createHash>;
-  sink: PassThrough;
-  done: Promise<unknown>;
-  idle: NodeJS.Timeout;
-}
-
-export function docTypeOf(filename: string): string | null {
-  const ext = filename.toLowerCase().split('.').pop() ?? '';
-  return KB_EXTENSIONS[ext] ?? null;
-}
-
-function checkFile(filename: string, sizeBytes: number): void {
-  if (!docTypeOf(filename))
-    throw new CoreError(
-      'kb.unsupported-type',
-      `'${filename}' is not a PDF, DOCX, TXT or Markdown file.`,
-      'Save it as one of those (e.g. a spreadsheet as PDF) and upload that.',
-    );
-  if (sizeBytes <= 0)
-    throw new CoreError('kb.empty', `'${filename}' is empty.`, 'Choose the file with the content.');
-  if (sizeBytes > KB_MAX_FILE_BYTES)
-    throw new CoreError(
-      'kb.too-large',
-      `'${filename}' has ${(sizeBytes / 1048576).toFixed(1)} MB; the limit is ${KB_MAX_FILE_BYTES / 1048576} MB.`,
-      'Split it into smaller documents.',
-    );
-}
-
 export class KbService {
   private readonly clients = new Map<string, Promise<KbClient>>();
-  private readonly uploads = new Map<string, OpenUpload>();
 
   constructor(
     private readonly hosts: HostService,
@@ -97,6 +46,13 @@ export class KbService {
     private readonly emit: (e: AppEvent) => void,
     private readonly options: KbServiceOptions = {},
   ) {}
+
+  /** Files on their way from this machine to a tenant's host. */
+  readonly uploads = new KbUploads({
+    forTenant: (slug, host) => this.forTenant(slug, host),
+    client: (host) => this.client(host),
+    emit: (e) => this.emit(e),
+  });
 
   /** The tenant's host and its worker's client (installed on first use). */
   async forTenant(
@@ -154,7 +110,7 @@ export class KbService {
     const host = await this.hosts.get(hostName);
     const t = await this.hosts.transport(hostName);
     const bundle = await programBundle('kb');
-    const current = await inspect(t);
+    const current = await inspectContainer(t, KB_CONTAINER);
     if (
       current &&
       !replace &&
@@ -198,8 +154,9 @@ export class KbService {
     const program = kbProgramName(bundle.version, bundle.sha256);
     await t.upload(Readable.from([bundle.code]), posix.join(dir, 'program', program), { mode: 0o644 });
     this.forget(hostName);
-    if (current) await run(t, kbRemoveCommand(), 'removing the old worker');
-    await run(
+    if (current)
+      await runInstallStep(t, containerRemoveCommand(KB_CONTAINER), 'removing the old worker', 'kb.install');
+    await runInstallStep(
       t,
       kbRunCommand({
         image,
@@ -213,12 +170,13 @@ export class KbService {
         ...(this.options.workerEnv ? { env: this.options.workerEnv } : {}),
       }),
       'starting the worker',
+      'kb.install',
     );
     // Answering: its socket exists once it listens.
     const deadline = Date.now() + READY_WAIT_MS;
     while (Date.now() < deadline) {
       const r = await t.exec(['test', '-S', kbSocket(host.stateDir)], { timeoutMs: 10_000 });
-      const now = await inspect(t);
+      const now = await inspectContainer(t, KB_CONTAINER);
       if (r.code === 0 && now?.status === 'running') return { installed: true, version: bundle.version };
       await new Promise((res) => setTimeout(res, 250));
     }
@@ -263,163 +221,6 @@ export class KbService {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-  }
-
-  /** Upload files from this machine (the CLI, the desktop app): each streamed, then queued. */
-  async uploadPaths(slug: string, paths: string[], by: string, hostName?: string): Promise<KbJob[]> {
-    const files = [];
-    for (const p of paths) {
-      const st = await stat(p).catch(() => null);
-      if (!st?.isFile())
-        throw new CoreError(
-          'kb.no-file',
-          `'${p}' is not a file.`,
-          'Give the path of a PDF, DOCX, TXT or Markdown file.',
-        );
-      checkFile(basename(p), st.size);
-      files.push({ path: p, size: st.size });
-    }
-    const jobs: KbJob[] = [];
-    for (const f of files) {
-      const { id } = await this.uploadOpen(slug, basename(f.path), f.size, by, hostName);
-      const up = this.uploads.get(id)!;
-      try {
-        for await (const chunk of createReadStream(f.path)) await this.write(up, chunk as Buffer);
-      } catch (err) {
-        this.abort(id);
-        throw err;
-      }
-      jobs.push(await this.uploadClose(id));
-    }
-    return jobs;
-  }
-
-  /** Start an upload whose bytes come in parts (the renderer reads a dropped file piece by piece). */
-  async uploadOpen(
-    slug: string,
-    filename: string,
-    sizeBytes: number,
-    by: string,
-    hostName?: string,
-  ): Promise<{ id: string; host: string }> {
-    checkFile(filename, sizeBytes);
-    const { host, t, stateDir } = await this.forTenant(slug, hostName);
-    const id = `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;
-    const dir = kbIncoming(stateDir, slug);
-    await mkdirHost(t, dir, '0750');
-    const sink = new PassThrough({ highWaterMark: 1024 * 1024 });
-    const done = t.upload(sink, posix.join(dir, id), { mode: 0o640 });
-    done.catch(() => undefined);
-    const up: OpenUpload = {
-      id,
-      slug,
-      host,
-      filename,
-      sizeBytes,
-      received: 0,
-      by,
-      hash: createHash('sha256'),
-      sink,
-      done,
-      idle: setTimeout(() => this.abort(id), UPLOAD_IDLE_MS),
-    };
-    up.idle.unref();
-    this.uploads.set(id, up);
-    return { id, host };
-  }
-
-  async uploadPart(id: string, offset: number, data: Buffer): Promise<{ received: number }> {
-    const up = this.uploads.get(id);
-    if (!up)
-      throw new CoreError(
-        'kb.upload-unknown',
-        'This upload is not open (it finished, failed or waited too long).',
-        'Upload the file again.',
-      );
-    if (offset !== up.received)
-      throw new CoreError(
-        'kb.upload-order',
-        `Part at ${offset} while ${up.received} bytes were received.`,
-        'Upload the file again.',
-      );
-    if (data.length > PART_MAX_BYTES)
-      throw new CoreError(
-        'kb.upload-part',
-        `A part is at most ${PART_MAX_BYTES} bytes.`,
-        'Send smaller parts.',
-      );
-    await this.write(up, data);
-    return { received: up.received };
-  }
-
-  async uploadClose(id: string, sha256?: string): Promise<KbJob> {
-    const up = this.uploads.get(id);
-    if (!up) throw new CoreError('kb.upload-unknown', 'This upload is not open.', 'Upload the file again.');
-    this.uploads.delete(id);
-    clearTimeout(up.idle);
-    up.sink.end();
-    await up.done.catch((err: unknown) => {
-      throw new CoreError(
-        'kb.upload-failed',
-        `Sending '${up.filename}' to the host failed: ${err instanceof Error ? err.message : String(err)}`,
-        'Upload it again.',
-      );
-    });
-    if (up.received !== up.sizeBytes)
-      throw new CoreError(
-        'kb.upload-short',
-        `'${up.filename}' arrived with ${up.received} of ${up.sizeBytes} bytes.`,
-        'Upload it again.',
-      );
-    const digest = up.hash.digest('hex');
-    if (sha256 && sha256.toLowerCase() !== digest)
-      throw new CoreError(
-        'kb.upload-damaged',
-        `'${up.filename}' does not match its checksum.`,
-        'Upload it again.',
-      );
-    const client = await this.client(up.host);
-    const job = await client.request(
-      'kb.enqueue',
-      {
-        tenant: up.slug,
-        upload: up.id,
-        filename: up.filename,
-        sizeBytes: up.sizeBytes,
-        sha256: digest,
-        uploadedBy: up.by,
-      },
-      120_000,
-    );
-    this.emit({ type: 'kb.progress', host: up.host, tenant: up.slug, jobs: [job] });
-    return job;
-  }
-
-  abort(id: string): void {
-    const up = this.uploads.get(id);
-    if (!up) return;
-    this.uploads.delete(id);
-    clearTimeout(up.idle);
-    up.sink.destroy(new Error('upload aborted'));
-  }
-
-  private async write(up: OpenUpload, data: Buffer): Promise<void> {
-    if (up.received + data.length > up.sizeBytes) {
-      this.abort(up.id);
-      throw new CoreError(
-        'kb.upload-long',
-        `'${up.filename}' is longer than the ${up.sizeBytes} bytes announced.`,
-        'Upload it again.',
-      );
-    }
-    up.hash.update(data);
-    up.received += data.length;
-    if (!up.sink.write(data))
-      await new Promise<void>((resolve, reject) => {
-        up.sink.once('drain', resolve);
-        up.sink.once('error', reject);
-        up.done.catch(reject);
-      });
   }
 
   async cancel(slug: string, job: string, hostName?: string): Promise<KbJob> {
@@ -489,31 +290,7 @@ export class KbService {
   }
 
   close(): void {
-    for (const id of [...this.uploads.keys()]) this.abort(id);
+    this.uploads.close();
     for (const name of [...this.clients.keys()]) this.forget(name);
-  }
-}
-
-async function run(t: HostTransport, argv: string[], what: string): Promise<void> {
-  const r = await t.exec(argv, { timeoutMs: 120_000 });
-  if (r.code !== 0)
-    throw new CoreError(
-      'kb.install',
-      `${what[0]?.toUpperCase()}${what.slice(1)} failed: ${r.stderr.trim() || `exit ${String(r.code)}`}.`,
-      'Check Docker on the host (`truffles host check`), then retry: installing is safe to repeat.',
-    );
-}
-
-async function inspect(t: HostTransport): Promise<{ labels: Record<string, string>; status: string } | null> {
-  const r = await t.exec(kbInspectCommand(), { timeoutMs: 15_000 });
-  if (r.code !== 0) return null;
-  const [labels, status] = r.stdout.trim().split('\t');
-  try {
-    return {
-      labels: (JSON.parse(labels ?? '{}') as Record<string, string> | null) ?? {},
-      status: status ?? 'unknown',
-    };
-  } catch {
-    return { labels: {}, status: status ?? 'unknown' };
   }
 }

@@ -141,6 +141,21 @@ let uploadSeq = 1;
 const noop = (): void => {};
 const FINISHED: readonly UploadState[] = ['refused', 'queued', 'failed', 'cancelled'];
 
+/** What the store holds before a tenant is shown (and again after a test resets it). */
+const EMPTY = {
+  tenant: null,
+  list: null,
+  listAt: null,
+  listError: null,
+  jobs: [],
+  watchError: null,
+  uploads: [],
+  chunks: null,
+  search: null,
+  answer: null,
+  busy: {},
+} satisfies Partial<KnowledgeState>;
+
 export const useKnowledge = create<KnowledgeState>()((set, get) => {
   const setBusy = busySetter(set);
   const act = busyRunner(() => get().busy, setBusy);
@@ -243,17 +258,7 @@ export const useKnowledge = create<KnowledgeState>()((set, get) => {
   }
 
   return {
-    tenant: null,
-    list: null,
-    listAt: null,
-    listError: null,
-    jobs: [],
-    watchError: null,
-    uploads: [],
-    chunks: null,
-    search: null,
-    answer: null,
-    busy: {},
+    ...EMPTY,
 
     selectTenant(t) {
       if (sameTenant(get().tenant, t)) return;
@@ -533,17 +538,5 @@ export function resetKnowledgeStore(): void {
   listLoad.reset();
   sources.clear();
   pumping = false;
-  useKnowledge.setState({
-    tenant: null,
-    list: null,
-    listAt: null,
-    listError: null,
-    jobs: [],
-    watchError: null,
-    uploads: [],
-    chunks: null,
-    search: null,
-    answer: null,
-    busy: {},
-  });
+  useKnowledge.setState({ ...EMPTY });
 }
