@@ -12,6 +12,7 @@
 import type { z } from 'zod';
 import { alertsSlice } from './contract/alerts';
 import { kbSlice } from './contract/kb';
+import { costSlice } from './contract/cost';
 import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
@@ -37,6 +38,7 @@ export * from './contract/events';
 export * from './contract/ops';
 export * from './contract/alerts';
 export * from './contract/kb';
+export * from './contract/cost';
 
 // ---------- commands: the registration list ----------
 
@@ -53,6 +55,7 @@ export const SLICES = [
   healthSlice,
   alertsSlice,
   kbSlice,
+  costSlice,
 ] as const;
 
 export const commands = mergeSlices(...SLICES);

@@ -17,6 +17,7 @@ import { hostsFeature } from './hosts/handlers';
 import type { HostService } from './hosts/service';
 import { imagesFeature } from './images/handlers';
 import { kbFeature } from './kb/handlers';
+import { costFeature } from './cost/handlers';
 import type { KbService } from './kb/service';
 import type { Operations } from './operations';
 import type { Store } from './store/store';
@@ -67,6 +68,7 @@ export const FEATURES: {
   health: healthFeature,
   alerts: alertsFeature,
   kb: kbFeature,
+  cost: costFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

@@ -27,6 +27,12 @@ export const ru: Messages = {
  * English text. A message not listed here is shown as the contract wrote it.
  */
 export const ruSchemaMessages: Record<string, string> = {
+  'A day is written YYYY-MM-DD.': 'День записывается как ГГГГ-ММ-ДД.',
+  'A model name has letters, digits and . _ : @ / - only.':
+    'Имя модели состоит только из латинских букв, цифр и . _ : @ / -.',
+  'A price is a decimal number of USD per 1M tokens.': 'Цена — десятичное число долларов США за 1 млн токенов.',
+  'A rate is tenge per US dollar, e.g. 512.34.': 'Курс — тенге за доллар США, например 512.34.',
+  'A budget is an amount, e.g. 50000 or 99.50.': 'Бюджет — сумма, например 50000 или 99.50.',
   'Host name is empty: give the host a short name such as "almaty-1".':
     'Имя не указано: дайте хосту короткое имя, например «almaty-1».',
   'Host name is longer than 63 characters: choose a shorter name.':
