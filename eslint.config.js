@@ -139,7 +139,8 @@ export default tseslint.config(
   },
   {
     // The host agent (src/agent) is bundled alone and runs on every host: Node's built-ins, its own
-    // modules and the protocol's types, nothing else (no package, nothing of the console).
+    // modules, the protocol's types and the shared cost arithmetic, nothing else (nothing of the
+    // console). Only its cost folder uses packages: pg (the tenants' databases) and decimal.js.
     files: ['src/agent/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -147,9 +148,29 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts)$)',
+              regex: '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts|cost)$|\\.\\./shared/cost/(prices|view)$)',
               message:
-                'The agent imports only node: built-ins, ./ modules and ../shared/agent/protocol or alerts.',
+                'The agent imports only node: built-ins, ./ modules, ../shared/agent/protocol, alerts or cost and ../shared/cost/prices or view.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The agent's cost views (src/agent/cost): the same, plus pg and decimal.js and the agent's
+    // docker, server, tenant env and durable files.
+    files: ['src/agent/cost/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!node:|pg$|decimal\\.js$|\\./|\\.\\./(alerts/files|alerts/observations|docker|server|tenantenv)$|\\.\\./\\.\\./shared/agent/(protocol|cost)$|\\.\\./\\.\\./shared/cost/(prices|view)$)',
+              message:
+                "The agent's cost views import node: built-ins, pg, decimal.js, ./ modules, the agent's docker, server, tenantenv and durable files, and the shared cost and protocol types.",
             },
           ],
         },

@@ -40,6 +40,8 @@ import { Alerter } from './alerts/alerter';
 import type { AlerterDeps } from './alerts/alerter';
 import { readBackups, readCerts, readSecurity, readTenants } from './alerts/sources';
 import { alertsMethods } from './alertsDoor';
+import { CostEngine } from './cost/engine';
+import { costMethods } from './costDoor';
 import type { LogsTarget } from './logs';
 
 const env = process.env;
@@ -67,10 +69,30 @@ const methods = [
   'alerts.unhold',
   'alerts.configure',
   'alerts.test',
+  'cost.view',
+  'cost.conversation',
+  'cost.prices',
+  'cost.pricesSet',
+  'cost.reprice',
+  'cost.rates',
+  'cost.ratesImport',
+  'cost.budget',
+  'cost.budgetSet',
 ];
 
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
 const table = new ContainerTable(docker);
+/** AI cost (issue 16): the tenants' spend, rollups, prices, rates and budgets; needs the state folder. */
+const cost = stateDir
+  ? new CostEngine({
+      docker,
+      rootfs,
+      stateDir,
+      dir,
+      log,
+      tenants: async () => (await readTenants({ rootfs, procRoot, stateDir })).map((t) => t.slug),
+    })
+  : null;
 const sampler = new Sampler(docker, cgroupRoot, procRoot);
 const history = new History(join(dir, 'data'));
 const watchers = new Set<(e: WatchEvent) => void>();
@@ -194,17 +216,19 @@ async function sweepOnce(): Promise<void> {
 async function sideReads(): Promise<Awaited<ReturnType<AlerterDeps['side']>>> {
   const paths = { rootfs, procRoot, stateDir: stateDir ?? '/nonexistent' };
   const tenants = stateDir ? await readTenants(paths) : [];
-  const [backups, certs, security] = await Promise.all([
+  const [backups, certs, security, budgets] = await Promise.all([
     stateDir ? readBackups(paths, tenants) : { value: null, problem: null },
     stateDir
       ? readCerts(tenants, { host: edgeHost, port: Number(edgePort) || 443 })
       : { value: null, problem: null },
     readSecurity(paths),
+    cost ? cost.tick().catch((err: unknown) => (log(`cost: ${(err as Error).message}`), null)) : null,
   ]);
   return {
     backups: backups.value,
     certs: certs.value,
     security: security.value,
+    budgets,
     problems: [backups.problem, certs.problem, security.problem].filter((x): x is string => x !== null),
   };
 }
@@ -395,6 +419,7 @@ async function main(): Promise<void> {
     announce: (notices, active) => broadcast({ kind: 'alerts', notices, active }),
   });
   Object.assign(door.methods, alertsMethods(alerter));
+  if (cost) Object.assign(door.methods, costMethods(cost));
   const server = await serveDoor(socketPath, door, gid);
   log(
     `truffles-agent ${AGENT_VERSION} (protocol ${AGENT_PROTOCOL}) on ${socketPath}; host /proc ${procRoot}, / ${rootfs}, cgroups ${cgroupRoot}`,
@@ -413,6 +438,7 @@ async function main(): Promise<void> {
   const shutdown = (): void => {
     stop.abort();
     void alerter?.stop();
+    cost?.close();
     clearTimeout(timer);
     server.close();
     for (const w of watchers) watchers.delete(w);

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DockerApi } from '../agent/docker';
+import { parseEnv, serviceIp as anyServiceIp, TENANT_SLUG } from '../agent/tenantenv';
 import { WorkerError } from './errors';
 
 export interface TenantAccess {
@@ -17,46 +18,14 @@ export interface TenantAccess {
   llm: { baseUrl: string; apiKey: string | null };
 }
 
-const SLUG = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-
 export function checkSlug(slug: unknown): string {
-  if (typeof slug !== 'string' || !SLUG.test(slug))
+  if (typeof slug !== 'string' || !TENANT_SLUG.test(slug))
     throw new WorkerError('tenant', `'${String(slug)}' is not a tenant slug.`);
   return slug;
 }
 
-/** `.env` as the console writes it: KEY='value' lines (single quotes: literal), comments, blanks. */
-export function parseEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = line.slice(0, eq).trim();
-    let value = line.slice(eq + 1).trim();
-    if (value.length >= 2 && (value[0] === "'" || value[0] === '"') && value.endsWith(value[0]))
-      value = value.slice(1, -1);
-    out[key] = value;
-  }
-  return out;
-}
-
-interface ContainerSummary {
-  Id: string;
-  State: string;
-  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
-}
-
-export async function serviceIp(docker: DockerApi, slug: string, service: string): Promise<string> {
-  const filters = JSON.stringify({
-    label: [`com.docker.compose.project=${slug}`, `com.docker.compose.service=${service}`],
-  });
-  const list = await docker.json<ContainerSummary[]>(
-    `/containers/json?filters=${encodeURIComponent(filters)}`,
-  );
-  const c = list.find((x) => x.State === 'running');
-  const ip = c?.NetworkSettings?.Networks?.[`${slug}_internal`]?.IPAddress;
+async function serviceIp(docker: DockerApi, slug: string, service: string): Promise<string> {
+  const ip = await anyServiceIp(docker, slug, service);
   if (!ip) throw new WorkerError('tenant', `Service ${service} of '${slug}' is not running.`);
   return ip;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batches, embed, postJson, retryAfterMs } from '../../src/kbworker/llm';
 import { WorkerError } from '../../src/kbworker/errors';
-import { parseEnv } from '../../src/kbworker/tenant';
+import { parseEnv } from '../../src/agent/tenantenv';
 import { priceOf, DEFAULT_ROUTER } from '../../src/kbworker/db';
 import { sumDecimals } from '../../src/kbworker/search';
 

@@ -27,7 +27,13 @@ import type {
 import type { ContainerHealth, HostHealth } from '../../shared/agent/protocol';
 import { atomicWrite } from './files';
 import { baseRules } from './kinds';
-import type { BackupObservation, CertObservation, Observation, SecurityObservation } from './observations';
+import type {
+  BackupObservation,
+  BudgetObservation,
+  CertObservation,
+  Observation,
+  SecurityObservation,
+} from './observations';
 import type { ContainerTracks } from './observe';
 import { noteExit, noteStopRequested, trackContainers } from './observe';
 import { digestRenderer, messagesFor, testMessages } from './outbox';
@@ -64,6 +70,8 @@ export interface AlerterDeps {
     backups: BackupObservation[] | null;
     certs: CertObservation[] | null;
     security: SecurityObservation | null;
+    /** Each tenant's monthly AI spend against its budget (null: not read). */
+    budgets?: BudgetObservation[] | null;
     problems: string[];
   }>;
   /** How often the side reads run (default 60 s). */
@@ -238,6 +246,7 @@ export class Alerter {
       if (this.side.backups) obs.backups = this.side.backups;
       if (this.side.certs) obs.certs = this.side.certs;
       if (this.side.security) obs.security = this.side.security;
+      if (this.side.budgets) obs.budgets = this.side.budgets;
     }
     return obs;
   }

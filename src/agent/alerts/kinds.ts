@@ -71,7 +71,10 @@ export const DEFAULT_RULES: readonly AlertRule[] = [
   base('firewall', 'warning', 0, { params: { allowedPorts: [22, 80, 443] } }),
   base('fail2ban', 'warning', 0),
   base('ssh-password', 'warning', 0),
-  base('budget', 'warning', 0, { fire: 100, clear: 100 }),
+  // A tenant's monthly AI budget (calendar month, Asia/Almaty): 80 % warns, 100 % is critical.
+  // Spend only grows within a month, so each fires once a month and clears when the month turns.
+  { ...base('budget', 'warning', 0, { fire: 80, clear: 80 }), id: 'budget-soft' },
+  base('budget', 'critical', 0, { fire: 100, clear: 100 }),
 ];
 
 /** One subject's state under one rule. */

@@ -190,6 +190,11 @@ export const TITLES: Record<AlertKind, Title> = {
     const cur = a.facts['currency'] ? ` ${str(a.facts['currency'])}` : '';
     const spent = `${num(a.facts['spent'])}${cur}`;
     const budget = `${num(a.facts['budget'])}${cur}`;
+    const pct = typeof a.value === 'number' ? a.value : null;
+    if (pct !== null && pct < 100)
+      return l === 'ru'
+        ? `Расходы на ИИ достигли ${Math.floor(pct)} % бюджета: ${spent} из ${budget}`
+        : `AI spend reached ${Math.floor(pct)} % of the budget: ${spent} of ${budget}`;
     return l === 'ru'
       ? `Расходы на ИИ превысили бюджет: ${spent} из ${budget}`
       : `AI spend is over budget: ${spent} of ${budget}`;

@@ -28,6 +28,7 @@ import { registerBackupCommands } from './backups';
 import { registerEdgeCommands } from './edge';
 import { registerHealthCommands, registerLogsCommand } from './health';
 import { registerKbCommands } from './kb';
+import { registerCostCommands } from './cost';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
@@ -435,6 +436,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerBackupCommands(program, ctx);
   registerFleetCommands(program, ctx);
   registerKbCommands(program, ctx);
+  registerCostCommands(program, ctx);
   registerEdgeCommands(program, ctx);
   registerHealthCommands(program, ctx);
   registerLogsCommand(program, ctx);

@@ -21,6 +21,7 @@ import { followFleet } from './health/follow';
 import { LogFollows } from './health/logs';
 import { HealthService, type HealthServiceOptions } from './health/service';
 import { KbService, type KbServiceOptions } from './kb/service';
+import { CostService } from './cost/service';
 import { Operations } from './operations';
 import { Scheduler } from './scheduler';
 import { HostService, type HostServiceOptions } from './hosts/service';
@@ -65,6 +66,7 @@ export class Core {
   readonly health: HealthService;
   readonly alerts: AlertsService;
   readonly kb: KbService;
+  readonly cost: CostService;
   readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
@@ -99,6 +101,11 @@ export class Core {
       secrets: options.secrets,
     });
     this.kb = new KbService(this.hosts, this.tenants, emit, options.kbOptions ?? {});
+    this.cost = new CostService({
+      client: (host) => this.health.client(host),
+      hostNames: async () => (await this.hosts.list()).map((h) => h.name),
+      locate: async (slug, host) => (await this.tenants.locate(slug, host)).host.name,
+    });
     this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it, or to the alerts it brings (the
     // agents' notices and the console's own rule: a host unreachable for N minutes).
@@ -129,6 +136,7 @@ export class Core {
         health: this.health,
         alerts: this.alerts,
         kb: this.kb,
+        cost: this.cost,
         logs: this.logs,
         hub: this.hub,
         ops: this.ops,

@@ -19,6 +19,7 @@ import { imagesFeature } from './images/handlers';
 import { kbFeature } from './kb/handlers';
 import { costFeature } from './cost/handlers';
 import type { KbService } from './kb/service';
+import type { CostService } from './cost/service';
 import type { Operations } from './operations';
 import type { Store } from './store/store';
 import type { EdgeService } from './edge/service';
@@ -40,6 +41,7 @@ export interface FeatureContext {
   health: HealthService;
   alerts: AlertsService;
   kb: KbService;
+  cost: CostService;
   logs: LogFollows;
   hub: EventHub;
   ops: Operations;

@@ -20,6 +20,7 @@
  * the agent refuses a method it does not know with `unknown-method`.
  */
 import type { AlertNotice, AlertsMethods } from './alerts';
+import type { CostMethods } from './cost';
 
 /** The protocol this code speaks. A change that an older peer would misread bumps it. */
 export const AGENT_PROTOCOL = 1;
@@ -150,7 +151,7 @@ export type HistoryParams = { range: HistoryRange } & (
 );
 
 /** Method → params and result (the alert methods: src/shared/agent/alerts.ts). */
-export interface AgentMethods extends AlertsMethods {
+export interface AgentMethods extends AlertsMethods, CostMethods {
   ping: { params: Record<string, never>; result: { pong: true; at: string } };
   snapshot: { params: Record<string, never>; result: HostSnapshot };
   history: { params: HistoryParams; result: HistorySeries };

@@ -23,6 +23,8 @@ export interface PriceEntry {
   /** Where the figure comes from, and when it was last checked against it (null: not checked from here). */
   source: string;
   checkedOn: string | null;
+  /** Only for this tenant: an override of the host's table (its entry wins at the same prefix length). */
+  tenant?: string;
 }
 
 export interface PriceTable {

@@ -1,21 +1,16 @@
 import { costSlice } from '../../../shared/contract/cost';
-import { CoreError } from '../errors';
 import { defineFeature } from '../feature';
 import type { FeatureContext } from '../features';
 
-const todo = (): never => {
-  throw new CoreError('cost.unavailable', 'AI cost is being built.', 'Update the console.');
-};
-
 /** AI cost: views, prices, rates, budgets and re-pricing, served by each host's agent. */
-export const costFeature = defineFeature(costSlice, (_ctx: FeatureContext) => ({
-  'cost.view': todo,
-  'cost.conversation': todo,
-  'cost.prices': todo,
-  'cost.pricesSet': todo,
-  'cost.reprice': todo,
-  'cost.rates': todo,
-  'cost.ratesImport': todo,
-  'cost.budget': todo,
-  'cost.budgetSet': todo,
+export const costFeature = defineFeature(costSlice, ({ cost }: FeatureContext) => ({
+  'cost.view': (i) => cost.view(i),
+  'cost.conversation': (i) => cost.conversation(i.tenant, i.conversationId, i.host),
+  'cost.prices': (i) => cost.prices(i.host),
+  'cost.pricesSet': (i) => cost.setPrices(i.entries, i.host),
+  'cost.reprice': (i) => cost.reprice(i),
+  'cost.rates': (i) => cost.rates(i.host, i.limit),
+  'cost.ratesImport': (i) => cost.importRates(i.rates, i.host),
+  'cost.budget': (i) => cost.budget(i.tenant, i.host),
+  'cost.budgetSet': (i) => cost.setBudget(i.tenant, i.budget, i.host),
 }));

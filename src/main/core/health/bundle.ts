@@ -124,11 +124,7 @@ export async function buildFromSource(entry: string, name: ProgramName = 'agent'
       js: [
         `// ${p.title} ${p.version} (protocol ${p.protocol}). Built by the Truffles console.`,
         // CommonJS dependencies (pg, mammoth) require Node's built-ins at run time.
-        ...(name === 'kb'
-          ? [
-              "import { createRequire as __trufflesRequire } from 'node:module'; const require = __trufflesRequire(import.meta.url);",
-            ]
-          : []),
+        "import { createRequire as __trufflesRequire } from 'node:module'; const require = __trufflesRequire(import.meta.url);",
       ].join('\n'),
     },
     logLevel: 'silent',
