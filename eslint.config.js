@@ -207,9 +207,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!node:|\\./|(\\.\\./)+shared/(agent|kb)/[a-z]+$|\\.\\./agent/(docker|server)$|(unpdf|mammoth|iconv-lite|chardet|marked|pg)$|js-tiktoken(/lite|/ranks/(cl100k|o200k)_base)?$)',
+                '^(?!node:|\\./|(\\.\\./)+shared/(agent|kb)/[a-z]+$|\\.\\./agent/(docker|server|tenantenv)$|(unpdf|mammoth|iconv-lite|chardet|marked|pg)$|js-tiktoken(/lite|/ranks/(cl100k|o200k)_base)?$)',
               message:
-                'The KB worker imports only node: built-ins, ./ modules, ../shared/agent/* and ../shared/kb/*, ../agent/docker and ../agent/server, and unpdf, mammoth, iconv-lite, chardet, js-tiktoken, marked, pg.',
+                'The KB worker imports only node: built-ins, ./ modules, ../shared/agent/* and ../shared/kb/*, ../agent/docker, server and tenantenv, and unpdf, mammoth, iconv-lite, chardet, js-tiktoken, marked, pg.',
             },
           ],
         },

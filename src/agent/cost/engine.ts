@@ -200,30 +200,35 @@ export class CostEngine {
     const target = this.settleTarget();
     const c = client ?? (await (await this.db(slug)).connect());
     try {
-      const cur = await c.query<{ d: string }>(
-        'SELECT settled_until::text AS d FROM truffles_cost.state WHERE id = 1',
-      );
-      if (cur.rows[0] && cur.rows[0].d >= target) return cur.rows[0].d;
+      const STATE =
+        'SELECT settled_until::text AS d, max_id::text AS m FROM truffles_cost.state WHERE id = 1';
+      const newest = async (): Promise<string> =>
+        (await c.query<{ m: string }>('SELECT COALESCE(max(id), 0)::text AS m FROM billing_events')).rows[0]!
+          .m;
+      const cur = (await c.query<{ d: string; m: string }>(STATE)).rows[0];
+      // Settled, and no row came since the last look: nothing to do (one index probe).
+      if (cur && cur.d >= target && (await newest()) === cur.m) return cur.d;
       await c.query('BEGIN');
       try {
         await c.query("SELECT pg_advisory_xact_lock(hashtext('truffles_cost.settle'))");
-        const again = await c.query<{ d: string }>(
-          'SELECT settled_until::text AS d FROM truffles_cost.state WHERE id = 1',
-        );
-        let from = again.rows[0]?.d ?? null;
-        if (from !== null && from >= target) {
-          await c.query('COMMIT');
-          return from;
+        const st = (await c.query<{ d: string; m: string }>(STATE)).rows[0];
+        const max = await newest();
+        if (st) {
+          // Rows that arrived for days already settled (an import, a late commit): those days again.
+          const late = (await c.query<{ day: string }>(SQL.LATE_DAYS, [st.m, st.d])).rows.map((r) => r.day);
+          for (const day of late) for (const q of SQL.REBUILD) await c.query(q, [day, addDays(day, 1)]);
         }
+        let from = st?.d ?? null;
         from ??= (await c.query<{ day: string | null }>(SQL.FIRST_DAY)).rows[0]?.day ?? target;
         if (from < target) for (const q of SQL.REBUILD) await c.query(q, [from, target]);
+        const until = from > target ? from : target;
         await c.query(
-          `INSERT INTO truffles_cost.state (id, settled_until) VALUES (1, $1::date)
-           ON CONFLICT (id) DO UPDATE SET settled_until = EXCLUDED.settled_until, updated_at = now()`,
-          [target],
+          `INSERT INTO truffles_cost.state (id, settled_until, max_id) VALUES (1, $1::date, $2::bigint)
+           ON CONFLICT (id) DO UPDATE SET settled_until = EXCLUDED.settled_until, max_id = EXCLUDED.max_id, updated_at = now()`,
+          [until, max],
         );
         await c.query('COMMIT');
-        return target;
+        return until;
       } catch (err) {
         await c.query('ROLLBACK').catch(() => undefined);
         throw err;

@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS truffles_cost.state (
   settled_until date NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- The newest billing row seen by a settle: a row added later for a settled day (an import, a
+-- late commit) is found by its id and its day summed again.
+ALTER TABLE truffles_cost.state ADD COLUMN IF NOT EXISTS max_id bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS truffles_cost.daily (
   day date NOT NULL,
   event_type text NOT NULL,
@@ -55,6 +58,11 @@ SELECT LEAST(
   (SELECT ${LOCAL_DAY('min(created_at)')} FROM billing_events),
   (SELECT ${LOCAL_DAY('min(created_at)')} FROM messages WHERE direction = 'outbound' AND sender_type = 'bot')
 )::text AS day`;
+
+/** Settled days ([, $2)) that got billing rows after the last settle (ids above $1). */
+export const LATE_DAYS = `
+SELECT DISTINCT ${LOCAL_DAY('created_at')}::text AS day FROM billing_events
+WHERE id > $1::bigint AND created_at < ${START('$2')}`;
 
 /** Rebuild the rollups of the days [$1, $2) from the raw rows (in the caller's transaction). */
 export const REBUILD = [

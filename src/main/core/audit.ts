@@ -34,7 +34,7 @@ export interface CommandAudit {
  * Input fields that say what a command was done to; nothing else of the input is recorded.
  * (`ref`: the alert an `alerts.ack` acknowledged, its episode id or key.)
  */
-const SUBJECT_FIELDS = ['host', 'name', 'slug', 'backupId', 'opId', 'plan', 'ref'] as const;
+const SUBJECT_FIELDS = ['host', 'name', 'slug', 'tenant', 'backupId', 'opId', 'plan', 'ref'] as const;
 
 /** A Telegram bot token's shape (`<bot id>:<secret>`), wherever it might appear in text. */
 const BOT_TOKEN = /\b\d{3,20}:[A-Za-z0-9_-]{20,100}/g;
@@ -73,8 +73,8 @@ export function startRecord(
   }
   const host = commandHost(command.name, input);
   const subject =
-    about.slug !== undefined
-      ? `tenant:${about.slug}`
+    (about.slug ?? about.tenant) !== undefined
+      ? `tenant:${about.slug ?? about.tenant}`
       : host !== null
         ? `host:${host}`
         : `command:${command.name}`;
