@@ -52,14 +52,33 @@ export async function router(c: pg.Client): Promise<Router> {
   return { ...DEFAULT_ROUTER, ...(r.rows[0]?.value ?? {}) };
 }
 
-/** USD of a call by the router's price table: the longest model-name prefix; null when unpriced. */
-export function priceOf(r: Router, model: string, input: number, output = 0): number | null {
+/**
+ * USD of a call by the router's price table, exact, as decimal text (as the workflows bill it:
+ * integer arithmetic on the price's 12 decimals, so 20 tokens of text-embedding-3-small are
+ * 0.0000004, not 0): the longest model-name prefix ending at a word boundary; null when unpriced.
+ */
+export function priceOf(r: Router, model: string, input: number, output = 0): string | null {
   let key: string | null = null;
-  for (const k of Object.keys(r.prices_usd_per_1m ?? {}))
-    if (model.startsWith(k) && (!key || k.length > key.length)) key = k;
+  for (const k of Object.keys(r.prices_usd_per_1m ?? {})) {
+    if (!model.startsWith(k)) continue;
+    const next = model.charAt(k.length);
+    if (next && !/[-_.:@/]/.test(next)) continue;
+    if (!key || k.length > key.length) key = k;
+  }
   const p = key ? r.prices_usd_per_1m[key] : null;
   if (!Array.isArray(p)) return null;
-  return Number(((input * Number(p[0] ?? 0) + output * Number(p[1] ?? 0)) / 1e6).toFixed(6));
+  const scaled = (v: unknown): bigint =>
+    BigInt(
+      Math.max(0, Number(v) || 0)
+        .toFixed(12)
+        .replace('.', ''),
+    );
+  const total =
+    BigInt(Math.max(0, Math.round(input))) * scaled(p[0]) +
+    BigInt(Math.max(0, Math.round(output))) * scaled(p[1]);
+  const digits = total.toString().padStart(19, '0');
+  const text = `${digits.slice(0, -18)}.${digits.slice(-18)}`.replace(/0+$/, '').replace(/\.$/, '');
+  return text;
 }
 
 export async function bill(

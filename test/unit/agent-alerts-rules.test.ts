@@ -345,15 +345,25 @@ describe('backups, certificates, posture, budget', () => {
     expect(sim2.sent('resolve').map((n) => n.key)).toEqual(['firewall@host']);
   });
 
-  it('budget: a tenant over its AI budget fires; a new period resolves', () => {
+  it('budget: 80 % warns and 100 % is critical, each once in a month; the next month resolves both', () => {
     const sim = new Sim();
-    sim.at(0, { budgets: [{ tenant: 'acme', spent: 120, budget: 100, currency: 'USD' }] });
-    sim.at(MIN, { budgets: [{ tenant: 'acme', spent: 3, budget: 100, currency: 'USD' }] });
+    const spend = (spent: number, period = '2026-12') => ({
+      budgets: [{ tenant: 'acme', spent, budget: 100, currency: '₸', period }],
+    });
+    sim.at(0, spend(50));
+    sim.at(MIN, spend(85));
+    sim.at(2 * MIN, spend(99));
+    sim.at(3 * MIN, spend(120));
+    for (let i = 4; i < 60; i++) sim.at(i * MIN, spend(120 + i));
+    sim.at(60 * MIN, spend(3, '2027-01'));
     expect(sim.sent().map((n) => [n.type, n.key])).toEqual([
+      ['fire', 'budget-soft@tenant=acme'],
       ['fire', 'budget@tenant=acme'],
+      ['resolve', 'budget-soft@tenant=acme'],
       ['resolve', 'budget@tenant=acme'],
     ]);
-    expect(sim.notices[0]!.alert.value).toBe(120);
+    expect(sim.notices[0]!.alert).toMatchObject({ value: 85, severity: 'warning' });
+    expect(sim.notices[1]!.alert).toMatchObject({ value: 120, severity: 'critical' });
   });
 });
 

@@ -176,9 +176,11 @@ describe('kb worker: small pieces', () => {
         'text-embedding-3-small': [0.02, 0] as [number, number],
       },
     };
-    expect(priceOf(r, 'gpt-4.1-mini-2025', 1_000_000, 1_000_000)).toBe(2);
-    expect(priceOf(r, 'gpt-4.1', 1000, 500)).toBe(0.006);
-    expect(priceOf(r, 'text-embedding-3-small', 50_000)).toBe(0.001);
+    expect(priceOf(r, 'gpt-4.1-mini-2025', 1_000_000, 1_000_000)).toBe('2');
+    expect(priceOf(r, 'gpt-4.1', 1000, 500)).toBe('0.006');
+    expect(priceOf(r, 'text-embedding-3-small', 20)).toBe('0.0000004');
+    expect(priceOf(r, 'gpt-4.1x', 10)).toBeNull();
+    expect(priceOf(r, 'text-embedding-3-small', 50_000)).toBe('0.001');
     expect(priceOf(r, 'mystery-model', 10)).toBeNull();
   });
 
