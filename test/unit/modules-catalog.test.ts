@@ -146,7 +146,8 @@ describe('module catalog: manifests', () => {
     expect([...catalog.keys()].sort()).toEqual([...Object.keys(COMPLETE), ...Object.keys(PLANNED)].sort());
     for (const { manifest, dir } of catalog.values()) {
       expect(ManifestSchema.safeParse(readJson(join(dir, 'manifest.json'))).success).toBe(true);
-      expect(manifest.version).toBe('1.0.0');
+      // core_chat 1.1.0: migration 002 (exact AI cost, issue 16).
+      expect(manifest.version).toBe(manifest.name === 'core_chat' ? '1.1.0' : '1.0.0');
       expect(
         manifest.title.en && manifest.title.ru && manifest.description.en && manifest.description.ru,
       ).toBeTruthy();
@@ -163,7 +164,7 @@ describe('module catalog: manifests', () => {
       if (name !== 'core_chat') expect(m?.depends, name).toEqual(['core_chat']);
     }
     const chat = catalog.get('core_chat')?.manifest;
-    expect(chat?.migrations).toEqual(['001_init.sql']);
+    expect(chat?.migrations).toEqual(['001_init.sql', '002_exact_cost.sql']);
     expect(chat?.credentials).toContain('postgres.template.json');
     expect(catalog.get('integration_kaspi')?.manifest.migrations).toEqual(['001_orders_payments.sql']);
   });
@@ -419,7 +420,7 @@ describe('module catalog: migrations and credentials', () => {
             new RegExp(`COMMENT ON TABLE ${table}\\b`),
           );
       }
-    expect(files).toBe(2);
+    expect(files).toBe(3);
   });
 
   it('core_chat creates the §8 tables and seeds the spec’s settings idempotently', () => {
