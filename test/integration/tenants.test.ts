@@ -163,10 +163,14 @@ describe('tenant factory on the real test host (edge and Qdrant are stand-ins)',
       expect(settings).toEqual(expect.arrayContaining(['bot_name', 'welcome_message', 'working_hours']));
       const migrations = (
         await db.query<{ module: string; name: string }>(
-          'SELECT module, name FROM truffles_migrations ORDER BY 1',
+          'SELECT module, name FROM truffles_migrations ORDER BY 1, 2',
         )
       ).rows;
-      expect(migrations.map((m) => m.module)).toEqual(['core_chat', 'integration_kaspi']);
+      expect(migrations.map((m) => `${m.module}/${m.name}`)).toEqual([
+        'core_chat/001_init.sql',
+        'core_chat/002_exact_cost.sql',
+        'integration_kaspi/001_orders_payments.sql',
+      ]);
       // n8n's own tables are in their own schema, not among the application's.
       const n8nTables = (
         await db.query<{ n: string }>(
