@@ -1,9 +1,6 @@
-import type { ReactElement } from 'react';
-import { PlaceholderScreen } from '../../kit/PlaceholderScreen';
+import { CostsScreen } from './CostsScreen';
 
 /** The feature's public entry: the screen each of its routes shows. */
 export const costsScreens = {
-  costs: function Placeholder(): ReactElement {
-    return <PlaceholderScreen name="costs" />;
-  },
+  costs: CostsScreen,
 };
