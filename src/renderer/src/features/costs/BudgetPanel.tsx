@@ -175,7 +175,7 @@ function BudgetFacts({ value }: { value: BudgetView }): ReactElement {
     <>
       <dl className="facts cost-budget-facts">
         <Fact label={t('costs.budget.amount')} testId="cost-budget-value">
-          {formatMoney(b.amount, b.currency, lng)}
+          {formatMoney(b.amount, b.currency, lng, { whole: true })}
         </Fact>
         <Fact label={t('costs.budget.spent')} testId="cost-budget-spent">
           {formatMoney(spent.value, spent.currency, lng)}

@@ -9,7 +9,7 @@ import type { CostStage, CostView } from '../../../../shared/contract';
 import { formatNumber } from '../../kit/format';
 import { TableHead } from '../../kit/TableHead';
 import { useLng } from '../../kit/useLocale';
-import { ChartFigure, MoneyText, ShareBar, ToneTag, useCostFormat } from './CostParts';
+import { ChartFigure, InUsdNote, MoneyText, ShareBar, ToneTag, useCostFormat } from './CostParts';
 import type { DayTexts } from './CostPlots';
 import { STAGE_COLOURS } from './CostPlots';
 import { chartCurrency, dayPoints, formatDay, formatMoney, modelRows, peakDay, stageRows } from './costs';
@@ -157,12 +157,15 @@ export function StageChart({ view }: { view: CostView }): ReactElement {
   const { t } = useTranslation();
   const f = useCostFormat();
   const rows = stageRows(view);
+  const cur = chartCurrency(rows, f.currency);
   const name = (s: CostStage): string => t(`costs.stage.${s}`);
   const summary =
     rows.length === 0
       ? t('costs.byStage.empty')
       : t('costs.byStage.summary', {
-          list: rows.map((r) => `${name(r.stage)} ${f.money(r.cost).text} (${f.pct(r.share)})`).join(', '),
+          list: rows
+            .map((r) => `${name(r.stage)} ${f.money(r.cost, cur).text} (${f.pct(r.share)})`)
+            .join(', '),
         });
   return (
     <ChartFigure
@@ -178,7 +181,7 @@ export function StageChart({ view }: { view: CostView }): ReactElement {
             rows={rows.map((r) => ({
               stage: r.stage,
               value: (r.share ?? 0) * 100,
-              label: `${name(r.stage)}: ${f.money(r.cost).text} (${f.pct(r.share)})`,
+              label: `${name(r.stage)}: ${f.money(r.cost, cur).text} (${f.pct(r.share)})`,
             }))}
           />
         )
@@ -204,7 +207,7 @@ export function StageChart({ view }: { view: CostView }): ReactElement {
                 <td className="num">{f.count(r.inputTokens)}</td>
                 <td className="num">{f.count(r.outputTokens)}</td>
                 <td className="num">
-                  <MoneyText money={r.cost} />
+                  <MoneyText money={r.cost} currency={cur} />
                 </td>
                 <td className="num">{f.pct(r.share)}</td>
               </tr>
@@ -219,12 +222,13 @@ export function StageChart({ view }: { view: CostView }): ReactElement {
             <span className="cost-swatch" style={{ background: STAGE_COLOURS[r.stage] }} aria-hidden="true" />
             <span className="cost-stage-name">{name(r.stage)}</span>
             <span className="cost-stage-money">
-              <MoneyText money={r.cost} />
+              <MoneyText money={r.cost} currency={cur} />
             </span>
             <span className="muted cost-stage-share">{f.pct(r.share)}</span>
           </li>
         ))}
       </ul>
+      <InUsdNote shown={cur} />
     </ChartFigure>
   );
 }
@@ -233,6 +237,7 @@ export function ModelTable({ view }: { view: CostView }): ReactElement {
   const { t } = useTranslation();
   const f = useCostFormat();
   const rows = modelRows(view);
+  const cur = chartCurrency(rows, f.currency);
   return (
     <section
       className="card table-card cost-models"
@@ -277,7 +282,7 @@ export function ModelTable({ view }: { view: CostView }): ReactElement {
                       <ToneTag tone="warning" text={t('costs.byModel.unpriced')} />
                     ) : (
                       <>
-                        <MoneyText money={r.cost} />
+                        <MoneyText money={r.cost} currency={cur} />
                         {r.unpricedCalls > 0 ? (
                           <span className="muted small cost-unpriced-note">
                             {t('costs.byModel.partlyUnpriced', { n: f.count(r.unpricedCalls) })}
@@ -296,6 +301,7 @@ export function ModelTable({ view }: { view: CostView }): ReactElement {
           </tbody>
         </table>
       )}
+      <InUsdNote shown={cur} />
     </section>
   );
 }

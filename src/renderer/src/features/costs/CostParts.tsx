@@ -13,9 +13,11 @@ import { useCosts } from './costsStore';
 /** How the screen writes figures: money in the chosen currency (or $ without a rate), counts, shares. */
 export function useCostFormat(): {
   currency: Currency;
-  money(m: Money): { text: string; fellBack: boolean };
+  /** In the chosen currency, or in `currency` when given (a table's one currency). */
+  money(m: Money, currency?: Currency): { text: string; fellBack: boolean };
   other(m: Money): string | null;
-  amount(value: string, currency: Currency, signed?: boolean): string;
+  /** A figure in a given currency; `whole` drops the ".00" of a round one (a target). */
+  amount(value: string, currency: Currency, opts?: { signed?: boolean; whole?: boolean }): string;
   count(n: number): string;
   pct(share: number | null): string;
 } {
@@ -24,28 +26,39 @@ export function useCostFormat(): {
   const currency = useCosts((s) => s.currency);
   return {
     currency,
-    money(m) {
-      const v = moneyIn(m, currency);
+    money(m, cur) {
+      const v = moneyIn(m, cur ?? currency);
       return { text: formatMoney(v.value, v.currency, lng), fellBack: v.fellBack };
     },
     other(m) {
       const o = otherMoney(m, moneyIn(m, currency).currency);
       return o ? formatMoney(o.value, o.currency, lng) : null;
     },
-    amount: (value, cur, signed) => formatMoney(value, cur, lng, { signed: signed ?? false }),
+    amount: (value, cur, opts) => formatMoney(value, cur, lng, opts),
     count: (n) => formatNumber(n, lng, 0),
-    pct: (share) =>
-      share === null
-        ? t('common.none')
-        : `${formatNumber(share * 100, lng, share > 0 && share < 0.1 ? 1 : 0)}\u00a0%`,
+    pct: (share) => {
+      if (share === null) return t('common.none');
+      const p = share * 100;
+      if (p > 0 && p < 0.1) return `<\u00a0${formatNumber(0.1, lng, 1)}\u00a0%`;
+      return `${formatNumber(p, lng, p < 10 ? 1 : 0)}\u00a0%`;
+    },
   };
 }
 
 /** A sum of money in the chosen currency; marked (and said) when it is in dollars for lack of a rate. */
-export function MoneyText({ money, testId }: { money: Money; testId?: string }): ReactElement {
+export function MoneyText({
+  money,
+  currency,
+  testId,
+}: {
+  money: Money;
+  /** The table's one currency (see chartCurrency); else the chosen one. */
+  currency?: Currency;
+  testId?: string;
+}): ReactElement {
   const { t } = useTranslation();
   const f = useCostFormat();
-  const { text, fellBack } = f.money(money);
+  const { text, fellBack } = f.money(money, currency);
   return (
     <span
       className={`cost-money${fellBack ? ' cost-money-usd' : ''}`}
@@ -174,7 +187,7 @@ export function BudgetMeter({
   const { t } = useTranslation();
   const lng = useLng();
   const tone = budgetTone(pct);
-  const of = formatMoney(amount, currency, lng);
+  const of = formatMoney(amount, currency, lng, { whole: true });
   return (
     <span
       className={`cost-budget-meter cost-budget-${tone}`}
@@ -190,5 +203,17 @@ export function BudgetMeter({
           : t('costs.budget.pctOf', { pct: `${formatNumber(pct, lng, 0)}\u00a0%`, amount: of })}
       </span>
     </span>
+  );
+}
+
+/** Said under a table shown in dollars although tenge were chosen (a day of the range has no rate). */
+export function InUsdNote({ shown, testId }: { shown: Currency; testId?: string }): ReactElement | null {
+  const { t } = useTranslation();
+  const wanted = useCosts((s) => s.currency);
+  if (shown === wanted) return null;
+  return (
+    <p className="muted small cost-in-usd" data-testid={testId}>
+      {t('costs.inUsd')}
+    </p>
   );
 }

@@ -45,7 +45,7 @@ export function SummaryTiles({ view }: { view: CostView }): ReactElement {
   const f = useCostFormat();
   const c = view.conversations;
   const tone = conversationTone(c.p50, c.targetKzt);
-  const target = f.amount(c.targetKzt, 'KZT');
+  const target = f.amount(c.targetKzt, 'KZT', { whole: true });
   const tot = view.totals;
   const toneText =
     tone === 'ok'
@@ -117,7 +117,7 @@ export function SummaryTiles({ view }: { view: CostView }): ReactElement {
                 <WarningIcon /> {f.count(tot.unpricedCalls)}
               </>
             }
-            sub={t('costs.tile.unpriced', { n: f.count(tot.unpricedCalls) })}
+            sub={t('costs.tile.unpriced', { count: tot.unpricedCalls, n: f.count(tot.unpricedCalls) })}
           />
         ) : null}
       </div>

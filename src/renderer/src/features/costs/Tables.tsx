@@ -9,8 +9,17 @@ import { formatDateTime } from '../../kit/format';
 import { TableHead } from '../../kit/TableHead';
 import { useLng } from '../../kit/useLocale';
 import { useRowNavigation } from '../../kit/useRowNavigation';
-import { BudgetMeter, MoneyText, ShareBar, useCostFormat } from './CostParts';
-import { STAGES, formatMoney, overTarget, shareOf, shortId, tenantRows, tierShares } from './costs';
+import { BudgetMeter, InUsdNote, MoneyText, ShareBar, useCostFormat } from './CostParts';
+import {
+  STAGES,
+  chartCurrency,
+  formatMoney,
+  overTarget,
+  shareOf,
+  shortId,
+  tenantRows,
+  tierShares,
+} from './costs';
 import type { CostScope } from './costs';
 import type { ConversationRow } from './costsStore';
 
@@ -26,6 +35,7 @@ export function TenantTable({
   const { t } = useTranslation();
   const f = useCostFormat();
   const rows = tenantRows(view);
+  const cur = chartCurrency(rows, f.currency);
   const open = (r: TenantRow | undefined): void => {
     if (r) onScope({ host: r.host, tenant: r.tenant });
   };
@@ -84,7 +94,7 @@ export function TenantTable({
                   ) : null}
                 </td>
                 <td className="num">
-                  <MoneyText money={r.cost} />
+                  <MoneyText money={r.cost} currency={cur} />
                 </td>
                 <td className="num">{f.count(r.conversations)}</td>
                 <td>
@@ -105,6 +115,7 @@ export function TenantTable({
           </tbody>
         </table>
       )}
+      <InUsdNote shown={cur} />
     </section>
   );
 }
@@ -125,7 +136,7 @@ export function ConversationsPanel({
     const r = rows[i];
     if (r) onOpen(r);
   });
-  const target = formatMoney(c.targetKzt, 'KZT', lng);
+  const target = formatMoney(c.targetKzt, 'KZT', lng, { whole: true });
   return (
     <section
       className="card table-card cost-conversations"

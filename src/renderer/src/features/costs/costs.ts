@@ -155,9 +155,12 @@ export function formatDay(day: string, lng: Lng, withYear = false): string {
   }).format(utc(day));
 }
 
-/** "1.2M" / "1,2 млн": a big count in a tile (the exact one goes in its title). */
+/** "1.2M" / "1,2 млн": a big count in a tile, the exact one beside it (en-US: British English writes "1.2m"). */
 export function formatCompact(n: number, lng: Lng): string {
-  return new Intl.NumberFormat(LOCALE[lng], { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+  return new Intl.NumberFormat(lng === 'ru' ? 'ru-RU' : 'en-US', {
+    notation: 'compact',
+    maximumFractionDigits: 1,
+  }).format(n);
 }
 
 /** The last day of `day`'s month. */
@@ -220,7 +223,7 @@ export function formatMoney(
   value: string,
   currency: Currency,
   lng: Lng,
-  opts: { signed?: boolean; digits?: number } = {},
+  opts: { signed?: boolean; digits?: number; whole?: boolean } = {},
 ): string {
   let v: Decimal;
   try {
@@ -228,7 +231,8 @@ export function formatMoney(
   } catch {
     return value;
   }
-  const n = formatDecimal(v, lng, opts.digits);
+  // `whole`: a round figure (a target, a budget) without its ".00".
+  const n = formatDecimal(v, lng, opts.whole && v.isInteger() ? 0 : opts.digits);
   const sign = v.isNegative() && !v.isZero() ? MINUS : opts.signed && !v.isZero() ? '+' : '';
   if (currency === 'KZT') return `${sign}${n}${NBSP}₸`;
   return lng === 'ru' ? `${sign}${n}${NBSP}$` : `${sign}$${n}`;
@@ -299,9 +303,12 @@ export function budgetTone(pct: number | null): Tone {
 
 // ---------- by day ----------
 
-/** The currency a chart of days is drawn in: tenge only when every day has them. */
-export function chartCurrency(days: readonly CostDay[], wanted: Currency): Currency {
-  return wanted === 'KZT' && days.every((d) => d.cost.kzt !== null) ? 'KZT' : 'USD';
+/**
+ * The one currency a chart or a table of sums over the range is shown in: tenge only when every
+ * row has them (else all in dollars, rather than a column of both).
+ */
+export function chartCurrency(rows: readonly { cost: Money }[], wanted: Currency): Currency {
+  return wanted === 'KZT' && rows.every((r) => r.cost.kzt !== null) ? 'KZT' : 'USD';
 }
 
 export interface DayPoint {

@@ -12,6 +12,7 @@ export const costs = {
     viewLine: 'Costs of {{what}}, {{from}} – {{to}}; read {{when}}.',
     noRateFigure: 'in US dollars: a day of it has no USD→KZT rate',
     hostFailed: '{{host}} did not answer ({{error}}): the figures leave it out.',
+    inUsd: 'In US dollars: a day of the range has no USD→KZT rate.',
     noAnswer: 'no answer',
     tabs: 'Costs views',
     tab: {
@@ -63,14 +64,17 @@ export const costs = {
       targetUnknown: 'against {{target}}: unknown (no rate)',
       overTarget: '{{share}} of conversations cost {{target}} or more',
       unpricedLabel: 'Unpriced calls',
-      unpriced: '{{n}} calls unpriced — their cost is unknown, not zero',
+      unpriced_one: '{{n}} call unpriced — its cost is unknown, not zero',
+      unpriced_few: '{{n}} calls unpriced — their cost is unknown, not zero',
+      unpriced_many: '{{n}} calls unpriced — their cost is unknown, not zero',
+      unpriced_other: '{{n}} calls unpriced — their cost is unknown, not zero',
     },
     rates: {
       note: '₸ at the National Bank rate of each day; latest {{rate}} on {{date}}.',
       noneKnown: 'No USD→KZT rate is known: the figures are in US dollars until the rates are imported.',
       priceVersion: 'Prices: table {{version}}.',
       missing:
-        'No USD→KZT rate for {{n}} days of the range: {{days}}. Their tenge are unknown, so the figures that include them are shown in US dollars (marked *).',
+        'Days of the range without a USD→KZT rate ({{n}}): {{days}}. Their tenge are unknown, so the figures that include them are shown in US dollars (marked *).',
       importNow: 'Import rates',
       title: 'USD→KZT rates',
       about:
@@ -120,7 +124,7 @@ export const costs = {
       legendAnomaly: 'Anomaly: over 3× the median of the 7 days before',
       legendLive: 'Today (live)',
       inUsd: 'Drawn in US dollars: some days of the range have no USD→KZT rate.',
-      summary: 'Spend by day from {{from}} to {{to}} ({{days}} days).',
+      summary: 'Spend by day from {{from}} to {{to}} (days: {{days}}).',
       summaryPeak: 'The costliest day is {{day}}: {{money}}.',
       summaryNothing: 'Nothing was spent.',
       summaryAnomalies: 'Anomalies: {{list}}.',
