@@ -528,6 +528,19 @@ describe('costs store', () => {
     expect(useCosts.getState().reprice?.confirming).toBe(false);
   });
 
+  it('on the prices tab, a change of host reads that host’s prices and rates', async () => {
+    const f = core();
+    useCosts.getState().setTab('prices');
+    await flush();
+    useCosts.getState().setScope({ host: 'almaty-2', tenant: null });
+    await flush();
+    // A tenant of the same host does not read them again.
+    useCosts.getState().setScope({ host: 'almaty-2', tenant: 'clinic' });
+    await flush();
+    expect(callsOf(f, 'cost.prices')).toEqual([{}, { host: 'almaty-2' }]);
+    expect(callsOf(f, 'cost.rates')).toEqual([{ limit: 10 }, { host: 'almaty-2', limit: 10 }]);
+  });
+
   it('imports the rates read on every host, adds a price on the scope’s host, and reads both again', async () => {
     const f = core();
     const rates = parseRates('2026-12-07,512.90\n2026-12-08;513,05').rates;

@@ -39,6 +39,7 @@ function RatesImport(): ReactElement {
   return (
     <div className="cost-rates-import">
       <h3 className="cost-subhead">{t('costs.rates.importTitle')}</h3>
+      <p className="muted small">{t('costs.rates.everyHost')}</p>
       <div className="field">
         <label htmlFor={`${id}-text`}>{t('costs.rates.paste')}</label>
         <textarea

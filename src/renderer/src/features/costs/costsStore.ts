@@ -148,7 +148,8 @@ export const useCosts = create<CostsState>()((set, get) => {
 
     setScope(scope) {
       const next = scope.host ? scope : FLEET;
-      if (sameScope(get().scope, next)) return;
+      const before = get().scope;
+      if (sameScope(before, next)) return;
       const b = get().budget;
       // The figures shown belong to the other scope: they go, the new ones are read.
       set({
@@ -161,6 +162,14 @@ export const useCosts = create<CostsState>()((set, get) => {
       });
       void get().load();
       if (next.tenant) void get().loadBudget();
+      // The prices and rates are the scope's host's (or every host's): read them again.
+      if (next.host !== before.host) {
+        set({ prices: null, pricesError: null, rates: null, ratesError: null });
+        if (get().tab === 'prices') {
+          void get().loadPrices();
+          void get().loadRates();
+        }
+      }
     },
 
     setRange(range) {

@@ -84,6 +84,7 @@ export const costs = {
       hostNone: 'no rate yet',
       last: 'The last {{n}}',
       importTitle: 'Import rates',
+      everyHost: 'The rates are written on every host (each keeps its own copy).',
       paste: 'Paste the rates',
       pick: '…or pick a CSV file',
       format:

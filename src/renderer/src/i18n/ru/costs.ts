@@ -87,6 +87,7 @@ export const costs: Shape<typeof en> = {
       hostNone: 'курсов пока нет',
       last: 'Последние {{n}}',
       importTitle: 'Загрузка курсов',
+      everyHost: 'Курсы записываются на каждый хост (у каждого своя копия).',
       paste: 'Вставьте курсы',
       pick: '…или выберите файл CSV',
       format:
