@@ -7,6 +7,7 @@ import { updates } from './en/updates';
 import { logs } from './en/logs';
 import { alerts } from './en/alerts';
 import { knowledge } from './en/knowledge';
+import { costs } from './en/costs';
 
 /**
  * English UI strings, one file per feature (`en/<feature>.ts`), merged here. They define the
@@ -23,6 +24,7 @@ export const en = {
   ...updates,
   ...alerts,
   ...knowledge,
+  ...costs,
 };
 
 export type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

@@ -8,6 +8,7 @@ import { updates } from './ru/updates';
 import { logs } from './ru/logs';
 import { alerts } from './ru/alerts';
 import { knowledge } from './ru/knowledge';
+import { costs } from './ru/costs';
 
 /** Russian UI strings: the same keys as en.ts, one file per feature (`ru/<feature>.ts`). */
 export const ru: Messages = {
@@ -20,6 +21,7 @@ export const ru: Messages = {
   ...logs,
   ...alerts,
   ...knowledge,
+  ...costs,
 };
 
 /**
@@ -30,7 +32,8 @@ export const ruSchemaMessages: Record<string, string> = {
   'A day is written YYYY-MM-DD.': 'День записывается как ГГГГ-ММ-ДД.',
   'A model name has letters, digits and . _ : @ / - only.':
     'Имя модели состоит только из латинских букв, цифр и . _ : @ / -.',
-  'A price is a decimal number of USD per 1M tokens.': 'Цена — десятичное число долларов США за 1 млн токенов.',
+  'A price is a decimal number of USD per 1M tokens.':
+    'Цена — десятичное число долларов США за 1 млн токенов.',
   'A rate is tenge per US dollar, e.g. 512.34.': 'Курс — тенге за доллар США, например 512.34.',
   'A budget is an amount, e.g. 50000 or 99.50.': 'Бюджет — сумма, например 50000 или 99.50.',
   'Host name is empty: give the host a short name such as "almaty-1".':
