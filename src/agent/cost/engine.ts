@@ -378,7 +378,10 @@ export class CostEngine {
         replies.set(tier, (replies.get(tier) ?? 0) + Number(r['replies']));
       }
 
-      const budget = await this.budgetOf(slug, c, s, rates);
+      // The month's spend against the budget: measured only for a tenant that has one.
+      const budget = parseBudget(s['budget'])
+        ? await this.budgetOf(slug, c, s, rates)
+        : { budget: null, usd: '0', kzt: '0', pct: null };
       const missing = inRange.filter((d) => days.get(d)?.kzt === null);
       const latest = rates[rates.length - 1] ?? null;
       return {

@@ -83,16 +83,6 @@ export const shell = {
     storedKey: 'Stored key (encrypted)',
     none: 'None (local socket)',
   },
-  placeholder: {
-    soon: 'Coming with the next parts of the console.',
-    costs: {
-      title: 'AI cost',
-      body: 'Cost of every LLM and embedding call from each tenant’s billing events, per tenant, model and day, in tenge and dollars.',
-      p1: 'Cost per conversation against the 5 ₸ target',
-      p2: 'Budgets and alerts',
-      p3: 'Charts per tenant and model',
-    },
-  },
   toast: {
     hostAdded: 'Host “{{name}}” added. Checking it now…',
     hostForgotten: 'Host “{{name}}” forgotten.',
