@@ -387,14 +387,23 @@ describe('AI cost through the host agent (LLM, Qdrant and the edge are stand-ins
     expect(audit[0]!.resource_id).toBe(`${lastMonth}..${lastMonthEnd}`);
     expect(audit[0]!.new_value.changed).toBe(expected.length);
     const trail = await core.call('hosts.audit', { name: 'sb', limit: 200 });
-    const reprices = trail.filter((e) => e.details['command'] === 'cost.reprice');
+    const reprices = trail.filter(
+      (e) => e.details['command'] === 'cost.reprice' && e.subject === `tenant:${slug}`,
+    );
     expect(reprices.map((e) => e.action).sort()).toEqual([
       'command.ok',
       'command.ok',
       'command.start',
       'command.start',
     ]);
-    expect(reprices.every((e) => e.subject === `tenant:${slug}`)).toBe(true);
+    expect(
+      reprices
+        .filter((e) => e.action === 'command.start')
+        .map((e) => [e.details['effect'], e.details['tenant']]),
+    ).toEqual([
+      ['danger', slug],
+      ['danger', slug],
+    ]);
   }, 300_000);
 
   it('over 80 % and 100 % of the budget with no console: one alert each; "cheapest" switches the router and the next message uses it', async () => {

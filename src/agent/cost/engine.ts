@@ -17,6 +17,7 @@ import {
   addDays,
   addUsage,
   almatyDay,
+  daysBetween,
   dec,
   emptyUsage,
   monthOf,
@@ -164,7 +165,7 @@ export class CostEngine {
       user: env['POSTGRES_USER'],
       password: env['POSTGRES_PASSWORD'],
       database: env['POSTGRES_DB'],
-      max: 3,
+      max: 4,
       idleTimeoutMillis: 60_000,
       connectionTimeoutMillis: 5_000,
       statement_timeout: 60_000,
@@ -287,10 +288,21 @@ export class CostEngine {
       const rates = await this.rateList();
       const lookFrom = addDays(from, -7);
       const today = almatyDay(this.now());
-      const s = await this.settings(c);
-      const router = (s['model_router'] ?? {}) as Record<string, unknown>;
       const table = await this.tableFor(slug);
-      const usage = (await c.query<Row>(SQL.USAGE, [lookFrom, to, settled])).rows;
+      // Every day's rate, for the conversations' tenge (a day with no rate leaves its own unknown).
+      const rateRows = daysBetween(from, to < today ? to : today)
+        .map((day) => ({ day, rate: this.rateFor(rates, day)?.kztPerUsd ?? null }))
+        .filter((x) => x.rate !== null);
+      // The four reads at once, each on its own connection of the tenant's pool.
+      const [s, usage, convRows, replyRows] = await Promise.all([
+        this.settings(c),
+        pool.query<Row>(SQL.USAGE, [lookFrom, to, settled]).then((r) => r.rows),
+        pool
+          .query<Row>(SQL.CONVERSATIONS, [from, to, settled, JSON.stringify(rateRows), TARGET_KZT])
+          .then((r) => r.rows),
+        pool.query<Row>(SQL.REPLIES, [from, to, settled]).then((r) => r.rows),
+      ]);
+      const router = (s['model_router'] ?? {}) as Record<string, unknown>;
 
       const days = new Map<string, HostCostPart['days'][number]>();
       const models = new Map<string, HostCostPart['models'][number]>();
@@ -348,13 +360,8 @@ export class CostEngine {
         }
       }
 
-      const inRange = [...new Set([...days.keys()])].filter((d) => d >= from && d <= to && d <= today);
-      const rateRows = inRange
-        .map((day) => ({ day, rate: this.rateFor(rates, day)?.kztPerUsd ?? null }))
-        .filter((x) => x.rate !== null);
-      const conv = (
-        await c.query<Row>(SQL.CONVERSATIONS, [from, to, settled, JSON.stringify(rateRows), TARGET_KZT])
-      ).rows[0]!;
+      const inRange = [...days.keys()].filter((d) => d >= from && d <= to && d <= today);
+      const conv = convRows[0]!;
       const n = Number(conv['n']);
       const sketch: Sketch = {
         count: n,
@@ -372,7 +379,7 @@ export class CostEngine {
       }));
 
       const replies = new Map<string, number>();
-      for (const r of (await c.query<Row>(SQL.REPLIES, [from, to, settled])).rows) {
+      for (const r of replyRows) {
         const model = String(r['model']);
         const tier = !model ? 'no-llm' : model === complex ? 'complex' : 'faq';
         replies.set(tier, (replies.get(tier) ?? 0) + Number(r['replies']));
