@@ -7,6 +7,7 @@
  * with no console open (the alert rules `budget-soft` and `budget`, and the optional switch of
  * the router to its cheapest models, audited in the tenant's audit_logs).
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Decimal from 'decimal.js';
@@ -101,9 +102,7 @@ export class CostEngine {
       a.from === b.from &&
       (a.tenant ?? '') === (b.tenant ?? '');
     const kept = t.entries.filter((e) => !entries.some((n) => same(e, n)));
-    const day = new Date(this.now()).toISOString().slice(0, 10);
-    const n = t.version.startsWith(day) ? Number(t.version.split('.')[1] ?? 0) + 1 : 1;
-    const next: PriceTable = { version: `${day}.${n}`, entries: [...kept, ...entries] };
+    const next: PriceTable = { version: this.nextVersion(t), entries: [...kept, ...entries] };
     await atomicWrite(this.pricesPath, JSON.stringify(next, null, 1));
     this.table = next;
     this.deps.log(`cost: price table ${next.version} set by ${by} (${entries.length} entries)`);
@@ -708,6 +707,9 @@ export class CostEngine {
     const out: BudgetObservation[] = [];
     let read = 0;
     const slugs = await this.deps.tenants();
+    await this.pruneOverrides().catch((err: unknown) =>
+      this.deps.log(`cost: prices: ${(err as Error).message}`),
+    );
     for (const slug of slugs) {
       try {
         const pool = await this.db(slug);
@@ -735,6 +737,31 @@ export class CostEngine {
       }
     }
     return read === 0 && slugs.length > 0 ? null : out;
+  }
+
+  /** The table's next version: today's date and a counter. */
+  private nextVersion(t: PriceTable): string {
+    const day = new Date(this.now()).toISOString().slice(0, 10);
+    return `${day}.${t.version.startsWith(day) ? Number(t.version.split('.')[1] ?? 0) + 1 : 1}`;
+  }
+
+  /** A deleted tenant's own price entries leave the host's table (a new version of it). */
+  private async pruneOverrides(): Promise<void> {
+    const t = await this.prices();
+    const gone = new Set<string>();
+    for (const e of t.entries)
+      if (e.tenant && !existsSync(join(this.deps.rootfs, this.deps.stateDir, 'tenants', e.tenant)))
+        gone.add(e.tenant);
+    if (gone.size === 0) return;
+    const next: PriceTable = {
+      version: this.nextVersion(t),
+      entries: t.entries.filter((e) => !e.tenant || !gone.has(e.tenant)),
+    };
+    await atomicWrite(this.pricesPath, JSON.stringify(next, null, 1));
+    this.table = next;
+    this.deps.log(
+      `cost: price table ${next.version}: the entries of ${[...gone].join(', ')} (no longer on this host) removed`,
+    );
   }
 
   private async syncRouterPrices(slug: string, pool: pg.Pool): Promise<void> {

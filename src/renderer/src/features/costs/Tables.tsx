@@ -223,7 +223,11 @@ export function RouterPanel({ view }: { view: CostView }): ReactElement {
   const saved = shareOf(r.savingUsd, r.allComplexUsd);
   // The router's tiers are stages of the calls; another name is shown as the core wrote it.
   const tierName = (tier: string): string =>
-    (STAGES as readonly string[]).includes(tier) ? t(`costs.stage.${tier as CostStage}`) : tier;
+    tier === 'no-llm'
+      ? t('costs.router.noLlm')
+      : (STAGES as readonly string[]).includes(tier)
+        ? t(`costs.stage.${tier as CostStage}`)
+        : tier;
   return (
     <section className="card cost-router" data-testid="cost-router" aria-labelledby="cost-router-title">
       <h2 id="cost-router-title" className="cost-card-title">

@@ -186,6 +186,7 @@ export const costs = {
       title: 'Router',
       replies: 'Bot replies by tier',
       noReplies: 'No bot reply in this range.',
+      noLlm: 'Without an LLM (templates, hand-overs)',
       tierLabel: 'Share of the replies: {{tier}}',
       savingTitle: 'Saved against sending everything to the complex model',
       saving:

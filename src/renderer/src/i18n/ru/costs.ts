@@ -189,6 +189,7 @@ export const costs: Shape<typeof en> = {
       title: 'Маршрутизатор',
       replies: 'Ответы бота по уровням',
       noReplies: 'В этом периоде бот не отвечал.',
+      noLlm: 'Без LLM (шаблоны, передача оператору)',
       tierLabel: 'Доля ответов: {{tier}}',
       savingTitle: 'Экономия против отправки всего сложной модели',
       saving:
