@@ -148,7 +148,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts|cost)$|\\.\\./shared/cost/(prices|view)$)',
+              regex:
+                '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts|cost)$|\\.\\./shared/cost/(prices|view)$)',
               message:
                 'The agent imports only node: built-ins, ./ modules, ../shared/agent/protocol, alerts or cost and ../shared/cost/prices or view.',
             },
