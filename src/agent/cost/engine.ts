@@ -165,7 +165,9 @@ export class CostEngine {
       password: env['POSTGRES_PASSWORD'],
       database: env['POSTGRES_DB'],
       max: 4,
-      idleTimeoutMillis: 60_000,
+      // Kept past the minute between checks: a connection opened and closed every minute makes the
+      // tenant's PostgreSQL start a backend each time (and its memory jump and fall).
+      idleTimeoutMillis: 10 * 60_000,
       connectionTimeoutMillis: 5_000,
       statement_timeout: 60_000,
       application_name: 'truffles-agent-cost',
@@ -707,6 +709,12 @@ export class CostEngine {
     const out: BudgetObservation[] = [];
     let read = 0;
     const slugs = await this.deps.tenants();
+    // Pools of tenants gone from the host end.
+    for (const [slug, p] of this.pools)
+      if (!slugs.includes(slug)) {
+        this.pools.delete(slug);
+        void p.pool.end().catch(() => undefined);
+      }
     await this.pruneOverrides().catch((err: unknown) =>
       this.deps.log(`cost: prices: ${(err as Error).message}`),
     );
