@@ -245,15 +245,35 @@ describe('the host agent', () => {
     const pg = snap.containers.find((c) => c.tenant === slug && c.service === 'postgres');
     expect(pg?.stats?.memBytes).toBeGreaterThan(0);
     // Stats come from the host's cgroup files, not Docker's stats API, and agree with docker stats.
-    const status = await core.call('agent.status', { host: 'sb' });
-    expect(status.statsSource).toBe(
-      existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'cgroup-v2' : 'cgroup-v1',
+    // A sweep that met a container being removed reads it from Docker's API ('mixed'): the next
+    // sweeps, with nothing being removed, read every container from the cgroup files.
+    const cgroup = existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'cgroup-v2' : 'cgroup-v1';
+    const status = await until(
+      'a sweep read from the cgroup files',
+      () => core.call('agent.status', { host: 'sb' }),
+      (x) => x.statsSource === cgroup,
+      40_000,
     );
-    const usage = docker('stats', '--no-stream', '--format', '{{.MemUsage}}', pg!.name).split(' / ')[0]!;
-    const m = /^([\d.]+)(B|KiB|MiB|GiB)$/.exec(usage);
-    const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m![2] as 'B'];
-    const fresh = (await container(pg!.name))?.stats?.memBytes ?? 0;
-    expect(Math.abs(fresh - Number(m![1]) * unit) / (Number(m![1]) * unit)).toBeLessThan(0.25);
+    expect(status.statsSource).toBe(cgroup);
+    // PostgreSQL's memory moves when a client connects (the agent's own cost reads do, once a
+    // minute): docker stats is compared with the agent's next sweep after it, up to four times.
+    const gaps: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const usage = docker('stats', '--no-stream', '--format', '{{.MemUsage}}', pg!.name).split(' / ')[0]!;
+      const m = /^([\d.]+)(B|KiB|MiB|GiB)$/.exec(usage);
+      const unit = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[m![2] as 'B'];
+      const read = Date.now();
+      const snap2 = await until(
+        'a sweep after docker stats',
+        () => core.health.snapshot('sb'),
+        (x) => Date.parse(x.agent.lastSweepAt ?? '') > read,
+        30_000,
+      );
+      const fresh = snap2.containers.find((c) => c.name === pg!.name)?.stats?.memBytes ?? 0;
+      gaps.push(Math.abs(fresh - Number(m![1]) * unit) / (Number(m![1]) * unit));
+      if (gaps.at(-1)! < 0.25) break;
+    }
+    expect(Math.min(...gaps), `gaps ${gaps.map((g) => g.toFixed(2)).join(', ')}`).toBeLessThan(0.25);
 
     const pid = docker('inspect', '--format', '{{.State.Pid}}', 'truffles-agent');
     execFileSync('kill', ['-9', pid]);
