@@ -21,6 +21,9 @@ import {
   daysBetween,
   dec,
   emptyUsage,
+  mergeBy,
+  mergeReplies,
+  mixSketches,
   monthOf,
   monthStart,
   rateOn,
@@ -903,14 +906,6 @@ function mergeTenants(
   version: string,
   rates: readonly Rate[],
 ): HostCostPart {
-  const sum = <T extends UsageSum>(rows: T[], key: (r: T) => string): T[] => {
-    const m = new Map<string, T>();
-    for (const r of rows) {
-      const had = m.get(key(r));
-      m.set(key(r), had ? { ...had, ...addUsage(had, r) } : { ...r });
-    }
-    return [...m.values()];
-  };
   const days = new Map<string, HostCostPart['days'][number]>();
   for (const p of parts)
     for (const d of p.days) {
@@ -918,9 +913,6 @@ function mergeTenants(
       days.set(d.day, had ? { ...had, ...addUsage(had, d), live: had.live || d.live } : { ...d });
     }
   const sketches = parts.map((p) => p.conversations.sketch).filter((s) => s.count > 0);
-  const replies = new Map<string, number>();
-  for (const p of parts)
-    for (const r of p.router.replies) replies.set(r.tier, (replies.get(r.tier) ?? 0) + r.count);
   const over = parts.map((p) => p.conversations.overTarget);
   return {
     host: '',
@@ -930,14 +922,18 @@ function mergeTenants(
       latest: rates[rates.length - 1] ?? null,
     },
     days: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
-    models: sum(
-      parts.flatMap((p) => p.models),
-      (m) => `${m.provider}/${m.model}`,
-    ),
-    stages: sum(
-      parts.flatMap((p) => p.stages),
-      (s) => s.stage,
-    ),
+    models: [
+      ...mergeBy(
+        parts.flatMap((p) => p.models),
+        (m) => `${m.provider}/${m.model}`,
+      ).values(),
+    ],
+    stages: [
+      ...mergeBy(
+        parts.flatMap((p) => p.stages),
+        (s) => s.stage,
+      ).values(),
+    ],
     tenants: parts.flatMap((p) => p.tenants),
     conversations: {
       sketch: mixSketches(sketches),
@@ -948,36 +944,10 @@ function mergeTenants(
         .slice(0, 10),
     },
     router: {
-      replies: [...replies.entries()].map(([tier, count]) => ({ tier, count })),
+      replies: mergeReplies(parts),
       savingUsd: str(parts.reduce((s, p) => s.plus(p.router.savingUsd), dec(0))),
       allComplexUsd: str(parts.reduce((s, p) => s.plus(p.router.allComplexUsd), dec(0))),
     },
     errors,
   };
-}
-
-/** Several tenants' 101 quantiles as one sketch (exact for one; a weighted mixture for several). */
-function mixSketches(sketches: readonly Sketch[]): Sketch {
-  if (sketches.length === 0) return { count: 0, usd: [], kzt: [] };
-  if (sketches.length === 1) return sketches[0]!;
-  const count = sketches.reduce((s, k) => s + k.count, 0);
-  const q = (key: 'usd' | 'kzt'): string[] | null => {
-    const pts: Array<{ v: Decimal; w: number }> = [];
-    for (const s of sketches) {
-      const list = s[key];
-      if (!list) return null;
-      for (const v of list) pts.push({ v: dec(v), w: s.count / 101 });
-    }
-    pts.sort((a, b) => a.v.comparedTo(b.v));
-    const out: string[] = [];
-    let acc = 0;
-    let i = 0;
-    for (let k = 0; k <= 100; k++) {
-      const target = (k / 100) * count;
-      while (i < pts.length - 1 && acc + pts[i]!.w < target) acc += pts[i++]!.w;
-      out.push(str(pts[i]!.v));
-    }
-    return out;
-  };
-  return { count, usd: q('usd') ?? [], kzt: q('kzt') };
 }

@@ -169,6 +169,32 @@ export function mixQuantile(sketches: readonly Sketch[], key: 'usd' | 'kzt', q: 
   return str(pts[pts.length - 1]!.v);
 }
 
+/** Several tenants' 101 quantiles as one sketch (exact for one; a weighted mixture for several). */
+export function mixSketches(sketches: readonly Sketch[]): Sketch {
+  if (sketches.length === 0) return { count: 0, usd: [], kzt: [] };
+  if (sketches.length === 1) return sketches[0]!;
+  const count = sketches.reduce((s, k) => s + k.count, 0);
+  const q = (key: 'usd' | 'kzt'): string[] | null => {
+    const pts: Array<{ v: Decimal; w: number }> = [];
+    for (const s of sketches) {
+      const list = s[key];
+      if (!list) return null;
+      for (const v of list) pts.push({ v: dec(v), w: s.count / 101 });
+    }
+    pts.sort((a, b) => a.v.comparedTo(b.v));
+    const out: string[] = [];
+    let acc = 0;
+    let i = 0;
+    for (let k = 0; k <= 100; k++) {
+      const target = (k / 100) * count;
+      while (i < pts.length - 1 && acc + pts[i]!.w < target) acc += pts[i++]!.w;
+      out.push(str(pts[i]!.v));
+    }
+    return out;
+  };
+  return { count, usd: q('usd') ?? [], kzt: q('kzt') };
+}
+
 /** The median of decimal strings. */
 function median(values: readonly string[]): Decimal | null {
   if (values.length === 0) return null;
@@ -197,7 +223,8 @@ function usageOut(u: UsageSum): {
   };
 }
 
-function mergeBy<T extends UsageSum>(rows: readonly T[], key: (r: T) => string): Map<string, T> {
+/** Rows of the same key summed (models, stages): used by the agent for its tenants and here for the hosts. */
+export function mergeBy<T extends UsageSum>(rows: readonly T[], key: (r: T) => string): Map<string, T> {
   const out = new Map<string, T>();
   for (const r of rows) {
     const k = key(r);
@@ -205,6 +232,16 @@ function mergeBy<T extends UsageSum>(rows: readonly T[], key: (r: T) => string):
     out.set(k, had ? { ...had, ...addUsage(had, r) } : { ...r });
   }
   return out;
+}
+
+/** The parts' bot replies, summed by tier. */
+export function mergeReplies(
+  parts: ReadonlyArray<Pick<HostCostPart, 'router'>>,
+): Array<{ tier: string; count: number }> {
+  const replies = new Map<string, number>();
+  for (const p of parts)
+    for (const r of p.router.replies) replies.set(r.tier, (replies.get(r.tier) ?? 0) + r.count);
+  return [...replies.entries()].map(([tier, count]) => ({ tier, count }));
 }
 
 const byCost = (a: UsageSum, b: UsageSum): number => dec(b.usd).comparedTo(a.usd) || b.calls - a.calls;
@@ -281,10 +318,6 @@ export function mergeCostParts(
       lastAt: c.lastAt,
     }));
 
-  const replies = new Map<string, number>();
-  for (const p of parts)
-    for (const r of p.router.replies) replies.set(r.tier, (replies.get(r.tier) ?? 0) + r.count);
-
   let projection: { usd: string; kzt: string | null } | null = null;
   if (range.from === monthStart(today) && range.to >= today) {
     const start = dayStart(range.from);
@@ -349,9 +382,7 @@ export function mergeCostParts(
       top,
     },
     router: {
-      replies: [...replies.entries()]
-        .map(([tier, n]) => ({ tier, count: n }))
-        .sort((a, b) => b.count - a.count),
+      replies: mergeReplies(parts).sort((a, b) => b.count - a.count),
       savingUsd: str(parts.reduce((s, p) => s.plus(p.router.savingUsd), dec(0))),
       allComplexUsd: str(parts.reduce((s, p) => s.plus(p.router.allComplexUsd), dec(0))),
     },
