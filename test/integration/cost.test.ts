@@ -492,4 +492,51 @@ describe('AI cost through the host agent (LLM, Qdrant and the edge are stand-ins
     expect(b.downgraded?.previous).toMatchObject({ complex: 'gpt-4.1' });
     writeFileSync(join(t.dir, 'budget.json'), JSON.stringify(b));
   }, 300_000);
+
+  it("the tenant's PostgreSQL killed under the agent's reads fails those reads, never the agent", async () => {
+    const dockerOut = (...args: string[]): string => {
+      const r = spawnSync('docker', args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.trim();
+    };
+    const startedAt = dockerOut('inspect', '--format', '{{.State.StartedAt}}', 'truffles-agent');
+    const snap = await core.health.snapshot('sb');
+    const pg = snap.containers.find((c) => c.tenant === slug && c.service === 'postgres')!;
+    // Views keep connections checked out of the agent's pool when the database dies under them (a
+    // crash: the socket closes with no goodbye), the pool's idle connections with them.
+    const from = addDays(today, -40);
+    let stop = false;
+    let failed = 0;
+    let answered = 0;
+    const reader = async (): Promise<void> => {
+      while (!stop) {
+        await core.call('cost.view', { host: 'sb', tenant: slug, from, to: today }).then(
+          () => answered++,
+          () => failed++,
+        );
+      }
+    };
+    const readers = [reader(), reader(), reader()];
+    await sleep(1_500);
+    dockerOut('kill', pg.name);
+    await sleep(1_500);
+    stop = true;
+    await Promise.all(readers);
+    console.log(`views answered ${answered}, failed ${failed}`);
+    expect(answered).toBeGreaterThan(0);
+    expect(failed).toBeGreaterThan(0);
+    // The agent lived through it: the same process; once PostgreSQL is back, the view answers in full.
+    expect(dockerOut('inspect', '--format', '{{.State.StartedAt}}', 'truffles-agent')).toBe(startedAt);
+    if (dockerOut('inspect', '--format', '{{.State.Running}}', pg.name) !== 'true')
+      dockerOut('start', pg.name);
+    let after: CostView | undefined;
+    for (let i = 0; i < 120 && !after; i++) {
+      after = await core
+        .call('cost.view', { host: 'sb', tenant: slug, from, to: today })
+        .catch(() => undefined);
+      if (!after) await sleep(500);
+    }
+    expect(Number(after!.totals.cost.usd)).toBeGreaterThan(0);
+    expect(dockerOut('inspect', '--format', '{{.State.StartedAt}}', 'truffles-agent')).toBe(startedAt);
+  }, 300_000);
 });

@@ -239,7 +239,14 @@ describe('the host agent', () => {
       40_000,
     );
     const before = host.points.filter((p) => p.slice(1).some((v) => v !== null)).map((p) => p[0]);
-    const snap = await core.health.snapshot('sb');
+    // PostgreSQL was killed and started again by the tests before: its stats are back within a few sweeps.
+    const snap = await until(
+      "the tenant's PostgreSQL with its stats",
+      () => core.health.snapshot('sb'),
+      (x) =>
+        (x.containers.find((c) => c.tenant === slug && c.service === 'postgres')?.stats?.memBytes ?? 0) > 0,
+      20_000,
+    );
     expect(snap.host?.memTotalBytes).toBeGreaterThan(0);
     expect(snap.host?.disks.some((d) => d.mount === '/')).toBe(true);
     const pg = snap.containers.find((c) => c.tenant === slug && c.service === 'postgres');

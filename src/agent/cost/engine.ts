@@ -175,7 +175,11 @@ export class CostEngine {
       statement_timeout: 60_000,
       application_name: 'truffles-agent-cost',
     });
+    // A connection that dies (the tenant's PostgreSQL killed or restarted) errors its query; while
+    // idle the pool hears it, while checked out only the client does: with no listener Node would
+    // end the whole agent for it. The query that was running still rejects and is answered.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const entry: Pool = { pool, key, ensured: false };
     this.pools.set(slug, entry);
     await this.ensure(entry);
