@@ -13,6 +13,8 @@ import type { z } from 'zod';
 import { alertsSlice } from './contract/alerts';
 import { kbSlice } from './contract/kb';
 import { costSlice } from './contract/cost';
+import { auditSlice } from './contract/audit';
+import { accessSlice } from './contract/access';
 import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
@@ -39,6 +41,8 @@ export * from './contract/ops';
 export * from './contract/alerts';
 export * from './contract/kb';
 export * from './contract/cost';
+export * from './contract/audit';
+export * from './contract/access';
 
 // ---------- commands: the registration list ----------
 
@@ -56,6 +60,8 @@ export const SLICES = [
   alertsSlice,
   kbSlice,
   costSlice,
+  auditSlice,
+  accessSlice,
 ] as const;
 
 export const commands = mergeSlices(...SLICES);

@@ -406,7 +406,10 @@ ListenAddress $ADDRESS
 Port $PORT
 HostKey "$HOSTKEY"
 PidFile "$STATE/sshd.pid"
-AuthorizedKeysFile "$STATE/authorized_keys/%u"
+# The sandbox's own keys, then the account's own file (where \`truffles access grant\` adds people).
+AuthorizedKeysFile "$STATE/authorized_keys/%u" .ssh/authorized_keys
+# Each session learns which key logged in (\$SSH_USER_AUTH): the audit trail names people by it.
+ExposeAuthInfo yes
 AllowUsers $OP_USER $NODOCKER_USER
 PermitRootLogin no
 UsePAM no

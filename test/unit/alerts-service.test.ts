@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RequestError, serveDoor, type MethodHandler } from '../../src/agent/server';
 import { mergeConfig, redactError, tokenSecretId } from '../../src/main/core/alerts/config';
 import { AlertsService } from '../../src/main/core/alerts/service';
-import { outcomeRecord, startRecord } from '../../src/main/core/audit';
+import { outcomeRecord, startRecord } from '../../src/main/core/audit/journal';
 import { CoreError, toErrorInfo } from '../../src/main/core/errors';
 import { AgentClient } from '../../src/main/core/health/client';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandName } from '../../src/shared/contract';
-import { CommandJournal, commandHost, outcomeRecord, startRecord } from '../../src/main/core/audit';
+import { CommandJournal, commandHost, outcomeRecord, startRecord } from '../../src/main/core/audit/journal';
 import { Core } from '../../src/main/core/core';
 import { dispatch, allowAll, type Caller, type Handler } from '../../src/main/core/dispatch';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';

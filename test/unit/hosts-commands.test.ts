@@ -5,11 +5,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   AUDIT_APPEND_SCRIPT,
+  AUDIT_PAGE_SCRIPT,
   AUDIT_READ_SCRIPT,
-  DOCKER_SOCKET_SCRIPT,
-  STATE_DIR_SCRIPT,
   auditAppendCommand,
   auditReadCommand,
+} from '../../src/main/core/audit/commands';
+import { parseChainLine, verifyChain } from '../../src/main/core/audit/chain';
+import {
+  DOCKER_SOCKET_SCRIPT,
+  STATE_DIR_SCRIPT,
   dockerSocketCommand,
   factsScript,
   noopCommand,
@@ -67,7 +71,7 @@ describe('generic command shapes', () => {
 });
 
 describe('audit commands', () => {
-  it('append: the constant script, then the folder and the line as $1 and $2', () => {
+  it('append: the constant script, then the folder, the record and the vouched actor as $1..$3', () => {
     expect(auditAppendCommand('/opt/truffles', '{"a":1}')).toEqual([
       'sh',
       '-c',
@@ -75,32 +79,14 @@ describe('audit commands', () => {
       'sh',
       '/opt/truffles',
       '{"a":1}',
+      '',
     ]);
-    expect(AUDIT_APPEND_SCRIPT).toBe(
-      [
-        'umask 027',
-        'mkdir -p -- "$1" 2>/dev/null || { echo "cannot create $1" >&2; exit 3; }',
-        'test -w "$1" || { echo "$1 is not writable" >&2; exit 4; }',
-        'printf "%s\\n" "$2" >> "$1/audit.jsonl"',
-      ].join('\n'),
-    );
-  });
-
-  it('append: hostile folders and lines stay arguments', () => {
     for (const h of HOSTILE) {
-      expect(auditAppendCommand(h, h)).toEqual(['sh', '-c', AUDIT_APPEND_SCRIPT, 'sh', h, h]);
+      expect(auditAppendCommand(h, h, h)).toEqual(['sh', '-c', AUDIT_APPEND_SCRIPT, 'sh', h, h, h]);
     }
   });
 
   it('read: the constant script, then the folder and the count as text', () => {
-    expect(auditReadCommand('/opt/truffles', 100)).toEqual([
-      'sh',
-      '-c',
-      'test -f "$1/audit.jsonl" || exit 0; tail -n "$2" -- "$1/audit.jsonl"',
-      'sh',
-      '/opt/truffles',
-      '100',
-    ]);
     expect(auditReadCommand("/srv/it's here", 1)).toEqual([
       'sh',
       '-c',
@@ -111,16 +97,22 @@ describe('audit commands', () => {
     ]);
   });
 
-  it('append then read through a real shell: a hostile folder name and line arrive literally', () => {
+  it('append then read through a real shell: a hostile folder name and record arrive literally', () => {
     const dir = join(tmp, "state $(touch pwned) `id` it's");
-    const line = '{"x":"$(touch pwned2); `id` \' \\" %s %n"}';
-    expect(runAsSshd(auditAppendCommand(dir, line)).code).toBe(0);
-    expect(runAsSshd(auditAppendCommand(dir, 'second')).code).toBe(0);
-    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8')).toBe(`${line}\nsecond\n`);
-    expect(runAsSshd(auditReadCommand(dir, 1))).toEqual({ code: 0, stdout: 'second\n' });
-    expect(runAsSshd(auditReadCommand(dir, 5)).stdout).toBe(`${line}\nsecond\n`);
+    const rec = '{"x":"$(touch pwned2); `id` \' \\" %s %n"}';
+    expect(runAsSshd(auditAppendCommand(dir, rec)).code).toBe(0);
+    expect(runAsSshd(auditAppendCommand(dir, '{"second":true}', '$(touch pwned3)')).code).toBe(0);
+    const lines = readFileSync(join(dir, 'audit', 'trail.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n');
+    expect(verifyChain(lines).ok).toBe(true);
+    expect(parseChainLine(lines[0]!)!.body.x).toBe(JSON.parse(rec).x);
+    // A vouched actor that is not a plain name is not written as given.
+    expect(parseChainLine(lines[1]!)!.body.actor).toBe('unnamed');
+    expect(runAsSshd(auditReadCommand(dir, 1))).toEqual({ code: 0, stdout: `${lines[1]}\n` });
     expect(existsSync('pwned')).toBe(false);
     expect(existsSync(join(tmp, 'pwned'))).toBe(false);
+    expect(existsSync(join(tmp, 'pwned3'))).toBe(false);
     // No trail yet: nothing, successfully.
     expect(runAsSshd(auditReadCommand(join(tmp, 'none'), 5))).toEqual({ code: 0, stdout: '' });
   });
@@ -128,7 +120,7 @@ describe('audit commands', () => {
   it('append refuses a folder it cannot create (exit 3)', () => {
     const file = join(tmp, 'a-file');
     writeFileSync(file, '');
-    expect(runAsSshd(auditAppendCommand(join(file, 'sub'), 'x')).code).toBe(3);
+    expect(runAsSshd(auditAppendCommand(join(file, 'sub'), '{"x":1}')).code).toBe(3);
   });
 });
 
@@ -183,7 +175,7 @@ describe('facts commands', () => {
   });
 
   it('every constant script reads its inputs only as "$1".."$n"', () => {
-    for (const script of [AUDIT_APPEND_SCRIPT, AUDIT_READ_SCRIPT, STATE_DIR_SCRIPT, DOCKER_SOCKET_SCRIPT]) {
+    for (const script of [AUDIT_READ_SCRIPT, AUDIT_PAGE_SCRIPT, STATE_DIR_SCRIPT, DOCKER_SOCKET_SCRIPT]) {
       const refs = script.match(/\$[^1-9]/g) ?? [];
       // The one other use of `$`: the parent folder, computed from "$1".
       expect(refs.filter((r) => r !== '$(')).toEqual([]);

@@ -53,6 +53,8 @@ beforeAll(async () => {
         session.on('exec', (acceptExec, _reject, info) => {
           commands.push(info.command);
           const ch = acceptExec();
+          // The audit writer answers with the chain's new head (seq, hash, actor, proof).
+          if (info.command.includes('trail.jsonl')) ch.write(`1 ${'0'.repeat(64)} account:op none\n`);
           ch.exit(0);
           ch.end();
         });

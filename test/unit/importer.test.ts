@@ -47,6 +47,7 @@ const empty = (): StoreData => ({
   settings: { language: 'en' },
   secrets: {},
   backup: { recipient: null, createdAt: null },
+  auditCheckpoints: {},
 });
 
 function imported(name: string, over: Partial<ImportedHost> = {}): ImportedHost {

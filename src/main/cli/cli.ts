@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { z } from 'zod';
 import {
+  type AuditEntry,
   AddressSchema,
   AuthInputSchema,
   DomainSchema,
@@ -29,6 +30,8 @@ import { registerEdgeCommands } from './edge';
 import { registerHealthCommands, registerLogsCommand } from './health';
 import { registerKbCommands } from './kb';
 import { registerCostCommands } from './cost';
+import { registerAuditCommands } from './audit';
+import { registerAccessCommands } from './access';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
@@ -400,6 +403,12 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       print(lines.join('\n'), r);
     });
 
+  /** Who, as the host established it; what the console claimed when it differs; an unproven one marked. */
+  const actorText = (e: AuditEntry): string =>
+    `${e.actor}${e.proof === 'none' ? ' (account only)' : ''}${e.legacy ? ' (earlier, unproven)' : ''}${
+      e.claimed && e.claimed !== e.actor ? ` [said ${e.claimed}]` : ''
+    }`;
+
   verb(host, 'audit <name>', "show the host's audit trail (kept on the host), newest first")
     .option('--limit <n>', 'how many lines', '50')
     .action(async (nameArg: string, o: { limit: string }) => {
@@ -413,8 +422,15 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
       print(
         entries.length
           ? table([
-              ['TIME', 'ACTOR', 'ACTION', 'SUBJECT', 'DETAILS'],
-              ...entries.map((e) => [e.at, e.actor, e.action, e.subject, JSON.stringify(e.details)]),
+              ['#', 'TIME', 'ACTOR', 'ACTION', 'SUBJECT', 'DETAILS'],
+              ...entries.map((e) => [
+                e.seq !== undefined ? String(e.seq) : '-',
+                e.at,
+                actorText(e),
+                e.action,
+                e.subject,
+                JSON.stringify(e.details),
+              ]),
             ])
           : `No audit lines on ${name} yet.`,
         entries,
@@ -437,6 +453,8 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerFleetCommands(program, ctx);
   registerKbCommands(program, ctx);
   registerCostCommands(program, ctx);
+  registerAuditCommands(program, ctx);
+  registerAccessCommands(program, ctx);
   registerEdgeCommands(program, ctx);
   registerHealthCommands(program, ctx);
   registerLogsCommand(program, ctx);

@@ -12,7 +12,9 @@ import {
 } from '../../shared/contract';
 import { AlertsService } from './alerts/service';
 import { DEFAULT_UNREACHABLE_MINUTES } from './alerts/unreachable';
-import { CommandJournal, type CommandAudit } from './audit';
+import { CommandJournal, type CommandAudit } from './audit/journal';
+import { AuditService } from './audit/service';
+import { AccessService } from './access/service';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
 import { EventHub } from './events';
@@ -67,6 +69,10 @@ export class Core {
   readonly alerts: AlertsService;
   readonly kb: KbService;
   readonly cost: CostService;
+  /** The audit trail's console side: checkpoints kept off the host, verification. */
+  readonly auditTrail: AuditService;
+  /** Names bound to SSH keys on each host. */
+  readonly access: AccessService;
   readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
@@ -115,8 +121,11 @@ export class Core {
           (await this.store.read()).settings.alertsUnreachableMinutes ?? DEFAULT_UNREACHABLE_MINUTES,
       }),
     );
+    this.auditTrail = new AuditService({ store: this.store, hosts: this.hosts });
+    this.access = new AccessService(this.hosts);
     this.audit = new CommandJournal({
       localFile: join(options.home, 'audit.jsonl'),
+      checkpoint: (host, head) => this.auditTrail.checkpoint(host, head),
       host: async (name) => {
         // Not in the inventory (a host being added): the local journal keeps the records.
         const host = await this.hosts.get(name).catch(() => null);
@@ -137,6 +146,8 @@ export class Core {
         alerts: this.alerts,
         kb: this.kb,
         cost: this.cost,
+        audit: this.auditTrail,
+        access: this.access,
         logs: this.logs,
         hub: this.hub,
         ops: this.ops,

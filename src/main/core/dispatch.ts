@@ -6,7 +6,7 @@ import {
   type ErrorInfo,
   type Result,
 } from '../../shared/contract';
-import type { CommandAudit } from './audit';
+import type { CommandAudit } from './audit/journal';
 import { toErrorInfo } from './errors';
 
 /**

@@ -18,6 +18,10 @@ import type { HostService } from './hosts/service';
 import { imagesFeature } from './images/handlers';
 import { kbFeature } from './kb/handlers';
 import { costFeature } from './cost/handlers';
+import { auditFeature } from './audit/handlers';
+import { accessFeature } from './access/handlers';
+import type { AccessService } from './access/service';
+import type { AuditService } from './audit/service';
 import type { KbService } from './kb/service';
 import type { CostService } from './cost/service';
 import type { Operations } from './operations';
@@ -42,6 +46,8 @@ export interface FeatureContext {
   alerts: AlertsService;
   kb: KbService;
   cost: CostService;
+  audit: AuditService;
+  access: AccessService;
   logs: LogFollows;
   hub: EventHub;
   ops: Operations;
@@ -71,6 +77,8 @@ export const FEATURES: {
   alerts: alertsFeature,
   kb: kbFeature,
   cost: costFeature,
+  audit: auditFeature,
+  access: accessFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

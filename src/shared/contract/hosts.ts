@@ -167,16 +167,29 @@ const ImportSourceSchema = z.object({
   knownHostsPath: LocalPathSchema.optional(),
 });
 
-/** One line of a host's audit trail (kept on the host, seen by every operator's console). */
+/** One record of a host's audit trail (kept on the host, seen by every operator's console). */
 export const AuditEntrySchema = z.object({
+  /** When the console did it (its clock); `hostAt` is the host's. */
   at: z.string(),
-  /** `user@machine` of the operator's console. */
+  /**
+   * Who did it, as the host established it: the name bound to the SSH key that logged in (`proof:
+   * key`), a person the host's agent served (`host`), or only the Unix account (`none`: sshd's
+   * ExposeAuthInfo is off). Records of earlier consoles (`legacy`) carry the name they claimed.
+   */
   actor: z.string(),
+  /** What the console said it was (`user@machine`), kept beside the actor, never instead of it. */
+  claimed: z.string().optional(),
+  proof: z.enum(['key', 'host', 'none']).optional(),
   /** e.g. `host.repin`, `host.add`. */
   action: z.string(),
   /** What it was done to, e.g. `host:almaty-1`. */
   subject: z.string(),
   details: z.record(z.string(), z.unknown()),
+  /** Its place in the hash chain (absent for records of the plain trail before it). */
+  seq: z.number().int().optional(),
+  hostAt: z.string().optional(),
+  /** Written by an earlier console to the plain trail, then carried into the chain as it was. */
+  legacy: z.boolean().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 

@@ -6,7 +6,7 @@ import type { AlertsConfig } from '../../../shared/agent/alerts';
 import type { z } from 'zod';
 import type { Commands } from '../../../shared/contract';
 import { InfoError } from '../../../shared/errors';
-import { redactSecretShapes } from '../audit';
+import { redactSecretShapes } from '../audit/journal';
 import { CoreError } from '../errors';
 
 /** What `alerts.configure` may change (the contract's input without the host and the token). */

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { CoreError, toErrorInfo } from '../errors';
 import type { AgentRequester, DoorMethods } from '../health/client';
 import { checked } from '../health/service';
-import { auditActor } from '../hosts/audit';
+import { auditActor } from '../audit/trail';
 import type { SecretProvider } from '../secrets/provider';
 import type { Store } from '../store/store';
 import { mergeConfig, redactError, tokenSecretId, type ConfigChanges } from './config';

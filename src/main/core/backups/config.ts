@@ -7,7 +7,7 @@ import {
   type RestoreReportSchema,
 } from '../../../shared/contract';
 import { CoreError } from '../errors';
-import { auditActor } from '../hosts/audit';
+import { auditActor } from '../audit/trail';
 import type { HostRecord } from '../store/schema';
 import { RECIPIENT } from './keys';
 

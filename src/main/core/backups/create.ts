@@ -1,5 +1,5 @@
 import { CoreError } from '../errors';
-import { appendAudit } from '../hosts/audit';
+import { appendAudit } from '../audit/trail';
 import type { HostTransport } from '../hosts/transport';
 import type { HostRecord } from '../store/schema';
 import { ensureAgent } from './agent';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { CoreError, toErrorInfo } from '../errors';
-import { appendAudit } from '../hosts/audit';
+import { appendAudit } from '../audit/trail';
 import type { HostTransport } from '../hosts/transport';
 import type { HostRecord } from '../store/schema';
 import { parseHostCatalog, resolveImages } from '../tenants/catalog';

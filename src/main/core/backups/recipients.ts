@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { CommandOutput } from '../../../shared/contract';
 import { CoreError } from '../errors';
-import { appendAudit, auditActor } from '../hosts/audit';
+import { appendAudit, auditActor } from '../audit/trail';
 import type { HostTransport } from '../hosts/transport';
 import type { HostRecord } from '../store/schema';
 import { readHostFile } from '../tenants/hostfs';

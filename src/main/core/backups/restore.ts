@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreError, toErrorInfo } from '../errors';
-import { appendAudit } from '../hosts/audit';
+import { appendAudit } from '../audit/trail';
 import type { HostTransport } from '../hosts/transport';
 import type { HostRecord } from '../store/schema';
 import { readHostFile, removeInside, tenantDir } from '../tenants/hostfs';

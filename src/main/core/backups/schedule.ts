@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { CoreError } from '../errors';
-import { appendAudit } from '../hosts/audit';
+import { appendAudit } from '../audit/trail';
 import type { HostTransport } from '../hosts/transport';
 import { probeHostKey } from '../ssh/connection';
 import type { HostRecord } from '../store/schema';

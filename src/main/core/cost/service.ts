@@ -30,7 +30,7 @@ import {
 import { CoreError, toErrorInfo } from '../errors';
 import type { AgentRequester } from '../health/client';
 import { checked } from '../health/service';
-import { auditActor } from '../hosts/audit';
+import { auditActor } from '../audit/trail';
 
 export interface CostDeps {
   client(host: string): Promise<AgentRequester>;

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import md5 from 'apache-md5';
 import { EdgeInfoSchema, type AppEvent, type EdgeInfo, type EdgeStatus } from '../../../shared/contract';
 import { CoreError, toErrorInfo } from '../errors';
-import { appendAudit } from '../hosts/audit';
+import { appendAudit } from '../audit/trail';
 import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
 import { parseHostCatalog, resolveImages } from '../tenants/catalog';

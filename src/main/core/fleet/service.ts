@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppEvent, CommandInput, CommandOutput } from '../../../shared/contract';
 import type { BackupService } from '../backups/service';
 import { CoreError, toErrorInfo } from '../errors';
-import { appendAudit } from '../hosts/audit';
+import { appendAudit } from '../audit/trail';
 import type { HostService } from '../hosts/service';
 import type { TenantView } from '../../../shared/contract';
 import type { TenantService, UpdatePlan } from '../tenants/service';

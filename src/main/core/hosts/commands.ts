@@ -9,17 +9,6 @@ import { shellJoin } from '../ssh/quote';
 
 export { noopCommand, positionalScript, scriptCommand } from '../ssh/commands';
 
-/** Appends "$2" as one line to "$1/audit.jsonl", creating "$1" (exit 3: cannot, 4: not writable). */
-export const AUDIT_APPEND_SCRIPT = [
-  'umask 027',
-  'mkdir -p -- "$1" 2>/dev/null || { echo "cannot create $1" >&2; exit 3; }',
-  'test -w "$1" || { echo "$1 is not writable" >&2; exit 4; }',
-  'printf "%s\\n" "$2" >> "$1/audit.jsonl"',
-].join('\n');
-
-/** The last "$2" lines of "$1/audit.jsonl"; nothing when there is no such file. */
-export const AUDIT_READ_SCRIPT = 'test -f "$1/audit.jsonl" || exit 0; tail -n "$2" -- "$1/audit.jsonl"';
-
 /** Prints `writable`, `readonly`, `creatable` (missing, parent writable) or `missing`. */
 export const STATE_DIR_SCRIPT =
   'if test -d "$1"; then if test -w "$1"; then echo writable; else echo readonly; fi; ' +
@@ -27,14 +16,6 @@ export const STATE_DIR_SCRIPT =
 
 /** Exit 0: "$1" is a socket the user may read and write; 3: no socket there; 4: not permitted. */
 export const DOCKER_SOCKET_SCRIPT = 'test -S "$1" || exit 3; test -r "$1" -a -w "$1" || exit 4; exit 0';
-
-export function auditAppendCommand(stateDir: string, line: string): string[] {
-  return positionalScript(AUDIT_APPEND_SCRIPT, [stateDir, line]);
-}
-
-export function auditReadCommand(stateDir: string, limit: number): string[] {
-  return positionalScript(AUDIT_READ_SCRIPT, [stateDir, String(limit)]);
-}
 
 export function stateDirCommand(stateDir: string): string[] {
   return positionalScript(STATE_DIR_SCRIPT, [stateDir]);

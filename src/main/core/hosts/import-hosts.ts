@@ -5,7 +5,7 @@ import { CoreError } from '../errors';
 import { pinIdOf } from '../ssh/hostkey';
 import { readSshConfig } from '../ssh/sshconfig';
 import type { HostRecord } from '../store/schema';
-import { DEFAULT_STATE_DIR } from './audit';
+import { DEFAULT_STATE_DIR } from '../audit/trail';
 import { planImport, readKnownHostsFiles } from './importer';
 import {
   expandHome,

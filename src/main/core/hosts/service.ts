@@ -13,7 +13,7 @@ import type { HostKeyPolicy } from '../ssh/connection';
 import { pinIdOf, pinIdsUsedBy, routeId } from '../ssh/hostkey';
 import type { HostRecord } from '../store/schema';
 import type { Store } from '../store/store';
-import { appendAudit, DEFAULT_STATE_DIR, readAudit } from './audit';
+import { appendAudit, DEFAULT_STATE_DIR, readAudit } from '../audit/trail';
 import { checkHost } from './check';
 import { HostConnector } from './connector';
 import { credentialsFromInput } from './credentials';

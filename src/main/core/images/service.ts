@@ -5,7 +5,7 @@ import Docker from 'dockerode';
 import { localDockerSocket } from '../hosts/transport';
 import { CoreError } from '../errors';
 import { dockerLoadCommand } from './commands';
-import { appendAudit } from '../hosts/audit';
+import { appendAudit } from '../audit/trail';
 import type { HostService } from '../hosts/service';
 import {
   HostCatalogSchema,

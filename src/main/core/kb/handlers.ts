@@ -3,7 +3,7 @@ import { kbSlice } from '../../../shared/contract/kb';
 import { CoreError } from '../errors';
 import { defineFeature } from '../feature';
 import type { FeatureContext } from '../features';
-import { auditActor } from '../hosts/audit';
+import { auditActor } from '../audit/trail';
 import type { AgentStream } from '../health/client';
 
 /** Knowledge bases: documents on the host's worker, uploads, the test search and the bot's answer. */

@@ -83,6 +83,14 @@ export const StoreDataSchema = z.object({
   backup: z
     .object({ recipient: z.string().nullable(), createdAt: z.string().nullable() })
     .default({ recipient: null, createdAt: null }),
+  /**
+   * Heads of each host's audit chain this console saw (after its own appends and verifications),
+   * thinned to recent ones and one per stretch of older ones: kept here, off the host, so a chain
+   * rebuilt on the host is found (src/main/core/audit/chain.ts).
+   */
+  auditCheckpoints: z
+    .record(z.string(), z.array(z.object({ seq: z.number().int(), hash: z.string(), at: z.string() })))
+    .default({}),
 });
 export type StoreData = z.infer<typeof StoreDataSchema>;
 
@@ -94,6 +102,7 @@ export function emptyStore(): StoreData {
     settings: { language: 'en' },
     secrets: {},
     backup: { recipient: null, createdAt: null },
+    auditCheckpoints: {},
   };
 }
 

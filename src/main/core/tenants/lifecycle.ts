@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { TenantView } from '../../../shared/contract';
 import { CoreError, toErrorInfo } from '../errors';
-import { appendAudit, auditActor } from '../hosts/audit';
+import { appendAudit, auditActor } from '../audit/trail';
 import { startStopCommand } from './commands';
 import { waitHealthy } from './health';
 import { tenantDir, writeHostFile } from './hostfs';

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { CoreError } from '../errors';
-import { auditActor } from '../hosts/audit';
+import { auditActor } from '../audit/trail';
 import type { HostTransport } from '../hosts/transport';
 import { endsWithStdin, guardCommand } from './lock-commands';
 import { muxFor } from './lock-mux';

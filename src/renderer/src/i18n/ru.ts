@@ -30,6 +30,11 @@ export const ru: Messages = {
  */
 export const ruSchemaMessages: Record<string, string> = {
   'A day is written YYYY-MM-DD.': 'День записывается как ГГГГ-ММ-ДД.',
+  'Give the person a name.': 'Укажите имя человека.',
+  'A name is at most 64 characters.': 'Имя — не длиннее 64 символов.',
+  'A name is lower-case letters, digits, dots, dashes and underscores, starting with a letter or digit.':
+    'Имя — строчные латинские буквы, цифры, точки, дефисы и подчёркивания; начинается с буквы или цифры.',
+  'Paste the public key (the .pub file).': 'Вставьте открытый ключ (файл .pub).',
   'A model name has letters, digits and . _ : @ / - only.':
     'Имя модели состоит только из латинских букв, цифр и . _ : @ / -.',
   'A price is a decimal number of USD per 1M tokens.':

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { CreateStep } from '../../../../shared/contract';
 import { toErrorInfo } from '../../errors';
-import { appendAudit, auditActor } from '../../hosts/audit';
+import { appendAudit, auditActor } from '../../audit/trail';
 import { writeHostFile } from '../hostfs';
 import { TENANT_RECORD_VERSION, type TenantOperation, type TenantRecord } from '../record';
 import { TEMPLATE_VERSION } from '../render';

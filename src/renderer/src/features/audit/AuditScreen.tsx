@@ -1,4 +1,6 @@
 import { useEffect, useId } from 'react';
+import type { AuditEntry, AuditVerify } from '../../../../shared/contract';
+import { Button } from '../../kit/Button';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
@@ -32,14 +34,82 @@ function actionText(t: TFunction, action: string): string | null {
     : null;
 }
 
-const FIELDS = ['hosts', 'auditHost', 'selectedHost', 'selectAuditHost', 'loadAudit', 'error'] as const;
+const FIELDS = [
+  'hosts',
+  'auditHost',
+  'selectedHost',
+  'selectAuditHost',
+  'loadAudit',
+  'verifyAudit',
+  'error',
+] as const;
+
+/** Who did it, with how the host knows: a key (plain), the account only (amber), an earlier console's claim (grey). */
+function ActorCell({ e, t }: { e: AuditEntry; t: TFunction }): ReactElement {
+  const proof = e.legacy ? 'legacy' : (e.proof ?? 'legacy');
+  return (
+    <td className="mono" data-testid="audit-actor" data-proof={proof} title={t(`audit.proof.${proof}`)}>
+      {e.actor}
+      {proof === 'none' ? (
+        <span className="tag tag-warning audit-proof">{t('audit.accountOnly')}</span>
+      ) : null}
+      {proof === 'legacy' ? <span className="tag tag-unknown audit-proof">{t('audit.unproven')}</span> : null}
+      {e.claimed && e.claimed !== e.actor ? (
+        <div className="muted small" data-testid="audit-claimed">
+          {t('audit.claimed', { who: e.claimed })}
+        </div>
+      ) : null}
+    </td>
+  );
+}
+
+/** The last verification of the host's chain: green when it holds, red with where it broke. */
+function VerifyResult({ r, t }: { r: AuditVerify; t: TFunction }): ReactElement {
+  if (r.ok)
+    return (
+      <p
+        className="card audit-verify audit-verify-ok"
+        role="status"
+        data-testid="audit-verify"
+        data-ok="true"
+      >
+        {r.head
+          ? t('audit.verifyOk', {
+              records: r.records,
+              seq: r.head.seq,
+              matched: r.checkpointsMatched,
+              checkpoints: r.checkpoints,
+            })
+          : t('audit.verifyEmpty')}
+      </p>
+    );
+  const p = r.problem!;
+  return (
+    <div
+      className="card audit-verify audit-verify-bad"
+      role="alert"
+      data-testid="audit-verify"
+      data-ok="false"
+      data-kind={p.kind}
+      title={p.message}
+    >
+      <strong>
+        {t('audit.verifyBad', { kind: t(`audit.problem.${p.kind}`), line: p.line, seq: p.seq })}
+      </strong>
+      <p className="small">{t('audit.verifyBadDetail', { records: r.records })}</p>
+    </div>
+  );
+}
 
 /** A host's audit trail (kept on the host): newest first. */
 export function AuditScreen(): ReactElement {
   const { t, i18n } = useTranslation();
   const lng = i18n.language === 'ru' ? 'ru' : 'en';
   const uid = useId();
-  const { hosts, auditHost, selectedHost, selectAuditHost, loadAudit, error } = useFields(useConsole, FIELDS);
+  const { hosts, auditHost, selectedHost, selectAuditHost, loadAudit, verifyAudit, error } = useFields(
+    useConsole,
+    FIELDS,
+  );
   // The host shown: the one chosen here, else the one selected on the Hosts screen, else the first.
   const name =
     (auditHost && hosts.some((h) => h.name === auditHost) ? auditHost : null) ??
@@ -49,6 +119,8 @@ export function AuditScreen(): ReactElement {
   const host = hosts.find((h) => h.name === name) ?? null;
   const log = useConsole((s) => (name ? s.audit[name] : undefined));
   const loading = useConsole((s) => (name ? Boolean(s.busy[`audit:${name}`]) : false));
+  const verifying = useConsole((s) => (name ? Boolean(s.busy[`auditVerify:${name}`]) : false));
+  const verified = useConsole((s) => (name ? s.auditVerify[name] : undefined));
   const failed = error?.scope === 'audit';
 
   useEffect(() => {
@@ -98,6 +170,14 @@ export function AuditScreen(): ReactElement {
               onClick={() => name && void loadAudit(name)}
               label={t('audit.refresh')}
             />
+            <Button
+              testId="audit-verify-button"
+              busy={verifying}
+              disabled={!name || host?.kind !== 'ssh' || verifying}
+              onClick={() => name && void verifyAudit(name)}
+            >
+              {verifying ? t('audit.verifying') : t('audit.verify')}
+            </Button>
             {log && !failed ? (
               <p className="muted small audit-count" data-testid="audit-count">
                 {t('audit.count', { count: log.entries.length, when: formatRelative(log.loadedAt, lng) })}
@@ -106,6 +186,7 @@ export function AuditScreen(): ReactElement {
           </div>
 
           <ErrorBanner scopes={['audit']} />
+          {verified && host?.kind === 'ssh' ? <VerifyResult r={verified} t={t} /> : null}
 
           {host?.kind === 'local' ? (
             <p className="muted card" data-testid="audit-local">
@@ -133,6 +214,7 @@ export function AuditScreen(): ReactElement {
               >
                 <TableHead
                   columns={[
+                    t('audit.col.seq'),
                     t('audit.col.at'),
                     t('audit.col.actor'),
                     t('audit.col.action'),
@@ -145,17 +227,18 @@ export function AuditScreen(): ReactElement {
                     const text = actionText(t, e.action);
                     return (
                       <tr
-                        key={`${e.at}-${i}`}
+                        key={e.seq !== undefined ? `s${e.seq}` : `${e.at}-${i}`}
                         data-testid="audit-row"
                         data-action={e.action}
                         data-subject={e.subject}
                       >
+                        <td className="num mono muted">{e.seq ?? ''}</td>
                         <td className="nowrap">
-                          <time dateTime={e.at} title={e.at}>
+                          <time dateTime={e.at} title={e.hostAt ? `${e.at} (host: ${e.hostAt})` : e.at}>
                             {formatDateTime(e.at, lng)}
                           </time>
                         </td>
-                        <td className="mono">{e.actor}</td>
+                        <ActorCell e={e} t={t} />
                         <td>
                           {text ? <span className="audit-action">{text}</span> : null}
                           <div className={text ? 'mono muted small' : 'mono'}>{e.action}</div>

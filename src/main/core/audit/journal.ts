@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { AuditEntry, CommandName, Effect, ErrorInfo } from '../../shared/contract';
-import type { Caller } from './dispatch';
-import { appendAudit, auditActor, type Exec } from './hosts/audit';
+import type { AuditEntry, CommandName, Effect, ErrorInfo } from '../../../shared/contract';
+import type { Caller } from '../dispatch';
+import { appendAudit, auditActor, type AuditHead, type Exec } from './trail';
 
 /**
  * The dispatch-level audit: the one writer every non-read command goes through, whichever door it
@@ -117,6 +117,8 @@ export interface JournalTargets {
   host(name: string): Promise<{ transport: Exec; target: { stateDir: string; user: string } } | null>;
   /** The console's own journal file. */
   localFile: string;
+  /** Keep the head of a host's chain after an append (a checkpoint off the host). */
+  checkpoint?(host: string, head: AuditHead): Promise<void>;
 }
 
 export class CommandJournal implements CommandAudit {
@@ -144,7 +146,8 @@ export class CommandJournal implements CommandAudit {
       try {
         const h = await this.targets.host(host);
         if (h) {
-          await appendAudit(h.transport, h.target, record);
+          const written = await appendAudit(h.transport, h.target, record);
+          await this.targets.checkpoint?.(host, written.head);
           return true;
         }
       } catch {
