@@ -19,8 +19,13 @@ export class RequestError extends Error {
   }
 }
 
+/** Who is asking, as the door established it (the support door: from the key that logged in). */
+export interface Caller {
+  actor: string | null;
+}
+
 /** A single answer. */
-export type MethodHandler = (params: Record<string, unknown>) => Promise<unknown> | unknown;
+export type MethodHandler = (params: Record<string, unknown>, caller: Caller) => Promise<unknown> | unknown;
 /**
  * A stream: call `send` per item (false: the console's socket is full — wait for `drained`
  * before sending more), `end` when there is no more (with the error when it failed); return the
@@ -29,7 +34,7 @@ export type MethodHandler = (params: Record<string, unknown>) => Promise<unknown
 export type StreamHandler = (
   params: Record<string, unknown>,
   send: (event: unknown) => boolean,
-  ctx: { end(err?: Error): void; drained(): Promise<void> },
+  ctx: { end(err?: Error): void; drained(): Promise<void>; caller: Caller },
 ) => () => void;
 
 export interface Door {
@@ -38,11 +43,25 @@ export interface Door {
   streams: Record<string, StreamHandler>;
 }
 
+export interface DoorOptions {
+  /**
+   * The door's first frame from the client names who it serves — `{"door":{"actor":"anna"}}` —
+   * and nothing is answered before it (the support door: its bridge on the host writes it from
+   * the key that logged in; the client's own frames come after and cannot change it).
+   */
+  identified?: boolean;
+}
+
 /** Serve `door` on `socketPath` (mode 0660, group `gid` when given); resolves once listening. */
-export async function serveDoor(socketPath: string, door: Door, gid: number | null): Promise<Server> {
+export async function serveDoor(
+  socketPath: string,
+  door: Door,
+  gid: number | null,
+  options: DoorOptions = {},
+): Promise<Server> {
   await mkdir(dirname(socketPath), { recursive: true, mode: 0o750 });
   await rm(socketPath, { force: true }); // a socket left by a killed agent
-  const server = createServer((socket) => serveConnection(socket, door));
+  const server = createServer((socket) => serveConnection(socket, door, options));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => resolve());
@@ -55,8 +74,13 @@ export async function serveDoor(socketPath: string, door: Door, gid: number | nu
   return server;
 }
 
-function serveConnection(socket: Socket, door: Door): void {
+/** An actor named by the door's bridge: a person's name from the access list. */
+const ACTOR = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+function serveConnection(socket: Socket, door: Door, options: DoorOptions): void {
   const streams = new Map<number, () => void>();
+  const caller: Caller = { actor: null };
+  let identified = !options.identified;
   const send = (frame: AgentFrame): boolean => {
     if (socket.destroyed) return false;
     return socket.write(`${JSON.stringify(frame)}\n`);
@@ -82,7 +106,7 @@ function serveConnection(socket: Socket, door: Door): void {
   };
   socket.on('close', endAll);
   socket.on('error', () => socket.destroy());
-  send({ hello: door.hello() });
+  if (!options.identified) send({ hello: door.hello() });
 
   const splitter = new LineSplitter();
   socket.on('data', (chunk: Buffer) => {
@@ -97,11 +121,24 @@ function serveConnection(socket: Socket, door: Door): void {
   });
 
   function handleFrame(line: string): void {
-    let frame: { id?: unknown; method?: unknown; params?: unknown; cancel?: unknown };
+    let frame: { id?: unknown; method?: unknown; params?: unknown; cancel?: unknown; door?: unknown };
     try {
       frame = JSON.parse(line) as typeof frame;
     } catch {
       fail(0, 'bad-request', 'A frame is not JSON.');
+      if (!identified) socket.end();
+      return;
+    }
+    if (!identified) {
+      const actor = (frame.door as { actor?: unknown } | undefined)?.actor;
+      if (typeof actor !== 'string' || !ACTOR.test(actor)) {
+        fail(0, 'forbidden', 'This door serves only people its bridge names.');
+        socket.end();
+        return;
+      }
+      caller.actor = actor;
+      identified = true;
+      send({ hello: door.hello() });
       return;
     }
     const id = frame.id;
@@ -138,7 +175,7 @@ function serveConnection(socket: Socket, door: Door): void {
         else send({ id, end: true });
       };
       try {
-        const stop = stream(p, (event) => !ended && send({ id, event }), { end, drained });
+        const stop = stream(p, (event) => !ended && send({ id, event }), { end, drained, caller });
         if (ended) stop();
         else streams.set(id, stop);
       } catch (err) {
@@ -153,7 +190,7 @@ function serveConnection(socket: Socket, door: Door): void {
       return;
     }
     Promise.resolve()
-      .then(() => handler(p))
+      .then(() => handler(p, caller))
       .then(
         (result) => send({ id, result }),
         (err: unknown) => fail(id, codeOf(err), messageOf(err)),

@@ -80,9 +80,9 @@ function tenantOf(p: Record<string, unknown>): string {
 
 /** The worker's failures reach the console with their code in the message: "[code] message". */
 function wrap(fn: MethodHandler): MethodHandler {
-  return async (p) => {
+  return async (p, caller) => {
     try {
-      return await fn(p);
+      return await fn(p, caller);
     } catch (err) {
       if (err instanceof RequestError) throw err;
       const e = errorOf(err);

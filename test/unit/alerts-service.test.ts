@@ -48,9 +48,9 @@ async function standIn(
   const sent: Sent[] = [];
   const note =
     (method: string, answer: MethodHandler): MethodHandler =>
-    (params) => {
+    (params, caller) => {
       sent.push({ method, params });
-      return answer(params);
+      return answer(params, caller);
     };
   const methods: Record<string, MethodHandler> = {
     alerts: () => state.current,

@@ -192,7 +192,14 @@ export type WatchEvent =
   /** The alert rules fired, escalated, repeated or resolved something (and how many are active now). */
   | { kind: 'alerts'; notices: AlertNotice[]; active: number };
 
-export type AgentErrorCode = 'bad-request' | 'unknown-method' | 'not-found' | 'busy' | 'internal';
+export type AgentErrorCode =
+  | 'bad-request'
+  | 'unknown-method'
+  | 'not-found'
+  | 'busy'
+  | 'internal'
+  /** The support door: a method that changes things, or one it does not serve, or no identity. */
+  | 'forbidden';
 
 export type ClientFrame = { id: number; method: string; params?: unknown } | { id: number; cancel: true };
 
