@@ -139,8 +139,9 @@ export default tseslint.config(
   },
   {
     // The host agent (src/agent) is bundled alone and runs on every host: Node's built-ins, its own
-    // modules, the protocol's types and the shared cost arithmetic, nothing else (nothing of the
-    // console). Only its cost folder uses packages: pg (the tenants' databases) and decimal.js.
+    // modules, the protocol's types, the shared cost arithmetic, the redactor and the audit trail's
+    // writer, nothing else (nothing of the console). Only its cost folder uses packages: pg (the
+    // tenants' databases) and decimal.js.
     files: ['src/agent/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -149,9 +150,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts|cost)$|\\.\\./shared/cost/(prices|view)$)',
+                '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts|cost)$|\\.\\./shared/cost/(prices|view)$|\\.\\./shared/redact$|\\.\\./shared/audit/writer$)',
               message:
-                'The agent imports only node: built-ins, ./ modules, ../shared/agent/protocol, alerts or cost and ../shared/cost/prices or view.',
+                'The agent imports only node: built-ins, ./ modules, ../shared/agent/protocol, alerts or cost, ../shared/cost/prices or view, ../shared/redact and ../shared/audit/writer.',
             },
           ],
         },
