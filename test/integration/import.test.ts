@@ -147,7 +147,9 @@ describe('import from ~/.ssh/config', () => {
         action: 'host.pin',
         details: { previous: null, fingerprint: sb.fingerprint },
       });
-      expect(mine?.actor).toMatch(/.+@.+/);
+      // Who: from the key that logged in (the test host has ExposeAuthInfo on); what the console said, beside it.
+      expect(mine?.proof).toBe('key');
+      expect(mine?.claimed).toMatch(/.+@.+/);
     } finally {
       await other.close();
     }

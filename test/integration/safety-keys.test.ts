@@ -5,6 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import * as age from 'age-encryption';
 import type pg from 'pg';
+import { parseChainLine } from '../../src/main/core/audit/chain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/main/core/backups/archive';
 import { Core } from '../../src/main/core/core';
@@ -79,12 +80,13 @@ async function hostRecipients(): Promise<string[]> {
   return c.recipients?.map((r) => r.recipient) ?? (c.recipient ? [c.recipient] : []);
 }
 
+/** The host's audit records, from its hash chain (each line's body). */
 async function auditActions(): Promise<{ action: string; details: Record<string, unknown> }[]> {
-  const text = (await readHostFile(tr, `${STATE}/audit.jsonl`)) ?? '';
+  const text = (await readHostFile(tr, `${STATE}/audit/trail.jsonl`)) ?? '';
   return text
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
+    .map((l) => parseChainLine(l)?.body as { action: string; details: Record<string, unknown> });
 }
 
 async function env(): Promise<Record<string, string>> {
