@@ -213,7 +213,18 @@ describe('import from an SSH config, live status, key confirmation, audit', () =
     const text = await rows.first().textContent();
     expect(text).toMatch(/Host key (pinned|re-pinned)/);
     expect(text).toContain(sb.fingerprint);
+    // Who: named by the key that logged in (the test host's sshd says which), with its sequence number.
+    const actor = rows.first().getByTestId('audit-actor');
+    expect(await actor.getAttribute('data-proof')).toBe('key');
     await shot('e2e-import-06-audit');
+
+    // Verify the host's chain: every record holds, and this console's checkpoints match.
+    await page.getByTestId('audit-verify-button').click();
+    const verdict = page.getByTestId('audit-verify');
+    await verdict.waitFor(WAIT);
+    expect(await verdict.getAttribute('data-ok')).toBe('true');
+    expect(await verdict.textContent()).toMatch(/The trail holds: \d+ records/);
+    await shot('e2e-import-06b-audit-verified');
   });
 
   it('adds a host through the jump host sb-known, with a label, base domain and registry mirror', async () => {
@@ -324,6 +335,9 @@ describe('import from an SSH config, live status, key confirmation, audit', () =
     await page.getByTestId('import-dialog').waitFor({ state: 'detached' });
     await page.getByTestId('nav-audit').click();
     await page.getByTestId('audit-table').waitFor(WAIT);
+    await page.getByTestId('audit-verify-button').click();
+    await page.getByTestId('audit-verify').waitFor(WAIT);
+    expect(await page.getByTestId('audit-verify').textContent()).toMatch(/Журнал цел/);
     await shot('e2e-import-13-audit-ru');
     await page.getByTestId('nav-fleet').click();
     await page.getByTestId('fleet-count-ok').waitFor();

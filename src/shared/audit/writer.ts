@@ -7,6 +7,13 @@
 const D = '$';
 
 /**
+ * Shell: the SHA256 fingerprint of the key this SSH session logged in with, from the file sshd
+ * names in `$SSH_USER_AUTH` (ExposeAuthInfo); empty when it does not say. Used where the host must
+ * know who is asking: the audit writer, and the access list's "you".
+ */
+export const SESSION_KEY = String.raw`$(sed -n 's/^publickey //p' "$SSH_USER_AUTH" | head -n 1 | ssh-keygen -lf - 2>/dev/null | awk '{print $2}')`;
+
+/**
  * The host side of the audit trail: POSIX sh and tools every Linux host has (coreutils' sha256sum,
  * util-linux's flock, OpenSSH's ssh-keygen; BusyBox has them too, for the agent's container).
  *
@@ -43,7 +50,7 @@ flock -w 30 9 || { echo "the audit trail stayed locked for 30 s" >&2; exit 5; }
 f="$dir/trail.jsonl"
 actor=""; proof=none
 if [ -n "${D}{SSH_USER_AUTH:-}" ] && [ -r "${D}{SSH_USER_AUTH:-}" ]; then
-  fp=$(sed -n 's/^publickey //p' "$SSH_USER_AUTH" | head -n 1 | ssh-keygen -lf - 2>/dev/null | awk '{print $2}')
+  fp=${SESSION_KEY}
   if [ -n "$fp" ]; then
     name=$(awk -v f="$fp" '$1 == f { print $2; exit }' "$1/access/keys" 2>/dev/null)
     actor="${D}{name:-key:$fp}"; proof=key

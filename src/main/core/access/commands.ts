@@ -1,3 +1,4 @@
+import { SESSION_KEY } from '../../../shared/audit/writer';
 import { positionalScript } from '../ssh/commands';
 
 /** `$` for the scripts below (String.raw keeps backslashes; `${D}{x}` writes the shell's `${x}`). */
@@ -64,7 +65,7 @@ flock -w 30 9 || { echo "the access list stayed locked for 30 s" >&2; exit 2; }
 fp=$(awk -v n="$2" '$2 == n { print $1; exit }' "$keys")
 test -n "$fp" || exit 3
 if [ -n "${D}{SSH_USER_AUTH:-}" ] && [ -r "${D}{SSH_USER_AUTH:-}" ]; then
-  me=$(sed -n 's/^publickey //p' "$SSH_USER_AUTH" | head -n 1 | ssh-keygen -lf - 2>/dev/null | awk '{print $2}')
+  me=${SESSION_KEY}
   [ "$me" = "$fp" ] && exit 5
 fi
 umask 077
@@ -89,7 +90,7 @@ export const ACCESS_LIST_SCRIPT = String.raw`set -u
 test -f "$1/access/keys" && cat -- "$1/access/keys"
 me=-
 if [ -n "${D}{SSH_USER_AUTH:-}" ] && [ -r "${D}{SSH_USER_AUTH:-}" ]; then
-  me=$(sed -n 's/^publickey //p' "$SSH_USER_AUTH" | head -n 1 | ssh-keygen -lf - 2>/dev/null | awk '{print $2}')
+  me=${SESSION_KEY}
 fi
 echo "@me ${D}{me:--}"
 `;
