@@ -73,14 +73,16 @@ function VerifyResult({ r, t }: { r: AuditVerify; t: TFunction }): ReactElement 
         data-testid="audit-verify"
         data-ok="true"
       >
-        {r.head
-          ? t('audit.verifyOk', {
-              records: r.records,
-              seq: r.head.seq,
-              matched: r.checkpointsMatched,
-              checkpoints: r.checkpoints,
-            })
-          : t('audit.verifyEmpty')}
+        {r.head && r.checkpoints === 0
+          ? t('audit.verifyOkFirst', { records: r.records, seq: r.head.seq })
+          : r.head
+            ? t('audit.verifyOk', {
+                records: r.records,
+                seq: r.head.seq,
+                matched: r.checkpointsMatched,
+                checkpoints: r.checkpoints,
+              })
+            : t('audit.verifyEmpty')}
       </p>
     );
   const p = r.problem!;

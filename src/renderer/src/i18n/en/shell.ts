@@ -150,6 +150,8 @@ export const shell = {
     verifying: 'Checking every record…',
     verifyOk:
       'The trail holds: {{records}} records, each linked to the one before; head #{{seq}}. {{matched}} of {{checkpoints}} checkpoints kept by this console matched.',
+    verifyOkFirst:
+      'The trail holds: {{records}} records, each linked to the one before; head #{{seq}}. This console had no checkpoint of it yet: from now on, a trail rebuilt on the host is found.',
     verifyEmpty: 'The trail is empty: nothing to verify yet.',
     verifyBad: 'The trail does not hold: {{kind}} (line {{line}}, where record #{{seq}} belongs).',
     verifyBadDetail:
