@@ -4,7 +4,7 @@
  * record says who did it from the key, not from what a console claims.
  */
 import { z } from 'zod';
-import { defineSlice, HostNameSchema } from './kernel';
+import { DaySchema, defineSlice, HostNameSchema } from './kernel';
 
 export const PersonNameSchema = z
   .string()
@@ -43,10 +43,7 @@ export const AccessListSchema = z.object({
 });
 export type AccessList = z.infer<typeof AccessListSchema>;
 
-const Day = z
-  .string()
-  .max(10)
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'A day is written YYYY-MM-DD.');
+const Day = DaySchema;
 
 export const accessSlice = defineSlice('access', {
   'access.list': {

@@ -7,14 +7,11 @@
  * Days are Asia/Almaty calendar days (YYYY-MM-DD); a budget's month is a calendar month there.
  */
 import { z } from 'zod';
-import { defineSlice, HostNameSchema } from './kernel';
+import { DaySchema, defineSlice, HostNameSchema } from './kernel';
 import { SlugSchema } from './tenants';
 
 const Dec = z.string().max(60);
-const Day = z
-  .string()
-  .max(10)
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'A day is written YYYY-MM-DD.');
+const Day = DaySchema;
 const Count = z.number().int().nonnegative();
 
 export const MoneySchema = z.object({ usd: Dec, kzt: Dec.nullable() });

@@ -108,6 +108,12 @@ export const LocalFileSchema = z
   .min(1, 'The path is empty: give a file path.')
   .regex(/^[^\0\n\r]*$/, 'A file path is one line.');
 
+/** A calendar day, `YYYY-MM-DD` (costs: an Asia/Almaty day; access: the last day a key is accepted). */
+export const DaySchema = z
+  .string()
+  .max(10)
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'A day is written YYYY-MM-DD.');
+
 export const HostNameSchema = z
   .string()
   .trim()
