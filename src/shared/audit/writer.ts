@@ -8,10 +8,10 @@ const D = '$';
 
 /**
  * Shell: the SHA256 fingerprint of the key this SSH session logged in with, from the file sshd
- * names in `$SSH_USER_AUTH` (ExposeAuthInfo); empty when it does not say. Used where the host must
- * know who is asking: the audit writer, and the access list's "you".
+ * names in `$SSH_USER_AUTH` (ExposeAuthInfo); empty when it does not say (no such file). Used where
+ * the host must know who is asking: the audit writer, and the access list's "you".
  */
-export const SESSION_KEY = String.raw`$(sed -n 's/^publickey //p' "$SSH_USER_AUTH" | head -n 1 | ssh-keygen -lf - 2>/dev/null | awk '{print $2}')`;
+export const SESSION_KEY = String.raw`$([ -r "${D}{SSH_USER_AUTH:-}" ] && sed -n 's/^publickey //p' "$SSH_USER_AUTH" | head -n 1 | ssh-keygen -lf - 2>/dev/null | awk '{print $2}')`;
 
 /**
  * The host side of the audit trail: POSIX sh and tools every Linux host has (coreutils' sha256sum,
@@ -49,12 +49,10 @@ exec 9>>"$dir/trail.lock" || exit 4
 flock -w 30 9 || { echo "the audit trail stayed locked for 30 s" >&2; exit 5; }
 f="$dir/trail.jsonl"
 actor=""; proof=none
-if [ -n "${D}{SSH_USER_AUTH:-}" ] && [ -r "${D}{SSH_USER_AUTH:-}" ]; then
-  fp=${SESSION_KEY}
-  if [ -n "$fp" ]; then
-    name=$(awk -v f="$fp" '$1 == f { print $2; exit }' "$1/access/keys" 2>/dev/null)
-    actor="${D}{name:-key:$fp}"; proof=key
-  fi
+fp=${SESSION_KEY}
+if [ -n "$fp" ]; then
+  name=$(awk -v f="$fp" '$1 == f { print $2; exit }' "$1/access/keys" 2>/dev/null)
+  actor="${D}{name:-key:$fp}"; proof=key
 fi
 if [ -z "$actor" ] && [ -n "${D}{3:-}" ]; then actor="$3"; proof=host; fi
 [ -n "$actor" ] || actor="account:$(id -un)"

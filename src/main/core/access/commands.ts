@@ -64,10 +64,8 @@ exec 9>>"$d/lock" || exit 2
 flock -w 30 9 || { echo "the access list stayed locked for 30 s" >&2; exit 2; }
 fp=$(awk -v n="$2" '$2 == n { print $1; exit }' "$keys")
 test -n "$fp" || exit 3
-if [ -n "${D}{SSH_USER_AUTH:-}" ] && [ -r "${D}{SSH_USER_AUTH:-}" ]; then
-  me=${SESSION_KEY}
-  [ "$me" = "$fp" ] && exit 5
-fi
+me=${SESSION_KEY}
+[ "$me" = "$fp" ] && exit 5
 umask 077
 ak="$HOME/.ssh/authorized_keys"
 if [ -f "$ak" ]; then
@@ -88,10 +86,7 @@ export function accessRevokeCommand(stateDir: string, name: string): string[] {
  */
 export const ACCESS_LIST_SCRIPT = String.raw`set -u
 test -f "$1/access/keys" && cat -- "$1/access/keys"
-me=-
-if [ -n "${D}{SSH_USER_AUTH:-}" ] && [ -r "${D}{SSH_USER_AUTH:-}" ]; then
-  me=${SESSION_KEY}
-fi
+me=${SESSION_KEY}
 echo "@me ${D}{me:--}"
 `;
 
