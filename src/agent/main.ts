@@ -20,6 +20,11 @@
  *   TRUFFLES_EDGE_TLS       where the edge serves TLS, host:port (default 127.0.0.1:443)
  *   TRUFFLES_TELEGRAM_API   the Bot API's base URL when the alert config names none
  *   TRUFFLES_ALERTS_SIDE_SECONDS  how often backups, certificates and posture are read (default 60)
+ *   TRUFFLES_SUPPORT_SOCKET the support door's socket (issue 17), when the host has a support
+ *                           account: curated, redacted reads for the people its bridge names
+ *   TRUFFLES_SUPPORT_GID    the support account's group (the door's socket gets it)
+ *   TRUFFLES_AUDIT_ROOT     where the host's <stateDir>/audit is mounted, minus /audit (the
+ *                           support door records reads of people's data there)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +48,8 @@ import { alertsMethods } from './alertsDoor';
 import { CostEngine } from './cost/engine';
 import { costMethods } from './costDoor';
 import type { LogsTarget } from './logs';
+import { supportDoor } from './supportDoor';
+import { appendTrail, tenantRedactor } from './supportServe';
 
 const env = process.env;
 const dir = env['TRUFFLES_AGENT_DIR'] ?? '/agent';
@@ -421,6 +428,31 @@ async function main(): Promise<void> {
   Object.assign(door.methods, alertsMethods(alerter));
   if (cost) Object.assign(door.methods, costMethods(cost));
   const server = await serveDoor(socketPath, door, gid);
+  const supportSocket = env['TRUFFLES_SUPPORT_SOCKET'];
+  const supportGid = env['TRUFFLES_SUPPORT_GID'] ? Number(env['TRUFFLES_SUPPORT_GID']) : null;
+  const auditRoot = env['TRUFFLES_AUDIT_ROOT'] ?? null;
+  const support =
+    supportSocket && supportGid !== null
+      ? await serveDoor(
+          supportSocket,
+          supportDoor(door, {
+            redactor: tenantRedactor(rootfs, stateDir),
+            recordRead: async (actor, method, subject, ref) => {
+              if (!auditRoot)
+                throw new RequestError('internal', 'This agent has no audit trail to record reads in.');
+              await appendTrail(auditRoot, actor, {
+                at: new Date().toISOString(),
+                action: 'support.read',
+                subject,
+                details: { method, ref },
+              });
+            },
+          }),
+          supportGid,
+          { identified: true },
+        )
+      : null;
+  if (support) log(`support door on ${String(supportSocket)} (group ${String(supportGid)})`);
   log(
     `truffles-agent ${AGENT_VERSION} (protocol ${AGENT_PROTOCOL}) on ${socketPath}; host /proc ${procRoot}, / ${rootfs}, cgroups ${cgroupRoot}`,
   );
@@ -441,6 +473,7 @@ async function main(): Promise<void> {
     cost?.close();
     clearTimeout(timer);
     server.close();
+    support?.close();
     for (const w of watchers) watchers.delete(w);
     setTimeout(() => process.exit(0), 200).unref();
   };

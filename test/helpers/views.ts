@@ -17,6 +17,7 @@ export function hostView(over: Partial<HostView> = {}): HostView {
     labels: {},
     baseDomain: null,
     registryMirror: null,
+    role: 'operator',
     addedAt: '2026-01-01T00:00:00Z',
     lastCheck: null,
     ...over,

@@ -409,8 +409,9 @@ PidFile "$STATE/sshd.pid"
 # The sandbox's own keys, then the account's own file (where \`truffles access grant\` adds people).
 AuthorizedKeysFile "$STATE/authorized_keys/%u" .ssh/authorized_keys
 # Each session learns which key logged in (\$SSH_USER_AUTH): the audit trail names people by it.
+# truffles-support: the support account \`truffles access grant --role support\` makes (issue 17).
 ExposeAuthInfo yes
-AllowUsers $OP_USER $NODOCKER_USER
+AllowUsers $OP_USER $NODOCKER_USER truffles-support
 PermitRootLogin no
 UsePAM no
 PasswordAuthentication no

@@ -53,9 +53,13 @@ afterAll(() => {
 function runDoor(
   args: string[],
   input: string,
+  asked: string | null = 'truffles-door',
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(door, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = { ...process.env };
+    delete env['SSH_ORIGINAL_COMMAND'];
+    if (asked !== null) env['SSH_ORIGINAL_COMMAND'] = asked;
+    const p = spawn(door, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -95,5 +99,24 @@ describe('the support bridge (perl)', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain('serves only the support door');
     }
+  });
+
+  it('refuses whatever the client asked for but the door: a shell, sftp, scp, a command (before reaching the agent)', async () => {
+    const before = seen.length;
+    for (const asked of [
+      null,
+      '',
+      'bash',
+      'internal-sftp',
+      'scp -f /etc/passwd',
+      'truffles-door; id',
+      'truffles-door x',
+    ]) {
+      const r = await runDoor(['-c', 'truffles-door anna'], 'id\n', asked);
+      expect(r.code, String(asked)).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('serves only the support door');
+    }
+    expect(seen.length).toBe(before);
   });
 });

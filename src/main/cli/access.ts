@@ -42,7 +42,11 @@ export function registerAccessCommands(program: Command, ctx: CliContext): void 
 
   verb(access, 'grant <name>', "bind a person's name to their SSH public key (an operator's key is let in)")
     .requiredOption('--key <file>', 'their public key, e.g. alice.pub')
-    .option('--role <role>', 'operator', 'operator')
+    .option(
+      '--role <role>',
+      'operator (the operator account) or support (only the read-only support door)',
+      'operator',
+    )
     .option('--expires <day>', 'the last day the key is accepted (YYYY-MM-DD)')
     .option('--host <name>', 'only this host (default: every SSH host)')
     .action(async (nameArg: string, o: { key: string; role: string; expires?: string; host?: string }) => {

@@ -12,6 +12,7 @@ import {
   LabelsSchema,
   PortSchema,
   RegistryMirrorSchema,
+  HostRoleSchema,
   UserSchema,
   type AuthInput,
 } from '../../shared/contract';
@@ -133,6 +134,11 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
     ])
     .option('--base-domain <domain>', 'tenants on this host get <slug>.<domain>')
     .option('--registry-mirror <registry>', 'private registry for images (air-gapped sites)')
+    .option(
+      '--role <role>',
+      'operator, or support: the support account (user truffles-support), read-only through the host agent',
+      'operator',
+    )
     .option('--json', 'machine-readable output')
     .action(async (nameArg: string, o: Record<string, string | boolean | string[] | undefined>) => {
       const name = parseArg(HostNameSchema, nameArg, 'NAME');
@@ -171,6 +177,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         typeof o.registryMirror === 'string'
           ? parseArg(RegistryMirrorSchema, o.registryMirror, '--registry-mirror')
           : null;
+      const role = parseArg(HostRoleSchema, o.role, '--role');
       let passphrase: string | undefined;
       if (typeof o.passphraseEnv === 'string') {
         passphrase = process.env[o.passphraseEnv];
@@ -261,6 +268,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
         labels: checkedLabels,
         baseDomain,
         registryMirror,
+        role,
       });
       const check = await c.call('hosts.check', { name });
       print(

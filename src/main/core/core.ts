@@ -122,7 +122,7 @@ export class Core {
       }),
     );
     this.auditTrail = new AuditService({ store: this.store, hosts: this.hosts });
-    this.access = new AccessService(this.hosts);
+    this.access = new AccessService(this.hosts, this.health);
     this.audit = new CommandJournal({
       localFile: join(options.home, 'audit.jsonl'),
       checkpoint: (host, head) => this.auditTrail.checkpoint(host, head),

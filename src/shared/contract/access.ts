@@ -15,7 +15,11 @@ export const PersonNameSchema = z
     'A name is lower-case letters, digits, dots, dashes and underscores, starting with a letter or digit.',
   );
 
-export const AccessRoleSchema = z.enum(['operator']);
+/**
+ * `operator`: let in to the operator account (everything). `support`: let in only to the support
+ * account, whose one program is the host agent's read-only support door.
+ */
+export const AccessRoleSchema = z.enum(['operator', 'support']);
 export type AccessRole = z.infer<typeof AccessRoleSchema>;
 
 export const AccessKeySchema = z.object({
@@ -52,8 +56,9 @@ export const accessSlice = defineSlice('access', {
     output: AccessListSchema,
   },
   /**
-   * Bind a name to a public key on the host: an operator's key is let in to the operator account
-   * (until `expires`, when given) and the audit trail names it.
+   * Bind a name to a public key on the host: an operator's key is let in to the operator account, a
+   * support person's only to the support account's door (made on first use, and the host agent
+   * updated to serve it), until `expires` when given; the audit trail names it.
    */
   'access.grant': {
     effect: 'danger',

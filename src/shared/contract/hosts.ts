@@ -21,6 +21,10 @@ import {
 
 // ---------- views returned to the renderer ----------
 
+/** How this console may use a host: the operator account, or the support account's door alone. */
+export const HostRoleSchema = z.enum(['operator', 'support']);
+export type HostRole = z.infer<typeof HostRoleSchema>;
+
 export const DiskSchema = z.object({
   mount: z.string(),
   filesystem: z.string(),
@@ -95,6 +99,8 @@ export const HostViewSchema = z.object({
   labels: z.record(z.string(), z.string()),
   baseDomain: z.string().nullable(),
   registryMirror: z.string().nullable(),
+  /** `support`: this console reaches only the host agent's read-only support door (issue 17). */
+  role: HostRoleSchema,
   addedAt: z.string(),
   lastCheck: HostCheckSchema.nullable(),
 });
@@ -212,6 +218,7 @@ export const hostsSlice = defineSlice('hosts', {
       labels: LabelsSchema.default({}),
       baseDomain: DomainSchema.nullable().default(null),
       registryMirror: RegistryMirrorSchema.nullable().default(null),
+      role: HostRoleSchema.default('operator'),
     }).strict(),
     output: HostViewSchema,
   },

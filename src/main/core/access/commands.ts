@@ -17,6 +17,8 @@ const D = '$';
 /**
  * $1 stateDir  $2 name  $3 role  $4 the public key (`type base64`)  $5 expiry YYYYMMDD or ''
  * $6 its fingerprint (SHA256:…). Exit 3: the name belongs to another key; 4: the key has another name.
+ * Only an operator's key is put in the operator account's authorized_keys (a support key goes to the
+ * support account's, as root: ./support.ts). Prints `was <the name's role before, or ->`.
  */
 export const ACCESS_GRANT_SCRIPT = String.raw`set -u
 umask 027
@@ -28,17 +30,24 @@ keys="$d/keys"
 touch "$keys" || exit 2
 if awk -v n="$2" -v f="$6" '$2 == n && $1 != f { found = 1 } END { exit !found }' "$keys"; then exit 3; fi
 if awk -v n="$2" -v f="$6" '$1 == f && $2 != n { found = 1 } END { exit !found }' "$keys"; then exit 4; fi
+was=$(awk -v n="$2" '$2 == n { print $3; exit }' "$keys")
 umask 077
-mkdir -p -- "$HOME/.ssh" || exit 2
 ak="$HOME/.ssh/authorized_keys"
-touch "$ak" || exit 2
-awk -v c="truffles:$2" '$NF != c' "$ak" >"$ak.truffles-new" || exit 2
-printf '%s%s truffles:%s\n' "${D}{5:+expiry-time=\"$5\" }" "$4" "$2" >>"$ak.truffles-new"
-mv -f -- "$ak.truffles-new" "$ak" || exit 2
+if [ "$3" = operator ]; then
+  mkdir -p -- "$HOME/.ssh" || exit 2
+  touch "$ak" || exit 2
+fi
+if [ -f "$ak" ]; then
+  # The name's line goes (a support person's key never lets them in here); an operator's comes back.
+  awk -v c="truffles:$2" '$NF != c' "$ak" >"$ak.truffles-new" || exit 2
+  [ "$3" = operator ] && printf '%s%s truffles:%s\n' "${D}{5:+expiry-time=\"$5\" }" "$4" "$2" >>"$ak.truffles-new"
+  mv -f -- "$ak.truffles-new" "$ak" || exit 2
+fi
 umask 027
 awk -v f="$6" '$1 != f' "$keys" >"$keys.new" || exit 2
 printf '%s %s %s %s %s\n' "$6" "$2" "$3" "${D}{5:--}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$keys.new"
-mv -f -- "$keys.new" "$keys"
+mv -f -- "$keys.new" "$keys" || exit 2
+echo "was ${D}{was:--}"
 `;
 
 export function accessGrantCommand(
@@ -54,7 +63,7 @@ export function accessGrantCommand(
 
 /**
  * $1 stateDir  $2 name. Exit 3: no such name; 5: it is the key this session logged in with (the
- * operator would lock themself out).
+ * operator would lock themself out). Prints `role <the role it had>`.
  */
 export const ACCESS_REVOKE_SCRIPT = String.raw`set -u
 d="$1/access"
@@ -64,6 +73,7 @@ exec 9>>"$d/lock" || exit 2
 flock -w 30 9 || { echo "the access list stayed locked for 30 s" >&2; exit 2; }
 fp=$(awk -v n="$2" '$2 == n { print $1; exit }' "$keys")
 test -n "$fp" || exit 3
+role=$(awk -v n="$2" '$2 == n { print $3; exit }' "$keys")
 me=${SESSION_KEY}
 [ "$me" = "$fp" ] && exit 5
 umask 077
@@ -73,7 +83,8 @@ if [ -f "$ak" ]; then
   mv -f -- "$ak.truffles-new" "$ak" || exit 2
 fi
 umask 027
-awk -v n="$2" '$2 != n' "$keys" >"$keys.new" && mv -f -- "$keys.new" "$keys"
+awk -v n="$2" '$2 != n' "$keys" >"$keys.new" && mv -f -- "$keys.new" "$keys" || exit 2
+echo "role $role"
 `;
 
 export function accessRevokeCommand(stateDir: string, name: string): string[] {

@@ -2,7 +2,8 @@
  * The support door's bridge: the only program a support account on a host ever runs. It is the
  * account's login shell, and every support key's forced command (`restrict,command="truffles-door
  * NAME"`), so whatever the client asks — a shell, a command, sftp, scp — sshd runs this instead, as
- * `truffles-door -c "truffles-door NAME"`. It takes the person's name from that forced command
+ * `truffles-door -c "truffles-door NAME"`, with what was asked in `$SSH_ORIGINAL_COMMAND`: the
+ * console asks for `truffles-door`, and anything else is refused before the agent is reached. It takes the person's name from that forced command
  * (written by the console into a root-owned authorized_keys, never from the client), connects to
  * the host agent's support socket, writes the door's first frame naming the person, then carries
  * bytes both ways until either side ends. Anything else it was started for is refused.
@@ -24,6 +25,13 @@ my $socket_path = '@SOCKET@';
 my $cmd = (@ARGV == 2 && $ARGV[0] eq '-c') ? $ARGV[1] : '';
 my ($name) = $cmd =~ /\\Atruffles-door ([a-z0-9][a-z0-9._-]{0,63})\\z/;
 if (!defined $name) {
+  print STDERR "truffles: this account serves only the support door of Truffles Console; nothing else runs here.\\n";
+  exit 1;
+}
+# What the client asked for (sshd keeps it aside when it runs the forced command): the console asks
+# for the door by name; a shell (nothing asked), sftp, scp or any other command is refused.
+my $asked = $ENV{SSH_ORIGINAL_COMMAND};
+if (!defined $asked || $asked ne 'truffles-door') {
   print STDERR "truffles: this account serves only the support door of Truffles Console; nothing else runs here.\\n";
   exit 1;
 }

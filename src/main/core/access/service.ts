@@ -2,7 +2,10 @@ import type { AccessKey, AccessList, AccessRole } from '../../../shared/contract
 import { CoreError } from '../errors';
 import type { HostService } from '../hosts/service';
 import { algorithmOf, fingerprintOf } from '../ssh/hostkey';
+import type { HealthService } from '../health/service';
 import { accessGrantCommand, accessListCommand, accessRevokeCommand } from './commands';
+import { doorScript } from './door';
+import { SUPPORT_SOCKET, supportKeyLine, supportSetupCommand } from './support';
 
 /** The key types accepted, with how many length-prefixed fields their blob holds (the type's own included). */
 const KEY_TYPES = new Map([
@@ -94,9 +97,32 @@ function parseList(host: string, stdout: string): AccessList {
   return { host, keys, you, identityFromKeys: you !== null };
 }
 
-/** Names bound to keys on each host, and the keys let in to the operator account. */
+/** Names bound to keys on each host, and the keys let in to the operator account or the support door. */
 export class AccessService {
-  constructor(private readonly hosts: HostService) {}
+  constructor(
+    private readonly hosts: HostService,
+    private readonly health: HealthService,
+  ) {}
+
+  /**
+   * The support account's keys, changed as root (a one-shot container in the host's `/`); the
+   * account and the bridge are made or refreshed on the way. Then the host agent is made to serve
+   * the support door (installed, or replaced when it does not yet).
+   */
+  private async supportKeys(hostName: string, op: 'add' | 'remove', name: string, line = ''): Promise<void> {
+    const t = await this.hosts.transport(hostName);
+    const image = await this.health.runtimeImageOf(hostName);
+    const r = await t.exec(supportSetupCommand(image, doorScript(SUPPORT_SOCKET), op, name, line), {
+      timeoutMs: 120_000,
+    });
+    if (r.code !== 0 || !/^gid \d+$/m.test(r.stdout))
+      throw new CoreError(
+        'access.support-setup',
+        `The support account on ${hostName} could not be ${op === 'add' ? 'set up' : 'changed'} (${r.stderr.trim().slice(0, 300) || `exit ${String(r.code)}`}).`,
+        `It is done as root through Docker with the image ${image}: check Docker on the host (truffles host check ${hostName}) and retry; it is safe to repeat.`,
+      );
+    if (op === 'add') await this.health.install({ host: hostName }, false);
+  }
 
   async list(name: string): Promise<AccessList> {
     const host = await this.hosts.get(name);
@@ -158,6 +184,11 @@ export class AccessService {
         `The access list on ${i.host} cannot be changed (${r.stderr.trim() || `exit ${String(r.code)}`}).`,
         `Check that ${host.stateDir} and ~/.ssh of ${host.user} are writable by ${host.user}.`,
       );
+    const was = /^was (\S+)$/m.exec(r.stdout)?.[1];
+    const expires = i.expires ? i.expires.replaceAll('-', '') : null;
+    if (i.role === 'support')
+      await this.supportKeys(i.host, 'add', i.name, supportKeyLine(i.name, key, expires));
+    else if (was === 'support') await this.supportKeys(i.host, 'remove', i.name);
     const list = await this.list(i.host);
     const k = list.keys.find((x) => x.fingerprint === fingerprint);
     if (!k)
@@ -189,6 +220,7 @@ export class AccessService {
         `The access list on ${hostName} cannot be changed (${r.stderr.trim() || `exit ${String(r.code)}`}).`,
         `Check that ${host.stateDir}/access is writable by ${host.user}.`,
       );
+    if (/^role support$/m.test(r.stdout)) await this.supportKeys(hostName, 'remove', name);
     return { host: hostName, name, removed: true };
   }
 }

@@ -75,7 +75,15 @@ export interface AgentRunOptions {
   hostName: string;
   /** More environment for the agent (tests: how often it reads backups, certificates, posture). */
   env?: Record<string, string>;
+  /**
+   * The host's support account (issue 17): the agent serves the support door in `runDir` with the
+   * account's group, and records support reads in the state folder's audit trail.
+   */
+  support?: { gid: number; runDir: string };
 }
+
+/** The agent's label saying it serves the support door, with the support group's id. */
+export const AGENT_SUPPORT_LABEL = 'org.truffles.agent.support';
 
 /**
  * Run the agent: restarted by Docker after a crash or a reboot; the host's network (it sends
@@ -98,6 +106,7 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     `${AGENT_LABEL}=${o.version}`,
     '--label',
     `${AGENT_BUNDLE_LABEL}=${o.sha256}`,
+    ...(o.support ? ['--label', `${AGENT_SUPPORT_LABEL}=${o.support.gid}`] : []),
     '--user',
     '0:0',
     '--network',
@@ -124,6 +133,20 @@ export function agentRunCommand(o: AgentRunOptions): string[] {
     `TRUFFLES_STATE_DIR=${o.stateDir}`,
     '--env',
     `TRUFFLES_HOST_NAME=${o.hostName}`,
+    ...(o.support
+      ? [
+          '--env',
+          'TRUFFLES_SUPPORT_SOCKET=/support/support.sock',
+          '--env',
+          `TRUFFLES_SUPPORT_GID=${o.support.gid}`,
+          '--env',
+          'TRUFFLES_AUDIT_ROOT=/state',
+          '--volume',
+          `${o.support.runDir}:/support`,
+          '--volume',
+          `${posix.join(o.stateDir, 'audit')}:/state/audit`,
+        ]
+      : []),
     ...Object.entries(o.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
     '--volume',
     `${o.dockerSocket}:/var/run/docker.sock`,

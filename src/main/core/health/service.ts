@@ -20,11 +20,14 @@ import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
 import { parseHostCatalog, resolveImages } from '../tenants/catalog';
 import { mkdirHost, readHostFile } from '../tenants/hostfs';
+import { openSupportDoor } from '../hosts/door';
 import { agentBundle } from './bundle';
 import { AgentClient } from './client';
 import type { AgentStream } from './client';
+import { parseSupportGid, SUPPORT_RUN, supportGroupCommand } from '../access/support';
 import {
   AGENT_BUNDLE_LABEL,
+  AGENT_SUPPORT_LABEL,
   AGENT_CONTAINER,
   agentDir,
   containerInspectCommand,
@@ -78,6 +81,16 @@ export class HealthService {
   private async open(hostName: string): Promise<AgentClient> {
     const host = await this.hosts.get(hostName);
     const t = await this.hosts.transport(hostName);
+    if (host.role === 'support') {
+      // A support console: the support account's door is its only way to the agent (issue 17).
+      const client = await openSupportDoor(t, hostName);
+      client.onClose(() => {
+        void this.clients.get(hostName)?.then((c) => {
+          if (c === client) this.clients.delete(hostName);
+        });
+      });
+      return client;
+    }
     let socket;
     try {
       socket = await t.unixStream(agentSocket(host.stateDir));
@@ -214,10 +227,13 @@ export class HealthService {
     const t = await this.hosts.transport(input.host);
     const bundle = await agentBundle();
     const current = await inspectAgent(t);
+    // The host's support account, if it has one: the agent serves its door (issue 17).
+    const supportGid = parseSupportGid((await t.exec(supportGroupCommand(), { timeoutMs: 15_000 })).stdout);
     if (
       current &&
       !replace &&
       current.labels[AGENT_BUNDLE_LABEL] === bundle.sha256 &&
+      (current.labels[AGENT_SUPPORT_LABEL] ?? null) === (supportGid === null ? null : String(supportGid)) &&
       current.status === 'running'
     ) {
       const s = await this.status(input.host);
@@ -241,6 +257,7 @@ export class HealthService {
       );
     const dir = agentDir(host.stateDir);
     await mkdirHost(t, dir, '0750');
+    if (supportGid !== null) await mkdirHost(t, posix.join(host.stateDir, 'audit'), '0750');
     await mkdirHost(t, posix.join(dir, 'data'), '0750');
     const program = agentProgramName(bundle.version, bundle.sha256);
     await t.upload(Readable.from([bundle.code]), posix.join(dir, program), { mode: 0o644 });
@@ -257,6 +274,7 @@ export class HealthService {
         socketGid,
         program,
         hostName: input.host,
+        ...(supportGid !== null ? { support: { gid: supportGid, runDir: SUPPORT_RUN } } : {}),
         ...(this.options.agentEnv ? { env: this.options.agentEnv } : {}),
       }),
       'starting the agent',
@@ -277,6 +295,11 @@ export class HealthService {
       `The agent on '${hostName}' did not answer within ${READY_WAIT_MS / 1000} s${last?.problem ? `: ${last.problem}` : ''}.`,
       `Its log: \`docker logs truffles-agent\` on the host. \`truffles agent status ${hostName}\` shows its state.`,
     );
+  }
+
+  /** The image whose programs run ours on the host (the agent's Node.js; the support setup's chroot). */
+  async runtimeImageOf(hostName: string): Promise<string> {
+    return this.runtimeImage(await this.hosts.transport(hostName), await this.hosts.get(hostName));
   }
 
   private async runtimeImage(

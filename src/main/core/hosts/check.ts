@@ -5,6 +5,7 @@ import { toErrorInfo } from '../errors';
 import { noopCommand } from './commands';
 import { gatherFacts } from './facts';
 import type { HostDeps } from './records';
+import { openSupportDoor } from './door';
 
 /**
  * Check a host: a round trip, its facts judged, the result cached on its record and announced
@@ -17,10 +18,17 @@ export async function checkHost(d: HostDeps, name: string): Promise<HostCheck> {
   try {
     const transport = await d.transport(name);
     const t0 = performance.now();
-    await transport.exec(noopCommand(), { timeoutMs: 15_000 });
-    const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
-    const { facts, problems } = await gatherFacts(transport, host.user, host.dockerSocket, host.stateDir);
-    result = passedCheck(name, host.kind, checkedAt, latencyMs, facts, problems);
+    if (host.role === 'support') {
+      // The support account runs nothing but its door: the check is the door's greeting.
+      (await openSupportDoor(transport, name)).close();
+      const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
+      result = passedCheck(name, host.kind, checkedAt, latencyMs, null, []);
+    } else {
+      await transport.exec(noopCommand(), { timeoutMs: 15_000 });
+      const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
+      const { facts, problems } = await gatherFacts(transport, host.user, host.dockerSocket, host.stateDir);
+      result = passedCheck(name, host.kind, checkedAt, latencyMs, facts, problems);
+    }
   } catch (err) {
     result = failedCheck(name, host.kind, checkedAt, toErrorInfo(err));
   }
@@ -40,7 +48,7 @@ export function passedCheck(
   kind: HostRecord['kind'],
   checkedAt: string,
   latencyMs: number,
-  facts: HostFacts,
+  facts: HostFacts | null,
   problems: Problem[],
 ): HostCheck {
   const status = problems.some((p) => p.severity === 'error')

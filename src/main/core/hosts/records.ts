@@ -81,6 +81,7 @@ export function toView(h: HostRecord, data: StoreData): HostView {
     labels: h.labels,
     baseDomain: h.baseDomain,
     registryMirror: h.registryMirror,
+    role: h.role ?? 'operator',
     addedAt: h.addedAt,
     lastCheck: h.lastCheck,
   };

@@ -45,6 +45,7 @@ export interface AddHostInput {
   labels?: Record<string, string>;
   baseDomain?: string | null;
   registryMirror?: string | null;
+  role?: 'operator' | 'support';
 }
 
 /**
@@ -245,6 +246,7 @@ export class HostService {
         baseDomain: input.baseDomain ?? null,
         registryMirror: input.registryMirror ?? null,
         stateDir: DEFAULT_STATE_DIR,
+        role: input.role ?? 'operator',
         addedAt: new Date().toISOString(),
         lastCheck: null,
       };
@@ -286,6 +288,7 @@ export class HostService {
         labels: {},
         baseDomain: null,
         registryMirror: null,
+        role: 'operator',
         stateDir: DEFAULT_STATE_DIR,
         addedAt: new Date().toISOString(),
         lastCheck: null,

@@ -3,7 +3,8 @@ import { chmod, rename, rm } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { dirname, basename, join } from 'node:path';
-import type { Duplex, Readable } from 'node:stream';
+import { Duplex } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
@@ -83,6 +84,8 @@ export interface HostTransport {
   tunnel(host: string, port: number): Promise<Tunnel>;
   /** A stream to a Unix socket on the host (over SSH: direct-streamlocal on the one connection). */
   unixStream(socketPath: string): Promise<Duplex>;
+  /** A command's stdin/stdout as one stream (over SSH: an exec channel kept open; the support door). */
+  execStream(command: string): Promise<Duplex>;
   close(): void;
 }
 
@@ -170,6 +173,9 @@ export class SshTransport implements HostTransport {
   }
   async unixStream(socketPath: string): Promise<Duplex> {
     return (await this.connection()).openUnixStream(socketPath);
+  }
+  async execStream(command: string): Promise<Duplex> {
+    return (await this.connection()).execStream(command);
   }
   close(): void {
     this.closed = true;
@@ -313,6 +319,12 @@ export class LocalTransport implements HostTransport {
         ),
       );
     });
+  }
+
+  execStream(command: string): Promise<Duplex> {
+    const argv = command.split(' ');
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    return Promise.resolve(Duplex.from({ readable: child.stdout, writable: child.stdin }));
   }
 
   async tunnel(host: string, port: number): Promise<Tunnel> {

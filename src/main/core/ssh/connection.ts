@@ -257,6 +257,35 @@ export class SshConnection {
     });
   }
 
+  /**
+   * A command whose stdin and stdout are one stream, held open for as long as the caller keeps it
+   * (the support door: a support account's forced command is the only way in, no forwarding). Its
+   * session slot is given back when the channel closes.
+   */
+  async execStream(command: string): Promise<Duplex> {
+    const { value: channel, release } = await this.withSessionSlot<ClientChannel>(
+      `exec ${command.split(' ', 1)[0] ?? ''}`,
+      (done) => this.client.exec(command, {}, (err, ch) => done(err, ch)),
+    );
+    let released = false;
+    const free = (): void => {
+      if (!released) {
+        released = true;
+        release();
+      }
+    };
+    channel.once('close', free);
+    // What the program says on stderr (the bridge's refusal) goes with the error the stream ends with.
+    let stderr = '';
+    channel.stderr.on('data', (c: Buffer) => {
+      if (stderr.length < 2000) stderr += c.toString();
+    });
+    channel.once('exit', (code: number | null) => {
+      if (code) channel.emit('refused', stderr.trim() || `exit ${String(code)}`);
+    });
+    return channel;
+  }
+
   /** A stream to a unix socket on the host (OpenSSH's direct-streamlocal). */
   openUnixStream(socketPath: string): Promise<Duplex> {
     this.ensureOpen();

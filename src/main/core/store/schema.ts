@@ -36,6 +36,11 @@ export const HostRecordSchema = z.object({
   registryMirror: z.string().nullable(),
   /** Where the platform keeps its state on the host (tenants, locks, the audit trail). */
   stateDir: z.string().default('/opt/truffles'),
+  /**
+   * How this console may use the host (issue 17): `operator` (the operator account: everything), or
+   * `support` (the support account: only the host agent's support door, read-only, enforced there).
+   */
+  role: z.enum(['operator', 'support']).optional(),
   addedAt: z.string(),
   /** A cache of the last check, for showing status before the next one; the host stays the truth. */
   lastCheck: HostCheckSchema.nullable().default(null),
