@@ -45,9 +45,8 @@ case "$rec" in '{"'*'}') ;; *) echo "an audit record is one JSON object" >&2; ex
 nl='
 '
 case "$rec" in *"$nl"*) echo "an audit record is one line" >&2; exit 2;; esac
-exec 9>>"$dir/trail.lock" || exit 4
-flock -w 30 9 || { echo "the audit trail stayed locked for 30 s" >&2; exit 5; }
-f="$dir/trail.jsonl"
+# Who and when, before the lock: the lock is held only to read the head and append (concurrent
+# writers wait on it, so what it covers is the trail's throughput).
 actor=""; proof=none
 fp=${SESSION_KEY}
 if [ -n "$fp" ]; then
@@ -57,10 +56,15 @@ fi
 if [ -z "$actor" ] && [ -n "${D}{3:-}" ]; then actor="$3"; proof=host; fi
 [ -n "$actor" ] || actor="account:$(id -un)"
 case "$actor" in *[!A-Za-z0-9@._:+/=-]*) actor=unnamed;; esac
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+exec 9>>"$dir/trail.lock" || exit 4
+flock -w 30 9 || { echo "the audit trail stayed locked for 30 s" >&2; exit 5; }
+f="$dir/trail.jsonl"
 seq=0; prev=0000000000000000000000000000000000000000000000000000000000000000
 add() {
   seq=$((seq + 1))
-  h=$(printf '%s\n%s' "$prev" "$1" | sha256sum | cut -c1-64)
+  h=$(printf '%s\n%s' "$prev" "$1" | sha256sum)
+  h=${D}{h%%[!0-9a-f]*}
   printf '{"seq":%s,"prev":"%s","hash":"%s","body":%s}\n' "$seq" "$prev" "$h" "$1" >>"$f" || { echo "cannot write $f" >&2; exit 7; }
   prev=$h
 }
@@ -79,7 +83,6 @@ elif [ -s "$1/audit.jsonl" ]; then
     case "$l" in '{"'*'}') add "${D}{l%\}},\"legacy\":true}";; esac
   done <"$1/audit.jsonl"
 fi
-now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 add "${D}{rec%\}},\"actor\":\"$actor\",\"proof\":\"$proof\",\"hostAt\":\"$now\"}"
 echo "$seq $h $actor $proof"
 `;

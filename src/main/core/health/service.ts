@@ -165,8 +165,13 @@ export class HealthService {
   // ---------- the agent's life ----------
 
   async status(hostName: string): Promise<AgentStatus> {
+    const host = await this.hosts.get(hostName);
     const t = await this.hosts.transport(hostName);
-    const [container, bundle] = await Promise.all([inspectAgent(t), agentBundle().catch(() => null)]);
+    // A support console cannot ask Docker: what the agent says of itself through the door is all.
+    const [container, bundle] = await Promise.all([
+      host.role === 'support' ? Promise.resolve(null) : inspectAgent(t),
+      agentBundle().catch(() => null),
+    ]);
     const base: AgentStatus = {
       host: hostName,
       state: 'missing',
@@ -185,8 +190,9 @@ export class HealthService {
       statsSource: null,
       problem: null,
     };
-    if (!container) return { ...base, problem: `No agent container (${AGENT_CONTAINER}) on this host.` };
-    if (container.status !== 'running' && container.status !== 'restarting')
+    if (!container && host.role !== 'support')
+      return { ...base, problem: `No agent container (${AGENT_CONTAINER}) on this host.` };
+    if (container && container.status !== 'running' && container.status !== 'restarting')
       return { ...base, state: 'stopped', problem: `Its container is ${container.status}.` };
     try {
       const snap = await this.snapshot(hostName);

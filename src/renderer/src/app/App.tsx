@@ -8,13 +8,43 @@ import { SCREEN_VIEWS } from '../features/screens';
 import type { ScreenName } from '../features/routes';
 import { installShortcuts, screenFromHash } from './shortcuts';
 import { useConsole } from './store';
+import { supportMay, useSupportConsole } from './support';
 import { useFields } from '../kit/useFields';
 import { LoadingLine } from '../kit/States';
 
-/** The router: the screen the current section's route registers. */
+/** The router: the screen the current section's route registers (not for support: why it is missing). */
 function Screen({ screen }: { screen: ScreenName }): ReactElement {
+  const support = useSupportConsole();
   const View = SCREEN_VIEWS[screen];
+  if (support && !supportMay(screen)) return <SupportLocked screen={screen} />;
   return <View />;
+}
+
+function SupportLocked({ screen }: { screen: ScreenName }): ReactElement {
+  const { t } = useTranslation();
+  return (
+    <section className="screen support-locked" data-testid="support-locked" data-screen={screen}>
+      <h1 className="screen-title" tabIndex={-1}>
+        {t(`nav.${screen}`)}
+      </h1>
+      <div className="card support-locked-card">
+        <p className="support-locked-lead">{t('support.lockedLead', { section: t(`nav.${screen}`) })}</p>
+        <p>{t('support.lockedWhy')}</p>
+        <p className="muted">{t('support.lockedWhat')}</p>
+      </div>
+    </section>
+  );
+}
+
+/** A support console says so on every screen: it may look, not change. */
+function SupportBanner(): ReactElement | null {
+  const { t } = useTranslation();
+  if (!useSupportConsole()) return null;
+  return (
+    <div className="support-banner" role="note" data-testid="support-banner">
+      <strong>{t('support.bannerTitle')}</strong> {t('support.banner')}
+    </div>
+  );
 }
 
 function Splash(): ReactElement {
@@ -83,6 +113,7 @@ export function App(): ReactElement {
     'start',
   ]);
   const [showShortcuts, setShowShortcuts] = useState(false);
+  const support = useSupportConsole();
   const mainRef = useRef<HTMLElement>(null);
   const firstScreen = useRef(true);
 
@@ -118,7 +149,7 @@ export function App(): ReactElement {
   if (phase !== 'ready') return <Splash />;
 
   return (
-    <div className="shell">
+    <div className={support ? 'shell shell-support' : 'shell'} data-support={support ? 'true' : undefined}>
       <a
         href="#main"
         className="skip-link"
@@ -132,6 +163,7 @@ export function App(): ReactElement {
       <Sidebar showShortcuts={showShortcuts} onToggleShortcuts={() => setShowShortcuts((v) => !v)} />
       <main id="main" ref={mainRef} className="main" tabIndex={-1}>
         <ConnectionBanner />
+        <SupportBanner />
         <ErrorBanner scopes={['global']} />
         <Screen screen={screen} />
       </main>

@@ -5,6 +5,7 @@ import { ROUTES } from '../features/routes';
 import { NAV_BADGES } from '../features/screens';
 import { hrefFor, navigate } from './navigation';
 import { useConsole } from './store';
+import { useSupportConsole } from './support';
 import { KeyboardIcon, NavIcon } from '../kit/Icons';
 
 export function Sidebar({
@@ -18,6 +19,7 @@ export function Sidebar({
   const screen = useConsole((s) => s.screen);
   const info = useConsole((s) => s.info);
   const panelId = useId();
+  const support = useSupportConsole();
   return (
     <aside className="sidebar">
       <div className="brand">
@@ -31,14 +33,19 @@ export function Sidebar({
       </div>
       <nav aria-label={t('nav.label')} className="nav">
         <ul>
-          {ROUTES.map(({ screen: s }, i) => {
+          {ROUTES.map(({ screen: s, support: may }, i) => {
             const Badge = NAV_BADGES[s];
+            // A support console keeps the section in its place (keys stay the same), marked as not
+            // for support; opening it says why.
+            const locked = support && !may;
             return (
               <li key={s}>
                 <a
                   href={hrefFor(s)}
-                  className="nav-link"
+                  className={locked ? 'nav-link nav-link-locked' : 'nav-link'}
                   data-testid={`nav-${s}`}
+                  data-locked={locked ? 'true' : undefined}
+                  title={locked ? t('support.navLocked') : undefined}
                   aria-current={screen === s ? 'page' : undefined}
                   aria-keyshortcuts={i < 9 ? `Alt+${i + 1}` : undefined}
                   onClick={(e) => {
@@ -48,6 +55,11 @@ export function Sidebar({
                 >
                   <NavIcon name={s} />
                   <span className="nav-label">{t(`nav.${s}`)}</span>
+                  {locked ? (
+                    <span className="nav-lock" aria-label={t('support.navLocked')}>
+                      {t('support.operatorsOnly')}
+                    </span>
+                  ) : null}
                   {Badge ? <Badge /> : null}
                 </a>
               </li>

@@ -198,7 +198,7 @@ function Row({
       </td>
       <td className="alert-actions">
         {live ? (
-          <div className="alert-action-buttons">
+          <div className="alert-action-buttons" data-write="">
             {row.ack === null && row.record?.phase === 'firing' ? (
               <Button
                 small

@@ -114,6 +114,7 @@ function Holds({ host, view }: { host: string; view: AlertsView }): ReactElement
         label={t('alerts.host.endNow')}
         busyLabel={t('alerts.host.ending')}
         data-testid={`alerts-unhold-${host}-${id}`}
+        data-write=""
         onClick={() => void unhold(host, id)}
       />
     );
@@ -257,7 +258,7 @@ export function HostPanel({ host, entry }: { host: string; entry: HostAlerts | u
     >
       <header className="alert-host-header">
         <h3 id={`alerts-host-title-${host}`}>{host}</h3>
-        <div className="alert-host-actions">
+        <div className="alert-host-actions" data-write="">
           <BusyButton
             className="button button-small"
             busy={testing}

@@ -1,2 +1,9 @@
-/** The section(s) this feature adds: the name in the hash and the key that opens it after `G`. */
-export const backupsRoute = { screen: 'backups', key: { code: 'KeyB', letter: 'B' } } as const;
+/**
+ * The section(s) this feature adds: the name in the hash, the key that opens it after `G`, and whether
+ * a support console (every host reached through its read-only support door, issue 17) may use it.
+ */
+export const backupsRoute = {
+  screen: 'backups',
+  key: { code: 'KeyB', letter: 'B' },
+  support: false,
+} as const;

@@ -63,6 +63,7 @@ function BudgetForm({ current, tenant }: { current: Budget | null; tenant: strin
 
   return (
     <form
+      data-write=""
       className="cost-budget-form"
       onSubmit={submit}
       noValidate

@@ -170,7 +170,13 @@ function AddPriceForm(): ReactElement {
   );
 
   return (
-    <form className="cost-price-form" onSubmit={submit} noValidate aria-labelledby={`${id}-title`}>
+    <form
+      data-write=""
+      className="cost-price-form"
+      onSubmit={submit}
+      noValidate
+      aria-labelledby={`${id}-title`}
+    >
       <h3 id={`${id}-title`} className="cost-subhead">
         {t('costs.prices.form.title')}
       </h3>

@@ -37,7 +37,7 @@ function RatesImport(): ReactElement {
   const n = parsed.rates.length;
 
   return (
-    <div className="cost-rates-import">
+    <div className="cost-rates-import" data-write="">
       <h3 className="cost-subhead">{t('costs.rates.importTitle')}</h3>
       <p className="muted small">{t('costs.rates.everyHost')}</p>
       <div className="field">

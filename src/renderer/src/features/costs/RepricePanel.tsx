@@ -178,7 +178,12 @@ export function RepricePanel(): ReactElement {
   const dry = reprice?.dry ?? null;
   const shown = reprice?.applied ?? dry;
   return (
-    <section className="card cost-reprice" data-testid="cost-reprice-panel" aria-labelledby={`${id}-title`}>
+    <section
+      data-write=""
+      className="card cost-reprice"
+      data-testid="cost-reprice-panel"
+      aria-labelledby={`${id}-title`}
+    >
       <h2 id={`${id}-title`} className="cost-card-title">
         {t('costs.reprice.title')}
       </h2>

@@ -1,2 +1,5 @@
-/** The section(s) this feature adds: the name in the hash and the key that opens it after `G`. */
-export const costsRoute = { screen: 'costs', key: { code: 'KeyC', letter: 'C' } } as const;
+/**
+ * The section(s) this feature adds: the name in the hash, the key that opens it after `G`, and whether
+ * a support console (every host reached through its read-only support door, issue 17) may use it.
+ */
+export const costsRoute = { screen: 'costs', key: { code: 'KeyC', letter: 'C' }, support: true } as const;

@@ -32,6 +32,18 @@ export const shell = {
     ended:
       'This browser session has ended. Start the browser mode again (`npm run start:web`) and open the new address it prints.',
   },
+  support: {
+    bannerTitle: 'Support console.',
+    banner:
+      'You may look, not change: your key reaches only each host’s read-only support door. Actions that change something are not shown here; ask an operator for them.',
+    operatorsOnly: 'operators',
+    navLocked: 'For operators only: a support key cannot reach this on the hosts.',
+    lockedLead: '{{section}} is for operators.',
+    lockedWhy:
+      'This console reaches the hosts with a support key. On each host that key logs in to an account that is not allowed to use Docker and runs nothing but the host agent’s read-only support door, so what this section needs is not there to read or change. This is decided on the hosts, not in this console.',
+    lockedWhat:
+      'Support may see the fleet’s health and logs (secrets hidden), alerts and AI cost. For anything else, ask an operator; an operator grants keys with “truffles access grant”.',
+  },
   nav: {
     label: 'Sections',
     fleet: 'Fleet',
