@@ -107,12 +107,18 @@ describe('a support console (real core, host, agent and support door)', () => {
   it('in Russian', async () => {
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-language').selectOption('ru');
-    await expect.poll(() => page.getByTestId('support-banner').textContent(), WAIT).toContain('Консоль поддержки');
+    await expect
+      .poll(() => page.getByTestId('support-banner').textContent(), WAIT)
+      .toContain('Консоль поддержки');
     await page.getByTestId('nav-audit').click();
-    await expect.poll(() => page.getByTestId('support-locked').textContent(), WAIT).toContain('для операторов');
+    await expect
+      .poll(() => page.getByTestId('support-locked').textContent(), WAIT)
+      .toContain('для операторов');
     await shot('e2e-support-04-locked-ru');
     await page.getByTestId('nav-fleet').click();
-    await expect.poll(() => page.getByTestId(`health-tenant-state-${slug}`).textContent(), WAIT).not.toBe('Healthy');
+    await expect
+      .poll(() => page.getByTestId(`health-tenant-state-${slug}`).textContent(), WAIT)
+      .not.toBe('Healthy');
     await shotLong('e2e-support-05-fleet-ru');
   }, 120_000);
 });

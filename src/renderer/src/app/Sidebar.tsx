@@ -6,7 +6,7 @@ import { NAV_BADGES } from '../features/screens';
 import { hrefFor, navigate } from './navigation';
 import { useConsole } from './store';
 import { useSupportConsole } from './support';
-import { KeyboardIcon, NavIcon } from '../kit/Icons';
+import { KeyboardIcon, LockIcon, NavIcon } from '../kit/Icons';
 
 export function Sidebar({
   showShortcuts,
@@ -28,7 +28,7 @@ export function Sidebar({
         </span>
         <span className="brand-text">
           <span className="brand-name">{t('app.name')}</span>
-          <span className="brand-tagline">{t('app.tagline')}</span>
+          <span className="brand-tagline">{t(support ? 'support.tagline' : 'app.tagline')}</span>
         </span>
       </div>
       <nav aria-label={t('nav.label')} className="nav">
@@ -56,8 +56,8 @@ export function Sidebar({
                   <NavIcon name={s} />
                   <span className="nav-label">{t(`nav.${s}`)}</span>
                   {locked ? (
-                    <span className="nav-lock" aria-label={t('support.navLocked')}>
-                      {t('support.operatorsOnly')}
+                    <span className="nav-lock" role="img" aria-label={t('support.operatorsOnly')}>
+                      <LockIcon />
                     </span>
                   ) : null}
                   {Badge ? <Badge /> : null}

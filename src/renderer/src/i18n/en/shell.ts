@@ -36,7 +36,8 @@ export const shell = {
     bannerTitle: 'Support console.',
     banner:
       'You may look, not change: your key reaches only each host’s read-only support door. Actions that change something are not shown here; ask an operator for them.',
-    operatorsOnly: 'operators',
+    tagline: 'Support console',
+    operatorsOnly: 'for operators only',
     navLocked: 'For operators only: a support key cannot reach this on the hosts.',
     lockedLead: '{{section}} is for operators.',
     lockedWhy:
