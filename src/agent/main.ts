@@ -48,6 +48,7 @@ import { alertsMethods } from './alertsDoor';
 import { CostEngine } from './cost/engine';
 import { costMethods } from './costDoor';
 import type { LogsTarget } from './logs';
+import { inboxMethods } from './inboxDoor';
 import { supportDoor } from './supportDoor';
 import { appendTrail, tenantRedactor } from './supportServe';
 
@@ -85,6 +86,11 @@ const methods = [
   'cost.ratesImport',
   'cost.budget',
   'cost.budgetSet',
+  'inbox.list',
+  'inbox.conversation',
+  'inbox.messages',
+  'inbox.reply',
+  'inbox.status',
 ];
 
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
@@ -427,6 +433,7 @@ async function main(): Promise<void> {
   });
   Object.assign(door.methods, alertsMethods(alerter));
   if (cost) Object.assign(door.methods, costMethods(cost));
+  if (stateDir) Object.assign(door.methods, inboxMethods({ docker, rootfs, stateDir }));
   const server = await serveDoor(socketPath, door, gid);
   const supportSocket = env['TRUFFLES_SUPPORT_SOCKET'];
   const supportGid = env['TRUFFLES_SUPPORT_GID'] ? Number(env['TRUFFLES_SUPPORT_GID']) : null;

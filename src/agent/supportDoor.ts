@@ -25,6 +25,9 @@ export const SUPPORT_METHODS = [
   'cost.prices',
   'cost.rates',
   'cost.budget',
+  'inbox.list',
+  'inbox.conversation',
+  'inbox.messages',
 ] as const;
 /** Streams a support person may follow. */
 export const SUPPORT_STREAMS = ['watch', 'logs'] as const;
@@ -35,7 +38,17 @@ export const SUPPORT_LOG_TAIL = 2000;
 export const SUPPORT_FOLLOW_MS = 30 * 60_000;
 
 /** Reads of people's data: what each names in the audit trail (a tenant and a pseudonymous reference). */
+const conversationRead = (p: Record<string, unknown>): { subject: string; ref: string } => ({
+  subject: `tenant:${String(p['tenant'] ?? '?').slice(0, 64)}`,
+  ref: `conversation:${String(p['id'] ?? '?').slice(0, 64)}`,
+});
 const PERSONAL_READS: Record<string, (p: Record<string, unknown>) => { subject: string; ref: string }> = {
+  'inbox.list': (p) => ({
+    subject: `tenant:${String(p['tenant'] ?? '?').slice(0, 64)}`,
+    ref: 'conversations',
+  }),
+  'inbox.conversation': conversationRead,
+  'inbox.messages': conversationRead,
   'cost.conversation': (p) => ({
     subject: `tenant:${String(p['tenant'] ?? '?').slice(0, 64)}`,
     ref: `conversation:${String(p['conversationId'] ?? '?').slice(0, 64)}`,

@@ -15,6 +15,7 @@ import { kbSlice } from './contract/kb';
 import { costSlice } from './contract/cost';
 import { auditSlice } from './contract/audit';
 import { accessSlice } from './contract/access';
+import { inboxSlice } from './contract/inbox';
 import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
@@ -43,6 +44,7 @@ export * from './contract/kb';
 export * from './contract/cost';
 export * from './contract/audit';
 export * from './contract/access';
+export * from './contract/inbox';
 
 // ---------- commands: the registration list ----------
 
@@ -62,6 +64,7 @@ export const SLICES = [
   costSlice,
   auditSlice,
   accessSlice,
+  inboxSlice,
 ] as const;
 
 export const commands = mergeSlices(...SLICES);

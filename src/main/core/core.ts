@@ -15,6 +15,7 @@ import { DEFAULT_UNREACHABLE_MINUTES } from './alerts/unreachable';
 import { CommandJournal, type CommandAudit } from './audit/journal';
 import { AuditService } from './audit/service';
 import { AccessService } from './access/service';
+import { InboxService } from './inbox/service';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
 import { EventHub } from './events';
@@ -73,6 +74,7 @@ export class Core {
   readonly auditTrail: AuditService;
   /** Names bound to SSH keys on each host. */
   readonly access: AccessService;
+  readonly inbox: InboxService;
   readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
@@ -112,6 +114,10 @@ export class Core {
       hostNames: async () => (await this.hosts.list()).map((h) => h.name),
       locate: async (slug, host) => (await this.tenants.locate(slug, host)).host.name,
     });
+    this.inbox = new InboxService({
+      client: (host) => this.health.client(host),
+      locate: async (slug, host) => (await this.tenants.locate(slug, host)).host.name,
+    });
     this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it, or to the alerts it brings (the
     // agents' notices and the console's own rule: a host unreachable for N minutes).
@@ -148,6 +154,7 @@ export class Core {
         cost: this.cost,
         audit: this.auditTrail,
         access: this.access,
+        inbox: this.inbox,
         logs: this.logs,
         hub: this.hub,
         ops: this.ops,

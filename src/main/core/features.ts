@@ -20,6 +20,8 @@ import { kbFeature } from './kb/handlers';
 import { costFeature } from './cost/handlers';
 import { auditFeature } from './audit/handlers';
 import { accessFeature } from './access/handlers';
+import { inboxFeature } from './inbox/handlers';
+import type { InboxService } from './inbox/service';
 import type { AccessService } from './access/service';
 import type { AuditService } from './audit/service';
 import type { KbService } from './kb/service';
@@ -48,6 +50,7 @@ export interface FeatureContext {
   cost: CostService;
   audit: AuditService;
   access: AccessService;
+  inbox: InboxService;
   logs: LogFollows;
   hub: EventHub;
   ops: Operations;
@@ -79,6 +82,7 @@ export const FEATURES: {
   cost: costFeature,
   audit: auditFeature,
   access: accessFeature,
+  inbox: inboxFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

@@ -198,6 +198,10 @@ export type AgentErrorCode =
   | 'not-found'
   | 'busy'
   | 'internal'
+  /** Something the agent asks on the host (a tenant's admin API) did not answer. */
+  | 'unavailable'
+  /** The change does not apply to the thing as it is (a reply to a closed conversation). */
+  | 'conflict'
   /** The support door: a method that changes things, or one it does not serve, or no identity. */
   | 'forbidden';
 
