@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,21 @@ let core: Core;
 let tunnel: Tunnel;
 let apiKey: string;
 const slug = uniqueSlug('inbox');
+
+function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      TRUFFLES_HOME: join(t.dir, 'home'),
+      TRUFFLES_FROM_SOURCE: '1',
+      TRUFFLES_PASSPHRASE: 'inbox test',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 async function say(
   text: string,
@@ -116,6 +132,14 @@ describe('the conversations inbox: take over, reply, hand back', () => {
       'bot',
     ]);
     expect(history.items[3]!.content).toBe('Да, доставим сегодня до 18:00.');
+    // The same from the CLI, in another process.
+    const shown = truffles('inbox', 'show', slug, conv.id);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/operator\s+Да, доставим сегодня до 18:00\./);
+    const listed = JSON.parse(truffles('inbox', 'list', slug, '--status', 'active', '--json').stdout) as {
+      items: Array<{ id: string }>;
+    };
+    expect(listed.items.map((c) => c.id)).toEqual([conv.id]);
 
     // Each change is in the tenant's own audit log, and in the host's trail with no message text.
     const statuses = await withTenantDb(core, await core.hosts.transport(HOST), slug, async (c) =>

@@ -224,6 +224,26 @@ describe('support: the host lets a support key look, never change', () => {
     for (const s of secrets) expect(all, `a secret of length ${s.length}`).not.toContain(s);
   }, 120_000);
 
+  it('support reads the conversations inbox, each read recorded with who read it, and cannot change it', async () => {
+    const before = readFileSync(trailPath, 'utf8').trimEnd().split('\n').length;
+    const list = await sup.call('inbox.list', { tenant: slug });
+    expect(list.items).toEqual([]);
+    const added = readFileSync(trailPath, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(before)
+      .map((l) => parseChainLine(l)!.body);
+    expect(added).toEqual([
+      expect.objectContaining({
+        action: 'support.read',
+        actor: 'sam',
+        proof: 'host',
+        subject: `tenant:${slug}`,
+        details: { method: 'inbox.list', ref: 'conversations' },
+      }),
+    ]);
+  }, 60_000);
+
   it('a read of a conversation is recorded in the trail with who read it, and no text', async () => {
     const before = readFileSync(trailPath, 'utf8').trimEnd().split('\n').length;
     const client = (await sup.health.client('sb')) as AgentClient;
@@ -336,6 +356,11 @@ describe('support: the host lets a support key look, never change', () => {
       ['cost.reprice', { tenant: slug, apply: true }],
       ['cost.ratesImport', { rates: [{ date: '2026-01-01', kztPerUsd: '1' }] }],
       ['cost.budgetSet', { tenant: slug, monthlyUsd: '0.01' }],
+      ['inbox.reply', { tenant: slug, id: '00000000-0000-4000-8000-000000000000', text: 'hi', by: 'sam' }],
+      [
+        'inbox.status',
+        { tenant: slug, id: '00000000-0000-4000-8000-000000000000', status: 'escalated', by: 'sam' },
+      ],
       ['exec', { argv: ['id'] }],
       ['docker', { path: '/containers/json' }],
     ] as const) {

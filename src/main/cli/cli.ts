@@ -33,6 +33,7 @@ import { registerKbCommands } from './kb';
 import { registerCostCommands } from './cost';
 import { registerAuditCommands } from './audit';
 import { registerAccessCommands } from './access';
+import { registerInboxCommands } from './inbox';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
@@ -463,6 +464,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerCostCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerAccessCommands(program, ctx);
+  registerInboxCommands(program, ctx);
   registerEdgeCommands(program, ctx);
   registerHealthCommands(program, ctx);
   registerLogsCommand(program, ctx);

@@ -116,7 +116,8 @@ export class Core {
     });
     this.inbox = new InboxService({
       client: (host) => this.health.client(host),
-      locate: async (slug, host) => (await this.tenants.locate(slug, host)).host.name,
+      // The agents say where a tenant runs: a support console cannot read the tenant records.
+      locate: async (slug, host) => host ?? (await this.health.tenant(slug)).host,
     });
     this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it, or to the alerts it brings (the

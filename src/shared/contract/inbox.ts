@@ -69,7 +69,7 @@ export type InboxMessages = z.infer<typeof InboxMessagesSchema>;
 const Target = { host: HostNameSchema.optional(), tenant: SlugSchema };
 /** A change names its host: its records go to that host's trail. */
 const Change = { host: HostNameSchema, tenant: SlugSchema };
-const ConversationId = z.string().uuid('A conversation id is a UUID.');
+const ConversationId = z.string().max(36).uuid('A conversation id is a UUID.');
 
 export const inboxSlice = defineSlice('inbox', {
   /** A tenant's conversations, newest first, filtered. */

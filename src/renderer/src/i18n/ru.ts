@@ -31,6 +31,9 @@ export const ru: Messages = {
 export const ruSchemaMessages: Record<string, string> = {
   'A day is written YYYY-MM-DD.': 'День записывается как ГГГГ-ММ-ДД.',
   'Give the person a name.': 'Укажите имя человека.',
+  'A conversation id is a UUID.': 'Идентификатор диалога — это UUID.',
+  'Write the reply.': 'Напишите ответ.',
+  'A reply is at most 4096 characters.': 'Ответ — не длиннее 4096 символов.',
   'A name is at most 64 characters.': 'Имя — не длиннее 64 символов.',
   'A name is lower-case letters, digits, dots, dashes and underscores, starting with a letter or digit.':
     'Имя — строчные латинские буквы, цифры, точки, дефисы и подчёркивания; начинается с буквы или цифры.',
