@@ -78,7 +78,7 @@ describe('a support console (real core, host, agent and support door)', () => {
     await expect.poll(() => state.textContent(), WAIT).toBe('Healthy');
     for (const s of ['tenants', 'backups', 'updates', 'knowledge', 'audit'])
       expect(await page.getByTestId(`nav-${s}`).getAttribute('data-locked'), s).toBe('true');
-    for (const s of ['fleet', 'alerts', 'hosts', 'costs', 'settings'])
+    for (const s of ['fleet', 'alerts', 'hosts', 'inbox', 'costs', 'settings'])
       expect(await page.getByTestId(`nav-${s}`).getAttribute('data-locked'), s).toBeNull();
     await shotLong('e2e-support-01-fleet-en');
 

@@ -10,6 +10,7 @@ describe('renderer routes (the one list the sidebar, router and shortcuts are bu
       'alerts',
       'hosts',
       'tenants',
+      'inbox',
       'backups',
       'updates',
       'costs',
@@ -20,6 +21,17 @@ describe('renderer routes (the one list the sidebar, router and shortcuts are bu
     const codes = ROUTES.map((r) => r.key.code);
     expect(new Set(codes).size).toBe(codes.length);
     for (const r of ROUTES) expect(r.key.code).toBe(`Key${r.key.letter}`);
+  });
+
+  it('says which sections a support console may use: reads the hosts serve it, and its own settings', () => {
+    expect(ROUTES.filter((r) => r.support).map((r) => r.screen)).toEqual([
+      'fleet',
+      'alerts',
+      'hosts',
+      'inbox',
+      'costs',
+      'settings',
+    ]);
   });
 
   it('knows a section name from any other string', () => {

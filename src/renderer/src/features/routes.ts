@@ -10,6 +10,7 @@ import { backupsRoute } from './backups/routes';
 import { costsRoute } from './costs/routes';
 import { fleetRoute, updatesRoute } from './fleet/routes';
 import { hostsRoute } from './hosts/routes';
+import { inboxRoute } from './inbox/routes';
 import { knowledgeRoute } from './knowledge/routes';
 import { settingsRoute } from './settings/routes';
 import { tenantsRoute } from './tenants/routes';
@@ -19,6 +20,7 @@ export const ROUTES = [
   alertsRoute,
   hostsRoute,
   tenantsRoute,
+  inboxRoute,
   backupsRoute,
   updatesRoute,
   costsRoute,

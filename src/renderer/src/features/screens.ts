@@ -6,6 +6,7 @@ import { backupsScreens } from './backups';
 import { costsScreens } from './costs';
 import { fleetScreens } from './fleet';
 import { hostsScreens } from './hosts';
+import { inboxScreens } from './inbox';
 import { knowledgeScreens } from './knowledge';
 import type { ScreenName } from './routes';
 import { settingsScreens } from './settings';
@@ -16,6 +17,7 @@ export const SCREEN_VIEWS: Readonly<Record<ScreenName, ComponentType>> = {
   ...alertsScreens,
   ...hostsScreens,
   ...tenantsScreens,
+  ...inboxScreens,
   ...backupsScreens,
   ...costsScreens,
   ...knowledgeScreens,

@@ -8,6 +8,7 @@ import { logs } from './en/logs';
 import { alerts } from './en/alerts';
 import { knowledge } from './en/knowledge';
 import { costs } from './en/costs';
+import { inbox } from './en/inbox';
 
 /**
  * English UI strings, one file per feature (`en/<feature>.ts`), merged here. They define the
@@ -25,6 +26,7 @@ export const en = {
   ...alerts,
   ...knowledge,
   ...costs,
+  ...inbox,
 };
 
 export type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

@@ -9,6 +9,7 @@ import { logs } from './ru/logs';
 import { alerts } from './ru/alerts';
 import { knowledge } from './ru/knowledge';
 import { costs } from './ru/costs';
+import { inbox } from './ru/inbox';
 
 /** Russian UI strings: the same keys as en.ts, one file per feature (`ru/<feature>.ts`). */
 export const ru: Messages = {
@@ -22,6 +23,7 @@ export const ru: Messages = {
   ...alerts,
   ...knowledge,
   ...costs,
+  ...inbox,
 };
 
 /**

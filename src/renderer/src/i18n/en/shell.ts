@@ -51,6 +51,7 @@ export const shell = {
     alerts: 'Alerts',
     hosts: 'Hosts',
     tenants: 'Tenants',
+    inbox: 'Inbox',
     backups: 'Backups',
     updates: 'Fleet update',
     costs: 'AI cost',

@@ -54,6 +54,7 @@ export const shell: Shape<typeof en> = {
     alerts: 'Оповещения',
     hosts: 'Хосты',
     tenants: 'Клиенты',
+    inbox: 'Диалоги',
     backups: 'Резервные копии',
     updates: 'Обновление парка',
     costs: 'Расходы на ИИ',

@@ -1,0 +1,6 @@
+import { InboxScreen } from './InboxScreen';
+
+/** The feature's public entry: the screen each of its routes shows. */
+export const inboxScreens = {
+  inbox: InboxScreen,
+};

@@ -1,0 +1,5 @@
+/**
+ * The section(s) this feature adds: the name in the hash, the key that opens it after `G`, and whether
+ * a support console (every host reached through its read-only support door, issue 17) may use it.
+ */
+export const inboxRoute = { screen: 'inbox', key: { code: 'KeyI', letter: 'I' }, support: true } as const;

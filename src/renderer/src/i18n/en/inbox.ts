@@ -1,0 +1,60 @@
+/** English strings — the conversations inbox: a tenant's conversations, taking one over, replying, handing it back. */
+export const inbox = {
+  inbox: {
+    title: 'Inbox',
+    subtitle:
+      'A tenant’s conversations with its customers, as its own admin API keeps them. Take one over and the bot stays silent in it while you answer; hand it back and the bot answers again.',
+    refresh: 'Refresh',
+    refreshing: 'Reading…',
+    tenant: 'Tenant',
+    tenantOption: '{{tenant}} — {{host}}',
+    noTenants: 'No tenant answers',
+    chooseTenant: 'Choose a tenant to see its conversations. Tenants are read from the hosts’ agents.',
+    statusFilter: 'Status',
+    all: 'All',
+    channel: 'Channel',
+    search: 'Phone or name',
+    searchHint: 'e.g. 7701 or Айгерим',
+    listLabel: 'Conversations',
+    detailLabel: 'The conversation',
+    loading: 'Reading the conversations…',
+    loadingMessages: 'Reading the messages…',
+    count: '{{shown}} of {{total}}',
+    empty: 'No conversation matches.',
+    pick: 'Open a conversation from the list (↑/↓ move, Enter opens).',
+    messagesCount: 'messages: {{count}}',
+    noText: '(no text: media or an attachment)',
+    assigned: 'with {{who}}',
+    status: {
+      active: 'Bot answers',
+      escalated: 'Operator',
+      closed: 'Closed',
+    },
+    explain: {
+      active:
+        'The bot answers this conversation. Take it over to answer yourself; the bot then stays silent in it.',
+      escalated:
+        'An operator has this conversation: the bot stays silent in it. Hand it back when you are done, and the bot answers the next message.',
+      closed: 'This conversation is closed. The customer’s next message opens a new one.',
+    },
+    channels: {
+      whatsapp: 'WhatsApp',
+      telegram: 'Telegram',
+      instagram: 'Instagram',
+      web: 'Web chat',
+    },
+    sender: {
+      customer: 'Customer',
+      bot: 'Bot',
+      operator: 'Operator',
+      system: 'System',
+    },
+    takeOver: 'Take over',
+    handBack: 'Hand back to the bot',
+    close: 'Close',
+    reply: 'Your reply',
+    replyHint: 'Write to the customer. Ctrl+Enter sends.',
+    replyNote: 'Sent through the conversation’s channel; replying takes the conversation over.',
+    send: 'Send',
+  },
+};
