@@ -104,6 +104,10 @@ describe('the Inbox (real core, agent, n8n and PostgreSQL)', () => {
     expect(silent.reply).toBeNull();
     expect(silent.intent).toBe('operator');
     await expect.poll(senders, WAIT).toEqual(['customer', 'bot', 'customer']);
+    // The sidebar counts the conversations waiting for an operator (read every 30 s).
+    await expect
+      .poll(() => page.getByTestId('nav-inbox-count').getAttribute('data-count'), { timeout: 45_000 })
+      .toBe('1');
 
     await page.getByTestId('inbox-reply-text').fill('Да, доставим сегодня до 18:00.');
     await page.getByTestId('inbox-reply-send').click();

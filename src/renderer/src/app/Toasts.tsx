@@ -36,6 +36,8 @@ function toastText(t: TFunction, toast: Toast): string {
       return t('toast.backupCreated', { slug: toast.values['slug'] ?? '', id: toast.values['id'] ?? '' });
     case 'toast.restored':
       return t('toast.restored', { slug: toast.values['slug'] ?? '', id: toast.values['id'] ?? '' });
+    case 'toast.escalated':
+      return t('toast.escalated', { count: toast.values['count'] ?? '1' });
     case 'toast.restoreFailed':
       return t('toast.restoreFailed', { slug: toast.values['slug'] ?? '' });
     case 'toast.scheduleSaved':

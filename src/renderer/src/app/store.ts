@@ -61,6 +61,7 @@ export type ToastKey =
   | 'toast.backupKeyCreated'
   | 'toast.backupCreated'
   | 'toast.restored'
+  | 'toast.escalated'
   | 'toast.restoreFailed'
   | 'toast.scheduleSaved'
   | 'toast.fleetDone'

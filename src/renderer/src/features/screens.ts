@@ -6,7 +6,7 @@ import { backupsScreens } from './backups';
 import { costsScreens } from './costs';
 import { fleetScreens } from './fleet';
 import { hostsScreens } from './hosts';
-import { inboxScreens } from './inbox';
+import { InboxNavBadge, inboxScreens } from './inbox';
 import { knowledgeScreens } from './knowledge';
 import type { ScreenName } from './routes';
 import { settingsScreens } from './settings';
@@ -28,4 +28,5 @@ export const SCREEN_VIEWS: Readonly<Record<ScreenName, ComponentType>> = {
 /** A section's count in the sidebar, beside its name (the Alerts section's firing alerts). */
 export const NAV_BADGES: Readonly<Partial<Record<ScreenName, ComponentType>>> = {
   alerts: AlertsNavBadge,
+  inbox: InboxNavBadge,
 };

@@ -33,7 +33,11 @@ export interface InboxState {
   messagesError: ErrorInfo | null;
   actionError: ErrorInfo | null;
   busy: Record<string, boolean>;
+  /** Conversations waiting for an operator, over every tenant the agents know (null: not read yet). */
+  escalated: number | null;
   loadTenants(): Promise<void>;
+  /** Count the escalated conversations of every tenant (the sidebar's badge). */
+  countEscalated(): Promise<number | null>;
   choose(t: TenantRef | null): void;
   setFilter(f: Partial<Pick<InboxState, 'status' | 'channel' | 'q'>>): void;
   loadList(quiet?: boolean): Promise<void>;
@@ -60,6 +64,26 @@ export const useInbox = create<InboxState>()((set, get) => {
     messagesError: null,
     actionError: null,
     busy: {},
+    escalated: null,
+
+    async countEscalated() {
+      try {
+        if (get().tenants.length === 0) await get().loadTenants();
+        const counts = await Promise.all(
+          get().tenants.map((t) =>
+            call('inbox.list', { host: t.host, tenant: t.tenant, status: 'escalated', limit: 1 }).then(
+              (l) => l.total,
+              () => 0,
+            ),
+          ),
+        );
+        const escalated = counts.reduce((a, b) => a + b, 0);
+        set({ escalated });
+        return escalated;
+      } catch {
+        return null;
+      }
+    },
 
     async loadTenants() {
       busy('tenants', true);

@@ -56,5 +56,6 @@ export const inbox = {
     replyHint: 'Write to the customer. Ctrl+Enter sends.',
     replyNote: 'Sent through the conversation’s channel; replying takes the conversation over.',
     send: 'Send',
+    badge: 'Conversations waiting for an operator: {{count}}',
   },
 };

@@ -101,6 +101,7 @@ export const shell = {
     hostAdded: 'Host “{{name}}” added. Checking it now…',
     hostForgotten: 'Host “{{name}}” forgotten.',
     languageSaved: 'Language saved.',
+    escalated: 'A customer asks for an operator: {{count}} conversation(s) wait in the Inbox.',
     keyPinned: 'The key of “{{name}}” is pinned. Checking the host…',
     auditFailed:
       'The key of “{{name}}” is pinned, but the audit line could not be written on the host: {{message}}',

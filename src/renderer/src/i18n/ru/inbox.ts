@@ -58,5 +58,6 @@ export const inbox: Shape<typeof en> = {
     replyHint: 'Напишите покупателю. Ctrl+Enter — отправить.',
     replyNote: 'Уходит через канал диалога; ответ забирает диалог у бота.',
     send: 'Отправить',
+    badge: 'Диалогов ждут оператора: {{count}}',
   },
 };

@@ -104,6 +104,7 @@ export const shell: Shape<typeof en> = {
     hostAdded: 'Хост «{{name}}» добавлен. Проверяем его…',
     hostForgotten: 'Хост «{{name}}» удалён из списка.',
     languageSaved: 'Язык сохранён.',
+    escalated: 'Покупатель просит оператора: диалогов ждёт во «Входящих»: {{count}}.',
     keyPinned: 'Ключ «{{name}}» закреплён. Проверяем хост…',
     auditFailed: 'Ключ «{{name}}» закреплён, но запись в журнал аудита на хосте не удалась: {{message}}',
     imported: 'Импортировано хостов: {{count}}.',
