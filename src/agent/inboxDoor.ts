@@ -30,6 +30,8 @@ export interface InboxDeps {
   stateDir: string;
   /** The tenant admin API's base URL (tests: a stand-in); default its n8n on the internal network. */
   baseUrl?: (slug: string) => Promise<string>;
+  /** Per tenant: conversations waiting for an operator, all of them, the last message's time (no one's data). */
+  pending?: () => Promise<unknown>;
 }
 
 function tenantOf(p: Params): string {
@@ -137,6 +139,10 @@ export function inboxMethods(deps: InboxDeps): Record<string, MethodHandler> {
   const actorOf = (p: Params, caller: { actor: string | null }): string => caller.actor ?? byOf(p);
 
   return {
+    'inbox.pending': async () => {
+      if (!deps.pending) throw new RequestError('unavailable', 'This agent reads no tenant database.');
+      return { tenants: await deps.pending() };
+    },
     'inbox.list': (p, caller) =>
       call(tenantOf(p), 'admin/conversations', actorOf(p, caller), {
         query: {

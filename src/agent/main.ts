@@ -86,6 +86,7 @@ const methods = [
   'cost.ratesImport',
   'cost.budget',
   'cost.budgetSet',
+  'inbox.pending',
   'inbox.list',
   'inbox.conversation',
   'inbox.messages',
@@ -433,7 +434,11 @@ async function main(): Promise<void> {
   });
   Object.assign(door.methods, alertsMethods(alerter));
   if (cost) Object.assign(door.methods, costMethods(cost));
-  if (stateDir) Object.assign(door.methods, inboxMethods({ docker, rootfs, stateDir }));
+  if (stateDir)
+    Object.assign(
+      door.methods,
+      inboxMethods({ docker, rootfs, stateDir, ...(cost ? { pending: () => cost.inboxPending() } : {}) }),
+    );
   const server = await serveDoor(socketPath, door, gid);
   const supportSocket = env['TRUFFLES_SUPPORT_SOCKET'];
   const supportGid = env['TRUFFLES_SUPPORT_GID'] ? Number(env['TRUFFLES_SUPPORT_GID']) : null;

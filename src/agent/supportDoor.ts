@@ -25,6 +25,7 @@ export const SUPPORT_METHODS = [
   'cost.prices',
   'cost.rates',
   'cost.budget',
+  'inbox.pending',
   'inbox.list',
   'inbox.conversation',
   'inbox.messages',

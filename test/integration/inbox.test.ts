@@ -104,6 +104,11 @@ describe('the conversations inbox: take over, reply, hand back', () => {
 
     const taken = await core.call('inbox.takeOver', { host: HOST, tenant: slug, id: conv.id });
     expect(taken.status).toBe('escalated');
+    // The counts the sidebar asks for, with no one's data in them.
+    const pending = await core.call('inbox.pending', {});
+    const mine = pending.hosts.find((h) => h.host === HOST)!.tenants.find((x) => x.tenant === slug)!;
+    expect(mine).toMatchObject({ escalated: 1, conversations: 1 });
+    expect(JSON.stringify(pending)).not.toContain(PHONE);
     const silent = await say('Привет');
     expect(silent.reply).toBeNull();
     expect(silent.intent).toBe('operator');

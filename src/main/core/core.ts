@@ -116,6 +116,7 @@ export class Core {
     });
     this.inbox = new InboxService({
       client: (host) => this.health.client(host),
+      hostNames: async () => (await this.hosts.list()).map((h) => h.name),
       // The agents say where a tenant runs: a support console cannot read the tenant records.
       locate: async (slug, host) => host ?? (await this.health.tenant(slug)).host,
     });

@@ -71,7 +71,33 @@ const Target = { host: HostNameSchema.optional(), tenant: SlugSchema };
 const Change = { host: HostNameSchema, tenant: SlugSchema };
 const ConversationId = z.string().max(36).uuid('A conversation id is a UUID.');
 
+export const InboxPendingSchema = z.object({
+  /** Every host's tenants, or why a host did not answer. */
+  hosts: z.array(
+    z.object({
+      host: z.string(),
+      tenants: z.array(
+        z.object({
+          tenant: z.string(),
+          escalated: z.number(),
+          conversations: z.number(),
+          lastMessageAt: z.string().nullable(),
+          error: z.string().optional(),
+        }),
+      ),
+      error: z.string().nullable(),
+    }),
+  ),
+});
+export type InboxPending = z.infer<typeof InboxPendingSchema>;
+
 export const inboxSlice = defineSlice('inbox', {
+  /**
+   * Per tenant of every host: conversations waiting for an operator, their number and the last
+   * message's time. No one's data (read from the agents, not written to any audit log): what the
+   * sidebar's count and the Inbox's live refresh ask every few seconds.
+   */
+  'inbox.pending': { effect: 'read', input: z.object({}).strict(), output: InboxPendingSchema },
   /** A tenant's conversations, newest first, filtered. */
   'inbox.list': {
     effect: 'read',

@@ -4,6 +4,7 @@ import type { FeatureContext } from '../features';
 
 /** The conversations inbox: each tenant's conversations through its host's agent. */
 export const inboxFeature = defineFeature(inboxSlice, ({ inbox }: FeatureContext) => ({
+  'inbox.pending': () => inbox.pending(),
   'inbox.list': (i) => inbox.list(i),
   'inbox.messages': (i) => inbox.messages(i),
   'inbox.takeOver': (i) => inbox.setStatus(i, 'escalated'),

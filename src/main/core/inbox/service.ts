@@ -4,14 +4,15 @@
  * support door, recorded there); taking over, replying, handing back and closing are operators'.
  */
 import type { z } from 'zod';
-import type { InboxList, InboxMessages } from '../../../shared/contract';
-import { InboxConversationSchema, InboxMessageSchema } from '../../../shared/contract';
+import type { InboxList, InboxMessages, InboxPending } from '../../../shared/contract';
+import { InboxConversationSchema, InboxMessageSchema, InboxPendingSchema } from '../../../shared/contract';
 import { auditActor } from '../audit/trail';
 import { CoreError, toErrorInfo } from '../errors';
 import type { AgentRequester } from '../health/client';
 
 export interface InboxDeps {
   client(host: string): Promise<AgentRequester>;
+  hostNames(): Promise<string[]>;
   /** The host a tenant is on (the one named, or the only one that has it). */
   locate(slug: string, host?: string): Promise<string>;
   /** Who the tenant's own audit log names for an operator's change (the host's trail names the key). */
@@ -49,6 +50,25 @@ export class InboxService {
         throw new CoreError('inbox.not-found', e.message, 'Refresh the list: it may have been deleted.');
       throw err;
     }
+  }
+
+  async pending(): Promise<InboxPending> {
+    const hosts = await this.deps.hostNames();
+    return {
+      hosts: await Promise.all(
+        hosts.map(async (host) => {
+          try {
+            const r = (await this.call(host, 'inbox.pending', {})) as { tenants?: unknown };
+            const tenants = InboxPendingSchema.shape.hosts.element.shape.tenants.safeParse(r.tenants);
+            if (!tenants.success)
+              return { host, tenants: [], error: 'The agent answered something unreadable.' };
+            return { host, tenants: tenants.data, error: null };
+          } catch (err) {
+            return { host, tenants: [], error: toErrorInfo(err).message };
+          }
+        }),
+      ),
+    };
   }
 
   async list(i: {

@@ -1,6 +1,6 @@
 /**
  * The Inbox's count in the sidebar: conversations waiting for an operator (escalated, by the bot or
- * by a person), over every tenant, read every 30 s. When it grows, a toast says so, and the
+ * by a person), over every tenant, read every 15 s (`inbox.pending`: counts only). When it grows, a toast says so, and the
  * browser shows a notification when the person allowed them (from the Alerts screen).
  */
 import { useEffect } from 'react';
@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { useConsole } from '../../app/store';
 import { useInbox } from './inboxStore';
 
-const EVERY_MS = 30_000;
+const EVERY_MS = 15_000;
 
 export function InboxNavBadge(): ReactElement | null {
   const { t } = useTranslation();

@@ -3,7 +3,8 @@
  * status, channel and phone or name; one opened as a chat (who sent each message: the customer, the
  * bot or an operator); an operator takes it over (the bot stays silent), replies through its
  * channel, hands it back to the bot or closes it. Support sees the same, without the actions.
- * It reads again every 5 s while open.
+ * While open it asks every 5 s whether the tenant's conversations changed, and reads them again
+ * when they did.
  */
 import { useEffect, useId, useRef, useState } from 'react';
 import type { KeyboardEvent, ReactElement } from 'react';
@@ -314,16 +315,17 @@ function Detail(): ReactElement | null {
 
 export function InboxScreen(): ReactElement {
   const { t } = useTranslation();
-  const { busy, loadTenants, loadList, loadMessages, tenantsError } = useInbox();
+  const { busy, loadTenants, loadList, loadMessages, countEscalated, tenantsError } = useInbox();
   useEffect(() => {
     void loadTenants();
+    // Every 5 s the agents say, per tenant, how many conversations there are and when the last
+    // message came (no one's data, no audit record); the chosen tenant's are read again only
+    // when that changed, so its audit log records reads a person caused, not a timer.
     const timer = setInterval(() => {
-      if (document.visibilityState !== 'visible') return;
-      void loadList(true);
-      void loadMessages(true);
+      if (document.visibilityState === 'visible') void countEscalated();
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [loadTenants, loadList, loadMessages]);
+  }, [loadTenants, countEscalated]);
   return (
     <div className="screen inbox-screen" data-testid="screen-inbox">
       <ScreenHeader title={t('inbox.title')} subtitle={t('inbox.subtitle')}>

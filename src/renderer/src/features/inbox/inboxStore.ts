@@ -35,8 +35,14 @@ export interface InboxState {
   busy: Record<string, boolean>;
   /** Conversations waiting for an operator, over every tenant the agents know (null: not read yet). */
   escalated: number | null;
+  /** Per tenant (`host/tenant`): what changes when its conversations do (counts, the last message's time). */
+  signatures: Record<string, string>;
   loadTenants(): Promise<void>;
-  /** Count the escalated conversations of every tenant (the sidebar's badge). */
+  /**
+   * Every host's tenants with their waiting conversations (`inbox.pending`: no one's data, nothing
+   * written to any audit log): the sidebar's count, the tenant list, and a new read of the chosen
+   * tenant's conversations when they changed.
+   */
   countEscalated(): Promise<number | null>;
   choose(t: TenantRef | null): void;
   setFilter(f: Partial<Pick<InboxState, 'status' | 'channel' | 'q'>>): void;
@@ -65,44 +71,45 @@ export const useInbox = create<InboxState>()((set, get) => {
     actionError: null,
     busy: {},
     escalated: null,
+    signatures: {},
 
     async countEscalated() {
       try {
-        if (get().tenants.length === 0) await get().loadTenants();
-        const counts = await Promise.all(
-          get().tenants.map((t) =>
-            call('inbox.list', { host: t.host, tenant: t.tenant, status: 'escalated', limit: 1 }).then(
-              (l) => l.total,
-              () => 0,
-            ),
-          ),
-        );
-        const escalated = counts.reduce((a, b) => a + b, 0);
-        set({ escalated });
+        const pending = await call('inbox.pending', {});
+        const tenants: TenantRef[] = [];
+        let escalated = 0;
+        const signatures: Record<string, string> = {};
+        for (const h of pending.hosts)
+          for (const x of h.tenants) {
+            tenants.push({ host: h.host, tenant: x.tenant });
+            escalated += x.escalated;
+            signatures[key({ host: h.host, tenant: x.tenant })] =
+              `${x.escalated}|${x.conversations}|${x.lastMessageAt ?? ''}`;
+          }
+        tenants.sort((a, b) => key(a).localeCompare(key(b)));
+        const before = get();
+        set({ escalated, tenants, tenantsError: null, signatures });
+        // The chosen tenant's conversations changed (a message came, one was taken over): read them again.
+        const chosen = before.chosen;
+        if (chosen) {
+          const k = key(chosen);
+          if (before.signatures[k] !== undefined && before.signatures[k] !== signatures[k]) {
+            void get().loadList(true);
+            void get().loadMessages(true);
+          }
+        }
+        if (!chosen || !tenants.some((t) => key(t) === key(chosen))) get().choose(tenants[0] ?? null);
         return escalated;
-      } catch {
+      } catch (err) {
+        set({ tenantsError: toErrorInfo(err) });
         return null;
       }
     },
 
     async loadTenants() {
       busy('tenants', true);
-      try {
-        const fleet = await call('health.fleet', {});
-        const seen = new Map<string, TenantRef>();
-        for (const h of fleet.hosts)
-          for (const c of h.snapshot?.containers ?? [])
-            if (c.tenant)
-              seen.set(key({ host: h.host, tenant: c.tenant }), { host: h.host, tenant: c.tenant });
-        const tenants = [...seen.values()].sort((a, b) => key(a).localeCompare(key(b)));
-        set({ tenants, tenantsError: null });
-        const chosen = get().chosen;
-        if (!chosen || !tenants.some((t) => key(t) === key(chosen))) get().choose(tenants[0] ?? null);
-      } catch (err) {
-        set({ tenantsError: toErrorInfo(err) });
-      } finally {
-        busy('tenants', false);
-      }
+      await get().countEscalated();
+      busy('tenants', false);
     },
 
     choose(t) {
