@@ -46,9 +46,12 @@ const senders = (): Promise<string[]> =>
     `[...document.querySelectorAll('[data-testid="inbox-message"]')].map((e) => e.getAttribute('data-sender'))`,
   );
 
+const pageErrors: string[] = [];
+
 beforeAll(async () => {
   w = await openConsole({ passphrase: 'e2e inbox passphrase' });
   ({ core, server, page } = w);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await tenantHost(core, HOST);
   created = true;
   await core.tenants.create({
@@ -121,6 +124,7 @@ describe('the Inbox (real core, agent, n8n and PostgreSQL)', () => {
     expect(again.reply).toBeTruthy();
     await expect.poll(senders, WAIT).toEqual(['customer', 'bot', 'customer', 'operator', 'customer', 'bot']);
     await shotLong('e2e-inbox-03-handed-back-en');
+    expect(pageErrors).toEqual([]);
   }, 300_000);
 
   it('filters by status and search, keyboard between rows, in Russian', async () => {

@@ -235,7 +235,10 @@ function Detail(): ReactElement | null {
   const { list, openId, messages, messagesError, actionError, act, busy } = useInbox();
   const end = useRef<HTMLLIElement>(null);
   const count = messages?.items.length ?? 0;
-  useEffect(() => end.current?.scrollIntoView({ block: 'nearest' }), [count]);
+  // In braces: scrollIntoView returns a promise in newer browsers, and an effect may return only its cleanup.
+  useEffect(() => {
+    void end.current?.scrollIntoView({ block: 'nearest' });
+  }, [count]);
   const c = list?.items.find((x) => x.id === openId);
   if (!openId || !c) return <EmptyState testId="inbox-pick" text={t('inbox.pick')} />;
   return (
