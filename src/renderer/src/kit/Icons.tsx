@@ -82,6 +82,7 @@ const STROKES = {
   AlertsIcon: ['M4 11V7a4 4 0 0 1 8 0v4l1.2 1.5H2.8z', 'M6.5 13.5a1.6 1.6 0 0 0 3 0'],
   UpdatesIcon: ['M13.2 6.2A5.5 5.5 0 0 0 3 5', 'M2.8 9.8A5.5 5.5 0 0 0 13 11', 'M3 2v3h3M13 14v-3h-3'],
   CostsIcon: ['M2 13.5h12', 'M4 11V8M7 11V5M10 11V7M13 11V3'],
+  InboxIcon: ['M2 9.5L4 3.5h8l2 6v3.5H2z', 'M2 9.5h3.5l1 1.5h3l1-1.5H14'],
   KnowledgeIcon: [
     'M2.5 3h4a1.5 1.5 0 0 1 1.5 1.5V13a1 1 0 0 0-1-1H2.5z',
     'M13.5 3h-4A1.5 1.5 0 0 0 8 4.5V13a1 1 0 0 1 1-1h4.5z',
