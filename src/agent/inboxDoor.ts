@@ -71,6 +71,58 @@ function int(p: Params, key: string, min: number, max: number): string | undefin
   return String(v);
 }
 
+/** A tenant's database as the inbox's counts need it (the cost engine's pool). */
+export interface Queryable {
+  query<R>(sql: string): Promise<{ rows: R[] }>;
+}
+
+/**
+ * What the inbox needs to know without reading anyone's data: per tenant, how many conversations
+ * wait for an operator, how many there are, and when the last message came. A tenant whose
+ * database does not answer says why instead.
+ */
+export async function inboxPending(
+  tenants: string[],
+  db: (slug: string) => Promise<Queryable>,
+): Promise<
+  Array<{
+    tenant: string;
+    escalated: number;
+    conversations: number;
+    lastMessageAt: string | null;
+    error?: string;
+  }>
+> {
+  return Promise.all(
+    tenants.map(async (tenant) => {
+      try {
+        const r = await (
+          await db(tenant)
+        ).query<{ escalated: number; conversations: number; last: Date | null }>(
+          `SELECT count(*) FILTER (WHERE status = 'escalated')::int AS escalated, count(*)::int AS conversations,
+                  (SELECT max(created_at) FROM messages) AS last
+           FROM conversations`,
+        );
+        const row = r.rows[0]!;
+        return {
+          tenant,
+          escalated: row.escalated,
+          conversations: row.conversations,
+          lastMessageAt: row.last ? row.last.toISOString() : null,
+        };
+      } catch (err) {
+        return {
+          tenant,
+          escalated: 0,
+          conversations: 0,
+          lastMessageAt: null,
+          error: (err as Error).message.slice(0, 200),
+        };
+      }
+    }),
+  );
+}
+
 export function inboxMethods(deps: InboxDeps): Record<string, MethodHandler> {
   const target = async (slug: string): Promise<{ base: string; key: string }> => {
     let env: Record<string, string>;

@@ -48,7 +48,7 @@ import { alertsMethods } from './alertsDoor';
 import { CostEngine } from './cost/engine';
 import { costMethods } from './costDoor';
 import type { LogsTarget } from './logs';
-import { inboxMethods } from './inboxDoor';
+import { inboxMethods, inboxPending } from './inboxDoor';
 import { supportDoor } from './supportDoor';
 import { appendTrail, tenantRedactor } from './supportServe';
 
@@ -96,6 +96,10 @@ const methods = [
 
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
 const table = new ContainerTable(docker);
+/** The slugs of the tenants on this host, from their records. */
+async function tenantSlugs(state: string): Promise<string[]> {
+  return (await readTenants({ rootfs, procRoot, stateDir: state })).map((t) => t.slug);
+}
 /** AI cost (issue 16): the tenants' spend, rollups, prices, rates and budgets; needs the state folder. */
 const cost = stateDir
   ? new CostEngine({
@@ -104,7 +108,7 @@ const cost = stateDir
       stateDir,
       dir,
       log,
-      tenants: async () => (await readTenants({ rootfs, procRoot, stateDir })).map((t) => t.slug),
+      tenants: () => tenantSlugs(stateDir),
     })
   : null;
 const sampler = new Sampler(docker, cgroupRoot, procRoot);
@@ -437,7 +441,16 @@ async function main(): Promise<void> {
   if (stateDir)
     Object.assign(
       door.methods,
-      inboxMethods({ docker, rootfs, stateDir, ...(cost ? { pending: () => cost.inboxPending() } : {}) }),
+      inboxMethods({
+        docker,
+        rootfs,
+        stateDir,
+        ...(cost
+          ? {
+              pending: async () => inboxPending(await tenantSlugs(stateDir), (slug) => cost.tenantPool(slug)),
+            }
+          : {}),
+      }),
     );
   const server = await serveDoor(socketPath, door, gid);
   const supportSocket = env['TRUFFLES_SUPPORT_SOCKET'];

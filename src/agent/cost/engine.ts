@@ -141,49 +141,9 @@ export class CostEngine {
 
   // ---------- tenants' databases ----------
 
-  /**
-   * What the inbox needs to know without reading anyone's data (issue 17): per tenant, how many
-   * conversations wait for an operator, how many there are, and when the last message came. A
-   * tenant whose database does not answer says why instead.
-   */
-  async inboxPending(): Promise<
-    Array<{
-      tenant: string;
-      escalated: number;
-      conversations: number;
-      lastMessageAt: string | null;
-      error?: string;
-    }>
-  > {
-    const slugs = await this.deps.tenants();
-    return Promise.all(
-      slugs.map(async (tenant) => {
-        try {
-          const r = await (
-            await this.db(tenant)
-          ).query<{ escalated: number; conversations: number; last: Date | null }>(
-            `SELECT count(*) FILTER (WHERE status = 'escalated')::int AS escalated, count(*)::int AS conversations,
-                    (SELECT max(created_at) FROM messages) AS last
-             FROM conversations`,
-          );
-          const row = r.rows[0]!;
-          return {
-            tenant,
-            escalated: row.escalated,
-            conversations: row.conversations,
-            lastMessageAt: row.last ? row.last.toISOString() : null,
-          };
-        } catch (err) {
-          return {
-            tenant,
-            escalated: 0,
-            conversations: 0,
-            lastMessageAt: null,
-            error: (err as Error).message.slice(0, 200),
-          };
-        }
-      }),
-    );
+  /** A tenant's pool, for another reader of its database on this host (the inbox's counts). */
+  tenantPool(slug: string): Promise<pg.Pool> {
+    return this.db(slug);
   }
 
   private async db(slug: string): Promise<pg.Pool> {

@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import type { z } from 'zod';
 import { Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import type { AgentStatus, FleetHealth } from '../../../shared/contract';
 import { HistorySeriesSchema, HostSnapshotSchema } from '../../../shared/contract';
 import type {
@@ -81,19 +82,22 @@ export class HealthService {
   private async open(hostName: string): Promise<AgentClient> {
     const host = await this.hosts.get(hostName);
     const t = await this.hosts.transport(hostName);
-    if (host.role === 'support') {
-      // A support console: the support account's door is its only way to the agent (issue 17).
-      const client = await openSupportDoor(t, hostName);
-      client.onClose(() => {
-        void this.clients.get(hostName)?.then((c) => {
-          if (c === client) this.clients.delete(hostName);
-        });
+    // A support console: the support account's door is its only way to the agent (issue 17).
+    const client =
+      host.role === 'support'
+        ? await openSupportDoor(t, hostName)
+        : await AgentClient.open(await this.agentSocket(t, hostName, host.stateDir), hostName);
+    client.onClose(() => {
+      void this.clients.get(hostName)?.then((c) => {
+        if (c === client) this.clients.delete(hostName);
       });
-      return client;
-    }
-    let socket;
+    });
+    return client;
+  }
+
+  private async agentSocket(t: HostTransport, hostName: string, stateDir: string): Promise<Duplex> {
     try {
-      socket = await t.unixStream(agentSocket(host.stateDir));
+      return await t.unixStream(agentSocket(stateDir));
     } catch (err) {
       throw new CoreError(
         'agent.unreachable',
@@ -101,13 +105,6 @@ export class HealthService {
         `Is it installed? \`truffles agent status ${hostName}\` tells; \`truffles agent install ${hostName}\` installs it.`,
       );
     }
-    const client = await AgentClient.open(socket, hostName);
-    client.onClose(() => {
-      void this.clients.get(hostName)?.then((c) => {
-        if (c === client) this.clients.delete(hostName);
-      });
-    });
-    return client;
   }
 
   async snapshot(hostName: string): Promise<HostSnapshot> {
