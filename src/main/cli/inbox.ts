@@ -21,6 +21,11 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
   const inbox = verb(program, 'inbox', "a tenant's conversations: read them, take over, reply, hand back");
   const host = (v: string | undefined): string | undefined =>
     v === undefined ? undefined : parseArg(HostNameSchema, v, '--host');
+  /** A change names its host: --host, else the one whose agent has the tenant (no conversation is read). */
+  const hostOf = async (tenant: string, given: string | undefined): Promise<string> =>
+    given !== undefined
+      ? parseArg(HostNameSchema, given, '--host')
+      : (await getCore().call('health.tenant', { slug: tenant })).host;
 
   verb(inbox, 'list <tenant>', 'conversations, newest first')
     .option('--status <status>', 'active, escalated or closed')
@@ -63,8 +68,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
     o: { host?: string },
   ): Promise<void> => {
     const tenant = parseArg(SlugSchema, tenantArg, 'TENANT');
-    const on = o.host ? host(o.host)! : (await getCore().call('inbox.list', { tenant, limit: 1 })).host;
-    const r = await getCore().call(command, { host: on, tenant, id });
+    const r = await getCore().call(command, { host: await hostOf(tenant, o.host), tenant, id });
     print(`Conversation ${r.id} is now ${r.status}.`, r);
   };
   for (const [name, command, about] of [
@@ -82,8 +86,7 @@ export function registerInboxCommands(program: Command, ctx: CliContext): void {
       const tenant = parseArg(SlugSchema, tenantArg, 'TENANT');
       if (!text.trim())
         throw new UsageError('usage.invalid', 'The reply is empty.', 'Give the text to send.');
-      const on = o.host ? host(o.host)! : (await getCore().call('inbox.list', { tenant, limit: 1 })).host;
-      const r = await getCore().call('inbox.reply', { host: on, tenant, id, text });
+      const r = await getCore().call('inbox.reply', { host: await hostOf(tenant, o.host), tenant, id, text });
       print(
         `Sent (${r.delivery?.status ?? 'stored'}); the conversation is ${r.conversation_status ?? 'escalated'}.`,
         r,

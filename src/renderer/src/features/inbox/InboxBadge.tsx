@@ -18,7 +18,7 @@ export function InboxNavBadge(): ReactElement | null {
     let last: number | null = null;
     const read = async (): Promise<void> => {
       if (document.visibilityState !== 'visible') return;
-      const n = await useInbox.getState().countEscalated();
+      const n = await useInbox.getState().refreshPending();
       if (n !== null && last !== null && n > last) {
         const text = t('toast.escalated', { count: String(n) });
         useConsole.getState().pushToast('info', 'toast.escalated', { count: String(n) });

@@ -318,17 +318,17 @@ function Detail(): ReactElement | null {
 
 export function InboxScreen(): ReactElement {
   const { t } = useTranslation();
-  const { busy, loadTenants, loadList, loadMessages, countEscalated, tenantsError } = useInbox();
+  const { busy, loadTenants, loadList, loadMessages, refreshPending, tenantsError } = useInbox();
   useEffect(() => {
     void loadTenants();
     // Every 5 s the agents say, per tenant, how many conversations there are and when the last
     // message came (no one's data, no audit record); the chosen tenant's are read again only
     // when that changed, so its audit log records reads a person caused, not a timer.
     const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') void countEscalated();
+      if (document.visibilityState === 'visible') void refreshPending();
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [loadTenants, countEscalated]);
+  }, [loadTenants, refreshPending]);
   return (
     <div className="screen inbox-screen" data-testid="screen-inbox">
       <ScreenHeader title={t('inbox.title')} subtitle={t('inbox.subtitle')}>

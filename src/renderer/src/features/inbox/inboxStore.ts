@@ -43,7 +43,7 @@ export interface InboxState {
    * written to any audit log): the sidebar's count, the tenant list, and a new read of the chosen
    * tenant's conversations when they changed.
    */
-  countEscalated(): Promise<number | null>;
+  refreshPending(): Promise<number | null>;
   choose(t: TenantRef | null): void;
   setFilter(f: Partial<Pick<InboxState, 'status' | 'channel' | 'q'>>): void;
   loadList(quiet?: boolean): Promise<void>;
@@ -73,7 +73,7 @@ export const useInbox = create<InboxState>()((set, get) => {
     escalated: null,
     signatures: {},
 
-    async countEscalated() {
+    async refreshPending() {
       try {
         const pending = await call('inbox.pending', {});
         const tenants: TenantRef[] = [];
@@ -108,7 +108,7 @@ export const useInbox = create<InboxState>()((set, get) => {
 
     async loadTenants() {
       busy('tenants', true);
-      await get().countEscalated();
+      await get().refreshPending();
       busy('tenants', false);
     },
 
