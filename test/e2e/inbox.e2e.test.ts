@@ -7,7 +7,7 @@ import type { Tunnel } from '../../src/main/core/tunnel';
 import type { WebServer } from '../../src/main/web/server';
 import { screenshots } from '../helpers/browser';
 import { openConsole, TONE, type E2EWorld } from '../helpers/e2e';
-import { tenantHost, uniqueSlug } from '../helpers/tenants';
+import { tenantHost, uniqueSlug, chatMessage, type ChatAnswer } from '../helpers/tenants';
 
 /**
  * Issue 17's inbox as an operator uses it, in Debian's Chromium over the real core, the host's
@@ -28,18 +28,8 @@ let apiKey: string;
 let created = false;
 let conversation = '';
 
-async function say(
-  text: string,
-): Promise<{ reply: string | null; intent: string | null; conversation_id: string }> {
-  const res = await fetch(`http://127.0.0.1:${tunnel.localPort}/webhook/chat/message`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-truffles-key': apiKey },
-    body: JSON.stringify({ channel: 'web', phone: PHONE, name: 'Айгерим', text }),
-    signal: AbortSignal.timeout(120_000),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { reply: string | null; intent: string | null; conversation_id: string };
-}
+const say = (text: string): Promise<ChatAnswer> =>
+  chatMessage(tunnel.localPort, apiKey, { channel: 'web', phone: PHONE, name: 'Айгерим', text });
 
 const senders = (): Promise<string[]> =>
   page.evaluate(

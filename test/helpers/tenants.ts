@@ -100,3 +100,30 @@ export async function withTenantDb<T>(
     tunnel.close();
   }
 }
+
+/** What a tenant's bot answered a customer's message (core_chat's chat/message webhook). */
+export interface ChatAnswer {
+  reply: string | null;
+  intent: string | null;
+  conversation_id: string;
+}
+
+/**
+ * A customer's message to a tenant's real chat/message webhook, through a local port forwarded to
+ * its n8n (`transport.tunnel`); the bot's answer. Anything but 200 is an error with the body.
+ */
+export async function chatMessage(
+  port: number,
+  apiKey: string,
+  message: { channel: string; phone: string; name: string; text: string },
+): Promise<ChatAnswer> {
+  const res = await fetch(`http://127.0.0.1:${port}/webhook/chat/message`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-truffles-key': apiKey },
+    body: JSON.stringify(message),
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (res.status !== 200)
+    throw new Error(`chat/message answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+  return (await res.json()) as ChatAnswer;
+}

@@ -7,7 +7,7 @@ import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { readHostFile } from '../../src/main/core/tenants/hostfs';
 import { parseEnvFile } from '../../src/main/core/tenants/service';
 import type { Tunnel } from '../../src/main/core/tunnel';
-import { tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
+import { tenantHost, uniqueSlug, withTenantDb, chatMessage, type ChatAnswer } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
 /**
@@ -40,18 +40,8 @@ function truffles(...args: string[]): { code: number | null; stdout: string; std
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function say(
-  text: string,
-): Promise<{ reply: string | null; intent: string | null; conversation_id: string }> {
-  const res = await fetch(`http://127.0.0.1:${tunnel.localPort}/webhook/chat/message`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-truffles-key': apiKey },
-    body: JSON.stringify({ channel: 'web', phone: PHONE, name: 'Айгерим', text }),
-    signal: AbortSignal.timeout(120_000),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { reply: string | null; intent: string | null; conversation_id: string };
-}
+const say = (text: string): Promise<ChatAnswer> =>
+  chatMessage(tunnel.localPort, apiKey, { channel: 'web', phone: PHONE, name: 'Айгерим', text });
 
 beforeAll(async () => {
   t = tempDir();
