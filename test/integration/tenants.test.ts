@@ -341,8 +341,17 @@ describe('tenant factory on the real test host (edge and Qdrant are stand-ins)',
         secrets.set(value, `${slug} ${k}`);
       }
     }
-    // A probe from one tenant to another's PostgreSQL fails (and to its own succeeds).
     const docker = await tr.docker();
+    // Each n8n booted with the host's CPUs (create lifts its limit until the route answers) and
+    // runs bound by its plan's again: starter, 1 CPU.
+    for (const slug of slugs) {
+      const [n8n] = await docker.listContainers({
+        filters: { label: [`com.docker.compose.project=${slug}`, 'com.docker.compose.service=n8n'] },
+      });
+      const hc = (await docker.getContainer(n8n?.Id ?? '').inspect()).HostConfig;
+      expect(hc.NanoCpus, slug).toBe(1e9);
+    }
+    // A probe from one tenant to another's PostgreSQL fails (and to its own succeeds).
     const [other] = await docker.listContainers({
       filters: {
         label: [`com.docker.compose.project=${slugs[1] ?? ''}`, 'com.docker.compose.service=postgres'],

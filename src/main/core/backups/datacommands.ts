@@ -76,30 +76,8 @@ export function removeDumpInContainerCommand(dir: string, slug: string): Argv {
   return inPostgres(dir, slug, 'rm -f -- "$1"', IN_CONTAINER_DUMP);
 }
 
-/**
- * Lets the database container use every CPU of the host when its compose file limits it to
- * fewer; prints `<container> <declared limit> <cpus>` when it did, nothing when there was nothing
- * to lift. The compose command is "$@".
- */
-export function liftCpuLimitCommand(dir: string, slug: string): Argv {
-  return script(
-    [
-      'set -e',
-      'c=$("$@" ps -q postgres)',
-      `want=$("$@" config --format json | jq -r '.services.postgres.deploy.resources.limits.cpus // empty')`,
-      'n=$(nproc)',
-      '[ -n "$c" ] && [ -n "$want" ] || exit 0',
-      `awk -v w="$want" -v n="$n" 'BEGIN { exit !(w > 0 && w < n) }' || exit 0`,
-      'docker update --cpus "$n" "$c" >/dev/null',
-      'printf "%s %s %s\\n" "$c" "$want" "$n"',
-    ].join('\n'),
-    ...compose(dir, slug),
-  );
-}
-
-export function setCpusCommand(container: string, cpus: string): Argv {
-  return ['docker', 'update', '--cpus', cpus, container];
-}
+/** The restore lifts PostgreSQL's CPU limit while pg_restore runs (the command is shared with create's n8n). */
+export { liftCpuLimitCommand, setCpusCommand } from '../tenants/commands';
 
 /** Drops and recreates the tenant's database (as its owner), inside its container. */
 export function recreateDatabaseCommand(dir: string, slug: string): Argv {

@@ -73,13 +73,7 @@ export function restoreJobs(stdout: string): number {
   return Number.isInteger(cpus) && cpus > 0 ? Math.min(cpus, 4) : 1;
 }
 
-/** What liftCpuLimitCommand printed: the container, its declared limit and the CPUs it got, or null. */
-export function parseLifted(stdout: string): { container: string; cpus: string; n: string } | null {
-  const [container, cpus, n] = stdout.trim().split(' ');
-  if (!container || !cpus || !n || !/^[0-9a-f]{12,64}$/.test(container) || !/^[0-9.]+$/.test(cpus))
-    return null;
-  return { container, cpus, n };
-}
+export { parseLifted } from '../tenants/commands';
 
 /** The agent's `RESULT <json>` line: the first that is a valid run. */
 export function parseRunResult(stdout: string): BackupRun | undefined {

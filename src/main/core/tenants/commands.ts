@@ -74,9 +74,12 @@ export function startDataCommand(dir: string, slug: string): string[] {
   return compose(dir, slug, 'up', '--detach', '--remove-orphans', '--quiet-pull', ...DATA_SERVICES);
 }
 
-/** n8n last: (re)created so it starts with the workflows its CLI activated. */
-export function startN8nCommand(dir: string, slug: string): string[] {
-  return compose(dir, slug, 'up', '--detach', '--no-deps', '--force-recreate', 'n8n');
+/**
+ * n8n last: (re)created so it starts with the workflows its CLI activated; or, where n8n already
+ * holds them (`recreate` false), left running unless its image or settings changed.
+ */
+export function startN8nCommand(dir: string, slug: string, recreate = true): string[] {
+  return compose(dir, slug, 'up', '--detach', '--no-deps', ...(recreate ? ['--force-recreate'] : []), 'n8n');
 }
 
 /** Every container of the stack started (resume) or stopped (suspend), data kept. */
@@ -183,4 +186,45 @@ export function reachProbeCommand(
     REACH_PROBE,
     JSON.stringify(targets.map(({ ip, port }) => ({ ip, port }))),
   );
+}
+
+/**
+ * Lets a service's container use every CPU of the host for a while when its compose file limits
+ * it to fewer: PostgreSQL during a restore's pg_restore, n8n during its first boot. Prints
+ * `<container> <declared limit> <cpus>` when it did, nothing when there was nothing to lift. The
+ * compose command is "$@"; the service is one of ours, a constant of this code.
+ */
+export function liftCpuLimitCommand(
+  dir: string,
+  slug: string,
+  service: 'postgres' | 'n8n' = 'postgres',
+): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      'set -e',
+      `c=$("$@" ps -q ${service})`,
+      `want=$("$@" config --format json | jq -r '.services.${service}.deploy.resources.limits.cpus // empty')`,
+      'n=$(nproc)',
+      '[ -n "$c" ] && [ -n "$want" ] || exit 0',
+      `awk -v w="$want" -v n="$n" 'BEGIN { exit !(w > 0 && w < n) }' || exit 0`,
+      'docker update --cpus "$n" "$c" >/dev/null',
+      'printf "%s %s %s\\n" "$c" "$want" "$n"',
+    ].join('\n'),
+    'sh',
+    ...compose(dir, slug),
+  ];
+}
+
+export function setCpusCommand(container: string, cpus: string): string[] {
+  return ['docker', 'update', '--cpus', cpus, container];
+}
+
+/** What liftCpuLimitCommand printed: the container, its declared limit and the CPUs it got, or null. */
+export function parseLifted(stdout: string): { container: string; cpus: string; n: string } | null {
+  const [container, cpus, n] = stdout.trim().split(' ');
+  if (!container || !cpus || !n || !/^[0-9a-f]{12,64}$/.test(container) || !/^[0-9.]+$/.test(cpus))
+    return null;
+  return { container, cpus, n };
 }

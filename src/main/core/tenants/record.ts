@@ -35,6 +35,12 @@ export const TenantRecordSchema = z.object({
   createdBy: z.string(),
   updatedAt: z.string(),
   lastOperation: TenantOperationSchema,
+  /**
+   * What n8n holds of the modules: a digest of their workflow and credential files as last
+   * imported (an update re-imports, and restarts n8n, only when it changed). Absent on records
+   * of older consoles: the next update imports.
+   */
+  workflowsDigest: z.string().optional(),
 });
 export type TenantRecord = z.infer<typeof TenantRecordSchema>;
 

@@ -28,6 +28,12 @@ export interface Ctx {
   steps: readonly CreateStep[];
   /** Workflow ids to deactivate (modules an update removes). */
   deactivate: string[];
+  /** The digest of the workflows and credentials n8n holds once the workflows step ran. */
+  workflowsDigest?: string;
+  /** Set by the workflows step when n8n already holds them (an update that changes none). */
+  workflowsKept?: boolean;
+  /** n8n's container while its CPU limit is lifted for its boot, and the limit that goes back. */
+  cpuLifted?: { container: string; cpus: string } | null;
   /** An update: the record's `updatedAt` its plan was checked against. */
   planned?: string;
 }

@@ -1,3 +1,4 @@
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type pg from 'pg';
@@ -71,45 +72,88 @@ export async function stepMigrate(rt: TenantRuntime, ctx: Ctx): Promise<string> 
   });
 }
 
+/** One file n8n's CLI imports: where it goes in the import folder, and its text. */
+interface ImportFile {
+  kind: 'credentials' | 'workflows';
+  name: string;
+  text: string;
+}
+
+/** The modules' credential (variables filled in) and workflow files, and the workflows' ids. */
+async function importFiles(ctx: Ctx): Promise<{ files: ImportFile[]; ids: string[] }> {
+  const files: ImportFile[] = [];
+  const ids: string[] = [];
+  for (const m of ctx.modules) {
+    for (const file of m.manifest.credentials) {
+      const text = (await readFile(join(m.dir, 'credentials', file), 'utf8')).replace(
+        /\{\{([A-Z][A-Z0-9_]*)\}\}/g,
+        (_, name: string) => JSON.stringify(ctx.env[name] ?? '').slice(1, -1),
+      );
+      files.push({ kind: 'credentials', name: `${m.manifest.name}-${file}`, text });
+    }
+    for (const file of m.manifest.workflows) {
+      const text = await readFile(join(m.dir, 'workflows', file), 'utf8');
+      const id = (JSON.parse(text) as { id?: unknown }).id;
+      if (typeof id === 'string') ids.push(id);
+      files.push({ kind: 'workflows', name: `${m.manifest.name}-${file}`, text });
+    }
+  }
+  return { files, ids };
+}
+
 /**
- * Import every module's credentials and workflows with n8n's own CLI, in a one-off container of
- * the tenant's n8n image on its database (before n8n itself starts), and activate them: one
- * container, three CLI runs, whatever the number of files. Idempotent: workflows and
- * credentials carry fixed ids, so a re-import updates them.
+ * What n8n will hold once these files are imported and these ids deactivated: a SHA-256 over them
+ * in order (the credentials' filled-in secrets included, so a changed key re-imports; the digest
+ * reveals none of them).
+ */
+export function workflowsDigest(files: readonly ImportFile[], deactivate: readonly string[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(`${f.kind}/${f.name}\0${f.text}\0`);
+  h.update(`deactivate\0${[...deactivate].sort().join(',')}`);
+  return h.digest('hex');
+}
+
+/**
+ * Import every module's workflows with n8n's own CLI, in a one-off container of the tenant's n8n
+ * image on its database (before n8n itself starts; the run also makes n8n's tables), the
+ * credentials into those tables by SQL (n8n's CLI where they do not look as expected), and
+ * activate the workflows: one container, one CLI run, whatever the number of files. Idempotent: workflows and credentials
+ * carry fixed ids, so a re-import updates them. An update whose files are those n8n already
+ * holds (the record's digest) imports nothing, and n8n is not restarted for it.
  */
 export async function stepWorkflows(rt: TenantRuntime, ctx: Ctx): Promise<string> {
+  const { files, ids } = await importFiles(ctx);
+  const workflows = files.filter((f) => f.kind === 'workflows').length;
+  const credentials = files.length - workflows;
+  const digest = workflowsDigest(files, ctx.deactivate);
+  ctx.workflowsDigest = digest;
+  if (ctx.kind === 'update' && ctx.record?.workflowsDigest === digest) {
+    ctx.workflowsKept = true;
+    return `${workflows} workflows, ${credentials} credentials: unchanged, n8n keeps them`;
+  }
+  if (files.length === 0 && ctx.deactivate.length === 0) return 'no workflows';
+  const creds = files.filter((f) => f.kind === 'credentials');
+  let viaSql = false;
+  // n8n's CLI boots once per command (seconds of CPU in the tenant's limited container): when the
+  // workflows are imported by it, their run makes n8n's tables, and the credentials go in by SQL.
+  const cliFiles = workflows > 0 ? files.filter((f) => f.kind === 'workflows') : files;
+  await runImport(rt, ctx, cliFiles);
+  if (workflows > 0 && creds.length) viaSql = await storeCredentials(ctx, creds);
+  if (creds.length && workflows > 0 && !viaSql) await runImport(rt, ctx, creds);
+  const active = await setWorkflowsActive(ctx, ids, ctx.deactivate);
+  return `${workflows} workflows (${active}), ${credentials} credentials${viaSql ? ' (SQL)' : ''}`;
+}
+
+/** n8n's CLI imports these files (credentials, then workflows) in a one-off container of the tenant's n8n. */
+async function runImport(rt: TenantRuntime, ctx: Ctx, files: readonly ImportFile[]): Promise<void> {
   const { transport: t, input, dir } = ctx;
+  if (!files.length) return;
   const importDir = posix.join(dir, 'n8n-import');
   await removeInside(t, dir, importDir);
   await mkdirHost(t, posix.join(importDir, 'credentials'), '0700');
   await mkdirHost(t, posix.join(importDir, 'workflows'), '0700');
-  let workflows = 0;
-  let credentials = 0;
-  const ids: string[] = [];
   try {
-    for (const m of ctx.modules) {
-      for (const file of m.manifest.credentials) {
-        const text = (await readFile(join(m.dir, 'credentials', file), 'utf8')).replace(
-          /\{\{([A-Z][A-Z0-9_]*)\}\}/g,
-          (_, name: string) => JSON.stringify(ctx.env[name] ?? '').slice(1, -1),
-        );
-        await writeHostFile(
-          t,
-          posix.join(importDir, 'credentials', `${m.manifest.name}-${file}`),
-          text,
-          0o600,
-        );
-        credentials += 1;
-      }
-      for (const file of m.manifest.workflows) {
-        const text = await readFile(join(m.dir, 'workflows', file), 'utf8');
-        const id = (JSON.parse(text) as { id?: unknown }).id;
-        if (typeof id === 'string') ids.push(id);
-        await writeHostFile(t, posix.join(importDir, 'workflows', `${m.manifest.name}-${file}`), text, 0o600);
-        workflows += 1;
-      }
-    }
-    if (workflows + credentials === 0 && ctx.deactivate.length === 0) return 'no workflows';
+    for (const f of files) await writeHostFile(t, posix.join(importDir, f.kind, f.name), f.text, 0o600);
     const r = await t.exec(n8nImportCommand(dir, input.slug, importDir), {
       timeoutMs: 10 * 60_000,
       onStdout: (d) => {
@@ -126,8 +170,97 @@ export async function stepWorkflows(rt: TenantRuntime, ctx: Ctx): Promise<string
   } finally {
     await removeInside(t, dir, importDir).catch(() => undefined);
   }
-  const active = await setWorkflowsActive(ctx, ids, ctx.deactivate);
-  return `${workflows} workflows (${active}), ${credentials} credentials`;
+}
+
+/**
+ * n8n's credential cipher (n8n-core's `Cipher`, the format its CLI and API write): AES-256-CBC
+ * with key and IV from MD5 over the instance's encryption key and a random salt (OpenSSL's
+ * EVP_BytesToKey), stored as base64 of `Salted__` + salt + ciphertext.
+ */
+export function n8nEncrypt(plain: string, encryptionKey: string): string {
+  const salt = randomBytes(8);
+  const password = Buffer.concat([Buffer.from(encryptionKey, 'binary'), salt]);
+  const h1 = createHash('md5').update(password).digest();
+  const h2 = createHash('md5')
+    .update(Buffer.concat([h1, password]))
+    .digest();
+  const iv = createHash('md5')
+    .update(Buffer.concat([h2, password]))
+    .digest();
+  const cipher = createCipheriv('aes-256-cbc', Buffer.concat([h1, h2]), iv);
+  return Buffer.concat([
+    Buffer.from('Salted__'),
+    salt,
+    cipher.update(plain, 'utf8'),
+    cipher.final(),
+  ]).toString('base64');
+}
+
+/**
+ * The credentials into n8n's tables as its `import:credentials` puts them — the row (data
+ * encrypted with the tenant's n8n key), owned by the instance owner's personal project — over
+ * the tunnel instead of booting n8n's CLI once more. False (nothing written) where the tables do
+ * not look like n8n 1.123's: the CLI does it then.
+ */
+async function storeCredentials(ctx: Ctx, creds: readonly ImportFile[]): Promise<boolean> {
+  const key = ctx.env.N8N_ENCRYPTION_KEY;
+  if (!key) return false;
+  return withPg(ctx, async (db) => {
+    const cols = await db.query<{ t: string; c: string }>(
+      `select table_name as t, column_name as c from information_schema.columns
+        where table_schema = 'n8n' and table_name in ('credentials_entity', 'shared_credentials', 'project', 'project_relation', 'user')`,
+    );
+    const has = (t: string, ...c: string[]): boolean =>
+      c.every((x) => cols.rows.some((r) => r.t === t && r.c === x));
+    if (
+      !has('credentials_entity', 'id', 'name', 'type', 'data', 'isManaged', 'isGlobal', 'updatedAt') ||
+      !has('shared_credentials', 'credentialsId', 'projectId', 'role') ||
+      !has('project', 'id', 'type') ||
+      !has('project_relation', 'projectId', 'userId', 'role') ||
+      !has('user', 'id', 'roleSlug')
+    )
+      return false;
+    const owner = await db.query<{ id: string }>(
+      `select p.id from n8n.project p
+         join n8n.project_relation r on r."projectId" = p.id and r.role = 'project:personalOwner'
+         join n8n."user" u on u.id = r."userId"
+        where p.type = 'personal' and u."roleSlug" = 'global:owner' limit 1`,
+    );
+    const project = owner.rows[0]?.id;
+    if (!project) return false;
+    const parsed = creds.map(
+      (f) => JSON.parse(f.text) as { id?: unknown; name?: unknown; type?: unknown; data?: unknown },
+    );
+    if (
+      parsed.some((c) => typeof c.id !== 'string' || typeof c.name !== 'string' || typeof c.type !== 'string')
+    )
+      return false;
+    await db.query('BEGIN');
+    try {
+      for (const c of parsed) {
+        const data = typeof c.data === 'string' ? c.data : n8nEncrypt(JSON.stringify(c.data ?? {}), key);
+        await db.query(
+          `insert into n8n.credentials_entity (id, name, type, data, "isManaged", "isGlobal")
+           values ($1, $2, $3, $4, false, false)
+           on conflict (id) do update set name = excluded.name, type = excluded.type, data = excluded.data,
+             "updatedAt" = CURRENT_TIMESTAMP(3)`,
+          [c.id, c.name, c.type, data],
+        );
+        await db.query(
+          `insert into n8n.shared_credentials ("credentialsId", "projectId", role)
+           select $1::varchar, $2::varchar, 'credential:owner'
+            where not exists (
+              select 1 from n8n.shared_credentials where "credentialsId" = $1::varchar and role = 'credential:owner')`,
+          [c.id, project],
+        );
+      }
+      await db.query('COMMIT');
+      return true;
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 /**

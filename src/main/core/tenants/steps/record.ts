@@ -62,7 +62,7 @@ export async function writeRecord(
 export async function stepRecord(rt: TenantRuntime, ctx: Ctx): Promise<string> {
   await writeRecord(
     ctx,
-    { state: 'running' },
+    { state: 'running', ...(ctx.workflowsDigest ? { workflowsDigest: ctx.workflowsDigest } : {}) },
     { state: 'succeeded', finishedAt: new Date().toISOString(), step: null, error: null },
   );
   await appendAudit(

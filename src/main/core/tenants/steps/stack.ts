@@ -1,6 +1,12 @@
 import { join, posix } from 'node:path';
 import { CoreError } from '../../errors';
-import { startDataCommand, startN8nCommand } from '../commands';
+import {
+  liftCpuLimitCommand,
+  parseLifted,
+  setCpusCommand,
+  startDataCommand,
+  startN8nCommand,
+} from '../commands';
 import { DATA_SERVICES } from '../compose';
 import { waitHealthy } from '../health';
 import { mkdirHost, readHostFile, writeHostFile } from '../hostfs';
@@ -90,25 +96,71 @@ export async function stepStart(rt: TenantRuntime, ctx: Ctx): Promise<string> {
   return DATA_SERVICES.join(', ');
 }
 
-/** n8n last: (re)created so it starts with the workflows its CLI activated. */
+/**
+ * n8n last: (re)created so it starts with the workflows its CLI activated. When the workflows step
+ * found n8n already holding them, compose recreates it only if its image or settings changed.
+ */
 export async function stepN8n(rt: TenantRuntime, ctx: Ctx): Promise<string> {
-  const r = await ctx.transport.exec(startN8nCommand(ctx.dir, ctx.input.slug), { timeoutMs: 5 * 60_000 });
+  const r = await ctx.transport.exec(startN8nCommand(ctx.dir, ctx.input.slug, !ctx.workflowsKept), {
+    timeoutMs: 5 * 60_000,
+  });
   if (r.code !== 0)
     throw new CoreError(
       'compose.up',
       `Starting n8n of '${ctx.input.slug}' failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`,
       'See the log; run the same create again.',
     );
+  if (!ctx.workflowsKept) await liftN8nCpus(rt, ctx);
   return waitHealthy(rt, ctx.transport, ctx.input.slug, ctx);
 }
 
+/**
+ * A new n8n boots bound by the CPU its plan allows (1 CPU on starter) for ~20 s of CPU before it
+ * serves: until its route answers, it may use every CPU of the host (as a restore's PostgreSQL
+ * may), and the plan's limit goes back then (`putN8nCpusBack`: after the route, and after any
+ * failure). Nothing to do where the plan allows all the host's CPUs; refused by Docker, n8n boots
+ * at its limit.
+ */
+async function liftN8nCpus(rt: TenantRuntime, ctx: Ctx): Promise<void> {
+  const r = await ctx.transport
+    .exec(liftCpuLimitCommand(ctx.dir, ctx.input.slug, 'n8n'), { timeoutMs: 60_000 })
+    .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
+  const lifted = r.code === 0 ? parseLifted(r.stdout) : null;
+  if (r.code !== 0)
+    rt.log(ctx.input.slug, 'warn', `n8n boots at its CPU limit: ${r.stderr.trim().slice(-200)}`);
+  if (lifted) {
+    ctx.cpuLifted = { container: lifted.container, cpus: lifted.cpus };
+    rt.log(ctx.input.slug, 'info', `n8n may use ${lifted.n} CPUs while it boots (its limit: ${lifted.cpus})`);
+  }
+}
+
+/** n8n's CPU limit back to what its compose file declares, once it has booted (or failed to). */
+export async function putN8nCpusBack(rt: TenantRuntime, ctx: Ctx): Promise<void> {
+  const lifted = ctx.cpuLifted;
+  if (!lifted) return;
+  ctx.cpuLifted = null;
+  const r = await ctx.transport
+    .exec(setCpusCommand(lifted.container, lifted.cpus), { timeoutMs: 60_000 })
+    .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
+  if (r.code !== 0)
+    rt.log(
+      ctx.input.slug,
+      'error',
+      `n8n's CPU limit could not be put back to ${lifted.cpus}: ${r.stderr.trim().slice(-200)}. The next update puts it back, or: docker update --cpus ${lifted.cpus} ${lifted.container}`,
+    );
+}
+
 export async function stepRoute(rt: TenantRuntime, ctx: Ctx): Promise<string> {
-  return waitRoute(
-    ctx.transport,
-    ctx.host.stateDir,
-    ctx.input.slug,
-    ctx.domain,
-    rt.options.routeWait ?? ROUTE_WAIT,
-    (note) => rt.progress(ctx, 'route', 'running', note),
-  );
+  try {
+    return await waitRoute(
+      ctx.transport,
+      ctx.host.stateDir,
+      ctx.input.slug,
+      ctx.domain,
+      rt.options.routeWait ?? ROUTE_WAIT,
+      (note) => rt.progress(ctx, 'route', 'running', note),
+    );
+  } finally {
+    await putN8nCpusBack(rt, ctx);
+  }
 }
