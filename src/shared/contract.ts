@@ -16,6 +16,7 @@ import { costSlice } from './contract/cost';
 import { auditSlice } from './contract/audit';
 import { accessSlice } from './contract/access';
 import { inboxSlice } from './contract/inbox';
+import { privacySlice } from './contract/privacy';
 import { appSlice } from './contract/app';
 import { backupsSlice } from './contract/backups';
 import { edgeSlice } from './contract/edge';
@@ -45,6 +46,7 @@ export * from './contract/cost';
 export * from './contract/audit';
 export * from './contract/access';
 export * from './contract/inbox';
+export * from './contract/privacy';
 
 // ---------- commands: the registration list ----------
 
@@ -65,6 +67,7 @@ export const SLICES = [
   auditSlice,
   accessSlice,
   inboxSlice,
+  privacySlice,
 ] as const;
 
 export const commands = mergeSlices(...SLICES);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
@@ -139,4 +140,53 @@ describe('the Inbox (real core, agent, n8n and PostgreSQL)', () => {
     await expect.poll(() => page.getByTestId('inbox-detail').textContent(), WAIT).toContain('Отвечает бот');
     await shot('e2e-inbox-04-ru');
   }, 120_000);
+
+  it('personal data: the preview by store, the export downloaded, the erasure confirmed by the number', async () => {
+    // Still in Russian (the test before); back to English at the end.
+    await page.getByTestId('privacy-open').click();
+    const dialog = page.getByTestId('privacy-dialog');
+    await dialog.getByTestId('privacy-table').waitFor(WAIT);
+    const places = await page.evaluate(
+      `[...document.querySelectorAll('[data-testid="privacy-row"]')].map((e) => e.getAttribute('data-place'))`,
+    );
+    expect(places).toEqual(
+      expect.arrayContaining(['public.customers', 'public.conversations', 'public.messages', 'executions']),
+    );
+    expect(await dialog.textContent()).toContain('удаляется');
+    expect(await dialog.getByTestId('privacy-backups').textContent()).toContain('резервн');
+    await shotLong('e2e-inbox-05-privacy-ru');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByTestId('privacy-export').click(),
+    ]);
+    const file = await download.path();
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+      postgres: Record<string, { phone?: string; content?: string }[]>;
+    };
+    expect(doc.postgres['public.customers']?.[0]?.phone).toBe(PHONE);
+    expect(doc.postgres['public.messages']?.map((m) => m.content)).toContain(
+      'Да, доставим сегодня до 18:00.',
+    );
+    await dialog.getByTestId('privacy-exported').waitFor(WAIT);
+
+    await dialog.getByTestId('privacy-erase').click();
+    const confirm = dialog.getByTestId('privacy-erase-confirm');
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByTestId('privacy-confirm-input').fill(`+7 ${PHONE.slice(1, 4)} ${PHONE.slice(4)}`);
+    expect(await confirm.isDisabled()).toBe(false);
+    await shot('e2e-inbox-06-privacy-confirm-ru');
+    await confirm.click();
+    const erased = dialog.getByTestId('privacy-erased');
+    await erased.waitFor(WAIT);
+    expect(await erased.textContent()).toContain('больше ничто не называет клиента');
+    await shot('e2e-inbox-07-privacy-erased-ru');
+    await dialog.getByTestId('privacy-close').click();
+    // The conversation went with the customer.
+    await page.getByTestId('inbox-refresh').click();
+    await expect.poll(() => page.getByTestId(`inbox-row-${conversation}`).count(), WAIT).toBe(0);
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-language').selectOption('en');
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 });

@@ -102,7 +102,7 @@ describe('translations', () => {
     // (and the alerts' bare patterns: `{{from}}–{{to}} ({{zone}})`).
     expect(
       same.every((k) =>
-        /^(app\.name|kind\.ssh|auth\.agent|common\.none|hosts\.col\.docker|hosts\.signal\.docker|import\.(agent|alias)|details\.(docker|compose|composeV2|dockerApi)|plan\.(pro|enterprise)|tenants\.modulesMore|alerts\.kind\.fail2ban|alerts\.host\.(telegram|failure|quietValue|window)|inbox\.tenantOption|inbox\.channels\.(whatsapp|telegram|instagram))$/.test(
+        /^(app\.name|kind\.ssh|auth\.agent|common\.none|hosts\.col\.docker|hosts\.signal\.docker|import\.(agent|alias)|details\.(docker|compose|composeV2|dockerApi)|plan\.(pro|enterprise)|tenants\.modulesMore|alerts\.kind\.fail2ban|alerts\.host\.(telegram|failure|quietValue|window)|inbox\.tenantOption|inbox\.channels\.(whatsapp|telegram|instagram)|privacy\.store\.(postgres|qdrant|redis|n8n))$/.test(
           k,
         ),
       ),

@@ -34,6 +34,7 @@ import { registerCostCommands } from './cost';
 import { registerAuditCommands } from './audit';
 import { registerAccessCommands } from './access';
 import { registerInboxCommands } from './inbox';
+import { registerPrivacyCommands } from './privacy';
 import { registerFleetCommands, registerTenantCommands } from './tenants';
 
 export interface CliIo {
@@ -465,6 +466,7 @@ export async function runCli(argv: string[], io: CliIo = stdio): Promise<number>
   registerAuditCommands(program, ctx);
   registerAccessCommands(program, ctx);
   registerInboxCommands(program, ctx);
+  registerPrivacyCommands(program, ctx);
   registerEdgeCommands(program, ctx);
   registerHealthCommands(program, ctx);
   registerLogsCommand(program, ctx);

@@ -16,6 +16,7 @@ import { CommandJournal, type CommandAudit } from './audit/journal';
 import { AuditService } from './audit/service';
 import { AccessService } from './access/service';
 import { InboxService } from './inbox/service';
+import { PrivacyService } from './privacy/service';
 import { allowAll, dispatch, type Caller, type Handler, type Policy } from './dispatch';
 import { CoreError } from './errors';
 import { EventHub } from './events';
@@ -75,6 +76,7 @@ export class Core {
   /** Names bound to SSH keys on each host. */
   readonly access: AccessService;
   readonly inbox: InboxService;
+  readonly privacy: PrivacyService;
   readonly logs: LogFollows;
   /** Where events go: only to subscribers (windows, sockets) and in-process listeners. */
   readonly hub = new EventHub();
@@ -120,6 +122,7 @@ export class Core {
       // The agents say where a tenant runs: a support console cannot read the tenant records.
       locate: async (slug, host) => host ?? (await this.health.tenant(slug)).host,
     });
+    this.privacy = new PrivacyService({ tenants: this.tenants, backups: this.backups });
     this.logs = new LogFollows(this.health, emit);
     // The live health feed runs while a screen subscribes to it, or to the alerts it brings (the
     // agents' notices and the console's own rule: a host unreachable for N minutes).
@@ -157,6 +160,7 @@ export class Core {
         audit: this.auditTrail,
         access: this.access,
         inbox: this.inbox,
+        privacy: this.privacy,
         logs: this.logs,
         hub: this.hub,
         ops: this.ops,

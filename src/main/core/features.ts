@@ -22,6 +22,8 @@ import { auditFeature } from './audit/handlers';
 import { accessFeature } from './access/handlers';
 import { inboxFeature } from './inbox/handlers';
 import type { InboxService } from './inbox/service';
+import { privacyFeature } from './privacy/handlers';
+import type { PrivacyService } from './privacy/service';
 import type { AccessService } from './access/service';
 import type { AuditService } from './audit/service';
 import type { KbService } from './kb/service';
@@ -51,6 +53,7 @@ export interface FeatureContext {
   audit: AuditService;
   access: AccessService;
   inbox: InboxService;
+  privacy: PrivacyService;
   logs: LogFollows;
   hub: EventHub;
   ops: Operations;
@@ -83,6 +86,7 @@ export const FEATURES: {
   audit: auditFeature,
   access: accessFeature,
   inbox: inboxFeature,
+  privacy: privacyFeature,
 };
 
 /** Every feature's handlers in one table; refuses a command two features handle or none does. */

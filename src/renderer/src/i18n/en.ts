@@ -9,6 +9,7 @@ import { alerts } from './en/alerts';
 import { knowledge } from './en/knowledge';
 import { costs } from './en/costs';
 import { inbox } from './en/inbox';
+import { privacy } from './en/privacy';
 
 /**
  * English UI strings, one file per feature (`en/<feature>.ts`), merged here. They define the
@@ -27,6 +28,7 @@ export const en = {
   ...knowledge,
   ...costs,
   ...inbox,
+  ...privacy,
 };
 
 export type Shape<T> = { [K in keyof T]: T[K] extends string ? string : Shape<T[K]> };

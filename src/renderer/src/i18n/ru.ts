@@ -10,6 +10,7 @@ import { alerts } from './ru/alerts';
 import { knowledge } from './ru/knowledge';
 import { costs } from './ru/costs';
 import { inbox } from './ru/inbox';
+import { privacy } from './ru/privacy';
 
 /** Russian UI strings: the same keys as en.ts, one file per feature (`ru/<feature>.ts`). */
 export const ru: Messages = {
@@ -24,6 +25,7 @@ export const ru: Messages = {
   ...knowledge,
   ...costs,
   ...inbox,
+  ...privacy,
 };
 
 /**
@@ -153,4 +155,11 @@ export const ruSchemaMessages: Record<string, string> = {
     'Это не часовой пояс: укажите имя IANA, например Asia/Almaty или UTC.',
   'A time is HH:MM (00:00 to 23:59).': 'Время пишется как ЧЧ:ММ (от 00:00 до 23:59).',
   'The Bot API address is an http(s) URL.': 'Адрес Bot API — это URL http(s).',
+  'A phone number is at most 40 characters.': 'Номер телефона — не длиннее 40 символов.',
+  'A phone number is digits with an optional leading +, e.g. +77771234567.':
+    'Номер телефона — это цифры, можно с + в начале, например +77771234567.',
+  'Give the full international number (10 to 19 digits), e.g. +77771234567.':
+    'Укажите полный международный номер (от 10 до 19 цифр), например +77771234567.',
+  'Type the same phone number again to confirm the erasure.':
+    'Чтобы подтвердить удаление, введите тот же номер телефона ещё раз.',
 };

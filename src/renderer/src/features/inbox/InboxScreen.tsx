@@ -16,6 +16,7 @@ import { GlyphIcon } from '../../kit/Icons';
 import { ScreenHeader } from '../../kit/ScreenHeader';
 import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
 import { useLng } from '../../kit/useLocale';
+import { PrivacyButton, PrivacyDialog } from '../privacy';
 import type { Conversation, StatusFilter } from './inboxStore';
 import { useInbox } from './inboxStore';
 
@@ -232,7 +233,7 @@ function Reply(): ReactElement {
 function Detail(): ReactElement | null {
   const { t } = useTranslation();
   const lng = useLng();
-  const { list, openId, messages, messagesError, actionError, act, busy } = useInbox();
+  const { list, openId, messages, messagesError, actionError, act, busy, chosen } = useInbox();
   const end = useRef<HTMLLIElement>(null);
   const count = messages?.items.length ?? 0;
   // In braces: scrollIntoView returns a promise in newer browsers, and an effect may return only its cleanup.
@@ -256,7 +257,19 @@ function Detail(): ReactElement | null {
             {c.assigned_to ? ` · ${t('inbox.assigned', { who: c.assigned_to })}` : ''}
           </p>
         </div>
-        <StatusTag status={c.status} />
+        <div className="inbox-detail-tags">
+          {chosen ? (
+            <PrivacyButton
+              subject={{
+                host: chosen.host,
+                tenant: chosen.tenant,
+                phone: c.customer.phone,
+                name: c.customer.name,
+              }}
+            />
+          ) : null}
+          <StatusTag status={c.status} />
+        </div>
       </header>
       <p className="muted small" data-testid="inbox-explain">
         {t(`inbox.explain.${c.status}`)}
@@ -350,6 +363,7 @@ export function InboxScreen(): ReactElement {
         <List />
         <Detail />
       </div>
+      <PrivacyDialog />
     </div>
   );
 }

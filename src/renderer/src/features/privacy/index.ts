@@ -1,0 +1,2 @@
+/** Personal-data requests: opened from where a customer is shown (the Inbox's conversation). */
+export { PrivacyButton, PrivacyDialog } from './PrivacyDialog';
