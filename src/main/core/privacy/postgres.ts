@@ -154,9 +154,13 @@ async function executions(c: pg.Client, s: Subject, only: 'all' | 'pd' = 'all'):
 
 /** Most rows of one table an export carries (a customer's messages are far fewer). */
 const EXPORT_ROWS = 20_000;
-/** Most executions an export carries, and most characters of each one's data. */
-const EXPORT_EXECUTIONS = 500;
-const EXECUTION_CHARS = 1_000_000;
+/**
+ * Most executions an export carries, and most characters of each one's data: the export is one
+ * document in memory (and over IPC to the window), so it stays under ~50 MB; what is cut is said
+ * in the report (`truncated`, and each execution's `dataTruncated`).
+ */
+const EXPORT_EXECUTIONS = 200;
+const EXECUTION_CHARS = 256_000;
 
 /** Every row that names them or is tied to them, per table, and n8n's executions with their data. */
 export async function exportRows(
