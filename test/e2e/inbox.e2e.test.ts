@@ -150,7 +150,7 @@ describe('the Inbox (real core, agent, n8n and PostgreSQL)', () => {
       `[...document.querySelectorAll('[data-testid="privacy-row"]')].map((e) => e.getAttribute('data-place'))`,
     );
     expect(places).toEqual(
-      expect.arrayContaining(['public.customers', 'public.conversations', 'public.messages', 'executions']),
+      expect.arrayContaining(['public.customers', 'public.conversations', 'public.messages']),
     );
     expect(await dialog.textContent()).toContain('удаляется');
     expect(await dialog.getByTestId('privacy-backups').textContent()).toContain('резервн');
