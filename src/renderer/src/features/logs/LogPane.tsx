@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorBox } from '../../kit/ErrorBanner';
+import { downloadText } from '../../kit/download';
 import { entryAsText, downloadName, serviceColour, formatClock } from './lines';
 import { LogList, type LogListHandle, type LogRows } from './LogList';
 import { useLogs } from './logsStore';
@@ -20,18 +21,6 @@ function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   const tag = target.tagName;
   return target.isContentEditable || tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT';
-}
-
-function download(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.style.display = 'none';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function LogPane({
@@ -113,7 +102,7 @@ export function LogPane({
       const e = buffer.bySeq(rows.seqAt(i)!);
       if (e) out.push(entryAsText(e));
     }
-    download(out.join('\n') + '\n', downloadName(slug, service));
+    downloadText(out.join('\n') + '\n', downloadName(slug, service));
   };
 
   const emptyText =

@@ -16,6 +16,7 @@ import { CodeInput, FormField } from '../../kit/FormField';
 import { Modal } from '../../kit/Modal';
 import { LoadingLine } from '../../kit/States';
 import { useLng } from '../../kit/useLocale';
+import { downloadText } from '../../kit/download';
 import type { Finding, PrivacySubject } from './privacyStore';
 import { usePrivacy } from './privacyStore';
 import './privacy.css';
@@ -43,15 +44,6 @@ const ACTIONS: Record<
   'public.audit_logs': 'audit_logs',
   'public.knowledge_chunks': 'knowledge_chunks',
 };
-
-function download(text: string, name: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function FindingTable({ f }: { f: Finding }): ReactElement {
   const { t } = useTranslation();
@@ -210,7 +202,7 @@ export function PrivacyDialog(): ReactElement | null {
             testId="privacy-export"
             onClick={() =>
               void exportData().then((r) => {
-                if (r) download(r.json, r.fileName);
+                if (r) downloadText(r.json, r.fileName, 'application/json;charset=utf-8');
               })
             }
           >
