@@ -157,9 +157,11 @@ describe('one connection carries everything', () => {
       name,
       Env: [`POSTGRES_PASSWORD=${password}`, 'POSTGRES_DB=it'],
       Labels: { 'org.truffles.test': 'connectivity' },
-      // The image's health check, polled often so the test does not wait on its default interval.
+      // Polled often so the test does not wait on the default interval. Over TCP (-h 127.0.0.1):
+      // the image's entrypoint first runs a temporary server on the unix socket only, which a
+      // socket check calls ready; a client then reaching TCP while that server restarts is cut.
       Healthcheck: {
-        Test: ['CMD-SHELL', 'pg_isready -U postgres -d it'],
+        Test: ['CMD-SHELL', 'pg_isready -h 127.0.0.1 -U postgres -d it'],
         Interval: 500_000_000,
         Timeout: 3_000_000_000,
         Retries: 60,
