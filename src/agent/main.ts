@@ -15,7 +15,8 @@
  *                           /sys/fs/cgroup); without it, stats come from Docker's API
  *   TRUFFLES_SWEEP_SECONDS  the stats sweep period (default 10)
  *   TRUFFLES_STATE_DIR      the console's state folder as the host names it (tenant records,
- *                           backup records; read under TRUFFLES_HOST_ROOT)
+ *                           backup records, the knowledge-base worker's socket; read under
+ *                           TRUFFLES_HOST_ROOT)
  *   TRUFFLES_HOST_NAME      the host's name in the console (alert messages, until configured)
  *   TRUFFLES_EDGE_TLS       where the edge serves TLS, host:port (default 127.0.0.1:443)
  *   TRUFFLES_TELEGRAM_API   the Bot API's base URL when the alert config names none
@@ -49,6 +50,7 @@ import { CostEngine } from './cost/engine';
 import { costMethods } from './costDoor';
 import type { LogsTarget } from './logs';
 import { inboxMethods, inboxPending } from './inboxDoor';
+import { kbReadMethods, kbSocketPath } from './kbDoor';
 import { supportDoor } from './supportDoor';
 import { appendTrail, tenantRedactor } from './supportServe';
 
@@ -92,6 +94,10 @@ const methods = [
   'inbox.messages',
   'inbox.reply',
   'inbox.status',
+  'kb.documents',
+  'kb.jobs',
+  'kb.chunks',
+  'kb.search',
 ];
 
 const docker = new DockerApi(env['DOCKER_SOCKET'] ?? '/var/run/docker.sock');
@@ -451,6 +457,11 @@ async function main(): Promise<void> {
             }
           : {}),
       }),
+    );
+  if (stateDir)
+    Object.assign(
+      door.methods,
+      kbReadMethods(() => kbSocketPath(rootfs, stateDir)),
     );
   const server = await serveDoor(socketPath, door, gid);
   const supportSocket = env['TRUFFLES_SUPPORT_SOCKET'];

@@ -4,8 +4,9 @@
  * A support account is not in the docker group and has no shell: its only program is the door's
  * bridge (a forced command), which connects to this door's own socket and names the person from
  * the key that logged in. This door serves curated reads of the agent — the health snapshot and
- * history, containers' logs (bounded), alerts, cost views — with every string passed through the
- * host's redactor (every tenant's secret values, and secret shapes). Everything else the agent
+ * history, containers' logs (bounded), alerts, cost views, conversations, the knowledge bases'
+ * listings and test search — with every string passed through the host's redactor (every
+ * tenant's secret values, and secret shapes). Everything else the agent
  * answers is refused here by name (`forbidden`), and what is not the agent's is unknown. Reads of
  * people's data (a conversation's messages) are written to the host's audit trail with who read
  * what; the record names the conversation, never its text.
@@ -29,6 +30,10 @@ export const SUPPORT_METHODS = [
   'inbox.list',
   'inbox.conversation',
   'inbox.messages',
+  'kb.documents',
+  'kb.jobs',
+  'kb.chunks',
+  'kb.search',
 ] as const;
 /** Streams a support person may follow. */
 export const SUPPORT_STREAMS = ['watch', 'logs'] as const;

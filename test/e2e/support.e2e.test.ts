@@ -10,15 +10,18 @@ import type { WebServer } from '../../src/main/web/server';
 import { screenshots } from '../helpers/browser';
 import { openConsole, type E2EWorld } from '../helpers/e2e';
 import { addSandboxHost } from '../helpers/hosts';
-import { tenantHost, uniqueSlug } from '../helpers/tenants';
+import { gatewayAddress, waitJobs, writeFixture } from '../helpers/kb';
+import { start as startLlm, type LlmStandin } from '../helpers/llm-standin/server';
+import { tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
 /**
  * Issue 17, as a support person sees it: their console (browser mode, the real core) has the test
  * host with a support key, granted by an operator's console. Every host is reached through its
  * read-only support door, so the console says it is a support console, shows the fleet's health,
- * alerts and AI cost without the actions that change something, and marks the sections for
- * operators, saying why they are missing (en, ru).
+ * alerts, AI cost and the knowledge base without the actions that change something, and marks the
+ * sections for operators, saying why they are missing (en, ru). The tenant's LLM API (embeddings
+ * for its knowledge base) is a STAND-IN (test/helpers/llm-standin), as are Qdrant and the edge.
  */
 const HOST = 'sb';
 const WAIT = { timeout: 60_000 };
@@ -29,6 +32,8 @@ let w: E2EWorld;
 let page: Page;
 let server: WebServer;
 let created = false;
+let llm: LlmStandin;
+const API_KEY = 'sk-standin-support-e2e';
 
 beforeAll(async () => {
   opDir = tempDir();
@@ -37,9 +42,32 @@ beforeAll(async () => {
     secrets: new PassphraseProvider(async () => 'e2e support operator'),
     mode: 'cli',
   });
+  llm = await startLlm({ host: '0.0.0.0', port: 0, apiKey: API_KEY });
   await tenantHost(op, HOST);
   created = true;
-  await op.tenants.create({ slug, host: HOST, plan: 'starter', modules: [], env: {}, keepOnFailure: false });
+  await op.tenants.create({
+    slug,
+    host: HOST,
+    plan: 'starter',
+    modules: [],
+    env: { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: `http://${gatewayAddress()}:${llm.port}/v1` },
+    keepOnFailure: false,
+  });
+  // The operator's knowledge base for the tenant: one document, indexed (the stand-in's n-gram
+  // embeddings score lower than a real model's, so the tenant's min_score is lowered).
+  await withTenantDb(op, await op.hosts.transport(HOST), slug, (db) =>
+    db.query(
+      "UPDATE settings SET value = jsonb_set(value, '{min_score}', '0.05') WHERE key = 'model_router'",
+    ),
+  );
+  const doc = writeFixture(
+    opDir.dir,
+    'hours.md',
+    '# Часы работы\n\nМагазин на Толе би открыт с 9:00 до 18:00 по будням и с 10:00 до 16:00 по субботам.\n',
+  );
+  const [job] = await op.call('kb.upload', { slug, paths: [doc] });
+  const [done] = await waitJobs(op, slug, [job!.id]);
+  expect(done?.phase).toBe('done');
   const key = join(opDir.dir, 'sam_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'sam@support', '-f', key]);
   await op.call('access.grant', {
@@ -62,6 +90,7 @@ afterAll(async () => {
   await op?.call('access.revoke', { host: HOST, name: 'sam-e2e' }).catch(() => undefined);
   if (created) await op?.tenants.delete(slug, slug, HOST).catch(() => undefined);
   await op?.close();
+  await llm?.close();
   opDir?.cleanup();
 }, 300_000);
 
@@ -76,9 +105,9 @@ describe('a support console (real core, host, agent and support door)', () => {
     const state = page.getByTestId(`health-tenant-state-${slug}`);
     await state.waitFor(WAIT);
     await expect.poll(() => state.textContent(), WAIT).toBe('Healthy');
-    for (const s of ['tenants', 'backups', 'updates', 'knowledge', 'audit'])
+    for (const s of ['tenants', 'backups', 'updates', 'audit'])
       expect(await page.getByTestId(`nav-${s}`).getAttribute('data-locked'), s).toBe('true');
-    for (const s of ['fleet', 'alerts', 'hosts', 'inbox', 'costs', 'settings'])
+    for (const s of ['fleet', 'alerts', 'hosts', 'inbox', 'costs', 'knowledge', 'settings'])
       expect(await page.getByTestId(`nav-${s}`).getAttribute('data-locked'), s).toBeNull();
     await shotLong('e2e-support-01-fleet-en');
 
@@ -104,6 +133,30 @@ describe('a support console (real core, host, agent and support door)', () => {
     await shotLong('e2e-support-03-prices-en');
   }, 120_000);
 
+  it('the knowledge base is there to read and search; uploading, deleting and asking the bot are not offered', async () => {
+    await page.getByTestId('nav-knowledge').click();
+    await page.getByTestId('kb-support-note').waitFor(WAIT);
+    await expect.poll(() => page.getByTestId('kb-tenant').inputValue(), WAIT).toBe(`${HOST}/${slug}`);
+    const row = page.locator('[data-testid="kb-doc-row"][data-name="hours.md"]');
+    await row.waitFor(WAIT);
+    expect(Number(await page.getByTestId('kb-summary-ready').getAttribute('data-count'))).toBe(1);
+    for (const id of ['kb-upload-choose', 'kb-ask-input', 'kb-reindex-all'])
+      expect(await page.getByTestId(id).isVisible(), id).toBe(false);
+    expect(await row.getByTestId('kb-doc-delete').isVisible()).toBe(false);
+    expect(await row.getByTestId('kb-doc-reindex').isVisible()).toBe(false);
+    // Its chunks, and what a question retrieves, come through the host's support door.
+    await row.getByTestId('kb-doc-chunks').click();
+    await expect.poll(() => page.getByTestId('kb-chunks-dialog').textContent(), WAIT).toContain('Толе би');
+    await page.getByTestId('kb-chunks-close').click();
+    await page.getByTestId('kb-search-input').fill('Во сколько открывается магазин в субботу?');
+    await page.getByTestId('kb-search-run').click();
+    await page.getByTestId('kb-search-result').waitFor(WAIT);
+    expect(Number(await page.getByTestId('kb-search-result').getAttribute('data-hits'))).toBeGreaterThan(0);
+    expect(await page.getByTestId('kb-search-hit').first().textContent()).toContain('hours.md');
+    expect(await page.getByTestId('kb-live-off').count()).toBe(0);
+    await shotLong('e2e-support-04-knowledge-en');
+  }, 120_000);
+
   it('in Russian', async () => {
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-language').selectOption('ru');
@@ -114,11 +167,11 @@ describe('a support console (real core, host, agent and support door)', () => {
     await expect
       .poll(() => page.getByTestId('support-locked').textContent(), WAIT)
       .toContain('для операторов');
-    await shot('e2e-support-04-locked-ru');
+    await shot('e2e-support-05-locked-ru');
     await page.getByTestId('nav-fleet').click();
     await expect
       .poll(() => page.getByTestId(`health-tenant-state-${slug}`).textContent(), WAIT)
       .not.toBe('Healthy');
-    await shotLong('e2e-support-05-fleet-ru');
+    await shotLong('e2e-support-06-fleet-ru');
   }, 120_000);
 });

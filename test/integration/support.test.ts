@@ -13,6 +13,9 @@ import type { AgentClient } from '../../src/main/core/health/client';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { envSecrets } from '../../src/shared/redact';
 import { addSandboxHost } from '../helpers/hosts';
+import { gatewayAddress, waitJobs, writeFixture } from '../helpers/kb';
+import { start as startLlm } from '../helpers/llm-standin/server';
+import type { LlmStandin } from '../helpers/llm-standin/server';
 import { sandbox } from '../helpers/sandbox';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
@@ -35,6 +38,9 @@ const slug = uniqueSlug('sup');
 let secrets: string[] = [];
 let trailPath: string;
 let hostState: string;
+/** The OpenAI-compatible API the tenant's knowledge base embeds with: a STAND-IN, keyed with the planted key. */
+let llm: LlmStandin;
+let pgPassword = '';
 
 function newCore(home: string): Core {
   return new Core({
@@ -89,6 +95,7 @@ const seen: string[] = [];
 
 beforeAll(async () => {
   t = tempDir();
+  llm = await startLlm({ host: '0.0.0.0', port: 0, apiKey: PLANTED_KEY });
   op = newCore('op');
   await tenantHost(op, 'sb');
   await op.tenants.create({
@@ -96,7 +103,7 @@ beforeAll(async () => {
     host: 'sb',
     plan: 'starter',
     modules: [],
-    env: { OPENAI_API_KEY: PLANTED_KEY },
+    env: { OPENAI_API_KEY: PLANTED_KEY, OPENAI_BASE_URL: `http://${gatewayAddress()}:${llm.port}/v1` },
     keepOnFailure: false,
   });
   await op.call('agent.install', { host: 'sb' });
@@ -109,6 +116,8 @@ beforeAll(async () => {
     if (m) env[m[1]!] = m[2]!;
   }
   secrets = [...envSecrets(env), PLANTED_KEY, 'Hunter2-planted-in-a-log'];
+  pgPassword = env['POSTGRES_PASSWORD'] ?? '';
+  expect(pgPassword.length).toBeGreaterThan(8);
   expect(secrets.length).toBeGreaterThan(4);
   // A log line that carries secrets, as a careless program prints them.
   const redis = execFileSync(
@@ -153,6 +162,7 @@ afterAll(async () => {
   await op?.tenants.delete(slug, slug, 'sb').catch(() => undefined);
   await sup?.close();
   await op?.close();
+  await llm?.close();
   t?.cleanup();
 }, 300_000);
 
@@ -268,6 +278,36 @@ describe('support: the host lets a support key look, never change', () => {
     expect(verified.ok).toBe(true);
   }, 60_000);
 
+  it('support sees a tenant’s knowledge base and tries its search through the door, secrets hidden', async () => {
+    // An operator uploads a document that carries secrets (as a careless one would).
+    const file = writeFixture(
+      t.dir,
+      'access.md',
+      `# Доступ к базе\n\nПароль администратора базы данных: ${pgPassword}.\n\nКлюч API: ${PLANTED_KEY}.\n\nЧасы работы: с 9 до 18, без выходных.\n`,
+    );
+    const [job] = await op.call('kb.upload', { slug, paths: [file] });
+    const [done] = await waitJobs(op, slug, [job!.id]);
+    expect(done, JSON.stringify(done?.error)).toMatchObject({ phase: 'done', error: null });
+
+    const list = await sup.call('kb.list', { slug });
+    expect(list.host).toBe('sb');
+    expect(list.documents.map((d) => [d.filename, d.status])).toEqual([['access.md', 'ready']]);
+    expect(list.jobs.map((j) => j.id)).toContain(job!.id);
+    const chunks = await sup.call('kb.chunks', { slug, document: done!.documentId! });
+    expect(chunks.total).toBeGreaterThan(0);
+    const search = await sup.call('kb.search', {
+      slug,
+      query: 'Пароль администратора базы данных',
+      minScore: -1,
+    });
+    expect(search.hits.length).toBeGreaterThan(0);
+    const text = JSON.stringify([list, chunks, search]);
+    expect(text).toContain('Пароль администратора');
+    expect(text).toContain('‹redacted›');
+    seen.push(text);
+    for (const s of secrets) expect(text, `a secret of length ${s.length}`).not.toContain(s);
+  }, 600_000);
+
   it('refuses 40+ attempts to get or change anything else, and nothing changes', async () => {
     const sb = sandbox();
     const opClient = (await op.health.client('sb')) as AgentClient;
@@ -282,6 +322,7 @@ describe('support: the host lets a support key look, never change', () => {
           .sort(),
         readFileSync(SUPPORT_KEYS, 'utf8'),
         readFileSync(join(hostState, 'access', 'keys'), 'utf8'),
+        (await op.call('kb.list', { slug })).documents.map((d) => [d.id, d.status, d.chunkCount]),
       ]);
     const before = await state();
     const trailBefore = readFileSync(trailPath, 'utf8');
@@ -361,6 +402,11 @@ describe('support: the host lets a support key look, never change', () => {
         'inbox.status',
         { tenant: slug, id: '00000000-0000-4000-8000-000000000000', status: 'escalated', by: 'sam' },
       ],
+      ['kb.enqueue', { tenant: slug, filename: 'x.md', by: 'sam' }],
+      ['kb.delete', { tenant: slug, document: '00000000-0000-4000-8000-000000000000', by: 'sam' }],
+      ['kb.reindex', { tenant: slug, by: 'sam' }],
+      ['kb.cancel', { tenant: slug, job: 'x' }],
+      ['kb.ask', { tenant: slug, question: 'hi' }],
       ['exec', { argv: ['id'] }],
       ['docker', { path: '/containers/json' }],
     ] as const) {
@@ -382,6 +428,8 @@ describe('support: the host lets a support key look, never change', () => {
         { host: 'sb', name: 'mallory', role: 'operator', publicKey: readFileSync(`${samKey}.pub`, 'utf8') },
       ],
       ['access.revoke', { host: 'sb', name: 'sam' }],
+      ['kb.delete', { slug, document: '00000000-0000-4000-8000-000000000000' }],
+      ['kb.reindex', { slug }],
     ] as const) {
       const r = await sup.call(cmd as never, input as never).then(
         () => 'answered',

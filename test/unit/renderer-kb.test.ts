@@ -18,6 +18,7 @@ import {
   scorePercent,
   sortDocuments,
   splitError,
+  tenantsFromAgents,
 } from '../../src/renderer/src/features/knowledge/kb';
 import {
   KB_ACCEPT,
@@ -155,6 +156,21 @@ describe('knowledge: the address', () => {
     expect(knowledgeTenantFromHash('#/knowledge')).toBeNull();
     expect(knowledgeTenantFromHash('#/backups/h1/acme')).toBeNull();
     expect(knowledgeHash(null)).toBe('#/knowledge');
+  });
+
+  it('a support console’s tenants are the ones the agents show containers of, once per host', () => {
+    const c = (tenant: string | null): { tenant: string | null } => ({ tenant });
+    expect(
+      tenantsFromAgents({
+        h1: { containers: { a: c('acme'), b: c('acme'), x: c(null), d: c('beta') } },
+        h2: { containers: { e: c('acme') } },
+        h3: { containers: {} },
+      }),
+    ).toEqual([
+      { host: 'h1', slug: 'acme', state: null },
+      { host: 'h1', slug: 'beta', state: null },
+      { host: 'h2', slug: 'acme', state: null },
+    ]);
   });
 });
 

@@ -110,7 +110,10 @@ export class Core {
       store: this.store,
       secrets: options.secrets,
     });
-    this.kb = new KbService(this.hosts, this.tenants, emit, options.kbOptions ?? {});
+    this.kb = new KbService(this.hosts, this.tenants, emit, options.kbOptions ?? {}, {
+      client: (host) => this.health.client(host),
+      locate: async (slug) => (await this.health.tenant(slug)).host,
+    });
     this.cost = new CostService({
       client: (host) => this.health.client(host),
       hostNames: async () => (await this.hosts.list()).map((h) => h.name),

@@ -15,7 +15,7 @@ import { parseHostCatalog, resolveImages } from '../tenants/catalog';
 import type { AppEvent } from '../../../shared/contract';
 import { CoreError } from '../errors';
 import { AgentClient } from '../health/client';
-import type { AgentStream } from '../health/client';
+import type { AgentRequester, AgentStream } from '../health/client';
 import { programBundle } from '../health/bundle';
 import { KbUploads } from './uploads';
 import { containerRemoveCommand, imagePresentCommand, socketGroupCommand } from '../health/commands';
@@ -36,6 +36,17 @@ export interface KbServiceOptions {
   workerEnv?: Record<string, string>;
 }
 
+/**
+ * A support host's way to the reads (issue 17): its key reaches only the host agent's support door,
+ * which asks the worker for the listing, chunks and test search (src/agent/kbDoor.ts), redacted.
+ */
+export interface KbSupportDoor {
+  /** The host agent's client: for a support host, its support door. */
+  client(host: string): Promise<AgentRequester>;
+  /** Where a tenant runs, as the agents say (a support key cannot read the tenant records). */
+  locate(slug: string): Promise<string>;
+}
+
 const READY_WAIT_MS = 30_000;
 export class KbService {
   private readonly clients = new Map<string, Promise<KbClient>>();
@@ -45,6 +56,7 @@ export class KbService {
     private readonly tenants: TenantService,
     private readonly emit: (e: AppEvent) => void,
     private readonly options: KbServiceOptions = {},
+    private readonly door?: KbSupportDoor,
   ) {}
 
   /** Files on their way from this machine to a tenant's host. */
@@ -201,6 +213,28 @@ export class KbService {
   }
 
   /**
+   * Who answers a read of the tenant's base: its host's worker, or, from a support console (the
+   * host named is a support host, or every host is), the host agent's support door.
+   */
+  private async reader(
+    slug: string,
+    hostName: string | undefined,
+  ): Promise<{ host: string; client: KbClient }> {
+    if (this.door) {
+      const ssh = hostName
+        ? [await this.hosts.get(hostName)]
+        : (await this.hosts.list()).filter((h) => h.kind === 'ssh');
+      if (ssh.length > 0 && ssh.every((h) => h.role === 'support')) {
+        const host = hostName ?? (await this.door.locate(slug));
+        // The door speaks the worker's read methods with the same parameters and answers.
+        return { host, client: (await this.door.client(host)) as unknown as KbClient };
+      }
+    }
+    const { host, client } = await this.forTenant(slug, hostName);
+    return { host, client };
+  }
+
+  /**
    * A read on the tenant's worker, tried again (for up to ~10 s) when the worker went away under
    * it — it crashed and Docker is restarting it, or it was replaced: reads are safe to repeat,
    * and the new worker answers from the same files and tables.
@@ -212,7 +246,7 @@ export class KbService {
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const { host, client } = await this.forTenant(slug, hostName);
+        const { host, client } = await this.reader(slug, hostName);
         return await fn(client, host);
       } catch (err) {
         const code = err instanceof CoreError ? err.code : '';
@@ -262,7 +296,7 @@ export class KbService {
     minScore?: number,
     hostName?: string,
   ): Promise<KbMethods['kb.search']['result']> {
-    const { client } = await this.forTenant(slug, hostName);
+    const { client } = await this.reader(slug, hostName);
     return client.request(
       'kb.search',
       { tenant: slug, query, ...(topK ? { topK } : {}), ...(minScore !== undefined ? { minScore } : {}) },

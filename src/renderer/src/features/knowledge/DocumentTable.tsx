@@ -125,6 +125,7 @@ function Row({
             disabled={view.busy}
             aria-label={t('kb.docs.reindexLabel', { name: doc.filename })}
             testId="kb-doc-reindex"
+            data-write=""
           >
             {t('kb.docs.reindex')}
           </Button>
@@ -135,6 +136,7 @@ function Row({
             disabled={deleting}
             aria-label={t('kb.docs.deleteLabel', { name: doc.filename })}
             testId="kb-doc-delete"
+            data-write=""
           >
             {t('kb.docs.delete')}
           </Button>

@@ -42,6 +42,7 @@ function JobRow({ job }: { job: KbJobView }): ReactElement {
             disabled={cancelling}
             aria-label={t('kb.jobs.cancelLabel', { name: job.filename })}
             testId="kb-job-cancel"
+            data-write=""
           >
             {t('kb.jobs.cancel')}
           </Button>

@@ -4,11 +4,12 @@
  * work (live from `kb.progress` while the screen shows the tenant: `kb.watch`), the documents with
  * their status and actions, the test search and the bot's answer.
  */
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import type { ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { KbList, TenantView } from '../../../../shared/contract';
+import type { KbList } from '../../../../shared/contract';
 import { navigate } from '../../app/navigation';
+import { useSupportConsole } from '../../app/support';
 import { Button } from '../../kit/Button';
 import { Callout } from '../../kit/Callout';
 import { ConfirmDialog } from '../../kit/ConfirmDialog';
@@ -21,13 +22,14 @@ import { ScreenHeader } from '../../kit/ScreenHeader';
 import { EmptyState, LoadingLine, RefreshButton } from '../../kit/States';
 import { useLng } from '../../kit/useLocale';
 import { followHash } from '../../kit/visiblePolling';
+import { useHealth } from '../health/healthStore';
 import { useTenants } from '../tenants/tenantsStore';
 import { AskPanel } from './AskPanel';
 import { ChunksDialog } from './ChunksDialog';
 import { DocumentTable } from './DocumentTable';
 import { JobsPanel } from './JobsPanel';
-import { knowledgeHash, knowledgeTenantFromHash, sameTenant, sortDocuments } from './kb';
-import type { TenantRef } from './kb';
+import { knowledgeHash, knowledgeTenantFromHash, sameTenant, sortDocuments, tenantsFromAgents } from './kb';
+import type { PickerTenant, TenantRef } from './kb';
 import { rememberedTenant, useKnowledge } from './kbStore';
 import { SearchPanel } from './SearchPanel';
 import { UploadPanel } from './UploadPanel';
@@ -38,7 +40,7 @@ function tenantValue(t: TenantRef): string {
 
 /** The tenant to show when the address names none: the one chosen last, else the first. */
 export function defaultTenant(
-  tenants: readonly TenantView[],
+  tenants: readonly PickerTenant[],
   remembered: TenantRef | null,
 ): TenantRef | null {
   const hit = remembered ? tenants.find((t) => sameTenant(t, remembered)) : undefined;
@@ -50,7 +52,7 @@ function TenantPicker({
   tenants,
   value,
 }: {
-  tenants: readonly TenantView[];
+  tenants: readonly PickerTenant[];
   value: TenantRef | null;
 }): ReactElement {
   const { t } = useTranslation();
@@ -80,7 +82,7 @@ function TenantPicker({
         ) : null}
         {sorted.map((x) => (
           <option key={tenantValue(x)} value={tenantValue(x)}>
-            {x.state === 'running'
+            {x.state === 'running' || x.state === null
               ? t('kb.tenantOption', { slug: x.slug, host: x.host })
               : t('kb.tenantOptionState', { slug: x.slug, host: x.host, state: t(`tenantState.${x.state}`) })}
           </option>
@@ -141,6 +143,7 @@ function Base({ tenant }: { tenant: TenantRef }): ReactElement {
   const watchError = useKnowledge((s) => s.watchError);
   const jobs = useKnowledge((s) => s.jobs);
   const reading = useKnowledge((s) => Boolean(s.busy['list']));
+  const support = useSupportConsole();
 
   if (!list)
     return (
@@ -170,9 +173,16 @@ function Base({ tenant }: { tenant: TenantRef }): ReactElement {
           <p>{t('kb.liveOff', { message: watchError.message })}</p>
         </Callout>
       ) : null}
+      {support ? (
+        <p className="muted" role="note" data-testid="kb-support-note">
+          {t('kb.supportNote')}
+        </p>
+      ) : null}
       <Summary list={list} />
       <div className="kb-grid">
-        <UploadPanel tenant={tenant} />
+        <div data-write="">
+          <UploadPanel tenant={tenant} />
+        </div>
         <JobsPanel jobs={jobs} />
       </div>
       <section className="kb-docs-section" aria-labelledby="kb-docs-title">
@@ -188,7 +198,9 @@ function Base({ tenant }: { tenant: TenantRef }): ReactElement {
       </section>
       <div className="kb-grid">
         <SearchPanel />
-        <AskPanel />
+        <div data-write="">
+          <AskPanel />
+        </div>
       </div>
       <ChunksDialog />
     </>
@@ -197,8 +209,17 @@ function Base({ tenant }: { tenant: TenantRef }): ReactElement {
 
 export function KnowledgeScreen(): ReactElement {
   const { t } = useTranslation();
-  const tenants = useTenants((s) => s.tenants);
-  const tenantsLoaded = useTenants((s) => s.loaded);
+  const support = useSupportConsole();
+  const recorded = useTenants((s) => s.tenants);
+  const recordedLoaded = useTenants((s) => s.loaded);
+  const healthEntries = useHealth((s) => s.entries);
+  const healthLoaded = useHealth((s) => s.loaded);
+  // A support console cannot read the tenant records: the tenants are the ones the agents show.
+  const tenants = useMemo(
+    () => (support ? tenantsFromAgents(healthEntries) : recorded),
+    [support, healthEntries, recorded],
+  );
+  const tenantsLoaded = support ? healthLoaded : recordedLoaded;
   const tenant = useKnowledge((s) => s.tenant);
   const list = useKnowledge((s) => s.list);
   const busy = useKnowledge((s) => s.busy);
@@ -209,12 +230,17 @@ export function KnowledgeScreen(): ReactElement {
   const slug = tenant?.slug;
 
   useEffect(() => {
-    const s = useTenants.getState();
-    void s.loadTenants({ quiet: s.loaded });
+    if (support) {
+      const h = useHealth.getState();
+      if (!h.loaded) void h.loadFleet('knowledge');
+    } else {
+      const s = useTenants.getState();
+      void s.loadTenants({ quiet: s.loaded });
+    }
     // Back on the screen with a base shown before: read it again.
     const k = useKnowledge.getState();
     if (k.list) void k.load({ quiet: true });
-  }, []);
+  }, [support]);
 
   useEffect(
     () =>
@@ -234,8 +260,11 @@ export function KnowledgeScreen(): ReactElement {
     if (pick) useKnowledge.getState().selectTenant(pick);
   }, [host, tenantsLoaded, tenants]);
 
-  // Live progress while this tenant is shown.
-  useEffect(() => (host && slug ? useKnowledge.getState().watch({ host, slug }) : undefined), [host, slug]);
+  // Live progress while this tenant is shown (not for support: the door serves reads, no feeds).
+  useEffect(
+    () => (host && slug && !support ? useKnowledge.getState().watch({ host, slug }) : undefined),
+    [host, slug, support],
+  );
 
   const documents = list?.documents.length ?? 0;
   return (
@@ -250,7 +279,12 @@ export function KnowledgeScreen(): ReactElement {
               label={t('kb.refresh')}
               busyLabel={t('kb.refreshing')}
             />
-            <Button onClick={() => setAskAll(true)} disabled={documents === 0} testId="kb-reindex-all">
+            <Button
+              onClick={() => setAskAll(true)}
+              disabled={documents === 0}
+              testId="kb-reindex-all"
+              data-write=""
+            >
               {t('kb.docs.reindexAll')}
             </Button>
           </>

@@ -5,7 +5,7 @@
  * status and a job's phase get, what to do about each error code, and small formatting of the
  * search hits and the bot's answer.
  */
-import type { KbDocumentView, KbJobView } from '../../../../shared/contract';
+import type { KbDocumentView, KbJobView, TenantView } from '../../../../shared/contract';
 import { KB_FINAL_PHASES } from '../../../../shared/kb/protocol';
 import type { KbPhase } from '../../../../shared/kb/protocol';
 import { tenantHash, tenantInHash } from '../../kit/tenantHash';
@@ -31,6 +31,27 @@ export function knowledgeHash(t: TenantRef | null): string {
 
 export function sameTenant(a: TenantRef | null, b: TenantRef | null): boolean {
   return a?.host === b?.host && a?.slug === b?.slug;
+}
+
+/** A tenant the picker offers: where it is, and its state when the tenant records are read. */
+export interface PickerTenant extends TenantRef {
+  state: TenantView['state'] | null;
+}
+
+/**
+ * A support console's tenants (issue 17): a support key cannot read the tenant records, so they
+ * are the ones the hosts' agents show containers of (with no state).
+ */
+export function tenantsFromAgents(
+  hosts: Readonly<Record<string, { containers: Readonly<Record<string, { tenant: string | null }>> }>>,
+): PickerTenant[] {
+  const out: PickerTenant[] = [];
+  for (const [host, entry] of Object.entries(hosts)) {
+    const slugs = new Set<string>();
+    for (const c of Object.values(entry.containers)) if (c.tenant) slugs.add(c.tenant);
+    for (const slug of slugs) out.push({ host, slug, state: null });
+  }
+  return out;
 }
 
 // ---------- jobs ----------

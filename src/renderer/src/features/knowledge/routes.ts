@@ -5,5 +5,5 @@
 export const knowledgeRoute = {
   screen: 'knowledge',
   key: { code: 'KeyK', letter: 'K' },
-  support: false,
+  support: true,
 } as const;

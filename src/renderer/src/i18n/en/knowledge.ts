@@ -15,6 +15,8 @@ export const knowledge = {
     loadingTenants: 'Reading the tenants…',
     loading: 'Reading the knowledge base of {{slug}}…',
     liveOff: 'Live progress is off ({{message}}): the lists are read again when you refresh.',
+    supportNote:
+      'As support you see the documents, their chunks and jobs, and can try the search. Uploading, deleting, re-indexing and asking the bot are for operators: the host’s support door serves none of them.',
     staleList: 'The list could not be read again ({{message}}); it shows what was read {{when}}.',
     summary: {
       label: 'The knowledge base in numbers',

@@ -43,7 +43,7 @@ export const shell = {
     lockedWhy:
       'This console reaches the hosts with a support key. On each host that key logs in to an account that is not allowed to use Docker and runs nothing but the host agent’s read-only support door, so what this section needs is not there to read or change. This is decided on the hosts, not in this console.',
     lockedWhat:
-      'Support may see the fleet’s health and logs (secrets hidden), alerts and AI cost. For anything else, ask an operator; an operator grants keys with “truffles access grant”.',
+      'Support may see the fleet’s health and logs (secrets hidden), alerts, AI cost, conversations and knowledge bases. For anything else, ask an operator; an operator grants keys with “truffles access grant”.',
   },
   nav: {
     label: 'Sections',
