@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertsView } from '../../src/shared/agent/alerts';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
+import { runTruffles, type CliResult } from '../helpers/cli';
 import { sandbox } from '../helpers/sandbox';
 import { tenantHost, uniqueSlug } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
@@ -120,19 +121,8 @@ async function view(): Promise<AlertsView> {
   return v;
 }
 
-function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TRUFFLES_HOME: join(t.dir, 'home'),
-      TRUFFLES_FROM_SOURCE: '1',
-      TRUFFLES_PASSPHRASE: PASSPHRASE,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function truffles(...args: string[]): CliResult {
+  return runTruffles({ home: join(t.dir, 'home'), passphrase: PASSPHRASE, timeoutMs: 60_000 }, ...args);
 }
 
 function newCore(): Core {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { auditAppendCommand } from '../../src/main/core/audit/commands';
 import { appendAudit } from '../../src/main/core/audit/trail';
 import { Core } from '../../src/main/core/core';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
+import { runTruffles, type CliResult } from '../helpers/cli';
 import { addSandboxHost } from '../helpers/hosts';
 import { sandbox } from '../helpers/sandbox';
 import { tempDir } from '../helpers/tmp';
@@ -33,19 +34,8 @@ function newCore(home: string): Core {
   });
 }
 
-function truffles(home: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TRUFFLES_HOME: join(t.dir, home),
-      TRUFFLES_FROM_SOURCE: '1',
-      TRUFFLES_PASSPHRASE: PASSPHRASE,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function truffles(home: string, ...args: string[]): CliResult {
+  return runTruffles({ home: join(t.dir, home), passphrase: PASSPHRASE }, ...args);
 }
 
 const trail = (): string[] => readFileSync(trailPath, 'utf8').trimEnd().split('\n');

@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runTruffles, type CliResult } from '../helpers/cli';
 import { sandbox, startExtraSshd } from '../helpers/sandbox';
 import { tempDir } from '../helpers/tmp';
 
@@ -26,19 +26,11 @@ function sandboxArgs(port?: number): string[] {
   ];
 }
 
-function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TRUFFLES_HOME: join(t.dir, 'home'),
-      TRUFFLES_FROM_SOURCE: '1',
-      TRUFFLES_PASSPHRASE: 'cli test passphrase',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function truffles(...args: string[]): CliResult {
+  return runTruffles(
+    { home: join(t.dir, 'home'), passphrase: 'cli test passphrase', timeoutMs: 60_000 },
+    ...args,
+  );
 }
 
 describe('truffles host', () => {

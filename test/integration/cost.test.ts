@@ -12,6 +12,7 @@ import { readHostFile } from '../../src/main/core/tenants/hostfs';
 import { parseEnvFile } from '../../src/main/core/tenants/service';
 import type { CostView } from '../../src/shared/contract/cost';
 import { addDays, almatyDay, daysBetween, monthStart } from '../../src/shared/cost/view';
+import { runTruffles, type CliResult } from '../helpers/cli';
 import { gatewayAddress } from '../helpers/kb';
 import { start as startLlm } from '../helpers/llm-standin/server';
 import type { LlmStandin } from '../helpers/llm-standin/server';
@@ -54,19 +55,8 @@ function newCore(): Core {
   });
 }
 
-function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TRUFFLES_HOME: join(t.dir, 'home'),
-      TRUFFLES_FROM_SOURCE: '1',
-      TRUFFLES_PASSPHRASE: PASSPHRASE,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function truffles(...args: string[]): CliResult {
+  return runTruffles({ home: join(t.dir, 'home'), passphrase: PASSPHRASE, timeoutMs: 120_000 }, ...args);
 }
 
 /** A customer's message to the tenant's real chat/message webhook; the bot's answer. */

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { readHostFile } from '../../src/main/core/tenants/hostfs';
 import { parseEnvFile } from '../../src/main/core/tenants/service';
 import type { Tunnel } from '../../src/main/core/tunnel';
+import { runTruffles, type CliResult } from '../helpers/cli';
 import { tenantHost, uniqueSlug, withTenantDb, chatMessage, type ChatAnswer } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
@@ -25,19 +25,8 @@ let tunnel: Tunnel;
 let apiKey: string;
 const slug = uniqueSlug('inbox');
 
-function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TRUFFLES_HOME: join(t.dir, 'home'),
-      TRUFFLES_FROM_SOURCE: '1',
-      TRUFFLES_PASSPHRASE: 'inbox test',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function truffles(...args: string[]): CliResult {
+  return runTruffles({ home: join(t.dir, 'home'), passphrase: 'inbox test', timeoutMs: 120_000 }, ...args);
 }
 
 const say = (text: string): Promise<ChatAnswer> =>

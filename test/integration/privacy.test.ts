@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -11,6 +10,7 @@ import { readHostFile } from '../../src/main/core/tenants/hostfs';
 import { parseEnvFile } from '../../src/main/core/tenants/service';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
 import type { Tunnel } from '../../src/main/core/tunnel';
+import { runTruffles, type CliResult } from '../helpers/cli';
 import { chatMessage, tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
 
@@ -36,19 +36,8 @@ let tr: HostTransport;
 let tunnel: Tunnel;
 let env: Record<string, string>;
 
-function truffles(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(process.cwd(), 'bin/truffles.mjs'), ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      TRUFFLES_HOME: join(t.dir, 'home'),
-      TRUFFLES_FROM_SOURCE: '1',
-      TRUFFLES_PASSPHRASE: 'privacy test',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 180_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function truffles(...args: string[]): CliResult {
+  return runTruffles({ home: join(t.dir, 'home'), passphrase: 'privacy test', timeoutMs: 180_000 }, ...args);
 }
 
 const db = <T>(fn: Parameters<typeof withTenantDb<T>>[3]): Promise<T> => withTenantDb(core, tr, slug, fn);
