@@ -166,22 +166,34 @@ const EXECUTION_CHARS = 256_000;
 export async function exportRows(
   c: pg.Client,
   s: Subject,
-): Promise<{ tables: Record<string, unknown[]>; executions: unknown[]; truncated: string[] }> {
+): Promise<{
+  tables: Record<string, unknown[]>;
+  executions: unknown[];
+  truncated: string[];
+  /** Every matching row counted, as countRows counts them (the same read as the rows). */
+  counts: { place: string; count: number; action: string }[];
+}> {
   const out: Record<string, unknown[]> = {};
   const truncated: string[] = [];
+  const counts: { place: string; count: number; action: string }[] = [];
   const m = rowMatches(s);
   for (const t of await tables(c)) {
     if (t.schema === 'n8n' && EXECUTION_TABLES.has(t.name)) continue;
-    const r = await c.query<{ row: unknown }>(
-      `select to_jsonb(t) as row from ${q(c, t)} t where ${m.where} limit ${EXPORT_ROWS + 1}`,
+    // The window's count is taken before the limit: every matching row, however many are carried.
+    const r = await c.query<{ row: unknown; n: string }>(
+      `select to_jsonb(t) as row, count(*) over ()::text as n from ${q(c, t)} t where ${m.where} limit ${EXPORT_ROWS}`,
       m.params,
     );
     if (!r.rows.length) continue;
     const place = `${t.schema}.${t.name}`;
-    if (r.rows.length > EXPORT_ROWS) truncated.push(`${place}: the first ${EXPORT_ROWS} rows`);
-    out[place] = r.rows.slice(0, EXPORT_ROWS).map((x) => x.row);
+    const n = Number(r.rows[0]!.n);
+    if (n > EXPORT_ROWS) truncated.push(`${place}: the first ${EXPORT_ROWS} rows of ${n}`);
+    out[place] = r.rows.map((x) => x.row);
+    counts.push({ place, count: n, action: ACTIONS[place] ?? 'not known to the erasure' });
   }
   const ids = await executions(c, s);
+  if (ids.length)
+    counts.push({ place: 'n8n.execution_data', count: ids.length, action: ACTIONS['n8n.execution_data']! });
   if (ids.length > EXPORT_EXECUTIONS) truncated.push(`n8n executions: the first ${EXPORT_EXECUTIONS}`);
   const ex = ids.length
     ? (
@@ -202,7 +214,7 @@ export async function exportRows(
         )
       ).rows.map(({ full, ...x }) => ({ ...x, dataTruncated: full > EXECUTION_CHARS }))
     : [];
-  return { tables: out, executions: ex, truncated };
+  return { tables: out, executions: ex, truncated, counts };
 }
 
 /**

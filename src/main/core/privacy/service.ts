@@ -85,11 +85,21 @@ export class PrivacyService {
       const s = known ?? (await findSubject(c, digits));
       return { subject: s, postgres: await countRows(c, s, only) };
     });
+    return { subject, postgres, ...(await this.outside(x, slug, subject, only)) };
+  }
+
+  /** Their Qdrant points and Redis keys. */
+  private async outside(
+    x: Target,
+    slug: string,
+    subject: Subject,
+    only: 'all' | 'pd' = 'all',
+  ): Promise<Pick<Found, 'qdrant' | 'redis'>> {
     const qdrant = await withTenantQdrant(x.t, slug, x.env.QDRANT_API_KEY, (q) =>
       qdrantHits(q, subject, only),
     );
     const redis = await withTenantRedis(x.t, slug, x.env.REDIS_PASSWORD, (r) => redisKeys(r, subject, only));
-    return { subject, postgres, qdrant, redis };
+    return { qdrant, redis };
   }
 
   private async finding(
@@ -196,10 +206,13 @@ export class PrivacyService {
   /** Everything the tenant holds about them, as one JSON document. */
   async export(i: Request): Promise<{ finding: PrivacyFinding; fileName: string; json: string }> {
     const x = await this.target(i);
-    const digits = phoneDigits(i.phone);
-    const found = await this.search(x, i.tenant, digits);
+    // PostgreSQL's rows are read once: the export's rows carry their counts.
+    const { subject, pgData } = await this.pg(x, i.tenant, async (c) => {
+      const s = await findSubject(c, phoneDigits(i.phone));
+      return { subject: s, pgData: await exportRows(c, s) };
+    });
+    const found: Found = { subject, postgres: pgData.counts, ...(await this.outside(x, i.tenant, subject)) };
     const finding = await this.finding(x, i.tenant, found);
-    const pgData = await this.pg(x, i.tenant, (c) => exportRows(c, found.subject));
     const redis = await withTenantRedis(x.t, i.tenant, x.env.REDIS_PASSWORD, (r) =>
       redisExport(r, found.redis),
     );
