@@ -133,13 +133,13 @@ export async function stepWorkflows(rt: TenantRuntime, ctx: Ctx): Promise<string
   }
   if (files.length === 0 && ctx.deactivate.length === 0) return 'no workflows';
   const creds = files.filter((f) => f.kind === 'credentials');
-  let viaSql = false;
-  // n8n's CLI boots once per command (seconds of CPU in the tenant's limited container): when the
-  // workflows are imported by it, their run makes n8n's tables, and the credentials go in by SQL.
-  const cliFiles = workflows > 0 ? files.filter((f) => f.kind === 'workflows') : files;
-  await runImport(rt, ctx, cliFiles);
-  if (workflows > 0 && creds.length) viaSql = await storeCredentials(ctx, creds);
-  if (creds.length && workflows > 0 && !viaSql) await runImport(rt, ctx, creds);
+  // n8n's CLI boots once per command (seconds of CPU in the tenant's limited container). With
+  // workflows to import, their run makes n8n's tables and the credentials then go in by SQL (by a
+  // second CLI run where the tables do not look as expected); with none, the CLI imports it all.
+  const credsBySql = workflows > 0 && creds.length > 0;
+  await runImport(rt, ctx, credsBySql ? files.filter((f) => f.kind === 'workflows') : files);
+  const viaSql = credsBySql && (await storeCredentials(ctx, creds));
+  if (credsBySql && !viaSql) await runImport(rt, ctx, creds);
   const active = await setWorkflowsActive(ctx, ids, ctx.deactivate);
   return `${workflows} workflows (${active}), ${credentials} credentials${viaSql ? ' (SQL)' : ''}`;
 }
