@@ -109,21 +109,71 @@ export async function checkRoute(
 }
 
 /** n8n's phase: its container's state, and whether its log since that start says it has started. */
-async function n8nPhase(t: HostTransport, slug: string): Promise<{ phase: N8nPhase; last: string }> {
+async function n8nPhase(
+  t: HostTransport,
+  slug: string,
+): Promise<{ phase: N8nPhase; last: string; id: string | null; startedAt: string | null }> {
   const docker = await t.docker();
   const list = await docker.listContainers({
     all: true,
     filters: { label: [`${PROJECT_LABEL}=${slug}`, 'com.docker.compose.service=n8n'] },
   });
   const c = list[0];
-  if (!c) return { phase: 'down', last: 'no n8n container' };
+  if (!c) return { phase: 'down', last: 'no n8n container', id: null, startedAt: null };
   const info = await docker.getContainer(c.Id).inspect();
   const r = await t.exec(logsSinceCommand(info.State.StartedAt, c.Id), { timeoutMs: 30_000 });
   const lines = r.stdout.trim().split('\n');
   return {
     phase: n8nPhaseOf(info.State.Status, r.stdout),
     last: (lines[lines.length - 1] ?? '').trim().slice(0, 200),
+    id: c.Id,
+    startedAt: info.State.StartedAt,
   };
+}
+
+/**
+ * Until n8n itself says it has started (N8N_STARTED_LINE in its log since `startedAt`, followed on
+ * Docker's log stream over the host's connection), or `ms` at most: the route is checked again on
+ * n8n's own signal, not after a blind sleep. The stream ends either way.
+ */
+export async function untilN8nStarted(
+  t: HostTransport,
+  containerId: string,
+  startedAt: string,
+  ms: number,
+): Promise<void> {
+  const docker = await t.docker();
+  const since = Math.max(0, Math.floor(Date.parse(startedAt) / 1000) - 1);
+  await new Promise<void>((resolve) => {
+    let finished = false;
+    let stream: NodeJS.ReadableStream | null = null;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      (stream as unknown as { destroy?: () => void } | null)?.destroy?.();
+      resolve();
+    };
+    const timer = setTimeout(finish, ms);
+    docker
+      .getContainer(containerId)
+      .logs({ follow: true, stdout: true, stderr: true, since })
+      .then((s: NodeJS.ReadableStream) => {
+        stream = s;
+        // Ended meanwhile (the time ran out): the stream goes at once.
+        if (finished) {
+          (s as unknown as { destroy?: () => void }).destroy?.();
+          return;
+        }
+        let tail = '';
+        s.on('data', (d: Buffer) => {
+          tail = (tail + d.toString('latin1')).slice(-4096);
+          if (tail.includes(N8N_STARTED_LINE)) finish();
+        });
+        s.on('end', finish);
+        s.on('error', finish);
+      }, finish);
+  });
 }
 
 /**
@@ -179,6 +229,9 @@ export async function waitRoute(
         : `n8n has started; waiting for the edge to route ${domain}`;
     if (note.split(' (')[0] !== lastNote.split(' (')[0]) onNote(note);
     lastNote = note;
-    await sleep(2000);
+    // While n8n starts, its own log line ends the wait; once it has started, the edge is asked again soon.
+    if (n8n.phase === 'starting' && n8n.id && n8n.startedAt)
+      await untilN8nStarted(t, n8n.id, n8n.startedAt, 5000);
+    else await sleep(n8n.phase === 'started' ? 500 : 2000);
   }
 }
