@@ -437,7 +437,9 @@ describe('alerts on the host, with no console connected (Telegram = STAND-IN)', 
       (ms) => ms.length >= 1,
       30_000,
     );
-    expect(f[0]!.receivedAt - at).toBeLessThan(10_000);
+    // At once: within a few of the agent's side reads (every 3 s here) on a loaded test host, where
+    // a rule that waited would take minutes.
+    expect(f[0]!.receivedAt - at).toBeLessThan(20_000);
     const v = await view();
     expect(v.active.map((a) => a.ruleId)).toEqual(expect.arrayContaining(['backup-stale', 'backup-failed']));
   }, 120_000);

@@ -10,6 +10,7 @@ import { readHostFile } from '../../src/main/core/tenants/hostfs';
 import { parseEnvFile } from '../../src/main/core/tenants/service';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
 import type { Tunnel } from '../../src/main/core/tunnel';
+import { trailTail } from '../helpers/audit';
 import { runTruffles, type CliResult } from '../helpers/cli';
 import { chatMessage, tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
@@ -343,11 +344,7 @@ describe('personal-data requests (Qdrant is a STAND-IN; PostgreSQL, Redis, n8n r
   });
 
   it('the records of these requests hold no personal data, and name the customer by id', async () => {
-    const trail = (await readHostFile(tr, '/opt/truffles/audit/trail.jsonl')) ?? '';
-    const mine = trail
-      .trim()
-      .split('\n')
-      .filter((l) => l.includes(slug));
+    const mine = (await trailTail(tr, '/opt/truffles')).filter((l) => l.includes(slug));
     const entries = mine.map((l) => auditEntryOf(l));
     const actions = entries.map((e) => e?.action);
     expect(actions).toEqual(expect.arrayContaining(['privacy.find', 'privacy.export', 'privacy.erase']));

@@ -13,6 +13,7 @@ import type { HostTransport } from '../../src/main/core/hosts/transport';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { readHostFile, writeHostFile } from '../../src/main/core/tenants/hostfs';
 import { parseEnvFile } from '../../src/main/core/tenants/service';
+import { trailTail } from '../helpers/audit';
 import { sandbox } from '../helpers/sandbox';
 import { tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
 import { tempDir } from '../helpers/tmp';
@@ -82,11 +83,9 @@ async function hostRecipients(): Promise<string[]> {
 
 /** The host's audit records, from its hash chain (each line's body). */
 async function auditActions(): Promise<{ action: string; details: Record<string, unknown> }[]> {
-  const text = (await readHostFile(tr, `${STATE}/audit/trail.jsonl`)) ?? '';
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => parseChainLine(l)?.body as { action: string; details: Record<string, unknown> });
+  return (await trailTail(tr, STATE)).map(
+    (l) => parseChainLine(l)?.body as { action: string; details: Record<string, unknown> },
+  );
 }
 
 async function env(): Promise<Record<string, string>> {

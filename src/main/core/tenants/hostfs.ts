@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import { CoreError } from '../errors';
 import type { HostTransport } from '../hosts/transport';
+import { EXEC_OUTPUT_LIMIT } from '../ssh/types';
 import { listDirsCommand, mkdirCommand, readFileCommand, READ_MISSING_EXIT, removeCommand } from './commands';
 
 /**
@@ -26,6 +27,13 @@ export async function readHostFile(t: HostTransport, path: string): Promise<stri
       'host.read',
       `Reading ${path} on the host failed: ${r.stderr.trim() || `exit ${String(r.code)}`}.`,
       'Check its permissions.',
+    );
+  // A file larger than an exec keeps is never handed on cut short as if it were whole.
+  if (r.stdoutTruncated)
+    throw new CoreError(
+      'host.read-too-large',
+      `${path} on the host is larger than the ${Math.round(EXEC_OUTPUT_LIMIT / 2 ** 20)} MiB this read takes whole.`,
+      'It is not a file the console reads whole; look at it on the host.',
     );
   return r.stdout;
 }
