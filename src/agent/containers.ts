@@ -116,6 +116,11 @@ export class ContainerTable {
   private readonly eventListeners = new Set<(e: ContainerEventNote) => void>();
   /** Inspects in flight, and whether another event came meanwhile (then one more inspect). */
   private readonly inflight = new Map<string, boolean>();
+  /**
+   * Containers Docker destroyed (ids are never reused), the latest few thousand: an inspect that
+   * was in flight when the destroy came answers `removing`, and must not bring the row back.
+   */
+  private readonly destroyed = new Set<string>();
   eventsConnected = false;
   lastEventAt: string | null = null;
   reconciledAt: string | null = null;
@@ -197,8 +202,11 @@ export class ContainerTable {
       };
       for (const l of this.eventListeners) l(note);
     }
-    if (action === 'destroy') this.remove(id);
-    else void this.refresh(id);
+    if (action === 'destroy') {
+      this.destroyed.add(id);
+      if (this.destroyed.size > 5000) this.destroyed.delete(this.destroyed.values().next().value as string);
+      this.remove(id);
+    } else void this.refresh(id);
   }
 
   /** Inspect one container now (coalescing events that arrive while an inspect runs). */
@@ -228,6 +236,8 @@ export class ContainerTable {
       if (err instanceof DockerError && err.status === 404) this.remove(id);
       return;
     }
+    // Destroyed while this inspect was on its way: the destroy is the last word.
+    if (this.destroyed.has(id) || this.destroyed.has(j.Id)) return;
     const next = containerFromInspect(j, this.now());
     if (!next) return;
     if (j.State?.Pid && j.State.Pid > 0) this.pids.set(j.Id, j.State.Pid);
