@@ -151,7 +151,7 @@ export function kbReadMethods(socketPath: () => string): Record<string, MethodHa
         throw new RequestError('bad-request', 'query must be 1 to 4096 characters.');
       return ask(
         'kb.search',
-        { tenant: tenantOf(p), query, ...numberOf(p, 'topK', 1, 50), ...numberOf(p, 'minScore', 0, 1) },
+        { tenant: tenantOf(p), query, ...numberOf(p, 'topK', 1, 50), ...numberOf(p, 'minScore', -1, 1) },
         120_000,
       );
     },
