@@ -267,6 +267,8 @@ try {
   const host = await core.hosts.get('sb');
   dir = tenantDir(host.stateDir, slug);
   await core.backupKeys.init();
+  // A fresh key on a test host other runs set up: taken over on purpose (refused otherwise).
+  await core.backups.rekey({ host: 'sb', confirm: 'sb' });
   const schedule = await core.backups.schedule({ host: 'sb' });
   backupsDir = `${schedule.backupDir}/${slug}`;
   let t0 = performance.now();
