@@ -26,7 +26,11 @@ const N = Number(process.env.BENCH_TENANTS ?? 20);
 const CONCURRENCY = 4;
 const sb = sandbox();
 const home = mkdtempSync(join(tmpdir(), 'truffles-bench-fleet-'));
-const core = new Core({ home, secrets: new PassphraseProvider(async () => 'bench'), mode: 'cli' });
+const core = new Core({
+  home,
+  secrets: new PassphraseProvider(async () => 'bench fleet passphrase'),
+  mode: 'cli',
+});
 const slugs = Array.from({ length: N }, (_, i) => uniqueSlug(`fb${i}`));
 const created: string[] = [];
 
