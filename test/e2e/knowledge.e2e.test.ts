@@ -73,7 +73,9 @@ describe('the Knowledge screen (real core, worker, PostgreSQL and n8n; LLM, Qdra
     await page.getByTestId('kb-docs-empty').waitFor(WAIT);
     const hours = loadFaqSet().documents.find((d) => d.name === 'hours-contacts.txt')!.text;
     const txt = writeFixture(w.dir, 'hours-contacts.txt', cp1251Txt(hours));
-    llm.setMode({ latencyMs: 250 });
+    // Slow enough embeddings that the documents stay at work for seconds, whatever the host's load
+    // (at 250 ms a call, a quick run could go from queued to ready between two reads of the list).
+    llm.setMode({ latencyMs: 1500 });
     await page.getByTestId('kb-upload-input').setInputFiles([faqFilePath('prices.md').pathname, txt]);
     // Both appear in the queue; at least one is seen at work (embedding k/n) before it is ready.
     await expect.poll(() => page.getByTestId('kb-upload-item').count(), WAIT).toBe(2);
