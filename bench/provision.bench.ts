@@ -18,6 +18,7 @@ import { Core } from '../src/main/core/core';
 import { PassphraseProvider } from '../src/main/core/secrets/provider';
 import type { HostTransport } from '../src/main/core/hosts/transport';
 import { shellJoin } from '../src/main/core/ssh/quote';
+import { compose } from '../src/main/core/tenants/compose';
 import { tenantDir } from '../src/main/core/tenants/hostfs';
 import { CREATE_STEPS } from '../src/main/core/tenants/service';
 import { tenantHost, uniqueSlug } from '../test/helpers/tenants';
@@ -70,22 +71,9 @@ async function floorCopy(
   if (r.code !== 0) throw new Error(`floor copy failed: ${r.stderr.trim()}`);
 }
 
+/** The project's one compose builder, with the floor's override as a second file. */
 function floorCompose(dir: string, project: string, ...args: string[]): string[] {
-  return [
-    'docker',
-    'compose',
-    '--project-name',
-    project,
-    '--project-directory',
-    dir,
-    '--file',
-    `${dir}/compose.yaml`,
-    '--file',
-    `${dir}/floor.yaml`,
-    '--env-file',
-    `${dir}/.env`,
-    ...args,
-  ];
+  return compose(dir, project, '--file', `${dir}/floor.yaml`, ...args);
 }
 
 /** `docker compose up --detach --wait` of the copy, timed; then down with its volumes. */
