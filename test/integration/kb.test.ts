@@ -255,17 +255,23 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
   }, 900_000);
 
   it('the worker killed while indexing: the document ends ready (resumed), never processing', async () => {
-    llm.setMode({ latencyMs: 400 });
+    // Each embeddings answer takes 1.5 s, so the document is mid-embedding for many seconds.
+    llm.setMode({ latencyMs: 1500 });
     try {
       const pdf = writeFixture(t.dir, 'catalog-60.pdf', await russianPdf({ pages: 60 }));
+      const seen = llm.requests().length;
       const [job] = await core.call('kb.upload', { slug, paths: [pdf] });
-      // Wait until it is embedding, then kill the worker's process as a crash would.
+      // Kill the worker's process as a crash would once two batches have been answered (watched on
+      // the stand-in, not through a console read that may take longer than a batch on a busy host).
       const deadline = Date.now() + 120_000;
       for (;;) {
-        const j = (await core.call('kb.list', { slug })).jobs.find((x) => x.id === job!.id)!;
-        if (j.phase === 'embedding' && j.done > 0) break;
-        if (Date.now() > deadline) throw new Error(`never embedding: ${j.phase}`);
-        await new Promise((r) => setTimeout(r, 200));
+        const answered = llm
+          .requests()
+          .slice(seen)
+          .filter((r) => r.stage === 'embeddings' && r.status === 200).length;
+        if (answered >= 2) break;
+        if (Date.now() > deadline) throw new Error(`never embedding: ${answered} batches answered`);
+        await new Promise((r) => setTimeout(r, 50));
       }
       const pid = execFileSync('docker', ['inspect', '--format', '{{.State.Pid}}', 'truffles-kb'], {
         encoding: 'utf8',
@@ -276,6 +282,8 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
       expect(done, JSON.stringify(done?.error)).toMatchObject({ phase: 'done', attempts: 1 });
       const c = await kbCounts(core, tr, slug, done!.documentId!);
       expect(c.points).toBe(c.chunks);
+      // More than the two answered batches of 16: the kill came mid-embedding.
+      expect(c.chunks).toBeGreaterThan(32);
       const list = await core.call('kb.list', { slug });
       expect(list.documents.some((d) => d.status === 'processing')).toBe(false);
     } finally {

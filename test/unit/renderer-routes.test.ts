@@ -30,6 +30,7 @@ describe('renderer routes (the one list the sidebar, router and shortcuts are bu
       'hosts',
       'inbox',
       'costs',
+      'knowledge',
       'settings',
     ]);
   });
