@@ -52,7 +52,7 @@ import type { LogsTarget } from './logs';
 import { inboxMethods, inboxPending } from './inboxDoor';
 import { kbReadMethods, kbSocketPath } from './kbDoor';
 import { supportDoor } from './supportDoor';
-import { appendTrail, tenantRedactor } from './supportServe';
+import { accessStanding, appendTrail, tenantRedactor } from './supportServe';
 
 const env = process.env;
 const dir = env['TRUFFLES_AGENT_DIR'] ?? '/agent';
@@ -472,6 +472,7 @@ async function main(): Promise<void> {
       ? await serveDoor(
           supportSocket,
           supportDoor(door, {
+            access: (actor) => accessStanding(rootfs, stateDir, actor),
             redactor: tenantRedactor(rootfs, stateDir),
             recordRead: async (actor, method, subject, ref) => {
               if (!auditRoot)

@@ -10,6 +10,10 @@
  * answers is refused here by name (`forbidden`), and what is not the agent's is unknown. Reads of
  * people's data (a conversation's messages) are written to the host's audit trail with who read
  * what; the record names the conversation, never its text.
+ *
+ * A revoke reaches open connections too: sshd checks a key only when a connection logs in, so every
+ * request is let through only while the person is still on the host's access list (with the support
+ * role, not expired), and a followed stream is ended within ACCESS_RECHECK_MS of their revoke.
  */
 import type { Redactor } from '../shared/redact';
 import { RequestError } from './server';
@@ -43,6 +47,9 @@ export const SUPPORT_LOG_TAIL = 2000;
 /** How long one followed log stream may run before the door ends it (the console may start another). */
 export const SUPPORT_FOLLOW_MS = 30 * 60_000;
 
+/** How often a followed stream (watch, logs) checks that its person still has access. */
+export const ACCESS_RECHECK_MS = 10_000;
+
 /** Reads of people's data: what each names in the audit trail (a tenant and a pseudonymous reference). */
 const conversationRead = (p: Record<string, unknown>): { subject: string; ref: string } => ({
   subject: `tenant:${String(p['tenant'] ?? '?').slice(0, 64)}`,
@@ -61,11 +68,18 @@ const PERSONAL_READS: Record<string, (p: Record<string, unknown>) => { subject: 
   }),
 };
 
+/** A person's standing on the host's access list, as `SupportDoorDeps.access` reads it. */
+export type AccessStanding = 'granted' | 'revoked' | 'expired' | 'unreadable';
+
 export interface SupportDoorDeps {
+  /** Whether `actor` may still look: read from the host's access list at every request (fail closed). */
+  access(actor: string): Promise<AccessStanding>;
   /** The host's redactor, fresh enough to know every tenant's secrets. */
   redactor(): Promise<Redactor>;
   /** Record a support person's read of people's data in the host's audit trail. */
   recordRead(actor: string, method: string, subject: string, ref: string): Promise<void>;
+  /** How often a followed stream rechecks its person's access (default ACCESS_RECHECK_MS). */
+  recheckMs?: number;
   now?(): number;
 }
 
@@ -92,12 +106,57 @@ export function supportDoor(inner: Door, deps: SupportDoorDeps): Door {
     if (!caller.actor) throw new RequestError('forbidden', 'This door serves only people its bridge names.');
     return caller.actor;
   };
+  /** The person, when the host's access list still lets them look; refused otherwise. */
+  const admit = async (caller: Caller): Promise<string> => {
+    const actor = who(caller);
+    const standing = await deps.access(actor).catch((): AccessStanding => 'unreadable');
+    if (standing === 'granted') return actor;
+    throw new RequestError(
+      'forbidden',
+      standing === 'unreadable'
+        ? 'The host’s access list cannot be read, so the support door serves no one. Ask an operator.'
+        : `The access of "${actor}" to this host was ${standing === 'expired' ? 'granted until a day that has passed' : 'revoked'}: nothing more is served. Ask an operator.`,
+    );
+  };
+  /**
+   * Start a followed stream once its person is admitted and the redactor is ready (no event leaves
+   * unredacted), and end it when their access goes. Returns the stop function the server keeps.
+   */
+  const followed = (
+    ctx: Parameters<StreamHandler>[2],
+    start: (r: Redactor) => (() => void) | undefined,
+    extraStop: () => void = () => undefined,
+  ): (() => void) => {
+    let stopInner: (() => void) | undefined;
+    let stopped = false;
+    const stop = (): void => {
+      stopped = true;
+      clearInterval(recheck);
+      extraStop();
+      stopInner?.();
+    };
+    const fail = (err: unknown): void => {
+      stop();
+      ctx.end(err instanceof Error ? err : new Error(String(err)));
+    };
+    const recheck = setInterval(
+      () => void admit(ctx.caller).catch(fail),
+      deps.recheckMs ?? ACCESS_RECHECK_MS,
+    );
+    recheck.unref?.();
+    void admit(ctx.caller)
+      .then(() => deps.redactor())
+      .then((r) => {
+        if (!stopped) stopInner = start(r);
+      }, fail);
+    return stop;
+  };
 
   for (const name of SUPPORT_METHODS) {
     const handler = Object.hasOwn(inner.methods, name) ? inner.methods[name] : undefined;
     if (!handler) continue;
     methods[name] = async (params, caller) => {
-      const actor = who(caller);
+      const actor = await admit(caller);
       const personal = PERSONAL_READS[name]?.(params);
       // Recorded before the data leaves: a read that cannot be recorded is not served.
       if (personal) await deps.recordRead(actor, name, personal.subject, personal.ref);
@@ -110,19 +169,7 @@ export function supportDoor(inner: Door, deps: SupportDoorDeps): Door {
   if (watch)
     streams['watch'] = (params, send, ctx) => {
       who(ctx.caller);
-      let stopInner: (() => void) | null = null;
-      let stopped = false;
-      // As for logs: nothing leaves before the redactor is ready.
-      void deps.redactor().then(
-        (r) => {
-          if (!stopped) stopInner = watch(params, (event) => send(r.deep(event)), ctx);
-        },
-        (err: unknown) => ctx.end(err instanceof Error ? err : new Error(String(err))),
-      );
-      return () => {
-        stopped = true;
-        stopInner?.();
-      };
+      return followed(ctx, (r) => watch(params, (event) => send(r.deep(event)), ctx));
     };
 
   const logs = inner.streams['logs'];
@@ -130,24 +177,16 @@ export function supportDoor(inner: Door, deps: SupportDoorDeps): Door {
     streams['logs'] = (params, send, ctx) => {
       who(ctx.caller);
       const tail = typeof params['tail'] === 'number' ? Math.min(params['tail'], SUPPORT_LOG_TAIL) : 200;
-      let stopInner: (() => void) | null = null;
-      let stopped = false;
       const timer = setTimeout(() => {
-        stopInner?.();
+        stopLogs();
         ctx.end();
       }, SUPPORT_FOLLOW_MS);
-      // The inner stream starts once the redactor is ready: no line leaves unredacted.
-      void deps.redactor().then(
-        (r) => {
-          if (!stopped) stopInner = logs({ ...params, tail }, (event) => send(r.deep(event)), ctx);
-        },
-        (err: unknown) => ctx.end(err instanceof Error ? err : new Error(String(err))),
+      const stopLogs = followed(
+        ctx,
+        (r) => logs({ ...params, tail }, (event) => send(r.deep(event)), ctx),
+        () => clearTimeout(timer),
       );
-      return () => {
-        stopped = true;
-        clearTimeout(timer);
-        stopInner?.();
-      };
+      return stopLogs;
     };
 
   return {

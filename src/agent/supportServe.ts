@@ -6,11 +6,14 @@
  * - The record of a read of people's data: one record through the host's one audit writer (the same
  *   script the console runs over SSH), run as the owner of the trail's folder, with the person the
  *   door's bridge named as the vouched actor (`proof: host`).
+ * - The person's standing: the host's access list (`<stateDir>/access/keys`, kept by the console's
+ *   grant and revoke), read at every request, so a revoke also stops a connection already open.
  */
 import { spawn } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AUDIT_APPEND_SCRIPT } from '../shared/audit/writer';
+import type { AccessStanding } from './supportDoor';
 import { envSecrets, Redactor } from '../shared/redact';
 import { parseEnv, TENANT_SLUG } from './tenantenv';
 
@@ -82,4 +85,38 @@ export async function appendTrail(
         );
     });
   });
+}
+
+/**
+ * Whether `actor` is on the host's access list with the support role and not past the day it was
+ * granted until (`expires` YYYYMMDD, as sshd's expiry-time: from that day's start, UTC here). The
+ * list's lines: `<fingerprint> <name> <role> <expires or -> <added at>`. No state folder or an
+ * unreadable list: `unreadable` (the door then serves no one).
+ */
+export async function accessStanding(
+  rootfs: string,
+  stateDir: string | null,
+  actor: string,
+  now: Date = new Date(),
+): Promise<AccessStanding> {
+  if (!stateDir) return 'unreadable';
+  let text: string;
+  try {
+    text = await readFile(join(rootfs, stateDir, 'access', 'keys'), 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'revoked' : 'unreadable';
+  }
+  return standingIn(text, actor, now);
+}
+
+/** The standing of `actor` in the access list's text (see accessStanding). */
+export function standingIn(text: string, actor: string, now: Date): AccessStanding {
+  const today = now.toISOString().slice(0, 10).replaceAll('-', '');
+  for (const line of text.split('\n')) {
+    const [, name, role, expires] = line.trim().split(/\s+/);
+    if (name !== actor || role !== 'support') continue;
+    if (expires && /^\d{8}$/.test(expires) && today >= expires) return 'expired';
+    return 'granted';
+  }
+  return 'revoked';
 }

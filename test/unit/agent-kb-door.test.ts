@@ -105,6 +105,7 @@ describe("the agent's knowledge-base reads", () => {
       streams: {},
     };
     const door = supportDoor(agent, {
+      access: async () => 'granted',
       redactor: async () => new Redactor([SECRET]),
       recordRead: async () => undefined,
     });

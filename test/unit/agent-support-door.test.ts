@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDoor } from '../../src/agent/server';
 import type { Door } from '../../src/agent/server';
 import { SUPPORT_LOG_TAIL, supportDoor } from '../../src/agent/supportDoor';
+import type { AccessStanding } from '../../src/agent/supportDoor';
+import { standingIn } from '../../src/agent/supportServe';
 import { LineSplitter } from '../../src/shared/agent/protocol';
 import { REDACTED, Redactor } from '../../src/shared/redact';
 import { tempDir } from '../helpers/tmp';
@@ -16,6 +18,12 @@ let socketPath: string;
 const changed: string[] = [];
 const reads: string[][] = [];
 let logsTail: unknown;
+const watchStops: number[] = [];
+/** The host's access list as the door reads it: who may look now. */
+const standing = new Map<string, AccessStanding>([
+  ['anna', 'granted'],
+  ['sam', 'granted'],
+]);
 
 /** The agent's door as far as this test needs: reads that carry a secret, and writes that record they ran. */
 const inner: Door = {
@@ -30,6 +38,11 @@ const inner: Door = {
     'cost.reprice': () => changed.push('cost.reprice'),
   },
   streams: {
+    // A watch that stays open until stopped (as the agent's does), counting its stops.
+    watch: (_p, send) => {
+      send({ snapshot: { containers: [] } });
+      return () => watchStops.push(1);
+    },
     logs: (p, send, ctx) => {
       logsTail = p['tail'];
       send({ line: `connecting with ${SECRET}` });
@@ -78,6 +91,8 @@ beforeAll(async () => {
   server = await serveDoor(
     socketPath,
     supportDoor(inner, {
+      access: async (actor) => standing.get(actor) ?? 'revoked',
+      recheckMs: 50,
       redactor: async () => new Redactor([SECRET]),
       recordRead: async (actor, method, subject, ref) => {
         reads.push([actor, method, subject, ref]);
@@ -148,5 +163,60 @@ describe('the support door', () => {
     expect(await s.next()).toMatchObject({ id: 9, error: { code: 'unknown-method' } });
     expect(changed).toEqual([]);
     s.close();
+  });
+
+  it('a revoke reaches a connection already open: its next read is refused, its followed watch ends', async () => {
+    standing.set('rita', 'granted');
+    const s = await session({ door: { actor: 'rita' } });
+    await s.next();
+    s.send({ id: 1, method: 'ping' });
+    expect(await s.next()).toMatchObject({ id: 1, result: { ok: true } });
+    s.send({ id: 2, method: 'watch' });
+    expect(await s.next()).toMatchObject({ id: 2, event: { snapshot: { containers: [] } } });
+    // Revoked on the host (the console's revoke rewrites the access list) while the connection stays open.
+    standing.set('rita', 'revoked');
+    const ended = (await s.next()) as { id: number; error: { code: string; message: string } };
+    expect(ended).toMatchObject({ id: 2, error: { code: 'forbidden' } });
+    expect(ended.error.message).toMatch(/"rita".*revoked/);
+    expect(watchStops.length).toBe(1);
+    s.send({ id: 3, method: 'snapshot' });
+    expect(await s.next()).toMatchObject({ id: 3, error: { code: 'forbidden' } });
+    // Expired, and a list that cannot be read: refused too, saying which.
+    standing.set('rita', 'expired');
+    s.send({ id: 4, method: 'ping' });
+    expect(await s.next()).toMatchObject({
+      id: 4,
+      error: { code: 'forbidden', message: expect.stringMatching(/passed/) },
+    });
+    standing.set('rita', 'unreadable');
+    s.send({ id: 5, method: 'ping' });
+    expect(await s.next()).toMatchObject({
+      id: 5,
+      error: { message: expect.stringMatching(/access list cannot be read/) },
+    });
+    // A person never granted is refused from the first request.
+    const n = await session({ door: { actor: 'nobody' } });
+    await n.next();
+    n.send({ id: 1, method: 'ping' });
+    expect(await n.next()).toMatchObject({ id: 1, error: { code: 'forbidden' } });
+    n.close();
+    s.close();
+  });
+
+  it('reads a person’s standing from the host’s access list', () => {
+    const list = [
+      'SHA256:aaa anna support - 2026-01-01T00:00:00Z',
+      'SHA256:bbb olga operator - 2026-01-01T00:00:00Z',
+      'SHA256:ccc sam support 20261208 2026-01-01T00:00:00Z',
+      '',
+    ].join('\n');
+    const day = new Date('2026-12-07T23:59:00Z');
+    expect(standingIn(list, 'anna', day)).toBe('granted');
+    expect(standingIn(list, 'sam', day)).toBe('granted');
+    expect(standingIn(list, 'sam', new Date('2026-12-08T00:00:00Z'))).toBe('expired');
+    // An operator's name is not a support person's (the door serves support only), nor is a stranger.
+    expect(standingIn(list, 'olga', day)).toBe('revoked');
+    expect(standingIn(list, 'zed', day)).toBe('revoked');
+    expect(standingIn('', 'anna', day)).toBe('revoked');
   });
 });
