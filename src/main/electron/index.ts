@@ -29,7 +29,14 @@ async function createWindow(): Promise<void> {
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, cb) => cb(false));
+  // Every permission is refused but notifications, and only to our own renderer: the Inbox's
+  // escalations and the Alerts screen's notices are shown by the system while the window is hidden.
+  session.defaultSession.setPermissionRequestHandler((wc, permission, cb) =>
+    cb(permission === 'notifications' && trusted(wc.getURL())),
+  );
+  session.defaultSession.setPermissionCheckHandler(
+    (wc, permission) => permission === 'notifications' && wc !== null && trusted(wc.getURL()),
+  );
 
   const win = new BrowserWindow({
     width: 1280,

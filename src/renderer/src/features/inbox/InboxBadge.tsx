@@ -1,7 +1,9 @@
 /**
  * The Inbox's count in the sidebar: conversations waiting for an operator (escalated, by the bot or
- * by a person), over every tenant, read every 15 s (`inbox.pending`: counts only). When it grows, a toast says so, and the
- * browser shows a notification when the person allowed them (from the Alerts screen).
+ * by a person), over every tenant, read every 15 s (`inbox.pending`: counts only), and every minute
+ * while the window is hidden or minimised — that is when a notification matters most. When it
+ * grows, a toast says so, and the system shows a notification when the person allowed them (from
+ * the Alerts screen; the desktop app allows them).
  */
 import { useEffect } from 'react';
 import type { ReactElement } from 'react';
@@ -10,14 +12,17 @@ import { useConsole } from '../../app/store';
 import { useInbox } from './inboxStore';
 
 const EVERY_MS = 15_000;
+const HIDDEN_EVERY_MS = 60_000;
 
 export function InboxNavBadge(): ReactElement | null {
   const { t } = useTranslation();
   const count = useInbox((s) => s.escalated);
   useEffect(() => {
     let last: number | null = null;
+    let readAt = 0;
     const read = async (): Promise<void> => {
-      if (document.visibilityState !== 'visible') return;
+      if (document.visibilityState !== 'visible' && Date.now() - readAt < HIDDEN_EVERY_MS) return;
+      readAt = Date.now();
       const n = await useInbox.getState().refreshPending();
       if (n !== null && last !== null && n > last) {
         const text = t('toast.escalated', { count: String(n) });
