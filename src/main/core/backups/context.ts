@@ -22,12 +22,14 @@ export interface TenantAccess {
   }>;
   waitHealthy(t: HostTransport, slug: string, ctx?: undefined, only?: readonly string[]): Promise<unknown>;
   containerIp(t: HostTransport, slug: string, service: string): Promise<string>;
-  checkRoute(
+  /** Until the edge routes the tenant to its n8n, for as long as n8n makes progress (as a create waits). */
+  waitRoute(
     t: HostTransport,
     stateDir: string,
     slug: string,
     domain: string,
-  ): Promise<{ ok: boolean; detail: string }>;
+    onNote?: (note: string) => void,
+  ): Promise<string>;
 }
 
 /** What every part of the backups feature works with: given once by BackupService. */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreError, toErrorInfo } from '../errors';
 import { appendAudit } from '../audit/trail';
 import type { HostTransport } from '../hosts/transport';
@@ -21,28 +20,6 @@ import { stage } from './stage';
  * (stage.ts), a safety backup taken, n8n stopped, the files and data put back (data.ts), the
  * tenant started and its route checked, and a report recorded beside the backups.
  */
-
-/** n8n answers its webhooks some seconds after it reports ready: wait for the edge to route to it. */
-async function waitRouted(
-  d: BackupDeps,
-  t: HostTransport,
-  host: HostRecord,
-  slug: string,
-  domain: string,
-): Promise<void> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const route = await d.tenants.checkRoute(t, host.stateDir, slug, domain);
-    if (route.ok) return;
-    if (Date.now() > deadline)
-      throw new CoreError(
-        'tenant.route',
-        `The edge does not route ${domain} after the restore: ${route.detail}`,
-        'Check the edge: truffles edge status.',
-      );
-    await sleep(1000);
-  }
-}
 
 /** A restore's or drill's report, beside the backups of the tenant it read (never fails the caller). */
 export async function recordReport(
@@ -120,7 +97,13 @@ export async function restore(
       ? (JSON.parse(restoredRecord) as { state?: string; domain?: string })
       : record;
     if (restored.state === 'suspended') await t.exec(stopN8nCommand(dir, slug), { timeoutMs: 5 * 60_000 });
-    else await waitRouted(d, t, host, slug, restored.domain ?? record.domain);
+    // n8n answers its webhooks some seconds after it reports healthy: the route is awaited as a
+    // create awaits it (n8n's own log line, then the edge asked again soon), for as long as n8n
+    // makes progress.
+    else
+      await d.tenants.waitRoute(t, host.stateDir, slug, restored.domain ?? record.domain, (note) =>
+        log(d, slug, 'info', note),
+      );
     log(d, slug, 'info', 'Recording the report');
     const report: RestoreReport = {
       tenant: slug,
