@@ -17,6 +17,7 @@ import {
 import { z } from 'zod';
 import { CoreError, toErrorInfo } from '../errors';
 import type { AgentRequester, DoorMethods } from '../health/client';
+import { outdatedAgent } from '../health/outdated';
 import { checked } from '../health/service';
 import { auditActor } from '../audit/trail';
 import type { SecretProvider } from '../secrets/provider';
@@ -182,13 +183,7 @@ export class AlertsService {
     try {
       return await client.request(method, params);
     } catch (err) {
-      if (err instanceof CoreError && err.code === 'agent.unknown-method')
-        throw new CoreError(
-          'alerts.agent-outdated',
-          `The agent on '${host}' has no alerts ("${method}" is unknown to it).`,
-          `Update it with \`truffles agent update ${host}\`.`,
-        );
-      throw err;
+      throw outdatedAgent(err, 'alerts', host, 'alerts', method) ?? err;
     }
   }
 }

@@ -29,6 +29,7 @@ import {
 } from '../../../shared/cost/view';
 import { CoreError, toErrorInfo } from '../errors';
 import type { AgentRequester } from '../health/client';
+import { outdatedAgent } from '../health/outdated';
 import { checked } from '../health/service';
 import { auditActor } from '../audit/trail';
 
@@ -127,14 +128,7 @@ export class CostService {
     try {
       return await c.request(method, params as never, timeoutMs);
     } catch (err) {
-      const e = toErrorInfo(err);
-      if (/unknown-method|does not know/i.test(`${e.code} ${e.message}`))
-        throw new CoreError(
-          'cost.agent-outdated',
-          `The agent on '${host}' does not serve AI costs yet.`,
-          `Update it: \`truffles agent install ${host}\`.`,
-        );
-      throw err;
+      throw outdatedAgent(err, 'cost', host, 'AI costs', method) ?? err;
     }
   }
 

@@ -9,6 +9,7 @@ import { InboxConversationSchema, InboxMessageSchema, InboxPendingSchema } from 
 import { auditActor } from '../audit/trail';
 import { CoreError, toErrorInfo } from '../errors';
 import type { AgentRequester } from '../health/client';
+import { outdatedAgent } from '../health/outdated';
 
 export interface InboxDeps {
   client(host: string): Promise<AgentRequester>;
@@ -33,13 +34,9 @@ export class InboxService {
     try {
       return await c.request(method as never, params as never, 30_000);
     } catch (err) {
+      const outdated = outdatedAgent(err, 'inbox', host, 'conversations', method);
+      if (outdated) throw outdated;
       const e = toErrorInfo(err);
-      if (/unknown-method|does not know/i.test(`${e.code} ${e.message}`))
-        throw new CoreError(
-          'inbox.agent-outdated',
-          `The agent on '${host}' does not serve conversations yet.`,
-          `Update it: \`truffles agent install ${host}\`.`,
-        );
       if (e.code === 'agent.conflict')
         throw new CoreError(
           'inbox.closed',
