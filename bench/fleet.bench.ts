@@ -52,13 +52,19 @@ async function fleetUpdate(
 ): Promise<{ ms: number; perTenant: number[]; outcomes: string[] }> {
   const began = new Map<string, number>();
   const took = new Map<string, number>();
+  let t0 = performance.now();
   const off = core.onEvent((e: AppEvent) => {
     if (e.type !== 'fleet.progress' || e.opId !== opId) return;
     if (e.state === 'backup' && !began.has(e.slug)) began.set(e.slug, performance.now());
-    if (['updated', 'rolled-back', 'failed', 'skipped'].includes(e.state))
+    if (['updated', 'rolled-back', 'failed', 'skipped'].includes(e.state)) {
       took.set(e.slug, performance.now() - (began.get(e.slug) ?? performance.now()));
+      // Each outcome as it comes, so a long pass can be followed (and a stopped one still says something).
+      console.log(
+        `   ${String(took.size).padStart(2)}/${N} ${e.slug} ${e.state} in ${secs(took.get(e.slug) ?? 0)} (pass at ${secs(performance.now() - t0)})`,
+      );
+    }
   });
-  const t0 = performance.now();
+  t0 = performance.now();
   const r = await core.dispatch('fleet.update', {
     selection: { slugs },
     concurrency,
