@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kbIncoming, kbProgramName, kbRunCommand, kbSocket } from '../../src/main/core/kb/commands';
+import {
+  kbEnvDigest,
+  kbIncoming,
+  kbProgramName,
+  kbRunCommand,
+  kbSocket,
+} from '../../src/main/core/kb/commands';
 import { docTypeOf } from '../../src/main/core/kb/uploads';
 import { JobStore } from '../../src/kbworker/jobs';
 import { Queue } from '../../src/kbworker/queue';
@@ -67,6 +73,12 @@ describe('kb: host paths and the worker container', () => {
     expect(pairs('--user')).toEqual(['1001:1001']);
     expect(pairs('--group-add')).toEqual(['998']);
     expect(pairs('--env')).toContain('TRUFFLES_KB_BATCH=16');
+    // Its settings are labelled, so a console that runs it with others replaces it (not by order of keys).
+    expect(pairs('--label')).toContain(`org.truffles.kb.env=${kbEnvDigest({ TRUFFLES_KB_BATCH: '16' })}`);
+    expect(kbEnvDigest({ A: '1', B: '2' })).toBe(kbEnvDigest({ B: '2', A: '1' }));
+    expect(kbEnvDigest({ A: '1' })).not.toBe(kbEnvDigest({ A: '2' }));
+    expect(kbEnvDigest(undefined)).toBe('-');
+    expect(kbEnvDigest({})).toBe('-');
     expect(argv.slice(-3)).toEqual([
       'n8n:1',
       '--max-old-space-size=512',

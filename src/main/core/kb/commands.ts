@@ -2,11 +2,21 @@
  * The knowledge-base worker's place on a host, as paths and argument arrays (quoted by the
  * transport). Pure: test/unit/kb-commands.test.ts checks their exact output.
  */
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 
 export const KB_CONTAINER = 'truffles-kb';
 export const KB_LABEL = 'org.truffles.kb';
 export const KB_BUNDLE_LABEL = 'org.truffles.kb.bundle';
+/** The digest of the worker's own settings (its extra environment): a worker run with others is replaced. */
+export const KB_ENV_LABEL = 'org.truffles.kb.env';
+
+/** What KB_ENV_LABEL holds for these settings: '-' for none, else 12 hex of the sorted pairs' sha256. */
+export function kbEnvDigest(env: Record<string, string> | undefined): string {
+  const pairs = Object.entries(env ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (!pairs.length) return '-';
+  return createHash('sha256').update(JSON.stringify(pairs)).digest('hex').slice(0, 12);
+}
 
 /** `<stateDir>/kb`: program/, run/kb.sock, tenants/<slug>/{incoming,files,jobs}. */
 export function kbDir(stateDir: string): string {
@@ -59,6 +69,8 @@ export function kbRunCommand(o: KbRunOptions): string[] {
     `${KB_LABEL}=${o.version}`,
     '--label',
     `${KB_BUNDLE_LABEL}=${o.sha256}`,
+    '--label',
+    `${KB_ENV_LABEL}=${kbEnvDigest(o.env)}`,
     '--user',
     o.user,
     // The Docker socket's group: it finds the tenants' containers.

@@ -24,7 +24,16 @@ import type { HostService } from '../hosts/service';
 import type { HostTransport } from '../hosts/transport';
 import { mkdirHost, readHostFile } from '../tenants/hostfs';
 import type { TenantService } from '../tenants/service';
-import { KB_BUNDLE_LABEL, KB_CONTAINER, kbDir, kbProgramName, kbRunCommand, kbSocket } from './commands';
+import {
+  KB_BUNDLE_LABEL,
+  KB_CONTAINER,
+  KB_ENV_LABEL,
+  kbDir,
+  kbEnvDigest,
+  kbProgramName,
+  kbRunCommand,
+  kbSocket,
+} from './commands';
 
 export type KbClient = AgentClient<
   KbMethods & Record<string, { params: unknown; result: unknown }>,
@@ -127,6 +136,8 @@ export class KbService {
       current &&
       !replace &&
       current.labels[KB_BUNDLE_LABEL] === bundle.sha256 &&
+      // with the settings this console runs it with (a worker started with others is replaced)
+      (current.labels[KB_ENV_LABEL] ?? '-') === kbEnvDigest(this.options.workerEnv) &&
       // running, or being restarted by Docker after a crash: left alone
       (current.status === 'running' || current.status === 'restarting')
     )
