@@ -27,6 +27,11 @@ export function kbSocket(stateDir: string): string {
   return posix.join(kbDir(stateDir), 'run', 'kb.sock');
 }
 
+/** Remove a stopped worker's socket file (a fresh one then means the new worker listens). */
+export function kbSocketRemoveCommand(stateDir: string): string[] {
+  return ['rm', '-f', '--', kbSocket(stateDir)];
+}
+
 export function kbIncoming(stateDir: string, slug: string): string {
   return posix.join(kbDir(stateDir), 'tenants', slug, 'incoming');
 }

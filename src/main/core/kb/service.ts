@@ -33,6 +33,7 @@ import {
   kbProgramName,
   kbRunCommand,
   kbSocket,
+  kbSocketRemoveCommand,
 } from './commands';
 
 export type KbClient = AgentClient<
@@ -179,6 +180,8 @@ export class KbService {
     this.forget(hostName);
     if (current)
       await runInstallStep(t, containerRemoveCommand(KB_CONTAINER), 'removing the old worker', 'kb.install');
+    // The old worker's socket file outlives it: gone first, so the socket below is the new worker's.
+    await runInstallStep(t, kbSocketRemoveCommand(host.stateDir), 'removing the old socket', 'kb.install');
     await runInstallStep(
       t,
       kbRunCommand({
