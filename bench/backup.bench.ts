@@ -42,7 +42,8 @@ const MIB = 2 ** 20;
 const CUSTOMERS = 20_000;
 const CONVERSATIONS = 2 * CUSTOMERS;
 const MESSAGE_BATCH = 250_000;
-const GOAL_RATIO = 0.8;
+/** Issue 18: at least the plain tools' throughput (issue 5 asked 0.8). */
+const GOAL_RATIO = 1.0;
 const GOAL_GROWTH_MB = 150;
 
 const sb = sandbox();
@@ -468,7 +469,7 @@ try {
   }
   if (liftedRestoreMs !== null)
     console.log(
-      `           PostgreSQL's CPU limit is ${pgLimit} (plan starter); the baseline ran at it, ours lifts it to ${hostCpus} while n8n is stopped. Against the baseline given the same CPUs (3b): ratio ${(liftedRestoreMs / oursRestoreMs).toFixed(2)}`,
+      `           PostgreSQL's CPU limit is ${pgLimit} (plan starter); the baseline ran at it, ours lifts it to ${hostCpus} while n8n is stopped. Against the baseline given the same CPUs (3b): ratio ${(liftedRestoreMs / oursRestoreMs).toFixed(2)}  ${verdict(liftedRestoreMs / oursRestoreMs >= GOAL_RATIO)} (issue 18: at the same CPU limit)`,
     );
   console.log(`  console memory growth (goal < ${GOAL_GROWTH_MB} MB), sampled every 100 ms:`);
   console.log(`    during our backup:  ${memLine(backupMem)}`);
