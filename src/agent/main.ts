@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import type { ContainerHealth, HostHealth, HostSnapshot, WatchEvent } from '../shared/agent/protocol';
 import { AGENT_PROTOCOL, AGENT_VERSION } from '../shared/agent/protocol';
 import { ContainerTable } from './containers';
+import { logTargets, nextRunning } from './followTargets';
 import { DockerApi } from './docker';
 import { History } from './history';
 import { readHost } from './hostinfo';
@@ -48,7 +49,6 @@ import { readBackups, readCerts, readSecurity, readTenants } from './alerts/sour
 import { alertsMethods } from './alertsDoor';
 import { CostEngine } from './cost/engine';
 import { costMethods } from './costDoor';
-import type { LogsTarget } from './logs';
 import { inboxMethods, inboxPending } from './inboxDoor';
 import { kbReadMethods, kbSocketPath } from './kbDoor';
 import { supportDoor } from './supportDoor';
@@ -311,7 +311,7 @@ const door: Door = {
       return () => watchers.delete(send);
     },
     logs: (p, send, { end, drained }) => {
-      const targets = logTargets(p['targets']);
+      const targets = logTargets(table, p['targets']);
       // Each target's tenant and service, kept for finding its successor once it is removed.
       const identity = new Map(
         table
@@ -341,7 +341,7 @@ const door: Door = {
           (id, signal) => {
             const who = identity.get(id);
             if (!who) return Promise.resolve(null);
-            return nextRunning(id, who, signal).then((heir) => {
+            return nextRunning(table, id, who, signal).then((heir) => {
               if (heir) identity.set(heir, who);
               return heir;
             });
@@ -355,64 +355,6 @@ const door: Door = {
     },
   },
 };
-
-/** How long a follow waits for a removed container's successor (a recreate) before it ends. */
-const SUCCESSOR_WAIT_MS = 120_000;
-
-/**
- * The container that carries `id`'s lines on once it stopped: itself when it runs again, or,
- * once it is removed, the running container of the same tenant and service (compose recreated
- * it); null when none comes within two minutes, or `signal` aborts.
- */
-function nextRunning(
-  id: string,
-  who: { tenant: string | null; service: string },
-  signal: AbortSignal,
-): Promise<string | null> {
-  const pick = (): string | null => {
-    const all = table.list();
-    const self = all.find((c) => c.id === id);
-    if (self) return self.state === 'running' ? id : null;
-    const heir = all
-      .filter((c) => c.tenant === who.tenant && c.service === who.service && c.state === 'running')
-      .sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''))[0];
-    return heir?.id ?? null;
-  };
-  const now = pick();
-  if (now || signal.aborted) return Promise.resolve(now);
-  return new Promise<string | null>((resolve) => {
-    const done = (v: string | null): void => {
-      off();
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(v);
-    };
-    const onAbort = (): void => done(null);
-    const timer = setTimeout(() => done(null), SUCCESSOR_WAIT_MS);
-    const off = table.onChange(() => {
-      const found = pick();
-      if (found) done(found);
-    });
-    signal.addEventListener('abort', onAbort);
-  });
-}
-
-/** The `targets` of a logs request: containers of ours by id, each with its service and optional start. */
-function logTargets(raw: unknown): LogsTarget[] {
-  if (!Array.isArray(raw) || raw.length === 0 || raw.length > 64)
-    throw new RequestError('bad-request', 'targets must list 1 to 64 containers.');
-  const known = new Set(table.list().map((c) => c.id));
-  return raw.map((t: unknown) => {
-    const o = (t ?? {}) as Record<string, unknown>;
-    if (typeof o['id'] !== 'string' || !known.has(o['id']))
-      throw new RequestError('not-found', `No container of ours has the id ${JSON.stringify(o['id'])}.`);
-    return {
-      id: o['id'],
-      service: typeof o['service'] === 'string' ? o['service'] : o['id'],
-      ...(typeof o['since'] === 'string' ? { since: o['since'] } : {}),
-    };
-  });
-}
 
 /** RssAnon of /proc/self/status, in bytes (none where it cannot be read). */
 function anonBytes(): { anonBytes?: number } {
