@@ -261,6 +261,13 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
       const pdf = writeFixture(t.dir, 'catalog-60.pdf', await russianPdf({ pages: 60 }));
       const seen = llm.requests().length;
       const [job] = await core.call('kb.upload', { slug, paths: [pdf] });
+      // A watch opened before the crash (as the Knowledge screen holds one): what it brings.
+      const watched: { at: number; phase: string }[] = [];
+      const off = core.onEvent((e) => {
+        if (e.type !== 'kb.progress' || e.tenant !== slug) return;
+        for (const j of e.jobs) if (j.id === job!.id) watched.push({ at: Date.now(), phase: j.phase });
+      });
+      const { watchId } = await core.call('kb.watch', { slug });
       // Kill the worker's process as a crash would once two batches have been answered (watched on
       // the stand-in, not through a console read that may take longer than a batch on a busy host).
       const deadline = Date.now() + 120_000;
@@ -277,9 +284,16 @@ describe('knowledge base through the host worker (LLM and Qdrant are stand-ins)'
         encoding: 'utf8',
       }).trim();
       execFileSync('kill', ['-9', pid]);
+      const killedAt = Date.now();
       // The console also loses its connection to the worker; the next read reconnects.
       const [done] = await waitJobs(core, slug, [job!.id], 600_000);
       expect(done, JSON.stringify(done?.error)).toMatchObject({ phase: 'done', attempts: 1 });
+      // The watch came back on its own on the restarted worker and brought the job to its end.
+      await expect
+        .poll(() => watched.filter((w) => w.at > killedAt).map((w) => w.phase), { timeout: 30_000 })
+        .toContain('done');
+      expect((await core.call('kb.unwatch', { watchId })).removed).toBe(true);
+      off();
       const c = await kbCounts(core, tr, slug, done!.documentId!);
       expect(c.points).toBe(c.chunks);
       // More than the two answered batches of 16: the kill came mid-embedding.

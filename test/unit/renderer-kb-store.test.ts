@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppEvent, KbJobView } from '../../src/shared/contract';
 import { setApi } from '../../src/renderer/src/api';
 import type { ConnectedApi, ConnectionState } from '../../src/renderer/src/api';
@@ -187,6 +187,36 @@ describe('knowledge store', () => {
     expect([count('kb.watch'), count('kb.list')]).toEqual([2, 2]);
     stop();
     expect(conn.size).toBe(0);
+  });
+
+  it('a watch the core ended (its worker unreachable) is shown, and made again 10 s later', async () => {
+    vi.useFakeTimers();
+    try {
+      const f = core();
+      useKnowledge.getState().selectTenant(T);
+      const stop = useKnowledge.getState().watch(T);
+      await vi.advanceTimersByTimeAsync(0);
+      const count = (): number => f.calls.filter((c) => c.name === 'kb.watch').length;
+      expect(count()).toBe(1);
+      const error = { code: 'kb.unreachable', message: 'socket gone', hint: 'h' };
+      f.emit(progress([], { tenant: 'other', error })); // another tenant's: not this watch
+      expect(useKnowledge.getState().watchError).toBeNull();
+      f.emit(progress([], { error }));
+      expect(useKnowledge.getState().watchError?.message).toBe('socket gone');
+      f.emit(progress([], { error })); // twice: still one new watch
+      await vi.advanceTimersByTimeAsync(9_000);
+      expect(count()).toBe(1);
+      await vi.advanceTimersByTimeAsync(1_500);
+      expect(count()).toBe(2);
+      expect(useKnowledge.getState().watchError).toBeNull();
+      // Stopped while waiting to watch again: no new watch.
+      f.emit(progress([], { error }));
+      stop();
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(count()).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('uploads a file in 1 MiB base64 parts at their offsets, then closes it and shows its job', async () => {

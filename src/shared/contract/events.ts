@@ -96,12 +96,17 @@ export const AppEventSchema = z.discriminatedUnion('type', [
       .nullable()
       .optional(),
   }),
-  /** Knowledge-base jobs of a tenant changed (phase, progress): sent while a `kb.watch` runs, and on upload. */
+  /**
+   * Knowledge-base jobs of a tenant changed (phase, progress): sent while a `kb.watch` runs, and on
+   * upload. `error`: the watch ended (its worker could not be reached again for a minute); no more
+   * will come until it is watched again.
+   */
   z.object({
     type: z.literal('kb.progress'),
     host: z.string(),
     tenant: z.string(),
     jobs: z.array(KbJobSchema),
+    error: ErrorInfoSchema.optional(),
   }),
   /**
    * Lines of a `logs.follow`, in order. `resumed`: the connection dropped and the follow went on

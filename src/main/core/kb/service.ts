@@ -13,7 +13,7 @@ import type { KbJob, KbMethods, KbStreams } from '../../../shared/kb/protocol';
 import { KB_PROTOCOL, KB_VERSION } from '../../../shared/kb/protocol';
 import { parseHostCatalog, resolveImages } from '../tenants/catalog';
 import type { AppEvent } from '../../../shared/contract';
-import { CoreError } from '../errors';
+import { CoreError, toErrorInfo } from '../errors';
 import { AgentClient } from '../health/client';
 import type { AgentRequester, AgentStream } from '../health/client';
 import { programBundle } from '../health/bundle';
@@ -44,6 +44,8 @@ export type KbClient = AgentClient<
 export interface KbServiceOptions {
   /** More environment for the workers this console installs (tests: shorter retry waits). */
   workerEnv?: Record<string, string>;
+  /** How long a watch tries to come back after its worker connection went (tests: shorter). */
+  watchGiveUpMs?: number;
 }
 
 /**
@@ -58,6 +60,11 @@ export interface KbSupportDoor {
 }
 
 const READY_WAIT_MS = 30_000;
+/** A watch whose worker connection went is made again after this wait… */
+const WATCH_RESUME_WAIT_MS = 1_000;
+/** …until it has failed for this long (a worker being replaced is back within seconds). */
+const WATCH_GIVE_UP_MS = 60_000;
+
 export class KbService {
   private readonly clients = new Map<string, Promise<KbClient>>();
 
@@ -68,6 +75,10 @@ export class KbService {
     private readonly options: KbServiceOptions = {},
     private readonly door?: KbSupportDoor,
   ) {}
+
+  private get watchGiveUpMs(): number {
+    return this.options.watchGiveUpMs ?? WATCH_GIVE_UP_MS;
+  }
 
   /** Files on their way from this machine to a tenant's host. */
   readonly uploads = new KbUploads({
@@ -108,7 +119,7 @@ export class KbService {
       throw new CoreError(
         'kb.unreachable',
         `The console could not reach the knowledge-base worker on '${hostName}': ${err instanceof Error ? err.message : String(err)}`,
-        `Its log: \`docker logs truffles-kb\` on the host; \`truffles kb install ${hostName}\` reinstalls it.`,
+        `Its log: \`docker logs truffles-kb\` on the host. Removing that container (\`docker rm -f truffles-kb\`) makes the console start a new worker on its next use.`,
       );
     });
     const client = await AgentClient.open<
@@ -177,7 +188,9 @@ export class KbService {
     await mkdirHost(t, posix.join(dir, 'program'), '0750');
     const program = kbProgramName(bundle.version, bundle.sha256);
     await t.upload(Readable.from([bundle.code]), posix.join(dir, 'program', program), { mode: 0o644 });
-    this.forget(hostName);
+    // No client of the old worker is cached here: this runs while the host's client is being
+    // opened (`client` opens only when none is open). Dropping that entry would close the new
+    // client as soon as it connected, and with it the first read or watch made on it.
     if (current)
       await runInstallStep(t, containerRemoveCommand(KB_CONTAINER), 'removing the old worker', 'kb.install');
     // The old worker's socket file outlives it: gone first, so the socket below is the new worker's.
@@ -323,12 +336,62 @@ export class KbService {
     return client.request('kb.ask', { tenant: slug, question }, 180_000);
   }
 
-  /** Follow a tenant's jobs: every change arrives as a `kb.progress` event until the returned stream closes. */
+  /**
+   * Follow a tenant's jobs: every change arrives as a `kb.progress` event until the returned stream
+   * closes. When the worker's connection goes (the worker was replaced, crashed and was restarted,
+   * the SSH connection dropped), the watch is made again on a new connection: the worker's first
+   * frame is every job as it is, so nothing stays stale. After `WATCH_GIVE_UP_MS` without
+   * succeeding it ends with a `kb.progress` carrying the error, which the screen shows.
+   */
   async watch(slug: string, hostName?: string): Promise<AgentStream> {
-    const { host, client } = await this.forTenant(slug, hostName);
-    return client.stream('kb.watch', { tenant: slug }, (e) => {
-      this.emit({ type: 'kb.progress', host, tenant: slug, jobs: e.jobs });
-    });
+    const first = await this.forTenant(slug, hostName);
+    const host = first.host;
+    const follow = (client: KbClient): AgentStream =>
+      client.stream('kb.watch', { tenant: slug }, (e) => {
+        failingSince = null;
+        this.emit({ type: 'kb.progress', host, tenant: slug, jobs: e.jobs });
+      });
+    let stopped = false;
+    let failingSince: number | null = null;
+    let current: AgentStream | null = follow(first.client);
+    let wake: (() => void) | null = null;
+    let settle!: (err: Error | null) => void;
+    const ended = new Promise<Error | null>((r) => (settle = r));
+    const run = async (): Promise<void> => {
+      for (;;) {
+        let failure: Error | null;
+        try {
+          current ??= follow(await this.client(host));
+          if (stopped) current.close();
+          failure = await current.ended;
+        } catch (err) {
+          failure = err instanceof Error ? err : new Error(String(err));
+        }
+        current = null;
+        if (stopped) return settle(null);
+        failure ??= new Error(`The knowledge-base worker on '${host}' ended the watch.`);
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > this.watchGiveUpMs) {
+          this.emit({ type: 'kb.progress', host, tenant: slug, jobs: [], error: toErrorInfo(failure) });
+          return settle(failure);
+        }
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, WATCH_RESUME_WAIT_MS).unref?.();
+        });
+        if (stopped) return settle(null);
+      }
+    };
+    void run();
+    return {
+      close: () => {
+        if (stopped) return;
+        stopped = true;
+        current?.close();
+        wake?.();
+      },
+      ended,
+    };
   }
 
   forget(hostName: string): void {

@@ -137,6 +137,10 @@ const listLoad = coalesced();
 const sources = new Map<string, UploadSource>();
 let pumping = false;
 let uploadSeq = 1;
+/** The watch running now: its tenant, and how to make it again after the core ended it. */
+let watching: { tenant: TenantRef; again(): void } | null = null;
+/** How long after the core ended a watch it is made again. */
+const REWATCH_MS = 10_000;
 
 const noop = (): void => {};
 const FINISHED: readonly UploadState[] = ['refused', 'queued', 'failed', 'cancelled'];
@@ -185,6 +189,12 @@ export const useKnowledge = create<KnowledgeState>()((set, get) => {
     if (e.type !== 'kb.progress') return;
     const t = get().tenant;
     if (!t || e.host !== t.host || e.tenant !== t.slug) return;
+    if (e.error) {
+      // The core gave the watch up (its worker unreachable for a minute): say so, and try again.
+      set({ watchError: e.error });
+      if (watching && sameTenant(watching.tenant, t)) watching.again();
+      return;
+    }
     const before = get().jobs;
     const list = get().list;
     const reload = list !== null && needsReload(before, e.jobs, new Set(list.documents.map((d) => d.id)));
@@ -326,6 +336,19 @@ export const useKnowledge = create<KnowledgeState>()((set, get) => {
         );
       };
       start();
+      let againTimer: ReturnType<typeof setTimeout> | null = null;
+      const self = {
+        tenant: t,
+        again: (): void => {
+          watchId = null;
+          if (stopped || againTimer) return;
+          againTimer = setTimeout(() => {
+            againTimer = null;
+            if (!stopped) start();
+          }, REWATCH_MS);
+        },
+      };
+      watching = self;
       // In browser mode the watch ends with the socket: watch again on a new one, and read the
       // list again (what changed meanwhile was not sent).
       const api = getApi();
@@ -345,6 +368,8 @@ export const useKnowledge = create<KnowledgeState>()((set, get) => {
         if (stopped) return;
         stopped = true;
         connectionOff();
+        if (againTimer) clearTimeout(againTimer);
+        if (watching === self) watching = null;
         if (watchId) void call('kb.unwatch', { watchId }).catch(noop);
       };
     },
