@@ -150,9 +150,9 @@ export default tseslint.config(
           patterns: [
             {
               regex:
-                '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts|cost)$|\\.\\./shared/cost/(prices|view)$|\\.\\./shared/redact$|\\.\\./shared/audit/writer$)',
+                '^(?!node:|\\./|\\.\\./shared/agent/(protocol|alerts|cost)$|\\.\\./shared/cost/(prices|view)$|\\.\\./shared/redact$|\\.\\./shared/audit/writer$|\\.\\./shared/access/keys$)',
               message:
-                'The agent imports only node: built-ins, ./ modules, ../shared/agent/protocol, alerts or cost, ../shared/cost/prices or view, ../shared/redact and ../shared/audit/writer.',
+                'The agent imports only node: built-ins, ./ modules, ../shared/agent/protocol, alerts or cost, ../shared/cost/prices or view, ../shared/redact, ../shared/audit/writer and ../shared/access/keys.',
             },
           ],
         },

@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseAccessList } from '../shared/access/keys';
 import { AUDIT_APPEND_SCRIPT } from '../shared/audit/writer';
 import type { AccessStanding } from './supportDoor';
 import { envSecrets, Redactor } from '../shared/redact';
@@ -112,11 +113,7 @@ export async function accessStanding(
 /** The standing of `actor` in the access list's text (see accessStanding). */
 export function standingIn(text: string, actor: string, now: Date): AccessStanding {
   const today = now.toISOString().slice(0, 10).replaceAll('-', '');
-  for (const line of text.split('\n')) {
-    const [, name, role, expires] = line.trim().split(/\s+/);
-    if (name !== actor || role !== 'support') continue;
-    if (expires && /^\d{8}$/.test(expires) && today >= expires) return 'expired';
-    return 'granted';
-  }
-  return 'revoked';
+  const entry = parseAccessList(text).find((e) => e.name === actor && e.role === 'support');
+  if (!entry) return 'revoked';
+  return entry.expires && today >= entry.expires ? 'expired' : 'granted';
 }

@@ -1,4 +1,5 @@
 import type { AccessKey, AccessList, AccessRole } from '../../../shared/contract/access';
+import { isoDay, parseAccessList } from '../../../shared/access/keys';
 import { CoreError } from '../errors';
 import type { HostService } from '../hosts/service';
 import { algorithmOf, fingerprintOf } from '../ssh/hostkey';
@@ -74,26 +75,17 @@ export function parsePublicKey(text: string): { key: string; fingerprint: string
 }
 
 function parseList(host: string, stdout: string): AccessList {
-  let you: string | null = null;
-  const keys: AccessKey[] = [];
-  for (const line of stdout.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f[0] === '@me') {
-      you = f[1] && f[1] !== '-' ? f[1] : null;
-      continue;
-    }
-    if (f.length < 5 || !f[0]!.startsWith('SHA256:')) continue;
-    const exp = f[3]!;
-    keys.push({
-      fingerprint: f[0]!,
-      name: f[1]!,
-      role: f[2]!,
-      expires: /^\d{8}$/.test(exp) ? `${exp.slice(0, 4)}-${exp.slice(4, 6)}-${exp.slice(6)}` : null,
-      addedAt: f[4]!,
-      you: false,
-    });
-  }
-  for (const k of keys) k.you = k.fingerprint === you;
+  const lines = stdout.split('\n');
+  const me = lines.map((l) => l.trim().split(/\s+/)).find((f) => f[0] === '@me');
+  const you = me?.[1] && me[1] !== '-' ? me[1] : null;
+  const keys: AccessKey[] = parseAccessList(stdout).map((e) => ({
+    fingerprint: e.fingerprint,
+    name: e.name,
+    role: e.role,
+    expires: e.expires ? isoDay(e.expires) : null,
+    addedAt: e.addedAt,
+    you: e.fingerprint === you,
+  }));
   return { host, keys, you, identityFromKeys: you !== null };
 }
 
