@@ -188,9 +188,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!node:|\\./|\\.\\./\\.\\./shared/agent/(protocol|alerts)$)',
+              regex:
+                '^(?!node:|\\./|\\.\\./\\.\\./shared/agent/(protocol|alerts)$|\\.\\./\\.\\./shared/redact$)',
               message:
-                "The agent's alerts import only node: built-ins, ./ modules and ../../shared/agent/protocol or alerts.",
+                "The agent's alerts import only node: built-ins, ./ modules, ../../shared/agent/protocol or alerts and ../../shared/redact.",
             },
           ],
         },

@@ -16,6 +16,8 @@ export const REDACTED = '‹redacted›';
 export const MIN_SECRET_LENGTH = 8;
 
 const SHAPES: ReadonlyArray<[RegExp, string | ((...m: string[]) => string)]> = [
+  // The Telegram Bot API's paths carry the token: /bot<token>/<method>.
+  [/\/bot\d{3,20}:[^/\s]+\//g, `/bot${REDACTED}/`],
   // PEM private keys, whole.
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, REDACTED],
   // Telegram bot tokens: <bot id>:<35 characters>.
@@ -69,6 +71,11 @@ export class Redactor {
     }
     return value;
   }
+}
+
+/** `text` with the shapes of secrets, and `secrets` by value, replaced (see Redactor). */
+export function redactText(text: string, secrets: Iterable<string> = []): string {
+  return new Redactor(secrets).text(text);
 }
 
 /**

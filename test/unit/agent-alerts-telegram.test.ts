@@ -149,7 +149,7 @@ describe('Telegram client against the stand-in', () => {
     expect(shown).not.toContain(token);
     expect(shown).not.toContain('SECRET');
     expect(redact(`GET https://api.telegram.org/bot${token}/sendMessage failed (${token})`, token)).toBe(
-      'GET https://api.telegram.org/bot<redacted>/sendMessage failed (<redacted>)',
+      'GET https://api.telegram.org/bot‹redacted›/sendMessage failed (‹redacted›)',
     );
   });
 

@@ -287,7 +287,7 @@ describe('AlertsService against a door stand-in', () => {
     expect(err).toBeInstanceOf(CoreError);
     const info = toErrorInfo(err);
     expect(info.code).toBe('agent.bad-request');
-    expect(info.message).toContain('/bot<redacted>/getMe');
+    expect(info.message).toContain('/bot‹redacted›/getMe');
     expect(JSON.stringify(info)).not.toContain(TOKEN.split(':')[1]);
     expect(JSON.stringify(info)).not.toContain(OTHER.split(':')[1]);
     // Nothing kept when the agent did not take it.
@@ -302,7 +302,7 @@ describe('AlertsService against a door stand-in', () => {
     expect(JSON.stringify(start)).not.toContain(TOKEN.split(':')[1]);
     const failed = outcomeRecord(start, { ok: false, error: { code: 'x', message: `raw ${TOKEN}` } }, 1);
     expect(JSON.stringify(failed)).not.toContain(TOKEN.split(':')[1]);
-    expect(failed.details.message).toBe('raw <redacted>');
+    expect(failed.details.message).toBe('raw ‹redacted›');
     expect(
       startRecord(
         { name: 'alerts.ack', effect: 'write' },
@@ -373,12 +373,12 @@ describe('configure’s pieces', () => {
     );
     expect(toErrorInfo(e)).toEqual({
       code: 'agent.internal',
-      message: 'token <redacted> bad',
-      hint: 'retry without <redacted>',
-      details: { sent: { token: '<redacted>' } },
+      message: 'token ‹redacted› bad',
+      hint: 'retry without ‹redacted›',
+      details: { sent: { token: '‹redacted›' } },
     });
     expect(toErrorInfo(redactError(new Error(`x ${TOKEN}`), null)).message).toBe(
-      'Unexpected error: x <redacted>',
+      'Unexpected error: x ‹redacted›',
     );
   });
 });

@@ -32,6 +32,8 @@ describe('support output with secrets taken out', () => {
       `smtp password: hunter2hunter2`,
       `-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----`,
       `key a1B2c3D4e5F6g7H8i9J0k1L2 loaded`,
+      // In a Bot API path the token has no word boundary before it ("bot8123…").
+      `GET https://api.telegram.org/bot8123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe failed`,
     ];
     const out = lines.map((l) => r.text(l));
     for (const secret of [
@@ -50,7 +52,9 @@ describe('support output with secrets taken out', () => {
     expect(out[1]).toBe(`connecting to postgres://acme:${REDACTED}@10.0.0.2:5432/acme`);
     expect(out[3]).toContain('"chat":1');
     expect(out[4]).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(out[9]).toBe(`GET https://api.telegram.org/bot${REDACTED}/getMe failed`);
     expect(r.text('GET /webhook/chat/message 200 12ms')).toBe('GET /webhook/chat/message 200 12ms');
+    expect(r.text('GET /bottles/12/ 200')).toBe('GET /bottles/12/ 200');
     expect(r.text('password authentication failed for user "acme"')).toBe(
       'password authentication failed for user "acme"',
     );

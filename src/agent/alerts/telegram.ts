@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { redactText } from '../../shared/redact';
 import type { Destination, Sender, SendOutcome } from './queue';
 
 export const TELEGRAM_API = 'https://api.telegram.org';
@@ -57,11 +58,9 @@ export class TelegramNetworkError extends Error {
   }
 }
 
-/** `text` with the token, and any `/bot…/` path, replaced. */
+/** `text` with the token, any `/bot…/` path and anything else shaped like a secret redacted. */
 export function redact(text: string, token: string): string {
-  let out = text.replace(/\/bot[^/\s]+\//g, '/bot<redacted>/');
-  if (token) out = out.split(token).join('<redacted>');
-  return out;
+  return redactText(text, token ? [token] : []);
 }
 
 export interface TelegramClientOptions {

@@ -6,7 +6,7 @@ import type { AlertsConfig } from '../../../shared/agent/alerts';
 import type { z } from 'zod';
 import type { Commands } from '../../../shared/contract';
 import { InfoError } from '../../../shared/errors';
-import { redactSecretShapes } from '../audit/journal';
+import { redactText } from '../../../shared/redact';
 import { CoreError } from '../errors';
 
 /** What `alerts.configure` may change (the contract's input without the host and the token). */
@@ -39,9 +39,9 @@ export function mergeConfig(
   return next;
 }
 
-/** `text` with `token` (and anything shaped like a bot token) replaced by `<redacted>`. */
+/** `text` with `token` (and anything shaped like a secret) redacted. */
 export function redactToken(text: string, token?: string | null): string {
-  return redactSecretShapes(token ? text.split(token).join('<redacted>') : text);
+  return redactText(text, token ? [token] : []);
 }
 
 function redactValue(v: unknown, token: string | null | undefined): unknown {

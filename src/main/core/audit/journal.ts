@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditEntry, CommandName, Effect, ErrorInfo } from '../../../shared/contract';
+import { redactText } from '../../../shared/redact';
 import type { Caller } from '../dispatch';
 import { appendAudit, auditActor, type AuditHead, type Exec } from './trail';
 
@@ -35,17 +36,6 @@ export interface CommandAudit {
  * (`ref`: the alert an `alerts.ack` acknowledged, its episode id or key.)
  */
 const SUBJECT_FIELDS = ['host', 'name', 'slug', 'tenant', 'backupId', 'opId', 'plan', 'ref'] as const;
-
-/** A Telegram bot token's shape (`<bot id>:<secret>`), wherever it might appear in text. */
-const BOT_TOKEN = /\b\d{3,20}:[A-Za-z0-9_-]{20,100}/g;
-
-/**
- * `text` with anything shaped like a secret the console knows the form of (a Telegram bot token)
- * replaced by `<redacted>`: what an error quotes must not reach a record.
- */
-export function redactSecretShapes(text: string): string {
-  return text.replace(BOT_TOKEN, '<redacted>');
-}
 
 export type AuditRecord = Pick<AuditEntry, 'action' | 'subject' | 'details'>;
 
@@ -107,7 +97,7 @@ export function outcomeRecord(
       ms,
       ...(outcome.ok
         ? {}
-        : { code: outcome.error.code, message: redactSecretShapes(outcome.error.message).slice(0, 500) }),
+        : { code: outcome.error.code, message: redactText(outcome.error.message).slice(0, 500) }),
     },
   };
 }
