@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Page } from 'playwright-core';
-import { openConsole, TONE, type E2EWorld } from '../helpers/e2e';
+import { openTenantConsole, TONE, type E2EWorld } from '../helpers/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/main/core/backups/archive';
 import type { Core } from '../../src/main/core/core';
@@ -9,7 +9,7 @@ import type { WebServer } from '../../src/main/web/server';
 import type { CommandOutput } from '../../src/shared/contract';
 import { screenshots } from '../helpers/browser';
 import { importUnreachableHost } from '../helpers/hosts';
-import { tenantHost, uniqueSlug } from '../helpers/tenants';
+import { uniqueSlug } from '../helpers/tenants';
 
 /**
  * End to end, as an operator would: the Backups screen on the real test host, through Debian's
@@ -36,32 +36,22 @@ let page: Page;
 let tr: HostTransport;
 let backupsDir = '/opt/truffles/backups';
 const slug = uniqueSlug('e2ebk');
-let created = false;
 let backup: CommandOutput<'backups.create'>;
 
 beforeAll(async () => {
-  w = await openConsole({ passphrase: 'e2e backups passphrase' });
-  ({ core, server, page } = w);
-  // The host as an operator would have prepared it: base domain, image catalog, edge installed.
-  await tenantHost(core, HOST);
-  tr = await core.hosts.transport(HOST);
-  // One that cannot be read (imported from an SSH config, key not confirmed; never connected to).
-  await importUnreachableHost(core, w.dir, OFFLINE);
-  // A tenant, plan starter with the base modules, through the core.
-  created = true;
-  await core.tenants.create({
-    slug,
+  w = await openTenantConsole({
+    passphrase: 'e2e backups passphrase',
     host: HOST,
-    plan: 'starter',
-    modules: [],
-    env: {},
-    keepOnFailure: false,
+    slug,
+    // One that cannot be read (imported from an SSH config, key not confirmed; never connected to).
+    beforeTenant: (x) => importUnreachableHost(x.core, x.dir, OFFLINE),
   });
+  ({ core, server, page } = w);
+  tr = await core.hosts.transport(HOST);
 }, 600_000);
 
 afterAll(async () => {
-  // A failed run must not leave its tenant (or its archives) on the shared test host.
-  if (created && core) await core.fleet.deleteTenant(slug, slug, HOST, true).catch(() => undefined);
+  // A run must not leave its archives on the shared test host (the tenant goes with w).
   if (tr) await tr.exec(['rm', '-rf', '--', `${backupsDir}/${slug}`]).catch(() => undefined);
   await w?.close();
 }, 300_000);
@@ -278,7 +268,6 @@ describe('backups through the UI on the real test host (edge = Traefik STAND-IN,
     await toast.waitFor({ timeout: 300_000 });
     const id = /(\d{8}T\d{6}Z-final)/.exec((await toast.textContent()) ?? '')?.[1];
     expect(id).toBeDefined();
-    created = false;
     expect((await core.tenants.list(HOST)).tenants.map((x) => x.slug)).not.toContain(slug);
     // The final archive is on the host and opens with the fleet's key: a whole, checked backup.
     const listing = await tr.exec(['ls', '--', `${backupsDir}/${slug}`]);

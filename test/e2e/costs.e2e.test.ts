@@ -9,10 +9,10 @@ import { parseEnvFile } from '../../src/main/core/tenants/service';
 import { formatMoney } from '../../src/renderer/src/features/costs/costs';
 import { addDays, almatyDay, daysBetween } from '../../src/shared/cost/view';
 import { screenshots } from '../helpers/browser';
-import { openConsole, type E2EWorld } from '../helpers/e2e';
+import { openTenantConsole, type E2EWorld } from '../helpers/e2e';
 import { gatewayAddress } from '../helpers/kb';
 import { start as startLlm, type LlmStandin } from '../helpers/llm-standin/server';
-import { tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
+import { uniqueSlug, withTenantDb } from '../helpers/tenants';
 
 /**
  * End to end, as an operator would: the Costs screen in Debian's Chromium, over the built
@@ -30,7 +30,6 @@ let server: WebServer;
 let page: Page;
 let llm: LlmStandin;
 const slug = uniqueSlug('e2ecost');
-let created = false;
 
 const today = almatyDay(Date.now());
 const from30 = addDays(today, -29);
@@ -63,19 +62,14 @@ async function sums(): Promise<{ usd: string; kzt: string }> {
 
 beforeAll(async () => {
   llm = await startLlm({ host: '0.0.0.0', port: 0, apiKey: API_KEY });
-  w = await openConsole({ passphrase: 'e2e cost passphrase' });
-  ({ core, server, page } = w);
-  await tenantHost(core, HOST);
-  created = true;
-  await core.tenants.create({
-    slug,
+  w = await openTenantConsole({
+    passphrase: 'e2e cost passphrase',
     host: HOST,
-    plan: 'starter',
-    modules: [],
+    slug,
+    agent: true,
     env: { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: `http://${gatewayAddress()}:${llm.port}/v1` },
-    keepOnFailure: false,
   });
-  await core.call('agent.install', { host: HOST });
+  ({ core, server, page } = w);
   await core.call('cost.ratesImport', { host: HOST, rates: RATES });
   // Three weeks of calls as the workflows bill them, ten times more on one day.
   await db((c) =>
@@ -120,7 +114,6 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (created && core) await core.tenants.delete(slug, slug, HOST).catch(() => undefined);
   await w?.close();
   await llm?.close();
 }, 300_000);

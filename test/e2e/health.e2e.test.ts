@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
-import { openConsole, TONE, visibleMarks, type E2EWorld } from '../helpers/e2e';
+import { openTenantConsole, TONE, visibleMarks, type E2EWorld } from '../helpers/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { WebServer } from '../../src/main/web/server';
 import { screenshots } from '../helpers/browser';
-import { tenantHost, uniqueSlug } from '../helpers/tenants';
+import { uniqueSlug } from '../helpers/tenants';
 
 /**
  * Issue 13 end to end, as a person would: the Fleet screen shows the test host and its tenant
@@ -35,18 +35,14 @@ function docker(...args: string[]): string {
 }
 
 beforeAll(async () => {
-  w = await openConsole({ passphrase: 'e2e passphrase' });
-  ({ core, server, page } = w);
-  await tenantHost(core, HOST, { labels: { region: 'e2e' } });
-  await core.call('agent.install', { host: HOST });
-  await core.tenants.create({
-    slug,
+  w = await openTenantConsole({
+    passphrase: 'e2e passphrase',
     host: HOST,
-    plan: 'starter',
-    modules: [],
-    env: {},
-    keepOnFailure: false,
+    slug,
+    agent: true,
+    hostLabels: { region: 'e2e' },
   });
+  ({ core, server, page } = w);
   const { containers } = await core.call('health.tenant', { slug, host: HOST });
   postgres = containers.find((c) => c.service === 'postgres')?.name ?? '';
   expect(postgres).not.toBe('');
@@ -60,7 +56,6 @@ afterAll(async () => {
       // the delete below removes it anyway
     }
   }
-  await core?.tenants.delete(slug, slug, HOST).catch(() => undefined);
   await w?.close();
 }, 180_000);
 

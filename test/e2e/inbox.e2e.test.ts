@@ -7,8 +7,8 @@ import { parseEnvFile } from '../../src/main/core/tenants/service';
 import type { Tunnel } from '../../src/main/core/tunnel';
 import type { WebServer } from '../../src/main/web/server';
 import { screenshots } from '../helpers/browser';
-import { openConsole, TONE, type E2EWorld } from '../helpers/e2e';
-import { tenantHost, uniqueSlug, chatMessage, type ChatAnswer } from '../helpers/tenants';
+import { openTenantConsole, TONE, type E2EWorld } from '../helpers/e2e';
+import { uniqueSlug, chatMessage, type ChatAnswer } from '../helpers/tenants';
 
 /**
  * Issue 17's inbox as an operator uses it, in Debian's Chromium over the real core, the host's
@@ -26,7 +26,6 @@ let server: WebServer;
 let page: Page;
 let tunnel: Tunnel;
 let apiKey: string;
-let created = false;
 let conversation = '';
 
 const say = (text: string): Promise<ChatAnswer> =>
@@ -40,20 +39,9 @@ const senders = (): Promise<string[]> =>
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  w = await openConsole({ passphrase: 'e2e inbox passphrase' });
+  w = await openTenantConsole({ passphrase: 'e2e inbox passphrase', host: HOST, slug, agent: true });
   ({ core, server, page } = w);
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await tenantHost(core, HOST);
-  created = true;
-  await core.tenants.create({
-    slug,
-    host: HOST,
-    plan: 'starter',
-    modules: [],
-    env: {},
-    keepOnFailure: false,
-  });
-  await core.call('agent.install', { host: HOST });
   const tr = await core.hosts.transport(HOST);
   apiKey = parseEnvFile((await readHostFile(tr, `/opt/truffles/tenants/${slug}/.env`)) ?? '')[
     'TRUFFLES_API_KEY'
@@ -64,7 +52,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   tunnel?.close();
-  if (created) await core?.tenants.delete(slug, slug, HOST).catch(() => undefined);
   await w?.close();
 }, 300_000);
 

@@ -4,11 +4,11 @@ import type { Core } from '../../src/main/core/core';
 import type { WebServer } from '../../src/main/web/server';
 import { faqFilePath, loadFaqSet } from '../fixtures/kb';
 import { screenshots } from '../helpers/browser';
-import { openConsole, TONE, type E2EWorld } from '../helpers/e2e';
+import { openTenantConsole, TONE, type E2EWorld } from '../helpers/e2e';
 import { gatewayAddress, kbCounts, writeFixture } from '../helpers/kb';
 import { cp1251Txt } from '../helpers/kb-fixtures';
 import { start as startLlm, type LlmStandin } from '../helpers/llm-standin/server';
-import { tenantHost, uniqueSlug, withTenantDb } from '../helpers/tenants';
+import { uniqueSlug, withTenantDb } from '../helpers/tenants';
 
 /**
  * End to end, as an operator would: the Knowledge screen in Debian's Chromium, over the built
@@ -26,26 +26,18 @@ let server: WebServer;
 let page: Page;
 let llm: LlmStandin;
 const slug = uniqueSlug('e2ekb');
-let created = false;
 
 beforeAll(async () => {
   llm = await startLlm({ host: '0.0.0.0', port: 0, apiKey: API_KEY });
   // Small embedding batches and a slow stand-in: the progress is there long enough to be seen.
-  w = await openConsole({
+  w = await openTenantConsole({
     passphrase: 'e2e knowledge passphrase',
+    host: HOST,
+    slug,
+    env: { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: `http://${gatewayAddress()}:${llm.port}/v1` },
     core: { kbOptions: { workerEnv: { TRUFFLES_KB_BATCH: '2' } } },
   });
   ({ core, server, page } = w);
-  await tenantHost(core, HOST);
-  created = true;
-  await core.tenants.create({
-    slug,
-    host: HOST,
-    plan: 'starter',
-    modules: [],
-    env: { OPENAI_API_KEY: API_KEY, OPENAI_BASE_URL: `http://${gatewayAddress()}:${llm.port}/v1` },
-    keepOnFailure: false,
-  });
   const tr = await core.hosts.transport(HOST);
   // The stand-in's n-gram embeddings score lower than a real model's (see the integration test).
   await withTenantDb(core, tr, slug, (db) =>
@@ -56,7 +48,6 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (created && core) await core.tenants.delete(slug, slug, HOST).catch(() => undefined);
   await w?.close();
   await llm?.close();
 }, 300_000);

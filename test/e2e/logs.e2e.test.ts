@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { openConsole, visibleMarks, type E2EWorld } from '../helpers/e2e';
+import { openTenantConsole, visibleMarks, type E2EWorld } from '../helpers/e2e';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../src/main/core/core';
 import type { WebServer } from '../../src/main/web/server';
 import { screenshots } from '../helpers/browser';
-import { tenantHost, uniqueSlug } from '../helpers/tenants';
+import { uniqueSlug } from '../helpers/tenants';
 
 /**
  * End to end, as an operator would: a tenant's page shows its services' logs merged, live, through
@@ -24,7 +24,6 @@ let core: Core;
 let server: WebServer;
 let page: Page;
 const slug = uniqueSlug('e2elog');
-let created = false;
 /** The tenant's Redis container, as the agent names it. */
 let redis = '';
 
@@ -38,29 +37,15 @@ function redisSaves(n: number): void {
 }
 
 beforeAll(async () => {
-  w = await openConsole({ passphrase: 'e2e logs passphrase' });
-  ({ core, server, page } = w);
-  // The host as an operator would have prepared it: base domain, image catalog, edge installed.
-  await tenantHost(core, HOST);
   // The agent follows the logs (left installed afterwards: other tests use it too).
-  await core.call('agent.install', { host: HOST });
-  created = true;
-  await core.tenants.create({
-    slug,
-    host: HOST,
-    plan: 'starter',
-    modules: [],
-    env: {},
-    keepOnFailure: false,
-  });
+  w = await openTenantConsole({ passphrase: 'e2e logs passphrase', host: HOST, slug, agent: true });
+  ({ core, server, page } = w);
   const health = await core.call('health.tenant', { slug, host: HOST });
   redis = health.containers.find((c) => c.service === 'redis')?.name ?? '';
   expect(redis).not.toBe('');
 }, 600_000);
 
 afterAll(async () => {
-  // A failed run must not leave its tenant on the shared test host.
-  if (created && core) await core.fleet.deleteTenant(slug, slug, HOST, true).catch(() => undefined);
   await w?.close();
 }, 300_000);
 

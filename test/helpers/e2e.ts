@@ -6,6 +6,7 @@ import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
 import { checkBrowserPrerequisites, openBrowser, STATIC } from './browser';
 import { sandbox } from './sandbox';
+import { tenantHost } from './tenants';
 import { tempDir } from './tmp';
 
 /** The app's status tokens, as the browser computes them. */
@@ -59,6 +60,50 @@ export async function openConsole(opts: {
     opened.server = server;
     const { browser, page } = await openBrowser();
     return { dir: t.dir, core, server, browser, page, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * An end-to-end world with one tenant on the test host, as most screens' tests need it: the console
+ * (`openConsole`), the host prepared as an operator would (`tenantHost`: base domain, image
+ * catalog, edge), the host agent when `agent` is set, `beforeTenant` (the test's own setup), then
+ * the tenant `slug` (plan starter, base modules, `env`) created through the core. `close` deletes
+ * the tenant — a failed run must not leave it on the shared test host — and ends the world; a
+ * setup that fails part-way does the same before it throws.
+ */
+export async function openTenantConsole(opts: {
+  passphrase: string;
+  host: string;
+  slug: string;
+  env?: Record<string, string>;
+  agent?: boolean;
+  hostLabels?: Record<string, string>;
+  core?: Parameters<typeof openConsole>[0]['core'];
+  beforeTenant?: (w: E2EWorld) => Promise<unknown>;
+}): Promise<E2EWorld> {
+  const w = await openConsole({ passphrase: opts.passphrase, ...(opts.core ? { core: opts.core } : {}) });
+  let creating = false;
+  const close = async (): Promise<void> => {
+    if (creating) await w.core.tenants.delete(opts.slug, opts.slug, opts.host).catch(() => undefined);
+    await w.close();
+  };
+  try {
+    await tenantHost(w.core, opts.host, opts.hostLabels ? { labels: opts.hostLabels } : {});
+    if (opts.agent) await w.core.call('agent.install', { host: opts.host });
+    await opts.beforeTenant?.(w);
+    creating = true;
+    await w.core.tenants.create({
+      slug: opts.slug,
+      host: opts.host,
+      plan: 'starter',
+      modules: [],
+      env: opts.env ?? {},
+      keepOnFailure: false,
+    });
+    return { ...w, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
