@@ -27,22 +27,17 @@
  *   TRUFFLES_AUDIT_ROOT     where the host's <stateDir>/audit is mounted, minus /audit (the
  *                           support door records reads of people's data there)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerHealth, HostHealth, HostSnapshot, WatchEvent } from '../shared/agent/protocol';
 import { AGENT_PROTOCOL, AGENT_VERSION } from '../shared/agent/protocol';
 import { ContainerTable } from './containers';
-import { logTargets, nextRunning } from './followTargets';
 import { DockerApi } from './docker';
 import { History } from './history';
-import { readHost } from './hostinfo';
-import type { CpuTimes } from './hostinfo';
+import { healthMethods, healthStreams } from './healthDoor';
 import { RequestError, serveDoor } from './server';
 import type { Door } from './server';
-import { containerStats } from './stats';
-import type { CpuSample } from './stats';
 import { Sampler } from './sampler';
-import { followLogs } from './logs';
+import { HostWatcher } from './watcher';
 import { Alerter } from './alerts/alerter';
 import type { AlerterDeps } from './alerts/alerter';
 import { readBackups, readCerts, readSecurity, readTenants } from './alerts/sources';
@@ -119,121 +114,24 @@ const cost = stateDir
   : null;
 const sampler = new Sampler(docker, cgroupRoot, procRoot);
 const history = new History(join(dir, 'data'));
-const watchers = new Set<(e: WatchEvent) => void>();
 const stop = new AbortController();
-
-let host: HostHealth | null = null;
-let hostCpu: CpuTimes | null = null;
-const cpuSamples = new Map<string, CpuSample>();
-let lastSweepAt: string | null = null;
-let lastSweepMs: number | null = null;
+let alerter: Alerter | null = null;
+const watcher = new HostWatcher({
+  docker,
+  table,
+  sampler,
+  history,
+  procRoot,
+  rootfs,
+  startedAt,
+  log,
+  onContainerChange: () => alerter?.changed(),
+  onSwept: () => void alerter?.evaluateNow(),
+});
+table.onEvent((e) => alerter?.noteEvent(e));
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
-}
-
-function broadcast(e: WatchEvent): void {
-  for (const w of watchers) w(e);
-}
-
-// Changes go out in batches: at most one message per 100 ms, each container once.
-const pendingUpserts = new Map<string, ContainerHealth>();
-const pendingRemovals = new Set<string>();
-let flushTimer: NodeJS.Timeout | null = null;
-table.onChange((change) => {
-  if (change.kind === 'upsert') {
-    pendingRemovals.delete(change.container.id);
-    pendingUpserts.set(change.container.id, change.container);
-  } else {
-    pendingUpserts.delete(change.id);
-    pendingRemovals.add(change.id);
-    cpuSamples.delete(change.id);
-  }
-  flushTimer ??= setTimeout(flush, 100);
-  alerter?.changed();
-});
-table.onEvent((e) => alerter?.noteEvent(e));
-let alerter: Alerter | null = null;
-function flush(): void {
-  flushTimer = null;
-  if (pendingUpserts.size) broadcast({ kind: 'containers', containers: [...pendingUpserts.values()] });
-  if (pendingRemovals.size) broadcast({ kind: 'removed', ids: [...pendingRemovals] });
-  pendingUpserts.clear();
-  pendingRemovals.clear();
-}
-
-/** Follow Docker's events; on every (re)connection, list everything first: no gap goes unseen. */
-async function watchDocker(): Promise<void> {
-  let backoff = 500;
-  while (!stop.signal.aborted) {
-    const since = Math.floor(Date.now() / 1000) - 1;
-    try {
-      await table.reconcile(stop.signal);
-      const filters = encodeURIComponent(JSON.stringify({ type: ['container'] }));
-      table.eventsConnected = true;
-      broadcast({ kind: 'gap', eventsConnected: true });
-      backoff = 500;
-      await docker.lines(
-        `/events?since=${since}&filters=${filters}`,
-        (l) => table.onEventLine(l),
-        stop.signal,
-      );
-    } catch (err) {
-      if (!stop.signal.aborted) log(`events stream: ${(err as Error).message}`);
-    }
-    if (table.eventsConnected) {
-      table.eventsConnected = false;
-      broadcast({ kind: 'gap', eventsConnected: false });
-    }
-    if (stop.signal.aborted) return;
-    await new Promise((r) => setTimeout(r, backoff));
-    backoff = Math.min(backoff * 2, 10_000);
-  }
-}
-
-/**
- * One sweep: the host's counters, then every running container's (from the kernel's cgroup files,
- * or Docker's one-shot stats API where they cannot be read), then the history.
- */
-async function sweepOnce(): Promise<void> {
-  const t0 = Date.now();
-  try {
-    const read = await readHost({ procRoot, rootfs }, hostCpu);
-    host = read.host;
-    hostCpu = read.cpu;
-  } catch (err) {
-    log(`host reading: ${(err as Error).message}`);
-  }
-  const running = table.running();
-  const ctx =
-    host && hostCpu
-      ? {
-          // /proc/stat counts USER_HZ (100 on every Linux Docker runs on) ticks; Docker reports ns.
-          systemNs: hostCpu.total * 1e7,
-          onlineCpus: host.cores,
-          hostMemBytes: host.memTotalBytes,
-        }
-      : null;
-  const answers = await sampler.sample(
-    running.map((c) => ({ id: c.id, pid: table.pidOf(c.id) })),
-    ctx,
-  );
-  const at = new Date();
-  const recorded: Array<{ name: string; stats: NonNullable<ContainerHealth['stats']> }> = [];
-  for (const c of running) {
-    const raw = answers.get(c.id);
-    if (!raw || raw instanceof Error) continue;
-    const { stats, cpu: sample } = containerStats(raw, cpuSamples.get(c.id) ?? null, at);
-    cpuSamples.set(c.id, sample);
-    table.setStats(c.id, stats);
-    recorded.push({ name: c.name, stats });
-  }
-  await history.record(Math.floor(at.getTime() / 1000), host, recorded);
-  lastSweepAt = at.toISOString();
-  lastSweepMs = Date.now() - t0;
-  if (host) broadcast({ kind: 'host', host });
-  if (recorded.length) broadcast({ kind: 'containers', containers: table.running() });
-  void alerter?.evaluateNow();
 }
 
 /** Backups, certificates and the host's posture, for the alert rules (null: not read). */
@@ -257,29 +155,7 @@ async function sideReads(): Promise<Awaited<ReturnType<AlerterDeps['side']>>> {
   };
 }
 
-function snapshot(): HostSnapshot {
-  const usage = process.cpuUsage();
-  return {
-    takenAt: new Date().toISOString(),
-    agent: {
-      version: AGENT_VERSION,
-      protocol: AGENT_PROTOCOL,
-      startedAt,
-      rssBytes: process.memoryUsage().rss,
-      ...anonBytes(),
-      cpuSeconds: (usage.user + usage.system) / 1e6,
-      eventsConnected: table.eventsConnected,
-      lastEventAt: table.lastEventAt,
-      reconciledAt: table.reconciledAt,
-      lastSweepAt,
-      lastSweepMs,
-      ...(sampler.source ? { statsSource: sampler.source } : {}),
-    },
-    host,
-    containers: table.list(),
-  };
-}
-
+const healthDeps = { docker, table, history, watcher };
 const door: Door = {
   hello: () => ({
     agent: 'truffles-agent',
@@ -288,87 +164,9 @@ const door: Door = {
     startedAt,
     methods,
   }),
-  methods: {
-    ping: () => ({ pong: true, at: new Date().toISOString() }),
-    snapshot,
-    history: (p) => {
-      const range = p['range'];
-      const scope = p['scope'];
-      if (range !== '1h' && range !== '24h')
-        throw new RequestError('bad-request', 'range must be "1h" or "24h".');
-      if (scope === 'host') return history.series({ scope, range }) ?? emptySeries();
-      if (scope === 'container' && typeof p['name'] === 'string') {
-        const s = history.series({ scope, range, name: p['name'] });
-        if (!s) throw new RequestError('not-found', `No history for a container named "${p['name']}".`);
-        return s;
-      }
-      throw new RequestError('bad-request', 'scope must be "host", or "container" with a "name".');
-    },
-  },
-  streams: {
-    watch: (_p, send) => {
-      watchers.add(send);
-      return () => watchers.delete(send);
-    },
-    logs: (p, send, { end, drained }) => {
-      const targets = logTargets(table, p['targets']);
-      // Each target's tenant and service, kept for finding its successor once it is removed.
-      const identity = new Map(
-        table
-          .list()
-          .filter((c) => targets.some((t) => t.id === c.id))
-          .map((c) => [c.id, { tenant: c.tenant, service: c.service }] as const),
-      );
-      const tail = typeof p['tail'] === 'number' && p['tail'] >= 0 ? Math.min(p['tail'], 5000) : 200;
-      const until = typeof p['until'] === 'string' ? p['until'] : undefined;
-      const stop = new AbortController();
-      void (async () => {
-        const withTty = await Promise.all(
-          targets.map(async (t) => {
-            const j = await docker.json<{ Config?: { Tty?: boolean } }>(
-              `/containers/${encodeURIComponent(t.id)}/json`,
-            );
-            return { ...t, tty: j.Config?.Tty === true };
-          }),
-        );
-        await followLogs(
-          docker,
-          withTty,
-          { tail, follow: p['follow'] !== false, ...(until ? { until } : {}) },
-          send,
-          drained,
-          stop.signal,
-          (id, signal) => {
-            const who = identity.get(id);
-            if (!who) return Promise.resolve(null);
-            return nextRunning(table, id, who, signal).then((heir) => {
-              if (heir) identity.set(heir, who);
-              return heir;
-            });
-          },
-        );
-      })().then(
-        () => end(),
-        (err: unknown) => end(err instanceof Error ? err : new Error(String(err))),
-      );
-      return () => stop.abort();
-    },
-  },
+  methods: healthMethods(healthDeps),
+  streams: healthStreams(healthDeps),
 };
-
-/** RssAnon of /proc/self/status, in bytes (none where it cannot be read). */
-function anonBytes(): { anonBytes?: number } {
-  try {
-    const m = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    return m ? { anonBytes: Number(m[1]) * 1024 } : {};
-  } catch {
-    return {};
-  }
-}
-
-function emptySeries(): unknown {
-  return { step: 10, fields: [], points: [] };
-}
 
 async function main(): Promise<void> {
   await history.load();
@@ -377,12 +175,12 @@ async function main(): Promise<void> {
     defaultHost: env['TRUFFLES_HOST_NAME'] ?? 'host',
     containers: () => table.list(),
     containersReady: () => table.reconciledAt !== null,
-    host: () => host,
+    host: () => watcher.host,
     side: sideReads,
     sideEveryMs: Math.max(1, Number(env['TRUFFLES_ALERTS_SIDE_SECONDS'] ?? 60)) * 1000,
     ...(env['TRUFFLES_TELEGRAM_API'] ? { telegramApi: env['TRUFFLES_TELEGRAM_API'] } : {}),
     log,
-    announce: (notices, active) => broadcast({ kind: 'alerts', notices, active }),
+    announce: (notices, active) => watcher.broadcast({ kind: 'alerts', notices, active }),
   });
   Object.assign(door.methods, alertsMethods(alerter));
   if (cost) Object.assign(door.methods, costMethods(cost));
@@ -435,10 +233,10 @@ async function main(): Promise<void> {
   log(
     `truffles-agent ${AGENT_VERSION} (protocol ${AGENT_PROTOCOL}) on ${socketPath}; host /proc ${procRoot}, / ${rootfs}, cgroups ${cgroupRoot}`,
   );
-  void watchDocker();
+  void watcher.followDocker(stop.signal);
   const tick = async (): Promise<void> => {
     try {
-      await sweepOnce();
+      await watcher.sweepOnce();
     } catch (err) {
       log(`sweep: ${(err as Error).message}`);
     }
@@ -453,7 +251,7 @@ async function main(): Promise<void> {
     clearTimeout(timer);
     server.close();
     support?.close();
-    for (const w of watchers) watchers.delete(w);
+    watcher.close();
     setTimeout(() => process.exit(0), 200).unref();
   };
   process.on('SIGTERM', shutdown);
