@@ -5,7 +5,9 @@
  * host's price table and USD→KZT rates (files in its folder), keeps each tenant's router prices
  * to the table in force, re-prices a period on request, and checks the tenants' monthly budgets
  * with no console open (the alert rules `budget-soft` and `budget`, and the optional switch of
- * the router to its cheapest models, audited in the tenant's audit_logs).
+ * the router to its cheapest models, audited in the tenant's audit_logs). The files: book.ts,
+ * budgets.ts, merge.ts and sql.ts; this one holds the pools, the settling of days, the views and
+ * the minute's tick.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import Decimal from 'decimal.js';
 import pg from 'pg';
 import type { CostBudget, CostBudgetState, CostConversation, CostReprice } from '../../shared/agent/cost';
-import { PRICE_TABLE, priceFor, type PriceEntry, type PriceTable } from '../../shared/cost/prices';
+import { priceFor, type PriceEntry, type PriceTable } from '../../shared/cost/prices';
 import {
   addDays,
   addUsage,
@@ -21,11 +23,6 @@ import {
   daysBetween,
   dec,
   emptyUsage,
-  mergeBy,
-  mergeReplies,
-  mixSketches,
-  monthOf,
-  monthStart,
   rateOn,
   str,
   TARGET_KZT,
@@ -34,11 +31,21 @@ import {
   type Sketch,
   type UsageSum,
 } from '../../shared/cost/view';
-import { atomicWrite } from '../alerts/files';
 import type { BudgetObservation } from '../alerts/observations';
 import type { DockerApi } from '../docker';
 import { RequestError } from '../server';
 import { parseEnv, serviceIp, TENANT_SLUG } from '../tenantenv';
+import { PriceBook } from './book';
+import {
+  budgetOf,
+  downgrade,
+  kztOf,
+  parseBudget,
+  restoreIfNewMonth,
+  syncRouterPrices,
+  writeBudget,
+} from './budgets';
+import { mergeTenants } from './merge';
 import * as SQL from './sql';
 
 export interface CostEngineDeps {
@@ -68,75 +75,28 @@ const KNOWLEDGE_STAGES = new Set(['ingest', 'test_search', 'reindex_probe']);
 
 export class CostEngine {
   private readonly pools = new Map<string, Pool>();
-  private table: PriceTable | null = null;
-  private rates: Rate[] | null = null;
   private readonly now: () => number;
+  /** The host's price table and rates (files in the agent's folder). */
+  private readonly book: PriceBook;
 
   constructor(private readonly deps: CostEngineDeps) {
     this.now = deps.now ?? Date.now;
+    this.book = new PriceBook(deps.dir, this.now, deps.log);
   }
 
-  // ---------- files: the price table and the rates ----------
+  // ---------- the price table and the rates ----------
 
-  private get pricesPath(): string {
-    return join(this.deps.dir, 'cost', 'prices.json');
+  prices(): Promise<PriceTable> {
+    return this.book.prices();
   }
-  private get ratesPath(): string {
-    return join(this.deps.dir, 'cost', 'rates.json');
+  setPrices(entries: PriceEntry[], by: string): Promise<PriceTable> {
+    return this.book.setPrices(entries, by);
   }
-
-  async prices(): Promise<PriceTable> {
-    if (this.table) return this.table;
-    try {
-      const t = JSON.parse(await readFile(this.pricesPath, 'utf8')) as PriceTable;
-      if (typeof t.version === 'string' && Array.isArray(t.entries)) this.table = t;
-    } catch {
-      // none yet: the table this agent was built with
-    }
-    this.table ??= PRICE_TABLE;
-    return this.table;
+  rateList(): Promise<Rate[]> {
+    return this.book.rateList();
   }
-
-  async setPrices(entries: PriceEntry[], by: string): Promise<PriceTable> {
-    const t = await this.prices();
-    const same = (a: PriceEntry, b: PriceEntry): boolean =>
-      a.provider === b.provider &&
-      a.model === b.model &&
-      a.from === b.from &&
-      (a.tenant ?? '') === (b.tenant ?? '');
-    const kept = t.entries.filter((e) => !entries.some((n) => same(e, n)));
-    const next: PriceTable = { version: this.nextVersion(t), entries: [...kept, ...entries] };
-    await atomicWrite(this.pricesPath, JSON.stringify(next, null, 1));
-    this.table = next;
-    this.deps.log(`cost: price table ${next.version} set by ${by} (${entries.length} entries)`);
-    return next;
-  }
-
-  async rateList(): Promise<Rate[]> {
-    if (this.rates) return this.rates;
-    try {
-      const r = JSON.parse(await readFile(this.ratesPath, 'utf8')) as Rate[];
-      this.rates = Array.isArray(r) ? r : [];
-    } catch {
-      this.rates = [];
-    }
-    return this.rates;
-  }
-
-  async importRates(rates: Rate[], by: string): Promise<{ count: number; added: number; replaced: number }> {
-    const byDay = new Map((await this.rateList()).map((r) => [r.date, r]));
-    let added = 0;
-    let replaced = 0;
-    for (const r of rates) {
-      if (byDay.has(r.date)) replaced += 1;
-      else added += 1;
-      byDay.set(r.date, { date: r.date, kztPerUsd: r.kztPerUsd });
-    }
-    const next = [...byDay.values()].sort((a, b) => a.date.localeCompare(b.date));
-    await atomicWrite(this.ratesPath, JSON.stringify(next));
-    this.rates = next;
-    this.deps.log(`cost: ${rates.length} rates imported by ${by} (${added} added, ${replaced} replaced)`);
-    return { count: next.length, added, replaced };
+  importRates(rates: Rate[], by: string): Promise<{ count: number; added: number; replaced: number }> {
+    return this.book.importRates(rates, by);
   }
 
   // ---------- tenants' databases ----------
@@ -261,19 +221,8 @@ export class CostEngine {
     return Object.fromEntries(r.rows.map((x) => [x.key, x.value]));
   }
 
-  /** The price entries that apply to a tenant: its own, then the host's. */
-  private async tableFor(slug: string): Promise<PriceTable> {
-    const t = await this.prices();
-    return { version: t.version, entries: t.entries.filter((e) => !e.tenant || e.tenant === slug) };
-  }
-
-  private rateFor(rates: readonly Rate[], day: string): Rate | null {
-    return rateOn(rates, day);
-  }
-
-  private kzt(usd: string, rate: Rate | null): string | null {
-    if (dec(usd).isZero()) return '0';
-    return rate ? str(dec(usd).mul(rate.kztPerUsd)) : null;
+  private tableFor(slug: string): Promise<PriceTable> {
+    return this.book.tableFor(slug);
   }
 
   private usage(r: Row, rate: Rate | null): UsageSum {
@@ -283,7 +232,7 @@ export class CostEngine {
       inputTokens: Number(r['input_tokens']),
       outputTokens: Number(r['output_tokens']),
       usd,
-      kzt: this.kzt(usd, rate),
+      kzt: kztOf(usd, rate),
       unpricedCalls: Number(r['unpriced']),
     };
   }
@@ -304,7 +253,7 @@ export class CostEngine {
       const table = await this.tableFor(slug);
       // Every day's rate, for the conversations' tenge (a day with no rate leaves its own unknown).
       const rateRows = daysBetween(from, to < today ? to : today)
-        .map((day) => ({ day, rate: this.rateFor(rates, day)?.kztPerUsd ?? null }))
+        .map((day) => ({ day, rate: rateOn(rates, day)?.kztPerUsd ?? null }))
         .filter((x) => x.rate !== null);
       // The four reads at once, each on its own connection of the tenant's pool.
       const [s, usage, convRows, replyRows] = await Promise.all([
@@ -328,7 +277,7 @@ export class CostEngine {
       const complexPrice = complex ? priceFor(complex, new Date(this.now()), table) : null;
       for (const r of usage) {
         const day = String(r['day']);
-        const rate = this.rateFor(rates, day);
+        const rate = rateOn(rates, day);
         const u = this.usage(r, rate);
         const d = days.get(day);
         days.set(day, {
@@ -400,7 +349,7 @@ export class CostEngine {
 
       // The month's spend against the budget: measured only for a tenant that has one.
       const budget = parseBudget(s['budget'])
-        ? await this.budgetOf(slug, c, s, rates)
+        ? await budgetOf(slug, c, s, rates, this.now())
         : { budget: null, usd: '0', kzt: '0', pct: null };
       const missing = inRange.filter((d) => days.get(d)?.kzt === null);
       const latest = rates[rates.length - 1] ?? null;
@@ -487,7 +436,7 @@ export class CostEngine {
     for (const c of calls.rows) {
       const v = c['cost'] === null ? '0' : String(c['cost']);
       usd = usd.plus(v);
-      const k = this.kzt(v, this.rateFor(rates, almatyDay(new Date(String(c['created_at'])))));
+      const k = kztOf(v, rateOn(rates, almatyDay(new Date(String(c['created_at'])))));
       kzt = kzt === null || k === null ? null : kzt.plus(k);
     }
     return {
@@ -610,66 +559,10 @@ export class CostEngine {
 
   // ---------- budgets ----------
 
-  private async monthSpend(
-    c: pg.Pool | pg.PoolClient,
-    settled: string,
-    rates: readonly Rate[],
-  ): Promise<{ usd: string; kzt: string | null }> {
-    const today = almatyDay(this.now());
-    const r = await c.query<{ day: string; usd: string }>(
-      `SELECT day, sum(usd::numeric)::text AS usd FROM (${SQL.USAGE}) u GROUP BY day`,
-      [monthStart(today), today, settled],
-    );
-    let usd = dec(0);
-    let kzt: Decimal | null = dec(0);
-    for (const x of r.rows) {
-      usd = usd.plus(x.usd);
-      const k = this.kzt(x.usd, this.rateFor(rates, x.day));
-      kzt = kzt === null || k === null ? null : kzt.plus(k);
-    }
-    return { usd: str(usd), kzt: kzt === null ? null : str(kzt) };
-  }
-
-  private async budgetOf(
-    slug: string,
-    c: pg.Pool | pg.PoolClient,
-    s: Record<string, unknown>,
-    rates: readonly Rate[],
-  ): Promise<CostBudgetState> {
-    const month = monthOf(almatyDay(this.now()));
-    const budget = parseBudget(s['budget']);
-    const state = (s['budget_state'] ?? null) as {
-      month?: string;
-      at?: string;
-      previous?: Record<string, string>;
-    } | null;
-    const st = await c.query<{ d: string }>(
-      'SELECT settled_until::text AS d FROM truffles_cost.state WHERE id = 1',
-    );
-    const spent = await this.monthSpend(c, st.rows[0]?.d ?? '0001-01-01', rates);
-    const inCur = budget ? (budget.currency === 'USD' ? spent.usd : spent.kzt) : null;
-    const pct =
-      budget && inCur !== null && dec(budget.amount).gt(0)
-        ? Number(dec(inCur).div(budget.amount).mul(100).toDecimalPlaces(2))
-        : null;
-    return {
-      tenant: slug,
-      month,
-      budget,
-      usd: spent.usd,
-      kzt: spent.kzt,
-      pct,
-      downgraded:
-        state && state.month === month && state.at && state.previous
-          ? { at: state.at, previous: state.previous }
-          : null,
-    };
-  }
-
   async budget(slug: string): Promise<CostBudgetState> {
     const pool = await this.db(slug);
     await this.settle(slug);
-    return this.budgetOf(slug, pool, await this.settings(pool), await this.rateList());
+    return budgetOf(slug, pool, await this.settings(pool), await this.rateList(), this.now());
   }
 
   async setBudget(slug: string, budget: CostBudget | null, by: string): Promise<CostBudget | null> {
@@ -678,37 +571,8 @@ export class CostEngine {
         'bad-request',
         'budget must be {amount, currency USD|KZT, action notify|cheapest}.',
       );
-    const pool = await this.db(slug);
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const old = await c.query<{ value: unknown }>(
-        "SELECT value FROM settings WHERE key = 'budget' FOR UPDATE",
-      );
-      if (budget === null) await c.query("DELETE FROM settings WHERE key = 'budget'");
-      else
-        await c.query(
-          `INSERT INTO settings (key, value, description) VALUES ('budget', $1::jsonb, 'Monthly AI budget (calendar month, Asia/Almaty): amount, currency, action at 100 %')
-           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-          [JSON.stringify(budget)],
-        );
-      await c.query(
-        `INSERT INTO audit_logs (actor_type, actor_id, action, resource_type, resource_id, old_value, new_value)
-         VALUES ('user', $1, 'settings.update', 'settings', 'budget', $2, $3)`,
-        [
-          by.slice(0, 255),
-          old.rows[0] ? JSON.stringify(old.rows[0].value) : null,
-          budget ? JSON.stringify(budget) : null,
-        ],
-      );
-      await c.query('COMMIT');
-      return budget;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    await writeBudget(await this.db(slug), budget, by);
+    return budget;
   }
 
   /**
@@ -727,19 +591,21 @@ export class CostEngine {
         this.pools.delete(slug);
         void p.pool.end().catch(() => undefined);
       }
-    await this.pruneOverrides().catch((err: unknown) =>
-      this.deps.log(`cost: prices: ${(err as Error).message}`),
-    );
+    const gone = (tenant: string): boolean =>
+      !existsSync(join(this.deps.rootfs, this.deps.stateDir, 'tenants', tenant));
+    await this.book
+      .pruneOverrides(gone)
+      .catch((err: unknown) => this.deps.log(`cost: prices: ${(err as Error).message}`));
     for (const slug of slugs) {
       try {
         const pool = await this.db(slug);
-        await this.syncRouterPrices(slug, pool);
+        await syncRouterPrices(pool, await this.tableFor(slug), this.now());
         await this.settle(slug);
         const rates = await this.rateList();
         const s = await this.settings(pool);
-        const b = await this.budgetOf(slug, pool, s, rates);
+        const b = await budgetOf(slug, pool, s, rates, this.now());
         read += 1;
-        await this.restoreIfNewMonth(slug, pool, s, b.month);
+        await restoreIfNewMonth(slug, pool, s, b.month, this.deps.log);
         if (!b.budget) continue;
         const spent = b.budget.currency === 'USD' ? b.usd : b.kzt;
         if (spent === null) continue;
@@ -751,212 +617,11 @@ export class CostEngine {
           period: b.month,
         });
         if (b.budget.action === 'cheapest' && b.pct !== null && b.pct >= 100 && !b.downgraded)
-          await this.downgrade(slug, pool, b.month);
+          await downgrade(slug, pool, b.month, await this.tableFor(slug), this.now(), this.deps.log);
       } catch (err) {
         this.deps.log(`cost: ${slug}: ${(err as Error).message}`);
       }
     }
     return read === 0 && slugs.length > 0 ? null : out;
   }
-
-  /** The table's next version: today's date and a counter. */
-  private nextVersion(t: PriceTable): string {
-    const day = new Date(this.now()).toISOString().slice(0, 10);
-    return `${day}.${t.version.startsWith(day) ? Number(t.version.split('.')[1] ?? 0) + 1 : 1}`;
-  }
-
-  /** A deleted tenant's own price entries leave the host's table (a new version of it). */
-  private async pruneOverrides(): Promise<void> {
-    const t = await this.prices();
-    const gone = new Set<string>();
-    for (const e of t.entries)
-      if (e.tenant && !existsSync(join(this.deps.rootfs, this.deps.stateDir, 'tenants', e.tenant)))
-        gone.add(e.tenant);
-    if (gone.size === 0) return;
-    const next: PriceTable = {
-      version: this.nextVersion(t),
-      entries: t.entries.filter((e) => !e.tenant || !gone.has(e.tenant)),
-    };
-    await atomicWrite(this.pricesPath, JSON.stringify(next, null, 1));
-    this.table = next;
-    this.deps.log(
-      `cost: price table ${next.version}: the entries of ${[...gone].join(', ')} (no longer on this host) removed`,
-    );
-  }
-
-  private async syncRouterPrices(slug: string, pool: pg.Pool): Promise<void> {
-    const table = await this.tableFor(slug);
-    const day = new Date(this.now()).toISOString().slice(0, 10);
-    const prices: Record<string, [number, number]> = {};
-    const best = new Map<string, PriceEntry>();
-    for (const e of table.entries) {
-      if (day < e.from || (e.to && day >= e.to)) continue;
-      const had = best.get(e.model);
-      if (!had || (!!e.tenant && !had.tenant) || (!!e.tenant === !!had.tenant && e.from > had.from))
-        best.set(e.model, e);
-    }
-    for (const [model, e] of best) prices[model] = [Number(e.usd.input), Number(e.usd.output ?? 0)];
-    const r = await pool.query<{ changed: boolean }>(
-      `UPDATE settings SET value = jsonb_set(value, '{prices_usd_per_1m}', $1::jsonb) || jsonb_build_object('prices_version', $2::text)
-       WHERE key = 'model_router' AND (value->'prices_usd_per_1m' IS DISTINCT FROM $1::jsonb OR value->>'prices_version' IS DISTINCT FROM $2)
-       RETURNING true AS changed`,
-      [JSON.stringify(prices), table.version],
-    );
-    if (r.rowCount)
-      await pool.query(
-        `INSERT INTO audit_logs (actor_type, actor_id, action, resource_type, resource_id, new_value)
-         VALUES ('system', 'truffles-agent', 'settings.update', 'settings', 'model_router.prices_usd_per_1m', $1)`,
-        [JSON.stringify({ priceVersion: table.version })],
-      );
-  }
-
-  /** The router's models all switched to its cheapest priced one; the previous ones kept to undo it. */
-  private async downgrade(slug: string, pool: pg.Pool, month: string): Promise<void> {
-    const table = await this.tableFor(slug);
-    const c = await pool.connect();
-    try {
-      await c.query('BEGIN');
-      const r = await c.query<{ value: Record<string, unknown> }>(
-        "SELECT value FROM settings WHERE key = 'model_router' FOR UPDATE",
-      );
-      const router = r.rows[0]?.value ?? {};
-      const tiers = ['classifier', 'faq', 'complex'] as const;
-      const previous: Record<string, string> = {};
-      let cheapest: { model: string; price: Decimal } | null = null;
-      for (const t of tiers) {
-        const m = router[t];
-        if (typeof m !== 'string') continue;
-        previous[t] = m;
-        const p = priceFor(m, new Date(this.now()), table);
-        if (!p) continue;
-        const price = dec(p.usd.input).plus(p.usd.output ?? '0');
-        if (!cheapest || price.lt(cheapest.price)) cheapest = { model: m, price };
-      }
-      if (!cheapest) {
-        await c.query('ROLLBACK');
-        return;
-      }
-      const next = { ...router, classifier: cheapest.model, faq: cheapest.model, complex: cheapest.model };
-      await c.query("UPDATE settings SET value = $1::jsonb WHERE key = 'model_router'", [
-        JSON.stringify(next),
-      ]);
-      const at = new Date(this.now()).toISOString();
-      await c.query(
-        `INSERT INTO settings (key, value, description) VALUES ('budget_state', $1::jsonb, 'What the budget did this month (the router''s models before a switch to the cheapest)')
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-        [JSON.stringify({ month, at, previous, cheapest: cheapest.model })],
-      );
-      await c.query(
-        `INSERT INTO audit_logs (actor_type, actor_id, action, resource_type, resource_id, old_value, new_value)
-         VALUES ('system', 'truffles-agent', 'budget.cheapest', 'settings', 'model_router', $1, $2)`,
-        [JSON.stringify(previous), JSON.stringify({ model: cheapest.model, month })],
-      );
-      await c.query('COMMIT');
-      this.deps.log(`cost: ${slug} reached its budget for ${month}: router switched to ${cheapest.model}`);
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
-  }
-
-  /** A new month: a switch to the cheapest models made in an earlier one is undone (if nobody changed the router since). */
-  private async restoreIfNewMonth(
-    slug: string,
-    pool: pg.Pool,
-    s: Record<string, unknown>,
-    month: string,
-  ): Promise<void> {
-    const st = s['budget_state'] as
-      { month?: string; previous?: Record<string, string>; cheapest?: string } | undefined;
-    if (!st || !st.month || st.month >= month || !st.previous) return;
-    const router = (s['model_router'] ?? {}) as Record<string, unknown>;
-    const untouched = ['classifier', 'faq', 'complex'].every((t) => router[t] === st.cheapest);
-    await pool.query('BEGIN');
-    try {
-      if (untouched)
-        await pool.query(`UPDATE settings SET value = value || $1::jsonb WHERE key = 'model_router'`, [
-          JSON.stringify(st.previous),
-        ]);
-      await pool.query("DELETE FROM settings WHERE key = 'budget_state'");
-      await pool.query(
-        `INSERT INTO audit_logs (actor_type, actor_id, action, resource_type, resource_id, old_value, new_value)
-         VALUES ('system', 'truffles-agent', 'budget.restore', 'settings', 'model_router', $1, $2)`,
-        [
-          JSON.stringify({ model: st.cheapest }),
-          JSON.stringify(untouched ? st.previous : { kept: 'changed since' }),
-        ],
-      );
-      await pool.query('COMMIT');
-    } catch (err) {
-      await pool.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-    this.deps.log(
-      `cost: ${slug}: a new month (${month}): ${untouched ? 'router restored' : 'router left as changed'}`,
-    );
-  }
-}
-
-function parseBudget(v: unknown): CostBudget | null {
-  if (!v || typeof v !== 'object') return null;
-  const o = v as Record<string, unknown>;
-  if (typeof o['amount'] !== 'string' || !/^\d{1,12}(\.\d{1,2})?$/.test(o['amount'])) return null;
-  if (o['currency'] !== 'USD' && o['currency'] !== 'KZT') return null;
-  const action = o['action'] === 'cheapest' ? 'cheapest' : 'notify';
-  return { amount: o['amount'], currency: o['currency'], action };
-}
-
-/** Tenants' parts as the host's: days, models and stages summed, tenants listed, sketches kept apart. */
-function mergeTenants(
-  parts: readonly HostCostPart[],
-  errors: HostCostPart['errors'],
-  version: string,
-  rates: readonly Rate[],
-): HostCostPart {
-  const days = new Map<string, HostCostPart['days'][number]>();
-  for (const p of parts)
-    for (const d of p.days) {
-      const had = days.get(d.day);
-      days.set(d.day, had ? { ...had, ...addUsage(had, d), live: had.live || d.live } : { ...d });
-    }
-  const sketches = parts.map((p) => p.conversations.sketch).filter((s) => s.count > 0);
-  const over = parts.map((p) => p.conversations.overTarget);
-  return {
-    host: '',
-    priceVersion: version,
-    rates: {
-      missing: [...new Set(parts.flatMap((p) => p.rates.missing))].sort(),
-      latest: rates[rates.length - 1] ?? null,
-    },
-    days: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
-    models: [
-      ...mergeBy(
-        parts.flatMap((p) => p.models),
-        (m) => `${m.provider}/${m.model}`,
-      ).values(),
-    ],
-    stages: [
-      ...mergeBy(
-        parts.flatMap((p) => p.stages),
-        (s) => s.stage,
-      ).values(),
-    ],
-    tenants: parts.flatMap((p) => p.tenants),
-    conversations: {
-      sketch: mixSketches(sketches),
-      overTarget: over.some((o) => o === null) ? null : over.reduce<number>((s, o) => s + (o ?? 0), 0),
-      top: parts
-        .flatMap((p) => p.conversations.top)
-        .sort((a, b) => dec(b.usd).comparedTo(a.usd))
-        .slice(0, 10),
-    },
-    router: {
-      replies: mergeReplies(parts),
-      savingUsd: str(parts.reduce((s, p) => s.plus(p.router.savingUsd), dec(0))),
-      allComplexUsd: str(parts.reduce((s, p) => s.plus(p.router.allComplexUsd), dec(0))),
-    },
-    errors,
-  };
 }
