@@ -359,6 +359,9 @@ export const useKnowledge = create<KnowledgeState>()((set, get) => {
             if (state === 'open' && dropped && !stopped) {
               dropped = false;
               watchId = null;
+              // This new watch is also the one a pending `again` would have made.
+              if (againTimer) clearTimeout(againTimer);
+              againTimer = null;
               start();
               void get().load({ quiet: true });
             }
