@@ -123,6 +123,9 @@ describe('kb worker: jobs on disk and the queue', () => {
 
   it('runs at most its concurrency, one job per document at a time, and cancels queued and running jobs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kbq-'));
+    // The jobs' own writes on abort, awaited before the folder goes (a slow machine is still
+    // writing when the assertions are done).
+    const writes: Promise<unknown>[] = [];
     try {
       const store = new JobStore(dir);
       const started: string[] = [];
@@ -134,7 +137,7 @@ describe('kb worker: jobs on disk and the queue', () => {
             started.push(j.id);
             release.set(j.id, resolve);
             signal.addEventListener('abort', () => {
-              void store.update(j, { phase: 'cancelled' }).then(() => resolve());
+              writes.push(store.update(j, { phase: 'cancelled' }).then(() => resolve()));
             });
           }),
         2,
@@ -153,13 +156,14 @@ describe('kb worker: jobs on disk and the queue', () => {
       expect(await queue.cancel(j4.id)).toBe(true);
       expect(store.get(j4.id)?.phase).toBe('cancelled');
       release.get(j1.id)!();
-      await new Promise((r) => setTimeout(r, 10));
-      expect(started).toEqual([j1.id, j3.id, j2.id]);
+      await expect.poll(() => started).toEqual([j1.id, j3.id, j2.id]);
       expect(await queue.cancel(j3.id)).toBe(true);
-      await new Promise((r) => setTimeout(r, 10));
-      expect(store.get(j3.id)?.phase).toBe('cancelled');
+      await expect.poll(() => store.get(j3.id)?.phase).toBe('cancelled');
       expect(await queue.cancel('nope')).toBe(false);
+      release.get(j2.id)!();
+      await expect.poll(() => queue.counts).toEqual({ running: 0, queued: 0 });
     } finally {
+      await Promise.allSettled(writes);
       rmSync(dir, { recursive: true, force: true });
     }
   });
