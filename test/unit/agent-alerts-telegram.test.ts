@@ -151,6 +151,10 @@ describe('Telegram client against the stand-in', () => {
     expect(redact(`GET https://api.telegram.org/bot${token}/sendMessage failed (${token})`, token)).toBe(
       'GET https://api.telegram.org/bot‹redacted›/sendMessage failed (‹redacted›)',
     );
+    // Any path of this client's is a Bot API path, whatever its token looks like.
+    expect(redact('POST http://stand-in/botnot-a-token/getMe', '')).toBe(
+      'POST http://stand-in/bot‹redacted›/getMe',
+    );
   });
 
   it('a request with no answer times out as a network error', async () => {

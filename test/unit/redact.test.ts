@@ -55,6 +55,8 @@ describe('support output with secrets taken out', () => {
     expect(out[9]).toBe(`GET https://api.telegram.org/bot${REDACTED}/getMe failed`);
     expect(r.text('GET /webhook/chat/message 200 12ms')).toBe('GET /webhook/chat/message 200 12ms');
     expect(r.text('GET /bottles/12/ 200')).toBe('GET /bottles/12/ 200');
+    // A short bot id and secret (what the audit journal's own pattern took out) are still a token.
+    expect(r.text('token 1234:abcdefghijklmnopqrstu bad')).toBe(`token ${REDACTED} bad`);
     expect(r.text('password authentication failed for user "acme"')).toBe(
       'password authentication failed for user "acme"',
     );

@@ -8,7 +8,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { redactText } from '../../shared/redact';
+import { REDACTED, redactText } from '../../shared/redact';
 import type { Destination, Sender, SendOutcome } from './queue';
 
 export const TELEGRAM_API = 'https://api.telegram.org';
@@ -58,9 +58,12 @@ export class TelegramNetworkError extends Error {
   }
 }
 
-/** `text` with the token, any `/bot…/` path and anything else shaped like a secret redacted. */
+/**
+ * `text` with the token, any `/bot…/` path (whatever its shape: this client's paths are all Bot API
+ * paths) and anything else shaped like a secret redacted.
+ */
 export function redact(text: string, token: string): string {
-  return redactText(text, token ? [token] : []);
+  return redactText(text.replace(/\/bot[^/\s]+\//g, `/bot${REDACTED}/`), token ? [token] : []);
 }
 
 export interface TelegramClientOptions {
