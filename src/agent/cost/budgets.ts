@@ -21,6 +21,14 @@ export function parseBudget(v: unknown): CostBudget | null {
   return { amount: o['amount'], currency: o['currency'], action };
 }
 
+/** The tenant's settings the cost views and budgets read: the router, the budget and its state. */
+export async function readSettings(c: pg.Pool | pg.PoolClient): Promise<Record<string, unknown>> {
+  const r = await c.query<{ key: string; value: unknown }>(
+    "SELECT key, value FROM settings WHERE key IN ('model_router', 'budget', 'budget_state')",
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.key, x.value]));
+}
+
 /** USD in KZT at `rate` (null: no rate for the day; zero is zero whatever the rate). */
 export function kztOf(usd: string, rate: Rate | null): string | null {
   if (dec(usd).isZero()) return '0';

@@ -6,31 +6,17 @@
  * to the table in force, re-prices a period on request, and checks the tenants' monthly budgets
  * with no console open (the alert rules `budget-soft` and `budget`, and the optional switch of
  * the router to its cheapest models, audited in the tenant's audit_logs). The files: book.ts,
- * budgets.ts, merge.ts and sql.ts; this one holds the pools, the settling of days, the views and
- * the minute's tick.
+ * budgets.ts, views.ts, merge.ts and sql.ts; this one holds the pools, the settling of days, the
+ * host's view, conversations, re-pricing and the minute's tick.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Decimal from 'decimal.js';
+import type Decimal from 'decimal.js';
 import pg from 'pg';
 import type { CostBudget, CostBudgetState, CostConversation, CostReprice } from '../../shared/agent/cost';
-import { priceFor, type PriceEntry, type PriceTable } from '../../shared/cost/prices';
-import {
-  addDays,
-  addUsage,
-  almatyDay,
-  daysBetween,
-  dec,
-  emptyUsage,
-  rateOn,
-  str,
-  TARGET_KZT,
-  type HostCostPart,
-  type Rate,
-  type Sketch,
-  type UsageSum,
-} from '../../shared/cost/view';
+import type { PriceEntry, PriceTable } from '../../shared/cost/prices';
+import { addDays, almatyDay, dec, rateOn, str, type HostCostPart, type Rate } from '../../shared/cost/view';
 import type { BudgetObservation } from '../alerts/observations';
 import type { DockerApi } from '../docker';
 import { RequestError } from '../server';
@@ -41,11 +27,13 @@ import {
   downgrade,
   kztOf,
   parseBudget,
+  readSettings,
   restoreIfNewMonth,
   syncRouterPrices,
   writeBudget,
 } from './budgets';
 import { mergeTenants } from './merge';
+import { tenantPart } from './views';
 import * as SQL from './sql';
 
 export interface CostEngineDeps {
@@ -70,8 +58,6 @@ interface Pool {
 }
 
 type Row = Record<string, unknown>;
-
-const KNOWLEDGE_STAGES = new Set(['ingest', 'test_search', 'reindex_probe']);
 
 export class CostEngine {
   private readonly pools = new Map<string, Pool>();
@@ -214,30 +200,11 @@ export class CostEngine {
 
   // ---------- views ----------
 
-  private async settings(c: pg.Pool | pg.PoolClient): Promise<Record<string, unknown>> {
-    const r = await c.query<{ key: string; value: unknown }>(
-      "SELECT key, value FROM settings WHERE key IN ('model_router', 'budget', 'budget_state')",
-    );
-    return Object.fromEntries(r.rows.map((x) => [x.key, x.value]));
-  }
-
   private tableFor(slug: string): Promise<PriceTable> {
     return this.book.tableFor(slug);
   }
 
-  private usage(r: Row, rate: Rate | null): UsageSum {
-    const usd = String(r['usd'] ?? '0');
-    return {
-      calls: Number(r['calls']),
-      inputTokens: Number(r['input_tokens']),
-      outputTokens: Number(r['output_tokens']),
-      usd,
-      kzt: kztOf(usd, rate),
-      unpricedCalls: Number(r['unpriced']),
-    };
-  }
-
-  /** One tenant's part over [from, to] (its days from seven before `from`). */
+  /** One tenant's part over [from, to] (views.ts), on one connection of its pool, its days settled first. */
   private async tenantPart(
     slug: string,
     from: string,
@@ -248,142 +215,8 @@ export class CostEngine {
     try {
       const settled = await this.settle(slug, c);
       const rates = await this.rateList();
-      const lookFrom = addDays(from, -7);
-      const today = almatyDay(this.now());
       const table = await this.tableFor(slug);
-      // Every day's rate, for the conversations' tenge (a day with no rate leaves its own unknown).
-      const rateRows = daysBetween(from, to < today ? to : today)
-        .map((day) => ({ day, rate: rateOn(rates, day)?.kztPerUsd ?? null }))
-        .filter((x) => x.rate !== null);
-      // The four reads at once, each on its own connection of the tenant's pool.
-      const [s, usage, convRows, replyRows] = await Promise.all([
-        this.settings(c),
-        pool.query<Row>(SQL.USAGE, [lookFrom, to, settled]).then((r) => r.rows),
-        pool
-          .query<Row>(SQL.CONVERSATIONS, [from, to, settled, JSON.stringify(rateRows), TARGET_KZT])
-          .then((r) => r.rows),
-        pool.query<Row>(SQL.REPLIES, [from, to, settled]).then((r) => r.rows),
-      ]);
-      const router = (s['model_router'] ?? {}) as Record<string, unknown>;
-
-      const days = new Map<string, HostCostPart['days'][number]>();
-      const models = new Map<string, HostCostPart['models'][number]>();
-      const stages = new Map<string, HostCostPart['stages'][number]>();
-      let total = emptyUsage();
-      let allComplex = dec(0);
-      let actual = dec(0);
-      const complex = typeof router['complex'] === 'string' ? router['complex'] : null;
-      const faq = typeof router['faq'] === 'string' ? router['faq'] : null;
-      const complexPrice = complex ? priceFor(complex, new Date(this.now()), table) : null;
-      for (const r of usage) {
-        const day = String(r['day']);
-        const rate = rateOn(rates, day);
-        const u = this.usage(r, rate);
-        const d = days.get(day);
-        days.set(day, {
-          ...(d ? addUsage(d, u) : u),
-          day,
-          live: day >= settled,
-          rate: rate ? { kztPerUsd: rate.kztPerUsd, date: rate.date } : null,
-        });
-        if (day < from) continue;
-        total = addUsage(total, u);
-        const model = String(r['model']);
-        const mk = `${String(r['provider'])}/${model}`;
-        const m = models.get(mk);
-        models.set(mk, { ...(m ? addUsage(m, u) : u), provider: String(r['provider']), model });
-        const raw = String(r['stage']);
-        const stage =
-          raw === 'classifier'
-            ? 'classifier'
-            : raw === 'answer'
-              ? model === complex
-                ? 'complex'
-                : model === faq
-                  ? 'faq'
-                  : 'answer'
-              : raw === 'question_embedding'
-                ? 'embedding'
-                : KNOWLEDGE_STAGES.has(raw)
-                  ? 'knowledge'
-                  : r['event_type'] === 'embedding'
-                    ? 'embedding'
-                    : 'other';
-        const st = stages.get(stage);
-        stages.set(stage, { ...(st ? addUsage(st, u) : u), stage });
-        if (raw === 'answer' || raw === 'classifier') actual = actual.plus(u.usd);
-        if (raw === 'answer' && complexPrice) {
-          allComplex = allComplex.plus(
-            dec(u.inputTokens)
-              .mul(complexPrice.usd.input)
-              .plus(dec(u.outputTokens).mul(complexPrice.usd.output ?? '0'))
-              .div(1_000_000),
-          );
-        }
-      }
-
-      const inRange = [...days.keys()].filter((d) => d >= from && d <= to && d <= today);
-      const conv = convRows[0]!;
-      const n = Number(conv['n']);
-      const sketch: Sketch = {
-        count: n,
-        usd: n > 0 ? (conv['usd_q'] as string[]) : [],
-        kzt: n > 0 ? ((conv['kzt_q'] as string[] | null) ?? null) : [],
-      };
-      const top = (conv['top'] as Row[]).map((t) => ({
-        tenant: slug,
-        conversationId: String(t['id']),
-        calls: Number(t['calls']),
-        usd: String(t['usd']),
-        kzt: t['kzt'] === null ? null : String(t['kzt']),
-        firstAt: new Date(String(t['first_at'])).toISOString(),
-        lastAt: new Date(String(t['last_at'])).toISOString(),
-      }));
-
-      const replies = new Map<string, number>();
-      for (const r of replyRows) {
-        const model = String(r['model']);
-        const tier = !model ? 'no-llm' : model === complex ? 'complex' : 'faq';
-        replies.set(tier, (replies.get(tier) ?? 0) + Number(r['replies']));
-      }
-
-      // The month's spend against the budget: measured only for a tenant that has one.
-      const budget = parseBudget(s['budget'])
-        ? await budgetOf(slug, c, s, rates, this.now())
-        : { budget: null, usd: '0', kzt: '0', pct: null };
-      const missing = inRange.filter((d) => days.get(d)?.kzt === null);
-      const latest = rates[rates.length - 1] ?? null;
-      return {
-        host: '',
-        tenantCount: 1,
-        priceVersion: table.version,
-        rates: { missing, latest },
-        days: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
-        models: [...models.values()],
-        stages: [...stages.values()],
-        tenants: [
-          {
-            tenant: slug,
-            ...total,
-            conversations: n,
-            budget: budget.budget
-              ? {
-                  amount: budget.budget.amount,
-                  currency: budget.budget.currency,
-                  spent: budget.budget.currency === 'USD' ? budget.usd : budget.kzt,
-                  pct: budget.pct,
-                }
-              : null,
-          },
-        ],
-        conversations: { sketch, overTarget: conv['over'] === null ? null : Number(conv['over']), top },
-        router: {
-          replies: [...replies.entries()].map(([tier, count]) => ({ tier, count })),
-          savingUsd: str(complexPrice ? Decimal.max(allComplex.minus(actual), 0) : dec(0)),
-          allComplexUsd: str(allComplex),
-        },
-        errors: [],
-      };
+      return await tenantPart({ slug, from, to, pool, c, settled, rates, table, now: this.now() });
     } finally {
       c.release();
     }
@@ -562,7 +395,7 @@ export class CostEngine {
   async budget(slug: string): Promise<CostBudgetState> {
     const pool = await this.db(slug);
     await this.settle(slug);
-    return budgetOf(slug, pool, await this.settings(pool), await this.rateList(), this.now());
+    return budgetOf(slug, pool, await readSettings(pool), await this.rateList(), this.now());
   }
 
   async setBudget(slug: string, budget: CostBudget | null, by: string): Promise<CostBudget | null> {
@@ -602,7 +435,7 @@ export class CostEngine {
         await syncRouterPrices(pool, await this.tableFor(slug), this.now());
         await this.settle(slug);
         const rates = await this.rateList();
-        const s = await this.settings(pool);
+        const s = await readSettings(pool);
         const b = await budgetOf(slug, pool, s, rates, this.now());
         read += 1;
         await restoreIfNewMonth(slug, pool, s, b.month, this.deps.log);
