@@ -30,7 +30,8 @@ import { DocumentTable } from './DocumentTable';
 import { JobsPanel } from './JobsPanel';
 import { knowledgeHash, knowledgeTenantFromHash, sameTenant, sortDocuments, tenantsFromAgents } from './kb';
 import type { PickerTenant, TenantRef } from './kb';
-import { rememberedTenant, useKnowledge } from './kbStore';
+import { useKnowledge } from './kbStore';
+import { rememberedTenant } from './remembered';
 import { SearchPanel } from './SearchPanel';
 import { UploadPanel } from './UploadPanel';
 

@@ -17,7 +17,7 @@ import type {
   KbSearchView,
 } from '../../../../shared/contract';
 import type { CommandOutput } from '../../../../shared/contract';
-import { call, getApi, isConnectedApi, toErrorInfo } from '../../api';
+import { call, toErrorInfo } from '../../api';
 import { useConsole } from '../../app/store';
 import { busySetter } from '../../kit/busy';
 import { coalesced } from '../../kit/coalesce';
@@ -25,6 +25,8 @@ import { busyRunner, eventSubscription } from '../../kit/listStore';
 import { CHUNK_PAGE, mergeJobs, needsReload, sameTenant } from './kb';
 import type { TenantRef } from './kb';
 import { base64OfBytes, partRanges, refusalOf } from './upload';
+import { watchJobs, type JobsWatch } from './kbWatch';
+import { remember } from './remembered';
 import type { Refusal, UploadSource } from './upload';
 
 export type UploadState = 'refused' | 'waiting' | 'sending' | 'closing' | 'queued' | 'failed' | 'cancelled';
@@ -102,33 +104,6 @@ export interface KnowledgeState {
   ask(question: string): Promise<void>;
 }
 
-// ---------- the remembered tenant ----------
-
-const REMEMBER_KEY = 'truffles.knowledge.tenant';
-const browser = globalThis as unknown as {
-  localStorage?: { getItem(k: string): string | null; setItem(k: string, v: string): void };
-};
-
-/** The tenant chosen last time (null when none, or the storage cannot be read). */
-export function rememberedTenant(): TenantRef | null {
-  try {
-    const raw = browser.localStorage?.getItem(REMEMBER_KEY);
-    if (!raw) return null;
-    const v = JSON.parse(raw) as Partial<TenantRef>;
-    return typeof v.host === 'string' && typeof v.slug === 'string' ? { host: v.host, slug: v.slug } : null;
-  } catch {
-    return null;
-  }
-}
-
-function remember(t: TenantRef): void {
-  try {
-    browser.localStorage?.setItem(REMEMBER_KEY, JSON.stringify(t));
-  } catch {
-    /* storage refused: the choice lasts this session */
-  }
-}
-
 // ---------- the store ----------
 
 const events = eventSubscription();
@@ -137,10 +112,8 @@ const listLoad = coalesced();
 const sources = new Map<string, UploadSource>();
 let pumping = false;
 let uploadSeq = 1;
-/** The watch running now: its tenant, and how to make it again after the core ended it. */
-let watching: { tenant: TenantRef; again(): void } | null = null;
-/** How long after the core ended a watch it is made again. */
-const REWATCH_MS = 10_000;
+/** The watch running now (kbWatch.ts): made again when the core ended it. */
+let watching: JobsWatch | null = null;
 
 const noop = (): void => {};
 const FINISHED: readonly UploadState[] = ['refused', 'queued', 'failed', 'cancelled'];
@@ -319,61 +292,16 @@ export const useKnowledge = create<KnowledgeState>()((set, get) => {
 
     watch(t) {
       events.ensure(onEvent);
-      let stopped = false;
-      let watchId: string | null = null;
-      const start = (): void => {
-        void call('kb.watch', { slug: t.slug, host: t.host }).then(
-          (r) => {
-            if (stopped) void call('kb.unwatch', { watchId: r.watchId }).catch(noop);
-            else {
-              watchId = r.watchId;
-              if (sameTenant(get().tenant, t)) set({ watchError: null });
-            }
-          },
-          (err: unknown) => {
-            if (!stopped && sameTenant(get().tenant, t)) set({ watchError: toErrorInfo(err) });
-          },
-        );
-      };
-      start();
-      let againTimer: ReturnType<typeof setTimeout> | null = null;
-      const self = {
-        tenant: t,
-        again: (): void => {
-          watchId = null;
-          if (stopped || againTimer) return;
-          againTimer = setTimeout(() => {
-            againTimer = null;
-            if (!stopped) start();
-          }, REWATCH_MS);
+      const w = watchJobs(t, {
+        status: (error) => {
+          if (sameTenant(get().tenant, t)) set({ watchError: error });
         },
-      };
-      watching = self;
-      // In browser mode the watch ends with the socket: watch again on a new one, and read the
-      // list again (what changed meanwhile was not sent).
-      const api = getApi();
-      let dropped = false;
-      const connectionOff = isConnectedApi(api)
-        ? api.onConnection((state) => {
-            if (state === 'closed') dropped = true;
-            if (state === 'open' && dropped && !stopped) {
-              dropped = false;
-              watchId = null;
-              // This new watch is also the one a pending `again` would have made.
-              if (againTimer) clearTimeout(againTimer);
-              againTimer = null;
-              start();
-              void get().load({ quiet: true });
-            }
-          })
-        : noop;
+        reload: () => void get().load({ quiet: true }),
+      });
+      watching = w;
       return () => {
-        if (stopped) return;
-        stopped = true;
-        connectionOff();
-        if (againTimer) clearTimeout(againTimer);
-        if (watching === self) watching = null;
-        if (watchId) void call('kb.unwatch', { watchId }).catch(noop);
+        w.stop();
+        if (watching === w) watching = null;
       };
     },
 
