@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +20,11 @@ import {
   logsSinceCommand,
   machineIdCommand,
   mkdirCommand,
+  inPostgres,
+  N8N_SCHEMA_KEEP,
   n8nImportCommand,
+  n8nSchemaLoadCommand,
+  n8nSchemaSaveCommand,
   n8nSetActiveCommand,
   preflightCommand,
   pullCommand,
@@ -334,6 +349,85 @@ describe('a tenant stack', () => {
       code: 0,
       stdout: '',
     });
+  });
+
+  it("loads and saves the host's copy of n8n's schema through psql and pg_dump in the tenant's PostgreSQL", () => {
+    const file = `${NASTY}/cache/n8n-schema/abc.sql`;
+    const load = n8nSchemaLoadCommand(DIR, 'acme', file);
+    expect(load.slice(3)).toEqual([
+      'sh',
+      file,
+      ...inPostgres(
+        DIR,
+        'acme',
+        'exec psql -X -q -v ON_ERROR_STOP=1 --single-transaction -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+      ),
+    ]);
+    const save = n8nSchemaSaveCommand(DIR, 'acme', file);
+    expect(save.slice(3)).toEqual([
+      'sh',
+      file,
+      ...inPostgres(
+        DIR,
+        'acme',
+        'exec pg_dump --schema=n8n --no-owner --no-privileges -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+      ),
+    ]);
+    expect(scriptOf(load)).not.toContain(NASTY);
+    expect(scriptOf(save)).not.toContain(NASTY);
+  });
+
+  it('the save writes the drop line and the dump whole, 0600, or nothing; the newest copies stay (a real sh, stand-in dumps)', () => {
+    const dir = join(tmp, "it's a cache", 'n8n-schema');
+    const script = scriptOf(n8nSchemaSaveCommand(DIR, 'acme', join(dir, 'x.sql')));
+    const save = (name: string, ...dump: string[]): { code: number; stdout: string } =>
+      run(['sh', '-c', script, 'sh', join(dir, name), ...dump]);
+
+    expect(save('a.sql', 'printf', 'CREATE TABLE n8n.t ();\n').code).toBe(0);
+    expect(readFileSync(join(dir, 'a.sql'), 'utf8')).toBe(
+      'DROP SCHEMA IF EXISTS n8n;\nCREATE TABLE n8n.t ();\n',
+    );
+    expect(statSync(join(dir, 'a.sql')).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+
+    // pg_dump failing half-way: no copy, no temporary file left.
+    expect(save('b.sql', 'sh', '-c', 'echo partial; exit 3').code).not.toBe(0);
+    expect(existsSync(join(dir, 'b.sql'))).toBe(false);
+    expect(readdirSync(dir)).toEqual(['a.sql']);
+
+    // Beyond N8N_SCHEMA_KEEP copies, the least recently used go.
+    const oldest = new Date(Date.now() - 86_400_000);
+    utimesSync(join(dir, 'a.sql'), oldest, oldest);
+    for (let i = 0; i < N8N_SCHEMA_KEEP + 2; i++) {
+      expect(save(`k${i}.sql`, 'true').code).toBe(0);
+      const at = new Date(Date.now() - (N8N_SCHEMA_KEEP + 2 - i) * 60_000);
+      utimesSync(join(dir, `k${i}.sql`), at, at);
+    }
+    expect(save('last.sql', 'true').code).toBe(0);
+    const kept = readdirSync(dir).sort();
+    expect(kept).toHaveLength(N8N_SCHEMA_KEEP);
+    expect(kept).toContain('last.sql');
+    expect(kept).not.toContain('a.sql');
+    expect(kept).not.toContain('k0.sql');
+  });
+
+  it('the load feeds the copy to the command, says 44 when there is none, and passes a failure on', () => {
+    const dir = join(tmp, 'load');
+    mkdirSync(dir, { recursive: true });
+    const script = scriptOf(n8nSchemaLoadCommand(DIR, 'acme', join(dir, 'x.sql')));
+    writeFileSync(join(dir, 'c.sql'), 'DROP SCHEMA IF EXISTS n8n;\n');
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(join(dir, 'c.sql'), old, old);
+    expect(run(['sh', '-c', script, 'sh', join(dir, 'c.sql'), 'cat'])).toEqual({
+      code: 0,
+      stdout: 'DROP SCHEMA IF EXISTS n8n;\n',
+    });
+    // Used: it counts as new for the save's pruning.
+    expect(statSync(join(dir, 'c.sql')).mtimeMs).toBeGreaterThan(old.getTime() + 60_000);
+    expect(run(['sh', '-c', script, 'sh', join(dir, 'none.sql'), 'cat']).code).toBe(READ_MISSING_EXIT);
+    expect(
+      run(['sh', '-c', script, 'sh', join(dir, 'c.sql'), 'sh', '-c', 'cat >/dev/null; exit 3']).code,
+    ).toBe(3);
   });
 
   it('probes reachability from inside n8n with node and the targets as one JSON argument', () => {

@@ -1,5 +1,6 @@
 import { endsWithStdin } from '../tenants/lock';
 import { compose, DATA_SERVICES } from '../tenants/compose';
+import { inPostgres } from '../tenants/commands';
 import { script, type Argv } from './commands';
 
 /**
@@ -9,23 +10,10 @@ import { script, type Argv } from './commands';
  * commands.ts: exact argument arrays, constant scripts reading only their positional arguments.
  */
 
+export { inPostgres };
+
 /** Where the restore puts the dump inside the database container (pg_restore -j needs a file). */
 export const IN_CONTAINER_DUMP = '/tmp/truffles-restore.dump';
-
-/** argv that runs a sh script in the tenant's database container, with args as $1, $2…. */
-export function inPostgres(dir: string, slug: string, shellScript: string, ...args: string[]): string[] {
-  return compose(
-    dir,
-    slug,
-    'exec',
-    '-T',
-    'postgres',
-    'sh',
-    '-c',
-    shellScript,
-    ...(args.length ? ['sh', ...args] : []),
-  );
-}
 
 /**
  * Stops what uses the data (n8n and every service but the data services, given as "$1", an

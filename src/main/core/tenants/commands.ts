@@ -87,6 +87,72 @@ export function startStopCommand(dir: string, slug: string, run: boolean): strin
   return compose(dir, slug, run ? 'start' : 'stop');
 }
 
+/** argv that runs a sh script in the tenant's database container, with args as $1, $2…. */
+export function inPostgres(dir: string, slug: string, shellScript: string, ...args: string[]): string[] {
+  return compose(
+    dir,
+    slug,
+    'exec',
+    '-T',
+    'postgres',
+    'sh',
+    '-c',
+    shellScript,
+    ...(args.length ? ['sh', ...args] : []),
+  );
+}
+
+/**
+ * The host's copy of n8n's schema as n8n's CLI left it after migrating an empty database and
+ * importing a set of workflows (n8nSchemaSaveCommand), loaded into a tenant's empty `n8n` schema in
+ * one transaction: the file starts by dropping that schema, which fails (and the load with it)
+ * unless it is empty. Exits READ_MISSING_EXIT when there is no such copy.
+ */
+export function n8nSchemaLoadCommand(dir: string, slug: string, file: string): string[] {
+  return [
+    'sh',
+    '-c',
+    // Used copies are touched: the save keeps the newest.
+    'f=$1; shift; test -f "$f" || exit 44; "$@" < "$f" || exit $?; touch -c -- "$f" 2>/dev/null; exit 0',
+    'sh',
+    file,
+    ...inPostgres(
+      dir,
+      slug,
+      'exec psql -X -q -v ON_ERROR_STOP=1 --single-transaction -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+    ),
+  ];
+}
+
+/** How many copies of n8n's schema a host keeps (each is a few hundred KB). */
+export const N8N_SCHEMA_KEEP = 20;
+
+/**
+ * pg_dump of the tenant's `n8n` schema (no owner, no grants) into `file` on the host, 0600, whole
+ * or not at all (a temporary file renamed), after a line that drops the empty schema it is loaded into.
+ */
+export function n8nSchemaSaveCommand(dir: string, slug: string, file: string): string[] {
+  return [
+    'sh',
+    '-c',
+    [
+      `N8N_SCHEMA_KEEP=${N8N_SCHEMA_KEEP}`,
+      'f=$1; shift; d=$(dirname -- "$f"); mkdir -p -m 0700 -- "$d" || exit 1',
+      't="$f.$$.tmp"; trap \'rm -f -- "$t"\' EXIT',
+      '(umask 077; { printf "%s\\n" "DROP SCHEMA IF EXISTS n8n;"; "$@"; } > "$t") && mv -f -- "$t" "$f" || exit 1',
+      // The newest copies stay (one per n8n image and set of workflows); older ones go.
+      'cd -- "$d" && ls -1t -- *.sql 2>/dev/null | tail -n +$((N8N_SCHEMA_KEEP + 1)) | while read -r x; do rm -f -- "$x"; done; exit 0',
+    ].join('\n'),
+    'sh',
+    file,
+    ...inPostgres(
+      dir,
+      slug,
+      'exec pg_dump --schema=n8n --no-owner --no-privileges -U "$POSTGRES_USER" -d "$POSTGRES_DB"',
+    ),
+  ];
+}
+
 /** A one-off n8n container of the tenant, removed when done, labelled for the tenant's next lock. */
 function n8nOneOff(dir: string, slug: string, ...args: string[]): string[] {
   return compose(

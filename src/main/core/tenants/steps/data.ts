@@ -5,7 +5,13 @@ import type pg from 'pg';
 import { CoreError } from '../../errors';
 import { withTenantPg } from '../../tenantdata/postgres';
 import { withTenantQdrant } from '../../tenantdata/qdrant';
-import { n8nImportCommand, n8nSetActiveCommand } from '../commands';
+import {
+  n8nImportCommand,
+  n8nSchemaLoadCommand,
+  n8nSchemaSaveCommand,
+  n8nSetActiveCommand,
+  READ_MISSING_EXIT,
+} from '../commands';
 import { mkdirHost, removeInside, writeHostFile } from '../hostfs';
 import type { TenantRuntime } from '../runtime';
 import type { Ctx } from './context';
@@ -132,16 +138,96 @@ export async function stepWorkflows(rt: TenantRuntime, ctx: Ctx): Promise<string
     return `${workflows} workflows, ${credentials} credentials: unchanged, n8n keeps them`;
   }
   if (files.length === 0 && ctx.deactivate.length === 0) return 'no workflows';
+  const wf = files.filter((f) => f.kind === 'workflows');
   const creds = files.filter((f) => f.kind === 'credentials');
   // n8n's CLI boots once per command (seconds of CPU in the tenant's limited container). With
-  // workflows to import, their run makes n8n's tables and the credentials then go in by SQL (by a
-  // second CLI run where the tables do not look as expected); with none, the CLI imports it all.
-  const credsBySql = workflows > 0 && creds.length > 0;
-  await runImport(rt, ctx, credsBySql ? files.filter((f) => f.kind === 'workflows') : files);
-  const viaSql = credsBySql && (await storeCredentials(ctx, creds));
-  if (credsBySql && !viaSql) await runImport(rt, ctx, creds);
+  // workflows to import, n8n's tables and the workflows come from the host's copy of what that
+  // CLI made for another tenant of the same images and workflows, or from one CLI run (which
+  // leaves such a copy), and the credentials then go in by SQL (by a second CLI run where the
+  // tables do not look as expected); with none, the CLI imports it all.
+  let how = '';
+  if (wf.length) how = await importWorkflows(rt, ctx, wf, ids);
+  else await runImport(rt, ctx, files);
+  const viaSql = wf.length > 0 && creds.length > 0 && (await storeCredentials(ctx, creds));
+  if (wf.length && creds.length && !viaSql) await runImport(rt, ctx, creds);
   const active = await setWorkflowsActive(ctx, ids, ctx.deactivate);
-  return `${workflows} workflows (${active}), ${credentials} credentials${viaSql ? ' (SQL)' : ''}`;
+  return `${workflows} workflows (${active}${how}), ${credentials} credentials${viaSql ? ' (SQL)' : ''}`;
+}
+
+/**
+ * Where the host keeps n8n's schema as its CLI made it from an empty database with these
+ * workflows: named by a SHA-256 over the n8n and PostgreSQL images (their ids, so a re-pushed tag
+ * is another copy) and the workflow files. Workflow files hold no secret (credentials do, and
+ * never go into the copy).
+ */
+async function n8nSchemaFile(ctx: Ctx, wf: readonly ImportFile[]): Promise<string> {
+  const docker = await ctx.transport.docker();
+  const h = createHash('sha256');
+  for (const ref of [ctx.images.n8n, ctx.images.postgres]) {
+    const id = await docker
+      .getImage(ref)
+      .inspect()
+      .then((i) => i.Id)
+      .catch(() => ref);
+    h.update(`${ref}\0${id}\0`);
+  }
+  for (const f of wf) h.update(`${f.name}\0${f.text}\0`);
+  return posix.join(ctx.host.stateDir, 'cache', 'n8n-schema', `${h.digest('hex')}.sql`);
+}
+
+/**
+ * n8n's tables with the workflows in them. Into an empty `n8n` schema (a new tenant), the host's
+ * copy loads in one transaction, checked to hold every workflow; without a copy, or when it does
+ * not load, n8n's CLI imports them and, the schema having been empty, a copy is saved for the
+ * next tenant. Where n8n's tables exist (an update, a resumed create), the CLI imports as before.
+ */
+async function importWorkflows(
+  rt: TenantRuntime,
+  ctx: Ctx,
+  wf: readonly ImportFile[],
+  ids: readonly string[],
+): Promise<string> {
+  const { slug } = ctx.input;
+  const empty = await withPg(ctx, async (db) => {
+    const r = await db.query<{ n: string }>(
+      "select count(*) as n from pg_class c join pg_namespace s on s.oid = c.relnamespace where s.nspname = 'n8n'",
+    );
+    return Number(r.rows[0]?.n ?? 1) === 0;
+  });
+  const file = empty ? await n8nSchemaFile(ctx, wf) : null;
+  if (file) {
+    const r = await ctx.transport.exec(n8nSchemaLoadCommand(ctx.dir, slug, file), { timeoutMs: 5 * 60_000 });
+    if (r.code === 0 && (await holdsWorkflows(ctx, ids))) return ', n8n schema from the host copy';
+    if (r.code !== READ_MISSING_EXIT)
+      rt.log(
+        slug,
+        'warn',
+        `The host's copy of n8n's schema did not load (${(r.stderr || r.stdout).trim().split('\n').pop() ?? `exit ${r.code}`}); n8n's CLI imports instead.`,
+      );
+  }
+  await runImport(rt, ctx, wf);
+  if (!file) return '';
+  const saved = await ctx.transport.exec(n8nSchemaSaveCommand(ctx.dir, slug, file), {
+    timeoutMs: 5 * 60_000,
+  });
+  if (saved.code !== 0)
+    rt.log(
+      slug,
+      'warn',
+      `Keeping a copy of n8n's schema failed: ${saved.stderr.trim().split('\n').pop() ?? ''}`,
+    );
+  return '';
+}
+
+/** Whether n8n's workflow table holds every one of `ids`. */
+async function holdsWorkflows(ctx: Ctx, ids: readonly string[]): Promise<boolean> {
+  return withPg(ctx, async (db) => {
+    const r = await db.query<{ n: string }>(
+      'select count(*) as n from n8n.workflow_entity where id = any($1::text[])',
+      [[...ids]],
+    );
+    return Number(r.rows[0]?.n ?? 0) === new Set(ids).size;
+  }).catch(() => false);
 }
 
 /** n8n's CLI imports these files (credentials, then workflows) in a one-off container of the tenant's n8n. */
