@@ -208,6 +208,10 @@ describe('tenant factory on the real test host (edge and Qdrant are stand-ins)',
     const res = await throughEdge(view.domain, '/webhook/truffles-health');
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ status: 'ok', tenant: slug });
+    // Only webhooks are routed: n8n's own endpoints (health, its REST API — an owner-less n8n's
+    // setup among them — and the editor's page) are not reachable from outside.
+    for (const path of ['/healthz', '/rest/settings', '/rest/login', '/'])
+      expect((await throughEdge(view.domain, path)).status, path).toBe(404);
     // Another name on the same edge does not reach it.
     expect((await throughEdge(`other-${slug}.${TEST_BASE_DOMAIN}`, '/webhook/truffles-health')).status).toBe(
       404,
