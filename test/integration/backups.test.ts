@@ -156,12 +156,12 @@ async function startedAt(s: string): Promise<string[]> {
   );
 }
 
-async function postgresContainer(s: string): Promise<Docker.Container> {
+async function serviceContainer(s: string, service = 'postgres'): Promise<Docker.Container> {
   const docker = await tr.docker();
   const [c] = await docker.listContainers({
-    filters: { label: [`com.docker.compose.project=${s}`, 'com.docker.compose.service=postgres'] },
+    filters: { label: [`com.docker.compose.project=${s}`, `com.docker.compose.service=${service}`] },
   });
-  if (!c) throw new Error(`no postgres container for ${s}`);
+  if (!c) throw new Error(`no ${service} container for ${s}`);
   return docker.getContainer(c.Id);
 }
 
@@ -284,9 +284,10 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
     });
     await withQdrant(slug, (q) => q.delete('knowledge', { wait: true, points: [1, 2] }));
     expect(await contents(slug)).not.toEqual(before);
-    const postgresCpus = (): Promise<number> =>
-      postgresContainer(slug).then(async (c) => (await c.inspect()).HostConfig.NanoCpus ?? 0);
-    const limit = await postgresCpus();
+    const cpusOf = (service = 'postgres'): Promise<number> =>
+      serviceContainer(slug, service).then(async (c) => (await c.inspect()).HostConfig.NanoCpus ?? 0);
+    const limit = await cpusOf();
+    const n8nLimit = await cpusOf('n8n');
     const lines: string[] = [];
     const off = core.onEvent((e) => {
       if (e.type === 'log' && e.source === `backup:${slug}`) lines.push(e.message);
@@ -317,7 +318,13 @@ describe('backups on the real test host (Qdrant and the edge are stand-ins)', ()
       lines.some((l) => /^PostgreSQL may use \d+ CPUs during the restore/.test(l)),
       lines.join('\n'),
     ).toBe(limit < Number((await tr.exec(['nproc'])).stdout.trim()) * 1e9);
-    expect(await postgresCpus()).toBe(limit);
+    expect(await cpusOf()).toBe(limit);
+    // So was n8n's, for its boot until the route answered.
+    expect(n8nLimit).toBeGreaterThan(0);
+    expect(lines.some((l) => /^n8n may use \d+ CPUs during the restore/.test(l), lines.join('\n'))).toBe(
+      n8nLimit < Number((await tr.exec(['nproc'])).stdout.trim()) * 1e9,
+    );
+    expect(await cpusOf('n8n')).toBe(n8nLimit);
     const left = await tr.exec(compose(tenantDir(STATE, slug), slug, 'exec', '-T', 'postgres', 'ls', '/tmp'));
     expect(left.code).toBe(0);
     expect(left.stdout).not.toContain('truffles-restore.dump');

@@ -127,32 +127,38 @@ async function copyDumpIn(
  * While n8n is stopped nothing else of the tenant wants the CPU its plan allows PostgreSQL
  * (0.5 CPU on starter), and pg_restore — COPY and the index builds — is bound by it: the
  * container may use every CPU of the host for the restore (under contention the kernel still
- * shares them out among containers by weight). Returns the container and the limit its compose
- * file declares (what goes back afterwards, also when an earlier restore died before putting it
- * back), or null when there is no limit or Docker refused (the restore then runs at the limit).
+ * shares them out among containers by weight). Likewise n8n's boot after the restore, until its
+ * route answers, as a create's (tenants/steps/stack.ts). Returns the container and the limit its
+ * compose file declares (what goes back afterwards, also when an earlier restore died before
+ * putting it back), or null when there is no limit or Docker refused (it then runs at the limit).
  */
-async function liftCpuLimit(
+export async function liftCpuLimit(
   d: BackupDeps,
   t: HostTransport,
   dir: string,
   slug: string,
+  service: 'postgres' | 'n8n' = 'postgres',
 ): Promise<{ container: string; cpus: string } | null> {
-  const r = await t.exec(liftCpuLimitCommand(dir, slug), { timeoutMs: 60_000 });
+  const name = service === 'postgres' ? 'PostgreSQL' : 'n8n';
+  const r = await t
+    .exec(liftCpuLimitCommand(dir, slug, service), { timeoutMs: 60_000 })
+    .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
   if (r.code !== 0) {
-    log(d, slug, 'warn', `PostgreSQL keeps its CPU limit for the restore: ${r.stderr.trim().slice(-200)}`);
+    log(d, slug, 'warn', `${name} keeps its CPU limit for the restore: ${r.stderr.trim().slice(-200)}`);
     return null;
   }
   const lifted = parseLifted(r.stdout);
   if (!lifted) return null;
-  log(d, slug, 'info', `PostgreSQL may use ${lifted.n} CPUs during the restore (its limit: ${lifted.cpus})`);
+  log(d, slug, 'info', `${name} may use ${lifted.n} CPUs during the restore (its limit: ${lifted.cpus})`);
   return { container: lifted.container, cpus: lifted.cpus };
 }
 
-async function putCpuLimitBack(
+export async function putCpuLimitBack(
   d: BackupDeps,
   t: HostTransport,
   slug: string,
   lifted: { container: string; cpus: string },
+  service: 'postgres' | 'n8n' = 'postgres',
 ): Promise<void> {
   const r = await t
     .exec(setCpusCommand(lifted.container, lifted.cpus), { timeoutMs: 60_000 })
@@ -162,7 +168,7 @@ async function putCpuLimitBack(
       d,
       slug,
       'error',
-      `PostgreSQL's CPU limit could not be put back to ${lifted.cpus}: ${r.stderr.trim().slice(-200)}. The next restore puts it back, or: docker update --cpus ${lifted.cpus} ${lifted.container}`,
+      `${service === 'postgres' ? 'PostgreSQL' : 'n8n'}'s CPU limit could not be put back to ${lifted.cpus}: ${r.stderr.trim().slice(-200)}. The next restore puts it back, or: docker update --cpus ${lifted.cpus} ${lifted.container}`,
     );
 }
 

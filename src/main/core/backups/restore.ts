@@ -11,7 +11,7 @@ import { appendReportCommand } from './commands';
 import type { RestoreReport } from './config';
 import { execOk, log, type BackupDeps } from './context';
 import { runAgent } from './create';
-import { restoreData } from './data';
+import { liftCpuLimit, putCpuLimitBack, restoreData } from './data';
 import { putFilesBackCommand, startStackCommand, stopDataUsersCommand, stopN8nCommand } from './datacommands';
 import { stage } from './stage';
 
@@ -89,21 +89,27 @@ export async function restore(
     await execOk(t, 'backup.restore-start', `Starting '${slug}'`, startStackCommand(dir, slug), {
       timeoutMs: 10 * 60_000,
     });
-    log(d, slug, 'info', 'Waiting for every service to be healthy');
-    await d.tenants.waitHealthy(t, slug);
-    log(d, slug, 'info', 'Healthy; checking the route');
-    const restoredRecord = await readHostFile(t, posix.join(dir, 'tenant.json'));
-    const restored = restoredRecord
-      ? (JSON.parse(restoredRecord) as { state?: string; domain?: string })
-      : record;
-    if (restored.state === 'suspended') await t.exec(stopN8nCommand(dir, slug), { timeoutMs: 5 * 60_000 });
-    // n8n answers its webhooks some seconds after it reports healthy: the route is awaited as a
-    // create awaits it (n8n's own log line, then the edge asked again soon), for as long as n8n
-    // makes progress.
-    else
-      await d.tenants.waitRoute(t, host.stateDir, slug, restored.domain ?? record.domain, (note) =>
-        log(d, slug, 'info', note),
-      );
+    // n8n boots as in a create: with every CPU of the host until its route answers.
+    const n8nLifted = await liftCpuLimit(d, t, dir, slug, 'n8n');
+    try {
+      log(d, slug, 'info', 'Waiting for every service to be healthy');
+      await d.tenants.waitHealthy(t, slug);
+      log(d, slug, 'info', 'Healthy; checking the route');
+      const restoredRecord = await readHostFile(t, posix.join(dir, 'tenant.json'));
+      const restored = restoredRecord
+        ? (JSON.parse(restoredRecord) as { state?: string; domain?: string })
+        : record;
+      if (restored.state === 'suspended') await t.exec(stopN8nCommand(dir, slug), { timeoutMs: 5 * 60_000 });
+      // n8n answers its webhooks some seconds after it reports healthy: the route is awaited as a
+      // create awaits it (n8n's own log line, then the edge asked again soon), for as long as n8n
+      // makes progress.
+      else
+        await d.tenants.waitRoute(t, host.stateDir, slug, restored.domain ?? record.domain, (note) =>
+          log(d, slug, 'info', note),
+        );
+    } finally {
+      if (n8nLifted) await putCpuLimitBack(d, t, slug, n8nLifted, 'n8n');
+    }
     log(d, slug, 'info', 'Recording the report');
     const report: RestoreReport = {
       tenant: slug,
