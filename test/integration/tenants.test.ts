@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../src/main/core/core';
 import { CoreError } from '../../src/main/core/errors';
 import type { HostTransport } from '../../src/main/core/hosts/transport';
-import { readHostFile } from '../../src/main/core/tenants/hostfs';
+import { compose } from '../../src/main/core/tenants/compose';
+import { readHostFile, writeHostFile } from '../../src/main/core/tenants/hostfs';
 import type { Result } from '../../src/shared/contract';
 import { PassphraseProvider } from '../../src/main/core/secrets/provider';
 import { leftovers, NOTHING, TEST_BASE_DOMAIN, tenantHost, uniqueSlug } from '../helpers/tenants';
@@ -223,6 +225,28 @@ describe('tenant factory on the real test host (edge and Qdrant are stand-ins)',
     const v = await core.tenants.verify(slug);
     expect(v.checks.filter((c) => !c.ok)).toEqual([]);
     expect(v.ok).toBe(true);
+    expect(v.checks.find((c) => c.name === 'exposure')).toMatchObject({ ok: true });
+
+    // A tenant from before the webhooks-only route (its whole domain to n8n): verify says so.
+    const composeFile = `/opt/truffles/tenants/${slug}/compose.yaml`;
+    const rendered = (await readHostFile(tr, composeFile)) ?? '';
+    const widened = rendered.replace(' && (PathPrefix(`/webhook/`) || PathPrefix(`/webhook-waiting/`))', '');
+    expect(widened).not.toBe(rendered);
+    await writeHostFile(tr, composeFile, widened, 0o640);
+    const up = await tr.exec(
+      compose(`/opt/truffles/tenants/${slug}`, slug, 'up', '--detach', '--no-deps', 'n8n'),
+    );
+    expect(up.code, up.stderr).toBe(0);
+    for (let i = 0; (await throughEdge(view.domain, '/rest/settings')).status !== 200; i++) {
+      expect(i, 'n8n never answered /rest/settings through the widened route').toBeLessThan(240);
+      await sleep(500);
+    }
+    const open = await core.tenants.verify(slug);
+    expect(open.ok).toBe(false);
+    expect(open.checks.find((c) => c.name === 'exposure')).toMatchObject({ ok: false });
+    expect(open.checks.find((c) => c.name === 'exposure')?.detail).toMatch(
+      /open to anyone.*Update the tenant/,
+    );
 
     // Delete leaves nothing of it on the host.
     await core.tenants.delete(slug, slug);

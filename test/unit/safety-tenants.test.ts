@@ -57,6 +57,30 @@ describe('every service, volume and network of a tenant carries the tenant label
     for (const [, n] of own) expect(n.labels?.[TENANT_LABEL]).toBe('acme-shop');
     expect(doc.networks.web_gateway?.labels).toBeUndefined();
   });
+
+  it("routes only the tenant's webhooks to n8n, whose editor is off: its REST API and setup are not public", async () => {
+    const files = await renderTenant(join(ROOT, 'templates'), {
+      slug: 'acme-shop',
+      domain: 'acme-shop.bots.test',
+      plan: 'starter',
+      images: { n8n: 'n', postgres: 'p', qdrant: 'q', redis: 'r', traefik: 't' },
+      modules,
+      env: {},
+      timezone: 'Asia/Almaty',
+    });
+    const n8n = (
+      parse(files.compose) as {
+        services: Record<string, { labels: Record<string, string>; environment: Record<string, string> }>;
+      }
+    ).services.n8n;
+    const routers = Object.entries(n8n?.labels ?? {}).filter(([k]) =>
+      /^traefik\.http\.routers\.[^.]+\.rule$/.test(k),
+    );
+    expect(routers.map(([, rule]) => rule)).toEqual([
+      'Host(`${TENANT_DOMAIN}`) && (PathPrefix(`/webhook/`) || PathPrefix(`/webhook-waiting/`))',
+    ]);
+    expect(n8n?.environment.N8N_DISABLE_UI).toBe('true');
+  });
 });
 
 /** Issue 11 item 12: the route is waited for while n8n makes progress, not by a fixed clock. */

@@ -51,13 +51,13 @@ export function routeWaitDecision(
 /** The webhook core_admin answers on, used to prove the route reaches this tenant's n8n. */
 export const HEALTH_WEBHOOK = '/webhook/truffles-health';
 
-/** An HTTPS request with the tenant's Host name through the edge on the host, answered by its n8n. */
-export async function checkRoute(
+/** A GET with the tenant's Host name (and SNI) through the edge on the host: its status and body (64 KiB at most). */
+async function edgeGet(
   t: HostTransport,
   stateDir: string,
-  slug: string,
   domain: string,
-): Promise<{ ok: boolean; detail: string }> {
+  path: string,
+): Promise<{ status: number; body: string }> {
   const edgeText = await readHostFile(t, posix.join(stateDir, 'edge', 'edge.json'));
   const httpsPort = edgeText
     ? Number((JSON.parse(edgeText) as { httpsPort?: unknown }).httpsPort) || 443
@@ -65,12 +65,12 @@ export async function checkRoute(
   const tunnel = await t.tunnel('127.0.0.1', httpsPort);
   try {
     const { request } = await import('node:https');
-    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    return await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
         {
           host: '127.0.0.1',
           port: tunnel.localPort,
-          path: HEALTH_WEBHOOK,
+          path,
           method: 'GET',
           servername: domain,
           headers: { host: domain },
@@ -89,6 +89,20 @@ export async function checkRoute(
       req.on('error', reject);
       req.end();
     });
+  } finally {
+    tunnel.close();
+  }
+}
+
+/** An HTTPS request with the tenant's Host name through the edge on the host, answered by its n8n. */
+export async function checkRoute(
+  t: HostTransport,
+  stateDir: string,
+  slug: string,
+  domain: string,
+): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const res = await edgeGet(t, stateDir, domain, HEALTH_WEBHOOK);
     let tenant: unknown = null;
     try {
       tenant = (JSON.parse(res.body) as { tenant?: unknown }).tenant;
@@ -103,8 +117,34 @@ export async function checkRoute(
     };
   } catch (err) {
     return { ok: false, detail: `https://${domain}${HEALTH_WEBHOOK}: ${(err as Error).message}` };
-  } finally {
-    tunnel.close();
+  }
+}
+
+/** An n8n endpoint that answers anyone (its public settings) while n8n's REST API is reachable. */
+export const EXPOSURE_PROBE = '/rest/settings';
+
+/**
+ * Whether n8n's own endpoints (its REST API, the editor) are out of the internet's reach, as the
+ * webhooks-only route keeps them: a tenant whose compose file predates that route answers
+ * EXPOSURE_PROBE through the edge — and an n8n with no owner yet can be taken over by its first
+ * visitor. An update renders the route again.
+ */
+export async function checkExposure(
+  t: HostTransport,
+  stateDir: string,
+  domain: string,
+): Promise<{ ok: boolean; detail: string }> {
+  const url = `https://${domain}${EXPOSURE_PROBE}`;
+  try {
+    const res = await edgeGet(t, stateDir, domain, EXPOSURE_PROBE);
+    if (res.status === 200)
+      return {
+        ok: false,
+        detail: `${url} → 200 from n8n: its REST API and editor are open to anyone (an n8n with no owner can be taken over). Update the tenant: the new route lets only webhooks through.`,
+      };
+    return { ok: true, detail: `only webhooks are routed (${url} → ${res.status})` };
+  } catch (err) {
+    return { ok: false, detail: `${url} could not be checked: ${(err as Error).message}` };
   }
 }
 

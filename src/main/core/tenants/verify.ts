@@ -4,12 +4,12 @@ import { serviceViews } from './containers';
 import { listDirs, readHostFile, tenantDir, tenantsDir } from './hostfs';
 import type { TenantQueries } from './queries';
 import { parseEnvFile } from './resources';
-import { checkRoute } from './route';
+import { checkExposure, checkRoute } from './route';
 import { SlugSchema } from './slug';
 
 /**
  * Prove a tenant is healthy and isolated: every service healthy, the route answered by its own
- * n8n, only n8n on web_gateway, a private network with no way out, secrets shared with no
+ * n8n and n8n's own endpoints (REST API, editor) not reachable through the edge, only n8n on web_gateway, a private network with no way out, secrets shared with no
  * other tenant on the host, and — from inside its n8n — no other tenant's PostgreSQL, Qdrant
  * or Redis reachable (while its own are).
  */
@@ -39,6 +39,8 @@ export async function verifyTenant(
 
   const route = await checkRoute(t, host.stateDir, slug, record.domain);
   add('route', route.ok, route.detail);
+  const exposure = await checkExposure(t, host.stateDir, record.domain);
+  add('exposure', exposure.ok, exposure.detail);
 
   const docker = await t.docker();
   const mine = await docker.listContainers({

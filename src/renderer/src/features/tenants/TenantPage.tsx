@@ -29,7 +29,7 @@ import { TenantHealth } from '../health';
 /** How often a tenant's status is read while its page is open and visible. */
 export const TENANT_STATUS_INTERVAL_MS = 15_000;
 
-const KNOWN_CHECKS = ['health', 'route', 'gateway', 'network', 'secrets', 'isolation'] as const;
+const KNOWN_CHECKS = ['health', 'route', 'exposure', 'gateway', 'network', 'secrets', 'isolation'] as const;
 type KnownCheck = (typeof KNOWN_CHECKS)[number];
 
 function Fact({

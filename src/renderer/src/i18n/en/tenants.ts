@@ -252,6 +252,7 @@ export const tenants = {
     checks: {
       health: 'Health',
       route: 'Route',
+      exposure: 'Only webhooks public',
       gateway: 'Edge network',
       network: 'Private network',
       secrets: 'Secrets',

@@ -254,6 +254,7 @@ export const tenants: Shape<typeof en> = {
     checks: {
       health: 'Здоровье',
       route: 'Маршрут',
+      exposure: 'Снаружи только вебхуки',
       gateway: 'Сеть шлюза',
       network: 'Закрытая сеть',
       secrets: 'Секреты',
