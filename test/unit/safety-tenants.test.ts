@@ -33,9 +33,8 @@ describe('every service, volume and network of a tenant carries the tenant label
   beforeAll(async () => {
     modules = resolveModules(await loadModules(join(ROOT, 'modules')), [], 'starter');
   });
-
-  it('renders org.truffles.tenant=<slug> on all of them, but not on the external web_gateway', async () => {
-    const files = await renderTenant(join(ROOT, 'templates'), {
+  const renderAcme = (): ReturnType<typeof renderTenant> =>
+    renderTenant(join(ROOT, 'templates'), {
       slug: 'acme-shop',
       domain: 'acme-shop.bots.test',
       plan: 'starter',
@@ -44,6 +43,9 @@ describe('every service, volume and network of a tenant carries the tenant label
       env: {},
       timezone: 'Asia/Almaty',
     });
+
+  it('renders org.truffles.tenant=<slug> on all of them, but not on the external web_gateway', async () => {
+    const files = await renderAcme();
     const doc = parse(files.compose) as {
       services: Record<string, { labels: Record<string, string> }>;
       volumes: Record<string, { labels: Record<string, string> }>;
@@ -59,15 +61,7 @@ describe('every service, volume and network of a tenant carries the tenant label
   });
 
   it("routes only the tenant's webhooks to n8n, whose editor is off: its REST API and setup are not public", async () => {
-    const files = await renderTenant(join(ROOT, 'templates'), {
-      slug: 'acme-shop',
-      domain: 'acme-shop.bots.test',
-      plan: 'starter',
-      images: { n8n: 'n', postgres: 'p', qdrant: 'q', redis: 'r', traefik: 't' },
-      modules,
-      env: {},
-      timezone: 'Asia/Almaty',
-    });
+    const files = await renderAcme();
     const n8n = (
       parse(files.compose) as {
         services: Record<string, { labels: Record<string, string>; environment: Record<string, string> }>;
