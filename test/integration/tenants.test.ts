@@ -237,8 +237,8 @@ describe('tenant factory on the real test host (edge and Qdrant are stand-ins)',
       compose(`/opt/truffles/tenants/${slug}`, slug, 'up', '--detach', '--no-deps', 'n8n'),
     );
     expect(up.code, up.stderr).toBe(0);
-    for (let i = 0; (await throughEdge(view.domain, '/rest/settings')).status !== 200; i++) {
-      expect(i, 'n8n never answered /rest/settings through the widened route').toBeLessThan(240);
+    for (let i = 0; (await throughEdge(view.domain, '/healthz')).status !== 200; i++) {
+      expect(i, 'n8n never answered /healthz through the widened route').toBeLessThan(240);
       await sleep(500);
     }
     const open = await core.tenants.verify(slug);

@@ -120,8 +120,8 @@ export async function checkRoute(
   }
 }
 
-/** An n8n endpoint that answers anyone (its public settings) while n8n's REST API is reachable. */
-export const EXPOSURE_PROBE = '/rest/settings';
+/** n8n's own health endpoint: it answers anyone, and no webhooks-only route lets it through. */
+export const EXPOSURE_PROBE = '/healthz';
 
 /**
  * Whether n8n's own endpoints (its REST API, the editor) are out of the internet's reach, as the
@@ -140,7 +140,7 @@ export async function checkExposure(
     if (res.status === 200)
       return {
         ok: false,
-        detail: `${url} → 200 from n8n: its REST API and editor are open to anyone (an n8n with no owner can be taken over). Update the tenant: the new route lets only webhooks through.`,
+        detail: `${url} → 200 from n8n: its own endpoints (its REST API) are open to anyone, not only its webhooks. Update the tenant: the new route lets only webhooks through.`,
       };
     return { ok: true, detail: `only webhooks are routed (${url} → ${res.status})` };
   } catch (err) {
