@@ -4,6 +4,7 @@ import type { HostTransport } from '../hosts/transport';
 import { readHostFile } from '../tenants/hostfs';
 import { guardedByLock } from '../tenants/lock';
 import { DATA_SERVICES } from '../tenants/compose';
+import { liftCpus, putCpusBack, type CpuService, type LiftedCpus } from '../tenants/cpus';
 import { parseEnvFile } from '../tenants/resources';
 import type { BackupManifest } from './archive';
 import { execOk, log, type BackupDeps } from './context';
@@ -11,18 +12,15 @@ import {
   copyDumpInCommand,
   countPointsCommand,
   countRowsCommand,
-  liftCpuLimitCommand,
   pgRestoreCommand,
   qdrantKeyHeader,
   recreateDatabaseCommand,
   removeDumpInContainerCommand,
   restoreQdrantCommand,
-  setCpusCommand,
   startDataServicesCommand,
 } from './datacommands';
 import {
   compareCounts,
-  parseLifted,
   parsePointCounts,
   parseRowCounts,
   restoreJobs,
@@ -85,7 +83,7 @@ export async function restoreData(
   // pg_restore -j reads a file it can seek in, inside the database container: copied there (after
   // compose up, which may have recreated the container) and before the database is dropped, so
   // a full disk stops the restore while the data is still the tenant's own.
-  let lifted: { container: string; cpus: string } | null = null;
+  let lifted: LiftedCpus | null = null;
   try {
     const jobs = await copyDumpIn(d, t, dir, slug, stageDir);
     lifted = await liftCpuLimit(d, t, dir, slug);
@@ -128,48 +126,29 @@ async function copyDumpIn(
  * (0.5 CPU on starter), and pg_restore — COPY and the index builds — is bound by it: the
  * container may use every CPU of the host for the restore (under contention the kernel still
  * shares them out among containers by weight). Likewise n8n's boot after the restore, until its
- * route answers, as a create's (tenants/steps/stack.ts). Returns the container and the limit its
- * compose file declares (what goes back afterwards, also when an earlier restore died before
- * putting it back), or null when there is no limit or Docker refused (it then runs at the limit).
+ * route answers, as a create's (tenants/steps/stack.ts). The limit that goes back is the one its
+ * compose file declares, also when an earlier restore died before putting it back.
  */
-export async function liftCpuLimit(
+export function liftCpuLimit(
   d: BackupDeps,
   t: HostTransport,
   dir: string,
   slug: string,
-  service: 'postgres' | 'n8n' = 'postgres',
-): Promise<{ container: string; cpus: string } | null> {
-  const name = service === 'postgres' ? 'PostgreSQL' : 'n8n';
-  const r = await t
-    .exec(liftCpuLimitCommand(dir, slug, service), { timeoutMs: 60_000 })
-    .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
-  if (r.code !== 0) {
-    log(d, slug, 'warn', `${name} keeps its CPU limit for the restore: ${r.stderr.trim().slice(-200)}`);
-    return null;
-  }
-  const lifted = parseLifted(r.stdout);
-  if (!lifted) return null;
-  log(d, slug, 'info', `${name} may use ${lifted.n} CPUs during the restore (its limit: ${lifted.cpus})`);
-  return { container: lifted.container, cpus: lifted.cpus };
+  service: CpuService = 'postgres',
+): Promise<LiftedCpus | null> {
+  return liftCpus(t, dir, slug, service, 'during the restore', (level, message) =>
+    log(d, slug, level, message),
+  );
 }
 
-export async function putCpuLimitBack(
+export function putCpuLimitBack(
   d: BackupDeps,
   t: HostTransport,
   slug: string,
-  lifted: { container: string; cpus: string },
-  service: 'postgres' | 'n8n' = 'postgres',
+  lifted: LiftedCpus,
+  service: CpuService = 'postgres',
 ): Promise<void> {
-  const r = await t
-    .exec(setCpusCommand(lifted.container, lifted.cpus), { timeoutMs: 60_000 })
-    .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
-  if (r.code !== 0)
-    log(
-      d,
-      slug,
-      'error',
-      `${service === 'postgres' ? 'PostgreSQL' : 'n8n'}'s CPU limit could not be put back to ${lifted.cpus}: ${r.stderr.trim().slice(-200)}. The next restore puts it back, or: docker update --cpus ${lifted.cpus} ${lifted.container}`,
-    );
+  return putCpusBack(t, lifted, service, 'restore', (level, message) => log(d, slug, level, message));
 }
 
 async function restoreDatabase(

@@ -9,9 +9,10 @@ import { SlugSchema } from './slug';
 
 /**
  * Prove a tenant is healthy and isolated: every service healthy, the route answered by its own
- * n8n and n8n's own endpoints (REST API, editor) not reachable through the edge, only n8n on web_gateway, a private network with no way out, secrets shared with no
- * other tenant on the host, and — from inside its n8n — no other tenant's PostgreSQL, Qdrant
- * or Redis reachable (while its own are).
+ * n8n and n8n's own endpoints (REST API, editor) not reachable through the edge, only n8n on
+ * web_gateway, a private network with no way out, secrets shared with no other tenant on the
+ * host, and — from inside its n8n — no other tenant's PostgreSQL, Qdrant or Redis reachable
+ * (while its own are).
  */
 export async function verifyTenant(
   queries: TenantQueries,

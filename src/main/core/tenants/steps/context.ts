@@ -3,6 +3,7 @@ import { CREATE_STEPS, type CreateStep } from '../../../../shared/contract';
 import type { HostTransport } from '../../hosts/transport';
 import type { HostRecord } from '../../store/schema';
 import type { ImageKey } from '../catalog';
+import type { LiftedCpus } from '../cpus';
 import type { TenantLock } from '../lock';
 import type { LoadedModule } from '../modules';
 import type { TenantRecord } from '../record';
@@ -33,7 +34,7 @@ export interface Ctx {
   /** Set by the workflows step when n8n already holds them (an update that changes none). */
   workflowsKept?: boolean;
   /** n8n's container while its CPU limit is lifted for its boot, and the limit that goes back. */
-  cpuLifted?: { container: string; cpus: string } | null;
+  cpuLifted?: LiftedCpus | null;
   /** An update: the record's `updatedAt` its plan was checked against. */
   planned?: string;
 }

@@ -1,13 +1,8 @@
 import { join, posix } from 'node:path';
 import { CoreError } from '../../errors';
-import {
-  liftCpuLimitCommand,
-  parseLifted,
-  setCpusCommand,
-  startDataCommand,
-  startN8nCommand,
-} from '../commands';
+import { startDataCommand, startN8nCommand } from '../commands';
 import { DATA_SERVICES } from '../compose';
+import { liftCpus, putCpusBack } from '../cpus';
 import { waitHealthy } from '../health';
 import { mkdirHost, readHostFile, writeHostFile } from '../hostfs';
 import { renderTenant } from '../render';
@@ -122,16 +117,14 @@ export async function stepN8n(rt: TenantRuntime, ctx: Ctx): Promise<string> {
  * at its limit.
  */
 async function liftN8nCpus(rt: TenantRuntime, ctx: Ctx): Promise<void> {
-  const r = await ctx.transport
-    .exec(liftCpuLimitCommand(ctx.dir, ctx.input.slug, 'n8n'), { timeoutMs: 60_000 })
-    .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
-  const lifted = r.code === 0 ? parseLifted(r.stdout) : null;
-  if (r.code !== 0)
-    rt.log(ctx.input.slug, 'warn', `n8n boots at its CPU limit: ${r.stderr.trim().slice(-200)}`);
-  if (lifted) {
-    ctx.cpuLifted = { container: lifted.container, cpus: lifted.cpus };
-    rt.log(ctx.input.slug, 'info', `n8n may use ${lifted.n} CPUs while it boots (its limit: ${lifted.cpus})`);
-  }
+  ctx.cpuLifted = await liftCpus(
+    ctx.transport,
+    ctx.dir,
+    ctx.input.slug,
+    'n8n',
+    'while it boots',
+    (level, m) => rt.log(ctx.input.slug, level, m),
+  );
 }
 
 /** n8n's CPU limit back to what its compose file declares, once it has booted (or failed to). */
@@ -139,15 +132,7 @@ export async function putN8nCpusBack(rt: TenantRuntime, ctx: Ctx): Promise<void>
   const lifted = ctx.cpuLifted;
   if (!lifted) return;
   ctx.cpuLifted = null;
-  const r = await ctx.transport
-    .exec(setCpusCommand(lifted.container, lifted.cpus), { timeoutMs: 60_000 })
-    .catch((e: unknown) => ({ code: 1, stdout: '', stderr: (e as Error).message }));
-  if (r.code !== 0)
-    rt.log(
-      ctx.input.slug,
-      'error',
-      `n8n's CPU limit could not be put back to ${lifted.cpus}: ${r.stderr.trim().slice(-200)}. The next update puts it back, or: docker update --cpus ${lifted.cpus} ${lifted.container}`,
-    );
+  await putCpusBack(ctx.transport, lifted, 'n8n', 'update', (level, m) => rt.log(ctx.input.slug, level, m));
 }
 
 export async function stepRoute(rt: TenantRuntime, ctx: Ctx): Promise<string> {
