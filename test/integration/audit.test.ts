@@ -55,6 +55,8 @@ beforeAll(async () => {
     role: 'operator',
     publicKey: readFileSync(`${sb.keyPath}.pub`, 'utf8'),
   });
+  // A run killed between this grant and afterAll's revoke leaves "bob" bound to its own key.
+  await alice.call('access.revoke', { host: 'sb', name: 'bob' });
   bobKey = join(t.dir, 'bob_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bob@laptop', '-f', bobKey]);
   await alice.call('access.grant', {

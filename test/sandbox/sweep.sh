@@ -27,6 +27,20 @@ rm -rf -- "$ROOT/health" "$ROOT/kb"
 for d in tenants backups drills locks; do
 	[ -d "$ROOT/$d" ] && find "$ROOT/$d" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
 done
+# Who a killed run let in (test/integration/audit.test.ts and support.test.ts grant people and
+# revoke them at the end): the host's access list, the lines `truffles access grant` put in the
+# operator accounts' authorized_keys (comment `truffles:<name>`), and the support account's keys.
+# Left behind, a name granted by the killed run belongs to another key in the next one.
+rm -rf -- "$ROOT/access"
+for u in truffles-op truffles-nodocker; do
+	home=$(getent passwd "$u" | cut -d: -f6 || true)
+	ak=${home:+$home/.ssh/authorized_keys}
+	if [ -n "$ak" ] && [ -f "$ak" ] && grep -q ' truffles:[^ ]*$' "$ak"; then
+		grep -v ' truffles:[^ ]*$' "$ak" >"$ak.sweep" || true
+		chown --reference="$ak" "$ak.sweep" && chmod --reference="$ak" "$ak.sweep" && mv -f -- "$ak.sweep" "$ak"
+	fi
+done
+[ -f /var/lib/truffles-support/.ssh/authorized_keys ] && : >/var/lib/truffles-support/.ssh/authorized_keys
 # Extra sshds a killed run started (test/helpers/sandbox.ts: startExtraSshd), and their folders.
 extra=$(pgrep -f "sshd -f $STATE/extra/" || true)
 if [ -n "$extra" ]; then
@@ -35,4 +49,4 @@ if [ -n "$extra" ]; then
 	kill $extra 2>/dev/null || true
 fi
 [ -d "$STATE/extra" ] && find "$STATE/extra" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
-log "sweep: ${#containers[@]} containers, ${#volumes[@]} volumes, ${#networks[@]} networks removed; $ROOT/{tenants,backups,drills,locks} emptied"
+log "sweep: ${#containers[@]} containers, ${#volumes[@]} volumes, ${#networks[@]} networks removed; $ROOT/{tenants,backups,drills,locks} emptied, access list reset"
