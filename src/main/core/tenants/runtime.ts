@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { CreateStep, ModuleInfo } from '../../../shared/contract';
 import type { HostService } from '../hosts/service';
+import { BootSlots } from './bootslots';
 import { loadModules, type LoadedModule } from './modules';
 import { TenantQueries } from './queries';
 import { findResourcesDir } from './resources';
@@ -21,6 +22,8 @@ export interface ProgressCtx {
 export class TenantRuntime {
   private catalogCache: Promise<Map<string, LoadedModule>> | null = null;
   readonly queries: TenantQueries;
+  /** n8n boots taking turns per host (./bootslots.ts). */
+  readonly bootSlots = new BootSlots();
 
   constructor(
     readonly hosts: HostService,

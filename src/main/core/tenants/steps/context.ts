@@ -35,6 +35,8 @@ export interface Ctx {
   workflowsKept?: boolean;
   /** n8n's container while its CPU limit is lifted for its boot, and the limit that goes back. */
   cpuLifted?: LiftedCpus | null;
+  /** Gives back the host's n8n boot slot this operation holds (../bootslots.ts). */
+  bootSlot?: (() => void) | null;
   /** An update: the record's `updatedAt` its plan was checked against. */
   planned?: string;
 }

@@ -96,6 +96,17 @@ export async function stepStart(rt: TenantRuntime, ctx: Ctx): Promise<string> {
  * found n8n already holding them, compose recreates it only if its image or settings changed.
  */
 export async function stepN8n(rt: TenantRuntime, ctx: Ctx): Promise<string> {
+  ctx.bootSlot ??= await rt.bootSlots.acquire(
+    ctx.host.name,
+    async () => Number((await ctx.transport.exec(['nproc'], { timeoutMs: 20_000 })).stdout.trim()),
+    (booting) =>
+      rt.progress(
+        ctx,
+        'n8n',
+        'running',
+        `waiting for its turn: ${booting} n8n booting on ${ctx.host.name} (one per two CPUs)`,
+      ),
+  );
   const r = await ctx.transport.exec(startN8nCommand(ctx.dir, ctx.input.slug, !ctx.workflowsKept), {
     timeoutMs: 5 * 60_000,
   });
@@ -127,12 +138,22 @@ async function liftN8nCpus(rt: TenantRuntime, ctx: Ctx): Promise<void> {
   );
 }
 
-/** n8n's CPU limit back to what its compose file declares, once it has booted (or failed to). */
+/**
+ * n8n's CPU limit back to what its compose file declares, once it has booted (or failed to), and
+ * the host's boot slot given to the next n8n waiting for it.
+ */
 export async function putN8nCpusBack(rt: TenantRuntime, ctx: Ctx): Promise<void> {
   const lifted = ctx.cpuLifted;
-  if (!lifted) return;
   ctx.cpuLifted = null;
-  await putCpusBack(ctx.transport, lifted, 'n8n', 'update', (level, m) => rt.log(ctx.input.slug, level, m));
+  try {
+    if (lifted)
+      await putCpusBack(ctx.transport, lifted, 'n8n', 'update', (level, m) =>
+        rt.log(ctx.input.slug, level, m),
+      );
+  } finally {
+    ctx.bootSlot?.();
+    ctx.bootSlot = null;
+  }
 }
 
 export async function stepRoute(rt: TenantRuntime, ctx: Ctx): Promise<string> {
