@@ -6,7 +6,7 @@
  * alongside the others'.
  *
  * A slot is taken just before n8n is (re)started and given back once its route answers or the
- * operation failed (steps/stack.ts, steps/run.ts). Waiting is in order of arrival.
+ * operation failed (steps/stack.ts: stepN8n, endN8nBoot). Waiting is in order of arrival.
  */
 
 export function bootSlotsFor(cpus: number): number {
@@ -57,7 +57,7 @@ export class BootSlots {
     };
   }
 
-  /** Boots running and waiting on `host` now (for tests and the log). */
+  /** Boots running and waiting on `host` now. */
   state(host: string): { busy: number; waiting: number } {
     const h = this.hosts.get(host);
     return { busy: h?.busy ?? 0, waiting: h?.queue.length ?? 0 };

@@ -10,7 +10,7 @@ import type { Ctx } from './context';
 import { stepCollections, stepMigrate, stepWorkflows } from './data';
 import { stepImages, stepPreflight } from './preflight';
 import { afterFailure, stepRecord } from './record';
-import { putN8nCpusBack, stepN8n, stepRoute, stepSecrets, stepStart, stepUpload } from './stack';
+import { endN8nBoot, stepN8n, stepRoute, stepSecrets, stepStart, stepUpload } from './stack';
 import { stepValidate } from './validate';
 
 /** Run the operation's steps in order, each with its progress; after a failure, roll back or record it. */
@@ -38,11 +38,11 @@ export async function runOperation(rt: TenantRuntime, ctx: Ctx, signal?: AbortSi
   } catch (err) {
     const info = toErrorInfo(err);
     rt.progress(ctx, current, 'failed', info.message);
-    await putN8nCpusBack(rt, ctx);
+    await endN8nBoot(rt, ctx);
     await afterFailure(rt, ctx, current, err);
     throw err;
   } finally {
-    await putN8nCpusBack(rt, ctx);
+    await endN8nBoot(rt, ctx);
     await ctx.lock?.release();
   }
 }

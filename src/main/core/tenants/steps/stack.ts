@@ -123,7 +123,7 @@ export async function stepN8n(rt: TenantRuntime, ctx: Ctx): Promise<string> {
 /**
  * A new n8n boots bound by the CPU its plan allows (1 CPU on starter) for ~20 s of CPU before it
  * serves: until its route answers, it may use every CPU of the host (as a restore's PostgreSQL
- * may), and the plan's limit goes back then (`putN8nCpusBack`: after the route, and after any
+ * may), and the plan's limit goes back then (`endN8nBoot`: after the route, and after any
  * failure). Nothing to do where the plan allows all the host's CPUs; refused by Docker, n8n boots
  * at its limit.
  */
@@ -142,7 +142,7 @@ async function liftN8nCpus(rt: TenantRuntime, ctx: Ctx): Promise<void> {
  * n8n's CPU limit back to what its compose file declares, once it has booted (or failed to), and
  * the host's boot slot given to the next n8n waiting for it.
  */
-export async function putN8nCpusBack(rt: TenantRuntime, ctx: Ctx): Promise<void> {
+export async function endN8nBoot(rt: TenantRuntime, ctx: Ctx): Promise<void> {
   const lifted = ctx.cpuLifted;
   ctx.cpuLifted = null;
   try {
@@ -167,6 +167,6 @@ export async function stepRoute(rt: TenantRuntime, ctx: Ctx): Promise<string> {
       (note) => rt.progress(ctx, 'route', 'running', note),
     );
   } finally {
-    await putN8nCpusBack(rt, ctx);
+    await endN8nBoot(rt, ctx);
   }
 }
